@@ -1,0 +1,17 @@
+"""EmbedLab: the router. Run with ``streamlit run app.py``."""
+import streamlit as st
+
+from embedlab import ui
+
+st.set_page_config(page_title="EmbedLab", page_icon=":material/hub:", layout="wide")
+ui.start_background_warm_up()
+
+navigation = st.navigation([
+    st.Page("pages/corpus.py", title="Corpus", icon=":material/description:", url_path="corpus", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+])
+with st.sidebar:
+    st.caption("Would custom embeddings beat the pretrained ones on your corpus? Everything runs on this "
+               "machine; nothing leaves it.")
+navigation.run()

@@ -1,0 +1,391 @@
+"""Reading uploads, tokenising, corpus statistics, and the tokenised corpus written once on disk."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+
+from embedlab import config, store
+
+__all__ = [
+    "Corpus",
+    "CorpusStats",
+    "ReadOptions",
+    "TokenizeOptions",
+    "build_corpus",
+    "corpus_from_file",
+    "decode",
+    "list_corpora",
+    "load_corpus",
+    "read_documents",
+    "table_columns",
+    "tokenize",
+]
+
+TEXT_SUFFIXES = (".txt", ".md")
+TABLE_SUFFIXES = (".csv", ".tsv")
+JSONL_SUFFIXES = (".jsonl",)
+ACCEPTED_SUFFIXES = TEXT_SUFFIXES + TABLE_SUFFIXES + JSONL_SUFFIXES + (".zip",)
+
+_TEXT_COLUMN_NAMES = ("text", "body", "content", "document", "note", "sentence")
+# Decimal numbers (3.5), else letters/digits with inner hyphens and apostrophes kept: beta-blocker, don't.
+_WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['\-][^\W_]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2010": "-", "\u2011": "-"})
+
+# Part of every corpus id: bump it when tokenising changes, so stored corpora are not reused across versions.
+TOKENIZER_VERSION = 1
+
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Which fields of a table (CSV/TSV/JSONL) hold the text and the optional label."""
+
+    text_column: str | None = None
+    label_column: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenizeOptions:
+    """How raw text becomes tokens; the same tokens feed training and coverage."""
+
+    lowercase: bool = True
+    phrases: bool = False
+    phrase_min_count: int = 5
+    phrase_threshold: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.phrase_min_count < 1:
+            raise ValueError(f"phrase_min_count must be at least 1, got {self.phrase_min_count}")
+        if self.phrase_threshold <= 0:
+            raise ValueError(f"phrase_threshold must be positive, got {self.phrase_threshold}")
+
+
+@dataclass
+class RawDocuments:
+    texts: list[str] = field(default_factory=list)
+    labels: list[str] | None = None
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    documents: int
+    sentences: int
+    tokens: int
+    types: int
+    hapax_share: float  # share of distinct words seen exactly once
+    top_words: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A tokenised corpus on disk: ``sentences.txt`` holds one sentence a line, tokens joined by spaces."""
+
+    id: str
+    name: str
+    path: Path
+    stats: CorpusStats
+    options: dict
+    notices: tuple[str, ...]
+    counts: dict[str, int]  # word -> corpus count, most frequent first
+    labels: tuple[str, ...] | None
+
+    @property
+    def sentences_path(self) -> Path:
+        return self.path / "sentences.txt"
+
+    def sentences(self) -> list[list[str]]:
+        with self.sentences_path.open(encoding="utf-8") as handle:
+            return [line.split() for line in handle]
+
+
+def decode(data: bytes, name: str = "file") -> tuple[str, str | None]:
+    """Decode bytes as UTF-8 (BOM or not) or UTF-16 with BOM; else cp1252/latin-1 with a notice.
+
+    Returns:
+        The text and a notice for the user, or None when the decoding was unambiguous.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), None
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    for encoding in ("cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return text, (
+            f"{name} is not valid UTF-8 or UTF-16; it was read as {encoding} (single-byte). "
+            "If accented letters look wrong, save the file as UTF-8 and upload it again."
+        )
+    raise AssertionError("latin-1 decodes any bytes")
+
+
+def _suffix(name: str) -> str:
+    return PurePosixPath(name.lower()).suffix
+
+
+def _check_suffix(name: str) -> str:
+    suffix = _suffix(name)
+    if suffix not in ACCEPTED_SUFFIXES:
+        accepted = ", ".join(ACCEPTED_SUFFIXES)
+        raise ValueError(f"{name}: unsupported file type '{suffix or 'none'}'; accepted: {accepted}")
+    return suffix
+
+
+def _table_rows(name: str, text: str) -> list[dict[str, str]]:
+    if _suffix(name) in JSONL_SUFFIXES:
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{name}, line {number}: not valid JSON ({error.msg})") from None
+            if not isinstance(row, dict):
+                raise ValueError(f"{name}, line {number}: expected a JSON object, got {type(row).__name__}")
+            rows.append({str(k): "" if v is None else str(v) for k, v in row.items()})
+        return rows
+    delimiter = "\t" if _suffix(name) == ".tsv" else ","
+    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _columns(rows: list[dict[str, str]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows[:1000]:
+        for key in row:
+            if key is not None:
+                seen.setdefault(key, None)
+    return list(seen)
+
+
+def _guess_text_column(rows: list[dict[str, str]], columns: list[str]) -> str:
+    for column in columns:
+        if column.strip().lower() in _TEXT_COLUMN_NAMES:
+            return column
+    sample = rows[:200]
+    return max(columns, key=lambda c: sum(len(r.get(c) or "") for r in sample))
+
+
+def _first_table(name: str, data: bytes) -> tuple[str, list[dict[str, str]]] | None:
+    """The rows of the upload's table, or of the first table in a zip; None for plain text."""
+    if _check_suffix(name) == ".zip":
+        tables = [(n, d) for n, d in _zip_members(name, data) if _suffix(n) not in TEXT_SUFFIXES]
+        return _first_table(*tables[0]) if tables else None
+    if _suffix(name) in TEXT_SUFFIXES:
+        return None
+    return name, _table_rows(name, decode(data, name)[0])
+
+
+def table_columns(name: str, data: bytes) -> tuple[list[str], str | None]:
+    """The column (CSV/TSV) or field (JSONL) names of an upload and the one read as text by default.
+
+    Returns:
+        ``([], None)`` for plain text; else the columns and the default text column (a text-like name,
+        else the column with the longest values).
+    """
+    table = _first_table(name, data)
+    columns = _columns(table[1]) if table else []
+    return columns, (_guess_text_column(table[1], columns) if columns else None)
+
+
+def _zip_members(name: str, data: bytes) -> list[tuple[str, bytes]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise ValueError(f"{name}: not a valid zip archive") from None
+    infos = [
+        info for info in archive.infolist()
+        if not info.is_dir() and not PurePosixPath(info.filename).name.startswith(".")
+        and "__MACOSX" not in info.filename and _suffix(info.filename) in ACCEPTED_SUFFIXES
+        and _suffix(info.filename) != ".zip"
+    ]
+    if len(infos) > config.MAX_ZIP_MEMBERS:
+        raise ValueError(f"{name}: {len(infos)} files is more than the limit of {config.MAX_ZIP_MEMBERS}")
+    total = sum(info.file_size for info in infos)
+    if total > config.MAX_ZIP_EXPANDED_BYTES:
+        raise ValueError(
+            f"{name}: expands to {total / 1e6:.0f} MB, more than the limit of "
+            f"{config.MAX_ZIP_EXPANDED_BYTES / 1e6:.0f} MB"
+        )
+    if not infos:
+        raise ValueError(f"{name}: the archive holds no .txt, .md, .csv, .tsv or .jsonl files")
+    return [(info.filename, archive.read(info)) for info in sorted(infos, key=lambda i: i.filename)]
+
+
+def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions()) -> RawDocuments:
+    """Read an upload into documents (and labels when a label column is chosen).
+
+    Plain text and Markdown: one document per paragraph (blank-line separated), or per line when the file has
+    no blank lines (one-document-a-line corpora). Tables: one per non-empty row.
+    """
+    suffix = _check_suffix(name)
+    if suffix == ".zip":
+        merged = RawDocuments(labels=[] if options.label_column else None)
+        for member_name, member_data in _zip_members(name, data):
+            part = read_documents(f"{name}/{member_name}", member_data, options)
+            merged.texts.extend(part.texts)
+            merged.notices.extend(part.notices)
+            if merged.labels is not None:
+                merged.labels.extend(part.labels or [""] * len(part.texts))
+        return merged
+    text, notice = decode(data, name)
+    notices = [notice] if notice else []
+    if suffix in TEXT_SUFFIXES:
+        return RawDocuments(_text_documents(text), None, notices)
+    rows = _table_rows(name, text)
+    columns = _columns(rows)
+    if not columns:
+        raise ValueError(f"{name}: no columns found (is the file empty?)")
+    text_column = options.text_column or _guess_text_column(rows, columns)
+    for wanted in (text_column, options.label_column):
+        if wanted and wanted not in columns:
+            raise ValueError(f"{name}: no column '{wanted}'; the columns are: {', '.join(columns)}")
+    kept = [row for row in rows if (row.get(text_column) or "").strip()]
+    labels = [row.get(options.label_column) or "" for row in kept] if options.label_column else None
+    return RawDocuments([row[text_column] for row in kept], labels, notices)
+
+
+def _text_documents(text: str) -> list[str]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    separator = r"\n\s*\n" if re.search(r"\n\s*\n", text.strip()) else r"\n"
+    return [part.strip() for part in re.split(separator, text) if part.strip()]
+
+
+def _split_sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def tokenize(text: str, lowercase: bool = True) -> list[list[str]]:
+    """Split text into sentences of word tokens (Unicode letters and digits, inner ``-`` and ``'`` kept)."""
+    text = text.translate(_APOSTROPHES)
+    if lowercase:
+        text = text.lower()
+    sentences = (_WORD.findall(sentence) for sentence in _split_sentences(text))
+    return [tokens for tokens in sentences if tokens]
+
+
+def _apply_phrases(sentences: list[list[str]], options: TokenizeOptions) -> list[list[str]]:
+    from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+
+    model = Phrases(
+        sentences, min_count=options.phrase_min_count, threshold=options.phrase_threshold,
+        connector_words=ENGLISH_CONNECTOR_WORDS,
+    ).freeze()
+    return [model[sentence] for sentence in sentences]
+
+
+def _content_id(name: str, data: bytes, read: ReadOptions, tokenize_options: TokenizeOptions) -> str:
+    digest = hashlib.sha256(data)
+    is_table = _suffix(name) not in TEXT_SUFFIXES
+    options = {"read": asdict(read) if is_table else {}, "tokenize": asdict(tokenize_options),
+               "version": TOKENIZER_VERSION}
+    digest.update(json.dumps(options, sort_keys=True).encode())
+    return "c" + digest.hexdigest()[:12]
+
+
+def build_corpus(
+    name: str, data: bytes, read: ReadOptions = ReadOptions(), tokenize_options: TokenizeOptions = TokenizeOptions()
+) -> Corpus:
+    """Read, tokenise and store an upload; the same bytes and options give back the stored corpus.
+
+    Raises:
+        ValueError: the file cannot be read or holds no words; the message says which and why.
+    """
+    corpus_id = _content_id(name, data, read, tokenize_options)
+    folder = store.corpora_dir() / corpus_id
+    if (folder / "meta.json").exists():
+        return load_corpus(corpus_id)
+    raw = read_documents(name, data, read)
+    per_document = [tokenize(text, tokenize_options.lowercase) for text in raw.texts]
+    sentences = [s for doc in per_document for s in doc]
+    if not sentences:
+        raise ValueError(f"{name}: no words found ({len(raw.texts)} documents, all empty or without letters)")
+    if tokenize_options.phrases:
+        sentences = _apply_phrases(sentences, tokenize_options)
+    counts = Counter(token for sentence in sentences for token in sentence)
+    ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    stats = CorpusStats(
+        documents=len(raw.texts),
+        sentences=len(sentences),
+        tokens=sum(ordered.values()),
+        types=len(ordered),
+        hapax_share=sum(1 for c in ordered.values() if c == 1) / len(ordered),
+        top_words=list(ordered.items())[:25],
+    )
+    options = {"read": asdict(read), "tokenize": asdict(tokenize_options)}
+    meta = {
+        "id": corpus_id, "name": name, "stats": asdict(stats), "options": options, "notices": raw.notices,
+        "labels": raw.labels, "sentences_per_document": [len(doc) for doc in per_document],
+    }
+    store.remove_stale_staging(store.corpora_dir())
+    try:
+        with store.staged_dir(folder) as staging:
+            (staging / "sentences.txt").write_text(
+                "".join(" ".join(sentence) + "\n" for sentence in sentences), encoding="utf-8"
+            )
+            (staging / "counts.tsv").write_text(
+                "".join(f"{word}\t{count}\n" for word, count in ordered.items()), encoding="utf-8"
+            )
+            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        if not (folder / "meta.json").exists():  # another process did not win the race: a real error
+            raise
+    store.add_corpus(corpus_id, name, asdict(stats), options)
+    return load_corpus(corpus_id)
+
+
+def load_corpus(corpus_id: str) -> Corpus:
+    """Load a stored corpus by id.
+
+    Raises:
+        ValueError: no corpus with that id.
+    """
+    folder = store.corpora_dir() / corpus_id
+    if not re.fullmatch(r"c[0-9a-f]{12}", corpus_id) or not (folder / "meta.json").exists():
+        raise ValueError(f"no corpus '{corpus_id}' in {store.corpora_dir()}")
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    counts: dict[str, int] = {}
+    with (folder / "counts.tsv").open(encoding="utf-8") as handle:
+        for line in handle:
+            word, count = line.rstrip("\n").split("\t")
+            counts[word] = int(count)
+    stats = meta["stats"]
+    stats["top_words"] = [tuple(pair) for pair in stats["top_words"]]
+    return Corpus(
+        id=corpus_id, name=meta["name"], path=folder, stats=CorpusStats(**stats), options=meta["options"],
+        notices=tuple(meta["notices"]), counts=counts,
+        labels=tuple(meta["labels"]) if meta["labels"] is not None else None,
+    )
+
+
+def corpus_from_file(
+    path: str | Path, read: ReadOptions = ReadOptions(), tokenize_options: TokenizeOptions = TokenizeOptions()
+) -> Corpus:
+    """The CLI's entry: a raw file on disk, tokenised exactly as an upload in the app."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return build_corpus(path.name, path.read_bytes(), read, tokenize_options)
+
+
+def list_corpora() -> list[dict]:
+    """Registry rows of the stored corpora, newest first."""
+    return [row for row in store.list_corpora() if (store.corpora_dir() / row["id"] / "meta.json").exists()]

@@ -1,0 +1,153 @@
+"""Training jobs in their own process; their state lives in the SQLite registry.
+
+A job goes queued -> running -> done | failed | cancelled; a job whose process vanished (killed, server
+restarted) becomes "interrupted" the next time anyone looks. Run ``python -m embedlab.jobs JOB_ID`` to work one.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from embedlab import store
+from embedlab.train import Cancelled, Progress, TrainConfig, train_run
+
+__all__ = ["ACTIVE", "cancel_job", "get_job", "list_jobs", "start_job"]
+
+ACTIVE = ("queued", "running")
+_START_GRACE_SECONDS = 60
+_PROGRESS_INTERVAL_SECONDS = 0.5
+_children: list[subprocess.Popen] = []
+
+
+def start_job(corpus_id: str, config: TrainConfig) -> str:
+    """Queue a training job and start its worker process; returns the job id at once."""
+    job_id = store.new_id("job")
+    store.add_job(job_id, corpus_id, config.to_dict(), config.epochs)
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
+    with (store.jobs_dir() / f"{job_id}.log").open("ab") as log:
+        child = subprocess.Popen([sys.executable, "-m", "embedlab.jobs", job_id], stdout=log,
+                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                 start_new_session=True)
+    _children.append(child)
+    store.update_job(job_id, pid=child.pid)
+    return job_id
+
+
+def _is_worker_alive(pid: int | None, job_id: str) -> bool:
+    if not pid:
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.parent.parent.exists() and Path("/proc/self").exists():
+        try:
+            return job_id.encode() in cmdline.read_bytes()  # a zombie or a reused pid has another cmdline
+        except OSError:
+            return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _reap_children() -> None:
+    for child in list(_children):
+        if child.poll() is not None:
+            _children.remove(child)
+
+
+def _mark_vanished_jobs() -> None:
+    _reap_children()
+    now = time.time()
+    for job in store.list_jobs():
+        if job["status"] not in ACTIVE or now - job["created"] < _START_GRACE_SECONDS and not job["pid"]:
+            continue
+        if not _is_worker_alive(job["pid"], job["id"]):
+            store.finish_job_unless_stopped(
+                job["id"], status="interrupted",
+                message="The training process stopped unexpectedly (killed, or the server restarted). "
+                        "Nothing was saved; start the training again.",
+            )
+
+
+def list_jobs() -> list[dict[str, Any]]:
+    """All jobs, newest first, with vanished workers marked interrupted."""
+    _mark_vanished_jobs()
+    return store.list_jobs()
+
+
+def get_job(job_id: str) -> dict[str, Any] | None:
+    _mark_vanished_jobs()
+    return store.get_job(job_id)
+
+
+def cancel_job(job_id: str) -> bool:
+    """Stop a queued or running job; False when it had already ended."""
+    job = store.get_job(job_id)
+    if job is None or not store.finish_job_unless_stopped(job_id, status="cancelled", message="Cancelled."):
+        return False
+    if _is_worker_alive(job["pid"], job_id):
+        os.kill(job["pid"], signal.SIGTERM)
+    _reap_children()
+    return True
+
+
+def _raise_cancelled(_signum, _frame) -> None:
+    raise Cancelled("cancelled")
+
+
+def _progress_writer(job_id: str):
+    last = 0.0
+
+    def write(progress: Progress) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < _PROGRESS_INTERVAL_SECONDS and progress.fraction < 1.0:
+            return
+        last = now
+        store.update_job(job_id, progress=progress.fraction, epoch=progress.epoch,
+                         words_per_second=progress.words_per_second, eta_seconds=progress.eta_seconds)
+
+    return write
+
+
+def work(job_id: str) -> int:
+    """The worker process's body: train, then commit the run unless the job was cancelled meanwhile."""
+    from embedlab.corpus import load_corpus
+
+    signal.signal(signal.SIGTERM, _raise_cancelled)
+    job = store.get_job(job_id)
+    if job is None or job["status"] not in ACTIVE:
+        return 0
+    store.update_job(job_id, status="running", pid=os.getpid())
+    run_id = store.new_id("run")
+
+    def may_commit() -> bool:
+        # From here on a cancel cannot split the run in two: either the job ends "done" with its run, or not at all.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        return store.finish_job_unless_stopped(job_id, status="done", progress=1.0, run_id=run_id, eta_seconds=0)
+
+    try:
+        config = TrainConfig.from_dict(job["params"])
+        train_run(load_corpus(job["corpus_id"]), config, _progress_writer(job_id), run_id, may_commit)
+    except Cancelled:
+        return 0
+    except ValueError as error:
+        store.finish_job_unless_stopped(job_id, status="failed", message=str(error))
+        return 1
+    except Exception as error:  # the user sees the message; the log keeps the traceback for us
+        traceback.print_exc()
+        store.finish_job_unless_stopped(job_id, status="failed", message=f"{type(error).__name__}: {error}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.stdout.flush()
+    os._exit(work(sys.argv[1]))  # _exit: gensim's worker threads must not keep a cancelled process alive

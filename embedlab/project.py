@@ -1,0 +1,110 @@
+"""UMAP maps of two spaces: frequency-stratified word samples, seeded layouts, Procrustes alignment."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["MapSettings", "aligned_layouts", "sample_words", "umap_layout", "warm_up", "warm_up_in_background"]
+
+_FREQUENCY_BANDS = 10
+_warm_up_started = threading.Event()
+warmed_up = threading.Event()
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    sample_size: int = 2000
+    seed: int = 42
+    n_neighbors: int = 15
+    min_dist: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not 10 <= self.sample_size <= 50_000:
+            raise ValueError(f"sample size must be from 10 to 50,000 words, got {self.sample_size}")
+        if not 2 <= self.n_neighbors <= 200:
+            raise ValueError(f"n_neighbors must be from 2 to 200, got {self.n_neighbors}")
+        if not 0 <= self.min_dist <= 1:
+            raise ValueError(f"min_dist must be from 0 to 1, got {self.min_dist}")
+
+
+def sample_words(words: Sequence[str], size: int, seed: int, must_include: Sequence[str] = ()) -> list[str]:
+    """A seeded sample of ``words`` (given most frequent first), equal shares from each frequency band.
+
+    Every word of ``must_include`` that is in ``words`` comes first; the rest keep frequency order.
+    """
+    present = set(words)
+    chosen = list(dict.fromkeys(w for w in must_include if w in present))
+    if len(words) <= size:
+        return chosen + [w for w in words if w not in set(chosen)]
+    rng = np.random.default_rng(seed)
+    pool = np.array([i for i, w in enumerate(words) if w not in set(chosen)])
+    bands = np.array_split(pool, _FREQUENCY_BANDS)
+    wanted = size - len(chosen)
+    picked: list[int] = []
+    for position, band in enumerate(bands):
+        share = (wanted - len(picked)) // (len(bands) - position)
+        picked.extend(rng.choice(band, size=min(share, len(band)), replace=False).tolist())
+    return chosen + [words[i] for i in sorted(picked)]
+
+
+def umap_layout(vectors: np.ndarray, settings: MapSettings = MapSettings()) -> np.ndarray:
+    """A seeded 2-D UMAP layout with cosine distance.
+
+    Args:
+        vectors: float array of shape (n, dim), n >= 3.
+
+    Returns:
+        float32 array of shape (n, 2).
+    """
+    import umap
+
+    n = vectors.shape[0]
+    if n < 3:
+        raise ValueError(f"a map needs at least 3 words, got {n}")
+    reducer = umap.UMAP(n_components=2, n_neighbors=min(settings.n_neighbors, n - 1), min_dist=settings.min_dist,
+                        metric="cosine", random_state=settings.seed, n_jobs=1, init="spectral" if n > 20 else "random")
+    return reducer.fit_transform(np.asarray(vectors, dtype=np.float32)).astype(np.float32)
+
+
+def _procrustes_onto(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Rotate/reflect, scale and shift ``source`` to best match ``target`` point by point."""
+    from scipy.linalg import orthogonal_procrustes
+
+    source_centre, target_centre = source.mean(axis=0), target.mean(axis=0)
+    src, tgt = source - source_centre, target - target_centre
+    rotation, _ = orthogonal_procrustes(src, tgt)
+    rotated = src @ rotation
+    scale = np.sum(rotated * tgt) / max(np.sum(rotated * rotated), 1e-12)
+    return (rotated * scale + target_centre).astype(np.float32)
+
+
+def aligned_layouts(a_vectors: np.ndarray, b_vectors: np.ndarray,
+                    settings: MapSettings = MapSettings()) -> tuple[np.ndarray, np.ndarray]:
+    """UMAP layouts of the same words in two spaces, B rotated onto A so unchanged words sit in about the same place.
+
+    Each map is computed on its own space (so it shows that space's structure); an orthogonal Procrustes fit of
+    the 2-D points then removes the arbitrary rotation/reflection/scale between them.
+
+    Returns:
+        Two float32 arrays of shape (n, 2).
+    """
+    layout_a = umap_layout(a_vectors, settings)
+    return layout_a, _procrustes_onto(umap_layout(b_vectors, settings), layout_a)
+
+
+def warm_up() -> None:
+    """Fit a tiny UMAP so numba compiles its kernels now, not on the user's first map."""
+    rng = np.random.default_rng(0)
+    umap_layout(rng.normal(size=(200, 16)).astype(np.float32), MapSettings(sample_size=200))
+    warmed_up.set()
+
+
+def warm_up_in_background() -> None:
+    """Start :func:`warm_up` in a daemon thread, once per process."""
+    if _warm_up_started.is_set():
+        return
+    _warm_up_started.set()
+    threading.Thread(target=warm_up, name="umap-warm-up", daemon=True).start()

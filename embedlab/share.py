@@ -1,0 +1,97 @@
+"""The Compare view's state and its URL query parameters: validated both ways, whitelisted."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields, replace
+from typing import Any, Mapping, Sequence
+
+from embedlab.spaces import BASELINE, validate_spec
+
+__all__ = ["TABS", "ViewState", "check_references", "from_query", "to_query"]
+
+TABS = ("neighbours", "coverage", "map")
+_CORPUS_ID = re.compile(r"c[0-9a-f]{12}")
+_MAX_WORD_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything needed to redraw a Compare view; each field is one URL parameter."""
+
+    corpus: str = ""
+    a: str = ""
+    b: str = BASELINE
+    word: str = ""
+    k: int = 10
+    tab: str = "neighbours"
+    n: int = 2000  # words on the map
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.tab not in TABS:
+            raise ValueError(f"tab must be one of {', '.join(TABS)}, got '{self.tab}'")
+        for name, low, high in (("k", 1, 100), ("n", 10, 50_000), ("seed", 0, 2**31 - 1)):
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"{name} must be from {low} to {high}, got {value}")
+        if self.corpus and not _CORPUS_ID.fullmatch(self.corpus):
+            raise ValueError(f"'{self.corpus}' is not a corpus id (like c0123456789ab)")
+        for name in ("a", "b"):
+            if getattr(self, name):
+                validate_spec(getattr(self, name))
+        if len(self.word) > _MAX_WORD_LENGTH or any(ch in self.word for ch in "\n\r\t"):
+            raise ValueError(f"word must be one line of at most {_MAX_WORD_LENGTH} characters")
+
+
+_INT_FIELDS = {f.name for f in fields(ViewState) if f.type in ("int", int)}
+_NAMES = tuple(f.name for f in fields(ViewState))
+
+
+def to_query(state: ViewState) -> dict[str, str]:
+    """All fields as strings, so a link keeps its meaning even if defaults change."""
+    return {name: str(getattr(state, name)) for name in _NAMES}
+
+
+def _single(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        value = value[-1] if value else ""
+    return str(value)
+
+
+def from_query(params: Mapping[str, Any]) -> tuple[ViewState, list[str]]:
+    """Parse URL query parameters; each bad or unknown one is dropped with a message for the user.
+
+    Returns:
+        The state (defaults where a parameter was missing or bad) and the messages.
+    """
+    problems: list[str] = []
+    unknown = sorted(set(params) - set(_NAMES))
+    if unknown:
+        problems.append(f"Ignored unknown link parameters: {', '.join(unknown)}.")
+    state = ViewState()
+    for name in _NAMES:
+        if name not in params:
+            continue
+        raw = _single(params[name]).strip()
+        try:
+            value: Any = int(raw) if name in _INT_FIELDS else raw
+            state = replace(state, **{name: value})
+        except ValueError as error:
+            shown = raw if len(raw) <= 40 else raw[:40] + "…"
+            reason = "not a whole number" if name in _INT_FIELDS and not re.fullmatch(r"-?\d+", raw) else error
+            problems.append(f"Link parameter {name}='{shown}' was ignored: {reason}.")
+    return state, problems
+
+
+def check_references(state: ViewState, spaces: Sequence[str], corpora: Sequence[str]) -> tuple[ViewState, list[str]]:
+    """Drop references to spaces or corpora this server does not have, saying which."""
+    problems = []
+    if state.corpus and state.corpus not in corpora:
+        problems.append(f"The link's corpus {state.corpus} is not on this server.")
+        state = replace(state, corpus="")
+    for name in ("a", "b"):
+        spec = getattr(state, name)
+        if spec and spec not in spaces:  # never open an arbitrary server path named in a link
+            problems.append(f"The link's space {name}={spec} is not on this server (deleted, or another server's).")
+            state = replace(state, **{name: ""})
+    return state, problems

@@ -1,0 +1,196 @@
+"""``EmbeddingSpace``, the one thing every comparison takes, and its loaders.
+
+A space spec is a string: ``baseline``, a run id (``run-...``), or ``vectors:PATH`` (word2vec text/binary,
+or GloVe text without a header). User files are parsed as text or raw floats, never unpickled.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import numpy as np
+
+from embedlab import config, store
+
+if TYPE_CHECKING:
+    from embedlab.corpus import Corpus
+
+__all__ = ["BASELINE", "EmbeddingSpace", "load_space", "normalise_rows", "space_choices", "validate_spec"]
+
+BASELINE = "baseline"
+VECTORS_PREFIX = "vectors:"
+_RUN_ID = re.compile(r"run-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
+
+
+@dataclass(frozen=True, eq=False)
+class EmbeddingSpace:
+    """A vocabulary with an L2-normalised float32 matrix and corpus counts.
+
+    Attributes:
+        name: the spec it was loaded from (``baseline``, a run id, ``vectors:PATH``).
+        words: the vocabulary, in row order.
+        vectors: float32 array of shape (len(words), dim); rows have unit norm (all-zero rows stay zero).
+        counts: int64 array of shape (len(words),): corpus counts, 0 where unknown.
+        source: a human description of where it came from.
+        piece_counter: for WordPiece models, a function giving the pieces per word (coverage uses it).
+    """
+
+    name: str
+    words: tuple[str, ...]
+    vectors: np.ndarray
+    counts: np.ndarray
+    source: str
+    piece_counter: Callable[[Sequence[str]], np.ndarray] | None = None
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.vectors.shape[0] != len(self.words) or self.counts.shape[0] != len(self.words):
+            raise ValueError(
+                f"space {self.name}: {len(self.words)} words but {self.vectors.shape[0]} vectors "
+                f"and {self.counts.shape[0]} counts"
+            )
+        object.__setattr__(self, "index", {word: i for i, word in enumerate(self.words)})
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.index
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def subset(self, words: Sequence[str]) -> EmbeddingSpace:
+        """The same space restricted to ``words`` (all must be in it), in that order."""
+        rows = np.fromiter((self.index[w] for w in words), dtype=np.int64, count=len(words))
+        return EmbeddingSpace(self.name, tuple(words), self.vectors[rows], self.counts[rows], self.source,
+                              self.piece_counter)
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm, float32; all-zero rows stay zero instead of becoming NaN."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1, norms)
+
+
+def validate_spec(spec: str) -> str:
+    """Check a space spec's shape (not that it exists); returns it stripped.
+
+    Raises:
+        ValueError: with the accepted forms.
+    """
+    spec = spec.strip()
+    if spec == BASELINE or _RUN_ID.fullmatch(spec) or (spec.startswith(VECTORS_PREFIX) and spec[8:].strip()):
+        return spec
+    raise ValueError(f"unknown space '{spec}': use 'baseline', a run id like run-20260101-120000-abc123, "
+                     "or vectors:PATH")
+
+
+def space_choices() -> list[str]:
+    """Every space the registry knows: the baseline, then runs newest first."""
+    return [BASELINE] + [row["id"] for row in store.list_runs() if (store.runs_dir() / row["id"]).is_dir()]
+
+
+def _counts_for(words: Sequence[str], corpus: Corpus | None) -> np.ndarray:
+    if corpus is None:
+        return np.zeros(len(words), dtype=np.int64)
+    return np.fromiter((corpus.counts.get(w, 0) for w in words), dtype=np.int64, count=len(words))
+
+
+def load_space(spec: str, corpus: Corpus | None = None,
+               progress: Callable[[float], None] | None = None) -> EmbeddingSpace:
+    """Load a space by spec; ``corpus`` supplies counts (and the baseline's vocabulary).
+
+    Raises:
+        ValueError: unknown spec, missing run, unreadable vectors file.
+    """
+    spec = validate_spec(spec)
+    if spec == BASELINE:
+        return _baseline_space(corpus, progress)
+    if spec.startswith(VECTORS_PREFIX):
+        words, vectors = read_vectors_file(Path(spec[len(VECTORS_PREFIX):].strip()).expanduser())
+        return EmbeddingSpace(spec, words, normalise_rows(vectors), _counts_for(words, corpus),
+                              f"vectors file {spec[len(VECTORS_PREFIX):]}")
+    return _run_space(spec, corpus)
+
+
+def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:
+    from embedlab import baseline
+
+    if corpus is None:
+        words = baseline.whole_word_vocabulary()
+        source = f"{baseline.MODEL_NAME}, its own whole-word vocabulary"
+    else:
+        words = tuple(list(corpus.counts)[: config.BASELINE_VOCAB_CAP])
+        source = f"{baseline.MODEL_NAME}, words of corpus {corpus.name}"
+    vectors = baseline.encode_words(words, progress)
+    return EmbeddingSpace(BASELINE, tuple(words), vectors, _counts_for(words, corpus), source,
+                          piece_counter=baseline.piece_counts)
+
+
+def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
+    from embedlab.corpus import load_corpus
+
+    row = store.get_run(run_id)
+    path = store.runs_dir() / run_id / "vectors.bin"
+    if row is None or not path.exists():
+        raise ValueError(f"no run '{run_id}' in {store.runs_dir()}")
+    words, vectors = _read_word2vec(path, binary=True, no_header=False)
+    if corpus is None:
+        try:
+            corpus = load_corpus(row["corpus_id"])
+        except ValueError:
+            corpus = None
+    return EmbeddingSpace(run_id, words, normalise_rows(vectors), _counts_for(words, corpus),
+                          f"{row['method']} run {run_id}")
+
+
+def _read_word2vec(path: Path, binary: bool, no_header: bool) -> tuple[tuple[str, ...], np.ndarray]:
+    from gensim.models import KeyedVectors
+
+    kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=no_header,
+                                           unicode_errors="replace")
+    return tuple(kv.index_to_key), kv.vectors
+
+
+def _looks_like_header(line: bytes) -> bool:
+    parts = line.split()
+    return len(parts) == 2 and all(p.isdigit() for p in parts)
+
+
+def read_vectors_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
+    """Read word2vec text or binary, or GloVe text (no header); the format is detected from the bytes.
+
+    Returns:
+        The words and a float32 array of shape (len(words), dim).
+
+    Raises:
+        ValueError: missing or malformed file, with what was wrong.
+    """
+    if not path.is_file():
+        raise ValueError(f"no such vectors file: {path}")
+    with path.open("rb") as handle:
+        first = handle.readline(1 << 20)
+        rest = handle.read(1 << 16)
+    if not first.strip():
+        raise ValueError(f"{path}: empty file, expected word vectors")
+    has_header = _looks_like_header(first)
+    binary = False
+    if has_header:
+        try:
+            rest.decode("utf-8")
+        except UnicodeDecodeError as error:
+            # Text files cut mid-character only fail in the last 3 bytes; raw floats fail early.
+            binary = error.start < len(rest) - 4
+    try:
+        words, vectors = _read_word2vec(path, binary=binary, no_header=not has_header)
+    except (ValueError, EOFError, UnicodeError, IndexError) as error:
+        kind = "word2vec binary" if binary else "word2vec text" if has_header else "GloVe text"
+        raise ValueError(f"{path}: not a readable {kind} vectors file ({error})") from None
+    if not words:
+        raise ValueError(f"{path}: the file holds no vectors")
+    return words, vectors.astype(np.float32)

@@ -1,0 +1,204 @@
+"""The SQLite registry of corpora, runs and jobs, and atomic writes of artefacts."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from embedlab import config
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS corpora (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, created REAL NOT NULL, stats TEXT NOT NULL, options TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, corpus_id TEXT NOT NULL, method TEXT NOT NULL, params TEXT NOT NULL,
+    vocab_size INTEGER NOT NULL, seconds REAL NOT NULL, created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, corpus_id TEXT NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL,
+    progress REAL NOT NULL DEFAULT 0, epoch INTEGER NOT NULL DEFAULT 0, epochs INTEGER NOT NULL DEFAULT 0,
+    words_per_second REAL NOT NULL DEFAULT 0, eta_seconds REAL, message TEXT NOT NULL DEFAULT '',
+    run_id TEXT, pid INTEGER, created REAL NOT NULL, updated REAL NOT NULL
+);
+"""
+
+_JSON_COLUMNS = ("stats", "options", "params")
+
+
+def new_id(prefix: str) -> str:
+    """A short, sortable, unique id such as ``run-20261126-050301-3f9a2c``."""
+    return f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def runs_dir() -> Path:
+    return _subdir("runs")
+
+
+def corpora_dir() -> Path:
+    return _subdir("corpora")
+
+
+def cache_dir() -> Path:
+    return _subdir("cache")
+
+
+def jobs_dir() -> Path:
+    return _subdir("jobs")
+
+
+def _subdir(name: str) -> Path:
+    path = config.home() / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextmanager
+def connect() -> Iterator[sqlite3.Connection]:
+    """A connection to the registry, committed on success; WAL so readers never block the training job."""
+    conn = sqlite3.connect(config.home() / "registry.sqlite3", timeout=30)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+        yield conn
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    out = dict(row)
+    for key in _JSON_COLUMNS:
+        if key in out:
+            out[key] = json.loads(out[key])
+    return out
+
+
+def _insert(table: str, values: dict[str, Any]) -> None:
+    values = {k: json.dumps(v) if k in _JSON_COLUMNS else v for k, v in values.items()}
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    with connect() as conn:
+        conn.execute(f"INSERT OR REPLACE INTO {table} ({names}) VALUES ({marks})", tuple(values.values()))
+
+
+def _get(table: str, item_id: str) -> dict[str, Any] | None:
+    with connect() as conn:
+        return _row(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (item_id,)).fetchone())
+
+
+def _list(table: str) -> list[dict[str, Any]]:
+    with connect() as conn:
+        return [_row(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY created DESC").fetchall()]
+
+
+def add_corpus(corpus_id: str, name: str, stats: dict, options: dict) -> None:
+    _insert("corpora", {"id": corpus_id, "name": name, "created": time.time(), "stats": stats, "options": options})
+
+
+def get_corpus_row(corpus_id: str) -> dict[str, Any] | None:
+    return _get("corpora", corpus_id)
+
+
+def list_corpora() -> list[dict[str, Any]]:
+    return _list("corpora")
+
+
+def add_run(run_id: str, corpus_id: str, method: str, params: dict, vocab_size: int, seconds: float) -> None:
+    _insert("runs", {"id": run_id, "corpus_id": corpus_id, "method": method, "params": params,
+                     "vocab_size": vocab_size, "seconds": seconds, "created": time.time()})
+
+
+def get_run(run_id: str) -> dict[str, Any] | None:
+    return _get("runs", run_id)
+
+
+def list_runs() -> list[dict[str, Any]]:
+    return _list("runs")
+
+
+def add_job(job_id: str, corpus_id: str, params: dict, epochs: int) -> None:
+    now = time.time()
+    _insert("jobs", {"id": job_id, "corpus_id": corpus_id, "params": params, "status": "queued",
+                     "epochs": epochs, "created": now, "updated": now})
+
+
+def update_job(job_id: str, **fields: Any) -> None:
+    fields["updated"] = time.time()
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    with connect() as conn:
+        conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
+
+
+def finish_job_unless_stopped(job_id: str, **fields: Any) -> bool:
+    """Set a final state unless the job was already cancelled or interrupted; True when it was set."""
+    fields["updated"] = time.time()
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    with connect() as conn:
+        cursor = conn.execute(
+            f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ('queued', 'running')",
+            (*fields.values(), job_id),
+        )
+        return cursor.rowcount == 1
+
+
+def get_job(job_id: str) -> dict[str, Any] | None:
+    return _get("jobs", job_id)
+
+
+def list_jobs() -> list[dict[str, Any]]:
+    return _list("jobs")
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
+    write_bytes(path, json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def staged_dir(final: Path) -> Iterator[Path]:
+    """A temporary folder beside ``final`` that becomes ``final`` in one rename when the block succeeds.
+
+    A crash or cancel inside the block leaves no ``final`` folder, only a hidden temp one that
+    :func:`remove_stale_staging` clears.
+    """
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".staging-{final.name}-"))
+    try:
+        yield staging
+        os.replace(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def remove_stale_staging(parent: Path, older_than_seconds: float = 3600) -> None:
+    """Delete temp folders left by processes that were killed mid-write."""
+    now = time.time()
+    for path in parent.glob(".staging-*"):
+        if now - path.stat().st_mtime > older_than_seconds:
+            shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,133 @@
+"""The only Streamlit-aware module of the package: cached wrappers and session helpers for the pages."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from embedlab import compare, corpus, project, share, spaces
+from embedlab.compare import ComparisonSummary, Coverage
+from embedlab.corpus import Corpus
+from embedlab.spaces import EmbeddingSpace
+
+ACTIVE_CORPUS = "active_corpus"  # session key (not a widget key, so it survives page switches)
+
+
+@st.cache_resource(show_spinner=False)
+def start_background_warm_up() -> bool:
+    """Once per server process: compile UMAP's numba kernels in a background thread."""
+    project.warm_up_in_background()
+    return True
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def load_corpus(corpus_id: str) -> Corpus:
+    return corpus.load_corpus(corpus_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def table_columns(name: str, data: bytes) -> tuple[list[str], str | None]:
+    return corpus.table_columns(name, data)
+
+
+def corpus_options() -> dict[str, str]:
+    """Stored corpora as id -> label for a selectbox, newest first."""
+    return {row["id"]: f"{row['name']} · {row['stats']['tokens']:,} tokens · {row['id']}"
+            for row in corpus.list_corpora()}
+
+
+def active_corpus_id(options: dict[str, str]) -> str | None:
+    """The corpus the user last worked with, if it still exists, else the newest."""
+    chosen = st.session_state.get(ACTIVE_CORPUS)
+    if chosen in options:
+        return chosen
+    return next(iter(options), None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
+    return spaces.load_space(spec, load_corpus(corpus_id) if corpus_id else None)
+
+
+def load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
+    """A space with the corpus's counts; the baseline's first load encodes the corpus words (then cached)."""
+    message = ("Encoding the corpus words with all-MiniLM-L6-v2 (once per corpus, then cached on disk)…"
+               if spec == spaces.BASELINE else f"Loading {spec}…")
+    with st.spinner(message):
+        return _load_space(spec, corpus_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def shared_pair(a: str, b: str, corpus_id: str) -> tuple[EmbeddingSpace, EmbeddingSpace]:
+    return compare.shared_spaces(load_space(a, corpus_id), load_space(b, corpus_id))
+
+
+@st.cache_data(show_spinner="Comparing every shared word's neighbours…", max_entries=16)
+def compare_spaces(a: str, b: str, corpus_id: str, k: int) -> tuple[ComparisonSummary, pd.DataFrame]:
+    return compare.compare_spaces(load_space(a, corpus_id), load_space(b, corpus_id), k)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def coverage(spec: str, corpus_id: str) -> Coverage:
+    return compare.coverage(load_space(spec, corpus_id), load_corpus(corpus_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def map_layouts(a: str, b: str, corpus_id: str, words: tuple[str, ...], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    shared_a, shared_b = shared_pair(a, b, corpus_id)
+    rows_a = [shared_a.index[w] for w in words]
+    rows_b = [shared_b.index[w] for w in words]
+    return project.aligned_layouts(shared_a.vectors[rows_a], shared_b.vectors[rows_b],
+                                   project.MapSettings(sample_size=max(10, len(words)), seed=seed))
+
+
+def share_url(state: share.ViewState) -> str:
+    """The full link that reopens this view on this server."""
+    return f"{st.context.url}?{urlencode(share.to_query(state))}"
+
+
+def show_error(error: Exception) -> None:
+    """Our errors carry a message for people; show it, never a traceback."""
+    st.error(str(error), icon=":material/error:")
+
+
+_VIEW_KEYS = {"corpus": "cmp_corpus", "a": "cmp_a", "b": "cmp_b", "word": "cmp_word", "k": "cmp_k",
+              "tab": "cmp_tab", "n": "cmp_n", "seed": "cmp_seed"}
+_URL_SEEN = "_cmp_url_seen"
+_URL_PROBLEMS = "_cmp_url_problems"
+
+
+def view_from_url(space_choices: list[str], corpus_ids: list[str]) -> list[str]:
+    """Load a shared link's view into the Compare widgets when the URL is not the one this session wrote.
+
+    Returns:
+        Messages about link parameters that were unknown, malformed or point at missing data.
+    """
+    params = st.query_params.to_dict()
+    if params and params != st.session_state.get(_URL_SEEN):
+        state, problems = share.from_query(params)
+        state, missing = share.check_references(state, space_choices, corpus_ids)
+        for field, key in _VIEW_KEYS.items():
+            if field in params and (getattr(state, field) != "" or field == "word"):
+                st.session_state[key] = getattr(state, field)
+        st.session_state[_URL_PROBLEMS] = problems + missing
+        st.session_state[_URL_SEEN] = params
+    defaults = share.ViewState()
+    for field, key in _VIEW_KEYS.items():
+        st.session_state.setdefault(key, getattr(defaults, field))
+    return st.session_state.get(_URL_PROBLEMS, [])
+
+
+def view_state() -> share.ViewState:
+    """The Compare widgets' current values as a view state."""
+    return share.ViewState(**{field: st.session_state[key] for field, key in _VIEW_KEYS.items()})
+
+
+def view_to_url(state: share.ViewState) -> None:
+    """Mirror the view into the address bar, so the page's URL is always its share link."""
+    query = share.to_query(state)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    st.session_state[_URL_SEEN] = query

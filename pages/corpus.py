@@ -1,0 +1,73 @@
+"""Corpus page: upload or pick a sample, tokenise it, see its statistics."""
+import pandas as pd
+import streamlit as st
+
+from embedlab import config, corpus, figures, ui
+
+st.title("Corpus")
+st.write("Upload the text you want embeddings for, or start from a sample. It is tokenised once and kept on "
+         f"this machine under `{config.home()}`.")
+
+source = st.radio("Source", ["Upload a file", "Sample corpus"], horizontal=True, key="corpus_source")
+name, data = None, None
+if source == "Upload a file":
+    upload = st.file_uploader(
+        f"Corpus file ({', '.join(corpus.ACCEPTED_SUFFIXES)}; up to {config.MAX_UPLOAD_MB} MB)",
+        type=[s.lstrip(".") for s in corpus.ACCEPTED_SUFFIXES], key="corpus_upload")
+    if upload is not None:
+        name, data = upload.name, upload.getvalue()
+else:
+    samples = {p.name: p for p in config.sample_files()}
+    if samples:
+        picked = st.selectbox("Sample", list(samples), key="corpus_sample")
+        name, data = picked, samples[picked].read_bytes()
+    else:
+        st.info("No sample corpora found in sample_data/.")
+
+if data is not None:
+    try:
+        columns, default_text_column = ui.table_columns(name, data)
+    except ValueError as error:
+        ui.show_error(error)
+        columns, default_text_column, data = [], None, None
+    read = corpus.ReadOptions()
+    if columns:
+        left, right = st.columns(2)
+        text_column = left.selectbox("Text column", columns, key="corpus_text_column",
+                                     index=columns.index(default_text_column))
+        label = right.selectbox("Label column (optional, for task evaluation)", ["(none)"] + columns,
+                                key="corpus_label_column")
+        read = corpus.ReadOptions(text_column, None if label == "(none)" else label)
+    left, right = st.columns(2)
+    lowercase = left.checkbox("Lowercase", value=True, key="corpus_lowercase")
+    phrases = right.checkbox("Detect multi-word phrases (heart_failure)", value=False, key="corpus_phrases")
+    if data is not None and st.button("Process corpus", type="primary", key="corpus_process"):
+        try:
+            with st.spinner(f"Reading and tokenising {name}…"):
+                built = corpus.build_corpus(name, data, read, corpus.TokenizeOptions(lowercase, phrases))
+            st.session_state[ui.ACTIVE_CORPUS] = built.id
+        except ValueError as error:
+            ui.show_error(error)
+
+options = ui.corpus_options()
+if not options:
+    st.stop()
+st.divider()
+chosen = st.selectbox("Stored corpora", list(options), format_func=options.get, key="corpus_chosen",
+                      index=list(options).index(ui.active_corpus_id(options)))
+st.session_state[ui.ACTIVE_CORPUS] = chosen
+shown = ui.load_corpus(chosen)
+for notice in shown.notices:
+    st.warning(notice, icon=":material/warning:")
+stats = shown.stats
+cells = st.columns(6)
+cells[0].metric("Documents", f"{stats.documents:,}")
+cells[1].metric("Sentences", f"{stats.sentences:,}")
+cells[2].metric("Tokens", f"{stats.tokens:,}")
+cells[3].metric("Distinct words", f"{stats.types:,}")
+cells[4].metric("Seen once", f"{stats.hapax_share:.1%}", help="Share of distinct words that occur exactly once")
+cells[5].metric("Labels", f"{len(set(shown.labels)):,}" if shown.labels else "none")
+left, right = st.columns([1, 2])
+left.dataframe(pd.DataFrame(stats.top_words, columns=["word", "count"]), hide_index=True, height=320,
+               key="corpus_top_words")
+right.plotly_chart(figures.rank_frequency(list(shown.counts.values())), key="corpus_rank_frequency")
