@@ -17,7 +17,7 @@ from embedlab import config, store
 if TYPE_CHECKING:
     from embedlab.corpus import Corpus
 
-__all__ = ["BASELINE", "EmbeddingSpace", "load_space", "normalise_rows", "space_choices", "validate_spec"]
+__all__ = ["BASELINE", "EmbeddingSpace", "export_space", "load_space", "read_vectors_file", "normalise_rows", "space_choices", "validate_spec"]
 
 BASELINE = "baseline"
 VECTORS_PREFIX = "vectors:"
@@ -194,3 +194,18 @@ def read_vectors_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     if not words:
         raise ValueError(f"{path}: the file holds no vectors")
     return words, vectors.astype(np.float32)
+
+
+def export_space(space: EmbeddingSpace, out: str | Path, binary: bool = False) -> None:
+    """Write a space as a word2vec file (text or binary); written to a temp file, then renamed into place."""
+    from gensim.models import KeyedVectors
+
+    out = Path(out)
+    kv = KeyedVectors(vector_size=space.dim)
+    kv.add_vectors(list(space.words), space.vectors)
+    staging = out.with_name(f".{out.name}.partial")
+    try:
+        kv.save_word2vec_format(str(staging), binary=binary)
+        staging.replace(out)
+    finally:
+        staging.unlink(missing_ok=True)

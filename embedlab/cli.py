@@ -1,0 +1,172 @@
+"""``python -m embedlab``: the app's functions from the command line (``--json`` for machine-readable output)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from typing import Any, Sequence
+
+from embedlab import compare, corpus, spaces, store
+from embedlab.train import Method, Progress, TrainConfig, train_run
+
+__all__ = ["main"]
+
+
+def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--text-column", help="CSV/TSV column or JSONL field holding the text")
+    parser.add_argument("--label-column", help="optional column holding a label per document")
+    parser.add_argument("--no-lowercase", action="store_true", help="keep the original case")
+    parser.add_argument("--phrases", action="store_true", help="join frequent word pairs (heart_failure)")
+
+
+def _read_corpus(path: str, args: argparse.Namespace) -> corpus.Corpus:
+    return corpus.corpus_from_file(
+        path, corpus.ReadOptions(args.text_column, args.label_column),
+        corpus.TokenizeOptions(lowercase=not args.no_lowercase, phrases=args.phrases),
+    )
+
+
+def _optional_corpus(args: argparse.Namespace) -> corpus.Corpus | None:
+    return _read_corpus(args.corpus, args) if args.corpus else None
+
+
+def _run_corpus(*specs: str) -> corpus.Corpus | None:
+    """The corpus a run was trained on, for the first run among ``specs``."""
+    for spec in specs:
+        row = store.get_run(spec)
+        if row is not None:
+            return corpus.load_corpus(row["corpus_id"])
+    return None
+
+
+def _print_progress(progress: Progress) -> None:
+    eta = f", ETA {progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else ""
+    print(f"\repoch {progress.epoch}/{progress.epochs} {progress.fraction:6.1%} "
+          f"{progress.words_per_second:,.0f} words/s{eta}   ", end="", file=sys.stderr, flush=True)
+
+
+def _train(args: argparse.Namespace) -> dict[str, Any]:
+    config = TrainConfig(method=args.method, dim=args.dim, window=args.window, min_count=args.min_count,
+                         epochs=args.epochs, sg=args.sg, negative=args.negative, sample=args.sample,
+                         seed=args.seed, workers=args.workers)
+    corpus_ = _read_corpus(args.corpus, args)
+    run = train_run(corpus_, config, None if args.json else _print_progress)
+    if not args.json:
+        print(file=sys.stderr)
+    return {"run_id": run["id"], "method": run["method"], "vocab_size": run["vocab_size"],
+            "corpus_id": corpus_.id, "corpus_tokens": corpus_.stats.tokens, "seconds": round(run["seconds"], 3)}
+
+
+def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
+    space = spaces.load_space(args.space, _optional_corpus(args))
+    found = compare.nearest(space, args.word, args.k)
+    return {"space": space.name, "word": args.word,
+            "neighbors": [{"word": n.word, "similarity": round(n.similarity, 6)} for n in found]}
+
+
+def _coverage(args: argparse.Namespace) -> dict[str, Any]:
+    corpus_ = _read_corpus(args.corpus, args)
+    result = compare.coverage(spaces.load_space(args.space, corpus_), corpus_, top=args.top)
+    out = asdict(result)
+    out["top_missing"] = [{"word": word, "count": count} for word, count in result.top_missing]
+    return out
+
+
+def _compare(args: argparse.Namespace) -> dict[str, Any]:
+    corpus_ = _optional_corpus(args) or _run_corpus(args.a, args.b)
+    first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
+    summary, _ = compare.compare_spaces(first, second, args.k, args.max_words)
+    return {"a": args.a, "b": args.b, "corpus_id": corpus_.id if corpus_ else None, **asdict(summary)}
+
+
+def _export(args: argparse.Namespace) -> dict[str, Any]:
+    if args.space == spaces.BASELINE and not args.corpus:
+        raise ValueError("export baseline needs --corpus: the baseline's vocabulary is the corpus's words")
+    space = spaces.load_space(args.space, _optional_corpus(args))
+    spaces.export_space(space, args.out, binary=args.format == "word2vec-binary")
+    return {"space": space.name, "format": args.format, "out": str(args.out), "words": len(space), "dim": space.dim}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m embedlab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    defaults = TrainConfig()
+
+    train = commands.add_parser("train", help="train Word2Vec or FastText on a corpus file; saves a run")
+    train.add_argument("corpus", help="a .txt/.md/.csv/.tsv/.jsonl/.zip file")
+    train.add_argument("--method", choices=[m.value for m in Method], default=defaults.method.value)
+    for name in ("dim", "window", "min_count", "epochs", "negative", "seed", "workers"):
+        train.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
+    train.add_argument("--sample", type=float, default=defaults.sample, help="subsampling threshold")
+    train.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
+    _add_corpus_options(train)
+    train.set_defaults(handler=_train)
+
+    neighbors = commands.add_parser("neighbors", help="a word's nearest neighbours in a space")
+    neighbors.add_argument("--space", required=True, help="baseline, a run id, or vectors:PATH")
+    neighbors.add_argument("--word", required=True)
+    neighbors.add_argument("--k", type=int, default=10)
+    neighbors.add_argument("--corpus", help="limit the baseline's vocabulary to this corpus's words")
+    _add_corpus_options(neighbors)
+    neighbors.set_defaults(handler=_neighbors)
+
+    coverage = commands.add_parser("coverage", help="how much of a corpus a space covers")
+    coverage.add_argument("--space", required=True)
+    coverage.add_argument("--corpus", required=True)
+    coverage.add_argument("--top", type=int, default=20, help="how many missing words to list")
+    _add_corpus_options(coverage)
+    coverage.set_defaults(handler=_coverage)
+
+    comparison = commands.add_parser("compare", help="neighbourhood overlap of two spaces (Jaccard@k)")
+    comparison.add_argument("--a", required=True)
+    comparison.add_argument("--b", required=True)
+    comparison.add_argument("--k", type=int, default=10)
+    comparison.add_argument("--corpus", help="corpus for counts and the baseline's vocabulary "
+                                             "(default: the corpus of the run among A and B)")
+    comparison.add_argument("--max-words", type=int, default=compare.DEFAULT_MAX_WORDS,
+                            help="score the N most frequent shared words")
+    _add_corpus_options(comparison)
+    comparison.set_defaults(handler=_compare)
+
+    export = commands.add_parser("export", help="write a space's (unit-length) vectors to a file")
+    export.add_argument("space")
+    export.add_argument("--format", choices=["word2vec", "word2vec-binary"], default="word2vec")
+    export.add_argument("--out", required=True)
+    export.add_argument("--corpus", help="required for baseline: its vocabulary")
+    _add_corpus_options(export)
+    export.set_defaults(handler=_export)
+
+    for sub in commands.choices.values():
+        sub.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def _print_human(result: dict[str, Any]) -> None:
+    for key, value in result.items():
+        if isinstance(value, list):
+            print(f"{key}:")
+            for item in value:
+                print("  " + "  ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in item.values()))
+        else:
+            print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        result = args.handler(args)
+    except (ValueError, OSError) as error:
+        print(f"embedlab {args.command}: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"embedlab {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # a bug of ours: still one line, with the type to report it by
+        print(f"embedlab {args.command}: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        _print_human(result)
+    return 0

@@ -1,0 +1,71 @@
+"""Shared fixtures: every test runs against a throw-away EMBEDLAB_HOME, never ~/.embedlab."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A small domain text with repeated jargon, an empty paragraph, non-ASCII words and duplicates on purpose.
+TINY_TEXT = """
+The eigendecomposition of a symmetric matrix gives real eigenvalues and orthogonal eigenvectors.
+The singular value decomposition factors a matrix into orthogonal matrices and singular values.
+
+A sparse matrix stores only the nonzero entries; sparse solvers exploit the sparsity pattern.
+The Cholesky factorization of a positive definite matrix is a triangular decomposition.
+
+
+Über-fast solvers don't need dense matrices. The matrix is sparse, the solver is iterative.
+Eigenvalues of the Hessian matrix tell the curvature; the gradient tells the slope.
+A Fourier transform maps a signal to its spectrum; the inverse transform maps the spectrum back.
+The spectrum of a signal shows its frequencies; a filter removes frequencies from the signal.
+"""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_home(tmp_path_factory) -> Path:
+    """One EMBEDLAB_HOME for the session, so the baseline's disk cache is shared by read-only tests."""
+    home = tmp_path_factory.mktemp("embedlab-home")
+    os.environ["EMBEDLAB_HOME"] = str(home)
+    return home
+
+
+@pytest.fixture
+def fresh_home(tmp_path, monkeypatch) -> Path:
+    """An empty EMBEDLAB_HOME for tests that count or corrupt what is stored."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("EMBEDLAB_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def tiny_text_corpus():
+    """The tiny text above, tokenised and stored in the session home."""
+    from embedlab.corpus import build_corpus
+
+    return build_corpus("tiny.txt", (TINY_TEXT * 20).encode("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_text_corpus) -> dict:
+    """A Word2Vec run on the tiny corpus, one thread so it is reproducible."""
+    from embedlab.train import TrainConfig, train_run
+
+    return train_run(tiny_text_corpus, TrainConfig(dim=16, min_count=1, epochs=5, workers=1, seed=7))
+
+
+@pytest.fixture(scope="session")
+def sample_csv_path() -> Path:
+    return ROOT / "sample_data" / "scipy_docs.csv"
+
+
+def make_space(words, vectors, name="test", counts=None):
+    """An EmbeddingSpace from plain lists, rows normalised like every loader does."""
+    from embedlab.spaces import EmbeddingSpace, normalise_rows
+
+    counts = np.arange(len(words), 0, -1) if counts is None else np.asarray(counts)
+    return EmbeddingSpace(name, tuple(words), normalise_rows(np.asarray(vectors, dtype=np.float32)),
+                          counts.astype(np.int64), "hand-built")

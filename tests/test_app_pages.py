@@ -1,0 +1,142 @@
+"""One AppTest per page: the page runs without an exception and shows what it should."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from embedlab import share, store
+
+APP = str(ROOT / "app.py")
+
+
+def _app(page: str | None = None, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for key, value in query.items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_corpus_page_processes_the_sample_corpus(sample_csv_path):
+    at = _app()
+    assert not at.exception
+    at.radio(key="corpus_source").set_value("Sample corpus").run()
+    at.selectbox(key="corpus_sample").set_value(sample_csv_path.name).run()
+    assert at.selectbox(key="corpus_text_column").value == "text"  # guessed from the column name
+    at.selectbox(key="corpus_label_column").set_value("label").run()
+    at.button(key="corpus_process").click().run()
+    assert not at.exception and not at.error
+    rows = sum(1 for _ in sample_csv_path.open(encoding="utf-8")) - 1
+    metrics = _metrics(at)
+    assert int(metrics["Documents"].replace(",", "")) == rows
+    assert int(metrics["Labels"]) >= 10
+    top = at.dataframe[0].value
+    assert list(top.columns) == ["word", "count"] and top["count"].is_monotonic_decreasing
+    assert at.get("plotly_chart")
+
+
+def test_train_page_without_corpus_points_to_the_corpus_page(fresh_home):
+    at = _app("pages/train.py")
+    assert not at.exception
+    assert "No corpus yet" in at.info[0].value
+
+
+def test_train_page_runs_a_job_to_a_run(fresh_home):
+    from conftest import TINY_TEXT
+    from embedlab.corpus import build_corpus
+
+    built = build_corpus("tiny.txt", (TINY_TEXT * 30).encode())
+    at = _app("pages/train.py")
+    assert at.selectbox(key="train_corpus").value == built.id
+    at.number_input(key="train_min_count").set_value(1)
+    at.number_input(key="train_epochs").set_value(2)
+    at.number_input(key="train_dim").set_value(8)
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception and not at.error
+    deadline = time.time() + 90
+    while time.time() < deadline and not at.success:
+        time.sleep(0.5)
+        at.run()
+    assert at.success, [e.value for e in at.error]
+    runs = store.list_runs()
+    assert len(runs) == 1 and runs[0]["id"] in at.success[0].value
+    assert at.dataframe[0].value["run"].tolist() == [runs[0]["id"]]
+
+
+def test_train_page_shows_a_failed_job_message(fresh_home):
+    from embedlab.corpus import build_corpus
+
+    build_corpus("two.txt", b"alpha beta gamma")
+    at = _app("pages/train.py")
+    at.number_input(key="train_min_count").set_value(50)
+    at.button[0].click().run()
+    deadline = time.time() + 60
+    while time.time() < deadline and not at.error:
+        time.sleep(0.5)
+        at.run()
+    assert "min_count=50 leaves 0 words" in at.error[0].value
+    assert "Traceback" not in at.error[0].value
+
+
+@pytest.fixture
+def compare_query(tiny_text_corpus, tiny_run) -> dict[str, str]:
+    state = share.ViewState(corpus=tiny_text_corpus.id, a=tiny_run["id"], b="baseline", word="matrix", k=5)
+    return share.to_query(state)
+
+
+def test_compare_page_opens_a_shared_link(compare_query, tiny_run):
+    at = _app("pages/compare.py", **compare_query)
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="cmp_a").value == tiny_run["id"]
+    assert at.text_input(key="cmp_word").value == "matrix"
+    neighbours_a, neighbours_b = (frame.value for frame in at.dataframe)  # A's table, then B's
+    assert len(neighbours_a) == len(neighbours_b) == 5
+    assert "matrix" not in set(neighbours_a["word"]) | set(neighbours_b["word"])
+    both = set(neighbours_a["word"]) & set(neighbours_b["word"])
+    assert set(neighbours_a.loc[neighbours_a["in both"] == "✓", "word"]) == both
+    assert _metrics(at)["Jaccard@5 for “matrix”"] == f"{len(both) / (10 - len(both)):.2f}"
+    assert at.query_params["word"] == "matrix" and at.query_params["k"] == "5"
+
+
+def test_compare_page_explains_bad_link_parameters(compare_query):
+    at = _app("pages/compare.py", **{**compare_query, "k": "lots", "tab": "nowhere", "colour": "red",
+                                     "a": "run-20200101-000000-abcdef"})
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "k='lots'" in warnings and "not a whole number" in warnings
+    assert "tab='nowhere'" in warnings
+    assert "unknown link parameters: colour" in warnings
+    assert "run-20200101-000000-abcdef is not on this server" in warnings
+    assert at.slider(key="cmp_k").value == 10  # the default, since the link's k was unusable
+
+
+def test_compare_page_unknown_word_says_so(compare_query):
+    at = _app("pages/compare.py", **{**compare_query, "word": "matrx"})
+    assert not at.exception
+    assert "'matrx' is not in" in at.error[0].value and "did you mean matrix" in at.error[0].value
+
+
+def test_compare_page_coverage_tab(compare_query, tiny_text_corpus):
+    at = _app("pages/compare.py", **{**compare_query, "tab": "coverage"})
+    assert not at.exception and not at.error
+    metrics = [(m.label, m.value) for m in at.metric]
+    assert ("Token coverage", "100.0%") in metrics  # the run kept every word (min_count=1)
+    assert any(label == "Tokens split into 2+ word pieces" for label, _ in metrics)
+    missing = at.dataframe[-1].value  # B's (the baseline's) missing words
+    assert "eigendecomposition" in set(missing["word"])
+
+
+def test_compare_page_map_tab_highlights_the_word_in_both_maps(compare_query):
+    at = _app("pages/compare.py", **{**compare_query, "tab": "map", "n": "100"})
+    assert not at.exception and not at.error
+    figure = at.get("plotly_chart")[0].proto.spec
+    assert '"query"' in figure and '"matrix"' in figure
+    assert figure.count('"name":"query"') == 2  # the query point drawn in map A and map B

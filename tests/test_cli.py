@@ -1,0 +1,97 @@
+"""The CLI: JSON shapes, same functions as the app, one-line errors with a non-zero exit."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, TINY_TEXT
+from embedlab import spaces
+from embedlab.cli import main
+
+
+@pytest.fixture
+def corpus_file(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text(TINY_TEXT * 20 + "\n\nOne closing line mentions quokkas once.\n", encoding="utf-8")
+    return path
+
+
+def _run_json(capsys, *argv: str) -> dict:
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_train_then_neighbors_compare_coverage_export(corpus_file, tmp_path, capsys, fresh_home):
+    trained = _run_json(capsys, "train", str(corpus_file), "--method", "word2vec", "--dim", "16",
+                        "--min-count", "2", "--epochs", "3", "--seed", "3", "--workers", "1")
+    assert trained["run_id"].startswith("run-")
+    assert trained["vocab_size"] > 20
+    assert (fresh_home / "runs" / trained["run_id"] / "vectors.bin").exists()
+
+    found = _run_json(capsys, "neighbors", "--space", trained["run_id"], "--word", "matrix", "--k", "4")
+    assert found["space"] == trained["run_id"] and found["word"] == "matrix"
+    assert len(found["neighbors"]) == 4
+    sims = [n["similarity"] for n in found["neighbors"]]
+    assert sims == sorted(sims, reverse=True) and "matrix" not in [n["word"] for n in found["neighbors"]]
+
+    covered = _run_json(capsys, "coverage", "--space", trained["run_id"], "--corpus", str(corpus_file),
+                        "--top", "10")
+    assert covered["tokens"] == trained["corpus_tokens"]
+    assert 0 < covered["type_coverage"] <= covered["token_coverage"] < 1  # min_count=2 drops only rare words
+    assert {item["word"] for item in covered["top_missing"]} == {"one", "closing", "line", "mentions", "quokkas", "once"}
+    assert all(item["count"] == 1 for item in covered["top_missing"])
+
+    same = _run_json(capsys, "compare", "--a", trained["run_id"], "--b", trained["run_id"], "--k", "5")
+    assert same["shared_words"] == trained["vocab_size"] and same["mean_jaccard"] == pytest.approx(1.0)
+
+    out = tmp_path / "export.txt"
+    exported = _run_json(capsys, "export", trained["run_id"], "--format", "word2vec", "--out", str(out))
+    assert exported["words"] == trained["vocab_size"]
+    assert out.read_text(encoding="utf-8").splitlines()[0] == f"{trained['vocab_size']} 16"
+    reloaded = spaces.load_space(f"vectors:{out}")
+    assert reloaded.words == spaces.load_space(trained["run_id"]).words
+
+
+def test_compare_against_baseline_uses_the_runs_corpus(corpus_file, capsys, fresh_home):
+    trained = _run_json(capsys, "train", str(corpus_file), "--dim", "16", "--min-count", "1", "--epochs", "2")
+    result = _run_json(capsys, "compare", "--a", trained["run_id"], "--b", "baseline", "--k", "5")
+    assert result["corpus_id"] == trained["corpus_id"]
+    assert result["shared_words"] == trained["vocab_size"]  # the baseline encodes every corpus word
+    assert result["only_a"] == 0
+    assert 0 <= result["mean_jaccard"] < 1
+
+
+def test_baseline_coverage_reports_word_pieces(corpus_file, capsys):
+    result = _run_json(capsys, "coverage", "--space", "baseline", "--corpus", str(corpus_file))
+    missing = {item["word"] for item in result["top_missing"]}
+    assert "eigendecomposition" in missing  # split into e ##igen ##de ##com ##position
+    assert "matrix" not in missing
+    assert 0 < result["split_token_share"] < 1
+    assert result["mean_pieces_per_token"] > 1
+
+
+def test_export_baseline_needs_a_corpus(capsys):
+    assert main(["export", "baseline", "--out", "x.txt"]) == 1
+    assert "needs --corpus" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["neighbors", "--space", "nope", "--word", "x"], "unknown space 'nope'"),
+    (["train", "/no/such/file.txt"], "no such file"),
+    (["coverage", "--space", "run-20200101-000000-abcdef", "--corpus", "{corpus}"], "no run"),
+    (["train", "{corpus}", "--min-count", "100000"], "min_count=100000 leaves 0 words"),
+    (["train", "{corpus}", "--dim", "0"], "dim must be"),
+])
+def test_errors_are_one_line_with_nonzero_exit(argv, message, corpus_file, fresh_home):
+    argv = [a.replace("{corpus}", str(corpus_file)) for a in argv]
+    done = subprocess.run([sys.executable, "-m", "embedlab", *argv], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "EMBEDLAB_HOME": str(fresh_home)}, timeout=120)
+    assert done.returncode == 1
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stdout == ""
