@@ -60,15 +60,14 @@ if tab == "neighbours":
     st.metric(f"Jaccard@{k} for “{word}”", f"{result.jaccard:.2f}",
               help="Share of the two neighbour lists' union that is in both")
     columns = st.columns(2)
-    for column, title, neighbours, key in ((columns[0], f"A · {a}", result.a, "cmp_neighbours_a"),
-                                           (columns[1], f"B · {b}", result.b, "cmp_neighbours_b")):
+    for column, title, neighbours in ((columns[0], f"A · {a}", result.a), (columns[1], f"B · {b}", result.b)):
         column.markdown(f"**{title}**")
-        column.dataframe(pd.DataFrame({
+        column.table(pd.DataFrame({
             "rank": range(1, len(neighbours) + 1),
             "word": [n.word for n in neighbours],
-            "similarity": [round(n.similarity, 3) for n in neighbours],
+            "similarity": [f"{n.similarity:.3f}" for n in neighbours],
             "in both": ["✓" if n.word in result.in_both else "" for n in neighbours],
-        }), hide_index=True, key=key)
+        }), hide_index=True)
 elif tab == "coverage":
     results = [ui.coverage(spec, corpus_id) for spec in dict.fromkeys((a, b))]
     st.plotly_chart(figures.coverage_bars(results), key="cmp_coverage_chart")

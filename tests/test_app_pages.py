@@ -97,7 +97,7 @@ def test_compare_page_opens_a_shared_link(compare_query, tiny_run):
     assert not at.exception and not at.warning
     assert at.selectbox(key="cmp_a").value == tiny_run["id"]
     assert at.text_input(key="cmp_word").value == "matrix"
-    neighbours_a, neighbours_b = (frame.value for frame in at.dataframe)  # A's table, then B's
+    neighbours_a, neighbours_b = (table.value for table in at.table)  # A's table, then B's
     assert len(neighbours_a) == len(neighbours_b) == 5
     assert "matrix" not in set(neighbours_a["word"]) | set(neighbours_b["word"])
     both = set(neighbours_a["word"]) & set(neighbours_b["word"])

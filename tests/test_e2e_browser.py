@@ -1,0 +1,127 @@
+"""The main flow in a real browser (Debian's Chromium driven by Playwright) against a real server.
+
+Upload the sample corpus, train Word2Vec, compare with the baseline, then open the share link in a fresh
+browser context and see the same neighbours.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+TIMEOUT_MS = 180_000
+
+if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
+    pytest.skip("Debian's chromium is not installed (CI installs it)", allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api") if os.environ.get("CI") != "true" else None
+from playwright.sync_api import expect, sync_playwright  # noqa: E402  (after the skip above, on purpose)
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A real `streamlit run app.py` on a free loopback port, with its own EMBEDLAB_HOME."""
+    home = tmp_path_factory.mktemp("e2e-home")
+    port = _free_port()
+    log = (home / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env={**os.environ, "EMBEDLAB_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while True:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            pass
+        if time.time() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError("streamlit did not start:\n" + (home / "server.log").read_text(errors="replace"))
+        time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def _neighbour_words(page) -> list[list[str]]:
+    """The word column of each neighbour table on the page (A's, then B's)."""
+    tables = page.get_by_test_id("stTable")
+    expect(tables).to_have_count(2, timeout=TIMEOUT_MS)
+    return [table.locator("tbody tr td:nth-child(2)").all_inner_texts() for table in tables.all()]
+
+
+def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
+    page = browser.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server)
+
+    page.locator('input[type="file"]').set_input_files(str(sample_csv_path))
+    expect(page.get_by_text("Text column")).to_be_visible()
+    page.get_by_role("button", name="Process corpus").click()
+    documents = page.get_by_test_id("stMetric").filter(has_text="Documents")
+    rows = sum(1 for _ in sample_csv_path.open(encoding="utf-8")) - 1
+    expect(documents).to_contain_text(f"{rows:,}")
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
+    epochs = page.get_by_label("Epochs")
+    epochs.fill("3")
+    page.get_by_role("button", name="Start training").click()
+    done = page.get_by_test_id("stAlertContentSuccess").filter(has_text="done: run")
+    expect(done).to_be_visible()
+    run_id = done.inner_text().split("run ")[-1].strip().strip("`")
+    assert run_id.startswith("run-")
+
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
+    expect(page.get_by_text("Mean Jaccard@10")).to_be_visible()
+    word = page.get_by_label("Word")
+    word.fill("matrix")
+    word.press("Enter")
+    first_a, first_b = _neighbour_words(page)
+    assert len(first_a) == len(first_b) == 10 and "matrix" not in first_a + first_b
+
+    page.get_by_text("Share this view").click()
+    link = page.get_by_test_id("stCode").inner_text().strip()
+    assert "/compare?" in link and "word=matrix" in link and f"a={run_id}" in link
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+
+    fresh = browser.new_context()
+    other = fresh.new_page()
+    other.set_default_timeout(TIMEOUT_MS)
+    other.goto(link)
+    assert _neighbour_words(other) == [first_a, first_b]
+    expect(other.get_by_label("Word")).to_have_value("matrix")
+    fresh.close()
+    page.close()
+    if os.environ.get("EMBEDLAB_SCREENSHOT"):
+        shutil.copy(tmp_path / "compare.png", os.environ["EMBEDLAB_SCREENSHOT"])

@@ -1,0 +1,178 @@
+"""The Compare view's state <-> URL query parameters (embedlab.share)."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from embedlab.share import TABS, ViewState, check_references, from_query, to_query
+
+DEFAULT = ViewState()
+
+corpus_ids = st.one_of(st.just(""), st.text(alphabet="0123456789abcdef", min_size=12, max_size=12).map("c".__add__))
+run_ids = st.builds(
+    lambda d, t, h: f"run-{d}-{t}-{h}",
+    st.text(alphabet="0123456789", min_size=8, max_size=8),
+    st.text(alphabet="0123456789", min_size=6, max_size=6),
+    st.text(alphabet="0123456789abcdef", min_size=6, max_size=6),
+)
+# A link carries values without surrounding whitespace (from_query strips them; see the test further down).
+paths = st.text(min_size=1, max_size=60).filter(lambda p: p == p.strip())
+specs = st.one_of(st.just(""), st.just("baseline"), run_ids, paths.map("vectors:".__add__))
+words = st.text(max_size=100).filter(lambda w: w == w.strip() and not any(c in w for c in "\n\r\t"))
+
+view_states = st.builds(
+    ViewState,
+    corpus=corpus_ids, a=specs, b=specs, word=words,
+    k=st.integers(1, 100), tab=st.sampled_from(TABS), n=st.integers(10, 50_000), seed=st.integers(0, 2**31 - 1),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(view_states)
+def test_query_round_trip(state):
+    query = to_query(state)
+    assert set(query) == {"corpus", "a", "b", "word", "k", "tab", "n", "seed"}
+    assert all(isinstance(value, str) for value in query.values())
+    back, problems = from_query(query)
+    assert problems == []
+    assert back == state
+
+
+def test_round_trip_keeps_surrounding_whitespace_or_state_rejects_it():
+    """ViewState accepts a word or spec with surrounding spaces, but from_query strips them: the link changes it."""
+    for state in (ViewState(word=" matrix "), ViewState(a=" baseline")):
+        back, problems = from_query(to_query(state))
+        assert (back, problems) == (state, [])
+
+
+def test_to_query_writes_every_field_as_text():
+    state = ViewState(corpus="c0123456789ab", a="run-20260101-120000-abc123", word="über", k=7, tab="map",
+                      n=500, seed=3)
+    assert to_query(state) == {"corpus": "c0123456789ab", "a": "run-20260101-120000-abc123", "b": "baseline",
+                               "word": "über", "k": "7", "tab": "map", "n": "500", "seed": "3"}
+
+
+def test_empty_query_gives_defaults_without_messages():
+    assert from_query({}) == (DEFAULT, [])
+
+
+def test_unknown_params_are_named_and_ignored():
+    state, problems = from_query({"k": "5", "utm_source": "mail", "debug": "1"})
+    assert state == ViewState(k=5)
+    assert problems == ["Ignored unknown link parameters: debug, utm_source."]
+
+
+@pytest.mark.parametrize("name, raw, reason", [
+    ("k", "abc", "not a whole number"),
+    ("k", "2.5", "not a whole number"),
+    ("k", "", "not a whole number"),
+    ("k", "0", "k must be from 1 to 100, got 0"),
+    ("k", "101", "k must be from 1 to 100, got 101"),
+    ("n", "5", "n must be from 10 to 50000, got 5"),
+    ("n", "1e3", "not a whole number"),
+    ("seed", "-1", "seed must be from 0 to 2147483647, got -1"),
+    ("seed", "2147483648", "seed must be from 0 to 2147483647, got 2147483648"),
+    ("tab", "graph", "tab must be one of neighbours, coverage, map, got 'graph'"),
+    ("corpus", "../etc", "'../etc' is not a corpus id"),
+    ("corpus", "c0123", "'c0123' is not a corpus id"),
+    ("a", "/etc/passwd", "unknown space '/etc/passwd'"),
+    ("b", "vectors:", "unknown space 'vectors:'"),
+    ("word", "two\tparts", "word must be one line"),
+    ("word", "x" * 101, "word must be one line of at most 100 characters"),
+])
+def test_malformed_param_is_named_and_falls_back_to_default(name, raw, reason):
+    params = {"k": "7", "tab": "coverage", "word": "matrix", name: raw}
+    state, problems = from_query(params)
+    assert getattr(state, name) == getattr(DEFAULT, name)
+    # the other parameters are still applied
+    for other, value in (("k", 7), ("tab", "coverage"), ("word", "matrix")):
+        if other != name:
+            assert getattr(state, other) == value
+    assert len(problems) == 1
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    assert problems[0].startswith(f"Link parameter {name}='{shown}' was ignored: ")
+    assert reason in problems[0]
+
+
+def test_several_bad_params_each_get_a_message():
+    state, problems = from_query({"k": "x", "n": "3", "seed": "s", "tab": "t", "corpus": "c", "a": "?", "b": "!"})
+    assert state == DEFAULT
+    assert [p.split("=")[0] for p in problems] == [
+        "Link parameter corpus", "Link parameter a", "Link parameter b", "Link parameter k",
+        "Link parameter tab", "Link parameter n", "Link parameter seed",
+    ]
+
+
+def test_list_values_take_the_last():
+    state, problems = from_query({"k": ["3", "12"], "word": ["first", "second"], "tab": ("map", "coverage")})
+    assert problems == []
+    assert (state.k, state.word, state.tab) == (12, "second", "coverage")
+
+
+def test_empty_list_value_is_reported_not_crashing():
+    state, problems = from_query({"k": []})
+    assert state.k == 10
+    assert problems == ["Link parameter k='' was ignored: not a whole number."]
+
+
+def test_values_are_stripped_and_ints_accepted():
+    state, problems = from_query({"k": " 15 ", "n": 300, "word": "  eigen  "})
+    assert problems == []
+    assert (state.k, state.n, state.word) == (15, 300, "eigen")
+
+
+# --- check_references ---------------------------------------------------------------------------------------
+
+RUN = "run-20260101-120000-abc123"
+OTHER_RUN = "run-20260202-120000-def456"
+
+
+def test_check_references_keeps_known_spaces_and_corpora():
+    state = ViewState(corpus="c0123456789ab", a=RUN, b="baseline")
+    assert check_references(state, ["baseline", RUN], ["c0123456789ab"]) == (state, [])
+
+
+def test_check_references_drops_missing_corpus_and_spaces_with_messages():
+    state = ViewState(corpus="c0123456789ab", a=OTHER_RUN, b="baseline", word="matrix", k=5)
+    checked, problems = check_references(state, ["baseline", RUN], ["cffffffffffff"])
+    assert checked == ViewState(corpus="", a="", b="baseline", word="matrix", k=5)
+    assert problems == [
+        "The link's corpus c0123456789ab is not on this server.",
+        f"The link's space a={OTHER_RUN} is not on this server (deleted, or another server's).",
+    ]
+
+
+def test_check_references_drops_baseline_when_not_offered():
+    checked, problems = check_references(ViewState(b="baseline"), [RUN], [])
+    assert checked.b == "" and len(problems) == 1 and "b=baseline" in problems[0]
+
+
+def test_check_references_never_accepts_unlisted_vectors_paths(tmp_path):
+    existing = tmp_path / "real.txt"
+    existing.write_text("2 2\na 1 0\nb 0 1\n")
+    state, problems = from_query({"a": f"vectors:{existing}", "b": "vectors:/etc/passwd"})
+    assert problems == []  # the shape is valid...
+    checked, problems = check_references(state, ["baseline", RUN], [])
+    assert (checked.a, checked.b) == ("", "")  # ...but a link may not open a file the server did not list
+    assert len(problems) == 2
+    assert f"a=vectors:{existing}" in problems[0] and "b=vectors:/etc/passwd" in problems[1]
+
+
+def test_check_references_keeps_listed_vectors_path():
+    state = ViewState(a="vectors:/data/glove.txt")
+    assert check_references(state, ["baseline", "vectors:/data/glove.txt"], []) == (state, [])
+
+
+@settings(max_examples=100, deadline=None)
+@given(view_states, st.lists(specs, max_size=4), st.lists(corpus_ids, max_size=3))
+def test_check_references_only_keeps_listed_references(state, spaces, corpora):
+    checked, problems = check_references(state, spaces, corpora)
+    for name in ("a", "b"):
+        value = getattr(checked, name)
+        assert value == "" or value in spaces
+    assert checked.corpus == "" or checked.corpus in corpora
+    dropped = sum(getattr(state, f) != getattr(checked, f) for f in ("corpus", "a", "b"))
+    assert len(problems) == dropped
+    assert (checked.word, checked.k, checked.tab, checked.n, checked.seed) == (
+        state.word, state.k, state.tab, state.n, state.seed)
