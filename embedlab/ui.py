@@ -15,6 +15,20 @@ from embedlab.spaces import EmbeddingSpace
 ACTIVE_CORPUS = "active_corpus"  # session key (not a widget key, so it survives page switches)
 
 
+def ensure_router() -> None:
+    """Call first on every page: make Streamlit route through app.py even on a server's very first request.
+
+    Streamlit (1.67) runs ``pages/x.py`` directly, in its legacy multipage mode, when a fresh server's first
+    request is a deep link such as a shared ``/compare?...`` URL: app.py's ``st.navigation`` (titles, the
+    warm-up) would be skipped. Leaving that mode and rerunning sends the request through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 @st.cache_resource(show_spinner=False)
 def start_background_warm_up() -> bool:
     """Once per server process: compile UMAP's numba kernels in a background thread."""

@@ -4,6 +4,7 @@ import streamlit as st
 
 from embedlab import compare, figures, project, share, spaces, ui
 
+ui.ensure_router()
 st.title("Compare")
 corpora = ui.corpus_options()
 space_choices = spaces.space_choices()

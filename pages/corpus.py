@@ -4,6 +4,7 @@ import streamlit as st
 
 from embedlab import config, corpus, figures, ui
 
+ui.ensure_router()
 st.title("Corpus")
 st.write("Upload the text you want embeddings for, or start from a sample. It is tokenised once and kept on "
          f"this machine under `{config.home()}`.")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from embedlab import jobs, store, train, ui
 
+ui.ensure_router()
 st.title("Train")
 options = ui.corpus_options()
 if not options:

@@ -37,33 +37,52 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class StreamlitServer:
+    """A real `streamlit run app.py` on a free loopback port, with its own EMBEDLAB_HOME."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        port = _free_port()
+        with (self.home / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                 "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+                cwd=ROOT, env={**os.environ, "EMBEDLAB_HOME": str(self.home)}, stdout=log, stderr=subprocess.STDOUT,
+            )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while True:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
+                    return
+            except OSError:
+                pass
+            if time.time() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise RuntimeError("streamlit did not start:\n" + (self.home / "server.log").read_text(errors="replace"))
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A real `streamlit run app.py` on a free loopback port, with its own EMBEDLAB_HOME."""
-    home = tmp_path_factory.mktemp("e2e-home")
-    port = _free_port()
-    log = (home / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env={**os.environ, "EMBEDLAB_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if time.time() > deadline or process.poll() is not None:
-            process.kill()
-            raise RuntimeError("streamlit did not start:\n" + (home / "server.log").read_text(errors="replace"))
-        time.sleep(0.5)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    server = StreamlitServer(tmp_path_factory.mktemp("e2e-home"))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +103,7 @@ def _neighbour_words(page) -> list[list[str]]:
 def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
     page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(server)
+    page.goto(server.url)
 
     page.locator('input[type="file"]').set_input_files(str(sample_csv_path))
     expect(page.get_by_text("Text column")).to_be_visible()
@@ -115,13 +134,19 @@ def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
     assert "/compare?" in link and "word=matrix" in link and f"a={run_id}" in link
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
 
-    fresh = browser.new_context()
-    other = fresh.new_page()
-    other.set_default_timeout(TIMEOUT_MS)
-    other.goto(link)
-    assert _neighbour_words(other) == [first_a, first_b]
-    expect(other.get_by_label("Word")).to_have_value("matrix")
-    fresh.close()
+    for restarted in (False, True):  # the link works in a fresh browser, and also after a server restart
+        if restarted:
+            server.restart()
+            link = server.url + link[link.index("/compare?"):]
+        fresh = browser.new_context()
+        other = fresh.new_page()
+        other.set_default_timeout(TIMEOUT_MS)
+        other.goto(link)
+        assert _neighbour_words(other) == [first_a, first_b]
+        expect(other.get_by_label("Word")).to_have_value("matrix")
+        nav = other.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_role("link")).to_contain_text(["Corpus", "Train", "Compare"])  # routed by app.py
+        fresh.close()
     page.close()
     if os.environ.get("EMBEDLAB_SCREENSHOT"):
         shutil.copy(tmp_path / "compare.png", os.environ["EMBEDLAB_SCREENSHOT"])
