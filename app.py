@@ -4,6 +4,7 @@ import streamlit as st
 from embedlab import ui
 
 st.set_page_config(page_title="EmbedLab", page_icon=":material/hub:", layout="wide")
+ui.mark_routed()
 ui.start_background_warm_up()
 
 navigation = st.navigation([

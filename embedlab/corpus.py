@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -159,6 +160,8 @@ def _table_rows(name: str, text: str) -> list[dict[str, str]]:
                 row = json.loads(line)
             except json.JSONDecodeError as error:
                 raise ValueError(f"{name}, line {number}: not valid JSON ({error.msg})") from None
+            except (ValueError, RecursionError):  # absurdly long numbers or nesting
+                raise ValueError(f"{name}, line {number}: JSON nested too deeply or with a number too long") from None
             if not isinstance(row, dict):
                 raise ValueError(f"{name}, line {number}: expected a JSON object, got {type(row).__name__}")
             rows.append({str(k): "" if v is None else str(v) for k, v in row.items()})
@@ -227,7 +230,14 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, bytes]]:
         )
     if not infos:
         raise ValueError(f"{name}: the archive holds no .txt, .md, .csv, .tsv or .jsonl files")
-    return [(info.filename, archive.read(info)) for info in sorted(infos, key=lambda i: i.filename)]
+    members = []
+    for info in sorted(infos, key=lambda i: i.filename):
+        try:
+            members.append((info.filename, archive.read(info)))
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as error:
+            # RuntimeError: encrypted member; NotImplementedError: unsupported compression
+            raise ValueError(f"{name}: cannot read {info.filename} from the archive ({error})") from None
+    return members
 
 
 def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions()) -> RawDocuments:
@@ -295,8 +305,8 @@ def _apply_phrases(sentences: list[list[str]], options: TokenizeOptions) -> list
 def _content_id(name: str, data: bytes, read: ReadOptions, tokenize_options: TokenizeOptions) -> str:
     digest = hashlib.sha256(data)
     is_table = _suffix(name) not in TEXT_SUFFIXES
-    options = {"read": asdict(read) if is_table else {}, "tokenize": asdict(tokenize_options),
-               "version": TOKENIZER_VERSION}
+    options = {"format": _suffix(name), "read": asdict(read) if is_table else {},
+               "tokenize": asdict(tokenize_options), "version": TOKENIZER_VERSION}
     digest.update(json.dumps(options, sort_keys=True).encode())
     return "c" + digest.hexdigest()[:12]
 

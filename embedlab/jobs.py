@@ -1,7 +1,8 @@
 """Training jobs in their own process; their state lives in the SQLite registry.
 
-A job goes queued -> running -> done | failed | cancelled; a job whose process vanished (killed, server
-restarted) becomes "interrupted" the next time anyone looks. Run ``python -m embedlab.jobs JOB_ID`` to work one.
+A job goes queued -> running -> committing -> done, or ends failed | cancelled; a job whose process vanished
+(killed, server restarted) becomes "interrupted" the next time anyone looks. A job can be cancelled until it
+starts committing its run; it is "done" only once its run is on disk and in the registry. Run ``python -m embedlab.jobs JOB_ID`` to work one.
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from typing import Any
 from embedlab import store
 from embedlab.train import Cancelled, Progress, TrainConfig, train_run
 
-__all__ = ["ACTIVE", "cancel_job", "get_job", "list_jobs", "start_job"]
+__all__ = ["ACTIVE", "CANCELLABLE", "cancel_job", "get_job", "list_jobs", "start_job"]
 
-ACTIVE = ("queued", "running")
+ACTIVE = ("queued", "running", "committing")
+CANCELLABLE = ("queued", "running")
 _START_GRACE_SECONDS = 60
 _PROGRESS_INTERVAL_SECONDS = 0.5
 _children: list[subprocess.Popen] = []
@@ -69,8 +71,8 @@ def _mark_vanished_jobs() -> None:
         if job["status"] not in ACTIVE or now - job["created"] < _START_GRACE_SECONDS and not job["pid"]:
             continue
         if not _is_worker_alive(job["pid"], job["id"]):
-            store.finish_job_unless_stopped(
-                job["id"], status="interrupted",
+            store.transition_job(
+                job["id"], ACTIVE, status="interrupted",
                 message="The training process stopped unexpectedly (killed, or the server restarted). "
                         "Nothing was saved; start the training again.",
             )
@@ -90,7 +92,7 @@ def get_job(job_id: str) -> dict[str, Any] | None:
 def cancel_job(job_id: str) -> bool:
     """Stop a queued or running job; False when it had already ended."""
     job = store.get_job(job_id)
-    if job is None or not store.finish_job_unless_stopped(job_id, status="cancelled", message="Cancelled."):
+    if job is None or not store.transition_job(job_id, CANCELLABLE, status="cancelled", message="Cancelled."):
         return False
     if _is_worker_alive(job["pid"], job_id):
         os.kill(job["pid"], signal.SIGTERM)
@@ -129,9 +131,9 @@ def work(job_id: str) -> int:
     run_id = store.new_id("run")
 
     def may_commit() -> bool:
-        # From here on a cancel cannot split the run in two: either the job ends "done" with its run, or not at all.
+        # From here on a cancel cannot split the run in two: the worker commits the run or leaves nothing.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-        return store.finish_job_unless_stopped(job_id, status="done", progress=1.0, run_id=run_id, eta_seconds=0)
+        return store.transition_job(job_id, CANCELLABLE, status="committing")
 
     try:
         config = TrainConfig.from_dict(job["params"])
@@ -139,12 +141,13 @@ def work(job_id: str) -> int:
     except Cancelled:
         return 0
     except ValueError as error:
-        store.finish_job_unless_stopped(job_id, status="failed", message=str(error))
+        store.transition_job(job_id, ACTIVE, status="failed", message=str(error))
         return 1
     except Exception as error:  # the user sees the message; the log keeps the traceback for us
         traceback.print_exc()
-        store.finish_job_unless_stopped(job_id, status="failed", message=f"{type(error).__name__}: {error}")
+        store.transition_job(job_id, ACTIVE, status="failed", message=f"{type(error).__name__}: {error}")
         return 1
+    store.transition_job(job_id, ("committing",), status="done", progress=1.0, run_id=run_id, eta_seconds=0)
     return 0
 
 

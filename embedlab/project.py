@@ -33,20 +33,26 @@ class MapSettings:
 def sample_words(words: Sequence[str], size: int, seed: int, must_include: Sequence[str] = ()) -> list[str]:
     """A seeded sample of ``words`` (given most frequent first), equal shares from each frequency band.
 
-    Every word of ``must_include`` that is in ``words`` comes first; the rest keep frequency order.
+    Every word of ``must_include`` that is in ``words`` comes first, even past ``size``; the rest keep frequency
+    order.
     """
     present = set(words)
     chosen = list(dict.fromkeys(w for w in must_include if w in present))
+    kept = set(chosen)
     if len(words) <= size:
-        return chosen + [w for w in words if w not in set(chosen)]
-    rng = np.random.default_rng(seed)
-    pool = np.array([i for i, w in enumerate(words) if w not in set(chosen)])
-    bands = np.array_split(pool, _FREQUENCY_BANDS)
+        return chosen + [w for w in words if w not in kept]
     wanted = size - len(chosen)
+    if wanted <= 0:
+        return chosen
+    rng = np.random.default_rng(seed)
+    pool = np.array([i for i, w in enumerate(words) if w not in kept])
     picked: list[int] = []
-    for position, band in enumerate(bands):
-        share = (wanted - len(picked)) // (len(bands) - position)
+    for position, band in enumerate(np.array_split(pool, _FREQUENCY_BANDS)):
+        share = (wanted - len(picked)) // (_FREQUENCY_BANDS - position)
         picked.extend(rng.choice(band, size=min(share, len(band)), replace=False).tolist())
+    if len(picked) < wanted:  # bands smaller than their share: top up from what is left
+        left = np.setdiff1d(pool, picked)
+        picked.extend(rng.choice(left, size=wanted - len(picked), replace=False).tolist())
     return chosen + [words[i] for i in sorted(picked)]
 
 

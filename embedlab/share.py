@@ -28,6 +28,8 @@ class ViewState:
     seed: int = 42
 
     def __post_init__(self) -> None:
+        for name in ("corpus", "a", "b", "word"):  # a URL cannot keep surrounding spaces, so neither do we
+            object.__setattr__(self, name, getattr(self, name).strip())
         if self.tab not in TABS:
             raise ValueError(f"tab must be one of {', '.join(TABS)}, got '{self.tab}'")
         for name, low, high in (("k", 1, 100), ("n", 10, 50_000), ("seed", 0, 2**31 - 1)):

@@ -162,6 +162,11 @@ def _looks_like_header(line: bytes) -> bool:
     return len(parts) == 2 and all(p.isdigit() for p in parts)
 
 
+def _short(error: Exception) -> str:
+    text = str(error)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def read_vectors_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     """Read word2vec text or binary, or GloVe text (no header); the format is detected from the bytes.
 
@@ -175,24 +180,26 @@ def read_vectors_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
         raise ValueError(f"no such vectors file: {path}")
     with path.open("rb") as handle:
         first = handle.readline(1 << 20)
-        rest = handle.read(1 << 16)
     if not first.strip():
         raise ValueError(f"{path}: empty file, expected word vectors")
-    has_header = _looks_like_header(first)
-    binary = False
-    if has_header:
+    # With a header the body is text or raw floats: try text first (a stray non-UTF-8 word is still text).
+    attempts = [("word2vec text", False), ("word2vec binary", True)] if _looks_like_header(first) else [
+        ("GloVe text", False)]
+    errors = []
+    for kind, binary in attempts:
         try:
-            rest.decode("utf-8")
-        except UnicodeDecodeError as error:
-            # Text files cut mid-character only fail in the last 3 bytes; raw floats fail early.
-            binary = error.start < len(rest) - 4
-    try:
-        words, vectors = _read_word2vec(path, binary=binary, no_header=not has_header)
-    except (ValueError, EOFError, UnicodeError, IndexError) as error:
-        kind = "word2vec binary" if binary else "word2vec text" if has_header else "GloVe text"
-        raise ValueError(f"{path}: not a readable {kind} vectors file ({error})") from None
-    if not words:
-        raise ValueError(f"{path}: the file holds no vectors")
+            words, vectors = _read_word2vec(path, binary=binary, no_header=kind == "GloVe text")
+            break
+        except (ValueError, EOFError, UnicodeError, IndexError, OverflowError) as error:
+            errors.append(f"as {kind}: {_short(error)}")
+    else:
+        raise ValueError(f"{path}: not a readable vectors file ({'; '.join(errors)})")
+    if not words or vectors.ndim != 2 or vectors.shape[1] == 0:
+        raise ValueError(f"{path}: holds no numbers; expected one word and its vector components a line")
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        bad = words[int(np.argmin(finite))]
+        raise ValueError(f"{path}: the vector of '{bad[:40]}' has NaN or infinite values")
     return words, vectors.astype(np.float32)
 
 

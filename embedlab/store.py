@@ -140,15 +140,17 @@ def update_job(job_id: str, **fields: Any) -> None:
         conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
 
 
-def finish_job_unless_stopped(job_id: str, **fields: Any) -> bool:
-    """Set a final state unless the job was already cancelled or interrupted; True when it was set."""
+def transition_job(job_id: str, from_statuses: tuple[str, ...], **fields: Any) -> bool:
+    """Update a job only while its status is one of ``from_statuses``; True when it was updated.
+
+    The check and the write are one statement, so a cancel and a finishing worker cannot both win.
+    """
     fields["updated"] = time.time()
     assignments = ", ".join(f"{name} = ?" for name in fields)
+    marks = ", ".join("?" for _ in from_statuses)
     with connect() as conn:
-        cursor = conn.execute(
-            f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ('queued', 'running')",
-            (*fields.values(), job_id),
-        )
+        cursor = conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks})",
+                              (*fields.values(), job_id, *from_statuses))
         return cursor.rowcount == 1
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, fields
 from enum import Enum
@@ -187,5 +188,9 @@ def train_run(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progre
         (staging / "params.json").write_text(json.dumps(params, indent=2, ensure_ascii=False), encoding="utf-8")
         if not may_commit():
             raise Cancelled(f"run {run_id} was cancelled")
-    store.add_run(run_id, corpus.id, config.method.value, config.to_dict(), len(vectors.index_to_key), seconds)
+    try:
+        store.add_run(run_id, corpus.id, config.method.value, config.to_dict(), len(vectors.index_to_key), seconds)
+    except BaseException:
+        shutil.rmtree(store.runs_dir() / run_id, ignore_errors=True)  # a run folder without its row is invisible
+        raise
     return store.get_run(run_id)

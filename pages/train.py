@@ -57,7 +57,7 @@ def _show_job(job: dict) -> None:
         left, right = st.columns([5, 1])
         left.progress(job["progress"], text=f"{_job_line(job)} — {job['status']}, epoch {max(job['epoch'], 1)}/"
                                             f"{job['epochs']}{speed}{eta}")
-        if right.button("Cancel", key=f"cancel_{job['id']}"):
+        if job["status"] in jobs.CANCELLABLE and right.button("Cancel", key=f"cancel_{job['id']}"):
             jobs.cancel_job(job["id"])
             st.rerun(scope="app")
     elif job["status"] == "done":

@@ -1,0 +1,147 @@
+"""Word samples, seeded UMAP layouts and their alignment (embedlab.project).
+
+UMAP's first fit in a process costs numba compile time, so the layouts are computed once per module and
+kept small (60 points).
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from embedlab.project import MapSettings, _procrustes_onto, aligned_layouts, sample_words, umap_layout
+
+WORDS = [f"w{i}" for i in range(1000)]  # most frequent first
+
+
+def _band(word: str) -> int:
+    return int(word[1:]) // 100
+
+
+# --- sample_words -------------------------------------------------------------------------------------------
+
+def test_sample_size_is_respected_and_frequency_order_kept():
+    sample = sample_words(WORDS, 100, seed=0)
+    assert len(sample) == 100 == len(set(sample))
+    assert set(sample) <= set(WORDS)
+    assert sample == sorted(sample, key=WORDS.index)
+
+
+def test_sample_draws_equally_from_every_frequency_band():
+    sample = sample_words(WORDS, 100, seed=1)
+    assert Counter(_band(w) for w in sample) == {band: 10 for band in range(10)}
+
+
+def test_sample_with_uneven_bands_still_has_the_size():
+    words = WORDS[:137]
+    for size in (10, 57, 136):
+        sample = sample_words(words, size, seed=2)
+        assert len(sample) == size == len(set(sample))
+
+
+def test_sample_is_seeded():
+    assert sample_words(WORDS, 50, seed=7) == sample_words(WORDS, 50, seed=7)
+    assert sample_words(WORDS, 50, seed=7) != sample_words(WORDS, 50, seed=8)
+
+
+def test_must_include_comes_first_once_and_counts_towards_the_size():
+    must = ["w500", "absent", "w3", "w500", "w999"]
+    sample = sample_words(WORDS, 100, seed=0, must_include=must)
+    assert sample[:3] == ["w500", "w3", "w999"]  # in the given order, duplicates and unknown words dropped
+    assert len(sample) == 100 == len(set(sample))
+    rest = sample[3:]
+    assert rest == sorted(rest, key=WORDS.index)
+
+
+def test_small_vocabulary_is_returned_whole_with_must_include_first():
+    assert sample_words(["a", "b", "c", "d"], 10, seed=0, must_include=["c", "x"]) == ["c", "a", "b", "d"]
+    assert sample_words(["a", "b"], 2, seed=0) == ["a", "b"]
+
+
+def test_must_include_larger_than_the_sample_does_not_crash():
+    """The Compare page passes the word and its neighbours in A and B (up to 2k+1 = 201 words) with n >= 100."""
+    must = WORDS[200:225]
+    sample = sample_words(WORDS, 10, seed=0, must_include=must)
+    assert sample[:10] == must[:10]
+    assert len(sample) == len(set(sample)) and len(sample) in (10, len(must))
+
+
+# --- MapSettings --------------------------------------------------------------------------------------------
+
+def test_map_settings_defaults():
+    settings = MapSettings()
+    assert (settings.sample_size, settings.seed, settings.n_neighbors, settings.min_dist) == (2000, 42, 15, 0.1)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"sample_size": 9}, "sample size must be from 10 to 50,000 words, got 9"),
+    ({"sample_size": 50_001}, "sample size must be from 10 to 50,000 words, got 50001"),
+    ({"n_neighbors": 1}, "n_neighbors must be from 2 to 200, got 1"),
+    ({"n_neighbors": 201}, "n_neighbors must be from 2 to 200, got 201"),
+    ({"min_dist": -0.1}, "min_dist must be from 0 to 1, got -0.1"),
+    ({"min_dist": 1.5}, "min_dist must be from 0 to 1, got 1.5"),
+])
+def test_map_settings_validation(kwargs, message):
+    with pytest.raises(ValueError) as caught:
+        MapSettings(**kwargs)
+    assert str(caught.value) == message
+
+
+# --- Procrustes alignment (no UMAP needed) -----------------------------------------------------------------
+
+def test_procrustes_undoes_rotation_reflection_scale_and_shift():
+    rng = np.random.default_rng(0)
+    target = rng.normal(size=(40, 2)).astype(np.float32)
+    angle = 1.1
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    reflected = target * np.array([-1, 1])
+    source = reflected @ rotation * 3.5 + np.array([10.0, -4.0])
+    aligned = _procrustes_onto(source, target)
+    assert aligned.dtype == np.float32
+    np.testing.assert_allclose(aligned, target, atol=1e-4)
+
+
+# --- UMAP layouts -------------------------------------------------------------------------------------------
+
+def _spread(layout: np.ndarray) -> float:
+    """Root-mean-square distance of the points from their centre."""
+    return float(np.sqrt(((layout - layout.mean(axis=0)) ** 2).sum(axis=1).mean()))
+
+
+@pytest.fixture(scope="module")
+def points():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(4, 16)) * 3
+    data = centres[np.arange(60) % 4] + rng.normal(size=(60, 16))
+    rotation, _ = np.linalg.qr(rng.normal(size=(16, 16)))
+    return data.astype(np.float32), (data @ rotation).astype(np.float32)
+
+
+SETTINGS = MapSettings(sample_size=60, seed=3)
+
+
+@pytest.fixture(scope="module")
+def layout(points):
+    return umap_layout(points[0], SETTINGS)
+
+
+def test_umap_layout_shape_and_determinism(points, layout):
+    assert layout.shape == (60, 2) and layout.dtype == np.float32
+    assert np.isfinite(layout).all()
+    np.testing.assert_array_equal(umap_layout(points[0], SETTINGS), layout)
+    other = umap_layout(points[0], MapSettings(sample_size=60, seed=4))
+    assert not np.allclose(other, layout)
+
+
+def test_umap_layout_of_tiny_inputs():
+    rng = np.random.default_rng(1)
+    assert umap_layout(rng.normal(size=(12, 5)), SETTINGS).shape == (12, 2)  # n_neighbors capped at n - 1
+    with pytest.raises(ValueError, match="a map needs at least 3 words, got 2"):
+        umap_layout(rng.normal(size=(2, 5)), SETTINGS)
+
+
+def test_aligned_layouts_of_identical_spaces_coincide(points, layout):
+    layout_a, layout_b = aligned_layouts(points[0], points[0].copy(), SETTINGS)
+    np.testing.assert_array_equal(layout_a, layout)
+    np.testing.assert_allclose(layout_b, layout_a, atol=1e-3 * _spread(layout_a))

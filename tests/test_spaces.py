@@ -1,0 +1,281 @@
+"""EmbeddingSpace, vectors files, space specs, runs and the bundled baseline (embedlab.spaces / baseline)."""
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from conftest import make_space
+
+from embedlab import baseline, config, store
+from embedlab.compare import nearest
+from embedlab.spaces import (
+    BASELINE,
+    EmbeddingSpace,
+    load_space,
+    normalise_rows,
+    read_vectors_file,
+    space_choices,
+    validate_spec,
+)
+
+
+def _write(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def _unit_or_zero(matrix: np.ndarray) -> bool:
+    norms = np.linalg.norm(matrix, axis=1)
+    return bool(np.all(np.isclose(norms, 1.0, atol=1e-5) | (norms == 0)))
+
+
+# --- read_vectors_file --------------------------------------------------------------------------------------
+
+def test_word2vec_text_with_header(tmp_path):
+    path = _write(tmp_path, "w2v.txt", "3 2\nfoo 1 0\nbär 0 2.5\nbaz -1 1\n".encode("utf-8"))
+    words, vectors = read_vectors_file(path)
+    assert words == ("foo", "bär", "baz")
+    assert vectors.dtype == np.float32
+    np.testing.assert_array_equal(vectors, [[1, 0], [0, 2.5], [-1, 1]])
+
+
+def test_word2vec_binary_written_by_gensim(tmp_path):
+    from gensim.models import KeyedVectors
+
+    rng = np.random.default_rng(0)
+    words = ["alpha", "beta", "gamma", "délta", "e"]
+    expected = rng.normal(size=(5, 7)).astype(np.float32)
+    kv = KeyedVectors(vector_size=7)
+    kv.add_vectors(words, expected)
+    path = tmp_path / "vectors.bin"
+    kv.save_word2vec_format(str(path), binary=True)
+    read_words, vectors = read_vectors_file(path)
+    assert read_words == tuple(words)
+    assert vectors.dtype == np.float32
+    np.testing.assert_array_equal(vectors, expected)
+
+
+def test_glove_text_without_header(tmp_path):
+    path = _write(tmp_path, "glove.6B.3d.txt", b"the 0.1 0.2 0.3\nof -1 0 1\n, 5 5 5\n")
+    words, vectors = read_vectors_file(path)
+    assert words == ("the", "of", ",")
+    np.testing.assert_allclose(vectors, [[0.1, 0.2, 0.3], [-1, 0, 1], [5, 5, 5]], rtol=1e-6)
+
+
+def test_word2vec_text_with_a_non_utf8_word_is_read_as_text(tmp_path):
+    """A cp1252 word in a text file with a header must not make the file look binary."""
+    path = _write(tmp_path, "latin.txt", b"2 3\ncaf\xe9 1.5 2.25 3\nbar 4 5 6\n")
+    words, vectors = read_vectors_file(path)
+    assert words[1] == "bar" and words[0].startswith("caf")
+    np.testing.assert_array_equal(vectors, [[1.5, 2.25, 3], [4, 5, 6]])
+
+
+@pytest.mark.parametrize("name, data, kind", [
+    ("short_rows.txt", b"2 3\nfoo 1 2\nbar 3 4\n", "word2vec text"),
+    ("too_few_rows.txt", b"5 2\nfoo 1 2\nbar 3 4\n", "word2vec text"),
+    ("header_only.txt", b"3 2\n", "word2vec text"),
+    ("ragged.txt", b"foo 1 2 3\nbar 1 2\n", "GloVe text"),
+    ("words.txt", b"foo a b c\nbar 1 2 3\n", "GloVe text"),
+    ("cut.bin", b"2 3\nfoo \x00\x00\x80\x3f\x00\x00\x80\x3f", "word2vec binary"),
+])
+def test_malformed_vectors_file_is_a_value_error_naming_path_and_format(tmp_path, name, data, kind):
+    path = _write(tmp_path, name, data)
+    with pytest.raises(ValueError) as caught:
+        read_vectors_file(path)
+    assert str(caught.value).startswith(f"{path}: not a readable vectors file (")
+    assert f"as {kind}: " in str(caught.value)
+
+
+def test_garbage_bytes_are_a_value_error_naming_the_path(tmp_path):
+    path = _write(tmp_path, "garbage.vec", np.random.default_rng(0).bytes(4096))
+    with pytest.raises(ValueError, match=str(path)):
+        read_vectors_file(path)
+
+
+@pytest.mark.parametrize("data", [b"hello\nworld\n", b"just-one-token"],
+                         ids=["word-list", "one-token"])
+def test_file_without_numbers_is_not_a_vectors_file(tmp_path, data):
+    """A plain word list has no vectors: it must not load as a space of 0-dimensional vectors."""
+    path = _write(tmp_path, "words.txt", data)
+    with pytest.raises(ValueError, match=str(path)):
+        read_vectors_file(path)
+
+
+def test_non_finite_values_are_rejected(tmp_path):
+    """NaN/inf rows would silently poison every similarity; the space invariant is unit-or-zero rows."""
+    path = _write(tmp_path, "nan.txt", b"2 2\nfoo nan 1\nbar 1 inf\n")
+    with pytest.raises(ValueError, match=str(path)):
+        load_space(f"vectors:{path}")
+
+
+@pytest.mark.parametrize("data", [b"", b"\n", b"   \n"])
+def test_empty_file_is_a_value_error(tmp_path, data):
+    path = _write(tmp_path, "empty.txt", data)
+    with pytest.raises(ValueError, match=f"{path}: empty file, expected word vectors"):
+        read_vectors_file(path)
+
+
+def test_missing_file_is_a_value_error(tmp_path):
+    with pytest.raises(ValueError, match="no such vectors file: .*nope.txt"):
+        read_vectors_file(tmp_path / "nope.txt")
+    with pytest.raises(ValueError, match="no such vectors file"):
+        load_space(f"vectors:{tmp_path / 'nope.txt'}")
+
+
+# --- load_space('vectors:...'), normalise_rows, EmbeddingSpace ---------------------------------------------
+
+def test_load_space_from_vectors_file_gives_unit_float32_rows_and_corpus_counts(tmp_path, fresh_home):
+    from embedlab.corpus import build_corpus
+
+    corpus = build_corpus("c.txt", b"foo foo foo bar")
+    path = _write(tmp_path, "w2v.txt", b"3 3\nfoo 3 4 0\nbar 0 0 -2\nzero 0 0 0\n")
+    space = load_space(f"  vectors:{path} ", corpus)
+    assert space.name == f"vectors:{path}"
+    assert space.words == ("foo", "bar", "zero") and len(space) == 3 and space.dim == 3
+    assert "foo" in space and "baz" not in space and space.index["bar"] == 1
+    assert space.vectors.dtype == np.float32
+    np.testing.assert_allclose(space.vectors, [[0.6, 0.8, 0], [0, 0, -1], [0, 0, 0]], atol=1e-7)
+    assert space.counts.dtype == np.int64 and space.counts.tolist() == [3, 1, 0]
+    assert space.piece_counter is None and str(path) in space.source
+
+
+def test_load_space_without_corpus_has_zero_counts(tmp_path):
+    path = _write(tmp_path, "g.txt", b"a 1 1\nb 2 0\n")
+    space = load_space(f"vectors:{path}")
+    assert space.counts.tolist() == [0, 0]
+    assert _unit_or_zero(space.vectors)
+
+
+def test_normalise_rows_keeps_zero_rows_zero():
+    result = normalise_rows(np.array([[3, 4], [0, 0], [-2, 0], [1e-30, 0]], dtype=np.float64))
+    assert result.dtype == np.float32
+    assert not np.isnan(result).any()
+    np.testing.assert_allclose(result[:3], [[0.6, 0.8], [0, 0], [-1, 0]])
+    np.testing.assert_allclose(np.linalg.norm(result, axis=1)[[0, 2]], 1.0, rtol=1e-6)
+
+
+def test_normalise_rows_of_int_input_and_empty_matrix():
+    np.testing.assert_allclose(normalise_rows([[0, 5]]), [[0, 1]])
+    assert normalise_rows(np.zeros((0, 4))).shape == (0, 4)
+
+
+def test_space_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="space bad: 2 words but 3 vectors and 2 counts"):
+        EmbeddingSpace("bad", ("a", "b"), np.zeros((3, 2), np.float32), np.zeros(2, np.int64), "test")
+
+
+def test_subset_keeps_requested_order():
+    space = make_space(["a", "b", "c"], np.eye(3), counts=[5, 6, 7])
+    sub = space.subset(["c", "a"])
+    assert sub.words == ("c", "a") and sub.index == {"c": 0, "a": 1}
+    assert sub.counts.tolist() == [7, 5]
+    np.testing.assert_array_equal(sub.vectors, np.eye(3, dtype=np.float32)[[2, 0]])
+
+
+# --- specs and runs -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spec, expected", [
+    ("baseline", "baseline"),
+    ("  baseline\n", "baseline"),
+    ("run-20260101-120000-abc123", "run-20260101-120000-abc123"),
+    ("vectors:/data/glove.txt", "vectors:/data/glove.txt"),
+    ("vectors: ~/my vectors.bin", "vectors: ~/my vectors.bin"),
+])
+def test_validate_spec_accepts(spec, expected):
+    assert validate_spec(spec) == expected
+
+
+@pytest.mark.parametrize("spec", [
+    "", "Baseline", "run-1", "run-20260101-120000-ABC123", "run-20260101-120000-abc1234", "vectors:", "vectors:   ",
+    "/etc/passwd", "file:/x", "c0123456789ab",
+])
+def test_validate_spec_rejects_with_the_accepted_forms(spec):
+    with pytest.raises(ValueError) as caught:
+        validate_spec(spec)
+    message = str(caught.value)
+    assert f"unknown space '{spec.strip()}'" in message
+    assert "'baseline'" in message and "run id like run-20260101-120000-abc123" in message and "vectors:PATH" in message
+
+
+def test_load_space_of_missing_run_is_a_value_error(fresh_home):
+    with pytest.raises(ValueError, match=r"no run 'run-20260101-120000-abc123' in .*runs"):
+        load_space("run-20260101-120000-abc123")
+
+
+def test_load_space_of_a_run(tiny_run, tiny_text_corpus):
+    space = load_space(tiny_run["id"])
+    assert space.name == tiny_run["id"] and space.dim == 16 and len(space) == tiny_run["vocab_size"]
+    assert set(space.words) == set(tiny_text_corpus.counts)  # min_count=1 keeps every word
+    assert space.counts.tolist() == [tiny_text_corpus.counts[w] for w in space.words]  # from its own corpus
+    assert space.vectors.dtype == np.float32 and _unit_or_zero(space.vectors)
+    assert "word2vec run" in space.source
+    assert tiny_run["id"] in space_choices() and space_choices()[0] == BASELINE
+
+
+# --- the bundled baseline -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def baseline_space(tiny_text_corpus):
+    return load_space("baseline", tiny_text_corpus)
+
+
+def test_baseline_space_covers_the_corpus_words(baseline_space, tiny_text_corpus):
+    assert len(tiny_text_corpus.counts) < config.BASELINE_VOCAB_CAP
+    assert baseline_space.name == BASELINE
+    assert baseline_space.words == tuple(tiny_text_corpus.counts)
+    assert baseline_space.dim == 384 and baseline_space.vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(baseline_space.vectors, axis=1), 1.0, atol=1e-5)
+    assert baseline_space.counts.tolist() == list(tiny_text_corpus.counts.values())
+    assert "all-MiniLM-L6-v2" in baseline_space.source and tiny_text_corpus.name in baseline_space.source
+
+
+def test_baseline_neighbours_make_sense(baseline_space):
+    assert nearest(baseline_space, "matrix", k=1)[0].word == "matrices"
+
+
+def test_baseline_is_cached_on_disk_and_reused(baseline_space, tiny_text_corpus, session_home, monkeypatch):
+    key = hashlib.sha256("\n".join(tiny_text_corpus.counts).encode("utf-8")).hexdigest()[:20]
+    cache = session_home / "cache" / f"baseline-all-MiniLM-L6-v2-{key}.npy"
+    assert cache.is_file()
+    assert np.load(cache).shape == (len(tiny_text_corpus.counts), 384)
+    mtime = cache.stat().st_mtime_ns
+
+    def no_model():
+        raise AssertionError("the model was loaded although the vectors are cached")
+
+    monkeypatch.setattr(baseline, "load_model", no_model)
+    again = load_space("baseline", tiny_text_corpus)
+    np.testing.assert_array_equal(again.vectors, baseline_space.vectors)
+    assert cache.stat().st_mtime_ns == mtime
+    assert not list((session_home / "cache").glob(".*.tmp"))  # the atomic write left no temp file
+
+
+def test_baseline_keeps_only_the_most_frequent_words_up_to_the_cap(tiny_text_corpus, baseline_space, monkeypatch):
+    monkeypatch.setattr(config, "BASELINE_VOCAB_CAP", 7)
+    capped = load_space("baseline", tiny_text_corpus)
+    assert capped.words == tuple(tiny_text_corpus.counts)[:7]
+    # each word is encoded alone, so a word's vector does not depend on the rest of the vocabulary
+    np.testing.assert_allclose(capped.vectors, baseline_space.vectors[:7], atol=1e-5)
+
+
+def test_baseline_progress_reports_reach_one(tiny_text_corpus, monkeypatch, fresh_home):
+    seen = []
+    monkeypatch.setattr(baseline, "_ENCODE_BATCH", 16)
+    space = load_space("baseline", tiny_text_corpus, progress=seen.append)
+    n = len(space)
+    assert seen == [min(1.0, min(start + 16, n) / n) for start in range(0, n, 16)]
+    assert seen[-1] == 1.0
+
+
+def test_baseline_piece_counter(baseline_space):
+    assert baseline_space.piece_counter is baseline.piece_counts
+    counts = baseline_space.piece_counter(["eigendecomposition", "matrix"])
+    assert counts.dtype == np.int32 and counts.tolist() == [5, 1]
+    assert baseline.word_pieces("eigendecomposition") == ["e", "##igen", "##de", "##com", "##position"]
+    assert baseline.piece_counts([]).tolist() == []
+
+
+def test_store_cache_dir_is_under_home(fresh_home):
+    assert store.cache_dir() == fresh_home / "cache"
