@@ -85,8 +85,9 @@ elif tab == "coverage":
         column.dataframe(pd.DataFrame(result.top_missing, columns=["word", "count"]), hide_index=True,
                          key=f"cmp_missing_{result.space}")
 else:
-    n = st.slider("Words on the map", 100, 5000, step=100, key="cmp_n")
-    seed = st.number_input("Sample seed", 0, 2**31 - 1, key="cmp_seed")
+    left, right = st.columns([3, 1])
+    n = left.slider("Words on the map", 100, 5000, step=100, key="cmp_n")
+    seed = right.number_input("Sample seed", 0, 2**31 - 1, key="cmp_seed")
     highlighted = []
     if word and word in shared_a:
         result = compare.compare_neighbors(shared_a, shared_b, word, k)

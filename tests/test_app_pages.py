@@ -140,3 +140,39 @@ def test_compare_page_map_tab_highlights_the_word_in_both_maps(compare_query):
     figure = at.get("plotly_chart")[0].proto.spec
     assert '"query"' in figure and '"matrix"' in figure
     assert figure.count('"name":"query"') == 2  # the query point drawn in map A and map B
+
+
+def test_train_page_shows_progress_and_cancels_a_running_job(fresh_home):
+    from gensim.test.utils import datapath
+
+    from embedlab import jobs
+    from embedlab.corpus import build_corpus
+
+    with open(datapath("lee_background.cor"), "rb") as handle:
+        build_corpus("lee.txt", handle.read())
+    at = _app("pages/train.py")
+    at.number_input(key="train_epochs").set_value(1000)
+    at.number_input(key="train_min_count").set_value(1)
+    at.button[0].click().run()
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        at.run()
+        bars = at.get("progress")
+        if bars and "words/s" in bars[0].proto.text:
+            break
+        time.sleep(0.5)
+    text = at.get("progress")[0].proto.text
+    assert "running, epoch " in text and "/1000" in text and "words/s" in text and "ETA" in text
+    job_id = jobs.list_jobs()[0]["id"]
+    at.button(key=f"cancel_{job_id}").click().run()
+    assert jobs.get_job(job_id)["status"] == "cancelled"
+    assert "cancelled: Cancelled." in at.warning[0].value
+    assert store.list_runs() == []
+
+
+def test_app_warms_up_umap_in_the_background():
+    from embedlab import project
+
+    at = _app()
+    assert not at.exception
+    assert project.warmed_up.wait(timeout=180), "UMAP was not warmed up after the app started"
