@@ -12,6 +12,7 @@ __all__ = ["TABS", "ViewState", "check_references", "from_query", "to_query"]
 TABS = ("neighbours", "coverage", "map")
 _CORPUS_ID = re.compile(r"c[0-9a-f]{12}")
 _MAX_WORD_LENGTH = 100
+MIN_MAP_WORDS, MAX_MAP_WORDS = 100, 5000
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class ViewState:
             object.__setattr__(self, name, getattr(self, name).strip())
         if self.tab not in TABS:
             raise ValueError(f"tab must be one of {', '.join(TABS)}, got '{self.tab}'")
-        for name, low, high in (("k", 1, 100), ("n", 10, 50_000), ("seed", 0, 2**31 - 1)):
+        for name, low, high in (("k", 1, 100), ("n", MIN_MAP_WORDS, MAX_MAP_WORDS), ("seed", 0, 2**31 - 1)):
             value = getattr(self, name)
             if not low <= value <= high:
                 raise ValueError(f"{name} must be from {low} to {high}, got {value}")

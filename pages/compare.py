@@ -86,7 +86,7 @@ elif tab == "coverage":
                          key=f"cmp_missing_{result.space}")
 else:
     left, right = st.columns([3, 1])
-    n = left.slider("Words on the map", 100, 5000, step=100, key="cmp_n")
+    n = left.slider("Words on the map", share.MIN_MAP_WORDS, share.MAX_MAP_WORDS, step=50, key="cmp_n")
     seed = right.number_input("Sample seed", 0, 2**31 - 1, key="cmp_seed")
     highlighted = []
     if word and word in shared_a:

@@ -176,3 +176,13 @@ def test_app_warms_up_umap_in_the_background():
     at = _app()
     assert not at.exception
     assert project.warmed_up.wait(timeout=180), "UMAP was not warmed up after the app started"
+
+
+def test_streamlit_config_keeps_usage_stats_off_and_the_upload_limit_in_step():
+    import tomllib
+
+    from embedlab import config
+
+    settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert settings["browser"]["gatherUsageStats"] is False
+    assert settings["server"]["maxUploadSize"] == config.MAX_UPLOAD_MB
