@@ -1,7 +1,7 @@
 """Plotly figure builders: data in, ``go.Figure`` out; nothing here shows anything."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -9,7 +9,11 @@ from plotly.subplots import make_subplots
 
 from embedlab.compare import Coverage
 
-__all__ = ["coverage_bars", "map_pair", "rank_frequency"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["change_histogram", "coverage_bars", "coverage_by_band", "map_pair", "pieces_histogram",
+           "rank_frequency"]
 
 _HIGHLIGHT = "#d62728"
 _QUERY = "#111111"
@@ -41,17 +45,63 @@ def coverage_bars(coverages: Sequence[Coverage]) -> go.Figure:
     return fig
 
 
+def change_histogram(scores: Sequence[float], metric_label: str, low: float, high: float) -> go.Figure:
+    """Histogram of per-word change scores, the selected score range shaded."""
+    fig = go.Figure(go.Histogram(x=np.asarray(scores), xbins=dict(start=0, end=1.0001, size=0.05),
+                                 marker_color="#1f77b4", name="words",
+                                 hovertemplate=f"{metric_label} %{{x}}<br>%{{y}} words<extra></extra>"))
+    fig.add_vrect(x0=low, x1=high, fillcolor="#ff7f0e", opacity=0.12, line_width=0)
+    fig.update_layout(xaxis_title=f"{metric_label} (1 = same neighbours, 0 = none in common)",
+                      yaxis_title="words", xaxis_range=[0, 1], height=300, bargap=0.05,
+                      margin=dict(l=10, r=10, t=30, b=10))
+    return fig
+
+
+def coverage_by_band(frames: dict[str, "pd.DataFrame"]) -> go.Figure:
+    """Token coverage per frequency band for each space: where each one loses the corpus.
+
+    Args:
+        frames: space name -> :func:`embedlab.compare.coverage_by_band` frame.
+    """
+    fig = go.Figure([
+        go.Scatter(x=frame["band"], y=100 * frame["token_coverage"], mode="lines+markers", name=name,
+                   customdata=np.stack([frame["words"], frame["covered_words"]], axis=1),
+                   hovertemplate="%{x}: %{y:.1f}% of tokens<br>%{customdata[1]} of %{customdata[0]} words"
+                                 "<extra>" + name + "</extra>")
+        for name, frame in frames.items()
+    ])
+    fig.update_layout(xaxis_title="corpus count of the word (frequency band)", yaxis_title="% of tokens covered",
+                      yaxis_range=[0, 105], height=340, margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def pieces_histogram(histogram: "pd.DataFrame") -> go.Figure:
+    """Share of corpus tokens by the number of WordPiece pieces their word is split into."""
+    share = 100 * histogram["tokens"] / histogram["tokens"].sum()
+    fig = go.Figure(go.Bar(x=histogram["pieces"].astype(str), y=share, customdata=histogram["words"],
+                           text=[f"{v:.1f}%" for v in share], textposition="auto",
+                           hovertemplate="%{x} pieces: %{y:.1f}% of tokens, %{customdata} words<extra></extra>"))
+    fig.update_layout(xaxis_title="pieces per word", yaxis_title="% of tokens", height=300,
+                      margin=dict(l=10, r=10, t=30, b=10))
+    return fig
+
+
 def _map_traces(layout: np.ndarray, words: Sequence[str], counts: np.ndarray, query: str,
-                highlighted: set[str], show_legend: bool) -> list[go.Scattergl]:
+                highlighted: set[str], show_legend: bool, colour: np.ndarray | None,
+                colour_title: str) -> list[go.Scattergl]:
     words_array = np.asarray(words, dtype=object)
     is_highlight = np.fromiter((w in highlighted for w in words), dtype=bool, count=len(words))
     is_query = words_array == query
     plain = ~(is_highlight | is_query)
     hover = "%{text}<br>count %{customdata}<extra></extra>"
+    marker = dict(size=4, color=_BACKGROUND_POINT)
+    if colour is not None:
+        marker = dict(size=5, color=colour[plain], colorscale="Viridis", opacity=0.8, showscale=show_legend,
+                      colorbar=dict(title=colour_title, len=0.6, x=1.02))
     traces = [go.Scattergl(x=layout[plain, 0], y=layout[plain, 1], mode="markers", name="words",
                            text=words_array[plain], customdata=counts[plain], hovertemplate=hover,
-                           marker=dict(size=4, color=_BACKGROUND_POINT), showlegend=show_legend,
-                           legendgroup="words")]
+                           marker=marker, showlegend=show_legend, legendgroup="words")]
     for mask, name, color, size in ((is_highlight, "neighbours", _HIGHLIGHT, 9), (is_query, "query", _QUERY, 13)):
         traces.append(go.Scattergl(x=layout[mask, 0], y=layout[mask, 1], mode="markers+text", name=name,
                                    text=words_array[mask], customdata=counts[mask], hovertemplate=hover,
@@ -60,21 +110,39 @@ def _map_traces(layout: np.ndarray, words: Sequence[str], counts: np.ndarray, qu
     return traces
 
 
+def _move_trace(layout_a: np.ndarray, layout_b: np.ndarray, words: Sequence[str], moved: set[str]) -> go.Scattergl:
+    """Segments in map B from where each chosen word sits in map A to where it sits in B."""
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for i, word in enumerate(words):
+        if word in moved:
+            xs += [float(layout_a[i, 0]), float(layout_b[i, 0]), None]
+            ys += [float(layout_a[i, 1]), float(layout_b[i, 1]), None]
+    return go.Scattergl(x=xs, y=ys, mode="lines", name="moved from A", hoverinfo="skip",
+                        line=dict(color=_HIGHLIGHT, width=1, dash="dot"))
+
+
 def map_pair(layout_a: np.ndarray, layout_b: np.ndarray, words: Sequence[str], counts: np.ndarray,
-             titles: tuple[str, str], query: str = "", highlighted: Sequence[str] = ()) -> go.Figure:
-    """Two maps side by side, the query word and its neighbours labelled in both.
+             titles: tuple[str, str], query: str = "", highlighted: Sequence[str] = (),
+             colour: np.ndarray | None = None, colour_title: str = "", moves: bool = False) -> go.Figure:
+    """Two aligned maps side by side, the query word and its neighbours labelled in both.
 
     Args:
         layout_a, layout_b: float arrays of shape (n, 2), row i for ``words[i]`` in each space.
         counts: corpus counts of shape (n,), shown on hover.
+        colour: optional values of shape (n,) colouring the points (change score, log frequency).
+        moves: draw, in map B, a segment from each highlighted word's place in map A.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.04)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.04, shared_xaxes=True,
+                        shared_yaxes=True)
     marked = set(highlighted) - {query}
     for col, layout in ((1, layout_a), (2, layout_b)):
-        for trace in _map_traces(layout, words, np.asarray(counts), query, marked, show_legend=col == 1):
+        for trace in _map_traces(layout, words, np.asarray(counts), query, marked, col == 1, colour, colour_title):
             fig.add_trace(trace, row=1, col=col)
+    if moves:
+        fig.add_trace(_move_trace(layout_a, layout_b, words, marked | {query}), row=1, col=2)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_layout(height=560, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest",
+    fig.update_layout(height=600, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest",
                       legend=dict(orientation="h", y=-0.02))
     return fig

@@ -7,12 +7,19 @@ from typing import Any, Mapping, Sequence
 
 from embedlab.spaces import BASELINE, validate_spec
 
-__all__ = ["TABS", "ViewState", "check_references", "from_query", "to_query"]
+__all__ = ["COLOURS", "METRICS", "TABS", "ViewState", "check_references", "from_query", "to_query"]
 
-TABS = ("neighbours", "coverage", "map")
+TABS = ("neighbours", "changed", "coverage", "map")
+METRICS = ("jaccard", "rank_overlap")
+COLOURS = ("none", "change", "frequency")
+_CHOICES = {"tab": TABS, "metric": METRICS, "colour": COLOURS}
 _CORPUS_ID = re.compile(r"c[0-9a-f]{12}")
+_BAND = re.compile(r"[0-9][0-9,]*(?:–[0-9][0-9,]*|\+)?")
 _MAX_WORD_LENGTH = 100
-MIN_MAP_WORDS, MAX_MAP_WORDS = 100, 5000
+MIN_MAP_WORDS, MAX_MAP_WORDS = 100, 50_000
+MIN_SCORED_WORDS, MAX_SCORED_WORDS = 100, 50_000
+_RANGES = {"k": (1, 100), "n": (MIN_MAP_WORDS, MAX_MAP_WORDS), "m": (MIN_SCORED_WORDS, MAX_SCORED_WORDS),
+           "seed": (0, 2**31 - 1), "moves": (0, 1), "lo": (0.0, 1.0), "hi": (0.0, 1.0)}
 
 
 @dataclass(frozen=True)
@@ -25,20 +32,32 @@ class ViewState:
     word: str = ""
     k: int = 10
     tab: str = "neighbours"
+    m: int = 20_000  # words scored on "What changed" (a frequency-stratified sample past that)
+    metric: str = "jaccard"  # the change score shown: jaccard or rank_overlap
+    band: str = ""  # frequency band filter on "What changed"; "" = all
+    lo: float = 0.0  # score range filter on "What changed"
+    hi: float = 1.0
     n: int = 2000  # words on the map
-    seed: int = 42
+    seed: int = 42  # of the map's and the change table's samples
+    colour: str = "none"  # map colouring: none, change, frequency
+    moves: int = 0  # 1: draw how far the highlighted words moved between the maps
 
     def __post_init__(self) -> None:
-        for name in ("corpus", "a", "b", "word"):  # a URL cannot keep surrounding spaces, so neither do we
+        for name in ("corpus", "a", "b", "word", "band"):  # a URL cannot keep surrounding spaces, so neither do we
             object.__setattr__(self, name, getattr(self, name).strip())
-        if self.tab not in TABS:
-            raise ValueError(f"tab must be one of {', '.join(TABS)}, got '{self.tab}'")
-        for name, low, high in (("k", 1, 100), ("n", MIN_MAP_WORDS, MAX_MAP_WORDS), ("seed", 0, 2**31 - 1)):
+        for name, allowed in _CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got '{getattr(self, name)}'")
+        for name, (low, high) in _RANGES.items():
             value = getattr(self, name)
             if not low <= value <= high:
                 raise ValueError(f"{name} must be from {low} to {high}, got {value}")
+        if self.lo > self.hi:
+            raise ValueError(f"lo must not exceed hi, got lo={self.lo} and hi={self.hi}")
         if self.corpus and not _CORPUS_ID.fullmatch(self.corpus):
             raise ValueError(f"'{self.corpus}' is not a corpus id (like c0123456789ab)")
+        if self.band and not _BAND.fullmatch(self.band):
+            raise ValueError(f"'{self.band}' is not a frequency band (like 10–19 or 1,000+)")
         for name in ("a", "b"):
             if getattr(self, name):
                 validate_spec(getattr(self, name))
@@ -46,8 +65,8 @@ class ViewState:
             raise ValueError(f"word must be one line of at most {_MAX_WORD_LENGTH} characters")
 
 
-_INT_FIELDS = {f.name for f in fields(ViewState) if f.type in ("int", int)}
-_NAMES = tuple(f.name for f in fields(ViewState))
+_TYPES = {f.name: {"int": int, "float": float, "str": str}[f.type] for f in fields(ViewState)}
+_NAMES = tuple(_TYPES)
 
 
 def to_query(state: ViewState) -> dict[str, str]:
@@ -59,6 +78,21 @@ def _single(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         value = value[-1] if value else ""
     return str(value)
+
+
+def _parse(name: str, raw: str) -> Any:
+    kind = _TYPES[name]
+    if kind is int and not re.fullmatch(r"-?\d+", raw):
+        raise ValueError("not a whole number")
+    if kind is float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if value != value:  # NaN passes no range check
+            raise ValueError("not a number")
+        return value
+    return kind(raw)
 
 
 def from_query(params: Mapping[str, Any]) -> tuple[ViewState, list[str]]:
@@ -77,11 +111,11 @@ def from_query(params: Mapping[str, Any]) -> tuple[ViewState, list[str]]:
             continue
         raw = _single(params[name]).strip()
         try:
-            value: Any = int(raw) if name in _INT_FIELDS else raw
+            value: Any = _parse(name, raw)
             state = replace(state, **{name: value})
         except ValueError as error:
             shown = raw if len(raw) <= 40 else raw[:40] + "…"
-            reason = "not a whole number" if name in _INT_FIELDS and not re.fullmatch(r"-?\d+", raw) else error
+            reason = error
             problems.append(f"Link parameter {name}='{shown}' was ignored: {reason}.")
     return state, problems
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedlab import compare, corpus, project, share, spaces
+from embedlab import compare, corpus, project, share, spaces, store
 from embedlab.compare import ComparisonSummary, Coverage
 from embedlab.corpus import Corpus
 from embedlab.spaces import EmbeddingSpace
@@ -87,14 +87,42 @@ def shared_pair(a: str, b: str, corpus_id: str) -> tuple[EmbeddingSpace, Embeddi
     return compare.shared_spaces(load_space(a, corpus_id), load_space(b, corpus_id))
 
 
-@st.cache_data(show_spinner="Comparing every shared word's neighbours…", max_entries=16)
-def compare_spaces(a: str, b: str, corpus_id: str, k: int) -> tuple[ComparisonSummary, pd.DataFrame]:
-    return compare.compare_spaces(load_space(a, corpus_id), load_space(b, corpus_id), k)
+@st.cache_data(show_spinner="Scoring how every shared word's neighbourhood changed…", max_entries=16)
+def compare_spaces(a: str, b: str, corpus_id: str, k: int, max_words: int,
+                   seed: int) -> tuple[ComparisonSummary, pd.DataFrame]:
+    return compare.compare_spaces(load_space(a, corpus_id), load_space(b, corpus_id), k, max_words, seed)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def coverage(spec: str, corpus_id: str) -> Coverage:
     return compare.coverage(load_space(spec, corpus_id), load_corpus(corpus_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def coverage_by_band(spec: str, corpus_id: str) -> pd.DataFrame:
+    return compare.coverage_by_band(load_space(spec, corpus_id), load_corpus(corpus_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def missing_words_csv(spec: str, corpus_id: str) -> bytes:
+    return compare.missing_words(load_space(spec, corpus_id), load_corpus(corpus_id)).to_csv(index=False).encode()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def baseline_fragmentation(corpus_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    from embedlab import baseline
+
+    return compare.fragmentation(load_space(spaces.BASELINE, corpus_id), load_corpus(corpus_id),
+                                 baseline.word_pieces)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def fasttext_subword_coverage(spec: str, corpus_id: str) -> tuple[float, float] | None:
+    """Share of missing tokens and words a FastText run still represents through subwords; None otherwise."""
+    run = store.get_run(spec)
+    if run is None or run["method"] != "fasttext":
+        return None
+    return compare.subword_coverage(load_space(spec, corpus_id).words, load_corpus(corpus_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -104,6 +132,13 @@ def map_layouts(a: str, b: str, corpus_id: str, words: tuple[str, ...], seed: in
     rows_b = [shared_b.index[w] for w in words]
     return project.aligned_layouts(shared_a.vectors[rows_a], shared_b.vectors[rows_b],
                                    project.MapSettings(sample_size=max(10, len(words)), seed=seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def change_scores(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int, metric: str) -> np.ndarray:
+    """The change score of exactly ``words`` (e.g. a map's sample), in that order."""
+    _, frame = compare.compare_spaces(load_space(a, corpus_id), load_space(b, corpus_id), k, len(words), 0, words)
+    return frame.set_index("word").loc[list(words), metric].to_numpy()
 
 
 def share_url(state: share.ViewState) -> str:
@@ -117,7 +152,9 @@ def show_error(error: Exception) -> None:
 
 
 _VIEW_KEYS = {"corpus": "cmp_corpus", "a": "cmp_a", "b": "cmp_b", "word": "cmp_word", "k": "cmp_k",
-              "tab": "cmp_tab", "n": "cmp_n", "seed": "cmp_seed"}
+              "tab": "cmp_tab", "m": "cmp_m", "metric": "cmp_metric", "band": "cmp_band", "n": "cmp_n",
+              "seed": "cmp_seed", "colour": "cmp_colour", "moves": "cmp_moves"}
+SCORE_RANGE_KEY = "cmp_range"  # one range slider holds the view's lo and hi
 _URL_SEEN = "_cmp_url_seen"
 _URL_PROBLEMS = "_cmp_url_problems"
 
@@ -133,19 +170,29 @@ def view_from_url(space_choices: list[str], corpus_ids: list[str]) -> list[str]:
         state, problems = share.from_query(params)
         state, missing = share.check_references(state, space_choices, corpus_ids)
         for field, key in _VIEW_KEYS.items():
-            if field in params and (getattr(state, field) != "" or field == "word"):
-                st.session_state[key] = getattr(state, field)
+            if field in params and (getattr(state, field) != "" or field in ("word", "band")):
+                st.session_state[key] = _widget_value(field, getattr(state, field))
+        if "lo" in params or "hi" in params:
+            st.session_state[SCORE_RANGE_KEY] = (state.lo, state.hi)
         st.session_state[_URL_PROBLEMS] = problems + missing
         st.session_state[_URL_SEEN] = params
     defaults = share.ViewState()
     for field, key in _VIEW_KEYS.items():
-        st.session_state.setdefault(key, getattr(defaults, field))
+        st.session_state.setdefault(key, _widget_value(field, getattr(defaults, field)))
+    st.session_state.setdefault(SCORE_RANGE_KEY, (defaults.lo, defaults.hi))
     return st.session_state.get(_URL_PROBLEMS, [])
+
+
+def _widget_value(field: str, value):
+    return bool(value) if field == "moves" else value  # a toggle holds a bool, the URL 0/1
 
 
 def view_state() -> share.ViewState:
     """The Compare widgets' current values as a view state."""
-    return share.ViewState(**{field: st.session_state[key] for field, key in _VIEW_KEYS.items()})
+    values = {field: st.session_state[key] for field, key in _VIEW_KEYS.items()}
+    values["moves"] = int(values["moves"])
+    low, high = st.session_state[SCORE_RANGE_KEY]
+    return share.ViewState(**values, lo=float(low), hi=float(high))
 
 
 def view_to_url(state: share.ViewState) -> None:

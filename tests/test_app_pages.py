@@ -107,13 +107,13 @@ def test_compare_page_opens_a_shared_link(compare_query, tiny_run):
 
 
 def test_compare_page_explains_bad_link_parameters(compare_query):
-    at = _app("pages/compare.py", **{**compare_query, "k": "lots", "tab": "nowhere", "colour": "red",
+    at = _app("pages/compare.py", **{**compare_query, "k": "lots", "tab": "nowhere", "palette": "red",
                                      "a": "run-20200101-000000-abcdef"})
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "k='lots'" in warnings and "not a whole number" in warnings
     assert "tab='nowhere'" in warnings
-    assert "unknown link parameters: colour" in warnings
+    assert "unknown link parameters: palette" in warnings
     assert "run-20200101-000000-abcdef is not on this server" in warnings
     assert at.slider(key="cmp_k").value == 10  # the default, since the link's k was unusable
 

@@ -135,8 +135,10 @@ def test_identical_spaces_have_jaccard_one():
     assert summary.mean_jaccard == 1.0 and summary.median_jaccard == 1.0
     assert (summary.shared_words, summary.only_a, summary.only_b, summary.compared_words, summary.k) == (
         200, 0, 0, 200, 10)
-    assert list(frame.columns) == ["word", "jaccard", "count"]
+    assert list(frame.columns) == ["word", "jaccard", "rank_overlap", "count_a", "count_b", "band"]
     assert frame["jaccard"].eq(1.0).all() and len(frame) == 200
+    assert frame["rank_overlap"].to_numpy() == pytest.approx(1.0)
+    assert summary.mean_rank_overlap == pytest.approx(1.0)
 
 
 def test_rotated_copy_has_jaccard_one():
@@ -146,6 +148,7 @@ def test_rotated_copy_has_jaccard_one():
     summary, frame = compare_spaces(a, b, k=10)
     assert summary.mean_jaccard == pytest.approx(1.0)
     assert frame["jaccard"].min() == pytest.approx(1.0)
+    assert frame["rank_overlap"].min() == pytest.approx(1.0)  # the same neighbours in the same order
 
 
 def _paired_space(pairs, n, name):
@@ -162,6 +165,7 @@ def test_disjoint_neighbourhoods_have_jaccard_zero():
     summary, frame = compare_spaces(a, b, k=1)
     assert summary.mean_jaccard == 0.0 and summary.median_jaccard == 0.0
     assert frame["jaccard"].tolist() == [0.0] * 8
+    assert frame["rank_overlap"].tolist() == [0.0] * 8 and summary.mean_rank_overlap == 0.0
     comparison = compare_neighbors(a, b, "w0", k=1)
     assert [n.word for n in comparison.a] == ["w1"] and [n.word for n in comparison.b] == ["w2"]
     assert comparison.in_both == frozenset() and comparison.jaccard == 0.0
@@ -185,10 +189,14 @@ def test_compare_spaces_counts_words_only_in_one_space_and_caps_k_and_words():
     summary, frame = compare_spaces(a, b, k=10, max_words=3)
     assert (summary.shared_words, summary.only_a, summary.only_b) == (4, 2, 3)
     assert summary.compared_words == 3 and summary.k == 3  # k capped at shared words - 1
-    assert frame["word"].tolist() == ["s2", "s3", "s4"]  # the most frequent shared words first
-    assert frame["count"].tolist() == [40, 30, 20]
+    assert len(set(frame["word"])) == 3 and set(frame["word"]) <= {"s1", "s2", "s3", "s4"}
+    counts = {"s1": 10, "s2": 40, "s3": 30, "s4": 20}
+    assert frame["count_a"].tolist() == [counts[w] for w in frame["word"]]
+    assert frame["count_a"].is_monotonic_decreasing  # most frequent first
     # with k = all other shared words, every neighbourhood is the same set: Jaccard 1
     assert frame["jaccard"].tolist() == [1.0, 1.0, 1.0]
+    _, kept = compare_spaces(a, b, k=10, max_words=3, must_include=["s1"])
+    assert "s1" in set(kept["word"]) and len(kept) == 3
 
 
 def test_compare_spaces_needs_shared_words():
@@ -200,10 +208,10 @@ def test_compare_spaces_needs_shared_words():
 
 # --- neighbor_indices ---------------------------------------------------------------------------------------
 
-def _brute_force(vectors: np.ndarray, k: int, rows: int) -> list[set[int]]:
+def _brute_force(vectors: np.ndarray, k: int, rows: int) -> list[list[int]]:
     sims = vectors[:rows] @ vectors.T
     sims[np.arange(rows), np.arange(rows)] = -np.inf
-    return [set(np.argsort(-row, kind="stable")[:k].tolist()) for row in sims]
+    return [np.argsort(-row, kind="stable")[:k].tolist() for row in sims]
 
 
 @pytest.mark.parametrize("block_rows", [1024, 7, 1])
@@ -211,11 +219,11 @@ def _brute_force(vectors: np.ndarray, k: int, rows: int) -> list[set[int]]:
 def test_neighbor_indices_match_brute_force(monkeypatch, block_rows, k, rows):
     monkeypatch.setattr(compare, "_BLOCK_ROWS", block_rows)
     space = _random_space(n=50, dim=8, seed=5)
-    result = neighbor_indices(space, k, rows)
+    result = neighbor_indices(space, k, None if rows is None else np.arange(rows))
     expected_rows = 50 if rows is None else rows
     expected_k = min(k, 49)
     assert result.shape == (expected_rows, expected_k) and result.dtype == np.int64
-    assert [set(row.tolist()) for row in result] == _brute_force(space.vectors, expected_k, expected_rows)
+    assert result.tolist() == _brute_force(space.vectors, expected_k, expected_rows)  # nearest first
     assert all(i not in row for i, row in enumerate(result.tolist()))  # a word is never its own neighbour
 
 
@@ -285,3 +293,39 @@ def test_coverage_of_the_tiny_corpus_by_a_run_like_space(tiny_text_corpus):
     assert result.token_coverage == pytest.approx(sum(counts[w] for w in kept) / total)
     assert result.type_coverage == pytest.approx(len(kept) / len(words))
     assert result.top_missing == [(w, counts[w]) for w in words[1::2][:5]]
+
+
+# --- rank-biased overlap --------------------------------------------------------------------------------------
+
+def _rbo_by_definition(first: list[int], second: list[int], p: float = 0.9) -> float:
+    k = len(first)
+    agreement = sum(len(set(first[:d]) & set(second[:d])) / d * p ** d for d in range(1, k + 1))
+    return (1 - p) / p * agreement + len(set(first) & set(second)) / k * p ** k
+
+
+def test_rank_biased_overlap_known_values():
+    first = np.array([[1, 2, 3, 4]] * 4)
+    second = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [4, 3, 2, 1], [1, 5, 6, 7]])
+    scores = compare.rank_biased_overlap(first, second)
+    assert scores[0] == pytest.approx(1.0) and scores[1] == 0.0
+    assert scores[2] == pytest.approx(0.783)  # the same set reversed: Jaccard would say 1.0
+    assert scores[3] == pytest.approx(0.35425)  # only the top item shared
+    assert scores[3] > compare.rank_biased_overlap(np.array([[1, 2, 3, 4]]), np.array([[5, 6, 7, 1]]))[0]
+
+
+def test_rank_biased_overlap_matches_its_definition_on_random_lists():
+    rng = np.random.default_rng(11)
+    first = np.stack([rng.choice(30, size=10, replace=False) for _ in range(200)])
+    second = np.stack([rng.choice(30, size=10, replace=False) for _ in range(200)])
+    expected = [_rbo_by_definition(f.tolist(), s.tolist()) for f, s in zip(first, second)]
+    assert compare.rank_biased_overlap(first, second) == pytest.approx(expected)
+
+
+# --- frequency bands ------------------------------------------------------------------------------------------
+
+def test_frequency_bands_are_readable_and_ordered():
+    counts = np.array([1, 2, 4, 5, 9, 10, 19, 20, 99, 100, 1000, 1234])
+    assert compare.frequency_bands(counts).tolist() == [
+        "1", "2–4", "2–4", "5–9", "5–9", "10–19", "10–19", "20–49", "50–99", "100–199", "1,000+", "1,000+"]
+    assert compare.band_order(counts) == ["1", "2–4", "5–9", "10–19", "20–49", "50–99", "100–199", "200–499",
+                                          "500–999", "1,000+"]

@@ -122,14 +122,14 @@ def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
     assert run_id.startswith("run-")
 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
-    expect(page.get_by_text("Mean Jaccard@10")).to_be_visible()
+    expect(page.get_by_text("Shared words")).to_be_visible()
     word = page.get_by_label("Word")
     word.fill("matrix")
     word.press("Enter")
     first_a, first_b = _neighbour_words(page)
     assert len(first_a) == len(first_b) == 10 and "matrix" not in first_a + first_b
 
-    page.get_by_text("Share this view").click()
+    page.get_by_text("Copy link to this view").click()
     link = page.get_by_test_id("stCode").inner_text().strip()
     assert "/compare?" in link and "word=matrix" in link and f"a={run_id}" in link
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)

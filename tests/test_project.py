@@ -141,7 +141,59 @@ def test_umap_layout_of_tiny_inputs():
         umap_layout(rng.normal(size=(2, 5)), SETTINGS)
 
 
-def test_aligned_layouts_of_identical_spaces_coincide(points, layout):
-    layout_a, layout_b = aligned_layouts(points[0], points[0].copy(), SETTINGS)
-    np.testing.assert_array_equal(layout_a, layout)
-    np.testing.assert_allclose(layout_b, layout_a, atol=1e-3 * _spread(layout_a))
+def _clustered(n: int, seed: int, dim: int = 16, clusters: int = 6) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(clusters, dim)) * 3
+    return (centres[rng.integers(0, clusters, n)] + rng.normal(size=(n, dim))).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def clustered_pair():
+    """300 clustered points, a rotated copy, and a copy whose first half was replaced by other points."""
+    data = _clustered(300, seed=0)
+    rotation, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(16, 16)))
+    changed = data.copy()
+    changed[:150] = _clustered(150, seed=9)
+    return data, (data @ rotation).astype(np.float32), (changed @ rotation).astype(np.float32)
+
+
+MAP = MapSettings(sample_size=300, seed=3)
+
+
+def test_aligned_layouts_of_a_rotated_copy_coincide(clustered_pair, fresh_home):
+    data, rotated, _ = clustered_pair
+    layout_a, layout_b = aligned_layouts(data, rotated, MAP)
+    assert layout_a.shape == layout_b.shape == (300, 2)
+    shift = np.linalg.norm(layout_b - layout_a, axis=1).mean()
+    assert shift < 0.05 * _spread(layout_a), f"mean shift {shift:.2f} vs spread {_spread(layout_a):.2f}"
+
+
+def test_aligned_layouts_move_the_words_whose_neighbourhood_changed(clustered_pair, fresh_home):
+    data, _, changed = clustered_pair
+    layout_a, layout_b = aligned_layouts(data, changed, MAP)
+    shift = np.linalg.norm(layout_b - layout_a, axis=1)
+    assert shift[:150].mean() > 2 * shift[150:].mean()
+
+
+def test_aligned_layouts_are_cached_on_disk(clustered_pair, fresh_home, monkeypatch):
+    from embedlab import project
+
+    data, rotated, _ = clustered_pair
+    first = aligned_layouts(data, rotated, MAP)
+    assert len(list((fresh_home / "cache" / "maps").glob("*.npz"))) == 1
+
+    def must_not_fit(*args, **kwargs):
+        raise AssertionError("recomputed a cached map")
+
+    monkeypatch.setattr(project, "_fit_aligned", must_not_fit)
+    again = aligned_layouts(data, rotated, MAP)
+    np.testing.assert_array_equal(again[0], first[0])
+    np.testing.assert_array_equal(again[1], first[1])
+    with pytest.raises(AssertionError, match="recomputed"):
+        aligned_layouts(data, rotated, MapSettings(sample_size=300, seed=4))  # another seed is another map
+
+
+def test_aligned_layouts_need_the_same_words(clustered_pair):
+    data, rotated, _ = clustered_pair
+    with pytest.raises(ValueError, match="same words: got 300 and 299 rows"):
+        aligned_layouts(data, rotated[:299], MAP)

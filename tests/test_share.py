@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embedlab.share import TABS, ViewState, check_references, from_query, to_query
+from embedlab.share import COLOURS, METRICS, TABS, ViewState, check_references, from_query, to_query
 
 DEFAULT = ViewState()
 
@@ -21,18 +21,24 @@ paths = st.text(min_size=1, max_size=60).filter(lambda p: p == p.strip())
 specs = st.one_of(st.just(""), st.just("baseline"), run_ids, paths.map("vectors:".__add__))
 words = st.text(max_size=100).filter(lambda w: w == w.strip() and not any(c in w for c in "\n\r\t"))
 
+bands = st.one_of(st.just(""), st.sampled_from(["1", "2–4", "10–19", "1,000–1,999", "20,000+"]))
+scores = st.floats(0, 1, allow_nan=False)
 view_states = st.builds(
-    ViewState,
+    lambda lo_hi, **fields: ViewState(lo=min(lo_hi), hi=max(lo_hi), **fields),
+    st.tuples(scores, scores),
     corpus=corpus_ids, a=specs, b=specs, word=words,
-    k=st.integers(1, 100), tab=st.sampled_from(TABS), n=st.integers(100, 5000), seed=st.integers(0, 2**31 - 1),
+    k=st.integers(1, 100), tab=st.sampled_from(TABS), m=st.integers(100, 50_000), metric=st.sampled_from(METRICS),
+    band=bands, n=st.integers(100, 50_000), seed=st.integers(0, 2**31 - 1), colour=st.sampled_from(COLOURS),
+    moves=st.integers(0, 1),
 )
+FIELDS = {"corpus", "a", "b", "word", "k", "tab", "m", "metric", "band", "lo", "hi", "n", "seed", "colour", "moves"}
 
 
 @settings(max_examples=300, deadline=None)
 @given(view_states)
 def test_query_round_trip(state):
     query = to_query(state)
-    assert set(query) == {"corpus", "a", "b", "word", "k", "tab", "n", "seed"}
+    assert set(query) == FIELDS
     assert all(isinstance(value, str) for value in query.values())
     back, problems = from_query(query)
     assert problems == []
@@ -50,7 +56,9 @@ def test_to_query_writes_every_field_as_text():
     state = ViewState(corpus="c0123456789ab", a="run-20260101-120000-abc123", word="über", k=7, tab="map",
                       n=500, seed=3)
     assert to_query(state) == {"corpus": "c0123456789ab", "a": "run-20260101-120000-abc123", "b": "baseline",
-                               "word": "über", "k": "7", "tab": "map", "n": "500", "seed": "3"}
+                               "word": "über", "k": "7", "tab": "map", "m": "20000", "metric": "jaccard",
+                               "band": "", "lo": "0.0", "hi": "1.0", "n": "500", "seed": "3", "colour": "none",
+                               "moves": "0"}
 
 
 def test_empty_query_gives_defaults_without_messages():
@@ -69,12 +77,21 @@ def test_unknown_params_are_named_and_ignored():
     ("k", "", "not a whole number"),
     ("k", "0", "k must be from 1 to 100, got 0"),
     ("k", "101", "k must be from 1 to 100, got 101"),
-    ("n", "5", "n must be from 100 to 5000, got 5"),
-    ("n", "20000", "n must be from 100 to 5000, got 20000"),
+    ("n", "5", "n must be from 100 to 50000, got 5"),
+    ("n", "50001", "n must be from 100 to 50000, got 50001"),
+    ("m", "99", "m must be from 100 to 50000, got 99"),
+    ("lo", "-0.1", "lo must be from 0.0 to 1.0, got -0.1"),
+    ("hi", "x", "not a number"),
+    ("hi", "nan", "not a number"),
+    ("hi", "inf", "hi must be from 0.0 to 1.0, got inf"),
+    ("metric", "cosine", "metric must be one of jaccard, rank_overlap, got 'cosine'"),
+    ("colour", "red", "colour must be one of none, change, frequency, got 'red'"),
+    ("moves", "2", "moves must be from 0 to 1, got 2"),
+    ("band", "10-19<script>", "is not a frequency band"),
     ("n", "1e3", "not a whole number"),
     ("seed", "-1", "seed must be from 0 to 2147483647, got -1"),
     ("seed", "2147483648", "seed must be from 0 to 2147483647, got 2147483648"),
-    ("tab", "graph", "tab must be one of neighbours, coverage, map, got 'graph'"),
+    ("tab", "graph", "tab must be one of neighbours, changed, coverage, map, got 'graph'"),
     ("corpus", "../etc", "'../etc' is not a corpus id"),
     ("corpus", "c0123", "'c0123' is not a corpus id"),
     ("a", "/etc/passwd", "unknown space '/etc/passwd'"),
@@ -177,3 +194,9 @@ def test_check_references_only_keeps_listed_references(state, spaces, corpora):
     assert len(problems) == dropped
     assert (checked.word, checked.k, checked.tab, checked.n, checked.seed) == (
         state.word, state.k, state.tab, state.n, state.seed)
+
+
+def test_score_range_must_be_ordered():
+    state, problems = from_query({"lo": "0.7", "hi": "0.2"})
+    assert (state.lo, state.hi) == (0.7, 1.0)
+    assert problems == ["Link parameter hi='0.2' was ignored: lo must not exceed hi, got lo=0.7 and hi=0.2."]
