@@ -69,6 +69,15 @@ def active_corpus_id(options: dict[str, str]) -> str | None:
     return next(iter(options), None)
 
 
+def corpus_selectbox(label: str, options: dict[str, str], key: str, container=st) -> str:
+    """A corpus picker that opens on the active corpus and makes the pick the active one for every page."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = active_corpus_id(options)
+    chosen = container.selectbox(label, list(options), format_func=options.get, key=key)
+    st.session_state[ACTIVE_CORPUS] = chosen
+    return chosen
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
     return spaces.load_space(spec, load_corpus(corpus_id) if corpus_id else None)

@@ -20,15 +20,13 @@ if not corpora:
     st.info("No corpus yet: add one on the Corpus page, then train a run to compare with the baseline.")
     st.stop()
 
-if st.session_state.cmp_corpus not in corpora:
-    st.session_state.cmp_corpus = ui.active_corpus_id(corpora)
 if st.session_state.cmp_a not in space_choices:
     st.session_state.cmp_a = space_choices[1] if len(space_choices) > 1 else spaces.BASELINE
 if st.session_state.cmp_b not in space_choices:
     st.session_state.cmp_b = spaces.BASELINE
 
 left, middle, right = st.columns(3)
-corpus_id = left.selectbox("Corpus", list(corpora), format_func=corpora.get, key="cmp_corpus")
+corpus_id = ui.corpus_selectbox("Corpus", corpora, key="cmp_corpus", container=left)
 a = middle.selectbox("Space A", space_choices, key="cmp_a")
 b = right.selectbox("Space B", space_choices, key="cmp_b")
 left, right = st.columns([3, 2])

@@ -46,7 +46,7 @@ if data is not None:
         try:
             with st.spinner(f"Reading and tokenising {name}…"):
                 built = corpus.build_corpus(name, data, read, corpus.TokenizeOptions(lowercase, phrases))
-            st.session_state[ui.ACTIVE_CORPUS] = built.id
+            st.session_state[ui.ACTIVE_CORPUS] = st.session_state["corpus_chosen"] = built.id  # show it below
         except ValueError as error:
             ui.show_error(error)
 
@@ -54,9 +54,7 @@ options = ui.corpus_options()
 if not options:
     st.stop()
 st.divider()
-chosen = st.selectbox("Stored corpora", list(options), format_func=options.get, key="corpus_chosen",
-                      index=list(options).index(ui.active_corpus_id(options)))
-st.session_state[ui.ACTIVE_CORPUS] = chosen
+chosen = ui.corpus_selectbox("Stored corpora", options, key="corpus_chosen")
 shown = ui.load_corpus(chosen)
 for notice in shown.notices:
     st.warning(notice, icon=":material/warning:")

@@ -12,9 +12,7 @@ if not options:
     st.page_link("pages/corpus.py", label="Go to Corpus", icon=":material/description:")
     st.stop()
 
-corpus_id = st.selectbox("Corpus", list(options), format_func=options.get, key="train_corpus",
-                         index=list(options).index(ui.active_corpus_id(options)))
-st.session_state[ui.ACTIVE_CORPUS] = corpus_id
+corpus_id = ui.corpus_selectbox("Corpus", options, key="train_corpus")
 defaults = train.TrainConfig()
 with st.form("train_form"):
     method = st.radio("Method", [m.value for m in train.Method], horizontal=True, key="train_method",
