@@ -186,3 +186,57 @@ def test_streamlit_config_keeps_usage_stats_off_and_the_upload_limit_in_step():
     settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert settings["browser"]["gatherUsageStats"] is False
     assert settings["server"]["maxUploadSize"] == config.MAX_UPLOAD_MB
+
+
+def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, tiny_run, tiny_text_corpus):
+    from embedlab import compare, spaces
+
+    query = {**compare_query, "tab": "changed", "band": "20–49", "lo": "0.0", "hi": "0.5"}
+    at = _app("pages/compare.py", **query)
+    assert not at.exception and not at.error and not at.warning
+    assert at.selectbox(key="cmp_band").value == "20–49"
+    assert at.slider(key="cmp_range").value == (0.0, 0.5)
+    _, frame = compare.compare_spaces(spaces.load_space(tiny_run["id"]), spaces.load_space("baseline", tiny_text_corpus),
+                                      5, 20_000, 42)
+    expected = frame[(frame["band"] == "20–49") & (frame["jaccard"] <= 0.5)].sort_values(
+        ["jaccard", "count_a"], ascending=[True, False])
+    most_changed = at.table[0].value
+    assert most_changed["word"].tolist() == expected["word"].head(15).tolist()
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{len(expected):,} of {len(frame):,} scored words match the filters" in captions
+    assert at.query_params["band"] == "20–49" and at.query_params["hi"] == "0.5"
+    # picking a word opens its neighbour lists
+    picked = expected["word"].iloc[1]
+    at.selectbox(key="cmp_pick").set_value(picked).run()
+    assert at.text_input(key="cmp_word").value == picked
+    assert any(m.label == f"Jaccard@5 for “{picked}”" for m in at.metric)
+
+
+def test_compare_page_unknown_band_in_a_link_says_so(compare_query):
+    at = _app("pages/compare.py", **{**compare_query, "tab": "changed", "band": "5,000+"})
+    assert not at.exception
+    assert "No scored word is in the frequency band 5,000+" in at.warning[0].value
+    assert at.selectbox(key="cmp_band").value == ""
+
+
+def test_compare_page_coverage_in_depth(compare_query):
+    at = _app("pages/compare.py", **{**compare_query, "tab": "coverage"})
+    assert not at.exception and not at.error
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # coverage bars, coverage by band, the baseline's pieces histogram
+    assert '"token coverage"' in charts[0].proto.spec and '"mode":"lines+markers"' in charts[1].proto.spec
+    worst = at.table[0].value
+    assert "eigendecomposition" in set(worst["word"])
+    row = worst.set_index("word").loc["eigendecomposition"]
+    assert row["split"] == "e ##igen ##de ##com ##position" and int(row["pieces"]) == 5
+    downloads = at.get("download_button")
+    assert len(downloads) == 2  # one CSV of missing words per space
+
+
+def test_compare_page_map_colours_by_change_and_draws_moves(compare_query):
+    at = _app("pages/compare.py", **{**compare_query, "tab": "map", "n": "100", "colour": "change", "moves": "1"})
+    assert not at.exception and not at.error
+    assert at.toggle(key="cmp_moves").value is True
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert '"colorscale"' in spec and "Jaccard@5" in spec
+    assert '"name":"moved from A"' in spec
