@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -100,6 +101,28 @@ def _neighbour_words(page) -> list[list[str]]:
     return [table.locator("tbody tr td:nth-child(2)").all_inner_texts() for table in tables.all()]
 
 
+def _table_words(page, index: int) -> list[str]:
+    tables = page.get_by_test_id("stTable")
+    expect(tables.nth(index)).to_be_visible()
+    return tables.nth(index).locator("tbody tr td:first-child").all_inner_texts()
+
+
+def _expected_most_changed(home: Path, run_id: str, corpus_id: str, band: str, high: float) -> list[str]:
+    """The same rows computed directly by embedlab, reading the server's data folder."""
+    from embedlab import compare, corpus, spaces
+
+    previous = os.environ["EMBEDLAB_HOME"]
+    os.environ["EMBEDLAB_HOME"] = str(home)
+    try:
+        corpus_ = corpus.load_corpus(corpus_id)
+        _, frame = compare.compare_spaces(spaces.load_space(run_id, corpus_), spaces.load_space("baseline", corpus_),
+                                          10, 20_000, 42)
+    finally:
+        os.environ["EMBEDLAB_HOME"] = previous
+    chosen = frame[(frame["band"] == band) & (frame["jaccard"] <= high)]
+    return chosen.sort_values(["jaccard", "count_a"], ascending=[True, False])["word"].head(15).tolist()
+
+
 def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
     page = browser.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -122,8 +145,8 @@ def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
     assert run_id.startswith("run-")
 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
-    expect(page.get_by_text("Shared words")).to_be_visible()
-    word = page.get_by_label("Word")
+    expect(page.get_by_text("Shared words", exact=True)).to_be_visible()
+    word = page.get_by_label("Word", exact=True)
     word.fill("matrix")
     word.press("Enter")
     first_a, first_b = _neighbour_words(page)
@@ -143,9 +166,24 @@ def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
         other.set_default_timeout(TIMEOUT_MS)
         other.goto(link)
         assert _neighbour_words(other) == [first_a, first_b]
-        expect(other.get_by_label("Word")).to_have_value("matrix")
+        expect(other.get_by_label("Word", exact=True)).to_have_value("matrix")
         nav = other.get_by_test_id("stSidebarNav")
         expect(nav.get_by_role("link")).to_contain_text(["Corpus", "Train", "Compare"])  # routed by app.py
+        fresh.close()
+    # A link to "What changed" with a frequency band and a score range shows the same rows in a fresh browser.
+    changed = link.replace("tab=neighbours", "tab=changed").replace("lo=0.0", "lo=0.0").replace("hi=1.0", "hi=0.5")
+    changed += "&band=" + urllib.parse.quote("10–19")
+    corpus_id = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)["corpus"][0]
+    expected = _expected_most_changed(server.home, run_id, corpus_id, "10–19", 0.5)
+    assert len(expected) == 15
+    for _ in range(2):
+        fresh = browser.new_context()
+        other = fresh.new_page()
+        other.set_default_timeout(TIMEOUT_MS)
+        other.goto(changed)
+        expect(other.get_by_text("Most changed")).to_be_visible()
+        assert _table_words(other, 0) == expected
+        expect(other.get_by_text("band: 10–19")).to_be_visible()
         fresh.close()
     page.close()
     if os.environ.get("EMBEDLAB_SCREENSHOT"):
