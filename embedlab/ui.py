@@ -150,6 +150,15 @@ def change_scores(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int
     return frame.set_index("word").loc[list(words), metric].to_numpy()
 
 
+@st.cache_data(show_spinner=False, max_entries=2)
+def report_html(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int, map_words: int, seed: int) -> bytes:
+    from embedlab import report
+
+    settings = report.ReportSettings(k=k, words=words, map_words=map_words, seed=seed)
+    return report.build_report(load_space(a, corpus_id), load_space(b, corpus_id), load_corpus(corpus_id),
+                               settings).encode("utf-8")
+
+
 def share_url(state: share.ViewState) -> str:
     """The full link that reopens this view on this server."""
     return f"{st.context.url}?{urlencode(share.to_query(state))}"

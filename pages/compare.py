@@ -196,6 +196,20 @@ def map_tab() -> None:
 
 state = ui.view_state()
 ui.view_to_url(state)
+with st.expander("HTML report", icon=":material/description:"):
+    st.caption("One self-contained file (opens offline): spaces and parameters, summary, neighbour lists, the change "
+               "table, coverage and the maps.")
+    chosen = st.text_input("Words whose neighbour lists go in the report (comma-separated)", value=word,
+                           key="cmp_report_words")
+    if st.button("Build the report", key="cmp_report_build"):
+        words = tuple(dict.fromkeys(w.strip() for w in chosen.split(",") if w.strip()))
+        with st.spinner("Building the report (maps included)…"):
+            st.session_state["cmp_report"] = (ui.report_html(a, b, corpus_id, words, k, state.n, state.seed),
+                                              f"embedlab-{a}-vs-{b}.html".replace(":", "_").replace("/", "_"))
+    if "cmp_report" in st.session_state:
+        data, file_name = st.session_state["cmp_report"]
+        st.download_button("Download the report", data, file_name=file_name, mime="text/html",
+                           key="cmp_report_download")
 with link_box.expander("Copy link to this view", icon=":material/link:"):
     st.caption("Opening this link on this server redraws exactly this view.")
     st.code(ui.share_url(state), language=None)

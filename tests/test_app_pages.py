@@ -240,3 +240,14 @@ def test_compare_page_map_colours_by_change_and_draws_moves(compare_query):
     spec = at.get("plotly_chart")[0].proto.spec
     assert '"colorscale"' in spec and "Jaccard@5" in spec
     assert '"name":"moved from A"' in spec
+
+
+def test_compare_page_builds_a_downloadable_report(compare_query, tiny_run):
+    at = _app("pages/compare.py", **{**compare_query, "n": "100"})
+    at.text_input(key="cmp_report_words").set_value("matrix, sparse")
+    at.button(key="cmp_report_build").click().run()
+    assert not at.exception and not at.error
+    download = at.get("download_button")[-1].proto
+    assert download.label == "Download the report"
+    report = at.session_state["cmp_report"][0].decode()
+    assert "“matrix”" in report and "“sparse”" in report and tiny_run["id"] in report

@@ -1,0 +1,52 @@
+"""The HTML report: self-contained, escaped, and showing the same numbers as the app."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from embedlab import compare, report, spaces
+
+
+@pytest.fixture(scope="module")
+def built(tiny_text_corpus, tiny_run):
+    a = spaces.load_space(tiny_run["id"], tiny_text_corpus)
+    b = spaces.load_space("baseline", tiny_text_corpus)
+    settings = report.ReportSettings(k=5, words=("matrix", "<script>alert(1)</script>"), map_words=100, seed=3)
+    return a, b, report.build_report(a, b, tiny_text_corpus, settings)
+
+
+def _outside_plotly_bundle(text: str) -> str:
+    return re.sub(r"<script type='text/javascript'>.*?</script>", "", text, count=1, flags=re.S)
+
+
+def test_report_is_self_contained(built):
+    _, _, text = built
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert "<script src=" not in text  # plotly's JavaScript is inline, nothing to fetch
+    assert re.findall(r"https?://", _outside_plotly_bundle(text)) == []
+    assert len(re.findall(r'class="plotly-graph-div"', text)) == 4  # change histogram, coverage x2, maps
+
+
+def test_report_escapes_user_text(built):
+    _, _, text = built
+    body = _outside_plotly_bundle(text)
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_report_shows_the_same_neighbours_and_numbers_as_the_app(built, tiny_text_corpus, tiny_run):
+    a, b, text = built
+    shared_a, shared_b = compare.shared_spaces(a, b)
+    result = compare.compare_neighbors(shared_a, shared_b, "matrix", 5)
+    section = text[text.index("“matrix”"):text.index("&lt;script&gt;")]
+    positions = [section.index(f"<td>{n.word}</td>") for n in result.a]
+    assert positions == sorted(positions)  # A's list in rank order
+    assert f"Jaccard@5 {result.jaccard:.2f}" in section
+    summary, _ = compare.compare_spaces(a, b, 5)
+    assert f"<b>{summary.mean_jaccard:.3f}</b>mean Jaccard@5" in text
+    assert f"<b>{summary.shared_words:,}</b>shared words" in text
+    assert tiny_text_corpus.id in text and tiny_run["id"] in text
+    assert "<td>param: min_count</td><td class=\"num\">1</td>" in text
+    coverage = compare.coverage(b, tiny_text_corpus)
+    assert f"<b>{coverage.token_coverage:.1%}</b>token coverage" in text
