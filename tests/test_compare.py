@@ -326,6 +326,60 @@ def test_rank_biased_overlap_matches_its_definition_on_random_lists():
 def test_frequency_bands_are_readable_and_ordered():
     counts = np.array([1, 2, 4, 5, 9, 10, 19, 20, 99, 100, 1000, 1234])
     assert compare.frequency_bands(counts).tolist() == [
-        "1", "2–4", "2–4", "5–9", "5–9", "10–19", "10–19", "20–49", "50–99", "100–199", "1,000+", "1,000+"]
+        "1", "2–4", "2–4", "5–9", "5–9", "10–19", "10–19", "20–49", "50–99", "100–199", "1,000–1,999",
+        "1,000–1,999"]
     assert compare.band_order(counts) == ["1", "2–4", "5–9", "10–19", "20–49", "50–99", "100–199", "200–499",
-                                          "500–999", "1,000+"]
+                                          "500–999", "1,000–1,999"]
+    # a band's label does not depend on the other counts, so a link's band means the same everywhere
+    assert compare.frequency_bands(np.array([1000]))[0] == compare.frequency_bands(counts)[-1]
+    assert compare.frequency_bands(np.array([1, 1])).tolist() == ["1", "1"]
+
+
+# --- coverage in depth ------------------------------------------------------------------------------------------
+
+BANDED_TEXT = " ".join(["common"] * 12 + ["often"] * 6 + ["some"] * 3 + ["rare", "odd"]).encode()
+
+
+def test_coverage_by_band_shows_where_a_space_loses_the_corpus(fresh_home):
+    corpus = build_corpus("banded.txt", BANDED_TEXT)
+    space = make_space(["common", "some", "odd"], np.eye(3), name="S")
+    bands = compare.coverage_by_band(space, corpus)
+    assert bands["band"].tolist() == ["1", "2–4", "5–9", "10–19"]  # rarest first, only bands with words
+    assert bands["words"].tolist() == [2, 1, 1, 1] and bands["tokens"].tolist() == [2, 3, 6, 12]
+    assert bands["covered_words"].tolist() == [1, 1, 0, 1]
+    assert bands["token_coverage"].tolist() == [0.5, 1.0, 0.0, 1.0]
+
+
+def test_missing_words_lists_every_missing_word_most_frequent_first(fresh_home):
+    corpus = build_corpus("banded.txt", BANDED_TEXT)
+    missing = compare.missing_words(make_space(["common", "zzz"], np.eye(2)), corpus)
+    assert missing.values.tolist() == [["often", 6], ["some", 3], ["odd", 1], ["rare", 1]]
+
+
+def test_fragmentation_histogram_and_worst_words(fresh_home):
+    corpus = build_corpus("banded.txt", BANDED_TEXT)
+    pieces = {"common": 1, "often": 2, "some": 1, "rare": 4, "odd": 2}
+    space = dataclasses.replace(make_space(["x", "y"], np.eye(2), name="wp"),
+                                piece_counter=lambda words: np.array([pieces[w] for w in words]))
+    histogram, worst = compare.fragmentation(space, corpus, split=lambda w: [w[:2], "##" + w[2:]])
+    assert histogram.values.tolist() == [[1, 2, 15], [2, 2, 7], [4, 1, 1]]  # pieces, words, tokens
+    assert worst["word"].tolist() == ["rare", "often", "odd"]  # most pieces, then most frequent
+    assert worst["split"].tolist() == ["ra ##re", "of ##ten", "od ##d"]
+    with pytest.raises(ValueError, match="not a WordPiece model"):
+        compare.fragmentation(make_space(["x", "y"], np.eye(2), name="plain"), corpus, split=list)
+
+
+def test_character_ngrams_mark_word_ends():
+    assert compare.character_ngrams("ab", 3, 4) == {"<ab", "ab>", "<ab>"}
+    assert "<mat" in compare.character_ngrams("matrix", 3, 6) and "trix>" in compare.character_ngrams("matrix", 3, 6)
+
+
+def test_subword_coverage_counts_missing_words_built_from_trained_ngrams(fresh_home):
+    corpus = build_corpus("sub.txt", b"matrix matrix matrices qwzx vector vectors")
+    token_share, type_share = compare.subword_coverage(["matrix", "vector"], corpus)
+    # missing words: vectors (14 of its 22 n-grams come from "vector": represented), matrices (10 of 26 from
+    # "matrix": under half) and qwzx (none)
+    assert type_share == pytest.approx(1 / 3)
+    assert token_share == pytest.approx(1 / 3)
+    assert compare.subword_coverage(["matrix", "vector"], corpus, threshold=0.35) == pytest.approx((2 / 3, 2 / 3))
+    assert compare.subword_coverage(["matrix", "matrices", "qwzx", "vector", "vectors"], corpus) == (1.0, 1.0)

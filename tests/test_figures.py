@@ -1,0 +1,72 @@
+"""Figures are return values: assertions on their traces, points and hover text."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from embedlab import figures
+from embedlab.compare import Coverage
+
+WORDS = ["matrix", "sparse", "dense", "solver", "vector", "<b>bold</b>"]
+LAYOUT_A = np.arange(12, dtype=np.float32).reshape(6, 2)
+LAYOUT_B = LAYOUT_A + 1
+COUNTS = np.array([50, 40, 30, 20, 10, 1])
+
+
+def _traces(fig, name):
+    return [t for t in fig.data if t.name == name]
+
+
+def test_map_pair_draws_both_maps_with_query_and_neighbours_in_each():
+    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A · run", "B · baseline"), "matrix",
+                           ["sparse", "solver", "matrix"])
+    data = fig.data
+    assert len(data) == 6 and all(t.type == "scattergl" for t in data)  # WebGL for large maps
+    words, neighbours, query = _traces(fig, "words"), _traces(fig, "neighbours"), _traces(fig, "query")
+    assert [list(t.text) for t in words] == [["dense", "vector", "<b>bold</b>"]] * 2
+    assert [list(t.text) for t in neighbours] == [["sparse", "solver"]] * 2
+    assert [list(t.text) for t in query] == [["matrix"]] * 2
+    assert list(query[0].x) == [0.0] and list(query[1].x) == [1.0]  # each map its own layout
+    assert [a["text"] for a in fig.to_dict()["layout"]["annotations"]] == ["A · run", "B · baseline"]
+    assert "count %{customdata}" in words[0].hovertemplate
+    assert sum(len(t.x) for t in data) == 2 * len(WORDS)  # every word once per map
+
+
+def test_map_pair_colours_by_values_and_draws_moves():
+    values = np.linspace(0, 1, 6)
+    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"], values,
+                           "Jaccard@10", moves=True)
+    words = _traces(fig, "words")
+    assert list(words[0].marker.color) == pytest.approx([0.4, 0.6, 0.8, 1.0])  # dense, solver, vector, bold
+    assert words[0].marker.colorbar.title.text == "Jaccard@10"
+    (moved,) = _traces(fig, "moved from A")
+    assert list(moved.x) == [0.0, 1.0, None, 2.0, 3.0, None]  # matrix and sparse, from A to B
+    assert moved.xaxis == "x2"
+
+
+def test_change_histogram_shades_the_selected_range():
+    fig = figures.change_histogram([0.0, 0.1, 0.1, 0.9], "Jaccard@k", 0.2, 0.6)
+    (histogram,) = fig.data
+    assert histogram.type == "histogram" and list(histogram.x) == [0.0, 0.1, 0.1, 0.9]
+    (shade,) = fig.to_dict()["layout"]["shapes"]
+    assert (shade["x0"], shade["x1"]) == (0.2, 0.6)
+
+
+def test_coverage_figures():
+    results = [Coverage("run", 100, 10, 0.9, 0.5, []), Coverage("baseline", 100, 10, 0.8, 0.6, [])]
+    bars = figures.coverage_bars(results).data
+    assert [t.name for t in bars] == ["token coverage", "type coverage"]
+    assert list(bars[0].y) == [90.0, 80.0] and list(bars[1].text) == ["50.0%", "60.0%"]
+    band = pd.DataFrame({"band": ["1", "2–4"], "words": [5, 3], "covered_words": [1, 3],
+                         "token_coverage": [0.2, 1.0]})
+    lines = figures.coverage_by_band({"run": band, "baseline": band}).data
+    assert [t.name for t in lines] == ["run", "baseline"] and list(lines[0].y) == [20.0, 100.0]
+    pieces = figures.pieces_histogram(pd.DataFrame({"pieces": [1, 2], "words": [3, 1], "tokens": [75, 25]}))
+    assert list(pieces.data[0].y) == [75.0, 25.0]
+
+
+def test_rank_frequency_is_log_log():
+    fig = figures.rank_frequency([10, 5, 1])
+    assert list(fig.data[0].x) == [1, 2, 3] and list(fig.data[0].y) == [10, 5, 1]
+    assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
