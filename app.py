@@ -10,6 +10,7 @@ ui.start_background_warm_up()
 navigation = st.navigation([
     st.Page("pages/corpus.py", title="Corpus", icon=":material/description:", url_path="corpus", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("pages/runs.py", title="Runs", icon=":material/inventory_2:", url_path="runs"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
 ])
 with st.sidebar:

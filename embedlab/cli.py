@@ -76,16 +76,20 @@ def _coverage(args: argparse.Namespace) -> dict[str, Any]:
 def _compare(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _optional_corpus(args) or _run_corpus(args.a, args.b)
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
-    summary, _ = compare.compare_spaces(first, second, args.k, args.max_words)
-    return {"a": args.a, "b": args.b, "corpus_id": corpus_.id if corpus_ else None, **asdict(summary)}
+    summary, frame = compare.compare_spaces(first, second, args.k, args.max_words, args.seed)
+    words = [{"word": row.word, "jaccard": round(float(row.jaccard), 6),
+              "rank_overlap": round(float(row.rank_overlap), 6), "count_a": int(row.count_a),
+              "count_b": int(row.count_b)} for row in frame.itertuples(index=False)]
+    return {"a": args.a, "b": args.b, "corpus_id": corpus_.id if corpus_ else None, **asdict(summary),
+            "words": words}
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
     if args.space == spaces.BASELINE and not args.corpus:
         raise ValueError("export baseline needs --corpus: the baseline's vocabulary is the corpus's words")
     space = spaces.load_space(args.space, _optional_corpus(args))
-    spaces.export_space(space, args.out, binary=args.format == "word2vec-binary")
-    return {"space": space.name, "format": args.format, "out": str(args.out), "words": len(space), "dim": space.dim}
+    written = spaces.export_space(space, args.out, fmt=args.format)
+    return {"space": space.name, "format": args.format, "out": str(written), "words": len(space), "dim": space.dim}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,13 +129,17 @@ def _parser() -> argparse.ArgumentParser:
     comparison.add_argument("--corpus", help="corpus for counts and the baseline's vocabulary "
                                              "(default: the corpus of the run among A and B)")
     comparison.add_argument("--max-words", type=int, default=compare.DEFAULT_MAX_WORDS,
-                            help="score the N most frequent shared words")
+                            help="score at most N shared words (a frequency-stratified sample past that)")
+    comparison.add_argument("--seed", type=int, default=0, help="seed of that sample")
     _add_corpus_options(comparison)
     comparison.set_defaults(handler=_compare)
 
     export = commands.add_parser("export", help="write a space's (unit-length) vectors to a file")
     export.add_argument("space")
-    export.add_argument("--format", choices=["word2vec", "word2vec-binary"], default="word2vec")
+    export.add_argument("--format", choices=["word2vec", "word2vec-binary", "projector"], default="word2vec",
+                        help="word2vec: text; word2vec-binary; projector: TensorFlow Embedding Projector files "
+                             "vectors.tsv + metadata.tsv (word, count): --out is a folder to write them into, or "
+                             "a .zip file holding both")
     export.add_argument("--out", required=True)
     export.add_argument("--corpus", help="required for baseline: its vocabulary")
     _add_corpus_options(export)

@@ -54,3 +54,9 @@ def sample_files() -> list[Path]:
         return []
     return sorted(p for p in SAMPLE_DATA_DIR.iterdir()
                   if p.suffix.lower() in SAMPLE_SUFFIXES and p.name.lower() != "readme.md")
+
+
+# Uploaded vectors files (word2vec/GloVe/fastText). Streamlit's server.maxUploadSize caps every upload too, so
+# this stays at or below it; trimming a big file to its most frequent words (listed first) is the way round.
+MAX_VECTORS_MB = 200
+__all__ += ["MAX_VECTORS_MB"]

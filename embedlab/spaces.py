@@ -13,6 +13,13 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from embedlab import config, store
+from embedlab.vectors_io import (  # noqa: F401  re-exported: spaces.read_vectors_file/export_space
+    VectorFormat,
+    export_space,
+    list_uploaded_vectors,
+    read_vectors,
+    read_vectors_file,
+)
 
 if TYPE_CHECKING:
     from embedlab.corpus import Corpus
@@ -91,8 +98,9 @@ def validate_spec(spec: str) -> str:
 
 
 def space_choices() -> list[str]:
-    """Every space the registry knows: the baseline, then runs newest first."""
-    return [BASELINE] + [row["id"] for row in store.list_runs() if (store.runs_dir() / row["id"]).is_dir()]
+    """Every space the registry knows: the baseline, then runs newest first, then uploaded vectors files."""
+    runs = [row["id"] for row in store.list_runs() if (store.runs_dir() / row["id"]).is_dir()]
+    return [BASELINE] + runs + [item.spec for item in list_uploaded_vectors()]
 
 
 def _counts_for(words: Sequence[str], corpus: Corpus | None) -> np.ndarray:
@@ -139,7 +147,8 @@ def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
     path = store.runs_dir() / run_id / "vectors.bin"
     if row is None or not path.exists():
         raise ValueError(f"no run '{run_id}' in {store.runs_dir()}")
-    words, vectors = _read_word2vec(path, binary=True, no_header=False)
+    found = read_vectors(path, fmt=VectorFormat.WORD2VEC_BINARY)
+    words, vectors = found.words, found.vectors
     if corpus is None:
         try:
             corpus = load_corpus(row["corpus_id"])
@@ -147,72 +156,3 @@ def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
             corpus = None
     return EmbeddingSpace(run_id, words, normalise_rows(vectors), _counts_for(words, corpus),
                           f"{row['method']} run {run_id}")
-
-
-def _read_word2vec(path: Path, binary: bool, no_header: bool) -> tuple[tuple[str, ...], np.ndarray]:
-    from gensim.models import KeyedVectors
-
-    kv = KeyedVectors.load_word2vec_format(str(path), binary=binary, no_header=no_header,
-                                           unicode_errors="replace")
-    return tuple(kv.index_to_key), kv.vectors
-
-
-def _looks_like_header(line: bytes) -> bool:
-    parts = line.split()
-    return len(parts) == 2 and all(p.isdigit() for p in parts)
-
-
-def _short(error: Exception) -> str:
-    text = str(error)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def read_vectors_file(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
-    """Read word2vec text or binary, or GloVe text (no header); the format is detected from the bytes.
-
-    Returns:
-        The words and a float32 array of shape (len(words), dim).
-
-    Raises:
-        ValueError: missing or malformed file, with what was wrong.
-    """
-    if not path.is_file():
-        raise ValueError(f"no such vectors file: {path}")
-    with path.open("rb") as handle:
-        first = handle.readline(1 << 20)
-    if not first.strip():
-        raise ValueError(f"{path}: empty file, expected word vectors")
-    # With a header the body is text or raw floats: try text first (a stray non-UTF-8 word is still text).
-    attempts = [("word2vec text", False), ("word2vec binary", True)] if _looks_like_header(first) else [
-        ("GloVe text", False)]
-    errors = []
-    for kind, binary in attempts:
-        try:
-            words, vectors = _read_word2vec(path, binary=binary, no_header=kind == "GloVe text")
-            break
-        except (ValueError, EOFError, UnicodeError, IndexError, OverflowError) as error:
-            errors.append(f"as {kind}: {_short(error)}")
-    else:
-        raise ValueError(f"{path}: not a readable vectors file ({'; '.join(errors)})")
-    if not words or vectors.ndim != 2 or vectors.shape[1] == 0:
-        raise ValueError(f"{path}: holds no numbers; expected one word and its vector components a line")
-    finite = np.isfinite(vectors).all(axis=1)
-    if not finite.all():
-        bad = words[int(np.argmin(finite))]
-        raise ValueError(f"{path}: the vector of '{bad[:40]}' has NaN or infinite values")
-    return words, vectors.astype(np.float32)
-
-
-def export_space(space: EmbeddingSpace, out: str | Path, binary: bool = False) -> None:
-    """Write a space as a word2vec file (text or binary); written to a temp file, then renamed into place."""
-    from gensim.models import KeyedVectors
-
-    out = Path(out)
-    kv = KeyedVectors(vector_size=space.dim)
-    kv.add_vectors(list(space.words), space.vectors)
-    staging = out.with_name(f".{out.name}.partial")
-    try:
-        kv.save_word2vec_format(str(staging), binary=binary)
-        staging.replace(out)
-    finally:
-        staging.unlink(missing_ok=True)

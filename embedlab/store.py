@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     words_per_second REAL NOT NULL DEFAULT 0, eta_seconds REAL, message TEXT NOT NULL DEFAULT '',
     run_id TEXT, pid INTEGER, created REAL NOT NULL, updated REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS vectors (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, file TEXT NOT NULL, format TEXT NOT NULL, words INTEGER NOT NULL,
+    dim INTEGER NOT NULL, bytes INTEGER NOT NULL, duplicates INTEGER NOT NULL, created REAL NOT NULL
+);
 """
 
 _JSON_COLUMNS = ("stats", "options", "params")
@@ -52,6 +56,11 @@ def cache_dir() -> Path:
 
 def jobs_dir() -> Path:
     return _subdir("jobs")
+
+
+def vectors_dir() -> Path:
+    """Uploaded vectors files, each stored once under a hash of its bytes."""
+    return _subdir("vectors")
 
 
 def _subdir(name: str) -> Path:
@@ -125,6 +134,23 @@ def get_run(run_id: str) -> dict[str, Any] | None:
 
 def list_runs() -> list[dict[str, Any]]:
     return _list("runs")
+
+
+def delete_run(run_id: str) -> None:
+    """Remove a run: its registry row, then its folder; every other run is left alone.
+
+    The row goes first, so a crash half-way through leaves an invisible folder, never a listed run without files.
+
+    Raises:
+        ValueError: no run with that id.
+    """
+    folder = runs_dir() / run_id
+    with connect() as conn:
+        deleted = conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount
+    if not deleted:
+        raise ValueError(f"no run '{run_id}' in the registry; it may have been deleted already")
+    if folder.resolve().parent == runs_dir().resolve() and folder.is_dir():  # never outside runs/, whatever the id
+        shutil.rmtree(folder)
 
 
 def add_job(job_id: str, corpus_id: str, params: dict, epochs: int) -> None:
@@ -204,3 +230,43 @@ def remove_stale_staging(parent: Path, older_than_seconds: float = 3600) -> None
     for path in parent.glob(".staging-*"):
         if now - path.stat().st_mtime > older_than_seconds:
             shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Any]:
+    """A binary file handle whose content replaces ``path`` in one rename when the block succeeds.
+
+    For writes too big to build in memory first (:func:`write_bytes` takes the bytes at once).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def add_vectors(vectors_id: str, name: str, file: str, format: str, words: int, dim: int, size: int,
+                duplicates: int) -> None:
+    """Register an uploaded vectors file (stored as ``vectors_dir() / file``)."""
+    _insert("vectors", {"id": vectors_id, "name": name, "file": file, "format": format, "words": words,
+                        "dim": dim, "bytes": size, "duplicates": duplicates, "created": time.time()})
+
+
+def get_vectors(vectors_id: str) -> dict[str, Any] | None:
+    return _get("vectors", vectors_id)
+
+
+def list_vectors() -> list[dict[str, Any]]:
+    return _list("vectors")
+
+
+def delete_vectors(vectors_id: str) -> bool:
+    """Remove an uploaded vectors file's registry row; True when there was one (the caller removes the file)."""
+    with connect() as conn:
+        return conn.execute("DELETE FROM vectors WHERE id = ?", (vectors_id,)).rowcount == 1

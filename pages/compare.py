@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedlab import compare, figures, project, share, spaces, ui
+from embedlab import compare, figures, project, share, spaces, ui, vectors_io
 
 TAB_LABELS = {"neighbours": "Neighbours", "changed": "What changed", "coverage": "Coverage", "map": "Map"}
 METRIC_LABELS = {"jaccard": "Jaccard@k", "rank_overlap": "Rank-biased overlap"}
@@ -27,8 +27,8 @@ if st.session_state.cmp_b not in space_choices:
 
 left, middle, right = st.columns(3)
 corpus_id = ui.corpus_selectbox("Corpus", corpora, key="cmp_corpus", container=left)
-a = middle.selectbox("Space A", space_choices, key="cmp_a")
-b = right.selectbox("Space B", space_choices, key="cmp_b")
+a = middle.selectbox("Space A", space_choices, key="cmp_a", format_func=vectors_io.label_for_spec)
+b = right.selectbox("Space B", space_choices, key="cmp_b", format_func=vectors_io.label_for_spec)
 left, right = st.columns([3, 2])
 word = left.text_input("Word", key="cmp_word", placeholder="a word from the corpus, e.g. matrix").strip()
 k = right.slider("Neighbours (k)", 1, 100, key="cmp_k")

@@ -47,6 +47,10 @@ def test_train_then_neighbors_compare_coverage_export(corpus_file, tmp_path, cap
 
     same = _run_json(capsys, "compare", "--a", trained["run_id"], "--b", trained["run_id"], "--k", "5")
     assert same["shared_words"] == trained["vocab_size"] and same["mean_jaccard"] == pytest.approx(1.0)
+    assert len(same["words"]) == trained["vocab_size"]
+    by_word = {row["word"]: row for row in same["words"]}
+    assert by_word["matrix"]["jaccard"] == 1.0 and by_word["matrix"]["rank_overlap"] == pytest.approx(1.0)
+    assert by_word["matrix"]["count_a"] == by_word["matrix"]["count_b"] == TINY_TEXT.lower().count("matrix") * 20
 
     out = tmp_path / "export.txt"
     exported = _run_json(capsys, "export", trained["run_id"], "--format", "word2vec", "--out", str(out))

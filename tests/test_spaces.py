@@ -72,20 +72,24 @@ def test_word2vec_text_with_a_non_utf8_word_is_read_as_text(tmp_path):
     np.testing.assert_array_equal(vectors, [[1.5, 2.25, 3], [4, 5, 6]])
 
 
-@pytest.mark.parametrize("name, data, kind", [
-    ("short_rows.txt", b"2 3\nfoo 1 2\nbar 3 4\n", "word2vec text"),
-    ("too_few_rows.txt", b"5 2\nfoo 1 2\nbar 3 4\n", "word2vec text"),
-    ("header_only.txt", b"3 2\n", "word2vec text"),
-    ("ragged.txt", b"foo 1 2 3\nbar 1 2\n", "GloVe text"),
-    ("words.txt", b"foo a b c\nbar 1 2 3\n", "GloVe text"),
-    ("cut.bin", b"2 3\nfoo \x00\x00\x80\x3f\x00\x00\x80\x3f", "word2vec binary"),
+@pytest.mark.parametrize("name, data, kind, place_and_reason", [
+    ("short_rows.txt", b"2 3\nfoo 1 2\nbar 3 4\n", "word2vec text",
+     "line 2: expected 3 numbers after the word (the header on line 1 says 3), found 2"),
+    ("too_few_rows.txt", b"5 2\nfoo 1 2\nbar 3 4\n", "word2vec text",
+     "line 3: the file ends after 2 words, but its header (line 1) says 5"),
+    ("header_only.txt", b"3 2\n", "word2vec text", "line 1: the header says 3 words, but none follow"),
+    ("ragged.txt", b"foo 1 2 3\nbar 1 2\n", "GloVe text",
+     "line 2: expected 3 numbers after the word (as on line 1), found 2"),
+    ("words.txt", b"foo a b c\nbar 1 2 3\n", "GloVe text", "line 1: 'a' is not a number"),
+    ("cut.bin", b"2 3\nfoo \x00\x00\x80\x3f\x00\x00\x80\x3f", "word2vec binary",
+     "vector 1 of 2 ('foo'): the file ends after 8 of its 12 bytes"),
 ])
-def test_malformed_vectors_file_is_a_value_error_naming_path_and_format(tmp_path, name, data, kind):
+def test_malformed_vectors_file_is_a_value_error_naming_path_place_and_format(tmp_path, name, data, kind,
+                                                                             place_and_reason):
     path = _write(tmp_path, name, data)
     with pytest.raises(ValueError) as caught:
         read_vectors_file(path)
-    assert str(caught.value).startswith(f"{path}: not a readable vectors file (")
-    assert f"as {kind}: " in str(caught.value)
+    assert str(caught.value) == f"{path}, {place_and_reason} (read as {kind})"
 
 
 def test_garbage_bytes_are_a_value_error_naming_the_path(tmp_path):

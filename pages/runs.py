@@ -1,0 +1,149 @@
+"""Runs page: every trained run with its parameters, downloads of its vectors, delete; pretrained vectors files."""
+import time
+
+import pandas as pd
+import streamlit as st
+
+from embedlab import config, store, ui, vectors_io
+
+ui.ensure_router()
+st.title("Runs")
+
+_PENDING_RUN = "runs_pending_delete"  # session keys (not widgets): which delete awaits its confirmation
+_PENDING_VECTORS = "vectors_pending_delete"
+_NOTICE = "runs_notice"
+_DOWNLOADS = (
+    (vectors_io.ExportFormat.WORD2VEC, "word2vec text", ":material/description:"),
+    (vectors_io.ExportFormat.WORD2VEC_BINARY, "word2vec binary", ":material/memory:"),
+    (vectors_io.ExportFormat.PROJECTOR, "Embedding Projector (zip)", ":material/scatter_plot:"),
+)
+
+
+def _when(seconds: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
+
+
+def _runs_frame(runs: list[dict], corpus_names: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for run in runs:
+        params = run["params"]
+        rows.append({
+            "run": run["id"], "method": run["method"], "dim": params.get("dim"), "window": params.get("window"),
+            "min_count": params.get("min_count"), "epochs": params.get("epochs"),
+            "architecture": "skip-gram" if params.get("sg") else "CBOW", "negative": params.get("negative"),
+            "sample": params.get("sample"), "seed": params.get("seed"),
+            "corpus": corpus_names.get(run["corpus_id"], "(deleted)"), "corpus id": run["corpus_id"],
+            "vocabulary": run["vocab_size"], "training s": round(run["seconds"], 2), "created": _when(run["created"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def _delete_run(run_id: str) -> None:
+    st.session_state.pop(_PENDING_RUN, None)
+    try:
+        store.delete_run(run_id)
+    except ValueError as error:
+        st.session_state[_NOTICE] = ("error", str(error))
+        return
+    st.session_state.pop("runs_selected", None)
+    st.session_state[_NOTICE] = ("success", f"Deleted run {run_id}; the other runs are untouched.")
+
+
+def _delete_vectors(item_id: str, name: str) -> None:
+    st.session_state.pop(_PENDING_VECTORS, None)
+    try:
+        vectors_io.delete_uploaded_vectors(item_id)
+    except ValueError as error:
+        st.session_state[_NOTICE] = ("error", str(error))
+        return
+    st.session_state.pop("vectors_selected", None)
+    st.session_state[_NOTICE] = ("success", f"Deleted the vectors file {name}.")
+
+
+def _ask(pending_key: str, value: str) -> None:
+    st.session_state[pending_key] = value
+
+
+def _cancel(pending_key: str) -> None:
+    st.session_state.pop(pending_key, None)
+
+
+def _confirm(pending_key: str, pending_value: str, question: str, on_confirm, args: tuple, key: str) -> None:
+    """The second step of a delete: shown until the user confirms or cancels."""
+    if st.session_state.get(pending_key) != pending_value:
+        return
+    with st.container(border=True):
+        st.warning(question, icon=":material/warning:")
+        left, right = st.columns(2)
+        left.button("Yes, delete", type="primary", key=f"{key}_confirm", on_click=on_confirm, args=args)
+        right.button("Cancel", key=f"{key}_cancel", on_click=_cancel, args=(pending_key,))
+
+
+kind, text = st.session_state.pop(_NOTICE, (None, None))
+if kind == "success":
+    st.success(text, icon=":material/check_circle:")
+elif kind == "error":
+    st.error(text, icon=":material/error:")
+
+runs = store.list_runs()
+if not runs:
+    st.info("No runs yet: train one on the Train page.")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+else:
+    corpus_names = {row["id"]: row["name"] for row in store.list_corpora()}
+    st.dataframe(_runs_frame(runs, corpus_names), hide_index=True, key="runs_table")
+    labels = {run["id"]: f"{run['id']} · {run['method']} · dim {run['params'].get('dim')} · "
+                         f"{corpus_names.get(run['corpus_id'], run['corpus_id'])}" for run in runs}
+    if st.session_state.get("runs_selected") not in labels:
+        st.session_state.pop("runs_selected", None)
+    run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="runs_selected")
+    st.caption("Downloads hold the vectors as trained (not normalised); the projector zip holds vectors.tsv and "
+               "metadata.tsv (word, corpus count) for projector.tensorflow.org.")
+    buttons = st.container(horizontal=True)
+    for fmt, label, icon in _DOWNLOADS:
+        buttons.download_button(
+            label, data=lambda fmt=fmt, run_id=run_id: vectors_io.run_export_bytes(run_id, fmt),
+            file_name=vectors_io.export_file_name(run_id, fmt), mime=vectors_io.EXPORT_MIME[fmt], icon=icon,
+            on_click="ignore", key=f"runs_download_{fmt.value}")
+    st.button("Delete run…", icon=":material/delete:", key="runs_delete",
+              on_click=_ask, args=(_PENDING_RUN, run_id))
+    _confirm(_PENDING_RUN, run_id, f"Delete run `{run_id}`? Its vectors and parameters are removed from this "
+                                   "machine; other runs stay. This cannot be undone.",
+             _delete_run, (run_id,), "runs_delete")
+
+st.divider()
+st.subheader("Pretrained vectors")
+st.write("Add word vectors trained elsewhere to compare them with your runs and the baseline on the Compare page: "
+         "word2vec text or binary, GloVe text, or fastText `.vec`. The whole file is checked before it is stored.")
+upload = st.file_uploader(f"Vectors file (up to {config.MAX_VECTORS_MB} MB)", type=["txt", "vec", "bin", "w2v"],
+                          max_upload_size=config.MAX_VECTORS_MB, key="vectors_upload")
+if upload is not None and st.button("Add as a space", type="primary", key="vectors_add"):
+    try:
+        with st.spinner(f"Reading {upload.name}…"):
+            added = vectors_io.save_uploaded_vectors(upload.name, upload.getvalue())
+    except (ValueError, OSError) as error:
+        ui.show_error(error)
+    else:
+        st.success(f"{added.name}: {added.words:,} words × {added.dim} dimensions ({added.format}). It is a space "
+                   "on the Compare page now.", icon=":material/check_circle:")
+        if added.duplicates:
+            st.info(f"{added.duplicates:,} repeated words: each keeps the vector of its first line.")
+
+uploaded = vectors_io.list_uploaded_vectors()
+if not uploaded:
+    st.caption("No vectors files added yet.")
+    st.stop()
+st.dataframe(pd.DataFrame([{"name": item.name, "words": item.words, "dim": item.dim, "format": item.format,
+                            "MB": round(item.size / 1024 / 1024, 2), "duplicates dropped": item.duplicates,
+                            "added": _when(item.created), "space": item.spec} for item in uploaded]),
+             hide_index=True, key="vectors_table")
+names = {item.id: f"{item.name} · {item.words:,} words · {item.dim} dims" for item in uploaded}
+if st.session_state.get("vectors_selected") not in names:
+    st.session_state.pop("vectors_selected", None)
+chosen = st.selectbox("Vectors file", list(names), format_func=names.get, key="vectors_selected")
+chosen_name = next(item.name for item in uploaded if item.id == chosen)
+st.button("Delete vectors file…", icon=":material/delete:", key="vectors_delete",
+          on_click=_ask, args=(_PENDING_VECTORS, chosen))
+_confirm(_PENDING_VECTORS, chosen, f"Delete the vectors file {chosen_name}? It is removed from this machine and "
+                                   "from the Compare page's spaces.",
+         _delete_vectors, (chosen, chosen_name), "vectors_delete")
