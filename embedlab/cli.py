@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from dataclasses import asdict
 from typing import Any, Sequence
 
@@ -92,6 +93,18 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
     return {"space": space.name, "format": args.format, "out": str(written), "words": len(space), "dim": space.dim}
 
 
+def _report(args: argparse.Namespace) -> dict[str, Any]:
+    from embedlab import report
+
+    corpus_ = _read_corpus(args.corpus, args)
+    first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
+    settings = report.ReportSettings(k=args.k, words=tuple(args.word or ()), map_words=args.map_words,
+                                     seed=args.seed)
+    text = report.build_report(first, second, corpus_, settings)
+    store.write_bytes(Path(args.out).expanduser().resolve(), text.encode("utf-8"))
+    return {"a": args.a, "b": args.b, "corpus_id": corpus_.id, "out": str(args.out), "bytes": len(text.encode())}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m embedlab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +157,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--corpus", help="required for baseline: its vocabulary")
     _add_corpus_options(export)
     export.set_defaults(handler=_export)
+
+    reporting = commands.add_parser("report", help="write a self-contained HTML report of A vs B on a corpus")
+    reporting.add_argument("--a", required=True)
+    reporting.add_argument("--b", required=True)
+    reporting.add_argument("--corpus", required=True)
+    reporting.add_argument("--word", action="append", help="a word whose neighbour lists go in (repeatable)")
+    reporting.add_argument("--k", type=int, default=10)
+    reporting.add_argument("--map-words", type=int, default=2000, help="words on the maps")
+    reporting.add_argument("--seed", type=int, default=42)
+    reporting.add_argument("--out", required=True, help="the .html file to write")
+    _add_corpus_options(reporting)
+    reporting.set_defaults(handler=_report)
 
     for sub in commands.choices.values():
         sub.add_argument("--json", action="store_true", help="print the result as JSON")

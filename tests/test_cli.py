@@ -99,3 +99,14 @@ def test_errors_are_one_line_with_nonzero_exit(argv, message, corpus_file, fresh
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert done.stdout == ""
+
+
+def test_report_writes_a_self_contained_html_file(corpus_file, tmp_path, capsys, fresh_home):
+    trained = _run_json(capsys, "train", str(corpus_file), "--dim", "16", "--min-count", "1", "--epochs", "2")
+    out = tmp_path / "report.html"
+    result = _run_json(capsys, "report", "--a", trained["run_id"], "--b", "baseline", "--corpus", str(corpus_file),
+                       "--word", "matrix", "--word", "spectrum", "--map-words", "100", "--out", str(out))
+    text = out.read_text(encoding="utf-8")
+    assert result["bytes"] == len(text.encode()) and result["corpus_id"] == trained["corpus_id"]
+    assert "“matrix”" in text and "“spectrum”" in text and "<script src=" not in text
+    assert trained["run_id"] in text and trained["corpus_id"] in text
