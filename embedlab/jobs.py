@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from embedlab import store
+from embedlab.finetune import METHOD as FINETUNE_METHOD
+from embedlab.finetune import FinetuneConfig, FinetuneProgress, finetune_run
 from embedlab.train import Cancelled, Progress, TrainConfig, train_run
 
-__all__ = ["ACTIVE", "CANCELLABLE", "cancel_job", "get_job", "list_jobs", "start_job"]
+__all__ = ["ACTIVE", "CANCELLABLE", "cancel_job", "progress_text", "get_job", "list_jobs", "start_job"]
 
 ACTIVE = ("queued", "running", "committing")
 CANCELLABLE = ("queued", "running")
@@ -27,10 +29,10 @@ _PROGRESS_INTERVAL_SECONDS = 0.5
 _children: list[subprocess.Popen] = []
 
 
-def start_job(corpus_id: str, config: TrainConfig) -> str:
-    """Queue a training job and start its worker process; returns the job id at once."""
+def start_job(corpus_id: str, config: TrainConfig | FinetuneConfig) -> str:
+    """Queue a training or fine-tuning job and start its worker process; returns the job id at once."""
     job_id = store.new_id("job")
-    store.add_job(job_id, corpus_id, config.to_dict(), config.epochs)
+    store.add_job(job_id, corpus_id, config.to_dict(), getattr(config, "epochs", 0))
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
     with (store.jobs_dir() / f"{job_id}.log").open("ab") as log:
@@ -78,6 +80,20 @@ def _mark_vanished_jobs() -> None:
             )
 
 
+def progress_text(job: dict[str, Any]) -> str:
+    """One line for a running job: where it is, how fast, how long still."""
+    finetuning = job["params"].get("method") == FINETUNE_METHOD
+    unit, speed_unit = ("step", "pairs/s") if finetuning else ("epoch", "words/s")
+    parts = [job["status"]]
+    if job["epochs"]:
+        parts.append(f"{unit} {max(job['epoch'], 1)}/{job['epochs']}")
+    if job["words_per_second"]:
+        parts.append(f"{job['words_per_second']:,.0f} {speed_unit}")
+    if job["eta_seconds"] is not None:
+        parts.append(f"ETA {job['eta_seconds']:.0f} s")
+    return " · ".join(parts)
+
+
 def list_jobs() -> list[dict[str, Any]]:
     """All jobs, newest first, with vanished workers marked interrupted."""
     _mark_vanished_jobs()
@@ -107,14 +123,18 @@ def _raise_cancelled(_signum, _frame) -> None:
 def _progress_writer(job_id: str):
     last = 0.0
 
-    def write(progress: Progress) -> None:
+    def write(progress: Progress | FinetuneProgress) -> None:
         nonlocal last
         now = time.monotonic()
         if now - last < _PROGRESS_INTERVAL_SECONDS and progress.fraction < 1.0:
             return
         last = now
-        store.update_job(job_id, progress=progress.fraction, epoch=progress.epoch,
-                         words_per_second=progress.words_per_second, eta_seconds=progress.eta_seconds)
+        if isinstance(progress, FinetuneProgress):  # steps and pairs/s share the epoch and speed columns
+            store.update_job(job_id, progress=progress.fraction, epoch=progress.step, epochs=progress.steps,
+                             words_per_second=progress.pairs_per_second, eta_seconds=progress.eta_seconds)
+        else:
+            store.update_job(job_id, progress=progress.fraction, epoch=progress.epoch,
+                             words_per_second=progress.words_per_second, eta_seconds=progress.eta_seconds)
 
     return write
 
@@ -136,8 +156,11 @@ def work(job_id: str) -> int:
         return store.transition_job(job_id, CANCELLABLE, status="committing")
 
     try:
-        config = TrainConfig.from_dict(job["params"])
-        train_run(load_corpus(job["corpus_id"]), config, _progress_writer(job_id), run_id, may_commit)
+        if job["params"].get("method") == FINETUNE_METHOD:
+            run, config = finetune_run, FinetuneConfig.from_dict(job["params"])
+        else:
+            run, config = train_run, TrainConfig.from_dict(job["params"])
+        run(load_corpus(job["corpus_id"]), config, _progress_writer(job_id), run_id, may_commit)
     except Cancelled:
         return 0
     except ValueError as error:

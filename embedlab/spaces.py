@@ -28,6 +28,7 @@ __all__ = ["BASELINE", "EmbeddingSpace", "export_space", "load_space", "read_vec
 
 BASELINE = "baseline"
 VECTORS_PREFIX = "vectors:"
+CONTEXT_SUFFIX = "@context"  # a sentence-transformer space read in context, e.g. baseline@context
 _RUN_ID = re.compile(r"run-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
 
 
@@ -91,16 +92,26 @@ def validate_spec(spec: str) -> str:
         ValueError: with the accepted forms.
     """
     spec = spec.strip()
-    if spec == BASELINE or _RUN_ID.fullmatch(spec) or (spec.startswith(VECTORS_PREFIX) and spec[8:].strip()):
+    if spec.startswith(VECTORS_PREFIX) and spec[len(VECTORS_PREFIX):].strip():
+        return spec
+    base = spec.removesuffix(CONTEXT_SUFFIX)
+    if base == BASELINE or _RUN_ID.fullmatch(base):
         return spec
     raise ValueError(f"unknown space '{spec}': use 'baseline', a run id like run-20260101-120000-abc123, "
-                     "or vectors:PATH")
+                     f"vectors:PATH, or a sentence-transformer space with {CONTEXT_SUFFIX} (baseline{CONTEXT_SUFFIX})")
 
 
 def space_choices() -> list[str]:
     """Every space the registry knows: the baseline, then runs newest first, then uploaded vectors files."""
     runs = [row["id"] for row in store.list_runs() if (store.runs_dir() / row["id"]).is_dir()]
-    return [BASELINE] + runs + [item.spec for item in list_uploaded_vectors()]
+    contextual = [run + CONTEXT_SUFFIX for run in runs if _model_dir(run).is_dir()]
+    return ([BASELINE, BASELINE + CONTEXT_SUFFIX] + runs + contextual
+            + [item.spec for item in list_uploaded_vectors()])
+
+
+def _model_dir(run_id: str) -> Path:
+    """Where a fine-tuned run keeps its sentence-transformer (absent for Word2Vec/FastText runs)."""
+    return store.runs_dir() / run_id / "model"
 
 
 def _counts_for(words: Sequence[str], corpus: Corpus | None) -> np.ndarray:
@@ -117,6 +128,8 @@ def load_space(spec: str, corpus: Corpus | None = None,
         ValueError: unknown spec, missing run, unreadable vectors file.
     """
     spec = validate_spec(spec)
+    if spec.endswith(CONTEXT_SUFFIX) and not spec.startswith(VECTORS_PREFIX):
+        return _contextual_space(spec, corpus)
     if spec == BASELINE:
         return _baseline_space(corpus, progress)
     if spec.startswith(VECTORS_PREFIX):
@@ -130,29 +143,67 @@ def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | N
     from embedlab import baseline
 
     if corpus is None:
-        words = baseline.whole_word_vocabulary()
-        source = f"{baseline.MODEL_NAME}, its own whole-word vocabulary"
-    else:
-        words = tuple(list(corpus.counts)[: config.BASELINE_VOCAB_CAP])
-        source = f"{baseline.MODEL_NAME}, words of corpus {corpus.name}"
-    vectors = baseline.encode_words(words, progress)
-    return EmbeddingSpace(BASELINE, tuple(words), vectors, _counts_for(words, corpus), source,
+        return _transformer_space(BASELINE, None, baseline.whole_word_vocabulary(),
+                                  f"{baseline.MODEL_NAME}, its own whole-word vocabulary", None, progress)
+    return _transformer_space(BASELINE, None, _transformer_vocabulary(corpus),
+                              f"{baseline.MODEL_NAME}, words of corpus {corpus.name}", corpus, progress)
+
+
+def _contextual_space(spec: str, corpus: Corpus | None) -> EmbeddingSpace:
+    """A sentence-transformer's words as it reads them in the corpus (see baseline.contextual_word_vectors)."""
+    from embedlab import baseline
+
+    base = spec.removesuffix(CONTEXT_SUFFIX)
+    model_dir = None if base == BASELINE else _model_dir(base)
+    if model_dir is not None and not model_dir.is_dir():
+        raise ValueError(f"{spec}: contextual vectors need a sentence-transformer; {base} is not a fine-tuned run")
+    if corpus is None:
+        raise ValueError(f"{spec}: contextual vectors are read from a corpus; choose one")
+    words = _transformer_vocabulary(corpus)
+    vectors, contextual = baseline.contextual_word_vectors(words, corpus.sentences(), model_dir)
+    source = (f"{'MiniLM' if model_dir is None else 'fine-tuned MiniLM ' + base} in context: mean token embedding "
+              f"over up to {baseline.CONTEXT_OCCURRENCES} occurrences ({int(contextual.sum()):,} of {len(words):,} "
+              "words met; the rest encoded alone)")
+    return EmbeddingSpace(spec, words, vectors, _counts_for(words, corpus), source,
                           piece_counter=baseline.piece_counts)
+
+
+def _whole_words() -> tuple[str, ...]:
+    from embedlab import baseline
+
+    return baseline.whole_word_vocabulary()
+
+
+def _transformer_vocabulary(corpus: Corpus) -> tuple[str, ...]:
+    return tuple(list(corpus.counts)[: config.BASELINE_VOCAB_CAP])
+
+
+def _transformer_space(name: str, model_dir: Path | None, words: Sequence[str], source: str,
+                       corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:
+    """A sentence-transformer as a word space: each word's vector is the model's encoding of the word alone."""
+    from embedlab import baseline
+
+    vectors = baseline.encode_words(words, progress, model_dir)
+    return EmbeddingSpace(name, tuple(words), vectors, _counts_for(words, corpus), source,
+                          piece_counter=baseline.piece_counts)  # fine-tuning keeps the tokenizer
 
 
 def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
     from embedlab.corpus import load_corpus
 
     row = store.get_run(run_id)
-    path = store.runs_dir() / run_id / "vectors.bin"
-    if row is None or not path.exists():
+    folder = store.runs_dir() / run_id
+    if row is None or not folder.is_dir():
         raise ValueError(f"no run '{run_id}' in {store.runs_dir()}")
-    found = read_vectors(path, fmt=VectorFormat.WORD2VEC_BINARY)
-    words, vectors = found.words, found.vectors
     if corpus is None:
         try:
             corpus = load_corpus(row["corpus_id"])
         except ValueError:
             corpus = None
+    if _model_dir(run_id).is_dir():  # a fine-tuned sentence-transformer
+        words = _transformer_vocabulary(corpus) if corpus is not None else _whole_words()
+        return _transformer_space(run_id, _model_dir(run_id), words, f"fine-tuned MiniLM run {run_id}", corpus, None)
+    found = read_vectors(folder / "vectors.bin", fmt=VectorFormat.WORD2VEC_BINARY)
+    words, vectors = found.words, found.vectors
     return EmbeddingSpace(run_id, words, normalise_rows(vectors), _counts_for(words, corpus),
                           f"{row['method']} run {run_id}")

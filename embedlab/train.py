@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, fields
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+import numpy as np
+
 from embedlab import store
+from embedlab.spaces import BASELINE, VECTORS_PREFIX, validate_spec
 
 if TYPE_CHECKING:
     from embedlab.corpus import Corpus
@@ -28,7 +33,15 @@ class Cancelled(Exception):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """The parameters people tune. ``workers=0`` uses every core; ``workers=1`` makes runs bit-reproducible."""
+    """The parameters people tune. ``workers=0`` uses every core; ``workers=1`` makes runs bit-reproducible.
+
+    ``init`` starts training from pretrained vectors: ``vectors:PATH`` (word2vec text/binary, GloVe text,
+    fastText ``.vec``) or a run id (that run's trained vectors). Vocabulary words the source knows start from
+    its vectors as stored (not normalised); the others start random. ``lock_pretrained`` scales every update
+    to those pretrained words (gensim's lock factors): 1.0 trains them freely, 0.0 keeps them exactly as
+    loaded, 0.3 lets them move about 30% as far per step. For FastText the lock also applies to the character
+    n-gram buckets the pretrained words use, since a FastText word vector is the mean of its own row and them.
+    """
 
     method: Method = Method.WORD2VEC
     dim: int = 100
@@ -40,6 +53,8 @@ class TrainConfig:
     sample: float = 1e-3
     seed: int = 42
     workers: int = 0
+    init: str = ""
+    lock_pretrained: float = 1.0
 
     def __post_init__(self) -> None:
         try:
@@ -54,6 +69,16 @@ class TrainConfig:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
         if not 0 <= self.sample < 1:
             raise ValueError(f"sample (subsampling threshold) must be in [0, 1), got {self.sample}")
+        object.__setattr__(self, "init", _normalise_init(self.init))
+        lock = self.lock_pretrained
+        if isinstance(lock, bool) or not isinstance(lock, (int, float)) or not math.isfinite(lock) \
+                or not 0 <= lock <= 1:
+            raise ValueError("lock_pretrained must be a number from 0 (pretrained vectors stay as loaded) to 1 "
+                             f"(they train freely), got {lock!r}")
+        object.__setattr__(self, "lock_pretrained", float(lock))
+        if not self.init and self.lock_pretrained != 1.0:
+            raise ValueError(f"lock_pretrained={self.lock_pretrained:g} applies to pretrained vectors, but init is "
+                             "empty: set init to vectors:PATH or a run id, or leave lock_pretrained at 1.0")
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "method": self.method.value}
@@ -69,6 +94,132 @@ class TrainConfig:
     @property
     def threads(self) -> int:
         return self.workers or os.cpu_count() or 1
+
+
+def _normalise_init(init: Any) -> str:
+    """``init`` stripped, with a vectors file's path made absolute (a job may run elsewhere later).
+
+    Raises:
+        ValueError: not empty, ``vectors:PATH`` or a run id.
+    """
+    accepted = ("init must be empty (random start), vectors:PATH (a word2vec, GloVe or fastText .vec file) "
+                "or a run id like run-20260101-120000-abc123")
+    if not isinstance(init, str):
+        raise ValueError(f"{accepted}, got {init!r}")
+    init = init.strip()
+    if not init:
+        return ""
+    try:
+        spec = validate_spec(init)
+    except ValueError:
+        raise ValueError(f"{accepted}, got '{init}'") from None
+    if spec == BASELINE:
+        raise ValueError(f"{accepted}; the baseline is a sentence model, not a word-vectors file")
+    if spec.startswith(VECTORS_PREFIX):
+        return VECTORS_PREFIX + os.path.abspath(os.path.expanduser(spec[len(VECTORS_PREFIX):].strip()))
+    return spec
+
+
+@dataclass(frozen=True)
+class _Pretrained:
+    """Vectors to start training from (see ``TrainConfig.init``).
+
+    Attributes:
+        label: how messages name the source (``the vectors file``, ``run run-...``).
+        words: its vocabulary, in row order.
+        vectors: float32 array of shape (len(words), dim), as stored.
+    """
+
+    label: str
+    words: tuple[str, ...]
+    vectors: np.ndarray
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+
+def _load_pretrained(spec: str) -> _Pretrained:
+    """Read the vectors ``spec`` names.
+
+    Raises:
+        ValueError: no such file or run, or a malformed file (with the line number).
+    """
+    from embedlab.vectors_io import VectorFormat, read_vectors
+
+    if spec.startswith(VECTORS_PREFIX):
+        found = read_vectors(Path(spec[len(VECTORS_PREFIX):]))
+        return _Pretrained("the vectors file", found.words, found.vectors)
+    path = store.runs_dir() / spec / "vectors.bin"
+    if store.get_run(spec) is None or not path.is_file():
+        raise ValueError(f"init: no run '{spec}' in {store.runs_dir()}; pick a run from the list, or a vectors file")
+    found = read_vectors(path, fmt=VectorFormat.WORD2VEC_BINARY)
+    return _Pretrained(f"run {spec}", found.words, found.vectors)
+
+
+def _no_overlap_message(pretrained: _Pretrained, vocabulary: list[str], min_count: int) -> str:
+    message = (f"{pretrained.label} shares no word with the corpus vocabulary: it has {len(pretrained.words):,} "
+               f"words, the vocabulary (min_count={min_count}) {len(vocabulary):,}")
+    folded = {word.lower() for word in pretrained.words}
+    caseless = sum(1 for word in vocabulary if word.lower() in folded)
+    if caseless:
+        return message + (f"; {caseless:,} match if case is ignored: use a lower-cased vectors file, or build the "
+                          "corpus without lower-casing")
+    return message + "; is the file in the corpus's language and tokenised the same way?"
+
+
+def _apply_pretrained(model, pretrained: _Pretrained, lock: float, min_count: int) -> int:
+    """Start the vocabulary words ``pretrained`` knows from its vectors and set their lock factors.
+
+    gensim's Cython loops scale each input-vector update by ``lockf[index % len(lockf)]``; its default 1-element
+    array of 1.0 is a no-op, so a per-row array is allocated only when ``lock`` < 1.
+
+    Returns:
+        How many vocabulary words start from ``pretrained``.
+
+    Raises:
+        ValueError: no vocabulary word is in ``pretrained``.
+    """
+    from gensim.models import FastText
+
+    wv = model.wv
+    pairs = [(wv.key_to_index[word], i) for i, word in enumerate(pretrained.words) if word in wv.key_to_index]
+    if not pairs:
+        raise ValueError(_no_overlap_message(pretrained, list(wv.index_to_key), min_count))
+    rows = np.array([row for row, _ in pairs], dtype=np.int64)
+    source = pretrained.vectors[[i for _, i in pairs]]
+    if isinstance(model, FastText):
+        _apply_fasttext(wv, rows, source, lock)
+    else:
+        wv.vectors[rows] = source
+        if lock != 1.0:
+            lockf = np.ones(len(wv), dtype=np.float32)
+            lockf[rows] = lock
+            wv.vectors_lockf = lockf
+    return len(pairs)
+
+
+def _apply_fasttext(wv, rows: np.ndarray, source: np.ndarray, lock: float) -> None:
+    """FastText: a word's vector is the mean of its own row (``vectors_vocab``) and its n-gram buckets' rows.
+
+    Each pretrained word's own row is set so that this mean equals the pretrained vector at the start (the
+    n-grams keep their random start, as in fastText's ``-pretrainedVectors``); the lock applies to the word's
+    row and to every n-gram bucket a pretrained word uses, so lock 0 keeps the whole mean where it started.
+    """
+    for row, vector in zip(rows, source):
+        buckets = wv.buckets_word[row]  # may repeat a bucket; adjust_vectors counts repeats, so do we
+        ngram_sum = wv.vectors_ngrams[buckets].astype(np.float64).sum(axis=0)
+        wv.vectors_vocab[row] = vector.astype(np.float64) * (len(buckets) + 1) - ngram_sum
+    wv.adjust_vectors()
+    if lock != 1.0:
+        vocab_lockf = np.ones(len(wv), dtype=np.float32)
+        vocab_lockf[rows] = lock
+        wv.vectors_vocab_lockf = vocab_lockf
+        if wv.bucket:  # with no buckets the 1-element array must stay: the loops index it modulo its length
+            ngrams_lockf = np.ones(wv.bucket, dtype=np.float32)
+            used = [wv.buckets_word[row] for row in rows]
+            ngrams_lockf[np.unique(np.concatenate(used)).astype(np.int64)] = lock
+            wv.vectors_ngrams_lockf = ngrams_lockf
 
 
 @dataclass(frozen=True)
@@ -115,22 +266,36 @@ def _check_vocabulary(corpus: Corpus, config: TrainConfig) -> None:
 
 def train_vectors(corpus: Corpus, config: TrainConfig,
                   on_progress: Callable[[Progress], None] | None = None):
-    """Train on ``corpus.sentences_path``.
+    """Train on ``corpus.sentences_path``, from ``config.init``'s vectors when it names some.
 
     Returns:
         The trained gensim ``KeyedVectors`` (``FastTextKeyedVectors`` for FastText).
 
     Raises:
-        ValueError: the parameters leave no vocabulary to train.
+        ValueError: the parameters leave no vocabulary to train; the init vectors are missing, malformed, of
+            another dimension than ``config.dim``, or share no word with the vocabulary.
     """
+    return _train(corpus, config, on_progress)[0]
+
+
+def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress], None] | None):
+    """:func:`train_vectors`, also returning how many vocabulary words started from ``config.init``."""
     from gensim.models.callbacks import CallbackAny2Vec
 
     _check_vocabulary(corpus, config)
+    pretrained = _load_pretrained(config.init) if config.init else None
+    if pretrained is not None and pretrained.dim != config.dim:
+        raise ValueError(f"{pretrained.label} has {pretrained.dim} dimensions; set dim={pretrained.dim} to "
+                         "continue from it")
     model = _reporting_model_class(config.method)(
         vector_size=config.dim, window=config.window, min_count=config.min_count, sg=int(config.sg),
         negative=config.negative, sample=config.sample, seed=config.seed, workers=config.threads,
     )
     model.build_vocab(corpus_file=str(corpus.sentences_path))
+    init_words = 0
+    if pretrained is not None:
+        init_words = _apply_pretrained(model, pretrained, config.lock_pretrained, config.min_count)
+        del pretrained  # a big file's matrix need not stay in memory while training
     started = time.perf_counter()
 
     def report(epoch_index: int, done_in_epoch: float, words_per_second: float) -> None:
@@ -156,7 +321,7 @@ def train_vectors(corpus: Corpus, config: TrainConfig,
     model.train(corpus_file=str(corpus.sentences_path), total_words=model.corpus_total_words,
                 total_examples=model.corpus_count, epochs=config.epochs, callbacks=[EpochEnd()],
                 report_delay=0.5)
-    return model.wv
+    return model.wv, init_words
 
 
 def train_run(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress], None] | None = None,
@@ -174,12 +339,13 @@ def train_run(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progre
     run_id = run_id or store.new_id("run")
     started_at = time.time()
     started = time.perf_counter()
-    vectors = train_vectors(corpus, config, on_progress)
+    vectors, init_words = _train(corpus, config, on_progress)
     seconds = time.perf_counter() - started
     params = {
         "run_id": run_id, "method": config.method.value, "config": config.to_dict(),
         "corpus_id": corpus.id, "corpus_name": corpus.name, "corpus_tokens": corpus.stats.tokens,
-        "vocab_size": len(vectors.index_to_key), "train_seconds": round(seconds, 3),
+        "vocab_size": len(vectors.index_to_key), "init": config.init, "init_words": init_words,
+        "train_seconds": round(seconds, 3),
         "started": started_at, "finished": time.time(), "gensim": gensim.__version__,
     }
     store.remove_stale_staging(store.runs_dir())

@@ -20,8 +20,8 @@ if not corpora:
     st.info("No corpus yet: add one on the Corpus page, then train a run to compare with the baseline.")
     st.stop()
 
-if st.session_state.cmp_a not in space_choices:
-    st.session_state.cmp_a = space_choices[1] if len(space_choices) > 1 else spaces.BASELINE
+if st.session_state.cmp_a not in space_choices:  # the newest run, else the baseline
+    st.session_state.cmp_a = next((s for s in space_choices if s.startswith("run-")), spaces.BASELINE)
 if st.session_state.cmp_b not in space_choices:
     st.session_state.cmp_b = spaces.BASELINE
 

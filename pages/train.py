@@ -1,8 +1,8 @@
-"""Train page: start Word2Vec / FastText jobs, watch their progress, cancel them."""
+"""Train page: start Word2Vec / FastText training or MiniLM fine-tuning jobs, watch their progress, cancel them."""
 import pandas as pd
 import streamlit as st
 
-from embedlab import jobs, store, train, ui
+from embedlab import finetune, jobs, store, train, ui, vectors_io
 
 ui.ensure_router()
 st.title("Train")
@@ -13,31 +13,80 @@ if not options:
     st.stop()
 
 corpus_id = ui.corpus_selectbox("Corpus", options, key="train_corpus")
-defaults = train.TrainConfig()
-with st.form("train_form"):
-    method = st.radio("Method", [m.value for m in train.Method], horizontal=True, key="train_method",
-                      format_func={"word2vec": "Word2Vec", "fasttext": "FastText (subwords)"}.get)
-    cells = st.columns(4)
-    dim = cells[0].number_input("Dimensions", 2, 2000, defaults.dim, key="train_dim")
-    window = cells[1].number_input("Window", 1, 50, defaults.window, key="train_window")
-    min_count = cells[2].number_input("Min count", 1, 10**9, defaults.min_count, key="train_min_count")
-    epochs = cells[3].number_input("Epochs", 1, 1000, defaults.epochs, key="train_epochs")
-    cells = st.columns(4)
-    sg = cells[0].radio("Architecture", ["CBOW", "Skip-gram"], key="train_arch") == "Skip-gram"
-    negative = cells[1].number_input("Negative samples", 0, 50, defaults.negative, key="train_negative")
-    sample = cells[2].number_input("Subsampling", 0.0, 0.99, defaults.sample, format="%.0e", key="train_sample",
-                                   help="Frequent words are down-sampled above this frequency; 0 turns it off")
-    seed = cells[3].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="train_seed")
-    reproducible = st.checkbox("Exactly reproducible (one thread: slower)", key="train_reproducible")
-    submitted = st.form_submit_button("Start training", type="primary")
-if submitted:
+METHODS = {"word2vec": "Word2Vec", "fasttext": "FastText (subwords)",
+           finetune.METHOD: "Fine-tune MiniLM (sentence-transformer)"}
+method = st.radio("Method", list(METHODS), horizontal=True, key="train_method", format_func=METHODS.get)
+
+
+def start(config) -> None:
     try:
-        config = train.TrainConfig(method=method, dim=int(dim), window=int(window), min_count=int(min_count),
-                                   epochs=int(epochs), sg=sg, negative=int(negative), sample=float(sample),
-                                   seed=int(seed), workers=1 if reproducible else 0)
         jobs.start_job(corpus_id, config)
     except ValueError as error:
         ui.show_error(error)
+
+
+if method == finetune.METHOD:
+    tuned = finetune.FinetuneConfig()
+    st.caption("Neighbouring sentences of a document are pulled together, other sentences in the batch pushed "
+               "apart. Pairs from a tenth of the documents are held out and never trained on: MRR@10 and "
+               "recall@10 on them are measured before and after. About 15–30 pairs/s on a 2-core CPU, ~50x on "
+               "a GPU (used when present).")
+    with st.form("finetune_form"):
+        cells = st.columns(4)
+        max_pairs = cells[0].number_input("Training pairs (budget)", 8, 10_000_000, tuned.max_pairs, step=100,
+                                          key="ft_max_pairs")
+        max_minutes = cells[1].number_input("Time limit (minutes, 0 = none)", 0.0, 1440.0, tuned.max_minutes,
+                                            key="ft_max_minutes")
+        batch = cells[2].number_input("Batch size", 2, 4096, tuned.batch_size, key="ft_batch")
+        epochs = cells[3].number_input("Epochs", 1, 100, tuned.epochs, key="ft_epochs")
+        cells = st.columns(4)
+        rate = cells[0].number_input("Learning rate", 1e-7, 0.1, tuned.learning_rate, format="%.0e", key="ft_lr")
+        seed = cells[1].number_input("Seed", 0, 2**31 - 1, tuned.seed, key="ft_seed")
+        pairs = cells[2].file_uploader("Your own pairs (optional CSV: anchor,positive)", type=["csv"],
+                                       key="ft_pairs")
+        submitted = st.form_submit_button("Start fine-tuning", type="primary")
+    if submitted:
+        try:
+            pairs_file = finetune.save_pairs_upload(pairs.name, pairs.getvalue()) if pairs is not None else ""
+            start(finetune.FinetuneConfig(max_pairs=int(max_pairs), max_minutes=float(max_minutes),
+                                          batch_size=int(batch), epochs=int(epochs), learning_rate=float(rate),
+                                          seed=int(seed), pairs_file=pairs_file))
+        except ValueError as error:
+            ui.show_error(error)
+else:
+    defaults = train.TrainConfig()
+    with st.form("train_form"):
+        cells = st.columns(4)
+        dim = cells[0].number_input("Dimensions", 2, 2000, defaults.dim, key="train_dim")
+        window = cells[1].number_input("Window", 1, 50, defaults.window, key="train_window")
+        min_count = cells[2].number_input("Min count", 1, 10**9, defaults.min_count, key="train_min_count")
+        epochs = cells[3].number_input("Epochs", 1, 1000, defaults.epochs, key="train_epochs")
+        cells = st.columns(4)
+        sg = cells[0].radio("Architecture", ["CBOW", "Skip-gram"], key="train_arch") == "Skip-gram"
+        negative = cells[1].number_input("Negative samples", 0, 50, defaults.negative, key="train_negative")
+        sample = cells[2].number_input("Subsampling", 0.0, 0.99, defaults.sample, format="%.0e",
+                                       key="train_sample",
+                                       help="Frequent words are down-sampled above this frequency; 0 turns it off")
+        seed = cells[3].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="train_seed")
+        starts = ["", *(item.spec for item in vectors_io.list_uploaded_vectors()),
+                  *(run["id"] for run in store.list_runs() if run["method"] in ("word2vec", "fasttext"))]
+        cells = st.columns([3, 2])
+        init = cells[0].selectbox("Start from pretrained vectors (optional)", starts, key="train_init",
+                                  format_func=lambda spec: vectors_io.label_for_spec(spec) if spec else "random init",
+                                  help="Words the file (or earlier run) knows start from its vectors; add files "
+                                       "on the Runs page")
+        lock = cells[1].slider("Pretrained rows: 1 = train freely, 0 = frozen", 0.0, 1.0, 1.0, 0.05,
+                               key="train_lock")
+        reproducible = st.checkbox("Exactly reproducible (one thread: slower)", key="train_reproducible")
+        submitted = st.form_submit_button("Start training", type="primary")
+    if submitted:
+        try:
+            start(train.TrainConfig(method=method, dim=int(dim), window=int(window), min_count=int(min_count),
+                                    epochs=int(epochs), sg=sg, negative=int(negative), sample=float(sample),
+                                    seed=int(seed), workers=1 if reproducible else 0, init=init,
+                                    lock_pretrained=float(lock) if init else 1.0))
+        except ValueError as error:
+            ui.show_error(error)
 
 _STATUS_ICONS = {"done": ":material/check_circle:", "failed": ":material/error:",
                  "cancelled": ":material/cancel:", "interrupted": ":material/warning:"}
@@ -45,21 +94,23 @@ _STATUS_ICONS = {"done": ":material/check_circle:", "failed": ":material/error:"
 
 def _job_line(job: dict) -> str:
     params = job["params"]
+    if params["method"] == finetune.METHOD:
+        budget = f"{params['max_pairs']:,} pairs" + (f", {params['max_minutes']:g} min" if params["max_minutes"] else "")
+        return f"**fine-tune MiniLM** · {budget} · batch {params['batch_size']} · corpus {job['corpus_id']}"
     return f"**{params['method']}** · dim {params['dim']} · {params['epochs']} epochs · corpus {job['corpus_id']}"
 
 
 def _show_job(job: dict) -> None:
     if job["status"] in jobs.ACTIVE:
-        eta = f" · ETA {job['eta_seconds']:.0f} s" if job["eta_seconds"] is not None else ""
-        speed = f" · {job['words_per_second']:,.0f} words/s" if job["words_per_second"] else ""
         left, right = st.columns([5, 1])
-        left.progress(job["progress"], text=f"{_job_line(job)} — {job['status']}, epoch {max(job['epoch'], 1)}/"
-                                            f"{job['epochs']}{speed}{eta}")
+        left.progress(job["progress"], text=f"{_job_line(job)} — {jobs.progress_text(job)}")
         if job["status"] in jobs.CANCELLABLE and right.button("Cancel", key=f"cancel_{job['id']}"):
             jobs.cancel_job(job["id"])
             st.rerun(scope="app")
     elif job["status"] == "done":
         st.success(f"{_job_line(job)} — done: run `{job['run_id']}`", icon=_STATUS_ICONS["done"])
+        if job["params"]["method"] == finetune.METHOD:
+            st.caption(finetune.retrieval_summary(job["run_id"]))
     elif job["status"] == "failed":
         st.error(f"{_job_line(job)} — failed: {job['message']}", icon=_STATUS_ICONS["failed"])
     else:

@@ -162,7 +162,7 @@ def test_train_page_shows_progress_and_cancels_a_running_job(fresh_home):
             break
         time.sleep(0.5)
     text = at.get("progress")[0].proto.text
-    assert "running, epoch " in text and "/1000" in text and "words/s" in text and "ETA" in text
+    assert "running · epoch " in text and "/1000" in text and "words/s" in text and "ETA" in text
     job_id = jobs.list_jobs()[0]["id"]
     at.button(key=f"cancel_{job_id}").click().run()
     assert jobs.get_job(job_id)["status"] == "cancelled"

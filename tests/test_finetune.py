@@ -1,0 +1,182 @@
+"""Fine-tuning the bundled sentence-transformer: pairs, held-out check, the run, the job."""
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from embedlab import finetune, jobs, spaces, store
+from embedlab.corpus import build_corpus
+from embedlab.finetune import FinetuneConfig
+from embedlab.train import Cancelled
+
+TOPICS = ["sparse matrix solvers", "fourier spectra of signals", "eigenvalues of symmetric matrices",
+          "gradient descent steps", "kernel density estimates", "spline interpolation of data"]
+
+
+def _documents(n: int = 80) -> bytes:
+    """n documents of three distinct sentences each, blank-line separated, about a few topics."""
+    docs = []
+    for i in range(n):
+        topic = TOPICS[i % len(TOPICS)]
+        docs.append(f"Note {i} is about {topic}. It explains {topic} with example {i * 7}. "
+                    f"Case {i} ends the discussion of {topic.split()[0]} number {i * 3}.")
+    return "\n\n".join(docs).encode()
+
+
+@pytest.fixture
+def docs_corpus(fresh_home):
+    return build_corpus("notes.txt", _documents())
+
+
+TINY = FinetuneConfig(max_pairs=16, batch_size=8, held_out_share=0.3, seed=1)
+
+
+def test_held_out_pairs_never_appear_in_training(docs_corpus):
+    pairs = finetune.make_pairs(docs_corpus, TINY)
+    assert pairs.source == "neighbouring sentences of the corpus"
+    assert len(pairs.train) == 16 and len(pairs.held_out) >= finetune.MIN_HELD_OUT_PAIRS
+    held_out_text = {text for pair in pairs.held_out for text in pair}
+    assert not any(a in held_out_text or p in held_out_text for a, p in pairs.train)
+    # pairs are neighbouring sentences of one document
+    where = {sentence: (d, i) for d, doc in enumerate(finetune._documents_sentences(docs_corpus))
+             for i, sentence in enumerate(doc)}
+    for anchor, positive in pairs.train + pairs.held_out:
+        (doc_a, i_a), (doc_p, i_p) = where[anchor], where[positive]
+        assert doc_a == doc_p and i_p == i_a + 1
+    assert finetune.make_pairs(docs_corpus, TINY) == pairs  # seeded
+    assert finetune.make_pairs(docs_corpus, FinetuneConfig(max_pairs=16, batch_size=8, held_out_share=0.3,
+                                                           seed=2)) != pairs
+
+
+def test_too_small_a_corpus_says_what_is_needed(fresh_home):
+    corpus = build_corpus("two.txt", b"One short sentence here. Another short sentence there.")
+    with pytest.raises(ValueError, match="too few to fine-tune with a held-out check"):
+        finetune.make_pairs(corpus, TINY)
+
+
+def test_pairs_csv_is_checked(tmp_path, fresh_home):
+    with pytest.raises(ValueError, match="needs the columns anchor and positive; found a, b"):
+        finetune.parse_pairs_csv("p.csv", b"a,b\nx,y\n")
+    with pytest.raises(ValueError, match="p.csv: 1 usable pairs; at least 40 are needed"):
+        finetune.parse_pairs_csv("p.csv", b"anchor,positive\nx,y\n,empty\n")
+    rows = "".join(f"question {i},answer {i}\n" for i in range(50))
+    path = finetune.save_pairs_upload("mine.csv", ("anchor,positive\n" + rows).encode())
+    assert finetune.read_pairs_csv(path)[:2] == [("question 0", "answer 0"), ("question 1", "answer 1")]
+    config = FinetuneConfig(max_pairs=16, batch_size=8, pairs_file=path)
+    pairs = finetune.make_pairs(build_corpus("x.txt", b"unused corpus text"), config)
+    assert pairs.source == "pairs file " + path.rsplit("/", 1)[-1]
+    assert len(pairs.held_out) == 20 and not set(pairs.held_out) & set(pairs.train)
+
+
+class _FakeModel:
+    """encode() maps each text to a fixed vector, so the retrieval figures are known."""
+
+    def __init__(self, vectors: dict[str, list[float]]) -> None:
+        self.vectors = vectors
+
+    def encode(self, texts, **_):
+        rows = np.array([self.vectors[t] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_retrieval_scores_rank_each_anchor_against_all_positives():
+    model = _FakeModel({"a1": [1, 0], "p1": [1, 0.1], "a2": [1, 0.05], "p2": [0, 1]})
+    # a1 -> p1 first (rank 1); a2 is closer to p1 than to its own p2 (rank 2)
+    scores = finetune.retrieval_scores(model, [("a1", "p1"), ("a2", "p2")], k=1)
+    assert scores == {"mrr@1": 0.5, "recall@1": 0.5}
+    assert finetune.retrieval_scores(model, [("a1", "p1"), ("a2", "p2")], k=10) == {"mrr@10": 0.75,
+                                                                                   "recall@10": 1.0}
+
+
+@pytest.fixture(scope="module")
+def tuned_run(tmp_path_factory):
+    """One real fine-tuning run with a few steps (module-scoped: loading and training MiniLM takes seconds)."""
+    import os
+
+    home = tmp_path_factory.mktemp("finetune-home")
+    previous = os.environ["EMBEDLAB_HOME"]
+    os.environ["EMBEDLAB_HOME"] = str(home)
+    try:
+        corpus = build_corpus("notes.txt", _documents())
+        seen = []
+        run = finetune.finetune_run(corpus, TINY, on_progress=seen.append)
+        yield home, corpus, run, seen
+    finally:
+        os.environ["EMBEDLAB_HOME"] = previous
+
+
+def test_finetune_run_saves_a_loadable_model_whose_embeddings_changed(tuned_run, monkeypatch):
+    from sentence_transformers import SentenceTransformer
+
+    from embedlab import baseline
+
+    home, corpus, run, seen = tuned_run
+    monkeypatch.setenv("EMBEDLAB_HOME", str(home))
+    assert run["method"] == "sentence-transformer" and store.get_run(run["id"])["corpus_id"] == corpus.id
+    folder = home / "runs" / run["id"]
+    tuned = SentenceTransformer(str(folder / "model"), device="cpu", local_files_only=True)
+    text = ["the sparse matrix solver converges"]
+    before = baseline.load_model().encode(text)
+    after = tuned.encode(text)
+    assert after.shape == before.shape == (1, 384) and not np.allclose(after, before, atol=1e-4)
+    params = json.loads((folder / "params.json").read_text())
+    assert params["train_pairs"] == 16 and params["pairs_trained"] == 16 and params["device"] == "cpu"
+    retrieval = params["retrieval"]
+    assert set(retrieval) == {"baseline", "finetuned", "held_out_pairs"}
+    assert retrieval["held_out_pairs"] == len((folder / "held_out.jsonl").read_text().splitlines())
+    assert 0 < retrieval["baseline"]["mrr@10"] <= 1 and 0 < retrieval["finetuned"]["recall@10"] <= 1
+    assert [p.step for p in seen] == [1, 2] and seen[-1].fraction == 1.0
+    assert "→" in finetune.retrieval_summary(run["id"])
+
+
+def test_a_finetuned_run_is_a_space_comparable_with_the_baseline(tuned_run, monkeypatch):
+    from embedlab import compare
+
+    home, corpus, run, _ = tuned_run
+    monkeypatch.setenv("EMBEDLAB_HOME", str(home))
+    tuned = spaces.load_space(run["id"], corpus)
+    base = spaces.load_space("baseline", corpus)
+    assert tuned.words == base.words and tuned.dim == 384 and tuned.piece_counter is not None
+    summary, _ = compare.compare_spaces(base, tuned, 5)
+    assert summary.shared_words == len(base) and 0 < summary.mean_jaccard < 1  # a few steps moved some words
+
+
+def test_cancel_before_commit_leaves_no_run(docs_corpus, monkeypatch):
+    monkeypatch.setattr(finetune, "_train", lambda model, pairs, config, workdir, progress: (len(pairs), 0.1))
+    with pytest.raises(Cancelled):
+        finetune.finetune_run(docs_corpus, TINY, may_commit=lambda: False)
+    assert store.list_runs() == [] and list(store.runs_dir().iterdir()) == []
+
+
+def test_finetune_job_runs_in_the_background_and_reports_retrieval(docs_corpus):
+    job_id = jobs.start_job(docs_corpus.id, TINY)
+    deadline = time.time() + 240
+    while (job := jobs.get_job(job_id))["status"] in jobs.ACTIVE and time.time() < deadline:
+        time.sleep(0.5)
+    assert job["status"] == "done", job["message"]
+    assert job["epochs"] == 2 and job["epoch"] == 2  # steps
+    params = finetune.run_params(job["run_id"])
+    assert params["retrieval"]["held_out_pairs"] >= finetune.MIN_HELD_OUT_PAIRS
+    assert "step 2/2" in jobs.progress_text({**job, "status": "running"})
+
+
+def test_contextual_space_reads_words_in_their_sentences(tiny_text_corpus, tiny_run):
+    from embedlab import baseline
+
+    alone = spaces.load_space("baseline", tiny_text_corpus)
+    read = spaces.load_space("baseline@context", tiny_text_corpus)
+    assert read.words == alone.words and read.dim == 384
+    assert np.allclose(np.linalg.norm(read.vectors, axis=1), 1.0, atol=1e-5)
+    assert "in context" in read.source and f"{len(read):,} of {len(read):,} words met" in read.source
+    similarity = (read.vectors * alone.vectors).sum(axis=1)
+    assert (similarity < 0.999).all()  # every word of the tiny corpus was met, so every vector changed
+    again, contextual = baseline.contextual_word_vectors(list(read.words), tiny_text_corpus.sentences())
+    assert contextual.all() and np.array_equal(again, read.vectors)  # cached, same result
+    assert "baseline@context" in spaces.space_choices()
+    with pytest.raises(ValueError, match="contextual vectors need a sentence-transformer"):
+        spaces.load_space(tiny_run["id"] + "@context", tiny_text_corpus)
+    with pytest.raises(ValueError, match="contextual vectors are read from a corpus"):
+        spaces.load_space("baseline@context")
