@@ -29,7 +29,7 @@ from embedlab import store
 if TYPE_CHECKING:
     from embedlab.corpus import Corpus
 
-__all__ = ["FinetuneConfig", "FinetuneProgress", "Pairs", "finetune_run", "make_pairs", "parse_pairs_csv", "read_pairs_csv",
+__all__ = ["FinetuneConfig", "FinetuneProgress", "Pairs", "finetune_run", "make_pairs", "model_zip_bytes", "parse_pairs_csv", "read_pairs_csv",
            "retrieval_scores", "retrieval_summary", "run_params", "save_pairs_upload"]
 
 METHOD = "sentence-transformer"
@@ -214,6 +214,7 @@ def _train(model, pairs: Sequence[tuple[str, str]], config: FinetuneConfig, work
         SentenceTransformerTrainingArguments,
     )
     from transformers import TrainerCallback
+    from transformers.trainer_callback import PrinterCallback
 
     steps = max(1, math.ceil(len(pairs) / config.batch_size) * config.epochs)
     cuda = torch.cuda.is_available()
@@ -242,6 +243,7 @@ def _train(model, pairs: Sequence[tuple[str, str]], config: FinetuneConfig, work
     dataset = Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]})
     trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset,
                                          loss=MultipleNegativesRankingLoss(model), callbacks=[Progress()])
+    trainer.remove_callback(PrinterCallback)  # it prints the final metrics dict to stdout (the CLI's JSON)
     result = trainer.train()
     seconds = time.perf_counter() - started
     return min(len(pairs) * config.epochs, result.global_step * config.batch_size), seconds
@@ -334,3 +336,18 @@ def retrieval_summary(run_id: str) -> str:
             f"MRR@{RETRIEVAL_K} {before[f'mrr@{RETRIEVAL_K}']:.3f} → {after[f'mrr@{RETRIEVAL_K}']:.3f}, "
             f"recall@{RETRIEVAL_K} {before[f'recall@{RETRIEVAL_K}']:.3f} → {after[f'recall@{RETRIEVAL_K}']:.3f} "
             "(baseline → fine-tuned)")
+
+
+def model_zip_bytes(run_id: str) -> bytes:
+    """A fine-tuned run's sentence-transformers folder as a zip (load it with ``SentenceTransformer(folder)``)."""
+    import zipfile
+
+    folder = store.runs_dir() / run_id / "model"
+    if not folder.is_dir():
+        raise ValueError(f"run '{run_id}' holds no fine-tuned model")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{run_id}/{path.relative_to(folder)}")
+    return buffer.getvalue()

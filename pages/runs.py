@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from embedlab import config, store, ui, vectors_io
+from embedlab import config, finetune, store, ui, vectors_io
 
 ui.ensure_router()
 st.title("Runs")
@@ -23,6 +23,13 @@ def _when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
 
 
+def _retrieval(run: dict) -> str:
+    if run["method"] != finetune.METHOD:
+        return ""
+    retrieval = finetune.run_params(run["id"])["retrieval"]
+    return f"{retrieval['baseline']['mrr@10']:.3f} → {retrieval['finetuned']['mrr@10']:.3f}"
+
+
 def _runs_frame(runs: list[dict], corpus_names: dict[str, str]) -> pd.DataFrame:
     rows = []
     for run in runs:
@@ -34,6 +41,7 @@ def _runs_frame(runs: list[dict], corpus_names: dict[str, str]) -> pd.DataFrame:
             "sample": params.get("sample"), "seed": params.get("seed"),
             "corpus": corpus_names.get(run["corpus_id"], "(deleted)"), "corpus id": run["corpus_id"],
             "vocabulary": run["vocab_size"], "training s": round(run["seconds"], 2), "created": _when(run["created"]),
+            "pairs": params.get("max_pairs"), "held-out MRR@10": _retrieval(run),
         })
     return pd.DataFrame(rows)
 
@@ -97,14 +105,21 @@ else:
     if st.session_state.get("runs_selected") not in labels:
         st.session_state.pop("runs_selected", None)
     run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="runs_selected")
-    st.caption("Downloads hold the vectors as trained (not normalised); the projector zip holds vectors.tsv and "
-               "metadata.tsv (word, corpus count) for projector.tensorflow.org.")
     buttons = st.container(horizontal=True)
-    for fmt, label, icon in _DOWNLOADS:
+    if next(run for run in runs if run["id"] == run_id)["method"] == finetune.METHOD:
+        st.caption(finetune.retrieval_summary(run_id))
         buttons.download_button(
-            label, data=lambda fmt=fmt, run_id=run_id: vectors_io.run_export_bytes(run_id, fmt),
-            file_name=vectors_io.export_file_name(run_id, fmt), mime=vectors_io.EXPORT_MIME[fmt], icon=icon,
-            on_click="ignore", key=f"runs_download_{fmt.value}")
+            "sentence-transformer model (zip)", data=lambda run_id=run_id: finetune.model_zip_bytes(run_id),
+            file_name=f"{run_id}-model.zip", mime="application/zip", icon=":material/folder_zip:",
+            on_click="ignore", key="runs_download_model")
+    else:
+        st.caption("Downloads hold the vectors as trained (not normalised); the projector zip holds vectors.tsv "
+                   "and metadata.tsv (word, corpus count) for projector.tensorflow.org.")
+        for fmt, label, icon in _DOWNLOADS:
+            buttons.download_button(
+                label, data=lambda fmt=fmt, run_id=run_id: vectors_io.run_export_bytes(run_id, fmt),
+                file_name=vectors_io.export_file_name(run_id, fmt), mime=vectors_io.EXPORT_MIME[fmt], icon=icon,
+                on_click="ignore", key=f"runs_download_{fmt.value}")
     st.button("Delete run…", icon=":material/delete:", key="runs_delete",
               on_click=_ask, args=(_PENDING_RUN, run_id))
     _confirm(_PENDING_RUN, run_id, f"Delete run `{run_id}`? Its vectors and parameters are removed from this "

@@ -69,3 +69,17 @@ def make_space(words, vectors, name="test", counts=None):
     counts = np.arange(len(words), 0, -1) if counts is None else np.asarray(counts)
     return EmbeddingSpace(name, tuple(words), normalise_rows(np.asarray(vectors, dtype=np.float32)),
                           counts.astype(np.int64), "hand-built")
+
+
+NOTE_TOPICS = ["sparse matrix solvers", "fourier spectra of signals", "eigenvalues of symmetric matrices",
+               "gradient descent steps", "kernel density estimates", "spline interpolation of data"]
+
+
+def notes_text(n: int = 80) -> bytes:
+    """n documents of three distinct sentences each, blank-line separated: pairs for fine-tuning."""
+    docs = []
+    for i in range(n):
+        topic = NOTE_TOPICS[i % len(NOTE_TOPICS)]
+        docs.append(f"Note {i} is about {topic}. It explains {topic} with example {i * 7}. "
+                    f"Case {i} ends the discussion of {topic.split()[0]} number {i * 3}.")
+    return "\n\n".join(docs).encode()

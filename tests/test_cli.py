@@ -110,3 +110,20 @@ def test_report_writes_a_self_contained_html_file(corpus_file, tmp_path, capsys,
     assert result["bytes"] == len(text.encode()) and result["corpus_id"] == trained["corpus_id"]
     assert "“matrix”" in text and "“spectrum”" in text and "<script src=" not in text
     assert trained["run_id"] in text and trained["corpus_id"] in text
+
+
+def test_train_finetunes_minilm_and_reports_held_out_retrieval(tmp_path, capsys, fresh_home):
+    from conftest import notes_text
+
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(notes_text())
+    result = _run_json(capsys, "train", str(notes), "--method", "sentence-transformer", "--max-pairs", "16",
+                       "--batch-size", "8", "--seed", "1")
+    assert result["method"] == "sentence-transformer" and result["run_id"].startswith("run-")
+    retrieval = result["retrieval"]
+    assert set(retrieval) == {"baseline", "finetuned", "held_out_pairs"} and retrieval["held_out_pairs"] >= 20
+    assert set(retrieval["finetuned"]) == {"mrr@10", "recall@10"}
+    assert (fresh_home / "runs" / result["run_id"] / "model" / "modules.json").exists()
+    found = _run_json(capsys, "neighbors", "--space", result["run_id"], "--word", "sparse", "--k", "3",
+                      "--corpus", str(notes))
+    assert len(found["neighbors"]) == 3

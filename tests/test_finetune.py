@@ -7,28 +7,15 @@ import time
 import numpy as np
 import pytest
 
+from conftest import notes_text
 from embedlab import finetune, jobs, spaces, store
 from embedlab.corpus import build_corpus
 from embedlab.finetune import FinetuneConfig
 from embedlab.train import Cancelled
 
-TOPICS = ["sparse matrix solvers", "fourier spectra of signals", "eigenvalues of symmetric matrices",
-          "gradient descent steps", "kernel density estimates", "spline interpolation of data"]
-
-
-def _documents(n: int = 80) -> bytes:
-    """n documents of three distinct sentences each, blank-line separated, about a few topics."""
-    docs = []
-    for i in range(n):
-        topic = TOPICS[i % len(TOPICS)]
-        docs.append(f"Note {i} is about {topic}. It explains {topic} with example {i * 7}. "
-                    f"Case {i} ends the discussion of {topic.split()[0]} number {i * 3}.")
-    return "\n\n".join(docs).encode()
-
-
 @pytest.fixture
 def docs_corpus(fresh_home):
-    return build_corpus("notes.txt", _documents())
+    return build_corpus("notes.txt", notes_text())
 
 
 TINY = FinetuneConfig(max_pairs=16, batch_size=8, held_out_share=0.3, seed=1)
@@ -100,7 +87,7 @@ def tuned_run(tmp_path_factory):
     previous = os.environ["EMBEDLAB_HOME"]
     os.environ["EMBEDLAB_HOME"] = str(home)
     try:
-        corpus = build_corpus("notes.txt", _documents())
+        corpus = build_corpus("notes.txt", notes_text())
         seen = []
         run = finetune.finetune_run(corpus, TINY, on_progress=seen.append)
         yield home, corpus, run, seen
@@ -180,3 +167,28 @@ def test_contextual_space_reads_words_in_their_sentences(tiny_text_corpus, tiny_
         spaces.load_space(tiny_run["id"] + "@context", tiny_text_corpus)
     with pytest.raises(ValueError, match="contextual vectors are read from a corpus"):
         spaces.load_space("baseline@context")
+
+
+def test_runs_page_offers_the_finetuned_model_and_shows_its_retrieval(tuned_run, monkeypatch, tmp_path):
+    import zipfile
+
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    home, _, run, _ = tuned_run
+    monkeypatch.setenv("EMBEDLAB_HOME", str(home))
+    archive = zipfile.ZipFile(__import__("io").BytesIO(finetune.model_zip_bytes(run["id"])))
+    assert f"{run['id']}/model.safetensors" in archive.namelist()
+    assert f"{run['id']}/modules.json" in archive.namelist()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/runs.py")
+    at.run()
+    assert not at.exception
+    assert any("Held-out retrieval" in caption.value and "→" in caption.value for caption in at.caption)
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == ["sentence-transformer model (zip)"]
+    table = at.dataframe[0].value
+    retrieval = finetune.run_params(run["id"])["retrieval"]
+    assert table.loc[0, "held-out MRR@10"] == (f"{retrieval['baseline']['mrr@10']:.3f} → "
+                                               f"{retrieval['finetuned']['mrr@10']:.3f}")
