@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import math
-import os
 import random
 import shutil
 import time
@@ -217,7 +216,7 @@ def _train(model, pairs: Sequence[tuple[str, str]], config: FinetuneConfig, work
     from transformers.trainer_callback import PrinterCallback
 
     steps = max(1, math.ceil(len(pairs) / config.batch_size) * config.epochs)
-    cuda = torch.cuda.is_available()
+    cuda = model.device.type == "cuda"  # train where the model is
     args = SentenceTransformerTrainingArguments(
         output_dir=str(workdir), per_device_train_batch_size=config.batch_size, max_steps=steps,
         learning_rate=config.learning_rate, warmup_steps=max(1, steps // 10), seed=config.seed,
@@ -260,6 +259,7 @@ def finetune_run(corpus: Corpus, config: FinetuneConfig,
     Returns:
         The run's registry row.
     """
+    import torch
     from sentence_transformers import SentenceTransformer
 
     from embedlab import baseline, config as settings
@@ -285,7 +285,7 @@ def finetune_run(corpus: Corpus, config: FinetuneConfig,
             "corpus_name": corpus.name, "base_model": baseline.MODEL_NAME, "pairs_source": pairs.source,
             "train_pairs": len(pairs.train), "pairs_trained": trained_pairs, "train_seconds": round(seconds, 3),
             "pairs_per_second": round(trained_pairs / max(seconds, 1e-9), 2), "device": device,
-            "torch_threads": _torch_threads(),
+            "torch_threads": torch.get_num_threads(),
             "retrieval": {"baseline": before, "finetuned": after, "held_out_pairs": len(pairs.held_out)},
             "vocab_size": vocab_size,
         }
@@ -298,12 +298,6 @@ def finetune_run(corpus: Corpus, config: FinetuneConfig,
         shutil.rmtree(store.runs_dir() / run_id, ignore_errors=True)
         raise
     return store.get_run(run_id)
-
-
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads() if os.cpu_count() else 1
 
 
 def run_params(run_id: str) -> dict[str, Any]:
