@@ -90,9 +90,9 @@ def tuned_run(tmp_path_factory):
         corpus = build_corpus("notes.txt", notes_text())
         seen = []
         run = finetune.finetune_run(corpus, TINY, on_progress=seen.append)
-        yield home, corpus, run, seen
     finally:
-        os.environ["EMBEDLAB_HOME"] = previous
+        os.environ["EMBEDLAB_HOME"] = previous  # tests that read this home point EMBEDLAB_HOME at it themselves
+    return home, corpus, run, seen
 
 
 def test_finetune_run_saves_a_loadable_model_whose_embeddings_changed(tuned_run, monkeypatch):
@@ -185,7 +185,8 @@ def test_runs_page_offers_the_finetuned_model_and_shows_its_retrieval(tuned_run,
     at.switch_page("pages/runs.py")
     at.run()
     assert not at.exception
-    assert any("Held-out retrieval" in caption.value and "→" in caption.value for caption in at.caption)
+    captions = [caption.value for caption in at.caption]
+    assert any("Held-out retrieval" in c and "→" in c for c in captions), captions
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels == ["sentence-transformer model (zip)"]
     table = at.dataframe[0].value
