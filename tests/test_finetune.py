@@ -193,3 +193,17 @@ def test_runs_page_offers_the_finetuned_model_and_shows_its_retrieval(tuned_run,
     retrieval = finetune.run_params(run["id"])["retrieval"]
     assert table.loc[0, "held-out MRR@10"] == (f"{retrieval['baseline']['mrr@10']:.3f} → "
                                                f"{retrieval['finetuned']['mrr@10']:.3f}")
+
+
+def test_cancelling_a_finetune_job_leaves_no_half_written_run(docs_corpus):
+    job_id = jobs.start_job(docs_corpus.id, FinetuneConfig(max_pairs=2000, batch_size=8, held_out_share=0.3))
+    deadline = time.time() + 180
+    while jobs.get_job(job_id)["epoch"] < 1 and time.time() < deadline:  # wait for the first training step
+        time.sleep(0.3)
+    assert jobs.get_job(job_id)["status"] == "running"
+    assert jobs.cancel_job(job_id)
+    while (pid := jobs.get_job(job_id)["pid"]) and jobs._is_worker_alive(pid, job_id) and time.time() < deadline:
+        time.sleep(0.3)
+    assert jobs.get_job(job_id)["status"] == "cancelled"
+    assert store.list_runs() == []
+    assert [p.name for p in store.runs_dir().iterdir()] == []  # neither a run nor a staging folder
