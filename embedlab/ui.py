@@ -85,8 +85,13 @@ def _load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
 
 def load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
     """A space with the corpus's counts; the baseline's first load encodes the corpus words (then cached)."""
-    message = ("Encoding the corpus words with all-MiniLM-L6-v2 (once per corpus, then cached on disk)…"
-               if spec == spaces.BASELINE else f"Loading {spec}…")
+    if spec.endswith(spaces.CONTEXT_SUFFIX):
+        message = (f"Reading the corpus words in their sentences with {spec.removesuffix(spaces.CONTEXT_SUFFIX)} "
+                   "(up to 5,000 sentences: a minute or more the first time, then cached on disk)…")
+    elif spec == spaces.BASELINE:
+        message = "Encoding the corpus words with all-MiniLM-L6-v2 (once per corpus, then cached on disk)…"
+    else:
+        message = f"Loading {spec}…"
     with st.spinner(message):
         return _load_space(spec, corpus_id)
 
