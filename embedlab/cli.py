@@ -60,7 +60,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
         config = finetune.FinetuneConfig(
             max_pairs=args.max_pairs, max_minutes=args.max_minutes, batch_size=args.batch_size,
             epochs=args.epochs or finetune.FinetuneConfig.epochs, learning_rate=args.learning_rate,
-            seed=args.seed, pairs_file=args.pairs or "")
+            seed=args.seed, pairs_file=args.pairs or "", use_labels=args.use_labels)
         run = finetune.finetune_run(corpus_, config, None if args.json else _print_finetune_progress)
         extra = {"retrieval": finetune.run_params(run["id"])["retrieval"]}
     else:
@@ -145,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=int, default=tuned.batch_size)
     train.add_argument("--learning-rate", type=float, default=tuned.learning_rate)
     train.add_argument("--pairs", help="fine-tune on your own pairs: a CSV with columns anchor,positive")
+    train.add_argument("--use-labels", action="store_true",
+                       help="fine-tune on pairs of documents sharing a label (needs --label-column)")
     _add_corpus_options(train)
     train.set_defaults(handler=_train)
 

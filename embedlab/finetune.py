@@ -36,6 +36,7 @@ MIN_WORDS_PER_SENTENCE = 3
 MIN_HELD_OUT_PAIRS = 20
 MAX_HELD_OUT_PAIRS = 500
 RETRIEVAL_K = 10
+LABEL_DOCUMENT_SENTENCES = 3  # a labelled document enters a pair by its first sentences (MiniLM reads 256 tokens)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class FinetuneConfig:
     held_out_share: float = 0.1
     seed: int = 42
     pairs_file: str = ""  # optional CSV anchor,positive: supervised pairs instead of neighbouring sentences
+    use_labels: bool = False  # supervised pairs from the corpus's label column: documents sharing a label
 
     def __post_init__(self) -> None:
         limits = {"max_pairs": (8, 10_000_000), "batch_size": (2, 4096), "epochs": (1, 100), "seed": (0, 2**31 - 1)}
@@ -61,6 +63,8 @@ class FinetuneConfig:
             raise ValueError(f"max_minutes must be from 0 (no limit) to 1440, got {self.max_minutes}")
         if not 0 < self.learning_rate < 1:
             raise ValueError(f"learning_rate must be between 0 and 1, got {self.learning_rate}")
+        if self.pairs_file and self.use_labels:
+            raise ValueError("choose one source of supervised pairs: a pairs file or the corpus labels")
         if not 0.01 <= self.held_out_share <= 0.5:
             raise ValueError(f"held_out_share must be from 0.01 to 0.5, got {self.held_out_share}")
 
@@ -146,6 +150,33 @@ def _held_out_size(total: int, share: float) -> int:
     return min(MAX_HELD_OUT_PAIRS, max(MIN_HELD_OUT_PAIRS, round(total * share)))
 
 
+def _label_pairs(corpus: Corpus, config: FinetuneConfig,
+                 rng: random.Random) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Supervised pairs from a label column: each document with another document of the same label.
+
+    Documents are split into held-out and training sets first; pairs never cross the split.
+    """
+    if not corpus.labels:
+        raise ValueError(f"{corpus.name} has no label column: choose one when adding the corpus, or fine-tune on "
+                         "neighbouring sentences")
+    texts = [" ".join(doc[:LABEL_DOCUMENT_SENTENCES]) for doc in _documents_sentences(corpus)]
+    documents = [i for i, text in enumerate(texts) if text and corpus.labels[i]]
+    rng.shuffle(documents)
+    size = _held_out_size(len(documents), config.held_out_share)
+    splits = []
+    for part in (documents[:size], documents[size:]):
+        by_label: dict[str, list[int]] = {}
+        for i in part:
+            by_label.setdefault(corpus.labels[i], []).append(i)
+        pairs = []
+        for i in part:
+            others = [j for j in by_label[corpus.labels[i]] if j != i]
+            if others:
+                pairs.append((texts[i], texts[rng.choice(others)]))
+        splits.append(pairs)
+    return splits[0], splits[1]
+
+
 def make_pairs(corpus: Corpus, config: FinetuneConfig) -> Pairs:
     """Split pairs into training and held-out sets, seeded.
 
@@ -162,6 +193,9 @@ def make_pairs(corpus: Corpus, config: FinetuneConfig) -> Pairs:
         size = _held_out_size(len(pairs), config.held_out_share)
         held_out, train = pairs[:size], pairs[size:]
         source = f"pairs file {Path(config.pairs_file).name}"
+    elif config.use_labels:
+        held_out, train = _label_pairs(corpus, config, rng)
+        source = "documents sharing a label"
     else:
         documents = [pairs for pairs in map(_neighbour_pairs, _documents_sentences(corpus)) if pairs]
         total = sum(len(p) for p in documents)

@@ -44,13 +44,17 @@ if method == finetune.METHOD:
         seed = cells[1].number_input("Seed", 0, 2**31 - 1, tuned.seed, key="ft_seed")
         pairs = cells[2].file_uploader("Your own pairs (optional CSV: anchor,positive)", type=["csv"],
                                        key="ft_pairs")
+        has_labels = bool(ui.load_corpus(corpus_id).labels)
+        use_labels = cells[3].checkbox("Pairs from the label column (documents sharing a label)",
+                                       key="ft_use_labels", disabled=not has_labels,
+                                       help=None if has_labels else "This corpus has no label column")
         submitted = st.form_submit_button("Start fine-tuning", type="primary")
     if submitted:
         try:
             pairs_file = finetune.save_pairs_upload(pairs.name, pairs.getvalue()) if pairs is not None else ""
             start(finetune.FinetuneConfig(max_pairs=int(max_pairs), max_minutes=float(max_minutes),
                                           batch_size=int(batch), epochs=int(epochs), learning_rate=float(rate),
-                                          seed=int(seed), pairs_file=pairs_file))
+                                          seed=int(seed), pairs_file=pairs_file, use_labels=bool(use_labels)))
         except ValueError as error:
             ui.show_error(error)
 else:

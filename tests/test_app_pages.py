@@ -251,3 +251,16 @@ def test_compare_page_builds_a_downloadable_report(compare_query, tiny_run):
     assert download.label == "Download the report"
     report = at.session_state["cmp_report"][0].decode()
     assert "“matrix”" in report and "“sparse”" in report and tiny_run["id"] in report
+
+
+def test_train_page_finetune_mode_shows_its_budget_and_label_option(fresh_home):
+    from conftest import notes_text
+    from embedlab.corpus import build_corpus
+
+    build_corpus("notes.txt", notes_text())
+    at = _app("pages/train.py")
+    at.radio(key="train_method").set_value("sentence-transformer").run()
+    assert not at.exception
+    assert at.number_input(key="ft_max_pairs").value == 1000
+    assert at.checkbox(key="ft_use_labels").proto.disabled  # this corpus has no label column
+    assert any("held out" in caption.value for caption in at.caption)

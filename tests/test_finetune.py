@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import notes_text
+from conftest import NOTE_TOPICS, notes_text
 from embedlab import finetune, jobs, spaces, store
 from embedlab.corpus import build_corpus
 from embedlab.finetune import FinetuneConfig
@@ -207,3 +207,24 @@ def test_cancelling_a_finetune_job_leaves_no_half_written_run(docs_corpus):
     assert jobs.get_job(job_id)["status"] == "cancelled"
     assert store.list_runs() == []
     assert [p.name for p in store.runs_dir().iterdir()] == []  # neither a run nor a staging folder
+
+
+def test_label_pairs_join_documents_of_the_same_label_within_each_split(fresh_home):
+    from embedlab.corpus import ReadOptions
+
+    rows = "".join(f'"Doc {i} is about {NOTE_TOPICS[i % 3]}. More on item {i}.",{["a", "b", "c"][i % 3]}\n'
+                   for i in range(90))
+    corpus = build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
+    config = FinetuneConfig(max_pairs=50, batch_size=8, use_labels=True)
+    pairs = finetune.make_pairs(corpus, config)
+    assert pairs.source == "documents sharing a label"
+    for anchor, positive in pairs.train + pairs.held_out:
+        assert anchor != positive
+        assert int(anchor.split()[1]) % 3 == int(positive.split()[1]) % 3  # same label
+    held_out_docs = {text for pair in pairs.held_out for text in pair}
+    assert not any(a in held_out_docs or p in held_out_docs for a, p in pairs.train)
+    assert len(pairs.held_out) == 20 and len(pairs.train) == 50
+    with pytest.raises(ValueError, match="has no label column"):
+        finetune.make_pairs(build_corpus("notes.txt", notes_text()), config)
+    with pytest.raises(ValueError, match="choose one source of supervised pairs"):
+        FinetuneConfig(pairs_file="x.csv", use_labels=True)

@@ -1,0 +1,197 @@
+"""Intrinsic benchmarks: numbers equal gensim's on the same vectors, plus hand-built cases."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import make_space
+from gensim.test.utils import datapath
+
+from embedlab.evaluate import (
+    analogies,
+    builtin_pairs_path,
+    questions_words_path,
+    to_keyed_vectors,
+    user_word_pairs,
+    word_similarity,
+)
+
+MISSING = {"tiger", "cat", "athens", "baghdad", "boy"}
+
+
+def _benchmark_words() -> list[str]:
+    words: dict[str, None] = {}
+    for name in ("wordsim353.tsv", "simlex999.txt"):
+        for line in open(datapath(name), encoding="utf8"):
+            parts = line.rstrip("\n").split("\t")
+            if not line.startswith("#") and len(parts) == 3:
+                words.update(dict.fromkeys(p.lower() for p in parts[:2]))
+    for line in open(datapath("questions-words.txt"), encoding="utf8"):
+        if not line.startswith(":"):
+            words.update(dict.fromkeys(p.lower() for p in line.split()))
+    return list(words)
+
+
+@pytest.fixture(scope="module")
+def bench_space():
+    """Seeded vectors over the benchmarks' vocabulary, with analogy structure so some answers are right."""
+    rng = np.random.default_rng(11)
+    words = [w for w in _benchmark_words() if w not in MISSING]
+    words += [f"filler{i}" for i in range(max(0, 2000 - len(words)))]
+    words += ["Paris", "GREECE", "King"]  # case variants after their lower-case forms: the first must win
+    dim = 20
+    vecs = {w: rng.normal(size=dim) for w in words}
+    section_offset = None
+    assigned: set[str] = set()
+    for line in open(datapath("questions-words.txt"), encoding="utf8"):
+        if line.startswith(":"):
+            section_offset = rng.normal(size=dim) * 1.5
+            continue
+        a, b, c, d = (w.lower() for w in line.split())
+        for x, y in ((a, b), (c, d)):
+            if y in vecs and x in vecs and y not in assigned and y != x:
+                vecs[y] = vecs[x] + section_offset + rng.normal(size=dim) * 0.6
+                assigned.add(y)
+    space = make_space(words, np.array([vecs[w] for w in words]), name="bench")
+    return space, to_keyed_vectors(space)
+
+
+@pytest.mark.parametrize("bench", ["WordSim-353", "SimLex-999"])
+def test_word_similarity_equals_gensim(bench_space, bench):
+    space, kv = bench_space
+    path = builtin_pairs_path(bench)
+    (g_pr, g_pp), (g_sr, g_sp), g_oov = kv.evaluate_word_pairs(path)
+    result = word_similarity(space, path, bench)
+    assert result.name == bench
+    assert result.pearson == pytest.approx(g_pr, rel=1e-6, abs=1e-9)
+    assert result.pearson_p == pytest.approx(g_pp, rel=1e-5, abs=1e-12)
+    assert result.spearman == pytest.approx(g_sr, rel=1e-9, abs=1e-12)
+    assert result.spearman_p == pytest.approx(g_sp, rel=1e-6, abs=1e-12)
+    assert result.oov_share * 100 == pytest.approx(g_oov)
+    if bench == "WordSim-353":
+        assert 0 < result.oov_share < 0.2  # tiger/cat are missing on purpose
+    assert result.pairs_used == len(result.pairs) and result.pairs_used < result.pairs_total
+    assert result.note == ""
+
+
+def test_word_similarity_restrict_vocab_equals_gensim(bench_space):
+    space, kv = bench_space
+    path = builtin_pairs_path("WordSim-353")
+    (g_pr, _), (g_sr, _), g_oov = kv.evaluate_word_pairs(path, restrict_vocab=400)
+    result = word_similarity(space, path, restrict_vocab=400)
+    assert (result.pearson, result.spearman, result.oov_share * 100) == pytest.approx((g_pr, g_sr, g_oov), rel=1e-6)
+    assert result.name == "wordsim353.tsv"
+
+
+@pytest.mark.parametrize("restrict_vocab", [300000, 700])
+def test_analogies_equal_gensim(bench_space, restrict_vocab):
+    space, kv = bench_space
+    g_score, g_sections = kv.evaluate_word_analogies(questions_words_path(), restrict_vocab=restrict_vocab)
+    result = analogies(space, restrict_vocab=restrict_vocab)
+    total = g_sections[-1]
+    assert result.correct == len(total["correct"])
+    assert result.total == len(total["correct"]) + len(total["incorrect"])
+    assert result.accuracy == pytest.approx(g_score)
+    if restrict_vocab == 300000:
+        assert 0.05 < result.accuracy < 0.95  # the structure makes the check meaningful
+    ours = result.sections
+    assert list(ours["section"]) == [s["section"] for s in g_sections[:-1]]
+    assert list(ours["correct"]) == [len(s["correct"]) for s in g_sections[:-1]]
+    assert list(ours["total"]) == [len(s["correct"]) + len(s["incorrect"]) for s in g_sections[:-1]]
+    assert result.questions == 19544
+    assert 0 < result.oov_share < 1
+    assert result.oov_share == pytest.approx((result.questions - result.total) / result.questions)
+
+
+def test_analogies_batch_size_does_not_change_answers(bench_space):
+    space, _ = bench_space
+    small = analogies(space, batch_size=7)
+    large = analogies(space, batch_size=4096)
+    assert list(small.sections["correct"]) == list(large.sections["correct"])
+
+
+def test_king_man_woman_queen_exactly(tmp_path):
+    # 2-D: king - man + woman = queen exactly, and a decoy ("prince") close to king
+    words = ["man", "woman", "king", "queen", "prince", "apple"]
+    vecs = [[1, 0], [0, 1], [1, 1], [0, 2], [1.2, 1.0], [-1, -1]]
+    space = make_space(words, vecs)
+    bench = tmp_path / "tiny.txt"
+    bench.write_text(": royals\nman woman king queen\nMAN WOMAN KING QUEEN\nman woman king pear\n"
+                     ": empty\n\n: fruit\nman woman king apple\n", encoding="utf8")
+    result = analogies(space, bench)
+    table = result.sections.set_index("section")
+    assert result.questions == 4 and result.total == 3 and result.correct == 2
+    assert result.accuracy == pytest.approx(2 / 3)
+    assert result.oov_share == pytest.approx(1 / 4)
+    assert table.loc["royals", "correct"] == 2 and table.loc["royals", "total"] == 2
+    assert table.loc["empty", "total"] == 0 and math.isnan(table.loc["empty", "accuracy"])
+    assert table.loc["fruit", "accuracy"] == 0
+    g_score, g_sections = to_keyed_vectors(space).evaluate_word_analogies(str(bench))
+    assert g_score == pytest.approx(result.accuracy)
+
+
+def test_analogies_without_usable_questions(tmp_path):
+    space = make_space(["a", "b"], [[1, 0], [0, 1]])
+    bench = tmp_path / "q.txt"
+    bench.write_text(": s\nx y z w\n", encoding="utf8")
+    result = analogies(space, bench)
+    assert math.isnan(result.accuracy) and result.total == 0 and result.oov_share == 1
+    assert "vocabulary" in result.note
+    bad = tmp_path / "bad.txt"
+    bad.write_text("a b c d\n", encoding="utf8")
+    with pytest.raises(ValueError, match="section header"):
+        analogies(space, bad)
+
+
+def test_word_similarity_from_rows_hand_built():
+    space = make_space(["car", "auto", "fruit", "Car"], [[1, 0], [1, 0.1], [0, 1], [-1, 0]])
+    rows = [("car", "auto", 9.0), ("CAR", "fruit", 1.0), ("auto", "fruit", 2.0), ("car", "zebra", 5.0)]
+    result = word_similarity(space, rows, "mine")
+    assert result.pairs_total == 4 and result.pairs_used == 3 and result.oov_share == 0.25
+    assert result.spearman == pytest.approx(1.0)
+    # "CAR" resolves to the first case variant, "car", not the later "Car"
+    assert result.pairs["model"].iloc[1] == pytest.approx(0.0, abs=1e-6)
+    assert list(result.pairs.columns) == ["word1", "word2", "gold", "model"]
+
+
+def test_fewer_than_three_pairs_gives_nan_and_note():
+    space = make_space(["a", "b", "c"], [[1, 0], [0, 1], [1, 1]])
+    result = word_similarity(space, [("a", "b", 1.0), ("a", "c", 2.0), ("a", "zz", 3.0)], "tiny")
+    assert result.pairs_used == 2
+    assert all(math.isnan(x) for x in (result.pearson, result.pearson_p, result.spearman, result.spearman_p))
+    assert "at least 3" in result.note
+    empty = word_similarity(space, [("x", "y", 1.0)], "none")
+    assert empty.pairs_used == 0 and empty.oov_share == 1 and math.isnan(empty.spearman) and empty.note
+
+
+def test_user_word_pairs_parses_header_and_separators():
+    data = "\ufeffword1,word2,score\ncar,auto,9.5\n\n fruit , apple ,7\n".encode()
+    assert user_word_pairs("mine.csv", data) == [("car", "auto", 9.5), ("fruit", "apple", 7.0)]
+    assert user_word_pairs("t.tsv", b"car\tauto\t1\n") == [("car", "auto", 1.0)]
+    assert user_word_pairs("q.csv", b'"new york",city,3\n') == [("new york", "city", 3.0)]
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"car,auto,9\nfruit,apple\n", "mine.csv line 2: expected 3 columns"),
+    (b"w1,w2,score\ncar,auto,high\n", "mine.csv line 2: score 'high' is not a number"),
+    (b"car,auto,nan\n", "line 1: score 'nan' is not a finite"),
+    (b"car,,3\n", "line 1: empty word"),
+    (b"word1,word2,score\n", "no word pairs"),
+    (b"\xff\xfe,bad", "not UTF-8"),
+])
+def test_user_word_pairs_errors(data, message):
+    with pytest.raises(ValueError, match=message):
+        user_word_pairs("mine.csv", data)
+
+
+def test_user_pairs_feed_word_similarity(bench_space):
+    space, kv = bench_space
+    rows = user_word_pairs("u.csv", b"love,sex,6.77\nbook,paper,7.46\nplane,car,5.77\ntrain,car,6.31\n")
+    result = word_similarity(space, rows, "u.csv")
+    assert result.pairs_used == 4 and not math.isnan(result.spearman)
+
+
+def test_unknown_builtin_benchmark():
+    with pytest.raises(ValueError, match="WordSim-353"):
+        builtin_pairs_path("nope")
