@@ -12,6 +12,7 @@ navigation = st.navigation([
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
     st.Page("pages/runs.py", title="Runs", icon=":material/inventory_2:", url_path="runs"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
 ])
 with st.sidebar:
     st.caption("Would custom embeddings beat the pretrained ones on your corpus? Everything runs on this "

@@ -122,6 +122,23 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     return {"a": args.a, "b": args.b, "corpus_id": corpus_.id, "out": str(args.out), "bytes": len(text.encode())}
 
 
+def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    from embedlab import evaluate
+
+    corpus_ = _optional_corpus(args)
+    user_pairs = ()
+    if args.pairs:
+        path = Path(args.pairs)
+        if not path.is_file():
+            raise ValueError(f"no such word-pairs file: {path}")
+        user_pairs = evaluate.user_word_pairs(path.name, path.read_bytes())
+    results = {spec: evaluate.intrinsic(spaces.load_space(spec, corpus_), user_pairs, "your pairs")
+               for spec in args.space}
+    table = evaluate.benchmark_table(results)
+    sections = {spec: analogy.sections.to_dict("records") for spec, (_, analogy) in results.items()}
+    return {"benchmarks": json.loads(table.to_json(orient="records")), "analogy_sections": sections}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m embedlab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +216,13 @@ def _parser() -> argparse.ArgumentParser:
     reporting.add_argument("--out", required=True, help="the .html file to write")
     _add_corpus_options(reporting)
     reporting.set_defaults(handler=_report)
+
+    evaluation = commands.add_parser("evaluate", help="word-similarity and analogy benchmarks, spaces side by side")
+    evaluation.add_argument("--space", action="append", required=True, help="a space (repeat for several)")
+    evaluation.add_argument("--corpus", help="counts and the baseline's vocabulary come from this corpus")
+    evaluation.add_argument("--pairs", help="your own word pairs: CSV word1,word2,score")
+    _add_corpus_options(evaluation)
+    evaluation.set_defaults(handler=_evaluate)
 
     for sub in commands.choices.values():
         sub.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
     from embedlab.spaces import EmbeddingSpace
 
-__all__ = ["AnalogyResult", "SimilarityResult", "analogies", "builtin_pairs_path", "questions_words_path",
-           "to_keyed_vectors", "user_word_pairs", "word_similarity", "BUILTIN_PAIRS"]
+__all__ = ["AnalogyResult", "SimilarityResult", "analogies", "benchmark_table", "builtin_pairs_path", "intrinsic",
+           "questions_words_path", "to_keyed_vectors", "user_word_pairs", "word_similarity", "BUILTIN_PAIRS"]
 
 RESTRICT_VOCAB = 300000
 ANALOGY_TOPN = 5  # gensim looks at the five best candidates
@@ -331,3 +331,33 @@ def to_keyed_vectors(space: EmbeddingSpace) -> KeyedVectors:
     kv = KeyedVectors(vector_size=space.dim, count=0, dtype=np.float32)
     kv.add_vectors(list(space.words), np.asarray(space.vectors, dtype=np.float32))
     return kv
+
+
+def benchmark_table(results: dict[str, tuple[Sequence[SimilarityResult], AnalogyResult]]) -> pd.DataFrame:
+    """One row per space and benchmark, side by side: the table the Evaluate page and the CLI show.
+
+    Args:
+        results: space name -> (word-similarity results, analogy result).
+
+    Returns:
+        Columns space, benchmark, metric (Spearman / accuracy), score, pearson, used, total, oov_share.
+    """
+    rows = []
+    for space, (similarities, analogy) in results.items():
+        for result in similarities:
+            rows.append({"space": space, "benchmark": result.name, "metric": "Spearman", "score": result.spearman,
+                         "pearson": result.pearson, "used": result.pairs_used, "total": result.pairs_total,
+                         "oov_share": result.oov_share})
+        rows.append({"space": space, "benchmark": analogy.name, "metric": "accuracy", "score": analogy.accuracy,
+                     "pearson": float("nan"), "used": analogy.total, "total": analogy.questions,
+                     "oov_share": analogy.oov_share})
+    return pd.DataFrame(rows)
+
+
+def intrinsic(space: EmbeddingSpace, user_pairs: Sequence[PairRow] = (),
+              user_name: str = "your pairs") -> tuple[list[SimilarityResult], AnalogyResult]:
+    """Every intrinsic benchmark for one space: WordSim-353, SimLex-999, the user's pairs (if any), analogies."""
+    similarities = [word_similarity(space, builtin_pairs_path(name), name) for name in BUILTIN_PAIRS]
+    if user_pairs:
+        similarities.append(word_similarity(space, user_pairs, user_name))
+    return similarities, analogies(space, name="Google analogies")

@@ -164,6 +164,13 @@ def report_html(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int, 
                                settings).encode("utf-8")
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def intrinsic(spec: str, corpus_id: str, user_pairs: tuple = (), user_name: str = "your pairs"):
+    from embedlab import evaluate
+
+    return evaluate.intrinsic(load_space(spec, corpus_id), user_pairs, user_name)
+
+
 def share_url(state: share.ViewState) -> str:
     """The full link that reopens this view on this server."""
     return f"{st.context.url}?{urlencode(share.to_query(state))}"

@@ -264,3 +264,14 @@ def test_train_page_finetune_mode_shows_its_budget_and_label_option(fresh_home):
     assert at.number_input(key="ft_max_pairs").value == 1000
     assert at.checkbox(key="ft_use_labels").proto.disabled  # this corpus has no label column
     assert any("held out" in caption.value for caption in at.caption)
+
+
+def test_evaluate_page_shows_every_chosen_space_in_one_table(tiny_run, tiny_text_corpus):
+    at = _app("pages/evaluate.py")
+    assert not at.exception and not at.error
+    chosen = at.multiselect(key="eval_spaces").value
+    assert len(chosen) == 2 and chosen[0].startswith("run-") and chosen[1] == "baseline"  # newest run vs baseline
+    table = at.dataframe[0].value
+    assert set(table["benchmark"]) == {"WordSim-353", "SimLex-999", "Google analogies"}
+    assert set(table["space"]) == set(at.multiselect(key="eval_spaces").value)
+    assert table["oov_share"].between(0, 1).all()

@@ -127,3 +127,22 @@ def test_train_finetunes_minilm_and_reports_held_out_retrieval(tmp_path, capsys,
     found = _run_json(capsys, "neighbors", "--space", result["run_id"], "--word", "sparse", "--k", "3",
                       "--corpus", str(notes))
     assert len(found["neighbors"]) == 3
+
+
+def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_run, tiny_text_corpus):
+    from gensim.test.utils import datapath
+
+    from embedlab import evaluate
+
+    pairs = tmp_path / "mine.csv"
+    pairs.write_text("word1,word2,score\nmatrix,matrices,9\nsparse,dense,3\nsignal,spectrum,7\nsolver,matrix,6\n")
+    result = _run_json(capsys, "evaluate", "--space", tiny_run["id"], "--space", "baseline", "--pairs", str(pairs))
+    rows = {(r["space"], r["benchmark"]): r for r in result["benchmarks"]}
+    assert set(rows) == {(space, name) for space in (tiny_run["id"], "baseline")
+                         for name in ("WordSim-353", "SimLex-999", "your pairs", "Google analogies")}
+    kv = evaluate.to_keyed_vectors(spaces.load_space("baseline"))
+    pearson, spearman, oov = kv.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    wordsim = rows[("baseline", "WordSim-353")]
+    assert wordsim["score"] == pytest.approx(spearman.statistic) and wordsim["oov_share"] == pytest.approx(oov / 100)
+    assert rows[(tiny_run["id"], "your pairs")]["used"] == 4  # every word of the pairs is in the tiny corpus
+    assert set(result["analogy_sections"]) == {tiny_run["id"], "baseline"}

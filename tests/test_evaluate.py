@@ -186,7 +186,7 @@ def test_user_word_pairs_errors(data, message):
 
 
 def test_user_pairs_feed_word_similarity(bench_space):
-    space, kv = bench_space
+    space, _ = bench_space
     rows = user_word_pairs("u.csv", b"love,sex,6.77\nbook,paper,7.46\nplane,car,5.77\ntrain,car,6.31\n")
     result = word_similarity(space, rows, "u.csv")
     assert result.pairs_used == 4 and not math.isnan(result.spearman)

@@ -1,0 +1,50 @@
+"""Evaluate page: intrinsic benchmarks (word similarity, analogies, your own word pairs), spaces side by side."""
+import streamlit as st
+
+from embedlab import evaluate, spaces, ui, vectors_io
+
+ui.ensure_router()
+st.title("Evaluate")
+st.write("Different neighbours are not proof that a space is better. These benchmarks score every selected space "
+         "the same way, with gensim's own data (WordSim-353, SimLex-999, Google analogies) and, if you have them, "
+         "your domain experts' word pairs. Words a space lacks are counted, never silently dropped.")
+corpora = ui.corpus_options()
+if not corpora:
+    st.info("No corpus yet: add one on the Corpus page first.")
+    st.stop()
+corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
+choices = [spec for spec in spaces.space_choices() if not spec.endswith(spaces.CONTEXT_SUFFIX)]
+default = [next((s for s in choices if s.startswith("run-")), spaces.BASELINE), spaces.BASELINE]
+chosen = st.multiselect("Spaces", choices, default=list(dict.fromkeys(default)), key="eval_spaces",
+                        format_func=vectors_io.label_for_spec)
+upload = st.file_uploader("Your word pairs (optional CSV: word1,word2,score)", type=["csv", "tsv", "txt"],
+                          key="eval_pairs")
+user_pairs: tuple = ()
+if upload is not None:
+    try:
+        user_pairs = tuple(evaluate.user_word_pairs(upload.name, upload.getvalue()))
+    except ValueError as error:
+        ui.show_error(error)
+if not chosen:
+    st.info("Choose at least one space.")
+    st.stop()
+
+results = {}
+for spec in chosen:
+    with st.spinner(f"Scoring {spec} on the benchmarks…"):
+        results[spec] = ui.intrinsic(spec, corpus_id, user_pairs, upload.name if upload else "your pairs")
+table = evaluate.benchmark_table(results)
+st.subheader("Benchmarks")
+st.caption("score: Spearman correlation with human judgements (similarity), or accuracy (analogies, 3CosAdd); "
+           "oov_share: share of pairs or questions the space could not answer because a word is missing.")
+st.dataframe(table.style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
+             hide_index=True, key="eval_table")
+for spec, (similarities, analogy) in results.items():
+    notes = [f"{r.name}: {r.note}" for r in similarities if r.note] + ([analogy.note] if analogy.note else [])
+    for note in notes:
+        st.warning(f"{spec} — {note}", icon=":material/info:")
+with st.expander("Analogy accuracy by section"):
+    for column, (spec, (_, analogy)) in zip(st.columns(len(results)), results.items()):
+        column.markdown(f"**{spec}**")
+        column.dataframe(analogy.sections.style.format({"accuracy": "{:.3f}"}), hide_index=True,
+                         key=f"eval_sections_{spec}")
