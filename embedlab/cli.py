@@ -136,7 +136,11 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
                for spec in args.space}
     table = evaluate.benchmark_table(results)
     sections = {spec: analogy.sections.to_dict("records") for spec, (_, analogy) in results.items()}
-    return {"benchmarks": json.loads(table.to_json(orient="records")), "analogy_sections": sections}
+    out = {"benchmarks": json.loads(table.to_json(orient="records")), "analogy_sections": sections}
+    if corpus_ is not None and corpus_.labels:
+        out["task"] = [asdict(evaluate.task_evaluation(spaces.load_space(spec, corpus_), corpus_))
+                       for spec in args.space]
+    return out
 
 
 def _parser() -> argparse.ArgumentParser:

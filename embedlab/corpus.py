@@ -108,6 +108,17 @@ class Corpus:
         with self.sentences_path.open(encoding="utf-8") as handle:
             return [line.split() for line in handle]
 
+    def documents(self) -> list[list[str]]:
+        """The sentences (tokens joined by spaces) grouped by document, in document order."""
+        meta = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+        with self.sentences_path.open(encoding="utf-8") as handle:
+            lines = [line.rstrip("\n") for line in handle]
+        documents, start = [], 0
+        for count in meta["sentences_per_document"]:
+            documents.append(lines[start:start + count])
+            start += count
+        return documents
+
 
 def decode(data: bytes, name: str = "file") -> tuple[str, str | None]:
     """Decode bytes as UTF-8 (BOM or not) or UTF-16 with BOM; else cp1252/latin-1 with a notice.

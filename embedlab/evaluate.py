@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from embedlab.spaces import EmbeddingSpace
 
 __all__ = ["AnalogyResult", "SimilarityResult", "analogies", "benchmark_table", "builtin_pairs_path", "intrinsic",
-           "questions_words_path", "to_keyed_vectors", "user_word_pairs", "word_similarity", "BUILTIN_PAIRS"]
+           "questions_words_path", "task_evaluation", "TaskResult", "to_keyed_vectors", "user_word_pairs", "word_similarity",
+           "BUILTIN_PAIRS", "document_vectors"]
 
 RESTRICT_VOCAB = 300000
 ANALOGY_TOPN = 5  # gensim looks at the five best candidates
@@ -361,3 +362,71 @@ def intrinsic(space: EmbeddingSpace, user_pairs: Sequence[PairRow] = (),
     if user_pairs:
         similarities.append(word_similarity(space, user_pairs, user_name))
     return similarities, analogies(space, name="Google analogies")
+
+
+@dataclass(frozen=True, eq=False)
+class TaskResult:
+    """Cross-validated document classification on the corpus's labels with one space's vectors."""
+
+    space: str
+    folds: int
+    documents: int  # documents classified (labels with too few documents are left out)
+    labels: int
+    accuracy: float
+    accuracy_std: float
+    macro_f1: float
+    macro_f1_std: float
+    empty_documents: int  # documents with no word in the space: a zero feature vector
+    note: str = ""
+
+
+def document_vectors(space: EmbeddingSpace, documents: Sequence[Sequence[str]]) -> tuple[np.ndarray, int]:
+    """Mean unit word vector per document (zero where the space knows none of its words).
+
+    Args:
+        documents: each a list of sentences (tokens joined by spaces).
+
+    Returns:
+        float32 array of shape (len(documents), dim), and how many documents were empty for this space.
+    """
+    features = np.zeros((len(documents), space.dim), dtype=np.float32)
+    empty = 0
+    for i, document in enumerate(documents):
+        rows = [space.index[w] for sentence in document for w in sentence.split() if w in space.index]
+        if rows:
+            features[i] = space.vectors[rows].mean(axis=0)
+        else:
+            empty += 1
+    return features, empty
+
+
+def task_evaluation(space: EmbeddingSpace, corpus, folds: int = 5, seed: int = 42,
+                    min_per_label: int = 5) -> TaskResult:
+    """Logistic regression on mean word vectors per document, stratified k-fold, seeded.
+
+    Raises:
+        ValueError: the corpus has no labels, or too few labelled documents to cross-validate.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    if not corpus.labels:
+        raise ValueError(f"{corpus.name} has no label column: choose one when adding the corpus to evaluate a task")
+    documents = corpus.documents()
+    counts = pd.Series(corpus.labels).value_counts()
+    kept_labels = set(counts[counts >= min_per_label].index) - {""}
+    rows = [i for i, label in enumerate(corpus.labels) if label in kept_labels]
+    if len(kept_labels) < 2:
+        raise ValueError(f"{corpus.name}: {len(kept_labels)} labels have at least {min_per_label} documents; "
+                         "a classifier needs two or more")
+    dropped = len(set(counts.index) - kept_labels)
+    features, empty = document_vectors(space, [documents[i] for i in rows])
+    labels = np.array([corpus.labels[i] for i in rows])
+    folds = min(folds, int(counts[list(kept_labels)].min()))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    scores = cross_validate(LogisticRegression(max_iter=2000), features, labels, cv=splitter,
+                            scoring=("accuracy", "f1_macro"))
+    note = f"{dropped} labels with fewer than {min_per_label} documents left out" if dropped else ""
+    return TaskResult(space.name, folds, len(rows), len(kept_labels), float(scores["test_accuracy"].mean()),
+                      float(scores["test_accuracy"].std()), float(scores["test_f1_macro"].mean()),
+                      float(scores["test_f1_macro"].std()), empty, note)

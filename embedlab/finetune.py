@@ -98,18 +98,6 @@ class Pairs:
     source: str
 
 
-def _documents_sentences(corpus: Corpus) -> list[list[str]]:
-    """The corpus's sentences (tokens joined by spaces), grouped by document."""
-    meta = json.loads((corpus.path / "meta.json").read_text(encoding="utf-8"))
-    with corpus.sentences_path.open(encoding="utf-8") as handle:
-        lines = [line.rstrip("\n") for line in handle]
-    documents, start = [], 0
-    for count in meta["sentences_per_document"]:
-        documents.append(lines[start:start + count])
-        start += count
-    return documents
-
-
 def read_pairs_csv(path: str | Path) -> list[tuple[str, str]]:
     """Read the user's pairs file (see :func:`parse_pairs_csv`)."""
     path = Path(path)
@@ -159,7 +147,7 @@ def _label_pairs(corpus: Corpus, config: FinetuneConfig,
     if not corpus.labels:
         raise ValueError(f"{corpus.name} has no label column: choose one when adding the corpus, or fine-tune on "
                          "neighbouring sentences")
-    texts = [" ".join(doc[:LABEL_DOCUMENT_SENTENCES]) for doc in _documents_sentences(corpus)]
+    texts = [" ".join(doc[:LABEL_DOCUMENT_SENTENCES]) for doc in corpus.documents()]
     documents = [i for i, text in enumerate(texts) if text and corpus.labels[i]]
     rng.shuffle(documents)
     size = _held_out_size(len(documents), config.held_out_share)
@@ -197,7 +185,7 @@ def make_pairs(corpus: Corpus, config: FinetuneConfig) -> Pairs:
         held_out, train = _label_pairs(corpus, config, rng)
         source = "documents sharing a label"
     else:
-        documents = [pairs for pairs in map(_neighbour_pairs, _documents_sentences(corpus)) if pairs]
+        documents = [pairs for pairs in map(_neighbour_pairs, corpus.documents()) if pairs]
         total = sum(len(p) for p in documents)
         rng.shuffle(documents)
         size = _held_out_size(total, config.held_out_share)

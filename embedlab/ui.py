@@ -171,6 +171,13 @@ def intrinsic(spec: str, corpus_id: str, user_pairs: tuple = (), user_name: str 
     return evaluate.intrinsic(load_space(spec, corpus_id), user_pairs, user_name)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def task_evaluation(spec: str, corpus_id: str):
+    from embedlab import evaluate
+
+    return evaluate.task_evaluation(load_space(spec, corpus_id), load_corpus(corpus_id))
+
+
 def share_url(state: share.ViewState) -> str:
     """The full link that reopens this view on this server."""
     return f"{st.context.url}?{urlencode(share.to_query(state))}"

@@ -275,3 +275,19 @@ def test_evaluate_page_shows_every_chosen_space_in_one_table(tiny_run, tiny_text
     assert set(table["benchmark"]) == {"WordSim-353", "SimLex-999", "Google analogies"}
     assert set(table["space"]) == set(at.multiselect(key="eval_spaces").value)
     assert table["oov_share"].between(0, 1).all()
+
+
+def test_evaluate_page_scores_the_task_when_the_corpus_has_labels(fresh_home):
+    from embedlab.corpus import ReadOptions, build_corpus
+    from embedlab.train import TrainConfig, train_run
+
+    rows = "".join(f"{['matrix solver eigen values', 'signal spectrum filter bands'][i % 2]} note {i}.,"
+                   f"{'ab'[i % 2]}\n" for i in range(60))
+    corpus = build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
+    run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1))
+    at = _app("pages/evaluate.py")
+    assert not at.exception and not at.error
+    task = at.dataframe[-1].value  # the task table comes last
+    assert task["space"].tolist() == [run["id"], "baseline"]
+    assert (task["documents"] == 60).all() and (task["labels"] == 2).all()
+    assert task["accuracy"].between(0, 1).all() and (task["folds"] == 5).all()

@@ -8,6 +8,7 @@ import pytest
 from conftest import make_space
 from gensim.test.utils import datapath
 
+from embedlab import evaluate
 from embedlab.evaluate import (
     analogies,
     builtin_pairs_path,
@@ -195,3 +196,22 @@ def test_user_pairs_feed_word_similarity(bench_space):
 def test_unknown_builtin_benchmark():
     with pytest.raises(ValueError, match="WordSim-353"):
         builtin_pairs_path("nope")
+
+
+def test_task_evaluation_cross_validates_a_classifier_on_the_labels(fresh_home):
+    from embedlab.corpus import ReadOptions, build_corpus
+
+    rows = "".join(f"{['matrix solver eigen', 'signal spectrum filter'][i % 2]} note {i},{'ab'[i % 2]}\n"
+                   for i in range(40))
+    corpus = build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
+    words = ["matrix", "solver", "eigen", "signal", "spectrum", "filter", "note"]
+    vectors = np.array([[1, 0], [1, 0.1], [0.9, 0], [0, 1], [0.1, 1], [0, 0.9], [0.5, 0.5]])
+    separable = evaluate.task_evaluation(make_space(words, vectors, name="good"), corpus)
+    assert (separable.documents, separable.labels, separable.folds) == (40, 2, 5)
+    assert separable.accuracy == 1.0 and separable.macro_f1 == 1.0 and separable.accuracy_std == 0.0
+    blind = evaluate.task_evaluation(make_space(["note", "other"], np.eye(2), name="blind"), corpus)
+    assert blind.accuracy <= 0.6  # every document looks the same: chance level
+    unknown = evaluate.task_evaluation(make_space(["zzz", "yyy"], np.eye(2), name="none"), corpus)
+    assert unknown.empty_documents == 40
+    with pytest.raises(ValueError, match="has no label column"):
+        evaluate.task_evaluation(make_space(words, vectors), build_corpus("plain.txt", b"matrix solver"))

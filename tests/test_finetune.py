@@ -28,7 +28,7 @@ def test_held_out_pairs_never_appear_in_training(docs_corpus):
     held_out_text = {text for pair in pairs.held_out for text in pair}
     assert not any(a in held_out_text or p in held_out_text for a, p in pairs.train)
     # pairs are neighbouring sentences of one document
-    where = {sentence: (d, i) for d, doc in enumerate(finetune._documents_sentences(docs_corpus))
+    where = {sentence: (d, i) for d, doc in enumerate(docs_corpus.documents())
              for i, sentence in enumerate(doc)}
     for anchor, positive in pairs.train + pairs.held_out:
         (doc_a, i_a), (doc_p, i_p) = where[anchor], where[positive]
