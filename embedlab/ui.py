@@ -178,6 +178,13 @@ def task_evaluation(spec: str, corpus_id: str):
     return evaluate.task_evaluation(load_space(spec, corpus_id), load_corpus(corpus_id))
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def weat(spec: str, corpus_id: str, sets: tuple[tuple[str, tuple[str, ...]], ...]):
+    from embedlab import evaluate
+
+    return evaluate.weat(load_space(spec, corpus_id), {name: list(words) for name, words in sets})
+
+
 def share_url(state: share.ViewState) -> str:
     """The full link that reopens this view on this server."""
     return f"{st.context.url}?{urlencode(share.to_query(state))}"

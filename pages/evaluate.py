@@ -50,6 +50,29 @@ with st.expander("Analogy accuracy by section"):
         column.dataframe(analogy.sections.style.format({"accuracy": "{:.3f}"}), hide_index=True,
                          key=f"eval_sections_{spec}")
 
+st.subheader("Bias: the Word Embedding Association Test (WEAT)")
+st.caption("Do target words X (vs Y) sit closer to attribute words A (vs B)? Effect size is Cohen's d (|d| > 0.8 "
+           "is large); p is a one-sided permutation test (10,000 splits, seeded). Edit the lists freely.")
+preset = st.selectbox("Word sets", list(evaluate.WEAT_SETS), key="eval_weat_set")
+cells = st.columns(4)
+sets = {}
+for cell, (name, label) in zip(cells, (("X", "Targets X"), ("Y", "Targets Y"), ("A", "Attributes A"),
+                                       ("B", "Attributes B"))):
+    text = cell.text_area(label, " ".join(evaluate.WEAT_SETS[preset][name]), key=f"eval_weat_{preset}_{name}",
+                          height=140)
+    sets[name] = list(dict.fromkeys(text.lower().split()))
+weat_rows = []
+for spec in chosen:
+    result = ui.weat(spec, corpus_id, tuple((name, tuple(words)) for name, words in sets.items()))
+    weat_rows.append({"space": spec, "effect size d": result.effect_size, "p-value": result.p_value,
+                      **{f"{name} used": count for name, count in result.used.items()},
+                      "missing words": "; ".join(f"{name}: {', '.join(words)}" for name, words in result.missing.items()
+                                                 if words) or "none"})
+    if result.note:
+        st.warning(f"{spec}: {result.note}", icon=":material/info:")
+st.dataframe(pd.DataFrame(weat_rows).style.format({"effect size d": "{:.3f}", "p-value": "{:.4f}"}),
+             hide_index=True, key="eval_weat")
+
 st.subheader("Your task: classify the documents by their label")
 corpus = ui.load_corpus(corpus_id)
 if not corpus.labels:

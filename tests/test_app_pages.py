@@ -275,6 +275,11 @@ def test_evaluate_page_shows_every_chosen_space_in_one_table(tiny_run, tiny_text
     assert set(table["benchmark"]) == {"WordSim-353", "SimLex-999", "Google analogies"}
     assert set(table["space"]) == set(at.multiselect(key="eval_spaces").value)
     assert table["oov_share"].between(0, 1).all()
+    (weat,) = [frame.value for frame in at.dataframe if "effect size d" in frame.value.columns]
+    assert weat["space"].tolist() == chosen
+    # the tiny corpus knows none of the standard WEAT words: they are listed as missing, and the test says why
+    assert weat["missing words"].str.contains("X: aster, clover").all() and weat["effect size d"].isna().all()
+    assert sum("too few words left" in w.value for w in at.warning) == 2
 
 
 def test_evaluate_page_scores_the_task_when_the_corpus_has_labels(fresh_home):

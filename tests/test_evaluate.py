@@ -215,3 +215,36 @@ def test_task_evaluation_cross_validates_a_classifier_on_the_labels(fresh_home):
     assert unknown.empty_documents == 40
     with pytest.raises(ValueError, match="has no label column"):
         evaluate.task_evaluation(make_space(words, vectors), build_corpus("plain.txt", b"matrix solver"))
+
+
+def _weat_space():
+    """Two directions: X and A share one, Y and B the other, so X is associated with A."""
+    rng = np.random.default_rng(0)
+    words, rows = [], []
+    for prefix, axis in (("x", 0), ("y", 1), ("a", 0), ("b", 1)):
+        for i in range(6):
+            words.append(f"{prefix}{i}")
+            vector = rng.normal(scale=0.2, size=8)
+            vector[axis] += 1.0
+            rows.append(vector)
+    return make_space(words, np.array(rows), name="toy")
+
+
+def test_weat_finds_a_planted_association_and_its_reverse():
+    space = _weat_space()
+    sets = {name: [f"{name.lower()}{i}" for i in range(6)] for name in ("X", "Y", "A", "B")}
+    result = evaluate.weat(space, sets, permutations=2000)
+    assert result.effect_size > 1.5 and result.p_value < 0.01
+    assert result.used == {"X": 6, "Y": 6, "A": 6, "B": 6} and result.missing == {"X": [], "Y": [], "A": [], "B": []}
+    reverse = evaluate.weat(space, {**sets, "A": sets["B"], "B": sets["A"]}, permutations=2000)
+    assert reverse.effect_size == pytest.approx(-result.effect_size) and reverse.p_value > 0.99
+    assert evaluate.weat(space, sets, permutations=2000).p_value == result.p_value  # seeded
+
+
+def test_weat_lists_missing_words_and_says_when_too_few_are_left():
+    space = _weat_space()
+    sets = {"X": ["x0", "x1", "unknown"], "Y": ["y0", "y1"], "A": ["a0", "a1"], "B": ["b0", "nothere"]}
+    result = evaluate.weat(space, sets, permutations=100)
+    assert result.missing == {"X": ["unknown"], "Y": [], "A": [], "B": ["nothere"]}
+    assert math.isnan(result.effect_size) and "too few words left in B" in result.note
+    assert set(evaluate.WEAT_SETS) and all(set(s) == {"X", "Y", "A", "B"} for s in evaluate.WEAT_SETS.values())
