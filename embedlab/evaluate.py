@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AnalogyResult", "SimilarityResult", "analogies", "benchmark_table", "builtin_pairs_path", "intrinsic",
            "questions_words_path", "task_evaluation", "TaskResult", "to_keyed_vectors", "user_word_pairs", "word_similarity",
-           "BUILTIN_PAIRS", "WEAT_SETS", "WeatResult", "document_vectors", "weat"]
+           "BUILTIN_PAIRS", "WEAT_SETS", "WeatResult", "dimension_sweep", "document_vectors", "weat"]
 
 RESTRICT_VOCAB = 300000
 ANALOGY_TOPN = 5  # gensim looks at the five best candidates
@@ -500,3 +500,34 @@ def weat(space: EmbeddingSpace, sets: dict[str, Sequence[str]], permutations: in
     statistics = samples - (total - samples)
     p_value = float((np.sum(statistics >= observed) + 1) / (permutations + 1))
     return WeatResult(space.name, float(effect), p_value, used, missing)
+
+
+def dimension_sweep(space: EmbeddingSpace, corpus=None, dims: Sequence[int] = (16, 32, 64, 128, 256),
+                    seed: int = 42) -> pd.DataFrame:
+    """Quality against size: the space reduced with PCA to each dimension (no larger than its own), re-normalised.
+
+    Returns:
+        One row per dimension: dim, MB per 100k words (float32), WordSim-353 and SimLex-999 Spearman, and when
+        the corpus has labels the task accuracy and macro-F1.
+    """
+    import dataclasses
+
+    from sklearn.decomposition import PCA
+
+    from embedlab.spaces import normalise_rows
+
+    rows = []
+    for dim in sorted({d for d in dims if 1 <= d <= space.dim} | {space.dim}):
+        if dim == space.dim:
+            reduced = space
+        else:
+            projected = PCA(n_components=dim, random_state=seed).fit_transform(space.vectors)
+            reduced = dataclasses.replace(space, vectors=normalise_rows(projected))
+        row = {"dim": dim, "MB per 100k words": dim * 4 * 100_000 / 1e6}
+        for name in BUILTIN_PAIRS:
+            row[f"{name} Spearman"] = word_similarity(reduced, builtin_pairs_path(name), name).spearman
+        if corpus is not None and corpus.labels:
+            task = task_evaluation(reduced, corpus, seed=seed)
+            row["task accuracy"], row["task macro-F1"] = task.accuracy, task.macro_f1
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -12,8 +12,8 @@ from embedlab.compare import Coverage
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["change_histogram", "coverage_bars", "coverage_by_band", "map_pair", "pieces_histogram",
-           "rank_frequency"]
+__all__ = ["change_histogram", "coverage_bars", "coverage_by_band", "dimension_sweep", "map_pair",
+           "pieces_histogram", "rank_frequency"]
 
 _HIGHLIGHT = "#d62728"
 _QUERY = "#111111"
@@ -145,4 +145,19 @@ def map_pair(layout_a: np.ndarray, layout_b: np.ndarray, words: Sequence[str], c
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_layout(height=600, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest",
                       legend=dict(orientation="h", y=-0.02))
+    return fig
+
+
+def dimension_sweep(frame: "pd.DataFrame") -> go.Figure:
+    """Quality metrics against dimension (log axis); hover shows the memory per 100k words."""
+    metrics = [c for c in frame.columns if c not in ("dim", "MB per 100k words")]
+    fig = go.Figure([
+        go.Scatter(x=frame["dim"], y=frame[metric], mode="lines+markers", name=metric,
+                   customdata=frame["MB per 100k words"],
+                   hovertemplate="dim %{x}: %{y:.3f}<br>%{customdata:.1f} MB per 100k words<extra>" + metric
+                                 + "</extra>")
+        for metric in metrics
+    ])
+    fig.update_layout(xaxis_title="dimensions (PCA)", xaxis_type="log", yaxis_title="score", height=340,
+                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15))
     return fig

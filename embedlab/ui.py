@@ -185,6 +185,13 @@ def weat(spec: str, corpus_id: str, sets: tuple[tuple[str, tuple[str, ...]], ...
     return evaluate.weat(load_space(spec, corpus_id), {name: list(words) for name, words in sets})
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def dimension_sweep(spec: str, corpus_id: str) -> pd.DataFrame:
+    from embedlab import evaluate
+
+    return evaluate.dimension_sweep(load_space(spec, corpus_id), load_corpus(corpus_id))
+
+
 def share_url(state: share.ViewState) -> str:
     """The full link that reopens this view on this server."""
     return f"{st.context.url}?{urlencode(share.to_query(state))}"

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from embedlab import evaluate, spaces, ui, vectors_io
+from embedlab import evaluate, figures, spaces, ui, vectors_io
 
 ui.ensure_router()
 st.title("Evaluate")
@@ -72,6 +72,17 @@ for spec in chosen:
         st.warning(f"{spec}: {result.note}", icon=":material/info:")
 st.dataframe(pd.DataFrame(weat_rows).style.format({"effect size d": "{:.3f}", "p-value": "{:.4f}"}),
              hide_index=True, key="eval_weat")
+
+st.subheader("Dimensions: how much quality each size keeps")
+left, right = st.columns([3, 1])
+swept = left.selectbox("Space to reduce with PCA (16 to 256 dimensions)", chosen, key="eval_sweep_space",
+                       format_func=vectors_io.label_for_spec)
+if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("eval_sweep_done") == (swept, corpus_id):
+    with st.spinner(f"Reducing {swept} to each size and scoring it…"):
+        sweep = ui.dimension_sweep(swept, corpus_id)
+    st.session_state["eval_sweep_done"] = (swept, corpus_id)
+    st.plotly_chart(figures.dimension_sweep(sweep), key="eval_sweep_chart")
+    st.dataframe(sweep.style.format(precision=3), hide_index=True, key="eval_sweep_table")
 
 st.subheader("Your task: classify the documents by their label")
 corpus = ui.load_corpus(corpus_id)

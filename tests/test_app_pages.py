@@ -296,3 +296,13 @@ def test_evaluate_page_scores_the_task_when_the_corpus_has_labels(fresh_home):
     assert task["space"].tolist() == [run["id"], "baseline"]
     assert (task["documents"] == 60).all() and (task["labels"] == 2).all()
     assert task["accuracy"].between(0, 1).all() and (task["folds"] == 5).all()
+
+
+def test_evaluate_page_runs_a_dimension_sweep(tiny_run):
+    at = _app("pages/evaluate.py")
+    at.selectbox(key="eval_sweep_space").set_value(tiny_run["id"]).run()
+    at.button(key="eval_sweep_run").click().run()
+    assert not at.exception
+    sweep = [f.value for f in at.dataframe if "MB per 100k words" in f.value.columns][0]
+    assert sweep["dim"].tolist() == [16]  # the tiny run has 16 dimensions: nothing smaller in the default sizes
+    assert any('"dimensions (PCA)"' in chart.proto.spec for chart in at.get("plotly_chart"))

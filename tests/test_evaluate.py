@@ -248,3 +248,16 @@ def test_weat_lists_missing_words_and_says_when_too_few_are_left():
     assert result.missing == {"X": ["unknown"], "Y": [], "A": [], "B": ["nothere"]}
     assert math.isnan(result.effect_size) and "too few words left in B" in result.note
     assert set(evaluate.WEAT_SETS) and all(set(s) == {"X", "Y", "A", "B"} for s in evaluate.WEAT_SETS.values())
+
+
+def test_dimension_sweep_reduces_and_scores_each_size():
+    rng = np.random.default_rng(3)
+    words = [w for w, _ in zip(open(datapath("wordsim353.tsv")).read().split(), range(2000))]
+    words = list(dict.fromkeys(w.lower() for w in words if w.isalpha()))
+    space = make_space(words, rng.normal(size=(len(words), 40)), name="rand")
+    sweep = evaluate.dimension_sweep(space, None, dims=(8, 16, 64))
+    assert sweep["dim"].tolist() == [8, 16, 40]  # 64 exceeds the space; its own size is always included
+    assert sweep["MB per 100k words"].tolist() == [3.2, 6.4, 16.0]
+    assert list(sweep.columns) == ["dim", "MB per 100k words", "WordSim-353 Spearman", "SimLex-999 Spearman"]
+    full = evaluate.word_similarity(space, evaluate.builtin_pairs_path("WordSim-353"), "WordSim-353")
+    assert sweep["WordSim-353 Spearman"].iloc[-1] == pytest.approx(full.spearman)
