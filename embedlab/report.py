@@ -98,6 +98,20 @@ def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word:
             f"<div class='pair'>{''.join(columns)}</div>")
 
 
+def _benchmarks(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
+    """The Evaluate page's intrinsic table (and the task, when the corpus has labels) for the report."""
+    from embedlab import evaluate
+
+    table = evaluate.benchmark_table({space.name: evaluate.intrinsic(space) for space in specs})
+    parts = [_table(table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]])]
+    if corpus.labels:
+        tasks = [evaluate.task_evaluation(space, corpus) for space in specs]
+        parts.append("<b>Task: classifying the documents by label (logistic regression, stratified k-fold)</b>")
+        parts.append(_table(pd.DataFrame([{"space": t.space, "accuracy": t.accuracy, "±": t.accuracy_std,
+                                           "macro-F1": t.macro_f1, "folds": t.folds} for t in tasks])))
+    return "".join(parts)
+
+
 def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings: ReportSettings = ReportSettings()) -> str:
     """The whole comparison of A and B on a corpus as one HTML document that needs no network to open.
 
@@ -160,6 +174,7 @@ def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings:
         "<h2>Coverage</h2>", _figure(figures.coverage_bars(coverages)),
         _figure(figures.coverage_by_band({space.name: compare.coverage_by_band(space, corpus) for space in specs})),
         f"<div class='pair'>{''.join(coverage_blocks)}</div>",
+        "<h2>Benchmarks</h2>", _benchmarks(specs, corpus),
         "<h2>Maps</h2>",
         f"<p class='muted'>{len(sample):,} words, frequency-stratified sample (seed {settings.seed}); both maps "
         "fitted together with AlignedUMAP, so a word that kept its neighbours sits in the same place.</p>",

@@ -50,3 +50,11 @@ def test_report_shows_the_same_neighbours_and_numbers_as_the_app(built, tiny_tex
     assert "<td>param: min_count</td><td class=\"num\">1</td>" in text
     coverage = compare.coverage(b, tiny_text_corpus)
     assert f"<b>{coverage.token_coverage:.1%}</b>token coverage" in text
+
+
+def test_report_includes_the_benchmarks_of_both_spaces(built):
+    a, b, text = built
+    section = text[text.index("<h2>Benchmarks</h2>"):text.index("<h2>Maps</h2>")]
+    for name in ("WordSim-353", "SimLex-999", "Google analogies"):
+        assert section.count(f"<td>{name}</td>") == 2
+    assert f"<td>{a.name}</td>" in section and "<td>baseline</td>" in section
