@@ -252,3 +252,43 @@ def view_to_url(state: share.ViewState) -> None:
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     st.session_state[_URL_SEEN] = query
+
+
+_EVAL_URL_SEEN = "_eval_url_seen"
+
+
+def evaluation_from_url(space_choices: list[str], corpus_ids: list[str], weat_sets: list[str],
+                        default_spaces: list[str]) -> list[str]:
+    """Load a shared Evaluate link (corpus, spaces, weat) into the widgets; returns messages about what was ignored."""
+    params = st.query_params.to_dict()
+    problems: list[str] = []
+    if params and params != st.session_state.get(_EVAL_URL_SEEN):
+        unknown = sorted(set(params) - {"corpus", "spaces", "weat"})
+        if unknown:
+            problems.append(f"Ignored unknown link parameters: {', '.join(unknown)}.")
+        if "corpus" in params:
+            if params["corpus"] in corpus_ids:
+                st.session_state["eval_corpus"] = params["corpus"]
+            else:
+                problems.append(f"The link's corpus {params['corpus'][:40]} is not on this server.")
+        if "spaces" in params:
+            wanted = [spec for spec in params["spaces"].split(",") if spec]
+            missing = [spec for spec in wanted if spec not in space_choices]
+            if missing:
+                problems.append(f"The link's spaces {', '.join(s[:60] for s in missing)} are not on this server.")
+            st.session_state["eval_spaces"] = [spec for spec in wanted if spec in space_choices]
+        if "weat" in params:
+            if params["weat"] in weat_sets:
+                st.session_state["eval_weat_set"] = params["weat"]
+            else:
+                problems.append(f"The link's WEAT word sets '{params['weat'][:60]}' are not known here.")
+        st.session_state[_EVAL_URL_SEEN] = params
+    st.session_state.setdefault("eval_spaces", [s for s in default_spaces if s in space_choices])
+    return problems
+
+
+def evaluation_to_url(corpus_id: str, chosen: list[str], weat_set: str) -> None:
+    query = {"corpus": corpus_id, "spaces": ",".join(chosen), "weat": weat_set}
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    st.session_state[_EVAL_URL_SEEN] = query

@@ -13,11 +13,12 @@ corpora = ui.corpus_options()
 if not corpora:
     st.info("No corpus yet: add one on the Corpus page first.")
     st.stop()
-corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
 choices = [spec for spec in spaces.space_choices() if not spec.endswith(spaces.CONTEXT_SUFFIX)]
-default = [next((s for s in choices if s.startswith("run-")), spaces.BASELINE), spaces.BASELINE]
-chosen = st.multiselect("Spaces", choices, default=list(dict.fromkeys(default)), key="eval_spaces",
-                        format_func=vectors_io.label_for_spec)
+default = list(dict.fromkeys([next((s for s in choices if s.startswith("run-")), spaces.BASELINE), spaces.BASELINE]))
+for problem in ui.evaluation_from_url(choices, list(corpora), list(evaluate.WEAT_SETS), default):
+    st.warning(problem, icon=":material/link_off:")
+corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
+chosen = st.multiselect("Spaces", choices, key="eval_spaces", format_func=vectors_io.label_for_spec)
 upload = st.file_uploader("Your word pairs (optional CSV: word1,word2,score)", type=["csv", "tsv", "txt"],
                           key="eval_pairs")
 user_pairs: tuple = ()
@@ -54,6 +55,7 @@ st.subheader("Bias: the Word Embedding Association Test (WEAT)")
 st.caption("Do target words X (vs Y) sit closer to attribute words A (vs B)? Effect size is Cohen's d (|d| > 0.8 "
            "is large); p is a one-sided permutation test (10,000 splits, seeded). Edit the lists freely.")
 preset = st.selectbox("Word sets", list(evaluate.WEAT_SETS), key="eval_weat_set")
+ui.evaluation_to_url(corpus_id, chosen, preset)
 cells = st.columns(4)
 sets = {}
 for cell, (name, label) in zip(cells, (("X", "Targets X"), ("Y", "Targets Y"), ("A", "Attributes A"),

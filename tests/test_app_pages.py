@@ -306,3 +306,14 @@ def test_evaluate_page_runs_a_dimension_sweep(tiny_run):
     sweep = [f.value for f in at.dataframe if "MB per 100k words" in f.value.columns][0]
     assert sweep["dim"].tolist() == [16]  # the tiny run has 16 dimensions: nothing smaller in the default sizes
     assert any('"dimensions (PCA)"' in chart.proto.spec for chart in at.get("plotly_chart"))
+
+
+def test_evaluate_page_opens_a_shared_link(tiny_text_corpus):
+    sets = "Math vs arts / male vs female terms"
+    at = _app("pages/evaluate.py", corpus=tiny_text_corpus.id, spaces="baseline,run-20200101-000000-abcdef",
+              weat=sets)
+    assert not at.exception
+    assert at.multiselect(key="eval_spaces").value == ["baseline"]
+    assert at.selectbox(key="eval_weat_set").value == sets
+    assert any("run-20200101-000000-abcdef are not on this server" in w.value for w in at.warning)
+    assert at.query_params["spaces"] == "baseline" and at.query_params["weat"] == sets
