@@ -142,11 +142,9 @@ def load_space(spec: str, corpus: Corpus | None = None,
 def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:
     from embedlab import baseline
 
-    if corpus is None:
-        return _transformer_space(BASELINE, None, baseline.whole_word_vocabulary(),
-                                  f"{baseline.MODEL_NAME}, its own whole-word vocabulary", None, progress)
-    return _transformer_space(BASELINE, None, _transformer_vocabulary(corpus),
-                              f"{baseline.MODEL_NAME}, words of corpus {corpus.name}", corpus, progress)
+    source = (f"{baseline.MODEL_NAME}, its own whole-word vocabulary" if corpus is None
+              else f"{baseline.MODEL_NAME}, words of corpus {corpus.name}")
+    return _transformer_space(BASELINE, None, _transformer_vocabulary(corpus), source, corpus, progress)
 
 
 def _contextual_space(spec: str, corpus: Corpus | None) -> EmbeddingSpace:
@@ -168,13 +166,12 @@ def _contextual_space(spec: str, corpus: Corpus | None) -> EmbeddingSpace:
                           piece_counter=baseline.piece_counts)
 
 
-def _whole_words() -> tuple[str, ...]:
-    from embedlab import baseline
+def _transformer_vocabulary(corpus: Corpus | None) -> tuple[str, ...]:
+    """The words a sentence-transformer space holds: the corpus's most frequent, else the model's whole words."""
+    if corpus is None:
+        from embedlab import baseline
 
-    return baseline.whole_word_vocabulary()
-
-
-def _transformer_vocabulary(corpus: Corpus) -> tuple[str, ...]:
+        return baseline.whole_word_vocabulary()
     return tuple(list(corpus.counts)[: config.BASELINE_VOCAB_CAP])
 
 
@@ -201,8 +198,8 @@ def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
         except ValueError:
             corpus = None
     if _model_dir(run_id).is_dir():  # a fine-tuned sentence-transformer
-        words = _transformer_vocabulary(corpus) if corpus is not None else _whole_words()
-        return _transformer_space(run_id, _model_dir(run_id), words, f"fine-tuned MiniLM run {run_id}", corpus, None)
+        return _transformer_space(run_id, _model_dir(run_id), _transformer_vocabulary(corpus),
+                                  f"fine-tuned MiniLM run {run_id}", corpus, None)
     found = read_vectors(folder / "vectors.bin", fmt=VectorFormat.WORD2VEC_BINARY)
     words, vectors = found.words, found.vectors
     return EmbeddingSpace(run_id, words, normalise_rows(vectors), _counts_for(words, corpus),

@@ -46,13 +46,13 @@ __all__ = [
     "delete_uploaded_vectors",
     "export_file_name",
     "export_space",
-    "label_for_spec",
     "list_uploaded_vectors",
     "projector_zip",
     "read_vectors",
     "read_vectors_file",
     "run_export_bytes",
     "save_uploaded_vectors",
+    "space_labels",
     "write_vectors",
 ]
 
@@ -601,12 +601,11 @@ def save_uploaded_vectors(name: str, data: bytes) -> UploadedVectors:
     return UploadedVectors._from_row(store.get_vectors(digest))
 
 
-def label_for_spec(spec: str) -> str:
-    """How to show a space spec in a picker: an uploaded file by the name it was uploaded under, others as is."""
-    for item in list_uploaded_vectors():
-        if item.spec == spec:
-            return f"{item.name} (vectors file · {item.words:,} words)"
-    return spec
+def space_labels(specs: Sequence[str]) -> dict[str, str]:
+    """How to show space specs in a picker (one registry read): uploaded files by the name they were uploaded
+    under, the rest as they are."""
+    uploaded = {item.spec: f"{item.name} (vectors file · {item.words:,} words)" for item in list_uploaded_vectors()}
+    return {spec: uploaded.get(spec, spec) for spec in specs}
 
 
 def list_uploaded_vectors() -> list[UploadedVectors]:

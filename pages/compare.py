@@ -27,8 +27,9 @@ if st.session_state.cmp_b not in space_choices:
 
 left, middle, right = st.columns(3)
 corpus_id = ui.corpus_selectbox("Corpus", corpora, key="cmp_corpus", container=left)
-a = middle.selectbox("Space A", space_choices, key="cmp_a", format_func=vectors_io.label_for_spec)
-b = right.selectbox("Space B", space_choices, key="cmp_b", format_func=vectors_io.label_for_spec)
+space_labels = vectors_io.space_labels(space_choices)
+a = middle.selectbox("Space A", space_choices, key="cmp_a", format_func=space_labels.get)
+b = right.selectbox("Space B", space_choices, key="cmp_b", format_func=space_labels.get)
 left, right = st.columns([3, 2])
 word = left.text_input("Word", key="cmp_word", placeholder="a word from the corpus, e.g. matrix").strip()
 k = right.slider("Neighbours (k)", 1, 100, key="cmp_k")

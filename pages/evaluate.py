@@ -18,7 +18,8 @@ default = list(dict.fromkeys([next((s for s in choices if s.startswith("run-")),
 for problem in ui.evaluation_from_url(choices, list(corpora), list(evaluate.WEAT_SETS), default):
     st.warning(problem, icon=":material/link_off:")
 corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
-chosen = st.multiselect("Spaces", choices, key="eval_spaces", format_func=vectors_io.label_for_spec)
+space_labels = vectors_io.space_labels(choices)
+chosen = st.multiselect("Spaces", choices, key="eval_spaces", format_func=space_labels.get)
 upload = st.file_uploader("Your word pairs (optional CSV: word1,word2,score)", type=["csv", "tsv", "txt"],
                           key="eval_pairs")
 user_pairs: tuple = ()
@@ -78,7 +79,7 @@ st.dataframe(pd.DataFrame(weat_rows).style.format({"effect size d": "{:.3f}", "p
 st.subheader("Dimensions: how much quality each size keeps")
 left, right = st.columns([3, 1])
 swept = left.selectbox("Space to reduce with PCA (16 to 256 dimensions)", chosen, key="eval_sweep_space",
-                       format_func=vectors_io.label_for_spec)
+                       format_func=space_labels.get)
 if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("eval_sweep_done") == (swept, corpus_id):
     with st.spinner(f"Reducing {swept} to each size and scoring it…"):
         sweep = ui.dimension_sweep(swept, corpus_id)

@@ -74,9 +74,10 @@ else:
         seed = cells[3].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="train_seed")
         starts = ["", *(item.spec for item in vectors_io.list_uploaded_vectors()),
                   *(run["id"] for run in store.list_runs() if run["method"] in ("word2vec", "fasttext"))]
+        start_labels = vectors_io.space_labels(starts[1:])
         cells = st.columns([3, 2])
         init = cells[0].selectbox("Start from pretrained vectors (optional)", starts, key="train_init",
-                                  format_func=lambda spec: vectors_io.label_for_spec(spec) if spec else "random init",
+                                  format_func=lambda spec: start_labels.get(spec) or "random init",
                                   help="Words the file (or earlier run) knows start from its vectors; add files "
                                        "on the Runs page")
         lock = cells[1].slider("Pretrained rows: 1 = train freely, 0 = frozen", 0.0, 1.0, 1.0, 0.05,

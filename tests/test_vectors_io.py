@@ -200,8 +200,8 @@ def test_upload_is_checked_stored_once_and_listed_after_the_runs(fresh_home, vec
     assert first.path.read_bytes() == data and first.spec == f"vectors:{first.path}"
     assert vectors_io.list_uploaded_vectors() == [first]
     assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, first.spec]
-    assert vectors_io.label_for_spec(first.spec) == "glove.small.txt (vectors file · 6 words)"
-    assert vectors_io.label_for_spec(spaces.BASELINE) == spaces.BASELINE
+    assert vectors_io.space_labels([first.spec, spaces.BASELINE]) == {
+        first.spec: "glove.small.txt (vectors file · 6 words)", spaces.BASELINE: spaces.BASELINE}
     space = spaces.load_space(first.spec, tiny_text_corpus)
     assert space.words == WORDS and space.counts[0] == tiny_text_corpus.counts["matrix"]
 
