@@ -15,7 +15,7 @@ import numpy as np
 
 from embedlab import store
 
-__all__ = ["contextual_word_vectors", "encode_words", "load_model", "model_path", "piece_counts", "whole_word_vocabulary", "word_pieces"]
+__all__ = ["contextual_word_vectors", "encode_texts", "encode_words", "load_model", "model_path", "piece_counts", "whole_word_vocabulary", "word_pieces"]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 _ENCODE_BATCH = 512
@@ -31,7 +31,9 @@ def model_path() -> Path:
 @lru_cache(maxsize=4)
 def _load_model_once(model_dir: str):
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # its "Loading weights" bar would clutter the CLI's stderr
     return SentenceTransformer(model_dir, device="cpu", local_files_only=True)
 
 
@@ -85,19 +87,30 @@ def encode_words(words: Sequence[str], progress: Callable[[float], None] | None 
     Returns:
         float32 array of shape (len(words), 384), rows L2-normalised.
     """
-    key = hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()[:20]
+    return encode_texts(words, progress, model_dir)
+
+
+def encode_texts(texts: Sequence[str], progress: Callable[[float], None] | None = None,
+                 model_dir: Path | None = None, batch_size: int = _ENCODE_BATCH) -> np.ndarray:
+    """Sentence embeddings of ``texts`` (words, sentences or documents, truncated at the model's maximum length),
+    cached on disk by model and texts. Long texts want a smaller ``batch_size`` (attention memory grows with it).
+
+    Returns:
+        float32 array of shape (len(texts), 384), rows L2-normalised.
+    """
+    key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:20]
     model_key = MODEL_NAME if model_dir is None else hashlib.sha256(str(Path(model_dir).resolve()).encode()).hexdigest()[:12]
     cache = store.cache_dir() / f"baseline-{model_key}-{key}.npy"
     if cache.exists():
         return np.load(cache)
     model = load_model(model_dir)
     parts = []
-    for start in range(0, len(words), _ENCODE_BATCH):
-        batch = list(words[start:start + _ENCODE_BATCH])
-        parts.append(model.encode(batch, batch_size=_ENCODE_BATCH, normalize_embeddings=True,
+    for start in range(0, len(texts), _ENCODE_BATCH):
+        batch = list(texts[start:start + _ENCODE_BATCH])
+        parts.append(model.encode(batch, batch_size=batch_size, normalize_embeddings=True,
                                   convert_to_numpy=True, show_progress_bar=False))
         if progress:
-            progress(min(1.0, (start + len(batch)) / len(words)))
+            progress(min(1.0, (start + len(batch)) / len(texts)))
     dim = model.get_embedding_dimension()
     vectors = np.vstack(parts).astype(np.float32) if parts else np.zeros((0, dim), np.float32)
     _save_npy_atomically(cache, vectors)

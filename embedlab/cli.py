@@ -122,7 +122,11 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     return {"a": args.a, "b": args.b, "corpus_id": corpus_.id, "out": str(args.out), "bytes": len(text.encode())}
 
 
+_BENCHMARK_KEYS = {"WordSim-353": "wordsim353", "SimLex-999": "simlex999", "your pairs": "user_pairs"}
+
+
 def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    """Every evaluation of each ``--space``; with one space its results are also the top-level keys."""
     from embedlab import evaluate
 
     corpus_ = _optional_corpus(args)
@@ -132,15 +136,116 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
         if not path.is_file():
             raise ValueError(f"no such word-pairs file: {path}")
         user_pairs = evaluate.user_word_pairs(path.name, path.read_bytes())
-    results = {spec: evaluate.intrinsic(spaces.load_space(spec, corpus_), user_pairs, "your pairs")
-               for spec in args.space}
-    table = evaluate.benchmark_table(results)
-    sections = {spec: analogy.sections.to_dict("records") for spec, (_, analogy) in results.items()}
-    out = {"benchmarks": json.loads(table.to_json(orient="records")), "analogy_sections": sections}
-    if corpus_ is not None and corpus_.labels:
-        out["task"] = [asdict(evaluate.task_evaluation(spaces.load_space(spec, corpus_), corpus_))
-                       for spec in args.space]
+    weat_sets = _weat_sets(args.weat or ())
+    held_out, held_out_note = [], "no --corpus: held-out retrieval needs one"
+    if corpus_ is not None:
+        try:
+            held_out, held_out_note = evaluate.held_out_pairs(corpus_, args.space)
+        except ValueError as error:
+            held_out_note = f"no held-out retrieval: {error}"
+    results, details = {}, {}
+    for spec in args.space:
+        _say(args, f"evaluating {spec}…")
+        space = spaces.load_space(spec, corpus_)
+        results[spec] = evaluate.intrinsic(space, user_pairs, "your pairs")
+        details[spec] = _space_evaluation(args, space, results[spec], corpus_, held_out, held_out_note, weat_sets)
+    table = evaluate.benchmark_table(results, {spec: details[spec]["retrieval"] for spec in args.space
+                                               if "retrieval" in details[spec]})
+    for spec in args.space:
+        _keep_with_run(spec, corpus_, table, details[spec])
+    out = {"benchmarks": json.loads(table.to_json(orient="records")),
+           "spaces": {spec: _json_safe(details[spec]) for spec in args.space}}
+    if len(args.space) == 1:
+        out.update(out["spaces"][args.space[0]])
     return out
+
+
+def _space_evaluation(args: argparse.Namespace, space: spaces.EmbeddingSpace, intrinsic, corpus_, held_out,
+                      held_out_note: str, weat_sets: dict) -> dict[str, Any]:
+    from embedlab import evaluate
+
+    similarities, analogy = intrinsic
+    detail: dict[str, Any] = {
+        _BENCHMARK_KEYS[r.name]: {"spearman": r.spearman, "pearson": r.pearson, "oov_ratio": r.oov_share,
+                                  "pairs_used": r.pairs_used, "pairs_total": r.pairs_total}
+        for r in similarities}
+    detail["analogies"] = {"accuracy": analogy.accuracy, "oov_ratio": analogy.oov_share, "correct": analogy.correct,
+                           "total": analogy.total, "sections": analogy.sections.to_dict("records")}
+    progress = None if args.json else _print_fraction
+    if corpus_ is not None and corpus_.labels:
+        _say(args, f"  task: classifying {corpus_.stats.documents:,} documents by label…")
+        detail["task"] = evaluate.task_evaluation(space, corpus_, progress=progress)
+    if held_out:
+        _say(args, f"  held-out retrieval of {len(held_out):,} pairs…")
+        detail["retrieval"] = evaluate.retrieval(space, held_out, held_out_note, progress=progress)
+    else:
+        detail["retrieval_note"] = held_out_note
+    if weat_sets:
+        detail["weat"] = {name: evaluate.weat(space, sets) for name, sets in weat_sets.items()}
+    if args.sweep:
+        _say(args, "  dimension sweep…")
+        detail["sweep"] = evaluate.dimension_sweep(space, corpus_).to_dict("records")
+    return detail
+
+
+def _weat_sets(names: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    from embedlab import evaluate
+
+    if "all" in names:
+        return dict(evaluate.WEAT_SETS)
+    chosen = {}
+    for wanted in names:
+        found = [name for name in evaluate.WEAT_SETS if name.lower().startswith(wanted.strip().lower())]
+        if len(found) != 1 or not wanted.strip():
+            raise ValueError(f"WEAT set {wanted!r} names {'no' if not found else 'more than one'} set: give the "
+                             f"start of one of: {'; '.join(evaluate.WEAT_SETS)} (e.g. 'career'), or 'all'")
+        chosen[found[0]] = evaluate.WEAT_SETS[found[0]]
+    return chosen
+
+
+def _keep_with_run(spec: str, corpus_: corpus.Corpus | None, table, detail: dict[str, Any]) -> None:
+    """Store a run's results with it (the Runs page shows them); other spaces keep nothing."""
+    from embedlab import evaluate
+
+    corpus_id = corpus_.id if corpus_ is not None else None
+    evaluate.save_run_results(spec, corpus_id, "benchmarks", table[table["space"] == spec].to_dict("records"))
+    for section in ("task", "retrieval"):
+        if section in detail:
+            evaluate.save_run_results(spec, corpus_id, section, asdict(detail[section]))
+    if "weat" in detail:
+        evaluate.save_run_results(spec, corpus_id, "weat", {
+            name: {"effect_size": r.effect_size, "p_value": r.p_value, "used": r.used}
+            for name, r in detail["weat"].items()})
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON: dataclasses as dicts, NaN as null, numpy scalars as numbers."""
+    if hasattr(value, "__dataclass_fields__"):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not args.json:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _print_fraction(done: float) -> None:
+    print(f"\r  encoding {done:6.1%}   ", end="" if done < 1 else "\n", file=sys.stderr, flush=True)
+
+
+def _weat_names() -> list[str]:
+    from embedlab.evaluate import WEAT_SETS
+
+    return list(WEAT_SETS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -221,10 +326,17 @@ def _parser() -> argparse.ArgumentParser:
     _add_corpus_options(reporting)
     reporting.set_defaults(handler=_report)
 
-    evaluation = commands.add_parser("evaluate", help="word-similarity and analogy benchmarks, spaces side by side")
+    evaluation = commands.add_parser("evaluate", help="benchmarks, the labels as a task, held-out retrieval, WEAT and "
+                                                      "a dimension sweep, spaces side by side; runs keep their "
+                                                      "results")
     evaluation.add_argument("--space", action="append", required=True, help="a space (repeat for several)")
     evaluation.add_argument("--corpus", help="counts and the baseline's vocabulary come from this corpus")
     evaluation.add_argument("--pairs", help="your own word pairs: CSV word1,word2,score")
+    evaluation.add_argument("--weat", action="append", metavar="SET",
+                            help="a WEAT test: 'all', or the start of a set's name (repeatable): "
+                                 + "; ".join(_weat_names()))
+    evaluation.add_argument("--sweep", action="store_true",
+                            help="also reduce each space with PCA to 16-256 dimensions and score each size")
     _add_corpus_options(evaluation)
     evaluation.set_defaults(handler=_evaluate)
 
@@ -233,14 +345,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_human(result: dict[str, Any]) -> None:
+def _print_human(result: dict[str, Any], indent: str = "") -> None:
     for key, value in result.items():
-        if isinstance(value, list):
-            print(f"{key}:")
+        if isinstance(value, dict):
+            print(f"{indent}{key}:")
+            _print_human(value, indent + "  ")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            print(f"{indent}{key}:")
             for item in value:
-                print("  " + "  ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in item.values()))
+                print(f"{indent}  " + "  ".join(_human(v) for v in item.values()))
         else:
-            print(f"{key}: {value:.4f}" if isinstance(value, float) else f"{key}: {value}")
+            print(f"{indent}{key}: {_human(value)}")
+
+
+def _human(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

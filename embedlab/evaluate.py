@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
+import time
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,11 +34,16 @@ if TYPE_CHECKING:
 
     from embedlab.spaces import EmbeddingSpace
 
-__all__ = ["AnalogyResult", "SimilarityResult", "analogies", "benchmark_table", "builtin_pairs_path", "intrinsic",
-           "questions_words_path", "task_evaluation", "TaskResult", "to_keyed_vectors", "user_word_pairs", "word_similarity",
-           "BUILTIN_PAIRS", "WEAT_SETS", "WeatResult", "dimension_sweep", "document_vectors", "weat"]
+__all__ = ["AnalogyResult", "BUILTIN_PAIRS", "GENDER_PAIRS", "RetrievalResult", "SimilarityResult", "TaskResult",
+           "WEAT_SETS", "WeatResult", "analogies", "benchmark_table", "bias_direction", "builtin_pairs_path", "debias",
+           "dimension_sweep", "held_out_pairs", "intrinsic", "questions_words_path", "rank_metrics", "reduced",
+           "results_summary", "retrieval", "run_results", "save_run_results", "sweep_dims", "sweep_row", "task_evaluation",
+           "text_vectors", "to_keyed_vectors", "user_word_pairs", "weat", "word_similarity"]
 
 RESTRICT_VOCAB = 300000
+RETRIEVAL_K = 10
+MEAN_WORD_VECTORS = "mean word vectors"
+SENTENCE_EMBEDDINGS = "sentence embeddings"
 ANALOGY_TOPN = 5  # gensim looks at the five best candidates
 BUILTIN_PAIRS = {"WordSim-353": "wordsim353.tsv", "SimLex-999": "simlex999.txt"}
 
@@ -334,14 +342,17 @@ def to_keyed_vectors(space: EmbeddingSpace) -> KeyedVectors:
     return kv
 
 
-def benchmark_table(results: dict[str, tuple[Sequence[SimilarityResult], AnalogyResult]]) -> pd.DataFrame:
-    """One row per space and benchmark, side by side: the table the Evaluate page and the CLI show.
+def benchmark_table(results: dict[str, tuple[Sequence[SimilarityResult], AnalogyResult]],
+                    retrievals: dict[str, RetrievalResult] | None = None) -> pd.DataFrame:
+    """One row per space and benchmark, side by side: the table the Evaluate page, the CLI and the report show.
 
     Args:
         results: space name -> (word-similarity results, analogy result).
+        retrievals: space name -> held-out retrieval (two rows: MRR@k and recall@k), for the spaces that have it.
 
     Returns:
-        Columns space, benchmark, metric (Spearman / accuracy), score, pearson, used, total, oov_share.
+        Columns space, benchmark, metric (Spearman / accuracy / MRR@k / recall@k), score, pearson, used, total,
+        oov_share.
     """
     rows = []
     for space, (similarities, analogy) in results.items():
@@ -352,6 +363,12 @@ def benchmark_table(results: dict[str, tuple[Sequence[SimilarityResult], Analogy
         rows.append({"space": space, "benchmark": analogy.name, "metric": "accuracy", "score": analogy.accuracy,
                      "pearson": float("nan"), "used": analogy.total, "total": analogy.questions,
                      "oov_share": analogy.oov_share})
+        found = (retrievals or {}).get(space)
+        if found is not None:
+            for metric, score in ((f"MRR@{found.k}", found.mrr), (f"recall@{found.k}", found.recall)):
+                rows.append({"space": space, "benchmark": f"held-out retrieval ({found.features})", "metric": metric,
+                             "score": score, "pearson": float("nan"), "used": found.pairs - found.unanswerable,
+                             "total": found.pairs, "oov_share": found.unanswerable / found.pairs})
     return pd.DataFrame(rows)
 
 
@@ -378,31 +395,55 @@ class TaskResult:
     macro_f1_std: float
     empty_documents: int  # documents with no word in the space: a zero feature vector
     note: str = ""
+    features: str = MEAN_WORD_VECTORS
 
 
-def document_vectors(space: EmbeddingSpace, documents: Sequence[Sequence[str]]) -> tuple[np.ndarray, int]:
-    """Mean unit word vector per document (zero where the space knows none of its words).
-
-    Args:
-        documents: each a list of sentences (tokens joined by spaces).
+def text_vectors(space: EmbeddingSpace, texts: Sequence[str],
+                 progress: Callable[[float], None] | None = None) -> np.ndarray:
+    """One vector per text: a sentence-transformer space's own sentence embedding, else the mean unit vector of
+    the words of the text the space knows (zero when it knows none).
 
     Returns:
-        float32 array of shape (len(documents), dim), and how many documents were empty for this space.
+        float32 array of shape (len(texts), dim).
     """
-    features = np.zeros((len(documents), space.dim), dtype=np.float32)
-    empty = 0
-    for i, document in enumerate(documents):
-        rows = [space.index[w] for sentence in document for w in sentence.split() if w in space.index]
+    if space.encoder is not None:
+        return np.asarray(space.encoder(list(texts), progress), dtype=np.float32)
+    features = np.zeros((len(texts), space.dim), dtype=np.float32)
+    for i, text in enumerate(texts):
+        rows = _known_rows(space, text)
         if rows:
             features[i] = space.vectors[rows].mean(axis=0)
+    return features
+
+
+def _known_rows(space: EmbeddingSpace, text: str) -> list[int]:
+    """Rows of the text's words: as written, else lowercased, else as the corpus tokeniser splits them."""
+    from embedlab.corpus import tokenize
+
+    rows = []
+    for token in text.split():
+        for candidate in (token, token.lower()):
+            if candidate in space.index:
+                rows.append(space.index[candidate])
+                break
         else:
-            empty += 1
-    return features, empty
+            rows.extend(space.index[w] for sentence in tokenize(token) for w in sentence if w in space.index)
+    return rows
 
 
-def task_evaluation(space: EmbeddingSpace, corpus, folds: int = 5, seed: int = 42,
-                    min_per_label: int = 5) -> TaskResult:
-    """Logistic regression on mean word vectors per document, stratified k-fold, seeded.
+def document_texts(corpus) -> list[str]:
+    """Each document of the corpus as one text (its tokens, sentences joined by spaces)."""
+    return [" ".join(document) for document in corpus.documents()]
+
+
+def features_kind(space: EmbeddingSpace) -> str:
+    return SENTENCE_EMBEDDINGS if space.encoder is not None else MEAN_WORD_VECTORS
+
+
+def task_evaluation(space: EmbeddingSpace, corpus, folds: int = 5, seed: int = 42, min_per_label: int = 5,
+                    progress: Callable[[float], None] | None = None) -> TaskResult:
+    """Logistic regression on document vectors (``text_vectors``: sentence embeddings for sentence-transformer
+    spaces, mean word vectors otherwise), stratified k-fold, seeded.
 
     Raises:
         ValueError: the corpus has no labels, or too few labelled documents to cross-validate.
@@ -412,7 +453,6 @@ def task_evaluation(space: EmbeddingSpace, corpus, folds: int = 5, seed: int = 4
 
     if not corpus.labels:
         raise ValueError(f"{corpus.name} has no label column: choose one when adding the corpus to evaluate a task")
-    documents = corpus.documents()
     counts = pd.Series(corpus.labels).value_counts()
     kept_labels = set(counts[counts >= min_per_label].index) - {""}
     rows = [i for i, label in enumerate(corpus.labels) if label in kept_labels]
@@ -420,7 +460,8 @@ def task_evaluation(space: EmbeddingSpace, corpus, folds: int = 5, seed: int = 4
         raise ValueError(f"{corpus.name}: {len(kept_labels)} labels have at least {min_per_label} documents; "
                          "a classifier needs two or more")
     dropped = len(set(counts.index) - kept_labels)
-    features, empty = document_vectors(space, [documents[i] for i in rows])
+    features = text_vectors(space, document_texts(corpus), progress)[rows]  # all of them: one disk-cache entry
+    empty = int((~features.any(axis=1)).sum())
     labels = np.array([corpus.labels[i] for i in rows])
     folds = min(folds, int(counts[list(kept_labels)].min()))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -429,7 +470,76 @@ def task_evaluation(space: EmbeddingSpace, corpus, folds: int = 5, seed: int = 4
     note = f"{dropped} labels with fewer than {min_per_label} documents left out" if dropped else ""
     return TaskResult(space.name, folds, len(rows), len(kept_labels), float(scores["test_accuracy"].mean()),
                       float(scores["test_accuracy"].std()), float(scores["test_f1_macro"].mean()),
-                      float(scores["test_f1_macro"].std()), empty, note)
+                      float(scores["test_f1_macro"].std()), empty, note, features_kind(space))
+
+
+@dataclass(frozen=True, eq=False)
+class RetrievalResult:
+    """Held-out pair retrieval: each anchor ranks every held-out positive by cosine; where does its own land?"""
+
+    space: str
+    pairs: int
+    mrr: float  # MRR@k
+    recall: float  # recall@k
+    k: int
+    unanswerable: int  # pairs whose anchor or positive has no vector in the space (a static space knows no word)
+    features: str
+    pairs_source: str
+
+
+def rank_metrics(anchors: np.ndarray, positives: np.ndarray, k: int = RETRIEVAL_K) -> dict[str, float]:
+    """MRR@k and recall@k of each anchor's own positive (row i of ``positives``) among all positives.
+
+    Args:
+        anchors, positives: arrays of shape (pairs, dim), unit rows; a pair with a zero row (a text the space
+            knows no word of) is a miss, not a tie won.
+    """
+    sims = anchors @ positives.T
+    ranks = (sims > np.diag(sims)[:, None]).sum(axis=1) + 1  # 1 = the right positive scored highest
+    hits = (ranks <= k) & anchors.any(axis=1) & positives.any(axis=1)
+    return {f"mrr@{k}": round(float(np.where(hits, 1.0 / ranks, 0.0).mean()), 6),
+            f"recall@{k}": round(float(hits.mean()), 6)}
+
+
+def retrieval(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]], pairs_source: str, k: int = RETRIEVAL_K,
+              progress: Callable[[float], None] | None = None) -> RetrievalResult:
+    """Held-out retrieval for any space, so static and sentence-transformer spaces sit in one table."""
+    from embedlab.spaces import normalise_rows
+
+    if not pairs:
+        raise ValueError("no held-out pairs to retrieve")
+    vectors = normalise_rows(text_vectors(space, pair_texts(pairs), progress))
+    anchors, positives = vectors[0::2], vectors[1::2]
+    scores = rank_metrics(anchors, positives, k)
+    unanswerable = int((~anchors.any(axis=1) | ~positives.any(axis=1)).sum())
+    return RetrievalResult(space.name, len(pairs), scores[f"mrr@{k}"], scores[f"recall@{k}"], k, unanswerable,
+                           features_kind(space), pairs_source)
+
+
+def pair_texts(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    """The texts of pairs in the order ``retrieval`` encodes them: anchor, positive, anchor, positive, ..."""
+    return [text for pair in pairs for text in pair]
+
+
+def held_out_pairs(corpus, run_ids: Sequence[str] = ()) -> tuple[list[tuple[str, str]], str]:
+    """Pairs no chosen model trained on: those the first fine-tuned run among ``run_ids`` held out, else the
+    neighbouring-sentence pairs a default fine-tune on ``corpus`` would hold out.
+
+    Returns:
+        The pairs and a sentence saying where they come from.
+
+    Raises:
+        ValueError: the corpus has too few sentence pairs.
+    """
+    from embedlab import finetune
+
+    for run_id in run_ids:
+        pairs = finetune.held_out_pairs(run_id)
+        if pairs:
+            return pairs, f"the {len(pairs)} pairs fine-tuning run {run_id} held out (never trained on)"
+    pairs = finetune.make_pairs(corpus, finetune.FinetuneConfig()).held_out
+    return pairs, (f"{len(pairs)} pairs of neighbouring sentences from the documents a default fine-tune on "
+                   f"{corpus.name} holds out")
 
 
 # Word sets of Caliskan et al. (2017), "Semantics derived automatically from language corpora contain human-like
@@ -502,32 +612,178 @@ def weat(space: EmbeddingSpace, sets: dict[str, Sequence[str]], permutations: in
     return WeatResult(space.name, float(effect), p_value, used, missing)
 
 
-def dimension_sweep(space: EmbeddingSpace, corpus=None, dims: Sequence[int] = (16, 32, 64, 128, 256),
-                    seed: int = 42) -> pd.DataFrame:
-    """Quality against size: the space reduced with PCA to each dimension (no larger than its own), re-normalised.
+SWEEP_DIMS = (16, 32, 64, 128, 256)
 
-    Returns:
-        One row per dimension: dim, MB per 100k words (float32), WordSim-353 and SimLex-999 Spearman, and when
-        the corpus has labels the task accuracy and macro-F1.
-    """
-    import dataclasses
 
+def sweep_dims(space: EmbeddingSpace, dims: Sequence[int] = SWEEP_DIMS) -> list[int]:
+    """The sizes a sweep of ``space`` scores: each of ``dims`` no larger than the space, and the full size."""
+    return sorted({d for d in dims if 1 <= d <= space.dim} | {space.dim})
+
+
+def reduced(space: EmbeddingSpace, dim: int, seed: int = 42) -> EmbeddingSpace:
+    """The space reduced with PCA (fitted on its word vectors) to ``dim`` dimensions, rows re-normalised; a
+    sentence-transformer's text encoder is reduced by the same projection."""
+    if dim >= space.dim:
+        return space
     from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=dim, random_state=seed).fit(space.vectors)
+    return _linear_copy(space, pca.transform, space.name, f"{space.source}, PCA to {dim} dimensions")
+
+
+def sweep_row(space: EmbeddingSpace, dim: int, corpus=None, seed: int = 42) -> dict[str, float]:
+    """One size of a dimension sweep: dim, MB per 100k words (float32), WordSim-353 and SimLex-999 Spearman, and
+    when the corpus has labels the task accuracy and macro-F1."""
+    smaller = reduced(space, dim, seed)
+    row = {"dim": dim, "MB per 100k words": dim * 4 * 100_000 / 1e6}
+    for name in BUILTIN_PAIRS:
+        row[f"{name} Spearman"] = word_similarity(smaller, builtin_pairs_path(name), name).spearman
+    if corpus is not None and corpus.labels:
+        task = task_evaluation(smaller, corpus, seed=seed)
+        row["task accuracy"], row["task macro-F1"] = task.accuracy, task.macro_f1
+    return row
+
+
+def dimension_sweep(space: EmbeddingSpace, corpus=None, dims: Sequence[int] = SWEEP_DIMS,
+                    seed: int = 42) -> pd.DataFrame:
+    """Quality against size: ``sweep_row`` for each of ``sweep_dims``, one row per dimension."""
+    return pd.DataFrame([sweep_row(space, dim, corpus, seed) for dim in sweep_dims(space, dims)])
+
+
+def _linear_copy(space: EmbeddingSpace, transform: Callable[[np.ndarray], np.ndarray], name: str,
+                 source: str) -> EmbeddingSpace:
+    """A derived space: ``transform`` applied to every word vector (and to the encoder's text vectors), rows
+    re-normalised."""
+    import dataclasses
 
     from embedlab.spaces import normalise_rows
 
-    rows = []
-    for dim in sorted({d for d in dims if 1 <= d <= space.dim} | {space.dim}):
-        if dim == space.dim:
-            reduced = space
-        else:
-            projected = PCA(n_components=dim, random_state=seed).fit_transform(space.vectors)
-            reduced = dataclasses.replace(space, vectors=normalise_rows(projected))
-        row = {"dim": dim, "MB per 100k words": dim * 4 * 100_000 / 1e6}
-        for name in BUILTIN_PAIRS:
-            row[f"{name} Spearman"] = word_similarity(reduced, builtin_pairs_path(name), name).spearman
-        if corpus is not None and corpus.labels:
-            task = task_evaluation(reduced, corpus, seed=seed)
-            row["task accuracy"], row["task macro-F1"] = task.accuracy, task.macro_f1
-        rows.append(row)
-    return pd.DataFrame(rows)
+    encoder = None if space.encoder is None else partial(_transformed_encoder, space.encoder, transform)
+    return dataclasses.replace(space, name=name, vectors=normalise_rows(transform(space.vectors)), source=source,
+                               encoder=encoder)
+
+
+def _transformed_encoder(encoder: Callable[..., np.ndarray], transform: Callable[[np.ndarray], np.ndarray],
+                         texts: Sequence[str], progress: Callable[[float], None] | None = None) -> np.ndarray:
+    from embedlab.spaces import normalise_rows
+
+    return normalise_rows(transform(encoder(texts, progress)))
+
+
+# Bolukbasi et al. (2016), "Man is to computer programmer as woman is to homemaker?", definitional pairs.
+GENDER_PAIRS: tuple[tuple[str, str], ...] = (
+    ("she", "he"), ("her", "his"), ("woman", "man"), ("mary", "john"), ("herself", "himself"),
+    ("daughter", "son"), ("mother", "father"), ("gal", "guy"), ("girl", "boy"), ("female", "male"))
+MIN_DEFINITIONAL_PAIRS = 2
+
+
+def bias_direction(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GENDER_PAIRS
+                   ) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """The first principal component of the definitional pairs' differences (each pair centred on its mean),
+    signed so that it points from the second word of the pairs to the first.
+
+    Returns:
+        A unit vector of shape (dim,) and the pairs used (both words in the space).
+
+    Raises:
+        ValueError: fewer than two pairs have both words in the space (the message names the missing words).
+    """
+    used = [(a, b) for a, b in pairs if a in space.index and b in space.index]
+    if len(used) < MIN_DEFINITIONAL_PAIRS:
+        missing = sorted({w for pair in pairs for w in pair if w not in space.index})
+        raise ValueError(f"{space.name}: {len(used)} of the {len(pairs)} definitional pairs have both words in the "
+                         f"space (missing: {', '.join(missing)}); debiasing needs at least {MIN_DEFINITIONAL_PAIRS}")
+    differences = []
+    for a, b in used:
+        first, second = space.vectors[space.index[a]], space.vectors[space.index[b]]
+        centre = (first + second) / 2
+        differences += [first - centre, second - centre]
+    _, _, components = np.linalg.svd(np.asarray(differences, dtype=np.float64), full_matrices=False)
+    direction = components[0]
+    spread = np.mean([space.vectors[space.index[a]] - space.vectors[space.index[b]] for a, b in used], axis=0)
+    if spread @ direction < 0:
+        direction = -direction
+    return direction.astype(np.float32), used
+
+
+def debias(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GENDER_PAIRS,
+           name: str | None = None) -> EmbeddingSpace:
+    """A derived space with the bias direction (``bias_direction``) projected out of every word vector (and of
+    a sentence-transformer's text vectors): hard debiasing's "neutralise" step for all words.
+
+    Raises:
+        ValueError: too few definitional pairs in the space.
+    """
+    direction, used = bias_direction(space, pairs)
+
+    def project_out(vectors: np.ndarray) -> np.ndarray:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        return vectors - np.outer(vectors @ direction, direction)
+
+    source = (f"{space.source}; debiased: the gender direction from {len(used)} definitional pairs "
+              f"({', '.join(f'{a}–{b}' for a, b in used)}) projected out")
+    from embedlab.spaces import DEBIAS_SUFFIX
+
+    return _linear_copy(space, project_out, name or space.name + DEBIAS_SUFFIX, source)
+
+
+RESULTS_FILE = "evaluation.json"
+
+
+def save_run_results(spec: str, corpus_id: str | None, section: str, payload: Any) -> bool:
+    """Keep an evaluation result with the run it scored (``runs/<id>/evaluation.json``, written atomically), so
+    the Runs page shows it; other spaces (baseline, files, derived copies) keep nothing. Returns whether kept.
+
+    Args:
+        section: ``benchmarks``, ``task``, ``retrieval`` or ``weat``; payload: plain JSON-able data.
+    """
+    from embedlab import store
+
+    folder = store.runs_dir() / spec
+    if store.get_run(spec) is None or not folder.is_dir():
+        return False
+    saved = run_results(spec)
+    saved[section] = {"corpus_id": corpus_id, "saved": time.time(), "result": payload}
+    store.write_bytes(folder / RESULTS_FILE, json.dumps(saved, ensure_ascii=False, default=_plain).encode("utf-8"))
+    return True
+
+
+def _plain(value: Any) -> Any:
+    """JSON for numpy scalars; NaN stays NaN (json writes it, and reads it back)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot store {type(value).__name__} in {RESULTS_FILE}")
+
+
+def run_results(run_id: str) -> dict[str, Any]:
+    """A run's stored evaluation results by section (empty when it was never evaluated or the file is damaged)."""
+    from embedlab import store
+
+    path = store.runs_dir() / run_id / RESULTS_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def results_summary(run_id: str) -> dict[str, float]:
+    """A run's stored results as flat columns for the Runs page: each benchmark's score, the task accuracy and
+    macro-F1, held-out MRR@10, WEAT effect sizes (NaN where never evaluated)."""
+    saved = run_results(run_id)
+    columns = {f"{name} ρ": math.nan for name in BUILTIN_PAIRS}
+    columns.update({"analogies": math.nan, "task accuracy": math.nan, "task macro-F1": math.nan,
+                    f"retrieval MRR@{RETRIEVAL_K}": math.nan})
+    for row in saved.get("benchmarks", {}).get("result", []):
+        if row["benchmark"] in BUILTIN_PAIRS:
+            columns[f"{row['benchmark']} ρ"] = row["score"]
+        elif row["metric"] == "accuracy":
+            columns["analogies"] = row["score"]
+    task = saved.get("task", {}).get("result")
+    if task:
+        columns["task accuracy"], columns["task macro-F1"] = task["accuracy"], task["macro_f1"]
+    found = saved.get("retrieval", {}).get("result")
+    if found:
+        columns[f"retrieval MRR@{RETRIEVAL_K}"] = found["mrr"]
+    for name, weat_result in saved.get("weat", {}).get("result", {}).items():
+        columns[f"WEAT d: {name}"] = weat_result["effect_size"]
+    return columns

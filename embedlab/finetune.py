@@ -21,21 +21,20 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-import numpy as np
 
 from embedlab import store
+from embedlab.evaluate import RETRIEVAL_K, rank_metrics
 
 if TYPE_CHECKING:
     from embedlab.corpus import Corpus
 
-__all__ = ["FinetuneConfig", "FinetuneProgress", "Pairs", "finetune_run", "make_pairs", "model_zip_bytes", "parse_pairs_csv", "read_pairs_csv",
+__all__ = ["FinetuneConfig", "FinetuneProgress", "Pairs", "finetune_run", "held_out_pairs", "make_pairs", "model_zip_bytes", "parse_pairs_csv", "read_pairs_csv",
            "retrieval_scores", "retrieval_summary", "run_params", "save_pairs_upload"]
 
 METHOD = "sentence-transformer"
 MIN_WORDS_PER_SENTENCE = 3
 MIN_HELD_OUT_PAIRS = 20
 MAX_HELD_OUT_PAIRS = 500
-RETRIEVAL_K = 10
 LABEL_DOCUMENT_SENTENCES = 3  # a labelled document enters a pair by its first sentences (MiniLM reads 256 tokens)
 
 
@@ -210,11 +209,7 @@ def retrieval_scores(model, pairs: Sequence[tuple[str, str]], k: int = RETRIEVAL
                            show_progress_bar=False, batch_size=64)
     positives = model.encode([p for _, p in pairs], normalize_embeddings=True, convert_to_numpy=True,
                              show_progress_bar=False, batch_size=64)
-    sims = anchors @ positives.T
-    ranks = (sims > np.diag(sims)[:, None]).sum(axis=1) + 1  # 1 = the right positive scored highest
-    hits = ranks <= k
-    return {f"mrr@{k}": round(float(np.where(hits, 1.0 / ranks, 0.0).mean()), 6),
-            f"recall@{k}": round(float(hits.mean()), 6)}
+    return rank_metrics(anchors, positives, k)
 
 
 def _device() -> str:
@@ -328,6 +323,15 @@ def run_params(run_id: str) -> dict[str, Any]:
     if not path.is_file():
         raise ValueError(f"no run '{run_id}' in {store.runs_dir()}")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def held_out_pairs(run_id: str) -> list[tuple[str, str]]:
+    """The pairs a fine-tuned run held out and never trained on; empty for any other run."""
+    path = store.runs_dir() / run_id / "held_out.jsonl"
+    if not path.is_file():
+        return []
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return [(row["anchor"], row["positive"]) for row in rows]
 
 
 def save_pairs_upload(name: str, data: bytes) -> str:

@@ -1,12 +1,15 @@
 """``EmbeddingSpace``, the one thing every comparison takes, and its loaders.
 
 A space spec is a string: ``baseline``, a run id (``run-...``), or ``vectors:PATH`` (word2vec text/binary,
-or GloVe text without a header). User files are parsed as text or raw floats, never unpickled.
+or GloVe text without a header), optionally read in context (``baseline@context``, ``RUN@context``) and/or
+debiased (``SPEC@debiased``: a derived space, see ``evaluate.debias``). User files are parsed as text or raw
+floats, never unpickled.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -24,11 +27,13 @@ from embedlab.vectors_io import (  # noqa: F401  re-exported: spaces.read_vector
 if TYPE_CHECKING:
     from embedlab.corpus import Corpus
 
-__all__ = ["BASELINE", "EmbeddingSpace", "export_space", "load_space", "read_vectors_file", "normalise_rows", "space_choices", "validate_spec"]
+__all__ = ["BASELINE", "DEBIAS_SUFFIX", "EmbeddingSpace", "export_space", "load_space", "read_vectors_file", "normalise_rows", "space_choices", "validate_spec"]
 
 BASELINE = "baseline"
 VECTORS_PREFIX = "vectors:"
 CONTEXT_SUFFIX = "@context"  # a sentence-transformer space read in context, e.g. baseline@context
+DEBIAS_SUFFIX = "@debiased"  # any space with the gender direction projected out, e.g. baseline@debiased
+_DOCUMENT_BATCH = 32  # sentence-transformers batch for whole documents (attention memory grows with length)
 _RUN_ID = re.compile(r"run-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
 
 
@@ -43,6 +48,8 @@ class EmbeddingSpace:
         counts: int64 array of shape (len(words),): corpus counts, 0 where unknown.
         source: a human description of where it came from.
         piece_counter: for WordPiece models, a function giving the pieces per word (coverage uses it).
+        encoder: for sentence-transformer spaces, ``encoder(texts, progress=None)`` gives unit float32 sentence
+            embeddings of shape (len(texts), dim); None for static spaces (a text is its mean word vector).
     """
 
     name: str
@@ -51,6 +58,7 @@ class EmbeddingSpace:
     counts: np.ndarray
     source: str
     piece_counter: Callable[[Sequence[str]], np.ndarray] | None = None
+    encoder: Callable[..., np.ndarray] | None = None
     index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -75,7 +83,7 @@ class EmbeddingSpace:
         """The same space restricted to ``words`` (all must be in it), in that order."""
         rows = np.fromiter((self.index[w] for w in words), dtype=np.int64, count=len(words))
         return EmbeddingSpace(self.name, tuple(words), self.vectors[rows], self.counts[rows], self.source,
-                              self.piece_counter)
+                              self.piece_counter, self.encoder)
 
 
 def normalise_rows(matrix: np.ndarray) -> np.ndarray:
@@ -92,21 +100,24 @@ def validate_spec(spec: str) -> str:
         ValueError: with the accepted forms.
     """
     spec = spec.strip()
-    if spec.startswith(VECTORS_PREFIX) and spec[len(VECTORS_PREFIX):].strip():
+    base = spec.removesuffix(DEBIAS_SUFFIX)
+    if base.startswith(VECTORS_PREFIX) and base[len(VECTORS_PREFIX):].strip():
         return spec
-    base = spec.removesuffix(CONTEXT_SUFFIX)
-    if base == BASELINE or _RUN_ID.fullmatch(base):
+    if base.removesuffix(CONTEXT_SUFFIX) == BASELINE or _RUN_ID.fullmatch(base.removesuffix(CONTEXT_SUFFIX)):
         return spec
     raise ValueError(f"unknown space '{spec}': use 'baseline', a run id like run-20260101-120000-abc123, "
-                     f"vectors:PATH, or a sentence-transformer space with {CONTEXT_SUFFIX} (baseline{CONTEXT_SUFFIX})")
+                     f"vectors:PATH, or a sentence-transformer space with {CONTEXT_SUFFIX} (baseline{CONTEXT_SUFFIX}); "
+                     f"add {DEBIAS_SUFFIX} for a debiased copy")
 
 
 def space_choices() -> list[str]:
-    """Every space the registry knows: the baseline, then runs newest first, then uploaded vectors files."""
+    """Every space the registry knows: the baseline, then runs newest first, then uploaded vectors files, then
+    debiased copies of those."""
     runs = [row["id"] for row in store.list_runs() if (store.runs_dir() / row["id"]).is_dir()]
     contextual = [run + CONTEXT_SUFFIX for run in runs if _model_dir(run).is_dir()]
-    return ([BASELINE, BASELINE + CONTEXT_SUFFIX] + runs + contextual
-            + [item.spec for item in list_uploaded_vectors()])
+    uploaded = [item.spec for item in list_uploaded_vectors()]
+    return ([BASELINE, BASELINE + CONTEXT_SUFFIX] + runs + contextual + uploaded
+            + [spec + DEBIAS_SUFFIX for spec in [BASELINE, *runs, *uploaded]])
 
 
 def _model_dir(run_id: str) -> Path:
@@ -128,6 +139,10 @@ def load_space(spec: str, corpus: Corpus | None = None,
         ValueError: unknown spec, missing run, unreadable vectors file.
     """
     spec = validate_spec(spec)
+    if spec.endswith(DEBIAS_SUFFIX):
+        from embedlab import evaluate
+
+        return evaluate.debias(load_space(spec.removesuffix(DEBIAS_SUFFIX), corpus, progress), name=spec)
     if spec.endswith(CONTEXT_SUFFIX) and not spec.startswith(VECTORS_PREFIX):
         return _contextual_space(spec, corpus)
     if spec == BASELINE:
@@ -163,7 +178,7 @@ def _contextual_space(spec: str, corpus: Corpus | None) -> EmbeddingSpace:
               f"over up to {baseline.CONTEXT_OCCURRENCES} occurrences ({int(contextual.sum()):,} of {len(words):,} "
               "words met; the rest encoded alone)")
     return EmbeddingSpace(spec, words, vectors, _counts_for(words, corpus), source,
-                          piece_counter=baseline.piece_counts)
+                          piece_counter=baseline.piece_counts, encoder=_encoder(model_dir))
 
 
 def _transformer_vocabulary(corpus: Corpus | None) -> tuple[str, ...]:
@@ -182,7 +197,15 @@ def _transformer_space(name: str, model_dir: Path | None, words: Sequence[str], 
 
     vectors = baseline.encode_words(words, progress, model_dir)
     return EmbeddingSpace(name, tuple(words), vectors, _counts_for(words, corpus), source,
-                          piece_counter=baseline.piece_counts)  # fine-tuning keeps the tokenizer
+                          piece_counter=baseline.piece_counts,  # fine-tuning keeps the tokenizer
+                          encoder=_encoder(model_dir))
+
+
+def _encoder(model_dir: Path | None) -> Callable[..., np.ndarray]:
+    """A sentence-transformer's text encoder (the bundled model, or a fine-tuned run's), cached on disk."""
+    from embedlab import baseline
+
+    return partial(baseline.encode_texts, model_dir=model_dir, batch_size=_DOCUMENT_BATCH)
 
 
 def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:

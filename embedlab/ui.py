@@ -1,6 +1,7 @@
 """The only Streamlit-aware module of the package: cached wrappers and session helpers for the pages."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from urllib.parse import urlencode
 
 import numpy as np
@@ -168,28 +169,69 @@ def report_html(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int, 
 def intrinsic(spec: str, corpus_id: str, user_pairs: tuple = (), user_name: str = "your pairs"):
     from embedlab import evaluate
 
-    return evaluate.intrinsic(load_space(spec, corpus_id), user_pairs, user_name)
+    results = evaluate.intrinsic(load_space(spec, corpus_id), user_pairs, user_name)
+    evaluate.save_run_results(spec, corpus_id, "benchmarks",
+                              evaluate.benchmark_table({spec: results}).to_dict("records"))
+    return results
+
+
+def encode_with_progress(spec: str, corpus_id: str, texts: list[str], what: str) -> None:
+    """Before a cached evaluation of a sentence-transformer space: encode its texts with a progress bar (the
+    encodings land in the disk cache the evaluation then reads). Static spaces need nothing."""
+    space = load_space(spec, corpus_id)
+    if space.encoder is None:
+        return
+    bar = st.progress(0.0, text=f"Encoding {len(texts):,} {what} with {spec}…")
+    space.encoder(texts, lambda done: bar.progress(done, text=f"Encoding {len(texts):,} {what} with {spec}: "
+                                                              f"{done:.0%}"))
+    bar.empty()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def task_evaluation(spec: str, corpus_id: str):
     from embedlab import evaluate
 
-    return evaluate.task_evaluation(load_space(spec, corpus_id), load_corpus(corpus_id))
+    result = evaluate.task_evaluation(load_space(spec, corpus_id), load_corpus(corpus_id))
+    evaluate.save_run_results(spec, corpus_id, "task", asdict(result))
+    return result
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def held_out_pairs(corpus_id: str, specs: tuple[str, ...]) -> tuple[list[tuple[str, str]], str]:
+    from embedlab import evaluate
+
+    return evaluate.held_out_pairs(load_corpus(corpus_id), specs)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def retrieval(spec: str, corpus_id: str, specs: tuple[str, ...]):
+    """Held-out retrieval of ``spec`` on the pairs ``held_out_pairs(corpus_id, specs)`` picks."""
+    from embedlab import evaluate
+
+    pairs, source = held_out_pairs(corpus_id, specs)
+    result = evaluate.retrieval(load_space(spec, corpus_id), pairs, source)
+    evaluate.save_run_results(spec, corpus_id, "retrieval", asdict(result))
+    return result
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def weat(spec: str, corpus_id: str, sets: tuple[tuple[str, tuple[str, ...]], ...]):
+def weat(spec: str, corpus_id: str, sets: tuple[tuple[str, tuple[str, ...]], ...], label: str = ""):
+    """WEAT of ``spec``; with a ``label`` (the shipped set's name, when unedited) it is kept with the run."""
     from embedlab import evaluate
 
-    return evaluate.weat(load_space(spec, corpus_id), {name: list(words) for name, words in sets})
+    result = evaluate.weat(load_space(spec, corpus_id), {name: list(words) for name, words in sets})
+    if label:
+        saved = evaluate.run_results(spec).get("weat", {}).get("result", {})
+        saved[label] = {"effect_size": result.effect_size, "p_value": result.p_value, "used": result.used}
+        evaluate.save_run_results(spec, corpus_id, "weat", saved)
+    return result
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def dimension_sweep(spec: str, corpus_id: str) -> pd.DataFrame:
+@st.cache_data(show_spinner=False, max_entries=32)
+def sweep_row(spec: str, corpus_id: str, dim: int) -> dict[str, float]:
     from embedlab import evaluate
 
-    return evaluate.dimension_sweep(load_space(spec, corpus_id), load_corpus(corpus_id))
+    return evaluate.sweep_row(load_space(spec, corpus_id), dim, load_corpus(corpus_id))
 
 
 def share_url(state: share.ViewState) -> str:

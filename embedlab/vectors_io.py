@@ -603,8 +603,11 @@ def save_uploaded_vectors(name: str, data: bytes) -> UploadedVectors:
 
 def space_labels(specs: Sequence[str]) -> dict[str, str]:
     """How to show space specs in a picker (one registry read): uploaded files by the name they were uploaded
-    under, the rest as they are."""
+    under (and its debiased copy likewise), the rest as they are."""
+    from embedlab.spaces import DEBIAS_SUFFIX
+
     uploaded = {item.spec: f"{item.name} (vectors file · {item.words:,} words)" for item in list_uploaded_vectors()}
+    uploaded.update({spec + DEBIAS_SUFFIX: f"{label}, debiased" for spec, label in uploaded.items()})
     return {spec: uploaded.get(spec, spec) for spec in specs}
 
 

@@ -1,4 +1,5 @@
-"""Evaluate page: intrinsic benchmarks (word similarity, analogies, your own word pairs), spaces side by side."""
+"""Evaluate page: benchmarks (word similarity, analogies, your word pairs, held-out retrieval), bias (WEAT and
+debiased copies), dimensions (PCA sweep) and the corpus's own labels as a task, spaces side by side."""
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +19,7 @@ default = list(dict.fromkeys([next((s for s in choices if s.startswith("run-")),
 for problem in ui.evaluation_from_url(choices, list(corpora), list(evaluate.WEAT_SETS), default):
     st.warning(problem, icon=":material/link_off:")
 corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
+corpus = ui.load_corpus(corpus_id)
 space_labels = vectors_io.space_labels(choices)
 chosen = st.multiselect("Spaces", choices, key="eval_spaces", format_func=space_labels.get)
 upload = st.file_uploader("Your word pairs (optional CSV: word1,word2,score)", type=["csv", "tsv", "txt"],
@@ -34,12 +36,31 @@ if not chosen:
 
 results = {}
 for spec in chosen:
-    with st.spinner(f"Scoring {spec} on the benchmarks…"):
-        results[spec] = ui.intrinsic(spec, corpus_id, user_pairs, upload.name if upload else "your pairs")
-table = evaluate.benchmark_table(results)
+    try:
+        with st.spinner(f"Scoring {spec} on the benchmarks…"):
+            results[spec] = ui.intrinsic(spec, corpus_id, user_pairs, upload.name if upload else "your pairs")
+    except ValueError as error:  # e.g. a debiased copy of a space that lacks the definitional words
+        ui.show_error(error)
+chosen = list(results)  # the rest of the page scores the spaces that loaded
+if not chosen:
+    st.stop()
+retrievals, pairs_note = {}, ""
+try:
+    pairs, pairs_note = ui.held_out_pairs(corpus_id, tuple(chosen))
+except ValueError as error:
+    pairs_note = f"No held-out retrieval on this corpus: {error}"
+else:
+    for spec in chosen:
+        ui.encode_with_progress(spec, corpus_id, evaluate.pair_texts(pairs), "held-out sentences")
+        with st.spinner(f"Retrieving held-out pairs with {spec}…"):
+            retrievals[spec] = ui.retrieval(spec, corpus_id, tuple(chosen))
+table = evaluate.benchmark_table(results, retrievals)
 st.subheader("Benchmarks")
-st.caption("score: Spearman correlation with human judgements (similarity), or accuracy (analogies, 3CosAdd); "
+st.caption("score: Spearman correlation with human judgements (similarity), accuracy (analogies, 3CosAdd), or "
+           "held-out retrieval: each anchor sentence ranks every held-out positive by cosine (sentence embeddings "
+           "for sentence-transformer spaces, mean word vectors for the others), MRR@10 and recall@10 of its own. "
            "oov_share: share of pairs or questions the space could not answer because a word is missing.")
+st.caption(f"Held-out pairs: {pairs_note}")
 st.dataframe(table.style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
              hide_index=True, key="eval_table")
 for spec, (similarities, analogy) in results.items():
@@ -66,7 +87,9 @@ for cell, (name, label) in zip(cells, (("X", "Targets X"), ("Y", "Targets Y"), (
     sets[name] = list(dict.fromkeys(text.lower().split()))
 weat_rows = []
 for spec in chosen:
-    result = ui.weat(spec, corpus_id, tuple((name, tuple(words)) for name, words in sets.items()))
+    unedited = all(words == evaluate.WEAT_SETS[preset][name] for name, words in sets.items())
+    result = ui.weat(spec, corpus_id, tuple((name, tuple(words)) for name, words in sets.items()),
+                     preset if unedited else "")
     weat_rows.append({"space": spec, "effect size d": result.effect_size, "p-value": result.p_value,
                       **{f"{name} used": count for name, count in result.used.items()},
                       "missing words": "; ".join(f"{name}: {', '.join(words)}" for name, words in result.missing.items()
@@ -76,37 +99,60 @@ for spec in chosen:
 st.dataframe(pd.DataFrame(weat_rows).style.format({"effect size d": "{:.3f}", "p-value": "{:.4f}"}),
              hide_index=True, key="eval_weat")
 
+
+def _add_debiased(specs: list[str]) -> None:
+    wanted = [spec + spaces.DEBIAS_SUFFIX for spec in specs if not spec.endswith(spaces.DEBIAS_SUFFIX)]
+    st.session_state["eval_spaces"] = list(dict.fromkeys(specs + [s for s in wanted if s in choices]))
+
+
+st.markdown(f"**Debiased copies.** `SPACE{spaces.DEBIAS_SUFFIX}` is the space with the gender direction projected "
+            "out of every vector (the first principal component of Bolukbasi et al.'s definitional pairs: "
+            f"{', '.join(f'{a}–{b}' for a, b in evaluate.GENDER_PAIRS)}). It is a space like any other: score it "
+            "here, compare it on the Compare page, share it by link.")
+st.button("Add debiased copies of the chosen spaces", key="eval_add_debiased", on_click=_add_debiased,
+          args=(chosen,), icon=":material/balance:")
+
 st.subheader("Dimensions: how much quality each size keeps")
 left, right = st.columns([3, 1])
 swept = left.selectbox("Space to reduce with PCA (16 to 256 dimensions)", chosen, key="eval_sweep_space",
                        format_func=space_labels.get)
 if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("eval_sweep_done") == (swept, corpus_id):
-    with st.spinner(f"Reducing {swept} to each size and scoring it…"):
-        sweep = ui.dimension_sweep(swept, corpus_id)
+    if corpus.labels:
+        ui.encode_with_progress(swept, corpus_id, evaluate.document_texts(corpus), "documents")
+    dims = evaluate.sweep_dims(ui.load_space(swept, corpus_id))
+    bar = st.progress(0.0, text=f"Reducing {swept} to {dims[0]} dimensions and scoring it…")
+    rows = []
+    for done, dim in enumerate(dims):
+        bar.progress(done / len(dims), text=f"Reducing {swept} to {dim} dimensions and scoring it…")
+        rows.append(ui.sweep_row(swept, corpus_id, dim))
+    bar.empty()
+    sweep = pd.DataFrame(rows)
     st.session_state["eval_sweep_done"] = (swept, corpus_id)
     st.plotly_chart(figures.dimension_sweep(sweep), key="eval_sweep_chart")
     st.dataframe(sweep.style.format(precision=3), hide_index=True, key="eval_sweep_table")
 
 st.subheader("Your task: classify the documents by their label")
-corpus = ui.load_corpus(corpus_id)
 if not corpus.labels:
     st.info("This corpus has no label column. Add it again on the Corpus page with a label column to see how well "
-            "each space's mean word vectors predict the labels (logistic regression, stratified 5-fold).")
+            "each space's document vectors predict the labels (logistic regression, stratified 5-fold).")
     st.stop()
 task_rows = []
 for spec in chosen:
     try:
+        ui.encode_with_progress(spec, corpus_id, evaluate.document_texts(corpus), "documents")
         with st.spinner(f"Cross-validating a classifier on {spec}…"):
             result = ui.task_evaluation(spec, corpus_id)
     except ValueError as error:
         ui.show_error(error)
         st.stop()
-    task_rows.append({"space": spec, "accuracy": result.accuracy, "± (folds)": result.accuracy_std,
+    task_rows.append({"space": spec, "features": result.features, "accuracy": result.accuracy, "± (folds)": result.accuracy_std,
                       "macro-F1": result.macro_f1, "± (folds) ": result.macro_f1_std, "documents": result.documents,
                       "labels": result.labels, "folds": result.folds, "documents without a known word":
                       result.empty_documents})
     if result.note:
         st.caption(f"{spec}: {result.note}")
 st.dataframe(pd.DataFrame(task_rows).style.format(precision=3), hide_index=True, key="eval_task")
-st.caption("Logistic regression on each document's mean word vector; accuracy and macro-F1 are means over the "
-           "folds, ± their standard deviation (seeded, so a rerun gives the same numbers).")
+st.caption("Logistic regression on each document's vector: a sentence-transformer space's own embedding of the "
+           "document (its first 256 word pieces), or the mean of the space's word vectors; accuracy and macro-F1 "
+           "are means over the folds, ± their standard deviation (seeded, so a rerun gives the same numbers). "
+           "Results for runs are kept with the run and shown on the Runs page.")

@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from embedlab import config, finetune, store, ui, vectors_io
+from embedlab import config, evaluate, finetune, store, ui, vectors_io
 
 ui.ensure_router()
 st.title("Runs")
@@ -42,6 +42,7 @@ def _runs_frame(runs: list[dict], corpus_names: dict[str, str]) -> pd.DataFrame:
             "corpus": corpus_names.get(run["corpus_id"], "(deleted)"), "corpus id": run["corpus_id"],
             "vocabulary": run["vocab_size"], "training s": round(run["seconds"], 2), "created": _when(run["created"]),
             "pairs": params.get("max_pairs"), "held-out MRR@10": _retrieval(run),
+            **evaluate.results_summary(run["id"]),
         })
     return pd.DataFrame(rows)
 
@@ -100,6 +101,9 @@ if not runs:
 else:
     corpus_names = {row["id"]: row["name"] for row in store.list_corpora()}
     st.dataframe(_runs_frame(runs, corpus_names), hide_index=True, key="runs_table")
+    st.caption("Scores (ρ: Spearman with human judgements; analogies, task and retrieval as on the Evaluate page) "
+               "are kept with a run once it has been evaluated on the Evaluate page or with "
+               "`python -m embedlab evaluate`; empty means not evaluated yet.")
     labels = {run["id"]: f"{run['id']} · {run['method']} · dim {run['params'].get('dim')} · "
                          f"{corpus_names.get(run['corpus_id'], run['corpus_id'])}" for run in runs}
     if st.session_state.get("runs_selected") not in labels:

@@ -317,3 +317,40 @@ def test_evaluate_page_opens_a_shared_link(tiny_text_corpus):
     assert at.selectbox(key="eval_weat_set").value == sets
     assert any("run-20200101-000000-abcdef are not on this server" in w.value for w in at.warning)
     assert at.query_params["spaces"] == "baseline" and at.query_params["weat"] == sets
+
+
+def test_evaluate_page_retrieves_held_out_pairs_keeps_results_with_the_run_and_adds_debiased_copies(fresh_home):
+    from conftest import notes_text
+
+    from embedlab import evaluate
+    from embedlab.corpus import build_corpus
+    from embedlab.train import TrainConfig, train_run
+
+    people = " ".join(f"The {a} and the {b} met." for a, b in evaluate.GENDER_PAIRS).encode()
+    corpus = build_corpus("notes.txt", notes_text(80) + b"\n\n" + people)
+    run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1))
+    at = _app("pages/evaluate.py")
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    retrieval = table[table["metric"] == "MRR@10"].set_index("space")
+    assert retrieval.loc[run["id"], "benchmark"] == "held-out retrieval (mean word vectors)"
+    assert retrieval.loc["baseline", "benchmark"] == "held-out retrieval (sentence embeddings)"
+    assert retrieval["score"].between(0, 1).all() and (retrieval["total"] >= 20).all()
+    assert any("neighbouring sentences" in caption.value for caption in at.caption)
+
+    at.button(key="eval_add_debiased").click().run()
+    assert not at.exception and not at.error
+    assert at.multiselect(key="eval_spaces").value == [run["id"], "baseline", run["id"] + "@debiased",
+                                                       "baseline@debiased"]
+    assert set(at.dataframe[0].value["space"]) == set(at.multiselect(key="eval_spaces").value)
+
+    (runs,) = [f.value.set_index("run") for f in _app("pages/runs.py").dataframe if "run" in f.value.columns]
+    assert runs.loc[run["id"], "retrieval MRR@10"] == pytest.approx(retrieval.loc[run["id"], "score"])
+    assert evaluate.run_results(run["id"])["retrieval"]["corpus_id"] == corpus.id
+
+
+def test_evaluate_page_says_why_a_space_cannot_be_debiased(tiny_run, tiny_text_corpus):
+    at = _app("pages/evaluate.py", corpus=tiny_text_corpus.id, spaces=f"{tiny_run['id']}@debiased,baseline")
+    assert not at.exception
+    assert any("0 of the 10 definitional pairs" in error.value for error in at.error)
+    assert set(at.dataframe[0].value["space"]) == {"baseline"}  # the page goes on with the spaces that loaded

@@ -145,4 +145,34 @@ def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_
     wordsim = rows[("baseline", "WordSim-353")]
     assert wordsim["score"] == pytest.approx(spearman.statistic) and wordsim["oov_share"] == pytest.approx(oov / 100)
     assert rows[(tiny_run["id"], "your pairs")]["used"] == 4  # every word of the pairs is in the tiny corpus
-    assert set(result["analogy_sections"]) == {tiny_run["id"], "baseline"}
+    assert set(result["spaces"]) == {tiny_run["id"], "baseline"} and "wordsim353" not in result  # two spaces
+    sections = result["spaces"]["baseline"]["analogies"]["sections"]
+    assert sections[0]["section"] == "capital-common-countries" and sections[0]["total"] > 0
+
+
+def test_evaluate_one_space_gives_the_documented_shape_with_weat_and_sweep_and_keeps_it_with_the_run(
+        capsys, tiny_run, tiny_text_corpus, tmp_path):
+    from embedlab import evaluate
+
+    corpus_file = tmp_path / "tiny.txt"
+    corpus_file.write_text(TINY_TEXT * 20, encoding="utf-8")
+    result = _run_json(capsys, "evaluate", "--space", tiny_run["id"], "--corpus", str(corpus_file),
+                       "--weat", "career", "--sweep")
+    assert set(result["wordsim353"]) >= {"spearman", "pearson", "oov_ratio"}
+    assert set(result["simlex999"]) >= {"spearman", "pearson", "oov_ratio"}
+    assert set(result["analogies"]) >= {"accuracy", "oov_ratio"} and result["analogies"]["oov_ratio"] == 1.0
+    assert result["wordsim353"]["spearman"] is None  # NaN (no usable pair) is null in JSON
+    assert "too few" in result["retrieval_note"]  # the tiny text has too few sentence pairs to hold some out
+    (weat,) = result["weat"].values()
+    assert weat["effect_size"] is None and "too few words left" in weat["note"]
+    assert [row["dim"] for row in result["sweep"]] == [16]
+    kept = evaluate.run_results(tiny_run["id"])
+    assert kept["benchmarks"]["corpus_id"] == tiny_text_corpus.id
+    assert {row["benchmark"] for row in kept["benchmarks"]["result"]} == {"WordSim-353", "SimLex-999",
+                                                                          "Google analogies"}
+    assert list(kept["weat"]["result"]) == ["Career vs family / male vs female names"]
+
+
+def test_evaluate_refuses_an_unknown_weat_set(capsys, tiny_run):
+    assert main(["evaluate", "--space", tiny_run["id"], "--weat", "zebras"]) == 1
+    assert "WEAT set 'zebras' names no set: give the start of one of: Flowers vs insects" in capsys.readouterr().err

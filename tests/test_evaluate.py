@@ -261,3 +261,148 @@ def test_dimension_sweep_reduces_and_scores_each_size():
     assert list(sweep.columns) == ["dim", "MB per 100k words", "WordSim-353 Spearman", "SimLex-999 Spearman"]
     full = evaluate.word_similarity(space, evaluate.builtin_pairs_path("WordSim-353"), "WordSim-353")
     assert sweep["WordSim-353 Spearman"].iloc[-1] == pytest.approx(full.spearman)
+
+
+def _labelled_corpus():
+    from embedlab.corpus import ReadOptions, build_corpus
+
+    rows = "".join(f"{['matrix solver eigen', 'signal spectrum filter'][i % 2]} note {i},{'ab'[i % 2]}\n"
+                   for i in range(40))
+    return build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
+
+
+def _topic_encoder(texts, progress=None):
+    """A stand-in sentence encoder: one axis per topic, so documents are separable only through it."""
+    if progress:
+        progress(1.0)
+    return np.array([[1.0, 0.0] if "matrix" in text else [0.0, 1.0] for text in texts], dtype=np.float32)
+
+
+def test_task_uses_a_sentence_transformer_spaces_own_document_embeddings(fresh_home):
+    import dataclasses
+
+    corpus = _labelled_corpus()
+    blind_words = make_space(["note", "other"], np.eye(2), name="st")
+    assert evaluate.task_evaluation(blind_words, corpus).accuracy <= 0.6
+    encoded = dataclasses.replace(blind_words, encoder=_topic_encoder)
+    seen = []
+    result = evaluate.task_evaluation(encoded, corpus, progress=seen.append)
+    assert result.accuracy == 1.0 and result.features == "sentence embeddings" and seen == [1.0]
+    assert evaluate.task_evaluation(blind_words, corpus).features == "mean word vectors"
+
+
+def test_text_vectors_of_a_static_space_average_the_words_it_knows():
+    space = make_space(["matrix", "sparse", "Fourier"], np.eye(3), name="s")
+    vectors = evaluate.text_vectors(space, ["sparse matrix", "MATRIX, sparse!", "Fourier transform", "nothing here"])
+    assert np.allclose(vectors[0], [0.5, 0.5, 0]) and np.allclose(vectors[1], [0.5, 0.5, 0])  # case, punctuation
+    assert np.allclose(vectors[2], [0, 0, 1]) and not vectors[3].any()
+
+
+def test_rank_metrics_and_retrieval_put_static_and_transformer_spaces_in_one_table():
+    anchors = np.eye(3, dtype=np.float32)
+    positives = np.array([[0.5, 0, 0], [0.9, 0.1, 0], [0, 0, 1]], dtype=np.float32)
+    # anchor 0's own positive ranks 2nd, behind anchor 1's: MRR@2 = (1/2 + 1 + 1) / 3
+    assert evaluate.rank_metrics(anchors, positives, k=1) == {"mrr@1": pytest.approx(2 / 3, abs=1e-6),
+                                                              "recall@1": pytest.approx(2 / 3, abs=1e-6)}
+    assert evaluate.rank_metrics(anchors, positives, k=2)["mrr@2"] == pytest.approx(5 / 6, abs=1e-6)
+    pairs = [("sparse matrix", "matrix solver"), ("fourier signal", "signal spectrum"), ("zzz", "unknown words")]
+    static = make_space(["sparse", "matrix", "solver", "fourier", "signal", "spectrum"],
+                        np.array([[1, 0], [1, 0.1], [1, 0.2], [0, 1], [0.1, 1], [0.2, 1]]), name="w2v")
+    found = evaluate.retrieval(static, pairs, "hand-made")
+    assert (found.pairs, found.unanswerable, found.features) == (3, 1, "mean word vectors")
+    assert found.recall == pytest.approx(2 / 3, abs=1e-6)  # the unanswerable pair never ranks first
+    import dataclasses
+
+    transformer = dataclasses.replace(static, name="st", encoder=_topic_encoder)
+    table = evaluate.benchmark_table(
+        {name: ([], evaluate.AnalogyResult("analogies", math.nan, 0, 0, 0, math.nan, None, 0))
+         for name in ("w2v", "st")},
+        {"w2v": found, "st": evaluate.retrieval(transformer, pairs, "hand-made")})
+    rows = table[table["metric"] == "MRR@10"].set_index("space")
+    assert rows.loc["w2v", "benchmark"] == "held-out retrieval (mean word vectors)"
+    assert rows.loc["st", "benchmark"] == "held-out retrieval (sentence embeddings)"
+    assert rows.loc["w2v", "oov_share"] == pytest.approx(1 / 3) and rows.loc["w2v", "used"] == 2
+
+
+def test_held_out_pairs_come_from_a_fine_tuned_run_else_a_default_split(fresh_home):
+    import json
+
+    from conftest import notes_text
+
+    from embedlab import finetune, store
+    from embedlab.corpus import build_corpus
+
+    corpus = build_corpus("notes.txt", notes_text(80))
+    default, source = evaluate.held_out_pairs(corpus, ["baseline"])
+    assert default == finetune.make_pairs(corpus, finetune.FinetuneConfig()).held_out and len(default) >= 20
+    assert "neighbouring sentences" in source
+    folder = store.runs_dir() / "run-20260101-000000-abcdef"
+    folder.mkdir(parents=True)
+    (folder / "held_out.jsonl").write_text(json.dumps({"anchor": "a b c", "positive": "d e f"}) + "\n")
+    pairs, source = evaluate.held_out_pairs(corpus, ["baseline", "run-20260101-000000-abcdef"])
+    assert pairs == [("a b c", "d e f")] and "run-20260101-000000-abcdef held out" in source
+
+
+def _gender_space():
+    """Gender on axis 0 (she/her/... +1, he/his/... -1), topics on the other axes; 'nurse' leans female."""
+    rng = np.random.default_rng(5)
+    words, rows = [], []
+    for female, male in evaluate.GENDER_PAIRS:
+        shared = rng.normal(scale=0.3, size=6)
+        for word, sign in ((female, 1.0), (male, -1.0)):
+            words.append(word)
+            rows.append(np.concatenate([[sign], shared]))
+    words += ["nurse", "engineer", "table"]
+    rows += [[0.6, 1, 0, 0, 0, 0, 0], [-0.6, 0, 1, 0, 0, 0, 0], [0, 0, 0, 1, 0, 0, 0]]
+    return make_space(words, np.array(rows), name="g")
+
+
+def test_debiasing_projects_the_gender_direction_out_of_every_vector():
+    space = _gender_space()
+    direction, used = evaluate.bias_direction(space)
+    assert len(used) == 10 and abs(direction[0]) == pytest.approx(1.0, abs=1e-5) and direction[0] > 0  # he -> she
+    debiased = evaluate.debias(space, name="g@debiased")
+    assert debiased.name == "g@debiased" and "10 definitional pairs" in debiased.source
+    assert np.abs(debiased.vectors @ direction).max() < 1e-5
+    assert np.allclose(np.linalg.norm(debiased.vectors, axis=1), 1.0, atol=1e-5)
+    nurse, engineer = space.index["nurse"], space.index["engineer"]
+    assert space.vectors[nurse] @ space.vectors[space.index["she"]] > space.vectors[nurse] @ space.vectors[space.index["he"]]
+    she, he = debiased.vectors[debiased.index["she"]], debiased.vectors[debiased.index["he"]]
+    assert debiased.vectors[nurse] @ she == pytest.approx(debiased.vectors[nurse] @ he, abs=1e-5)
+    assert debiased.vectors[debiased.index["table"]] @ debiased.vectors[engineer] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_debiasing_needs_definitional_pairs_and_names_the_missing_words():
+    space = make_space(["she", "he", "matrix"], np.eye(3), name="domain")
+    with pytest.raises(ValueError, match=r"1 of the 10 definitional pairs .*missing: .*woman.*at least 2"):
+        evaluate.debias(space)
+
+
+def test_a_reduced_or_debiased_transformer_space_transforms_its_encoder_too():
+    import dataclasses
+
+    rng = np.random.default_rng(2)
+    base = _gender_space()
+    encoder = lambda texts, progress=None: rng.normal(size=(len(texts), base.dim)).astype(np.float32)  # noqa: E731
+    space = dataclasses.replace(base, encoder=encoder)
+    smaller = evaluate.reduced(space, 3)
+    assert smaller.vectors.shape == (len(space), 3) and smaller.encoder(["a", "b"]).shape == (2, 3)
+    assert evaluate.reduced(space, 99) is space
+    debiased = evaluate.debias(space)
+    direction, _ = evaluate.bias_direction(space)
+    assert np.abs(debiased.encoder(["a", "b", "c"]) @ direction).max() < 1e-5
+
+
+def test_results_are_kept_with_a_run_and_summarised_for_the_runs_page(tiny_run):
+    run_id = tiny_run["id"]
+    assert not evaluate.save_run_results("baseline", None, "task", {"accuracy": 1.0})
+    rows = [{"space": run_id, "benchmark": "WordSim-353", "metric": "Spearman", "score": 0.25},
+            {"space": run_id, "benchmark": "Google analogies", "metric": "accuracy", "score": math.nan}]
+    assert evaluate.save_run_results(run_id, "c1", "benchmarks", rows)
+    assert evaluate.save_run_results(run_id, "c1", "task", {"accuracy": 0.75, "macro_f1": 0.5})
+    assert evaluate.save_run_results(run_id, "c1", "weat", {"Career": {"effect_size": 0.4, "p_value": 0.1}})
+    summary = evaluate.results_summary(run_id)
+    assert summary["WordSim-353 ρ"] == 0.25 and math.isnan(summary["SimLex-999 ρ"])
+    assert math.isnan(summary["analogies"]) and math.isnan(summary["retrieval MRR@10"])
+    assert (summary["task accuracy"], summary["task macro-F1"], summary["WEAT d: Career"]) == (0.75, 0.5, 0.4)
+    assert evaluate.run_results(run_id)["task"]["corpus_id"] == "c1"

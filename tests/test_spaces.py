@@ -186,6 +186,10 @@ def test_subset_keeps_requested_order():
     ("run-20260101-120000-abc123", "run-20260101-120000-abc123"),
     ("vectors:/data/glove.txt", "vectors:/data/glove.txt"),
     ("vectors: ~/my vectors.bin", "vectors: ~/my vectors.bin"),
+    ("baseline@debiased", "baseline@debiased"),
+    ("baseline@context@debiased", "baseline@context@debiased"),
+    ("run-20260101-120000-abc123@debiased", "run-20260101-120000-abc123@debiased"),
+    ("vectors:/data/glove.txt@debiased", "vectors:/data/glove.txt@debiased"),
 ])
 def test_validate_spec_accepts(spec, expected):
     assert validate_spec(spec) == expected
@@ -193,7 +197,7 @@ def test_validate_spec_accepts(spec, expected):
 
 @pytest.mark.parametrize("spec", [
     "", "Baseline", "run-1", "run-20260101-120000-ABC123", "run-20260101-120000-abc1234", "vectors:", "vectors:   ",
-    "/etc/passwd", "file:/x", "c0123456789ab",
+    "/etc/passwd", "file:/x", "c0123456789ab", "@debiased", "baseline@debiased@context", "vectors:@debiased",
 ])
 def test_validate_spec_rejects_with_the_accepted_forms(spec):
     with pytest.raises(ValueError) as caught:
@@ -201,6 +205,7 @@ def test_validate_spec_rejects_with_the_accepted_forms(spec):
     message = str(caught.value)
     assert f"unknown space '{spec.strip()}'" in message
     assert "'baseline'" in message and "run id like run-20260101-120000-abc123" in message and "vectors:PATH" in message
+    assert "add @debiased for a debiased copy" in message
 
 
 def test_load_space_of_missing_run_is_a_value_error(fresh_home):
@@ -283,3 +288,22 @@ def test_baseline_piece_counter(baseline_space):
 
 def test_store_cache_dir_is_under_home(fresh_home):
     assert store.cache_dir() == fresh_home / "cache"
+
+
+def test_a_debiased_space_loads_like_any_other_and_says_what_was_done(fresh_home):
+    from embedlab import evaluate
+    from embedlab.corpus import build_corpus
+
+    text = " ".join(f"{a} {b} the nurse and the engineer." for a, b in evaluate.GENDER_PAIRS) * 3
+    corpus = build_corpus("people.txt", text.encode())
+    plain, debiased = load_space("baseline", corpus), load_space("baseline@debiased", corpus)
+    assert debiased.name == "baseline@debiased" and debiased.words == plain.words
+    assert "projected out" in debiased.source and debiased.counts.tolist() == plain.counts.tolist()
+    direction, _ = evaluate.bias_direction(plain)
+    assert np.abs(debiased.vectors @ direction).max() < 1e-5 and np.abs(plain.vectors @ direction).max() > 0.3
+    assert debiased.encoder is not None and "baseline@debiased" in space_choices()
+
+
+def test_a_space_without_the_definitional_words_cannot_be_debiased(tiny_run):
+    with pytest.raises(ValueError, match=rf"{tiny_run['id']}: 0 of the 10 definitional pairs"):
+        load_space(tiny_run["id"] + "@debiased")

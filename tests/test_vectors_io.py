@@ -16,6 +16,7 @@ from embedlab.cli import main
 from embedlab.vectors_io import ExportFormat, VectorFormat, read_vectors, save_uploaded_vectors, write_vectors
 
 CONTEXT = "baseline@context"  # the baseline read in context is always a choice too
+DEBIASED = "baseline@debiased"  # and its debiased copy
 
 WORDS = ("matrix", "eigenvalue", "über", "naïve", "x", "數學")
 
@@ -199,9 +200,10 @@ def test_upload_is_checked_stored_once_and_listed_after_the_runs(fresh_home, vec
     assert [p.name for p in (fresh_home / "vectors").iterdir()] == [first.path.name]  # one file, no temp left
     assert first.path.read_bytes() == data and first.spec == f"vectors:{first.path}"
     assert vectors_io.list_uploaded_vectors() == [first]
-    assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, first.spec]
-    assert vectors_io.space_labels([first.spec, spaces.BASELINE]) == {
-        first.spec: "glove.small.txt (vectors file · 6 words)", spaces.BASELINE: spaces.BASELINE}
+    assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, first.spec, DEBIASED, first.spec + "@debiased"]
+    assert vectors_io.space_labels([first.spec, spaces.BASELINE, first.spec + "@debiased"]) == {
+        first.spec: "glove.small.txt (vectors file · 6 words)", spaces.BASELINE: spaces.BASELINE,
+        first.spec + "@debiased": "glove.small.txt (vectors file · 6 words), debiased"}
     space = spaces.load_space(first.spec, tiny_text_corpus)
     assert space.words == WORDS and space.counts[0] == tiny_text_corpus.counts["matrix"]
 
@@ -209,7 +211,8 @@ def test_upload_is_checked_stored_once_and_listed_after_the_runs(fresh_home, vec
 def test_space_choices_order_is_baseline_runs_newest_first_then_uploads(fresh_home, two_runs, vectors):
     older, newer = two_runs
     upload = save_uploaded_vectors("mine.vec", _glove_bytes(WORDS, vectors))
-    assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, newer, older, upload.spec]
+    assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, newer, older, upload.spec,
+                                      DEBIASED, newer + "@debiased", older + "@debiased", upload.spec + "@debiased"]
 
 
 def test_malformed_upload_names_the_upload_and_line_and_stores_nothing(fresh_home):
@@ -218,7 +221,7 @@ def test_malformed_upload_names_the_upload_and_line_and_stores_nothing(fresh_hom
     assert str(caught.value) == ("my vectors.txt, line 3: expected 2 numbers after the word (the header on line 1 "
                                  "says 2), found 1 (read as word2vec text)")
     assert list((fresh_home / "vectors").iterdir()) == [] and vectors_io.list_uploaded_vectors() == []
-    assert spaces.space_choices() == [spaces.BASELINE, CONTEXT]
+    assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, DEBIASED]
 
 
 @pytest.mark.parametrize("data", [b"", b"\n \n"])
@@ -285,7 +288,7 @@ def test_delete_run_removes_its_folder_and_row_only(two_runs):
     store.delete_run(older)
     assert store.get_run(older) is None and not (store.runs_dir() / older).exists()
     assert [r["id"] for r in store.list_runs()] == [newer] and (store.runs_dir() / newer / "vectors.bin").is_file()
-    assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, newer]
+    assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, newer, DEBIASED, newer + "@debiased"]
     with pytest.raises(ValueError, match=f"no run '{older}' in the registry"):
         store.delete_run(older)
 
