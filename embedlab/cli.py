@@ -23,10 +23,15 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_corpus(path: str, args: argparse.Namespace) -> corpus.Corpus:
-    return corpus.corpus_from_file(
+    """The corpus file as the app would store it; what was read anyway (odd encodings, ragged rows) is a notice
+    on stderr."""
+    found = corpus.corpus_from_file(
         path, corpus.ReadOptions(args.text_column, args.label_column),
         corpus.TokenizeOptions(lowercase=not args.no_lowercase, phrases=args.phrases),
     )
+    for notice in found.notices:
+        print(f"embedlab {args.command}: notice: {notice}", file=sys.stderr)
+    return found
 
 
 def _optional_corpus(args: argparse.Namespace) -> corpus.Corpus | None:
@@ -79,6 +84,9 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
 def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
     space = spaces.load_space(args.space, _optional_corpus(args))
     found = compare.nearest(space, args.word, args.k)
+    if len(found) < args.k:
+        print(f"embedlab neighbors: note: {space.name} holds {len(found)} other words, so {len(found)} neighbours "
+              f"are listed, not {args.k}", file=sys.stderr)
     return {"space": space.name, "word": args.word,
             "neighbors": [{"word": n.word, "similarity": round(n.similarity, 6)} for n in found]}
 

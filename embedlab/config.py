@@ -7,6 +7,7 @@ from pathlib import Path
 __all__ = [
     "BASELINE_VOCAB_CAP",
     "SAMPLE_DATA_DIR",
+    "MAX_LINE_MB",
     "MAX_UPLOAD_MB",
     "MAX_ZIP_EXPANDED_BYTES",
     "MAX_ZIP_MEMBERS",
@@ -15,9 +16,12 @@ __all__ = [
     "sample_files",
 ]
 
-MAX_UPLOAD_MB = 200
+MAX_UPLOAD_MB = 200  # a corpus file, uploaded or read by the CLI (and Streamlit's server.maxUploadSize)
 MAX_ZIP_EXPANDED_BYTES = 1024 * 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
+# One line is one document (or part of one): past this it is minified data or a file without line breaks, and
+# tokenising it would hold the whole line's tokens in memory at once.
+MAX_LINE_MB = 10
 # Encoding a word with MiniLM costs ~1 ms on two CPU cores; past this many corpus words the baseline keeps
 # only the most frequent ones (the long tail of hapaxes says little about a neighbourhood).
 BASELINE_VOCAB_CAP = 20_000

@@ -11,6 +11,7 @@ import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Iterable, Iterator
 
 from embedlab import config, store
 
@@ -20,8 +21,10 @@ __all__ = [
     "ReadOptions",
     "TokenizeOptions",
     "build_corpus",
+    "check_size",
     "corpus_from_file",
     "decode",
+    "file_kind",
     "list_corpora",
     "load_corpus",
     "read_documents",
@@ -121,10 +124,13 @@ class Corpus:
 
 
 def decode(data: bytes, name: str = "file") -> tuple[str, str | None]:
-    """Decode bytes as UTF-8 (BOM or not) or UTF-16 with BOM; else cp1252/latin-1 with a notice.
+    """Decode bytes as UTF-8 (BOM or not) or UTF-16 (BOM or not); else cp1252/latin-1 with a notice.
 
     Returns:
         The text and a notice for the user, or None when the decoding was unambiguous.
+
+    Raises:
+        ValueError: the bytes are not text (an image, an archive, a program...), named when recognised.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), None
@@ -133,6 +139,14 @@ def decode(data: bytes, name: str = "file") -> tuple[str, str | None]:
             return data.decode("utf-16"), None
         except UnicodeDecodeError:
             pass
+    unmarked = _utf16_without_bom(data)
+    if unmarked:
+        order = "little" if unmarked.endswith("le") else "big"
+        return data.decode(unmarked), (
+            f"{name} has no byte-order mark but reads as UTF-16 ({order}-endian); it was decoded as such. "
+            "If the words look wrong, save the file as UTF-8 and upload it again."
+        )
+    _refuse_binary(name, data)
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
@@ -149,6 +163,77 @@ def decode(data: bytes, name: str = "file") -> tuple[str, str | None]:
     raise AssertionError("latin-1 decodes any bytes")
 
 
+# Files people upload by mistake, named in the message so they know what they sent.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a zip archive (or a .docx/.xlsx, which are zips)"),
+    (b"\x1f\x8b", "a gzip archive"), (b"\x7fELF", "a program"), (b"\x93NUMPY", "a NumPy array"),
+    (b"SQLite format 3\x00", "an SQLite database"), (b"\x89HDF\r\n\x1a\n", "an HDF5 file"),
+    *((b"\x80" + bytes([protocol]), "a Python pickle") for protocol in range(2, 6)),
+)
+# C0 control bytes that text files do not hold (tab, newlines, form feed and escape excepted).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+_SNIFF_BYTES = 64 * 1024
+
+
+def file_kind(head: bytes) -> str | None:
+    """What a file is by its first bytes ("a PNG image", "a Python pickle"...), or None when not recognised."""
+    return next((what for magic, what in _SIGNATURES if head.startswith(magic)), None)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when text without a byte-order mark has NUL high bytes in every other place."""
+    sample = data[:_SNIFF_BYTES - _SNIFF_BYTES % 2]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for encoding, high, low in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        # ASCII-heavy UTF-16: most high bytes are NUL, (almost) no low byte is.
+        if high.count(0) >= 0.6 * len(high) and low.count(0) <= 0.01 * len(low):
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return encoding
+    return None
+
+
+def _refuse_binary(name: str, data: bytes) -> None:
+    """Raise when ``data`` is not text: a NUL byte or more than 1% control bytes in its first 64 KB."""
+    sample = data[:_SNIFF_BYTES]
+    if b"\x00" not in sample and len(_CONTROL_BYTES.findall(sample)) <= 0.01 * len(sample):
+        return
+    raise ValueError(f"{name} is {file_kind(data) or 'a binary file'}, not text: upload the text itself as .txt, "
+                     ".md, .csv, .tsv or .jsonl (UTF-8), or a .zip of such files")
+
+
+def _check_line_lengths(name: str, data: bytes) -> None:
+    """Refuse a line longer than ``config.MAX_LINE_MB``; scans the bytes without copying or decoding them."""
+    limit = config.MAX_LINE_MB * 1024 * 1024
+    start = 0
+    while len(data) - start > limit:
+        newline = data.rfind(b"\n", start, start + limit + 1)
+        if newline == -1:
+            end = data.find(b"\n", start)
+            length = (len(data) if end == -1 else end) - start
+            line = data.count(b"\n", 0, start) + 1
+            raise ValueError(
+                f"{name}: line {line:,} is {length / 1024 / 1024:,.1f} MB long, over the {config.MAX_LINE_MB} MB "
+                "limit for one line (one document): break the text into lines, e.g. one paragraph a line, and "
+                "upload it again")
+        start = newline + 1
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """Text from the user's file (a column, a member's name) made safe to quote in a one-line message."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _listed(items: list[str], limit: int = 20) -> str:
+    return ", ".join(_shown(item) for item in items[:limit]) + (", …" if len(items) > limit else "")
+
+
 def _suffix(name: str) -> str:
     return PurePosixPath(name.lower()).suffix
 
@@ -161,24 +246,42 @@ def _check_suffix(name: str) -> str:
     return suffix
 
 
+def _json_object(line: str) -> dict[str, str]:
+    """One JSONL line as a row; ValueError says what is wrong with it."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not valid JSON ({error.msg})") from None
+    except (ValueError, RecursionError):  # absurdly long numbers or nesting
+        raise ValueError("JSON nested too deeply or with a number too long") from None
+    if not isinstance(row, dict):
+        raise ValueError(f"expected a JSON object, got {type(row).__name__}")
+    return {str(k): "" if v is None else str(v) for k, v in row.items()}
+
+
 def _table_rows(name: str, text: str) -> list[dict[str, str]]:
     if _suffix(name) in JSONL_SUFFIXES:
-        rows = []
+        # Every bad line is found before refusing, so one upload tells the user everything to fix.
+        rows, bad = [], []
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{name}, line {number}: not valid JSON ({error.msg})") from None
-            except (ValueError, RecursionError):  # absurdly long numbers or nesting
-                raise ValueError(f"{name}, line {number}: JSON nested too deeply or with a number too long") from None
-            if not isinstance(row, dict):
-                raise ValueError(f"{name}, line {number}: expected a JSON object, got {type(row).__name__}")
-            rows.append({str(k): "" if v is None else str(v) for k, v in row.items()})
+                rows.append(_json_object(line))
+            except ValueError as error:
+                bad.append((number, str(error)))
+        if bad:
+            (first, reason), numbers = bad[0], [str(n) for n, _ in bad[:10]]
+            listed = ", ".join(numbers) + (", …" if len(bad) > 10 else "")
+            raise ValueError(f"{name}, line {first}: {reason}; {len(bad):,} of {len(bad) + len(rows):,} lines are "
+                             f"not JSON objects (lines {listed}). Nothing was read: fix or remove those lines "
+                             "and upload the file again")
         return rows
     delimiter = "\t" if _suffix(name) == ".tsv" else ","
-    return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:  # e.g. a quoted field longer than the csv module's field limit
+        raise ValueError(f"{name}: not a readable {'TSV' if delimiter == chr(9) else 'CSV'} file ({error})") from None
 
 
 def _columns(rows: list[dict[str, str]]) -> list[str]:
@@ -205,6 +308,7 @@ def _first_table(name: str, data: bytes) -> tuple[str, list[dict[str, str]]] | N
         return _first_table(*tables[0]) if tables else None
     if _suffix(name) in TEXT_SUFFIXES:
         return None
+    _check_line_lengths(name, data)
     return name, _table_rows(name, decode(data, name)[0])
 
 
@@ -224,7 +328,7 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, bytes]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise ValueError(f"{name}: not a valid zip archive") from None
+        raise ValueError(f"{name}: not a valid zip archive (damaged, or another kind of file named .zip)") from None
     infos = [
         info for info in archive.infolist()
         if not info.is_dir() and not PurePosixPath(info.filename).name.startswith(".")
@@ -236,10 +340,14 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, bytes]]:
     total = sum(info.file_size for info in infos)
     if total > config.MAX_ZIP_EXPANDED_BYTES:
         raise ValueError(
-            f"{name}: expands to {total / 1e6:.0f} MB, more than the limit of "
-            f"{config.MAX_ZIP_EXPANDED_BYTES / 1e6:.0f} MB"
+            f"{name}: expands to {total / 1024 / 1024:,.0f} MB, more than the limit of "
+            f"{config.MAX_ZIP_EXPANDED_BYTES / 1024 / 1024:,.0f} MB: split it into smaller archives"
         )
     if not infos:
+        nested = [info.filename for info in archive.infolist() if _suffix(info.filename) == ".zip"]
+        if nested:
+            raise ValueError(f"{name}: the archive holds only other archives ({_listed(nested[:3])}); archives "
+                             "inside archives are not opened: unzip them and zip their files together")
         raise ValueError(f"{name}: the archive holds no .txt, .md, .csv, .tsv or .jsonl files")
     members = []
     for info in sorted(infos, key=lambda i: i.filename):
@@ -247,7 +355,7 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, bytes]]:
             members.append((info.filename, archive.read(info)))
         except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as error:
             # RuntimeError: encrypted member; NotImplementedError: unsupported compression
-            raise ValueError(f"{name}: cannot read {info.filename} from the archive ({error})") from None
+            raise ValueError(f"{name}: cannot read {_shown(info.filename)} from the archive ({error})") from None
     return members
 
 
@@ -261,12 +369,17 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
     if suffix == ".zip":
         merged = RawDocuments(labels=[] if options.label_column else None)
         for member_name, member_data in _zip_members(name, data):
-            part = read_documents(f"{name}/{member_name}", member_data, options)
+            part = read_documents(f"{name}/{_shown(member_name)}", member_data, options)
             merged.texts.extend(part.texts)
             merged.notices.extend(part.notices)
             if merged.labels is not None:
                 merged.labels.extend(part.labels or [""] * len(part.texts))
+        nested = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if _suffix(n) == ".zip"]
+        if nested:
+            merged.notices.append(f"{name}: {_listed(nested[:3])} inside it {'was' if len(nested) == 1 else 'were'} "
+                                  "not opened (archives inside archives are skipped): unzip and add its files")
         return merged
+    _check_line_lengths(name, data)
     text, notice = decode(data, name)
     notices = [notice] if notice else []
     if suffix in TEXT_SUFFIXES:
@@ -274,14 +387,35 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
     rows = _table_rows(name, text)
     columns = _columns(rows)
     if not columns:
-        raise ValueError(f"{name}: no columns found (is the file empty?)")
+        raise ValueError(_no_rows_message(name, text))
     text_column = options.text_column or _guess_text_column(rows, columns)
     for wanted in (text_column, options.label_column):
         if wanted and wanted not in columns:
-            raise ValueError(f"{name}: no column '{wanted}'; the columns are: {', '.join(columns)}")
+            raise ValueError(f"{name}: no column '{_shown(wanted)}'; the columns are: {_listed(columns)}")
     kept = [row for row in rows if (row.get(text_column) or "").strip()]
+    if not options.text_column and kept and not any(_LETTER.search(row[text_column]) for row in kept):
+        raise ValueError(f"{name}: no text column found: '{_shown(text_column)}' (the best guess) holds only "
+                         f"numbers or symbols; choose the column with the text (the columns are: {_listed(columns)})")
+    ragged = [number for number, row in enumerate(rows, start=2) if None in row or None in row.values()]
+    if ragged:
+        shown = ", ".join(map(str, ragged[:10])) + (", …" if len(ragged) > 10 else "")
+        notices.append(f"{name}: {len(ragged):,} rows do not have the header's {len(columns)} fields (rows {shown}, "
+                       "the header being row 1): extra fields were ignored, missing ones read as empty. If a text "
+                       "holds commas, put it in double quotes.")
     labels = [row.get(options.label_column) or "" for row in kept] if options.label_column else None
     return RawDocuments([row[text_column] for row in kept], labels, notices)
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _no_rows_message(name: str, text: str) -> str:
+    """Why a table gave no rows: empty, or a header with nothing below it."""
+    if _suffix(name) not in JSONL_SUFFIXES and text.strip():
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter="\t" if _suffix(name) == ".tsv" else ","))
+        return (f"{name}: only a header row ({_listed(header)}) and no rows below it: add one row per "
+                "document and upload the file again")
+    return f"{name}: no columns found, the file is empty: upload a file with one document per row"
 
 
 def _text_documents(text: str) -> list[str]:
@@ -303,14 +437,57 @@ def tokenize(text: str, lowercase: bool = True) -> list[list[str]]:
     return [tokens for tokens in sentences if tokens]
 
 
-def _apply_phrases(sentences: list[list[str]], options: TokenizeOptions) -> list[list[str]]:
+def _write_sentences(texts: Iterable[str], lowercase: bool, path: Path) -> tuple[Counter, list[int]]:
+    """Tokenise document by document straight into ``path``, one sentence a line, counting tokens on the way.
+
+    Returns:
+        The token counts and the number of sentences of each document.
+    """
+    counts: Counter = Counter()
+    per_document = []
+    with path.open("w", encoding="utf-8") as handle:
+        for text in texts:
+            sentences = tokenize(text, lowercase)
+            per_document.append(len(sentences))
+            for sentence in sentences:
+                counts.update(sentence)
+                handle.write(" ".join(sentence) + "\n")
+    return counts, per_document
+
+
+def _read_sentences(path: Path) -> Iterator[list[str]]:
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield line.split()
+
+
+class _SentenceFile:
+    """The sentences of a file, re-read on every iteration (gensim's Phrases passes over them more than once)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return _read_sentences(self.path)
+
+
+def _apply_phrases(path: Path, options: TokenizeOptions) -> Counter:
+    """Join detected phrases (``heart_failure``) in the sentences file, in place; returns the new token counts."""
     from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
     model = Phrases(
-        sentences, min_count=options.phrase_min_count, threshold=options.phrase_threshold,
+        _SentenceFile(path), min_count=options.phrase_min_count, threshold=options.phrase_threshold,
         connector_words=ENGLISH_CONNECTOR_WORDS,
     ).freeze()
-    return [model[sentence] for sentence in sentences]
+    counts: Counter = Counter()
+    phrased = path.with_name(path.name + ".phrased")
+    with phrased.open("w", encoding="utf-8") as handle:
+        for sentence in _read_sentences(path):
+            joined = model[sentence]
+            counts.update(joined)
+            handle.write(" ".join(joined) + "\n")
+    phrased.replace(path)
+    return counts
 
 
 def _content_id(name: str, data: bytes, read: ReadOptions, tokenize_options: TokenizeOptions) -> str:
@@ -330,38 +507,38 @@ def build_corpus(
     Raises:
         ValueError: the file cannot be read or holds no words; the message says which and why.
     """
+    check_size(name, len(data))
     corpus_id = _content_id(name, data, read, tokenize_options)
     folder = store.corpora_dir() / corpus_id
     if (folder / "meta.json").exists():
         return load_corpus(corpus_id)
     raw = read_documents(name, data, read)
-    per_document = [tokenize(text, tokenize_options.lowercase) for text in raw.texts]
-    sentences = [s for doc in per_document for s in doc]
-    if not sentences:
-        raise ValueError(f"{name}: no words found ({len(raw.texts)} documents, all empty or without letters)")
-    if tokenize_options.phrases:
-        sentences = _apply_phrases(sentences, tokenize_options)
-    counts = Counter(token for sentence in sentences for token in sentence)
-    ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-    stats = CorpusStats(
-        documents=len(raw.texts),
-        sentences=len(sentences),
-        tokens=sum(ordered.values()),
-        types=len(ordered),
-        hapax_share=sum(1 for c in ordered.values() if c == 1) / len(ordered),
-        top_words=list(ordered.items())[:25],
-    )
+    if not any(_WORD.search(text) for text in raw.texts):  # what tokenize finds, without tokenising it all
+        if not data:
+            raise ValueError(f"{name}: no words found: the file is empty (0 bytes); choose the file with your text")
+        raise ValueError(f"{name}: no words found ({len(raw.texts)} documents, all empty or without letters): "
+                         "check that this is the file with your text (for a table, that the text column is right)")
     options = {"read": asdict(read), "tokenize": asdict(tokenize_options)}
-    meta = {
-        "id": corpus_id, "name": name, "stats": asdict(stats), "options": options, "notices": raw.notices,
-        "labels": raw.labels, "sentences_per_document": [len(doc) for doc in per_document],
-    }
     store.remove_stale_staging(store.corpora_dir())
     try:
         with store.staged_dir(folder) as staging:
-            (staging / "sentences.txt").write_text(
-                "".join(" ".join(sentence) + "\n" for sentence in sentences), encoding="utf-8"
+            # Streamed to disk: the corpus's tokens are never one list in memory (a 100 MB upload stays < 1 GB).
+            counts, per_document = _write_sentences(raw.texts, tokenize_options.lowercase, staging / "sentences.txt")
+            if tokenize_options.phrases:
+                counts = _apply_phrases(staging / "sentences.txt", tokenize_options)
+            ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+            stats = CorpusStats(
+                documents=len(raw.texts),
+                sentences=sum(per_document),
+                tokens=sum(ordered.values()),
+                types=len(ordered),
+                hapax_share=sum(1 for c in ordered.values() if c == 1) / len(ordered),
+                top_words=list(ordered.items())[:25],
             )
+            meta = {
+                "id": corpus_id, "name": name, "stats": asdict(stats), "options": options, "notices": raw.notices,
+                "labels": raw.labels, "sentences_per_document": per_document,
+            }
             (staging / "counts.tsv").write_text(
                 "".join(f"{word}\t{count}\n" for word, count in ordered.items()), encoding="utf-8"
             )
@@ -371,6 +548,14 @@ def build_corpus(
             raise
     store.add_corpus(corpus_id, name, asdict(stats), options)
     return load_corpus(corpus_id)
+
+
+def check_size(name: str, size: int) -> None:
+    """Refuse a corpus file over ``config.MAX_UPLOAD_MB``, saying how to get under it."""
+    if size > config.MAX_UPLOAD_MB * 1024 * 1024:
+        raise ValueError(f"{name} is {size / 1024 / 1024:,.1f} MB, over the {config.MAX_UPLOAD_MB} MB limit for a "
+                         f"corpus file: split it into smaller files, or zip it (a zip may expand to "
+                         f"{config.MAX_ZIP_EXPANDED_BYTES / 1024 / 1024:,.0f} MB)")
 
 
 def load_corpus(corpus_id: str) -> Corpus:
@@ -404,6 +589,7 @@ def corpus_from_file(
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
+    check_size(path.name, path.stat().st_size)  # before reading a byte of it
     return build_corpus(path.name, path.read_bytes(), read, tokenize_options)
 
 

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors
@@ -200,6 +199,8 @@ def word_similarity(space: EmbeddingSpace, pairs_path_or_rows: str | Path | Iter
         note = (f"only {len(used)} of {total} pairs have both words in the vocabulary; "
                 "correlations need at least 3")
     else:
+        from scipy import stats  # lazy: importing the CLI (and finetune, which ranks with this module) stays fast
+
         pearson = _correlation(stats.pearsonr, gold, model)
         spearman = _correlation(stats.spearmanr, gold, model)
         if math.isnan(pearson[0]) or math.isnan(spearman[0]):
@@ -222,9 +223,13 @@ def user_word_pairs(name: str, data: bytes) -> list[PairRow]:
         raise ValueError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     sample = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = next((d for d in (",", "\t", ";") if d in sample), ",")
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise ValueError(f"{name}: not a readable CSV ({error})") from None
     rows: list[PairRow] = []
     first = True
-    for line_no, fields in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+    for line_no, fields in enumerate(lines, start=1):
         fields = [f.strip() for f in fields]
         if not any(fields):
             continue

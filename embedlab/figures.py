@@ -1,6 +1,7 @@
 """Plotly figure builders: data in, ``go.Figure`` out; nothing here shows anything."""
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -20,6 +21,12 @@ _QUERY = "#111111"
 _BACKGROUND_POINT = "rgba(31, 119, 180, 0.35)"
 
 
+def _text(value: object) -> str:
+    """User text (a word, a space name) for plotly, which reads <b>, <a href> and the like in text as markup:
+    escaped, so it is shown exactly as written (plotly turns &lt; back into <)."""
+    return html.escape(str(value), quote=False)
+
+
 def rank_frequency(counts: Sequence[int]) -> go.Figure:
     """Zipf plot: word frequency against rank, both axes logarithmic."""
     counts = np.asarray(counts)
@@ -33,7 +40,7 @@ def rank_frequency(counts: Sequence[int]) -> go.Figure:
 
 def coverage_bars(coverages: Sequence[Coverage]) -> go.Figure:
     """Token and type coverage per space, as grouped bars in percent."""
-    names = [c.space for c in coverages]
+    names = [_text(c.space) for c in coverages]
     fig = go.Figure([
         go.Bar(name="token coverage", x=names, y=[100 * c.token_coverage for c in coverages],
                text=[f"{100 * c.token_coverage:.1f}%" for c in coverages], textposition="auto"),
@@ -64,10 +71,10 @@ def coverage_by_band(frames: dict[str, "pd.DataFrame"]) -> go.Figure:
         frames: space name -> :func:`embedlab.compare.coverage_by_band` frame.
     """
     fig = go.Figure([
-        go.Scatter(x=frame["band"], y=100 * frame["token_coverage"], mode="lines+markers", name=name,
+        go.Scatter(x=frame["band"], y=100 * frame["token_coverage"], mode="lines+markers", name=_text(name),
                    customdata=np.stack([frame["words"], frame["covered_words"]], axis=1),
                    hovertemplate="%{x}: %{y:.1f}% of tokens<br>%{customdata[1]} of %{customdata[0]} words"
-                                 "<extra>" + name + "</extra>")
+                                 "<extra>" + _text(name) + "</extra>")
         for name, frame in frames.items()
     ])
     fig.update_layout(xaxis_title="corpus count of the word (frequency band)", yaxis_title="% of tokens covered",
@@ -91,6 +98,7 @@ def _map_traces(layout: np.ndarray, words: Sequence[str], counts: np.ndarray, qu
                 highlighted: set[str], show_legend: bool, colour: np.ndarray | None,
                 colour_title: str) -> list[go.Scattergl]:
     words_array = np.asarray(words, dtype=object)
+    shown = np.asarray([_text(w) for w in words], dtype=object)
     is_highlight = np.fromiter((w in highlighted for w in words), dtype=bool, count=len(words))
     is_query = words_array == query
     plain = ~(is_highlight | is_query)
@@ -100,11 +108,11 @@ def _map_traces(layout: np.ndarray, words: Sequence[str], counts: np.ndarray, qu
         marker = dict(size=5, color=colour[plain], colorscale="Viridis", opacity=0.8, showscale=show_legend,
                       colorbar=dict(title=colour_title, len=0.6, x=1.02))
     traces = [go.Scattergl(x=layout[plain, 0], y=layout[plain, 1], mode="markers", name="words",
-                           text=words_array[plain], customdata=counts[plain], hovertemplate=hover,
+                           text=shown[plain], customdata=counts[plain], hovertemplate=hover,
                            marker=marker, showlegend=show_legend, legendgroup="words")]
     for mask, name, color, size in ((is_highlight, "neighbours", _HIGHLIGHT, 9), (is_query, "query", _QUERY, 13)):
         traces.append(go.Scattergl(x=layout[mask, 0], y=layout[mask, 1], mode="markers+text", name=name,
-                                   text=words_array[mask], customdata=counts[mask], hovertemplate=hover,
+                                   text=shown[mask], customdata=counts[mask], hovertemplate=hover,
                                    textposition="top center", marker=dict(size=size, color=color),
                                    showlegend=show_legend, legendgroup=name))
     return traces
@@ -133,8 +141,8 @@ def map_pair(layout_a: np.ndarray, layout_b: np.ndarray, words: Sequence[str], c
         colour: optional values of shape (n,) colouring the points (change score, log frequency).
         moves: draw, in map B, a segment from each highlighted word's place in map A.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.04, shared_xaxes=True,
-                        shared_yaxes=True)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=[_text(t) for t in titles], horizontal_spacing=0.04,
+                        shared_xaxes=True, shared_yaxes=True)
     marked = set(highlighted) - {query}
     for col, layout in ((1, layout_a), (2, layout_b)):
         for trace in _map_traces(layout, words, np.asarray(counts), query, marked, col == 1, colour, colour_title):

@@ -120,7 +120,7 @@ def parse_pairs_csv(name: str, data: bytes) -> list[tuple[str, str]]:
         raise ValueError(f"{name}: not a readable CSV ({error})") from None
     columns = {c for c in (rows[0] if rows else {}) if c is not None}
     if not {"anchor", "positive"} <= columns:
-        raise ValueError(f"{name}: needs the columns anchor and positive; found {', '.join(sorted(columns)) or 'none'}")
+        raise ValueError(f"{name}: needs the columns anchor and positive; found {', '.join(repr(c) for c in sorted(columns)) or 'none'}")
     pairs = [(r["anchor"].strip(), r["positive"].strip()) for r in rows
              if (r.get("anchor") or "").strip() and (r.get("positive") or "").strip()]
     if len(pairs) < 2 * MIN_HELD_OUT_PAIRS:

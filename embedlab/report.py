@@ -99,16 +99,24 @@ def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word:
 
 
 def _benchmarks(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
-    """The Evaluate page's intrinsic table (and the task, when the corpus has labels) for the report."""
+    """The Evaluate page's benchmark table (held-out retrieval included when the corpus has sentence pairs, and
+    the task when it has labels) for the report."""
     from embedlab import evaluate
 
-    table = evaluate.benchmark_table({space.name: evaluate.intrinsic(space) for space in specs})
-    parts = [_table(table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]])]
+    try:
+        pairs, pairs_note = evaluate.held_out_pairs(corpus, [space.name for space in specs])
+        retrievals = {space.name: evaluate.retrieval(space, pairs, pairs_note) for space in specs}
+    except ValueError as error:
+        retrievals, pairs_note = {}, f"no held-out retrieval on this corpus: {error}"
+    table = evaluate.benchmark_table({space.name: evaluate.intrinsic(space) for space in specs}, retrievals)
+    parts = [_table(table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]]),
+             f"<p>Held-out pairs: {_e(pairs_note)}</p>"]
     if corpus.labels:
         tasks = [evaluate.task_evaluation(space, corpus) for space in specs]
         parts.append("<b>Task: classifying the documents by label (logistic regression, stratified k-fold)</b>")
-        parts.append(_table(pd.DataFrame([{"space": t.space, "accuracy": t.accuracy, "±": t.accuracy_std,
-                                           "macro-F1": t.macro_f1, "folds": t.folds} for t in tasks])))
+        parts.append(_table(pd.DataFrame([{"space": t.space, "features": t.features, "accuracy": t.accuracy,
+                                           "±": t.accuracy_std, "macro-F1": t.macro_f1, "folds": t.folds}
+                                          for t in tasks])))
     return "".join(parts)
 
 

@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 
 from embedlab.spaces import BASELINE, validate_spec
 
-__all__ = ["COLOURS", "METRICS", "TABS", "ViewState", "check_references", "from_query", "to_query"]
+__all__ = ["COLOURS", "METRICS", "TABS", "ViewState", "check_references", "from_query", "plain_markdown", "to_query"]
 
 TABS = ("neighbours", "changed", "coverage", "map")
 METRICS = ("jaccard", "rank_overlap")
@@ -132,3 +132,14 @@ def check_references(state: ViewState, spaces: Sequence[str], corpora: Sequence[
             problems.append(f"The link's space {name}={spec} is not on this server (deleted, or another server's).")
             state = replace(state, **{name: ""})
     return state, problems
+
+
+# Characters that make Streamlit's markdown active: links and colour/icon directives ([ ]), HTML (< >), emphasis,
+# code, LaTeX ($), strikethrough, tables; the dot of "://" and "www." too, so a bare URL does not become a link.
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>$~|]|(?<=:)(?=//)|(?<=\bwww)(?=\.))", re.IGNORECASE)
+
+
+def plain_markdown(text: str) -> str:
+    """``text`` (a link's value, a word, a file name) escaped for a Streamlit markdown element: shown as typed,
+    never as a link, HTML or formatting."""
+    return _MARKDOWN_ACTIVE.sub(lambda match: "\\" + match.group(1), text)

@@ -69,14 +69,38 @@ def _subdir(name: str) -> Path:
     return path
 
 
+_BUSY_SECONDS = 30
+
+
+def _set_up(conn: sqlite3.Connection) -> None:
+    """WAL mode and the tables, retried while the registry is locked.
+
+    Switching a new database to WAL takes an exclusive lock that SQLite does not wait for (its busy timeout is not
+    used there), so processes creating the registry at once (the server and a job worker, two sessions) would
+    otherwise fail with "database is locked".
+    """
+    deadline = time.monotonic() + _BUSY_SECONDS
+    delay = 0.01
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 @contextmanager
 def connect() -> Iterator[sqlite3.Connection]:
     """A connection to the registry, committed on success; WAL so readers never block the training job."""
-    conn = sqlite3.connect(config.home() / "registry.sqlite3", timeout=30)
+    conn = sqlite3.connect(config.home() / "registry.sqlite3", timeout=_BUSY_SECONDS)
     conn.row_factory = sqlite3.Row
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(_SCHEMA)
+        _set_up(conn)
         yield conn
         conn.commit()
     finally:

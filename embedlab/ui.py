@@ -241,7 +241,7 @@ def share_url(state: share.ViewState) -> str:
 
 def show_error(error: Exception) -> None:
     """Our errors carry a message for people; show it, never a traceback."""
-    st.error(str(error), icon=":material/error:")
+    st.error(share.plain_markdown(str(error)), icon=":material/error:")
 
 
 _VIEW_KEYS = {"corpus": "cmp_corpus", "a": "cmp_a", "b": "cmp_b", "word": "cmp_word", "k": "cmp_k",

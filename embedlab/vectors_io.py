@@ -2,7 +2,8 @@
 
 Reading never unpickles and never leans on gensim's messages: every format is parsed here, streaming, so a
 malformed file is rejected with its name, the line (or vector) number and what was wrong there, e.g.
-``glove.txt, line 17: expected 300 numbers after the word, found 299 (read as GloVe text)``.
+``glove.txt, line 17: expected 300 numbers after the word, found 299 (read as GloVe text)``. A file whose first
+bytes say it is something else (a pickle such as gensim's ``.model``, an image, an archive) is refused unread.
 
 Formats read (detected from the bytes, not the file name):
 
@@ -307,6 +308,20 @@ def _decode_words(raw: list[bytes]) -> tuple[tuple[str, ...], np.ndarray | None,
     return tuple(first), keep, len(words) - len(first)
 
 
+def _refuse_foreign(label: str, head: bytes) -> None:
+    """Refuse, by its first bytes, a file that is not word vectors; a pickle is never opened."""
+    from embedlab.corpus import file_kind
+
+    kind = file_kind(head)
+    if kind == "a Python pickle":
+        raise ValueError(f"{label} is a Python pickle (a gensim .model or .pkl file): EmbedLab never loads pickles "
+                         "from users, because opening one can run any code. Save the vectors as word2vec instead, "
+                         "e.g. in gensim model.wv.save_word2vec_format('vectors.bin', binary=True), and add that file")
+    if kind is not None:
+        raise ValueError(f"{label} is {kind}, not word vectors: add word2vec text or binary, GloVe text or a "
+                         "fastText .vec file")
+
+
 def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | str | None = None) -> VectorsFile:
     """Read a vectors file; the format is detected from its bytes unless ``fmt`` is given.
 
@@ -330,6 +345,8 @@ def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | 
         first = _first_line(handle)
     if first is None:
         raise ValueError(f"{label}: empty file, expected word vectors")
+    with path.open("rb") as handle:
+        _refuse_foreign(label, handle.read(16))
     if fmt is not None:
         attempts = [VectorFormat(fmt)]
     elif _looks_like_header(first):

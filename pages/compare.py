@@ -15,7 +15,7 @@ st.title("Compare")
 corpora = ui.corpus_options()
 space_choices = spaces.space_choices()
 for problem in ui.view_from_url(space_choices, list(corpora)):
-    st.warning(problem, icon=":material/link_off:")
+    st.warning(share.plain_markdown(problem), icon=":material/link_off:")  # it quotes the link's own text
 if not corpora:
     st.info("No corpus yet: add one on the Corpus page, then train a run to compare with the baseline.")
     st.stop()
@@ -49,15 +49,24 @@ def pick_word(key: str) -> None:
 
 def show_neighbours(target: str) -> None:
     """A's and B's neighbour lists of ``target`` side by side, shared neighbours marked."""
+    in_a, in_b = target in ui.load_space(a, corpus_id), target in ui.load_space(b, corpus_id)
+    if in_a != in_b:  # compare's own message would name the shared words only
+        st.error(share.plain_markdown(f"'{target}' is in {a if in_a else b} but not in {b if in_a else a}: "
+                                      "neighbours are compared among the words both spaces have; pick another "
+                                      "word."), icon=":material/error:")
+        return
     try:
         result = compare.compare_neighbors(shared_a, shared_b, target, k)
-    except ValueError as error:
-        ui.show_error(error)
+    except ValueError as error:  # it quotes the word, which may come from someone else's link: shown as typed
+        st.error(share.plain_markdown(str(error)), icon=":material/error:")
         return
-    st.metric(f"Jaccard@{k} for “{target}”", f"{result.jaccard:.2f}",
+    if k >= len(shared_a):
+        st.warning(f"Only {len(shared_a) - 1:,} other words are in both spaces, so each list holds "
+                   f"{len(shared_a) - 1:,} neighbours, not {k}.", icon=":material/info:")
+    st.metric(f"Jaccard@{k} for “{share.plain_markdown(target)}”", f"{result.jaccard:.2f}",
               help="Share of the two neighbour lists' union that is in both")
     for column, title, neighbours in zip(st.columns(2), (f"A · {a}", f"B · {b}"), (result.a, result.b)):
-        column.markdown(f"**{title}**")
+        column.markdown(f"**{share.plain_markdown(title)}**")
         column.table(pd.DataFrame({
             "rank": range(1, len(neighbours) + 1),
             "word": [n.word for n in neighbours],
@@ -73,7 +82,7 @@ def neighbours_tab() -> None:
     cells[2].metric("Only in B", f"{len(ui.load_space(b, corpus_id)) - len(shared_a):,}")
     if not word:
         st.info("Type a word to see its neighbours in both spaces. Frequent shared words: "
-                + ", ".join(shared_a.words[:12]))
+                + share.plain_markdown(", ".join(shared_a.words[:12])))
         return
     show_neighbours(word)
 
@@ -134,7 +143,7 @@ def coverage_tab() -> None:
     right.plotly_chart(figures.coverage_by_band({spec: ui.coverage_by_band(spec, corpus_id) for spec in specs}),
                        key="cmp_coverage_bands")
     for column, result in zip(st.columns(len(results)), results):
-        column.markdown(f"**{result.space}**")
+        column.markdown(f"**{share.plain_markdown(result.space)}**")
         column.metric("Token coverage", f"{result.token_coverage:.1%}",
                       help=f"Share of the corpus's {result.tokens:,} tokens whose word the space has")
         column.metric("Type coverage", f"{result.type_coverage:.1%}",
@@ -174,7 +183,7 @@ def map_tab() -> None:
         result = compare.compare_neighbors(shared_a, shared_b, word, k)
         highlighted = [nb.word for nb in result.a + result.b]
     elif word:
-        st.warning(f"'{word}' is not in both spaces, so nothing is highlighted.")
+        st.warning(share.plain_markdown(f"'{word}' is not in both spaces, so nothing is highlighted."))
     sample = tuple(project.sample_words(shared_a.words, n, seed, [word, *highlighted] if highlighted else ()))
     eta = len(sample) * SECONDS_PER_MAPPED_WORD
     with st.spinner(f"Projecting {len(sample):,} words of both spaces with AlignedUMAP (about {eta:.0f} s the "

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from embedlab import config, corpus, figures, ui
+from embedlab import config, corpus, figures, share, ui
 
 ui.ensure_router()
 st.title("Corpus")
@@ -14,7 +14,10 @@ name, data = None, None
 if source == "Upload a file":
     upload = st.file_uploader(
         f"Corpus file ({', '.join(corpus.ACCEPTED_SUFFIXES)}; up to {config.MAX_UPLOAD_MB} MB)",
-        type=[s.lstrip(".") for s in corpus.ACCEPTED_SUFFIXES], key="corpus_upload")
+        type=[s.lstrip(".") for s in corpus.ACCEPTED_SUFFIXES], key="corpus_upload",
+        help=f"Text in UTF-8 (UTF-16 and older single-byte encodings are read too, with a notice). A line may hold "
+             f"up to {config.MAX_LINE_MB} MB; a zip may expand to {config.MAX_ZIP_EXPANDED_BYTES // 1024**2:,} MB "
+             "and its own archives are skipped.")
     if upload is not None:
         name, data = upload.name, upload.getvalue()
 else:
@@ -27,6 +30,7 @@ else:
 
 if data is not None:
     try:
+        corpus.check_size(name, len(data))  # the server caps uploads too; this also covers other ways in
         columns, default_text_column = ui.table_columns(name, data)
     except ValueError as error:
         ui.show_error(error)
@@ -38,7 +42,10 @@ if data is not None:
                                      index=columns.index(default_text_column))
         label = right.selectbox("Label column (optional, for task evaluation)", ["(none)"] + columns,
                                 key="corpus_label_column")
-        read = corpus.ReadOptions(text_column, None if label == "(none)" else label)
+        # The guessed column is passed as "guess", like the CLI without --text-column: the same corpus either way,
+        # and a guess that finds no text says so.
+        read = corpus.ReadOptions(None if text_column == default_text_column else text_column,
+                                  None if label == "(none)" else label)
     left, right = st.columns(2)
     lowercase = left.checkbox("Lowercase", value=True, key="corpus_lowercase")
     phrases = right.checkbox("Detect multi-word phrases (heart_failure)", value=False, key="corpus_phrases")
@@ -57,7 +64,7 @@ st.divider()
 chosen = ui.corpus_selectbox("Stored corpora", options, key="corpus_chosen")
 shown = ui.load_corpus(chosen)
 for notice in shown.notices:
-    st.warning(notice, icon=":material/warning:")
+    st.warning(share.plain_markdown(notice), icon=":material/warning:")  # notices quote file names
 stats = shown.stats
 cells = st.columns(6)
 cells[0].metric("Documents", f"{stats.documents:,}")

@@ -3,7 +3,7 @@ debiased copies), dimensions (PCA sweep) and the corpus's own labels as a task, 
 import pandas as pd
 import streamlit as st
 
-from embedlab import evaluate, figures, spaces, ui, vectors_io
+from embedlab import evaluate, figures, share, spaces, ui, vectors_io
 
 ui.ensure_router()
 st.title("Evaluate")
@@ -17,7 +17,7 @@ if not corpora:
 choices = [spec for spec in spaces.space_choices() if not spec.endswith(spaces.CONTEXT_SUFFIX)]
 default = list(dict.fromkeys([next((s for s in choices if s.startswith("run-")), spaces.BASELINE), spaces.BASELINE]))
 for problem in ui.evaluation_from_url(choices, list(corpora), list(evaluate.WEAT_SETS), default):
-    st.warning(problem, icon=":material/link_off:")
+    st.warning(share.plain_markdown(problem), icon=":material/link_off:")
 corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
 corpus = ui.load_corpus(corpus_id)
 space_labels = vectors_io.space_labels(choices)

@@ -24,7 +24,7 @@ def test_map_pair_draws_both_maps_with_query_and_neighbours_in_each():
     data = fig.data
     assert len(data) == 6 and all(t.type == "scattergl" for t in data)  # WebGL for large maps
     words, neighbours, query = _traces(fig, "words"), _traces(fig, "neighbours"), _traces(fig, "query")
-    assert [list(t.text) for t in words] == [["dense", "vector", "<b>bold</b>"]] * 2
+    assert [list(t.text) for t in words] == [["dense", "vector", "&lt;b&gt;bold&lt;/b&gt;"]] * 2  # text, not markup
     assert [list(t.text) for t in neighbours] == [["sparse", "solver"]] * 2
     assert [list(t.text) for t in query] == [["matrix"]] * 2
     assert list(query[0].x) == [0.0] and list(query[1].x) == [1.0]  # each map its own layout

@@ -45,7 +45,7 @@ def test_too_small_a_corpus_says_what_is_needed(fresh_home):
 
 
 def test_pairs_csv_is_checked(tmp_path, fresh_home):
-    with pytest.raises(ValueError, match="needs the columns anchor and positive; found a, b"):
+    with pytest.raises(ValueError, match="needs the columns anchor and positive; found 'a', 'b'"):
         finetune.parse_pairs_csv("p.csv", b"a,b\nx,y\n")
     with pytest.raises(ValueError, match="p.csv: 1 usable pairs; at least 40 are needed"):
         finetune.parse_pairs_csv("p.csv", b"anchor,positive\nx,y\n,empty\n")

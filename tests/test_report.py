@@ -58,3 +58,23 @@ def test_report_includes_the_benchmarks_of_both_spaces(built):
     for name in ("WordSim-353", "SimLex-999", "Google analogies"):
         assert section.count(f"<td>{name}</td>") == 2
     assert f"<td>{a.name}</td>" in section and "<td>baseline</td>" in section
+    assert "Held-out pairs: no held-out retrieval on this corpus" in section  # the tiny text has too few pairs
+
+
+def test_report_has_held_out_retrieval_rows_when_the_corpus_has_sentence_pairs(fresh_home):
+    from conftest import notes_text
+
+    from embedlab import evaluate
+    from embedlab.corpus import build_corpus
+    from embedlab.train import TrainConfig, train_run
+
+    corpus = build_corpus("notes.txt", notes_text(80))
+    run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1))
+    a, b = spaces.load_space(run["id"], corpus), spaces.load_space("baseline", corpus)
+    text = report.build_report(a, b, corpus, report.ReportSettings(k=5, map_words=50, seed=1))
+    section = text[text.index("<h2>Benchmarks</h2>"):text.index("<h2>Maps</h2>")]
+    pairs, _ = evaluate.held_out_pairs(corpus)
+    expected = evaluate.retrieval(b, pairs, "").mrr
+    assert "<td>held-out retrieval (mean word vectors)</td>" in section
+    assert "<td>held-out retrieval (sentence embeddings)</td>" in section
+    assert f"{expected:.3f}" in section and "neighbouring sentences" in section
