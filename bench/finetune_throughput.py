@@ -38,9 +38,10 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402  (no thread pinning here: --device cuda runs on machines with more cores)
+
+ROOT = _common.ROOT
 
 SAMPLE = ROOT / "sample_data" / "scipy_docs.csv"
 RESULTS = ROOT / "bench" / "results" / "finetune_throughput.json"
@@ -340,16 +341,6 @@ def _one_run(name: str, pairs, args, work: Path, progress: Callable, max_steps: 
 # ------------------------------------------------------------------------------------------------ reporting
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _environment(device: str) -> dict[str, Any]:
     import sentence_transformers
     import torch
@@ -358,7 +349,7 @@ def _environment(device: str) -> dict[str, Any]:
     return {
         "device": device, "torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
         "transformers": transformers.__version__, "python": platform.python_version(),
-        "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(), "cpu": _cpu_name(),
+        "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(), "cpu": _common.cpu_name(),
         "gpu": torch.cuda.get_device_name(0) if device == "cuda" else None,
         "amp": str(_amp_dtype(device)).replace("torch.", "") if device == "cuda" else None,
     }

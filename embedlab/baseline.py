@@ -104,15 +104,16 @@ def encode_texts(texts: Sequence[str], progress: Callable[[float], None] | None 
     if cache.exists():
         return np.load(cache)
     model = load_model(model_dir)
-    parts = []
+    # Longest first, as encode orders the texts of one call, so each batch pads to about its own texts' length:
+    # slices of the unsorted list padded every text to its slice's longest, 7-15% slower than one encode call.
+    order = np.argsort([-len(text) for text in texts], kind="stable")
+    vectors = np.zeros((len(texts), model.get_embedding_dimension()), np.float32)
     for start in range(0, len(texts), _ENCODE_BATCH):
-        batch = list(texts[start:start + _ENCODE_BATCH])
-        parts.append(model.encode(batch, batch_size=batch_size, normalize_embeddings=True,
-                                  convert_to_numpy=True, show_progress_bar=False))
+        rows = order[start:start + _ENCODE_BATCH]
+        vectors[rows] = model.encode([texts[i] for i in rows], batch_size=batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
         if progress:
-            progress(min(1.0, (start + len(batch)) / len(texts)))
-    dim = model.get_embedding_dimension()
-    vectors = np.vstack(parts).astype(np.float32) if parts else np.zeros((0, dim), np.float32)
+            progress(min(1.0, (start + len(rows)) / len(texts)))
     _save_npy_atomically(cache, vectors)
     return vectors
 

@@ -142,10 +142,37 @@ def neighbor_indices(space: EmbeddingSpace, k: int, rows: np.ndarray | None = No
         block = rows[start:start + _BLOCK_ROWS]
         sims = space.vectors[block] @ space.vectors.T
         sims[np.arange(len(block)), block] = -np.inf
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1, kind="stable")
-        out[start:start + len(block)] = np.take_along_axis(top, order, axis=1)
+        out[start:start + len(block)] = _top_k(sims, k)
     return out
+
+
+def _top_k(sims: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of each row's k largest values, largest first, ties broken by the lower index.
+
+    The k-th largest of a row's chunk maxima bounds its k-th largest value from below, so only the few values at
+    or above that bound are sorted. ``argpartition`` over whole rows took half the time of Jaccard@k over 20k
+    words; this reads each value about three times and is ~4x faster. Chunks are strided (columns j, j + m,
+    j + 2m...), not contiguous: a row's nearest words often sit together in frequency order, and contiguous
+    chunks then gave a loose bound and thousands of candidates.
+
+    Args:
+        sims: float array of shape (rows, columns), columns > k, no NaN.
+
+    Returns:
+        int64 array of shape (rows, k).
+    """
+    n_rows, n_cols = sims.shape
+    if k == 0:
+        return np.zeros((n_rows, 0), dtype=np.int64)
+    chunks = min(n_cols, 4 * k)  # at least k chunk maxima, so the bound exists
+    whole = n_cols // chunks * chunks
+    maxima = sims[:, :whole].reshape(n_rows, -1, chunks).max(axis=1)
+    maxima = np.concatenate([maxima, sims[:, whole:]], axis=1)  # leftover columns count as chunks of one
+    bound = -np.partition(-maxima, k - 1, axis=1)[:, k - 1]
+    rows, cols = np.nonzero(sims >= bound[:, None])
+    order = np.lexsort((cols, -sims[rows, cols], rows))
+    first = np.searchsorted(rows, np.arange(n_rows))  # every row has at least k candidates
+    return cols[order][first[:, None] + np.arange(k)].astype(np.int64)
 
 
 def _row_jaccard(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -243,10 +270,12 @@ def compare_spaces(a: EmbeddingSpace, b: EmbeddingSpace, k: int = 10, max_words:
     rows = np.sort(np.fromiter((shared_a.index[w] for w in scored), dtype=np.int64, count=len(scored)))
     jaccards, overlaps = _block_scores(neighbor_indices(shared_a, k, rows), neighbor_indices(shared_b, k, rows))
     counts_a, counts_b = shared_a.counts[rows], shared_b.counts[rows]
+    # Object columns, not pandas 3's Arrow-backed strings: the Compare page iterates them on every rerun, and
+    # iterating Arrow strings took ~0.5 s of a 0.7 s rerun at 20k words.
     frame = pd.DataFrame({
         "word": np.asarray(shared_a.words, dtype=object)[rows], "jaccard": jaccards, "rank_overlap": overlaps,
         "count_a": counts_a, "count_b": counts_b, "band": frequency_bands(np.maximum(counts_a, counts_b)),
-    })
+    }).astype({"word": object, "band": object})
     summary = ComparisonSummary(
         shared_words=len(shared_a), only_a=len(a) - len(shared_a), only_b=len(b) - len(shared_a),
         compared_words=len(rows), k=min(k, len(shared_a) - 1),

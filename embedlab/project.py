@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import sys
 import threading
+import time
+import types
 import warnings
 from dataclasses import dataclass
 from typing import Sequence
@@ -63,6 +66,57 @@ def sample_words(words: Sequence[str], size: int, seed: int, must_include: Seque
     return chosen + [words[i] for i in sorted(picked)]
 
 
+class _CompileOnce:
+    """``numba`` with ``njit(function, **options)`` memoised, for the aligned optimiser's Python body only."""
+
+    def __init__(self, numba) -> None:
+        self._numba = numba
+        self._compiled: dict = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self._numba, name)
+
+    def njit(self, function=None, **options):
+        if not callable(function):  # the decorator form, njit(**options)(function): not used at run time
+            return self._numba.njit(function, **options)
+        key = (function, tuple(sorted(options.items())))
+        if key not in self._compiled:
+            self._compiled[key] = self._numba.njit(function, **options)
+        return self._compiled[key]
+
+
+def _umap():
+    """umap-learn, imported on first use (it is slow to import), with AlignedUMAP's kernel compiled once."""
+    import umap
+    import umap.aligned_umap
+
+    optimiser = umap.aligned_umap.optimize_layout_aligned_euclidean
+    if not getattr(optimiser, "compiles_once", False):
+        umap.aligned_umap.optimize_layout_aligned_euclidean = _compiling_once(optimiser)
+    return umap
+
+
+def _compiling_once(optimiser):
+    """umap-learn's aligned layout optimiser, with its epoch kernel compiled once per process.
+
+    umap-learn 0.5.12 wraps that kernel in a fresh ``numba.njit`` on every call, so every aligned map paid ~4.5 s
+    of compiling on 2 cores, even after the warm-up (umap-learn PR #1152 fixed this for plain UMAP only). The
+    copy runs the same code with a ``numba`` whose ``njit`` is memoised; the kernel itself is untouched.
+    """
+    namespace = {**optimiser.__globals__, "numba": _CompileOnce(optimiser.__globals__["numba"])}
+    copy = types.FunctionType(optimiser.__code__, namespace, optimiser.__name__, optimiser.__defaults__,
+                              optimiser.__closure__)
+    copy.__kwdefaults__ = optimiser.__kwdefaults__
+    copy.compiles_once = True
+    return copy
+
+
+def _plain_reducer(n: int, settings: MapSettings, **options):
+    return _umap().UMAP(n_components=2, n_neighbors=min(settings.n_neighbors, n - 1), min_dist=settings.min_dist,
+                        metric="cosine", random_state=settings.seed, n_jobs=1, init="spectral" if n > 20 else "random",
+                        **options)
+
+
 def umap_layout(vectors: np.ndarray, settings: MapSettings = MapSettings()) -> np.ndarray:
     """A seeded 2-D UMAP layout with cosine distance.
 
@@ -72,14 +126,10 @@ def umap_layout(vectors: np.ndarray, settings: MapSettings = MapSettings()) -> n
     Returns:
         float32 array of shape (n, 2).
     """
-    import umap
-
     n = vectors.shape[0]
     if n < 3:
         raise ValueError(f"a map needs at least 3 words, got {n}")
-    reducer = umap.UMAP(n_components=2, n_neighbors=min(settings.n_neighbors, n - 1), min_dist=settings.min_dist,
-                        metric="cosine", random_state=settings.seed, n_jobs=1, init="spectral" if n > 20 else "random")
-    return reducer.fit_transform(np.asarray(vectors, dtype=np.float32)).astype(np.float32)
+    return _plain_reducer(n, settings).fit_transform(np.asarray(vectors, dtype=np.float32)).astype(np.float32)
 
 
 def _procrustes_onto(source: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -95,12 +145,10 @@ def _procrustes_onto(source: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def _fit_aligned(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings) -> tuple[np.ndarray, np.ndarray]:
-    import umap
-
     n = a_vectors.shape[0]
     if n < 3:
         raise ValueError(f"a map needs at least 3 words, got {n}")
-    reducer = umap.AlignedUMAP(
+    reducer = _umap().AlignedUMAP(
         n_components=2, n_neighbors=min(settings.n_neighbors, n - 1), min_dist=settings.min_dist, metric="cosine",
         random_state=settings.seed, alignment_regularisation=ALIGNMENT_REGULARISATION,
         init="spectral" if n > 20 else "random",
@@ -152,13 +200,22 @@ def aligned_layouts(a_vectors: np.ndarray, b_vectors: np.ndarray,
 
 
 def warm_up() -> None:
-    """Fit tiny UMAPs (plain and aligned) so numba compiles its kernels now, not on the user's first map."""
+    """Fit tiny UMAPs (plain and aligned) so numba compiles its kernels now, not on the user's first map.
+
+    Past 4,096 points UMAP finds neighbours with pynndescent instead of exactly: its kernels (~20 s to compile
+    on 2 cores) are compiled here too, by forcing that path on the tiny input.
+    """
+    started = time.perf_counter()
     rng = np.random.default_rng(0)
     points = rng.normal(size=(200, 16)).astype(np.float32)
-    umap_layout(points, MapSettings(sample_size=200))
-    _fit_aligned(points, points + rng.normal(scale=0.1, size=points.shape).astype(np.float32),
-                 MapSettings(sample_size=200))
+    settings = MapSettings(sample_size=200)
+    umap_layout(points, settings)
+    _plain_reducer(len(points), settings, force_approximation_algorithm=True).fit(points)
+    _fit_aligned(points, points + rng.normal(scale=0.1, size=points.shape).astype(np.float32), settings)
     warmed_up.set()
+    # In the server's log: from here on no map waits for numba (bench/browser_views.py waits for this line).
+    print(f"EmbedLab: maps ready (UMAP compiled in {time.perf_counter() - started:.0f} s)", file=sys.stderr,
+          flush=True)
 
 
 def warm_up_in_background() -> None:

@@ -227,6 +227,29 @@ def test_neighbor_indices_match_brute_force(monkeypatch, block_rows, k, rows):
     assert all(i not in row for i, row in enumerate(result.tolist()))  # a word is never its own neighbour
 
 
+def test_neighbor_indices_break_ties_by_row_order():
+    space = make_space([f"w{i}" for i in range(30)], np.ones((30, 4)))  # every word at the same place
+    assert neighbor_indices(space, 5).tolist() == _brute_force(space.vectors, 5, 30)
+
+
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_top_k_when_the_nearest_columns_sit_together(k):
+    """Neighbours clustered in a few adjacent columns (frequent words): the bound still keeps all of them."""
+    rng = np.random.default_rng(3)
+    sims = rng.uniform(-0.2, 0.2, size=(20, 500)).astype(np.float32)
+    sims[:, 40:60] = rng.uniform(0.8, 0.9, size=(20, 20))
+    sims[:, 45] = sims[:, 50] = 0.95  # a tie: the lower column comes first
+    expected = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+    np.testing.assert_array_equal(compare._top_k(sims, k), expected)
+
+
+def test_compare_spaces_frame_columns_are_plain_python_strings():
+    a = _random_space(n=60, seed=2)
+    _, frame = compare_spaces(a, _rotated(a), k=5)
+    assert frame["word"].dtype == object and frame["band"].dtype == object  # cheap to iterate on every rerun
+    assert isinstance(frame["band"].iloc[0], str)
+
+
 def test_compare_spaces_is_the_same_with_small_blocks(monkeypatch):
     a = _random_space(n=120, seed=7)
     b = make_space(a.words, a.vectors + np.random.default_rng(8).normal(scale=0.3, size=a.vectors.shape),

@@ -197,3 +197,42 @@ def test_aligned_layouts_need_the_same_words(clustered_pair):
     data, rotated, _ = clustered_pair
     with pytest.raises(ValueError, match="same words: got 300 and 299 rows"):
         aligned_layouts(data, rotated[:299], MAP)
+
+
+# --- compile once -------------------------------------------------------------------------------------------
+
+def test_compile_once_memoises_njit_by_function_and_options():
+    import numba
+
+    from embedlab.project import _CompileOnce
+
+    once = _CompileOnce(numba)
+
+    def add_one(x):
+        return x + 1
+
+    assert once.njit(add_one, fastmath=True) is once.njit(add_one, fastmath=True)
+    assert once.njit(add_one, fastmath=True) is not once.njit(add_one, fastmath=False)
+    assert once.typed is numba.typed  # everything else is numba itself
+    assert once.njit(add_one)(1) == 2
+
+
+def test_aligned_layouts_equal_umap_learn_as_shipped(clustered_pair, fresh_home):
+    """The compile-once copy of umap-learn's aligned optimiser computes exactly what the original does."""
+    import umap
+    import umap.aligned_umap
+
+    from embedlab.project import ALIGNMENT_REGULARISATION
+
+    data, rotated, _ = clustered_pair
+    ours = aligned_layouts(data, rotated, MAP)[0]
+    assert umap.aligned_umap.optimize_layout_aligned_euclidean.compiles_once
+    patched = umap.aligned_umap.optimize_layout_aligned_euclidean
+    umap.aligned_umap.optimize_layout_aligned_euclidean = umap.layouts.optimize_layout_aligned_euclidean
+    try:
+        shipped = umap.AlignedUMAP(n_neighbors=MAP.n_neighbors, min_dist=MAP.min_dist, metric="cosine",
+                                   random_state=MAP.seed, alignment_regularisation=ALIGNMENT_REGULARISATION)
+        shipped.fit([data, rotated], relations=[{i: i for i in range(len(data))}])
+    finally:
+        umap.aligned_umap.optimize_layout_aligned_euclidean = patched
+    np.testing.assert_array_equal(ours, shipped.embeddings_[0])

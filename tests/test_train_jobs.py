@@ -308,3 +308,25 @@ def test_job_is_not_done_when_its_run_could_not_be_registered(fresh_home, monkey
     assert seen_when_registering == ["committing"], "the job was already 'done' before its run was registered"
     assert job["status"] == "failed" and "database is locked" in job["message"]
     assert not [p for p in (fresh_home / "runs").iterdir()]
+
+
+# --- what a training worker loads ---------------------------------------------------------------------------
+
+def test_training_jobs_run_without_importing_fine_tuning():
+    """embedlab.finetune pulls in pandas and scipy: a Word2Vec worker must not pay for them (memory, start-up)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, embedlab.jobs as jobs; run, config = jobs._runner({'method': 'word2vec', 'epochs': 2}); "
+            "print(run.__name__, config.epochs, 'embedlab.finetune' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout.split()
+    assert out == ["train_run", "2", "False"]
+
+
+def test_job_runner_picks_fine_tuning_and_keeps_the_message_for_unknown_methods():
+    from embedlab.finetune import METHOD, finetune_run
+
+    assert jobs._runner({"method": METHOD})[0] is finetune_run
+    with pytest.raises(ValueError, match="method must be one of \\['word2vec', 'fasttext'\\], got 'glove'"):
+        jobs._runner({"method": "glove"})
