@@ -95,7 +95,8 @@ def changed_tab() -> None:
                                          key="cmp_m", persist_state="page",
                                          help="Past this many shared words, a frequency-stratified sample")
     summary, frame = ui.compare_spaces(a, b, corpus_id, k, int(max_words), st.session_state.cmp_seed)
-    bands = [band for band in compare.band_order(frame["count_a"].to_numpy()) if band in set(frame["band"])]
+    present = set(frame["band"])
+    bands = [band for band in compare.band_order(frame["count_a"].to_numpy()) if band in present]
     if st.session_state.cmp_band and st.session_state.cmp_band not in bands:
         st.warning(f"No scored word is in the frequency band {st.session_state.cmp_band}; showing all bands.")
         st.session_state.cmp_band = ""
@@ -127,7 +128,8 @@ def changed_tab() -> None:
     most.table(shown.head(15).style.format(precision=3), hide_index=True)
     least.markdown("**Least changed**")
     least.table(shown.tail(15).iloc[::-1].style.format(precision=3), hide_index=True)
-    with st.expander(f"All {len(selected):,} matching words (sortable)"):
+    # On request: the whole table is sent to the browser on every rerun, even inside a closed expander.
+    if st.toggle(f"Show all {len(selected):,} matching words (sortable table)", key="cmp_show_all"):
         st.dataframe(shown.round(3), hide_index=True, key="cmp_change_table")
     options = selected["word"].head(1000).tolist()
     st.selectbox("Open a word's neighbour lists", options, index=options.index(word) if word in options else 0,

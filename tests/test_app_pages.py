@@ -205,6 +205,10 @@ def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, 
     captions = " ".join(c.value for c in at.caption)
     assert f"{len(expected):,} of {len(frame):,} scored words match the filters" in captions
     assert at.query_params["band"] == "20–49" and at.query_params["hi"] == "0.5"
+    assert not [f for f in at.dataframe if "rank overlap" in f.value.columns]  # the full table: only on request
+    at.toggle(key="cmp_show_all").set_value(True).run()
+    (full,) = [f.value for f in at.dataframe if "rank overlap" in f.value.columns]
+    assert full["word"].tolist() == expected["word"].tolist()
     # picking a word opens its neighbour lists
     picked = expected["word"].iloc[1]
     at.selectbox(key="cmp_pick").set_value(picked).run()

@@ -47,8 +47,10 @@ def test_map_pair_colours_by_values_and_draws_moves():
 
 def test_change_histogram_shades_the_selected_range():
     fig = figures.change_histogram([0.0, 0.1, 0.1, 0.9], "Jaccard@k", 0.2, 0.6)
-    (histogram,) = fig.data
-    assert histogram.type == "histogram" and list(histogram.x) == [0.0, 0.1, 0.1, 0.9]
+    (histogram,) = fig.data  # binned here: 20 bars of 0.05, whatever the number of words
+    assert histogram.type == "bar" and len(histogram.y) == 20
+    assert {i: n for i, n in enumerate(histogram.y) if n} == {0: 1, 2: 2, 18: 1}
+    assert figures.change_histogram([1.0, 0.95, 0.35], "J", 0, 1).data[0].y[19] == 2  # 1.0 joins the last bin
     (shade,) = fig.to_dict()["layout"]["shapes"]
     assert (shade["x0"], shade["x1"]) == (0.2, 0.6)
 
