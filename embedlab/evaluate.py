@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AnalogyResult", "BUILTIN_PAIRS", "GENDER_PAIRS", "RetrievalResult", "SimilarityResult", "TaskResult",
            "WEAT_SETS", "WeatResult", "analogies", "benchmark_table", "bias_direction", "builtin_pairs_path", "debias",
-           "dimension_sweep", "held_out_pairs", "intrinsic", "questions_words_path", "rank_metrics", "reduced",
+           "dimension_sweep", "held_out_pairs", "held_out_run", "intrinsic", "questions_words_path", "rank_metrics", "reduced",
            "results_summary", "retrieval", "run_results", "save_run_results", "sweep_dims", "sweep_row", "task_evaluation",
            "text_vectors", "to_keyed_vectors", "user_word_pairs", "weat", "word_similarity"]
 
@@ -524,6 +524,13 @@ def retrieval(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]], pairs_sou
 def pair_texts(pairs: Sequence[tuple[str, str]]) -> list[str]:
     """The texts of pairs in the order ``retrieval`` encodes them: anchor, positive, anchor, positive, ..."""
     return [text for pair in pairs for text in pair]
+
+
+def held_out_run(specs: Sequence[str]) -> str:
+    """The first fine-tuned run among ``specs`` (its held-out pairs are the ones retrieval uses), or ""."""
+    from embedlab import finetune
+
+    return next((spec for spec in specs if finetune.has_held_out_pairs(spec)), "")
 
 
 def held_out_pairs(corpus, run_ids: Sequence[str] = ()) -> tuple[list[tuple[str, str]], str]:

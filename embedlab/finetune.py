@@ -28,7 +28,7 @@ from embedlab.evaluate import RETRIEVAL_K, rank_metrics
 if TYPE_CHECKING:
     from embedlab.corpus import Corpus
 
-__all__ = ["FinetuneConfig", "FinetuneProgress", "Pairs", "finetune_run", "held_out_pairs", "make_pairs", "model_zip_bytes", "parse_pairs_csv", "read_pairs_csv",
+__all__ = ["FinetuneConfig", "FinetuneProgress", "Pairs", "finetune_run", "has_held_out_pairs", "held_out_pairs", "make_pairs", "model_zip_bytes", "parse_pairs_csv", "read_pairs_csv",
            "retrieval_scores", "retrieval_summary", "run_params", "save_pairs_upload"]
 
 METHOD = "sentence-transformer"
@@ -325,11 +325,16 @@ def run_params(run_id: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def has_held_out_pairs(spec: str) -> bool:
+    """Whether ``spec`` is a fine-tuned run that kept the pairs it held out."""
+    return store.get_run(spec) is not None and (store.runs_dir() / spec / "held_out.jsonl").is_file()
+
+
 def held_out_pairs(run_id: str) -> list[tuple[str, str]]:
-    """The pairs a fine-tuned run held out and never trained on; empty for any other run."""
-    path = store.runs_dir() / run_id / "held_out.jsonl"
-    if not path.is_file():
+    """The pairs a fine-tuned run held out and never trained on; empty for any other space."""
+    if not has_held_out_pairs(run_id):
         return []
+    path = store.runs_dir() / run_id / "held_out.jsonl"
     rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     return [(row["anchor"], row["positive"]) for row in rows]
 

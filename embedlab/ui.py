@@ -1,6 +1,7 @@
 """The only Streamlit-aware module of the package: cached wrappers and session helpers for the pages."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 from urllib.parse import urlencode
 
@@ -179,12 +180,25 @@ def encode_with_progress(spec: str, corpus_id: str, texts: list[str], what: str)
     """Before a cached evaluation of a sentence-transformer space: encode its texts with a progress bar (the
     encodings land in the disk cache the evaluation then reads). Static spaces need nothing."""
     space = load_space(spec, corpus_id)
-    if space.encoder is None:
+    done_here = st.session_state.setdefault(_ENCODED, set())
+    key = (spec, corpus_id, hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest())
+    if space.encoder is None or key in done_here:  # later reruns read the disk cache with no bar flashing by
         return
     bar = st.progress(0.0, text=f"Encoding {len(texts):,} {what} with {spec}…")
     space.encoder(texts, lambda done: bar.progress(done, text=f"Encoding {len(texts):,} {what} with {spec}: "
                                                               f"{done:.0%}"))
     bar.empty()
+    done_here.add(key)
+
+
+_ENCODED = "_encoded_texts"  # session key: (spec, corpus, texts digest) already encoded with a progress bar
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def document_texts(corpus_id: str) -> list[str]:
+    from embedlab import evaluate
+
+    return evaluate.document_texts(load_corpus(corpus_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -197,18 +211,19 @@ def task_evaluation(spec: str, corpus_id: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def held_out_pairs(corpus_id: str, specs: tuple[str, ...]) -> tuple[list[tuple[str, str]], str]:
+def held_out_pairs(corpus_id: str, tuned_run: str) -> tuple[list[tuple[str, str]], str]:
+    """The pairs ``tuned_run`` held out (see ``evaluate.held_out_run``), else the corpus's default split."""
     from embedlab import evaluate
 
-    return evaluate.held_out_pairs(load_corpus(corpus_id), specs)
+    return evaluate.held_out_pairs(load_corpus(corpus_id), [tuned_run] if tuned_run else [])
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def retrieval(spec: str, corpus_id: str, specs: tuple[str, ...]):
-    """Held-out retrieval of ``spec`` on the pairs ``held_out_pairs(corpus_id, specs)`` picks."""
+def retrieval(spec: str, corpus_id: str, tuned_run: str):
+    """Held-out retrieval of ``spec`` on the pairs ``held_out_pairs(corpus_id, tuned_run)`` gives."""
     from embedlab import evaluate
 
-    pairs, source = held_out_pairs(corpus_id, specs)
+    pairs, source = held_out_pairs(corpus_id, tuned_run)
     result = evaluate.retrieval(load_space(spec, corpus_id), pairs, source)
     evaluate.save_run_results(spec, corpus_id, "retrieval", asdict(result))
     return result

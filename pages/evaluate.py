@@ -46,14 +46,15 @@ if not chosen:
     st.stop()
 retrievals, pairs_note = {}, ""
 try:
-    pairs, pairs_note = ui.held_out_pairs(corpus_id, tuple(chosen))
+    tuned_run = evaluate.held_out_run(chosen)
+    pairs, pairs_note = ui.held_out_pairs(corpus_id, tuned_run)
 except ValueError as error:
     pairs_note = f"No held-out retrieval on this corpus: {error}"
 else:
     for spec in chosen:
         ui.encode_with_progress(spec, corpus_id, evaluate.pair_texts(pairs), "held-out sentences")
         with st.spinner(f"Retrieving held-out pairs with {spec}…"):
-            retrievals[spec] = ui.retrieval(spec, corpus_id, tuple(chosen))
+            retrievals[spec] = ui.retrieval(spec, corpus_id, tuned_run)
 table = evaluate.benchmark_table(results, retrievals)
 st.subheader("Benchmarks")
 st.caption("score: Spearman correlation with human judgements (similarity), accuracy (analogies, 3CosAdd), or "
@@ -118,7 +119,7 @@ swept = left.selectbox("Space to reduce with PCA (16 to 256 dimensions)", chosen
                        format_func=space_labels.get)
 if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("eval_sweep_done") == (swept, corpus_id):
     if corpus.labels:
-        ui.encode_with_progress(swept, corpus_id, evaluate.document_texts(corpus), "documents")
+        ui.encode_with_progress(swept, corpus_id, ui.document_texts(corpus_id), "documents")
     dims = evaluate.sweep_dims(ui.load_space(swept, corpus_id))
     bar = st.progress(0.0, text=f"Reducing {swept} to {dims[0]} dimensions and scoring it…")
     rows = []
@@ -139,7 +140,7 @@ if not corpus.labels:
 task_rows = []
 for spec in chosen:
     try:
-        ui.encode_with_progress(spec, corpus_id, evaluate.document_texts(corpus), "documents")
+        ui.encode_with_progress(spec, corpus_id, ui.document_texts(corpus_id), "documents")
         with st.spinner(f"Cross-validating a classifier on {spec}…"):
             result = ui.task_evaluation(spec, corpus_id)
     except ValueError as error:
