@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import weakref
 from dataclasses import asdict
 from urllib.parse import urlencode
 
@@ -85,8 +86,15 @@ def _load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
     return spaces.load_space(spec, load_corpus(corpus_id) if corpus_id else None)
 
 
+# Spaces _load_space has returned that are still in memory. A cache hit skips the spinner, which costs a thread
+# and a message to the browser on every rerun; a space the cache has evicted (and nothing else holds) drops out.
+_spaces_in_memory: weakref.WeakValueDictionary[tuple[str, str], EmbeddingSpace] = weakref.WeakValueDictionary()
+
+
 def load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
     """A space with the corpus's counts; the baseline's first load encodes the corpus words (then cached)."""
+    if (spec, corpus_id) in _spaces_in_memory:
+        return _load_space(spec, corpus_id)
     if spec.endswith(spaces.CONTEXT_SUFFIX):
         message = (f"Reading the corpus words in their sentences with {spec.removesuffix(spaces.CONTEXT_SUFFIX)} "
                    "(up to 5,000 sentences: a minute or more the first time, then cached on disk)…")
@@ -95,7 +103,9 @@ def load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
     else:
         message = f"Loading {spec}…"
     with st.spinner(message):
-        return _load_space(spec, corpus_id)
+        space = _load_space(spec, corpus_id)
+    _spaces_in_memory[spec, corpus_id] = space
+    return space
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -186,6 +186,36 @@ def test_streamlit_config_keeps_usage_stats_off_and_the_upload_limit_in_step():
     settings = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert settings["browser"]["gatherUsageStats"] is False
     assert settings["server"]["maxUploadSize"] == config.MAX_UPLOAD_MB
+    # a full collection after every script run held the GIL for 0.3-0.5 s once UMAP was compiled
+    assert settings["runner"]["postScriptGC"] is False
+
+
+def test_load_space_shows_its_spinner_only_while_the_space_is_not_in_memory(monkeypatch, tiny_run, tiny_text_corpus):
+    import contextlib
+    import gc
+
+    from embedlab import ui
+
+    shown = []
+
+    @contextlib.contextmanager
+    def spinner(message):
+        shown.append(message)
+        yield
+
+    monkeypatch.setattr(ui.st, "spinner", spinner)
+    ui._load_space.clear()
+    space = ui.load_space(tiny_run["id"], tiny_text_corpus.id)
+    assert shown == [f"Loading {tiny_run['id']}…"]
+    assert ui.load_space(tiny_run["id"], tiny_text_corpus.id) is space and len(shown) == 1
+    ui.load_space("baseline", tiny_text_corpus.id)
+    assert shown[-1].startswith("Encoding the corpus words with all-MiniLM-L6-v2") and len(shown) == 2
+
+    ui._load_space.clear()  # evicted: once nothing holds it, loading it again shows the spinner again
+    del space
+    gc.collect()
+    ui.load_space(tiny_run["id"], tiny_text_corpus.id)
+    assert shown[-1] == f"Loading {tiny_run['id']}…" and len(shown) == 3
 
 
 def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, tiny_run, tiny_text_corpus):
