@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -11,7 +12,7 @@ import zlib
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from embedlab import config, store
 
@@ -73,9 +74,20 @@ class TokenizeOptions:
             raise ValueError(f"phrase_threshold must be positive, got {self.phrase_threshold}")
 
 
+class _Documents:
+    """An upload's documents, produced afresh from its decoded text on every iteration, one at a time: a large
+    corpus is never a list of strings in memory."""
+
+    def __init__(self, produce: Callable[[], Iterator[str]]) -> None:
+        self._produce = produce
+
+    def __iter__(self) -> Iterator[str]:
+        return self._produce()
+
+
 @dataclass
 class RawDocuments:
-    texts: list[str] = field(default_factory=list)
+    texts: Iterable[str] = ()  # can be iterated more than once
     labels: list[str] | None = None
     notices: list[str] = field(default_factory=list)
 
@@ -259,34 +271,57 @@ def _json_object(line: str) -> dict[str, str]:
     return {str(k): "" if v is None else str(v) for k, v in row.items()}
 
 
-def _table_rows(name: str, text: str) -> list[dict[str, str]]:
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|[\r\n])|[^\r\n]+")  # a line and its ending, as open(newline="") reads it
+_HEAD_ROWS = 1000  # rows that name a table's columns
+
+
+def _lines(text: str) -> Iterator[str]:
+    return (match.group() for match in _LINE.finditer(text))
+
+
+def _check_jsonl(name: str, text: str) -> None:
+    """Refuse JSONL with any line that is not a JSON object, listing them all: one upload shows all there is to fix."""
+    good, bad = 0, []
+    for number, line in enumerate(_lines(text), start=1):
+        if not line.strip():
+            continue
+        try:
+            _json_object(line)
+            good += 1
+        except ValueError as error:
+            bad.append((number, str(error)))
+    if bad:
+        (first, reason), numbers = bad[0], [str(n) for n, _ in bad[:10]]
+        listed = ", ".join(numbers) + (", …" if len(bad) > 10 else "")
+        raise ValueError(f"{name}, line {first}: {reason}; {len(bad):,} of {len(bad) + good:,} lines are "
+                         f"not JSON objects (lines {listed}). Nothing was read: fix or remove those lines "
+                         "and upload the file again")
+
+
+def _table_rows(name: str, text: str) -> Iterator[dict[str, str]]:
+    """The rows of a table, parsed as they are read (JSONL is checked by :func:`_table_head` first)."""
     if _suffix(name) in JSONL_SUFFIXES:
-        # Every bad line is found before refusing, so one upload tells the user everything to fix.
-        rows, bad = [], []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(_json_object(line))
-            except ValueError as error:
-                bad.append((number, str(error)))
-        if bad:
-            (first, reason), numbers = bad[0], [str(n) for n, _ in bad[:10]]
-            listed = ", ".join(numbers) + (", …" if len(bad) > 10 else "")
-            raise ValueError(f"{name}, line {first}: {reason}; {len(bad):,} of {len(bad) + len(rows):,} lines are "
-                             f"not JSON objects (lines {listed}). Nothing was read: fix or remove those lines "
-                             "and upload the file again")
-        return rows
-    delimiter = "\t" if _suffix(name) == ".tsv" else ","
+        return (_json_object(line) for line in _lines(text) if line.strip())
+    return _csv_rows(name, text, "\t" if _suffix(name) == ".tsv" else ",")
+
+
+def _csv_rows(name: str, text: str, delimiter: str) -> Iterator[dict[str, str]]:
     try:
-        return list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+        yield from csv.DictReader(_lines(text), delimiter=delimiter)
     except csv.Error as error:  # e.g. a quoted field longer than the csv module's field limit
         raise ValueError(f"{name}: not a readable {'TSV' if delimiter == chr(9) else 'CSV'} file ({error})") from None
 
 
+def _table_head(name: str, text: str) -> list[dict[str, str]]:
+    """The first rows of a table, after checking a JSONL file whole."""
+    if _suffix(name) in JSONL_SUFFIXES:
+        _check_jsonl(name, text)
+    return list(itertools.islice(_table_rows(name, text), _HEAD_ROWS))
+
+
 def _columns(rows: list[dict[str, str]]) -> list[str]:
     seen: dict[str, None] = {}
-    for row in rows[:1000]:
+    for row in rows[:_HEAD_ROWS]:
         for key in row:
             if key is not None:
                 seen.setdefault(key, None)
@@ -302,14 +337,14 @@ def _guess_text_column(rows: list[dict[str, str]], columns: list[str]) -> str:
 
 
 def _first_table(name: str, data: bytes) -> tuple[str, list[dict[str, str]]] | None:
-    """The rows of the upload's table, or of the first table in a zip; None for plain text."""
+    """The first rows of the upload's table, or of the first table in a zip; None for plain text."""
     if _check_suffix(name) == ".zip":
         tables = [(n, d) for n, d in _zip_members(name, data) if _suffix(n) not in TEXT_SUFFIXES]
         return _first_table(*tables[0]) if tables else None
     if _suffix(name) in TEXT_SUFFIXES:
         return None
     _check_line_lengths(name, data)
-    return name, _table_rows(name, decode(data, name)[0])
+    return name, _table_head(name, decode(data, name)[0])
 
 
 def table_columns(name: str, data: bytes) -> tuple[list[str], str | None]:
@@ -367,43 +402,63 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
     """
     suffix = _check_suffix(name)
     if suffix == ".zip":
-        merged = RawDocuments(labels=[] if options.label_column else None)
-        for member_name, member_data in _zip_members(name, data):
-            part = read_documents(f"{name}/{_shown(member_name)}", member_data, options)
-            merged.texts.extend(part.texts)
-            merged.notices.extend(part.notices)
-            if merged.labels is not None:
-                merged.labels.extend(part.labels or [""] * len(part.texts))
-        nested = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if _suffix(n) == ".zip"]
-        if nested:
-            merged.notices.append(f"{name}: {_listed(nested[:3])} inside it {'was' if len(nested) == 1 else 'were'} "
-                                  "not opened (archives inside archives are skipped): unzip and add its files")
-        return merged
+        return _zip_documents(name, data, options)
     _check_line_lengths(name, data)
     text, notice = decode(data, name)
     notices = [notice] if notice else []
     if suffix in TEXT_SUFFIXES:
-        return RawDocuments(_text_documents(text), None, notices)
-    rows = _table_rows(name, text)
-    columns = _columns(rows)
+        text = _unix_newlines(text)
+        return RawDocuments(_Documents(lambda: _text_documents(text)), None, notices)
+    head = _table_head(name, text)
+    columns = _columns(head)
     if not columns:
         raise ValueError(_no_rows_message(name, text))
-    text_column = options.text_column or _guess_text_column(rows, columns)
+    text_column = options.text_column or _guess_text_column(head, columns)
     for wanted in (text_column, options.label_column):
         if wanted and wanted not in columns:
             raise ValueError(f"{name}: no column '{_shown(wanted)}'; the columns are: {_listed(columns)}")
-    kept = [row for row in rows if (row.get(text_column) or "").strip()]
-    if not options.text_column and kept and not any(_LETTER.search(row[text_column]) for row in kept):
+
+    def documents() -> Iterator[str]:
+        return (document for row in _table_rows(name, text) if (document := row.get(text_column) or "").strip())
+
+    # One pass that keeps no text: the labels, the ragged rows, and whether the text column has any letter.
+    labels: list[str] | None = [] if options.label_column else None
+    ragged, kept, letters = [], 0, False
+    for number, row in enumerate(_table_rows(name, text), start=2):
+        if None in row or None in row.values():
+            ragged.append(number)
+        document = row.get(text_column) or ""
+        if document.strip():
+            kept += 1
+            letters = letters or bool(_LETTER.search(document))
+            if labels is not None:
+                labels.append(row.get(options.label_column) or "")
+    if not options.text_column and kept and not letters:
         raise ValueError(f"{name}: no text column found: '{_shown(text_column)}' (the best guess) holds only "
                          f"numbers or symbols; choose the column with the text (the columns are: {_listed(columns)})")
-    ragged = [number for number, row in enumerate(rows, start=2) if None in row or None in row.values()]
     if ragged:
         shown = ", ".join(map(str, ragged[:10])) + (", …" if len(ragged) > 10 else "")
         notices.append(f"{name}: {len(ragged):,} rows do not have the header's {len(columns)} fields (rows {shown}, "
                        "the header being row 1): extra fields were ignored, missing ones read as empty. If a text "
                        "holds commas, put it in double quotes.")
-    labels = [row.get(options.label_column) or "" for row in kept] if options.label_column else None
-    return RawDocuments([row[text_column] for row in kept], labels, notices)
+    return RawDocuments(_Documents(documents), labels, notices)
+
+
+def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments:
+    """The documents of every member in turn; a text member's documents get empty labels."""
+    parts = [read_documents(f"{name}/{_shown(member)}", member_data, options)
+             for member, member_data in _zip_members(name, data)]
+    notices = [notice for part in parts for notice in part.notices]
+    labels = None
+    if options.label_column:
+        labels = [label for part in parts
+                  for label in (part.labels if part.labels is not None else [""] * sum(1 for _ in part.texts))]
+    nested = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if _suffix(n) == ".zip"]
+    if nested:
+        notices.append(f"{name}: {_listed(nested[:3])} inside it {'was' if len(nested) == 1 else 'were'} "
+                       "not opened (archives inside archives are skipped): unzip and add its files")
+    return RawDocuments(_Documents(lambda: itertools.chain.from_iterable(part.texts for part in parts)), labels,
+                        notices)
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -418,10 +473,31 @@ def _no_rows_message(name: str, text: str) -> str:
     return f"{name}: no columns found, the file is empty: upload a file with one document per row"
 
 
-def _text_documents(text: str) -> list[str]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    separator = r"\n\s*\n" if re.search(r"\n\s*\n", text.strip()) else r"\n"
-    return [part.strip() for part in re.split(separator, text) if part.strip()]
+def _unix_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_NEWLINE = re.compile(r"\n")
+_NOT_SPACE = re.compile(r"\S")
+
+
+def _text_documents(text: str) -> Iterator[str]:
+    """Paragraphs of ``\\n``-separated text, or its lines when no blank line separates paragraphs; stripped."""
+    first = _NOT_SPACE.search(text)
+    if first is None:
+        return
+    end = len(text)
+    while text[end - 1].isspace():
+        end -= 1
+    separator = _BLANK_LINE if _BLANK_LINE.search(text, first.start(), end) else _NEWLINE  # inside the text only
+    start = 0
+    for match in separator.finditer(text):
+        if part := text[start:match.start()].strip():
+            yield part
+        start = match.end()
+    if part := text[start:].strip():
+        yield part
 
 
 def _split_sentences(text: str) -> list[str]:
@@ -516,7 +592,8 @@ def build_corpus(
     if not any(_WORD.search(text) for text in raw.texts):  # what tokenize finds, without tokenising it all
         if not data:
             raise ValueError(f"{name}: no words found: the file is empty (0 bytes); choose the file with your text")
-        raise ValueError(f"{name}: no words found ({len(raw.texts)} documents, all empty or without letters): "
+        documents = sum(1 for _ in raw.texts)
+        raise ValueError(f"{name}: no words found ({documents} documents, all empty or without letters): "
                          "check that this is the file with your text (for a table, that the text column is right)")
     options = {"read": asdict(read), "tokenize": asdict(tokenize_options)}
     store.remove_stale_staging(store.corpora_dir())
@@ -528,7 +605,7 @@ def build_corpus(
                 counts = _apply_phrases(staging / "sentences.txt", tokenize_options)
             ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
             stats = CorpusStats(
-                documents=len(raw.texts),
+                documents=len(per_document),
                 sentences=sum(per_document),
                 tokens=sum(ordered.values()),
                 types=len(ordered),

@@ -66,24 +66,38 @@ def test_decode_bytes_undefined_in_cp1252_fall_back_to_latin1():
 def test_txt_with_blank_lines_gives_one_document_per_paragraph():
     data = b"First line\nsame paragraph.\n\n\n  \nSecond paragraph.\r\n\r\nThird.\n"
     docs = read_documents("a.txt", data)
-    assert docs.texts == ["First line\nsame paragraph.", "Second paragraph.", "Third."]
+    assert list(docs.texts) == ["First line\nsame paragraph.", "Second paragraph.", "Third."]
     assert docs.labels is None
     assert docs.notices == []
 
 
 def test_txt_without_blank_lines_gives_one_document_per_line():
     docs = read_documents("lines.txt", b"one doc\ntwo doc\r\nthree doc\n")
-    assert docs.texts == ["one doc", "two doc", "three doc"]
+    assert list(docs.texts) == ["one doc", "two doc", "three doc"]
 
 
 def test_md_is_read_like_text_and_cp1252_notice_is_kept():
     docs = read_documents("readme.MD", "# Title\n\nCaf\u00e9 text.".encode("cp1252"))
-    assert docs.texts == ["# Title", "Café text."]
+    assert list(docs.texts) == ["# Title", "Café text."]
     assert len(docs.notices) == 1 and "cp1252" in docs.notices[0]
 
 
+def test_a_text_upload_is_read_document_by_document_never_as_a_list():
+    docs = read_documents("big.txt", b"One.\n\nTwo.\n\nThree.")
+    assert not isinstance(docs.texts, (list, tuple))
+    assert next(iter(docs.texts)) == "One."
+    assert list(docs.texts) == list(docs.texts) == ["One.", "Two.", "Three."]  # each pass reads afresh
+
+
+def test_a_table_upload_is_read_row_by_row_never_as_a_list():
+    docs = read_documents("t.csv", b"text,label\nfirst,x\n,y\nsecond,z\n", ReadOptions(label_column="label"))
+    assert not isinstance(docs.texts, (list, tuple))
+    assert list(docs.texts) == list(docs.texts) == ["first", "second"]
+    assert docs.labels == ["x", "z"]
+
+
 def test_empty_txt_gives_no_documents():
-    assert read_documents("empty.txt", b"").texts == []
+    assert list(read_documents("empty.txt", b"").texts) == []
 
 
 CSV = (
@@ -96,31 +110,31 @@ CSV = (
 
 def test_csv_guesses_text_like_column_and_skips_empty_rows():
     docs = read_documents("data.csv", CSV)
-    assert docs.texts == ["The first document.", "A quoted, comma document"]
+    assert list(docs.texts) == ["The first document.", "A quoted, comma document"]
     assert docs.labels is None
 
 
 def test_csv_explicit_text_and_label_columns():
     docs = read_documents("data.csv", CSV, ReadOptions(text_column="notes", label_column="label"))
-    assert docs.texts == ["x", "empty text row is skipped", "y"]
+    assert list(docs.texts) == ["x", "empty text row is skipped", "y"]
     assert docs.labels == ["pos", "neg", "neg"]
 
 
 def test_csv_label_column_labels_align_with_kept_rows():
     docs = read_documents("data.csv", CSV, ReadOptions(label_column="label"))
-    assert docs.texts == ["The first document.", "A quoted, comma document"]
+    assert list(docs.texts) == ["The first document.", "A quoted, comma document"]
     assert docs.labels == ["pos", "neg"]
 
 
 def test_csv_without_text_like_name_takes_longest_column():
     data = b"a,b\nshort,a much longer cell of text\nx,another long cell here\n"
-    assert read_documents("t.csv", data).texts == ["a much longer cell of text", "another long cell here"]
+    assert list(read_documents("t.csv", data).texts) == ["a much longer cell of text", "another long cell here"]
 
 
 def test_tsv_uses_tabs():
     data = b"text\tlabel\nhello, world\tpos\ngood day\tneg\n"
     docs = read_documents("t.tsv", data, ReadOptions(label_column="label"))
-    assert docs.texts == ["hello, world", "good day"]
+    assert list(docs.texts) == ["hello, world", "good day"]
     assert docs.labels == ["pos", "neg"]
 
 
@@ -152,14 +166,14 @@ JSONL = (
 
 def test_jsonl_reads_text_field_and_labels():
     docs = read_documents("r.jsonl", JSONL, ReadOptions(label_column="label"))
-    assert docs.texts == ["First record.", "Second record."]
+    assert list(docs.texts) == ["First record.", "Second record."]
     assert docs.labels == ["a", ""]
 
 
 def test_jsonl_other_text_field():
     data = b'{"id": 1, "content": "alpha"}\n{"id": 2, "content": "beta"}\n'
-    assert read_documents("r.jsonl", data).texts == ["alpha", "beta"]
-    assert read_documents("r.jsonl", data, ReadOptions(text_column="id")).texts == ["1", "2"]
+    assert list(read_documents("r.jsonl", data).texts) == ["alpha", "beta"]
+    assert list(read_documents("r.jsonl", data, ReadOptions(text_column="id")).texts) == ["1", "2"]
 
 
 def test_jsonl_malformed_line_names_the_line_number():
@@ -185,7 +199,7 @@ def test_zip_of_mixed_files_reads_every_accepted_member_in_name_order():
         "folder/": b"",
     })
     docs = read_documents("bundle.zip", data, ReadOptions(label_column="label"))
-    assert docs.texts == ["Text one", "Text two", "Markdown para.", "Second para.", "csv row", "json row"]
+    assert list(docs.texts) == ["Text one", "Text two", "Markdown para.", "Second para.", "csv row", "json row"]
     # text members have no labels: empty strings keep labels aligned with texts
     assert docs.labels == ["", "", "", "", "x", "y"]
 

@@ -2,6 +2,8 @@
 ValueError with a message), and the link parser round-trips what it accepts and names everything it rejects."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import fields
 
@@ -11,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embedlab import config, share, store
-from embedlab.corpus import ReadOptions, build_corpus, decode, table_columns, tokenize
+from embedlab import corpus
+from embedlab.corpus import ReadOptions, build_corpus, decode, read_documents, table_columns, tokenize
 from embedlab.vectors_io import read_vectors, save_uploaded_vectors
 from test_corpus import _zip
 
@@ -186,3 +189,29 @@ def test_markdown_escaping_shows_the_text_as_typed_and_nothing_else(text):
 def test_known_good_links_round_trip_exactly(params):
     state, problems = share.from_query(params)
     assert problems == [] and {name: share.to_query(state)[name] for name in params} == params
+
+
+def _paragraphs_as_a_list(text: str) -> list[str]:
+    """How text uploads were split before documents were streamed; stored corpus ids assume the same split."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    separator = r"\n\s*\n" if re.search(r"\n\s*\n", text.strip()) else r"\n"
+    return [part.strip() for part in re.split(separator, text) if part.strip()]
+
+
+@QUICK
+@given(st.lists(st.sampled_from(["a", "b.", " ", "\n", "\r", "\r\n", "\t", "\x0b", "\x85", "\u2028", "\u3000"]),
+                max_size=40).map("".join))
+def test_streamed_text_documents_are_the_paragraphs_a_list_split_gave(text):
+    assert list(read_documents("x.txt", text.encode("utf-8")).texts) == _paragraphs_as_a_list(text)
+
+
+@QUICK
+@given(st.lists(st.sampled_from(["a", "b", ",", '"', "\n", "\r", "\r\n", " ", "\u2028"]), max_size=40).map("".join))
+def test_streamed_csv_rows_are_what_the_csv_module_reads_from_the_whole_text(text):
+    try:
+        expected = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error:
+        with pytest.raises(ValueError, match="not a readable CSV file"):
+            list(corpus._table_rows("x.csv", text))
+        return
+    assert list(corpus._table_rows("x.csv", text)) == expected
