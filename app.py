@@ -17,4 +17,5 @@ navigation = st.navigation([
 with st.sidebar:
     st.caption("Would custom embeddings beat the pretrained ones on your corpus? Everything runs on this "
                "machine; nothing leaves it.")
+    ui.show_maps_status()
 navigation.run()

@@ -48,6 +48,18 @@ def start_background_warm_up() -> bool:
     return True
 
 
+MAPS_COMPILING = ("UMAP is still compiling in the background (about 40 s after the server starts); a map asked "
+                  "for now waits for it.")
+
+
+def show_maps_status() -> None:
+    """Whether this server has compiled UMAP yet; as of this script run (it updates on the next interaction)."""
+    if project.warmed_up.is_set():
+        st.caption(":material/check_circle: Maps ready")
+    else:
+        st.caption(f":material/hourglass_top: {MAPS_COMPILING}")
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def load_corpus(corpus_id: str) -> Corpus:
     return corpus.load_corpus(corpus_id)

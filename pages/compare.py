@@ -188,9 +188,7 @@ def map_tab() -> None:
         st.warning(share.plain_markdown(f"'{word}' is not in both spaces, so nothing is highlighted."))
     sample = tuple(project.sample_words(shared_a.words, n, seed, [word, *highlighted] if highlighted else ()))
     eta = len(sample) * SECONDS_PER_MAPPED_WORD
-    warming = "" if project.warmed_up.is_set() else (
-        " UMAP is still compiling in the background (about 40 s after the server's first page); the map waits "
-        "for it.")
+    warming = "" if project.warmed_up.is_set() else f" {ui.MAPS_COMPILING}"
     with st.spinner(f"Projecting {len(sample):,} words of both spaces with AlignedUMAP (about {eta:.0f} s the "
                     f"first time; then cached).{warming}"):
         layout_a, layout_b = ui.map_layouts(a, b, corpus_id, sample, seed)

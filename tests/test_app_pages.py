@@ -170,12 +170,19 @@ def test_train_page_shows_progress_and_cancels_a_running_job(fresh_home):
     assert store.list_runs() == []
 
 
-def test_app_warms_up_umap_in_the_background():
+def test_app_warms_up_umap_in_the_background_and_the_sidebar_says_when_maps_are_ready(monkeypatch):
     from embedlab import project
 
-    at = _app()
-    assert not at.exception
+    def sidebar() -> list[str]:  # a fresh session: AppTest runs only the page, not app.py, on a rerun
+        at = _app()
+        assert not at.exception
+        return [element.value for element in at.sidebar.children.values()]
+
+    monkeypatch.setattr(project.warmed_up, "is_set", lambda: False)  # as in a server that has just started
+    assert "UMAP is still compiling in the background" in sidebar()[-1]
+    monkeypatch.undo()
     assert project.warmed_up.wait(timeout=180), "UMAP was not warmed up after the app started"
+    assert sidebar()[-1] == ":material/check_circle: Maps ready"
 
 
 def test_streamlit_config_keeps_usage_stats_off_and_the_upload_limit_in_step():
