@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import itertools
@@ -339,8 +340,8 @@ def _guess_text_column(rows: list[dict[str, str]], columns: list[str]) -> str:
 def _first_table(name: str, data: bytes) -> tuple[str, list[dict[str, str]]] | None:
     """The first rows of the upload's table, or of the first table in a zip; None for plain text."""
     if _check_suffix(name) == ".zip":
-        tables = [(n, d) for n, d in _zip_members(name, data) if _suffix(n) not in TEXT_SUFFIXES]
-        return _first_table(*tables[0]) if tables else None
+        tables = [(n, read) for n, read in _zip_members(name, data) if _suffix(n) not in TEXT_SUFFIXES]
+        return _first_table(tables[0][0], tables[0][1]()) if tables else None
     if _suffix(name) in TEXT_SUFFIXES:
         return None
     _check_line_lengths(name, data)
@@ -359,7 +360,8 @@ def table_columns(name: str, data: bytes) -> tuple[list[str], str | None]:
     return columns, (_guess_text_column(table[1], columns) if columns else None)
 
 
-def _zip_members(name: str, data: bytes) -> list[tuple[str, bytes]]:
+def _zip_members(name: str, data: bytes) -> list[tuple[str, Callable[[], bytes]]]:
+    """The archive's readable members by name, each with a function that reads (decompresses) it when called."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -384,14 +386,16 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, bytes]]:
             raise ValueError(f"{name}: the archive holds only other archives ({_listed(nested[:3])}); archives "
                              "inside archives are not opened: unzip them and zip their files together")
         raise ValueError(f"{name}: the archive holds no .txt, .md, .csv, .tsv or .jsonl files")
-    members = []
-    for info in sorted(infos, key=lambda i: i.filename):
-        try:
-            members.append((info.filename, archive.read(info)))
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as error:
-            # RuntimeError: encrypted member; NotImplementedError: unsupported compression
-            raise ValueError(f"{name}: cannot read {_shown(info.filename)} from the archive ({error})") from None
-    return members
+    return [(info.filename, functools.partial(_read_member, name, archive, info))
+            for info in sorted(infos, key=lambda i: i.filename)]
+
+
+def _read_member(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    try:
+        return archive.read(info)  # never more than info.file_size bytes, which the caller capped
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as error:
+        # RuntimeError: encrypted member; NotImplementedError: unsupported compression
+        raise ValueError(f"{name}: cannot read {_shown(info.filename)} from the archive ({error})") from None
 
 
 def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions()) -> RawDocuments:
@@ -445,20 +449,31 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
 
 
 def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments:
-    """The documents of every member in turn; a text member's documents get empty labels."""
-    parts = [read_documents(f"{name}/{_shown(member)}", member_data, options)
-             for member, member_data in _zip_members(name, data)]
-    notices = [notice for part in parts for notice in part.notices]
-    labels = None
-    if options.label_column:
-        labels = [label for part in parts
-                  for label in (part.labels if part.labels is not None else [""] * sum(1 for _ in part.texts))]
+    """The documents of every member in turn; a text member's documents get empty labels.
+
+    Each member is read and checked here for its notices and labels, then read again, one member at a time,
+    whenever the documents are iterated: the archive's expanded text (up to the cap) is never all in memory.
+    """
+    members = _zip_members(name, data)
+
+    def member_documents(member: tuple[str, Callable[[], bytes]]) -> RawDocuments:
+        member_name, read = member
+        return read_documents(f"{name}/{_shown(member_name)}", read(), options)
+
+    notices: list[str] = []
+    labels: list[str] | None = [] if options.label_column else None
+    for member in members:
+        part = member_documents(member)
+        notices.extend(part.notices)
+        if labels is not None:
+            labels.extend(part.labels if part.labels is not None else [""] * sum(1 for _ in part.texts))
     nested = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if _suffix(n) == ".zip"]
     if nested:
         notices.append(f"{name}: {_listed(nested[:3])} inside it {'was' if len(nested) == 1 else 'were'} "
                        "not opened (archives inside archives are skipped): unzip and add its files")
-    return RawDocuments(_Documents(lambda: itertools.chain.from_iterable(part.texts for part in parts)), labels,
-                        notices)
+    return RawDocuments(
+        _Documents(lambda: itertools.chain.from_iterable(member_documents(member).texts for member in members)),
+        labels, notices)
 
 
 _LETTER = re.compile(r"[^\W\d_]")
