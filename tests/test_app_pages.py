@@ -170,6 +170,37 @@ def test_train_page_shows_progress_and_cancels_a_running_job(fresh_home):
     assert store.list_runs() == []
 
 
+def test_encodings_for_the_evaluate_page_show_a_progress_bar_once_per_session(monkeypatch, tiny_text_corpus):
+    from embedlab import baseline, ui
+
+    class Bar:
+        def __init__(self, value, text):
+            self.shown = [(value, text)]
+            self.emptied = False
+
+        def progress(self, value, text):
+            self.shown.append((value, text))
+
+        def empty(self):
+            self.emptied = True
+
+    bars = []
+    monkeypatch.setattr(ui.st, "progress", lambda value, text: bars.append(Bar(value, text)) or bars[-1])
+    monkeypatch.setattr(ui.st, "session_state", {})
+    texts = [f"document number {i} about sparse matrices" for i in range(baseline._ENCODE_BATCH + 88)]
+    ui.encode_with_progress("baseline", tiny_text_corpus.id, texts, "documents")
+    assert len(bars) == 1 and bars[0].emptied
+    assert bars[0].shown == [
+        (0.0, f"Encoding {len(texts):,} documents with baseline…"),
+        (baseline._ENCODE_BATCH / len(texts), f"Encoding {len(texts):,} documents with baseline: 85%"),
+        (1.0, f"Encoding {len(texts):,} documents with baseline: 100%"),
+    ]
+    ui.encode_with_progress("baseline", tiny_text_corpus.id, texts, "documents")  # then from the disk cache
+    assert len(bars) == 1
+    ui.encode_with_progress("baseline", tiny_text_corpus.id, texts[:3], "documents")  # other texts: a new bar
+    assert len(bars) == 2 and bars[1].shown[-1][0] == 1.0
+
+
 def test_app_warms_up_umap_in_the_background_and_the_sidebar_says_when_maps_are_ready(monkeypatch):
     from embedlab import project
 
