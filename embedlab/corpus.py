@@ -341,7 +341,10 @@ def _first_table(name: str, data: bytes) -> tuple[str, list[dict[str, str]]] | N
     """The first rows of the upload's table, or of the first table in a zip; None for plain text."""
     if _check_suffix(name) == ".zip":
         tables = [(n, read) for n, read in _zip_members(name, data) if _suffix(n) not in TEXT_SUFFIXES]
-        return _first_table(tables[0][0], tables[0][1]()) if tables else None
+        if not tables:
+            return None
+        member_name, read = tables[0]
+        return _first_table(member_name, read())
     if _suffix(name) in TEXT_SUFFIXES:
         return None
     _check_line_lengths(name, data)
