@@ -33,7 +33,7 @@ def _words(n: int) -> list[str]:
     """Half MiniLM whole words, half pseudo-words (several WordPieces each), shuffled with a fixed seed."""
     import numpy as np
 
-    from embedlab import baseline
+    from embedlab.spaces import baseline
 
     whole = list(baseline.whole_word_vocabulary()[: n // 2])
     words = whole + [w for w in _common.pseudo_words(n, seed=11) if w not in set(whole)][: n - len(whole)]
@@ -43,7 +43,7 @@ def _words(n: int) -> list[str]:
 def _raw_model():
     from sentence_transformers import SentenceTransformer
 
-    from embedlab import baseline
+    from embedlab.spaces import baseline
 
     return SentenceTransformer(str(baseline.model_path()), device="cpu", local_files_only=True)
 
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     _common.pin_torch()
     import numpy as np
 
-    from embedlab import baseline, store
+    from embedlab import store
+    from embedlab.spaces import baseline
 
     with _common.scratch_home(NAME):
         words = _words(n)

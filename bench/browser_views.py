@@ -58,7 +58,7 @@ _RUN_OVER = """([since, quiet]) => {
 
 def _two_runs(tokens: int):
     from embedlab.corpus import build_corpus
-    from embedlab.train import TrainConfig, train_run
+    from embedlab.training import TrainConfig, train_run
 
     path = Path(os.environ["EMBEDLAB_HOME"]).parent / "synthetic.txt"
     _common.SyntheticText(seed=5).write(path, tokens)
@@ -69,7 +69,7 @@ def _two_runs(tokens: int):
 
 
 def _link(server, **view) -> str:
-    from embedlab import share
+    from embedlab.present import share
 
     return f"{server.url}/compare?{urlencode(share.to_query(share.ViewState(**view)))}"
 

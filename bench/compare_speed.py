@@ -3,7 +3,7 @@
 
 Two steps (the Compare page's reruns are measured in a browser, by browser_views.py):
 
-* single neighbour query in a 100k x 300 space: ``embedlab.compare.nearest`` vs gensim
+* single neighbour query in a 100k x 300 space: ``embedlab.analysis.nearest`` vs gensim
   ``KeyedVectors.most_similar`` on the same vectors, interleaved query by query (both return the same words);
 * all-vocabulary Jaccard@10 (and rank-biased overlap) over 20k shared words, a 100-d and a 384-d space, as
   "What changed" computes it (``compare.compare_spaces``), median of interleaved repeats.
@@ -42,7 +42,7 @@ def _query_row(n: int, dim: int, queries: int) -> _common.Row:
     import numpy as np
     from gensim.models import KeyedVectors
 
-    from embedlab.compare import nearest
+    from embedlab.analysis import nearest
 
     words = [f"w{i}" for i in range(n)]
     space = _space(words, dim, seed=4)
@@ -69,7 +69,7 @@ def _query_row(n: int, dim: int, queries: int) -> _common.Row:
 
 
 def _jaccard_row(n: int, repeats: int) -> _common.Row:
-    from embedlab.compare import compare_spaces
+    from embedlab.analysis import compare_spaces
 
     words = _common.pseudo_words(n, seed=6)
     a, b = _space(words, 100, seed=7), _space(words, 384, seed=8)

@@ -5,7 +5,7 @@ Three implementations train the bundled all-MiniLM-L6-v2 with in-batch negatives
 on the same (anchor, positive) pairs, batch size, learning rate, number of steps and seed, each from a freshly
 loaded model:
 
-* ``embedlab``: ``embedlab.finetune._train`` with the job runner's progress writer (SQLite job row), as a
+* ``embedlab``: ``embedlab.training.finetune._train`` with the job runner's progress writer (SQLite job row), as a
   fine-tuning job runs it;
 * ``sentence-transformers``: a plain ``SentenceTransformerTrainer`` + ``MultipleNegativesRankingLoss``, default
   arguments except those that only decide what is written out (no checkpoint, no progress bar), no callbacks;
@@ -130,19 +130,20 @@ def _patch_loss_clock() -> Callable[[], None]:
 
 def _build_pairs(n_pairs: int, batch_size: int, seed: int):
     """Ingest the sample corpus into the (temporary) EMBEDLAB_HOME and make the training pairs once."""
-    from embedlab import finetune
+    from embedlab import training
+    from embedlab.training import finetune
     from embedlab.corpus import ReadOptions, build_corpus
 
     corpus = build_corpus(SAMPLE.name, SAMPLE.read_bytes(), ReadOptions(text_column="text", label_column="label"))
-    config = finetune.FinetuneConfig(max_pairs=n_pairs, batch_size=batch_size, seed=seed)
-    pairs = finetune.make_pairs(corpus, config)
+    config = training.FinetuneConfig(max_pairs=n_pairs, batch_size=batch_size, seed=seed)
+    pairs = training.make_pairs(corpus, config)
     return corpus, config, pairs.train
 
 
 def _load_model(device: str):
     from sentence_transformers import SentenceTransformer
 
-    from embedlab import baseline
+    from embedlab.spaces import baseline
 
     return SentenceTransformer(str(baseline.model_path()), device=device, local_files_only=True)
 
@@ -204,20 +205,22 @@ def _check_loss_and_warm_up(pairs, batch_size: int, device: str) -> float:
 def _job_progress_writer(corpus_id: str, config) -> tuple[Callable, str]:
     """The job runner's progress callback, writing to a real job row as a fine-tuning job does."""
     try:
-        from embedlab import jobs, store
+        from embedlab import store
+        from embedlab.training import jobs
 
         job_id = store.new_id("job")
         store.add_job(job_id, corpus_id, config.to_dict(), config.epochs)
-        return jobs._progress_writer(job_id), "embedlab.jobs._progress_writer (SQLite job row)"
+        return jobs._progress_writer(job_id), "embedlab.training.jobs._progress_writer (SQLite job row)"
     except Exception as error:  # jobs.py moves under us; measure with a callback of the same shape
         seen = []
         return seen.append, f"list.append (job runner writer unavailable: {type(error).__name__}: {error})"
 
 
 def _run_embedlab(model, pairs, args, workdir: Path, progress: Callable) -> None:
-    from embedlab import finetune
+    from embedlab import training
+    from embedlab.training import finetune
 
-    config = finetune.FinetuneConfig(max_pairs=args.pairs, batch_size=args.batch_size, seed=args.seed)
+    config = training.FinetuneConfig(max_pairs=args.pairs, batch_size=args.batch_size, seed=args.seed)
     finetune._train(model, pairs, config, workdir, progress)
 
 
@@ -413,7 +416,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.device == "cuda" and not torch.cuda.is_available():
             print("--device cuda: no CUDA device is visible to torch", file=sys.stderr)
             return 2
-        from embedlab import finetune
+        from embedlab import training
+        from embedlab.training import finetune
 
         corpus, config, pairs = _build_pairs(args.pairs, args.batch_size, args.seed)
         max_steps = max(1, math.ceil(len(pairs) / config.batch_size) * config.epochs)  # as _train computes it
@@ -450,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
             "settings": {"pairs": len(pairs), "pairs_asked": args.pairs, "batch_size": args.batch_size,
                          "max_steps": max_steps, "learning_rate": config.learning_rate, "seed": args.seed,
                          "repeats": args.repeats, "corpus": SAMPLE.name, "embedlab_progress": progress_kind,
-                         "embedlab_finetune_default_config": finetune.FinetuneConfig().to_dict()},
+                         "embedlab_finetune_default_config": training.FinetuneConfig().to_dict()},
             "environment": environment, "loss_check_abs_difference": loss_difference,
             "load_average_1min": {"start": load_at_start, "end": os.getloadavg()[0]},
             "summary": summary, "runs": runs, "table": table,

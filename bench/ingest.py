@@ -36,7 +36,7 @@ def _raw_side(args: list[str]) -> dict:
     import re
     from collections import Counter
 
-    from embedlab.corpus import _WORD
+    from embedlab.corpus.tokens import _WORD
 
     path, out = Path(args[0]), Path(args[1])
     counts: Counter = Counter()

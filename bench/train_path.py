@@ -5,8 +5,8 @@ Each side runs in its own process, interleaved (raw, app, raw, app...):
 
 * ``raw``: a fresh interpreter that imports gensim and runs ``Word2Vec(corpus_file=sentences.txt, ...)``; timed
   from process start to exit (interpreter start and imports included, as the job's worker pays them too).
-* ``app``: ``embedlab.jobs.start_job`` as the Train page calls it, polled until the job is done: the worker
-  process (``python -m embedlab.jobs``) loads the corpus, trains with its progress callbacks writing to SQLite,
+* ``app``: ``embedlab.training.jobs.start_job`` as the Train page calls it, polled until the job is done: the worker
+  process (``python -m embedlab.training.jobs``) loads the corpus, trains with its progress callbacks writing to SQLite,
   saves ``vectors.bin`` and registers the run. Timed from ``start_job`` to the "done" row.
 
 Peak RSS is the training process's: the raw process, and the job's worker (measured with ``getrusage`` of the
@@ -48,8 +48,8 @@ def _raw_side(args: list[str]) -> dict:
 def _app_side(args: list[str]) -> dict:
     """An EmbedLab job, started and polled as the Train page does; the worker is reaped here."""
     corpus_id, config = args[0], json.loads(args[1])
-    from embedlab import jobs
-    from embedlab.train import TrainConfig
+    from embedlab.training import jobs
+    from embedlab.training import TrainConfig
 
     started = time.perf_counter()
     job_id = jobs.start_job(corpus_id, TrainConfig.from_dict(config))
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     tokens = args.tokens or (1_000_000 if args.quick else 5_000_000)
     repeats = args.repeats or (2 if args.quick else 5)  # ~20% run-to-run noise on a shared 2-core machine
-    from embedlab.train import TrainConfig
+    from embedlab.training import TrainConfig
 
     config = TrainConfig().to_dict()  # the Train page's defaults: word2vec CBOW, dim 100, 5 epochs, all cores
     with _common.scratch_home(NAME) as work:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""UMAP: EmbedLab's layouts (embedlab.project) against raw umap-learn on the same matrix, with the same settings.
+"""UMAP: EmbedLab's layouts (embedlab.analysis.maps) against raw umap-learn on the same matrix, with the same settings.
 
 Two steps, each interleaved (raw, app, raw, app...) in one process after a warm-up of both (numba's compile
 of the kernels the process needs anyway is not what is compared):
@@ -55,7 +55,7 @@ def _raw_plain(vectors, settings):
 def _raw_aligned(a, b, settings):
     import umap
 
-    from embedlab.project import ALIGNMENT_REGULARISATION
+    from embedlab.analysis.maps import ALIGNMENT_REGULARISATION
 
     with _umap_as_shipped():
         reducer = umap.AlignedUMAP(n_components=2, n_neighbors=settings.n_neighbors, min_dist=settings.min_dist,
@@ -66,20 +66,21 @@ def _raw_aligned(a, b, settings):
 
 
 def _app_aligned(a, b, settings):
-    from embedlab import project, store
+    from embedlab import store
+    from embedlab.analysis import maps
 
     shutil.rmtree(store.cache_dir() / "maps", ignore_errors=True)  # measure the fit, not the disk cache
-    return project.aligned_layouts(a, b, settings)
+    return maps.aligned_layouts(a, b, settings)
 
 
 def _warm_up() -> float:
     """Compile what both sides need (the app's warm-up, then one raw aligned fit); returns its seconds."""
-    from embedlab import project
+    from embedlab.analysis import maps
 
     def both() -> None:
-        project.warm_up()
+        maps.warm_up()
         small = _common.clustered_vectors(300, 16, seed=9)
-        _raw_aligned(small, small, project.MapSettings(sample_size=300))
+        _raw_aligned(small, small, maps.MapSettings(sample_size=300))
 
     return _common.timed(both)
 
@@ -112,19 +113,19 @@ def main(argv: list[str] | None = None) -> int:
     n_aligned = args.aligned_words or (1_000 if args.quick else 5_000)
     repeats = args.repeats or (2 if args.quick else 3)
     warnings.filterwarnings("ignore", message="n_jobs value")  # "overridden by setting random_state": seeded
-    from embedlab import project
+    from embedlab.analysis import maps
 
     report = _common.Report(NAME, "UMAP: EmbedLab vs raw umap-learn", _common.command_line("umap_speed.py"))
     with _common.scratch_home(NAME):
         warm = _warm_up()
         print(f"warm-up (both sides' numba kernels): {warm:.1f} s", flush=True)
         plain = _common.clustered_vectors(n, 100, seed=1)
-        settings = project.MapSettings(sample_size=n)
+        settings = maps.MapSettings(sample_size=n)
         plain_row, plain_details = _step(
             f"plain UMAP, {n:,} x 100, cosine", repeats, lambda: _raw_plain(plain, settings),
-            lambda: project.umap_layout(plain, settings), lambda layout: layout)
+            lambda: maps.umap_layout(plain, settings), lambda layout: layout)
         a, b = _common.clustered_vectors(n_aligned, 100, seed=2), _common.clustered_vectors(n_aligned, 384, seed=3)
-        aligned_settings = project.MapSettings(sample_size=n_aligned)
+        aligned_settings = maps.MapSettings(sample_size=n_aligned)
         aligned_row, aligned_details = _step(
             f"aligned map (AlignedUMAP), {n_aligned:,} words, 100-d and 384-d", max(2, repeats - 1),
             lambda: _raw_aligned(a, b, aligned_settings), lambda: _app_aligned(a, b, aligned_settings),

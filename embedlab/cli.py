@@ -4,13 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Sequence
 
-from embedlab import compare, corpus, finetune, spaces, store
-from embedlab.finetune import FinetuneProgress
-from embedlab.train import Method, Progress, TrainConfig, train_run
+from embedlab import analysis, corpus, spaces, store, training
+from embedlab.training.configs import FinetuneProgress, Method, Progress, TrainConfig
+from embedlab.training.word2vec import train_run
 
 __all__ = ["main"]
 
@@ -61,13 +61,13 @@ def _print_finetune_progress(progress: FinetuneProgress) -> None:
 
 def _train(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _read_corpus(args.corpus, args)
-    if args.method == finetune.METHOD:
-        config = finetune.FinetuneConfig(
+    if args.method == training.METHOD:
+        config = training.FinetuneConfig(
             max_pairs=args.max_pairs, max_minutes=args.max_minutes, batch_size=args.batch_size,
-            epochs=args.epochs or finetune.FinetuneConfig.epochs, learning_rate=args.learning_rate,
+            epochs=args.epochs or training.FinetuneConfig.epochs, learning_rate=args.learning_rate,
             seed=args.seed, pairs_file=args.pairs or "", use_labels=args.use_labels)
-        run = finetune.finetune_run(corpus_, config, None if args.json else _print_finetune_progress)
-        extra = {"retrieval": finetune.run_params(run["id"])["retrieval"]}
+        run = training.finetune_run(corpus_, config, None if args.json else _print_finetune_progress)
+        extra = {"retrieval": training.run_params(run["id"])["retrieval"]}
     else:
         config = TrainConfig(method=args.method, dim=args.dim, window=args.window, min_count=args.min_count,
                              epochs=args.epochs or TrainConfig.epochs, sg=args.sg, negative=args.negative,
@@ -83,7 +83,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
 
 def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
     space = spaces.load_space(args.space, _optional_corpus(args))
-    found = compare.nearest(space, args.word, args.k)
+    found = analysis.nearest(space, args.word, args.k)
     if len(found) < args.k:
         print(f"embedlab neighbors: note: {space.name} holds {len(found)} other words, so {len(found)} neighbours "
               f"are listed, not {args.k}", file=sys.stderr)
@@ -93,7 +93,7 @@ def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
 
 def _coverage(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _read_corpus(args.corpus, args)
-    result = compare.coverage(spaces.load_space(args.space, corpus_), corpus_, top=args.top)
+    result = analysis.coverage(spaces.load_space(args.space, corpus_), corpus_, top=args.top)
     out = asdict(result)
     out["top_missing"] = [{"word": word, "count": count} for word, count in result.top_missing]
     return out
@@ -102,7 +102,7 @@ def _coverage(args: argparse.Namespace) -> dict[str, Any]:
 def _compare(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _optional_corpus(args) or _run_corpus(args.a, args.b)
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
-    summary, frame = compare.compare_spaces(first, second, args.k, args.max_words, args.seed)
+    summary, frame = analysis.compare_spaces(first, second, args.k, args.max_words, args.seed)
     words = [{"word": row.word, "jaccard": round(float(row.jaccard), 6),
               "rank_overlap": round(float(row.rank_overlap), 6), "count_a": int(row.count_a),
               "count_b": int(row.count_b)} for row in frame.itertuples(index=False)]
@@ -119,7 +119,7 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _report(args: argparse.Namespace) -> dict[str, Any]:
-    from embedlab import report
+    from embedlab.present import report
 
     corpus_ = _read_corpus(args.corpus, args)
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
@@ -135,7 +135,7 @@ _BENCHMARK_KEYS = {"WordSim-353": "wordsim353", "SimLex-999": "simlex999", "your
 
 def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Every evaluation of each ``--space``; with one space its results are also the top-level keys."""
-    from embedlab import evaluate
+    from embedlab import evaluation
 
     corpus_ = _optional_corpus(args)
     user_pairs = ()
@@ -143,21 +143,21 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
         path = Path(args.pairs)
         if not path.is_file():
             raise ValueError(f"no such word-pairs file: {path}")
-        user_pairs = evaluate.user_word_pairs(path.name, path.read_bytes())
+        user_pairs = evaluation.user_word_pairs(path.name, path.read_bytes())
     weat_sets = _weat_sets(args.weat or ())
     held_out, held_out_note = [], "no --corpus: held-out retrieval needs one"
     if corpus_ is not None:
         try:
-            held_out, held_out_note = evaluate.held_out_pairs(corpus_, args.space)
+            held_out, held_out_note = evaluation.held_out_pairs(corpus_, args.space)
         except ValueError as error:
             held_out_note = f"no held-out retrieval: {error}"
     results, details = {}, {}
     for spec in args.space:
         _say(args, f"evaluating {spec}…")
         space = spaces.load_space(spec, corpus_)
-        results[spec] = evaluate.intrinsic(space, user_pairs, "your pairs")
+        results[spec] = evaluation.intrinsic(space, user_pairs, "your pairs")
         details[spec] = _space_evaluation(args, space, results[spec], corpus_, held_out, held_out_note, weat_sets)
-    table = evaluate.benchmark_table(results, {spec: details[spec]["retrieval"] for spec in args.space
+    table = evaluation.benchmark_table(results, {spec: details[spec]["retrieval"] for spec in args.space
                                                if "retrieval" in details[spec]})
     for spec in args.space:
         _keep_with_run(spec, corpus_, table, details[spec])
@@ -170,7 +170,7 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
 
 def _space_evaluation(args: argparse.Namespace, space: spaces.EmbeddingSpace, intrinsic, corpus_, held_out,
                       held_out_note: str, weat_sets: dict) -> dict[str, Any]:
-    from embedlab import evaluate
+    from embedlab import evaluation
 
     similarities, analogy = intrinsic
     detail: dict[str, Any] = {
@@ -182,46 +182,46 @@ def _space_evaluation(args: argparse.Namespace, space: spaces.EmbeddingSpace, in
     progress = None if args.json else _print_fraction
     if corpus_ is not None and corpus_.labels:
         _say(args, f"  task: classifying {corpus_.stats.documents:,} documents by label…")
-        detail["task"] = evaluate.task_evaluation(space, corpus_, progress=progress)
+        detail["task"] = evaluation.task_evaluation(space, corpus_, progress=progress)
     if held_out:
         _say(args, f"  held-out retrieval of {len(held_out):,} pairs…")
-        detail["retrieval"] = evaluate.retrieval(space, held_out, held_out_note, progress=progress)
+        detail["retrieval"] = evaluation.retrieval(space, held_out, held_out_note, progress=progress)
     else:
         detail["retrieval_note"] = held_out_note
     if weat_sets:
-        detail["weat"] = {name: evaluate.weat(space, sets) for name, sets in weat_sets.items()}
+        detail["weat"] = {name: evaluation.weat(space, sets) for name, sets in weat_sets.items()}
     if args.sweep:
         _say(args, "  dimension sweep…")
-        detail["sweep"] = evaluate.dimension_sweep(space, corpus_).to_dict("records")
+        detail["sweep"] = evaluation.dimension_sweep(space, corpus_).to_dict("records")
     return detail
 
 
 def _weat_sets(names: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-    from embedlab import evaluate
+    from embedlab import evaluation
 
     if "all" in names:
-        return dict(evaluate.WEAT_SETS)
+        return dict(evaluation.WEAT_SETS)
     chosen = {}
     for wanted in names:
-        found = [name for name in evaluate.WEAT_SETS if name.lower().startswith(wanted.strip().lower())]
+        found = [name for name in evaluation.WEAT_SETS if name.lower().startswith(wanted.strip().lower())]
         if len(found) != 1 or not wanted.strip():
             raise ValueError(f"WEAT set {wanted!r} names {'no' if not found else 'more than one'} set: give the "
-                             f"start of one of: {'; '.join(evaluate.WEAT_SETS)} (e.g. 'career'), or 'all'")
-        chosen[found[0]] = evaluate.WEAT_SETS[found[0]]
+                             f"start of one of: {'; '.join(evaluation.WEAT_SETS)} (e.g. 'career'), or 'all'")
+        chosen[found[0]] = evaluation.WEAT_SETS[found[0]]
     return chosen
 
 
 def _keep_with_run(spec: str, corpus_: corpus.Corpus | None, table, detail: dict[str, Any]) -> None:
     """Store a run's results with it (the Runs page shows them); other spaces keep nothing."""
-    from embedlab import evaluate
+    from embedlab import evaluation
 
     corpus_id = corpus_.id if corpus_ is not None else None
-    evaluate.save_run_results(spec, corpus_id, "benchmarks", table[table["space"] == spec].to_dict("records"))
+    evaluation.save_run_results(spec, corpus_id, "benchmarks", table[table["space"] == spec].to_dict("records"))
     for section in ("task", "retrieval"):
         if section in detail:
-            evaluate.save_run_results(spec, corpus_id, section, asdict(detail[section]))
+            evaluation.save_run_results(spec, corpus_id, section, asdict(detail[section]))
     if "weat" in detail:
-        evaluate.save_run_results(spec, corpus_id, "weat", {
+        evaluation.save_run_results(spec, corpus_id, "weat", {
             name: {"effect_size": r.effect_size, "p_value": r.p_value, "used": r.used}
             for name, r in detail["weat"].items()})
 
@@ -251,7 +251,7 @@ def _print_fraction(done: float) -> None:
 
 
 def _weat_names() -> list[str]:
-    from embedlab.evaluate import WEAT_SETS
+    from embedlab.evaluation.bias import WEAT_SETS
 
     return list(WEAT_SETS)
 
@@ -261,11 +261,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     defaults = TrainConfig()
 
-    tuned = finetune.FinetuneConfig()
+    tuned = training.FinetuneConfig()
     train = commands.add_parser("train", help="train Word2Vec or FastText, or fine-tune MiniLM, on a corpus file; "
                                               "saves a run")
     train.add_argument("corpus", help="a .txt/.md/.csv/.tsv/.jsonl/.zip file")
-    train.add_argument("--method", choices=[m.value for m in Method] + [finetune.METHOD], default=defaults.method.value)
+    train.add_argument("--method", choices=[m.value for m in Method] + [training.METHOD], default=defaults.method.value)
     for name in ("dim", "window", "min_count", "negative", "seed", "workers"):
         train.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     train.add_argument("--epochs", type=int, help=f"default {defaults.epochs}; {tuned.epochs} when fine-tuning")
@@ -305,7 +305,7 @@ def _parser() -> argparse.ArgumentParser:
     comparison.add_argument("--k", type=int, default=10)
     comparison.add_argument("--corpus", help="corpus for counts and the baseline's vocabulary "
                                              "(default: the corpus of the run among A and B)")
-    comparison.add_argument("--max-words", type=int, default=compare.DEFAULT_MAX_WORDS,
+    comparison.add_argument("--max-words", type=int, default=analysis.DEFAULT_MAX_WORDS,
                             help="score at most N shared words (a frequency-stratified sample past that)")
     comparison.add_argument("--seed", type=int, default=0, help="seed of that sample")
     _add_corpus_options(comparison)

@@ -3,7 +3,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedlab import compare, figures, project, share, spaces, ui, vectors_io
+from embedlab import analysis, spaces, ui
+from embedlab.analysis import maps
+from embedlab.present import figures, share
+from embedlab.present.text import plain_markdown
 
 TAB_LABELS = {"neighbours": "Neighbours", "changed": "What changed", "coverage": "Coverage", "map": "Map"}
 METRIC_LABELS = {"jaccard": "Jaccard@k", "rank_overlap": "Rank-biased overlap"}
@@ -15,7 +18,7 @@ st.title("Compare")
 corpora = ui.corpus_options()
 space_choices = spaces.space_choices()
 for problem in ui.view_from_url(space_choices, list(corpora)):
-    st.warning(share.plain_markdown(problem), icon=":material/link_off:")  # it quotes the link's own text
+    st.warning(plain_markdown(problem), icon=":material/link_off:")  # it quotes the link's own text
 if not corpora:
     st.info("No corpus yet: add one on the Corpus page, then train a run to compare with the baseline.")
     st.stop()
@@ -27,7 +30,7 @@ if st.session_state.cmp_b not in space_choices:
 
 left, middle, right = st.columns(3)
 corpus_id = ui.corpus_selectbox("Corpus", corpora, key="cmp_corpus", container=left)
-space_labels = vectors_io.space_labels(space_choices)
+space_labels = spaces.space_labels(space_choices)
 a = middle.selectbox("Space A", space_choices, key="cmp_a", format_func=space_labels.get)
 b = right.selectbox("Space B", space_choices, key="cmp_b", format_func=space_labels.get)
 left, right = st.columns([3, 2])
@@ -51,22 +54,22 @@ def show_neighbours(target: str) -> None:
     """A's and B's neighbour lists of ``target`` side by side, shared neighbours marked."""
     in_a, in_b = target in ui.load_space(a, corpus_id), target in ui.load_space(b, corpus_id)
     if in_a != in_b:  # compare's own message would name the shared words only
-        st.error(share.plain_markdown(f"'{target}' is in {a if in_a else b} but not in {b if in_a else a}: "
+        st.error(plain_markdown(f"'{target}' is in {a if in_a else b} but not in {b if in_a else a}: "
                                       "neighbours are compared among the words both spaces have; pick another "
                                       "word."), icon=":material/error:")
         return
     try:
-        result = compare.compare_neighbors(shared_a, shared_b, target, k)
+        result = analysis.compare_neighbors(shared_a, shared_b, target, k)
     except ValueError as error:  # it quotes the word, which may come from someone else's link: shown as typed
-        st.error(share.plain_markdown(str(error)), icon=":material/error:")
+        st.error(plain_markdown(str(error)), icon=":material/error:")
         return
     if k >= len(shared_a):
         st.warning(f"Only {len(shared_a) - 1:,} other words are in both spaces, so each list holds "
                    f"{len(shared_a) - 1:,} neighbours, not {k}.", icon=":material/info:")
-    st.metric(f"Jaccard@{k} for “{share.plain_markdown(target)}”", f"{result.jaccard:.2f}",
+    st.metric(f"Jaccard@{k} for “{plain_markdown(target)}”", f"{result.jaccard:.2f}",
               help="Share of the two neighbour lists' union that is in both")
     for column, title, neighbours in zip(st.columns(2), (f"A · {a}", f"B · {b}"), (result.a, result.b)):
-        column.markdown(f"**{share.plain_markdown(title)}**")
+        column.markdown(f"**{plain_markdown(title)}**")
         column.table(pd.DataFrame({
             "rank": range(1, len(neighbours) + 1),
             "word": [n.word for n in neighbours],
@@ -82,7 +85,7 @@ def neighbours_tab() -> None:
     cells[2].metric("Only in B", f"{len(ui.load_space(b, corpus_id)) - len(shared_a):,}")
     if not word:
         st.info("Type a word to see its neighbours in both spaces. Frequent shared words: "
-                + share.plain_markdown(", ".join(shared_a.words[:12])))
+                + plain_markdown(", ".join(shared_a.words[:12])))
         return
     show_neighbours(word)
 
@@ -96,7 +99,7 @@ def changed_tab() -> None:
                                          help="Past this many shared words, a frequency-stratified sample")
     summary, frame = ui.compare_spaces(a, b, corpus_id, k, int(max_words), st.session_state.cmp_seed)
     present = set(frame["band"])
-    bands = [band for band in compare.band_order(frame["count_a"].to_numpy()) if band in present]
+    bands = [band for band in analysis.band_order(frame["count_a"].to_numpy()) if band in present]
     if st.session_state.cmp_band and st.session_state.cmp_band not in bands:
         st.warning(f"No scored word is in the frequency band {st.session_state.cmp_band}; showing all bands.")
         st.session_state.cmp_band = ""
@@ -145,7 +148,7 @@ def coverage_tab() -> None:
     right.plotly_chart(figures.coverage_by_band({spec: ui.coverage_by_band(spec, corpus_id) for spec in specs}),
                        key="cmp_coverage_bands")
     for column, result in zip(st.columns(len(results)), results):
-        column.markdown(f"**{share.plain_markdown(result.space)}**")
+        column.markdown(f"**{plain_markdown(result.space)}**")
         column.metric("Token coverage", f"{result.token_coverage:.1%}",
                       help=f"Share of the corpus's {result.tokens:,} tokens whose word the space has")
         column.metric("Type coverage", f"{result.type_coverage:.1%}",
@@ -182,13 +185,13 @@ def map_tab() -> None:
     moves = controls[3].toggle("Show how far the highlighted words moved", key="cmp_moves", persist_state="page")
     highlighted: list[str] = []
     if word and word in shared_a:
-        result = compare.compare_neighbors(shared_a, shared_b, word, k)
+        result = analysis.compare_neighbors(shared_a, shared_b, word, k)
         highlighted = [nb.word for nb in result.a + result.b]
     elif word:
-        st.warning(share.plain_markdown(f"'{word}' is not in both spaces, so nothing is highlighted."))
-    sample = tuple(project.sample_words(shared_a.words, n, seed, [word, *highlighted] if highlighted else ()))
+        st.warning(plain_markdown(f"'{word}' is not in both spaces, so nothing is highlighted."))
+    sample = tuple(maps.sample_words(shared_a.words, n, seed, [word, *highlighted] if highlighted else ()))
     eta = len(sample) * SECONDS_PER_MAPPED_WORD
-    warming = "" if project.warmed_up.is_set() else f" {ui.MAPS_COMPILING}"
+    warming = "" if maps.warmed_up.is_set() else f" {ui.MAPS_COMPILING}"
     with st.spinner(f"Projecting {len(sample):,} words of both spaces with AlignedUMAP (about {eta:.0f} s the "
                     f"first time; then cached).{warming}"):
         layout_a, layout_b = ui.map_layouts(a, b, corpus_id, sample, seed)

@@ -2,7 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from embedlab import config, corpus, figures, share, ui
+from embedlab import config, corpus, ui
+from embedlab.present import figures
+from embedlab.present.text import plain_markdown
 
 ui.ensure_router()
 st.title("Corpus")
@@ -64,7 +66,7 @@ st.divider()
 chosen = ui.corpus_selectbox("Stored corpora", options, key="corpus_chosen")
 shown = ui.load_corpus(chosen)
 for notice in shown.notices:
-    st.warning(share.plain_markdown(notice), icon=":material/warning:")  # notices quote file names
+    st.warning(plain_markdown(notice), icon=":material/warning:")  # notices quote file names
 stats = shown.stats
 cells = st.columns(6)
 cells[0].metric("Documents", f"{stats.documents:,}")

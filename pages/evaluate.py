@@ -3,7 +3,9 @@ debiased copies), dimensions (PCA sweep) and the corpus's own labels as a task, 
 import pandas as pd
 import streamlit as st
 
-from embedlab import evaluate, figures, share, spaces, ui, vectors_io
+from embedlab import evaluation, spaces, ui
+from embedlab.present import figures
+from embedlab.present.text import plain_markdown
 
 ui.ensure_router()
 st.title("Evaluate")
@@ -16,18 +18,18 @@ if not corpora:
     st.stop()
 choices = [spec for spec in spaces.space_choices() if not spec.endswith(spaces.CONTEXT_SUFFIX)]
 default = list(dict.fromkeys([next((s for s in choices if s.startswith("run-")), spaces.BASELINE), spaces.BASELINE]))
-for problem in ui.evaluation_from_url(choices, list(corpora), list(evaluate.WEAT_SETS), default):
-    st.warning(share.plain_markdown(problem), icon=":material/link_off:")
+for problem in ui.evaluation_from_url(choices, list(corpora), list(evaluation.WEAT_SETS), default):
+    st.warning(plain_markdown(problem), icon=":material/link_off:")
 corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
 corpus = ui.load_corpus(corpus_id)
-space_labels = vectors_io.space_labels(choices)
+space_labels = spaces.space_labels(choices)
 chosen = st.multiselect("Spaces", choices, key="eval_spaces", format_func=space_labels.get)
 upload = st.file_uploader("Your word pairs (optional CSV: word1,word2,score)", type=["csv", "tsv", "txt"],
                           key="eval_pairs")
 user_pairs: tuple = ()
 if upload is not None:
     try:
-        user_pairs = tuple(evaluate.user_word_pairs(upload.name, upload.getvalue()))
+        user_pairs = tuple(evaluation.user_word_pairs(upload.name, upload.getvalue()))
     except ValueError as error:
         ui.show_error(error)
 if not chosen:
@@ -46,16 +48,16 @@ if not chosen:
     st.stop()
 retrievals, pairs_note = {}, ""
 try:
-    tuned_run = evaluate.held_out_run(chosen)
+    tuned_run = evaluation.held_out_run(chosen)
     pairs, pairs_note = ui.held_out_pairs(corpus_id, tuned_run)
 except ValueError as error:
     pairs_note = f"No held-out retrieval on this corpus: {error}"
 else:
     for spec in chosen:
-        ui.encode_with_progress(spec, corpus_id, evaluate.pair_texts(pairs), "held-out sentences")
+        ui.encode_with_progress(spec, corpus_id, evaluation.pair_texts(pairs), "held-out sentences")
         with st.spinner(f"Retrieving held-out pairs with {spec}…"):
             retrievals[spec] = ui.retrieval(spec, corpus_id, tuned_run)
-table = evaluate.benchmark_table(results, retrievals)
+table = evaluation.benchmark_table(results, retrievals)
 st.subheader("Benchmarks")
 st.caption("score: Spearman correlation with human judgements (similarity), accuracy (analogies, 3CosAdd), or "
            "held-out retrieval: each anchor sentence ranks every held-out positive by cosine (sentence embeddings "
@@ -77,18 +79,18 @@ with st.expander("Analogy accuracy by section"):
 st.subheader("Bias: the Word Embedding Association Test (WEAT)")
 st.caption("Do target words X (vs Y) sit closer to attribute words A (vs B)? Effect size is Cohen's d (|d| > 0.8 "
            "is large); p is a one-sided permutation test (10,000 splits, seeded). Edit the lists freely.")
-preset = st.selectbox("Word sets", list(evaluate.WEAT_SETS), key="eval_weat_set")
+preset = st.selectbox("Word sets", list(evaluation.WEAT_SETS), key="eval_weat_set")
 ui.evaluation_to_url(corpus_id, chosen, preset)
 cells = st.columns(4)
 sets = {}
 for cell, (name, label) in zip(cells, (("X", "Targets X"), ("Y", "Targets Y"), ("A", "Attributes A"),
                                        ("B", "Attributes B"))):
-    text = cell.text_area(label, " ".join(evaluate.WEAT_SETS[preset][name]), key=f"eval_weat_{preset}_{name}",
+    text = cell.text_area(label, " ".join(evaluation.WEAT_SETS[preset][name]), key=f"eval_weat_{preset}_{name}",
                           height=140)
     sets[name] = list(dict.fromkeys(text.lower().split()))
 weat_rows = []
 for spec in chosen:
-    unedited = all(words == evaluate.WEAT_SETS[preset][name] for name, words in sets.items())
+    unedited = all(words == evaluation.WEAT_SETS[preset][name] for name, words in sets.items())
     result = ui.weat(spec, corpus_id, tuple((name, tuple(words)) for name, words in sets.items()),
                      preset if unedited else "")
     weat_rows.append({"space": spec, "effect size d": result.effect_size, "p-value": result.p_value,
@@ -108,7 +110,7 @@ def _add_debiased(specs: list[str]) -> None:
 
 st.markdown(f"**Debiased copies.** `SPACE{spaces.DEBIAS_SUFFIX}` is the space with the gender direction projected "
             "out of every vector (the first principal component of Bolukbasi et al.'s definitional pairs: "
-            f"{', '.join(f'{a}–{b}' for a, b in evaluate.GENDER_PAIRS)}). It is a space like any other: score it "
+            f"{', '.join(f'{a}–{b}' for a, b in spaces.GENDER_PAIRS)}). It is a space like any other: score it "
             "here, compare it on the Compare page, share it by link.")
 st.button("Add debiased copies of the chosen spaces", key="eval_add_debiased", on_click=_add_debiased,
           args=(chosen,), icon=":material/balance:")
@@ -120,7 +122,7 @@ swept = left.selectbox("Space to reduce with PCA (16 to 256 dimensions)", chosen
 if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("eval_sweep_done") == (swept, corpus_id):
     if corpus.labels:
         ui.encode_with_progress(swept, corpus_id, ui.document_texts(corpus_id), "documents")
-    dims = evaluate.sweep_dims(ui.load_space(swept, corpus_id))
+    dims = evaluation.sweep_dims(ui.load_space(swept, corpus_id))
     bar = st.progress(0.0, text=f"Reducing {swept} to {dims[0]} dimensions and scoring it…")
     rows = []
     for done, dim in enumerate(dims):

@@ -4,7 +4,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from embedlab import config, evaluate, finetune, store, ui, vectors_io
+from embedlab import config, evaluation, spaces, store, training, ui
 
 ui.ensure_router()
 st.title("Runs")
@@ -13,9 +13,9 @@ _PENDING_RUN = "runs_pending_delete"  # session keys (not widgets): which delete
 _PENDING_VECTORS = "vectors_pending_delete"
 _NOTICE = "runs_notice"
 _DOWNLOADS = (
-    (vectors_io.ExportFormat.WORD2VEC, "word2vec text", ":material/description:"),
-    (vectors_io.ExportFormat.WORD2VEC_BINARY, "word2vec binary", ":material/memory:"),
-    (vectors_io.ExportFormat.PROJECTOR, "Embedding Projector (zip)", ":material/scatter_plot:"),
+    (spaces.ExportFormat.WORD2VEC, "word2vec text", ":material/description:"),
+    (spaces.ExportFormat.WORD2VEC_BINARY, "word2vec binary", ":material/memory:"),
+    (spaces.ExportFormat.PROJECTOR, "Embedding Projector (zip)", ":material/scatter_plot:"),
 )
 
 
@@ -24,9 +24,9 @@ def _when(seconds: float) -> str:
 
 
 def _retrieval(run: dict) -> str:
-    if run["method"] != finetune.METHOD:
+    if run["method"] != training.METHOD:
         return ""
-    retrieval = finetune.run_params(run["id"])["retrieval"]
+    retrieval = training.run_params(run["id"])["retrieval"]
     return f"{retrieval['baseline']['mrr@10']:.3f} → {retrieval['finetuned']['mrr@10']:.3f}"
 
 
@@ -42,7 +42,7 @@ def _runs_frame(runs: list[dict], corpus_names: dict[str, str]) -> pd.DataFrame:
             "corpus": corpus_names.get(run["corpus_id"], "(deleted)"), "corpus id": run["corpus_id"],
             "vocabulary": run["vocab_size"], "training s": round(run["seconds"], 2), "created": _when(run["created"]),
             "pairs": params.get("max_pairs"), "held-out MRR@10": _retrieval(run),
-            **evaluate.results_summary(run["id"]),
+            **evaluation.results_summary(run["id"]),
         })
     return pd.DataFrame(rows)
 
@@ -61,7 +61,7 @@ def _delete_run(run_id: str) -> None:
 def _delete_vectors(item_id: str, name: str) -> None:
     st.session_state.pop(_PENDING_VECTORS, None)
     try:
-        vectors_io.delete_uploaded_vectors(item_id)
+        spaces.delete_uploaded_vectors(item_id)
     except ValueError as error:
         st.session_state[_NOTICE] = ("error", str(error))
         return
@@ -110,10 +110,10 @@ else:
         st.session_state.pop("runs_selected", None)
     run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="runs_selected")
     buttons = st.container(horizontal=True)
-    if next(run for run in runs if run["id"] == run_id)["method"] == finetune.METHOD:
-        st.caption(finetune.retrieval_summary(run_id))
+    if next(run for run in runs if run["id"] == run_id)["method"] == training.METHOD:
+        st.caption(training.retrieval_summary(run_id))
         buttons.download_button(
-            "sentence-transformer model (zip)", data=lambda run_id=run_id: finetune.model_zip_bytes(run_id),
+            "sentence-transformer model (zip)", data=lambda run_id=run_id: training.model_zip_bytes(run_id),
             file_name=f"{run_id}-model.zip", mime="application/zip", icon=":material/folder_zip:",
             on_click="ignore", key="runs_download_model")
     else:
@@ -121,8 +121,8 @@ else:
                    "and metadata.tsv (word, corpus count) for projector.tensorflow.org.")
         for fmt, label, icon in _DOWNLOADS:
             buttons.download_button(
-                label, data=lambda fmt=fmt, run_id=run_id: vectors_io.run_export_bytes(run_id, fmt),
-                file_name=vectors_io.export_file_name(run_id, fmt), mime=vectors_io.EXPORT_MIME[fmt], icon=icon,
+                label, data=lambda fmt=fmt, run_id=run_id: spaces.run_export_bytes(run_id, fmt),
+                file_name=spaces.export_file_name(run_id, fmt), mime=spaces.EXPORT_MIME[fmt], icon=icon,
                 on_click="ignore", key=f"runs_download_{fmt.value}")
     st.button("Delete run…", icon=":material/delete:", key="runs_delete",
               on_click=_ask, args=(_PENDING_RUN, run_id))
@@ -139,7 +139,7 @@ upload = st.file_uploader(f"Vectors file (up to {config.MAX_VECTORS_MB} MB)", ty
 if upload is not None and st.button("Add as a space", type="primary", key="vectors_add"):
     try:
         with st.spinner(f"Reading {upload.name}…"):
-            added = vectors_io.save_uploaded_vectors(upload.name, upload.getvalue())
+            added = spaces.save_uploaded_vectors(upload.name, upload.getvalue())
     except (ValueError, OSError) as error:
         ui.show_error(error)
     else:
@@ -148,7 +148,7 @@ if upload is not None and st.button("Add as a space", type="primary", key="vecto
         if added.duplicates:
             st.info(f"{added.duplicates:,} repeated words: each keeps the vector of its first line.")
 
-uploaded = vectors_io.list_uploaded_vectors()
+uploaded = spaces.list_uploaded_vectors()
 if not uploaded:
     st.caption("No vectors files added yet.")
     st.stop()

@@ -2,7 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from embedlab import finetune, jobs, store, train, ui, vectors_io
+from embedlab import spaces, store, training, ui
+from embedlab.training import jobs
 
 ui.ensure_router()
 st.title("Train")
@@ -14,7 +15,7 @@ if not options:
 
 corpus_id = ui.corpus_selectbox("Corpus", options, key="train_corpus")
 METHODS = {"word2vec": "Word2Vec", "fasttext": "FastText (subwords)",
-           finetune.METHOD: "Fine-tune MiniLM (sentence-transformer)"}
+           training.METHOD: "Fine-tune MiniLM (sentence-transformer)"}
 method = st.radio("Method", list(METHODS), horizontal=True, key="train_method", format_func=METHODS.get)
 
 
@@ -25,8 +26,8 @@ def start(config) -> None:
         ui.show_error(error)
 
 
-if method == finetune.METHOD:
-    tuned = finetune.FinetuneConfig()
+if method == training.METHOD:
+    tuned = training.FinetuneConfig()
     st.caption("Neighbouring sentences of a document are pulled together, other sentences in the batch pushed "
                "apart. Pairs from a tenth of the documents are held out and never trained on: MRR@10 and "
                "recall@10 on them are measured before and after. About 15–30 pairs/s on a 2-core CPU, ~50x on "
@@ -51,14 +52,14 @@ if method == finetune.METHOD:
         submitted = st.form_submit_button("Start fine-tuning", type="primary")
     if submitted:
         try:
-            pairs_file = finetune.save_pairs_upload(pairs.name, pairs.getvalue()) if pairs is not None else ""
-            start(finetune.FinetuneConfig(max_pairs=int(max_pairs), max_minutes=float(max_minutes),
+            pairs_file = training.save_pairs_upload(pairs.name, pairs.getvalue()) if pairs is not None else ""
+            start(training.FinetuneConfig(max_pairs=int(max_pairs), max_minutes=float(max_minutes),
                                           batch_size=int(batch), epochs=int(epochs), learning_rate=float(rate),
                                           seed=int(seed), pairs_file=pairs_file, use_labels=bool(use_labels)))
         except ValueError as error:
             ui.show_error(error)
 else:
-    defaults = train.TrainConfig()
+    defaults = training.TrainConfig()
     with st.form("train_form"):
         cells = st.columns(4)
         dim = cells[0].number_input("Dimensions", 2, 2000, defaults.dim, key="train_dim")
@@ -72,9 +73,9 @@ else:
                                        key="train_sample",
                                        help="Frequent words are down-sampled above this frequency; 0 turns it off")
         seed = cells[3].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="train_seed")
-        starts = ["", *(item.spec for item in vectors_io.list_uploaded_vectors()),
+        starts = ["", *(item.spec for item in spaces.list_uploaded_vectors()),
                   *(run["id"] for run in store.list_runs() if run["method"] in ("word2vec", "fasttext"))]
-        start_labels = vectors_io.space_labels(starts[1:])
+        start_labels = spaces.space_labels(starts[1:])
         cells = st.columns([3, 2])
         init = cells[0].selectbox("Start from pretrained vectors (optional)", starts, key="train_init",
                                   format_func=lambda spec: start_labels.get(spec) or "random init",
@@ -86,7 +87,7 @@ else:
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
         try:
-            start(train.TrainConfig(method=method, dim=int(dim), window=int(window), min_count=int(min_count),
+            start(training.TrainConfig(method=method, dim=int(dim), window=int(window), min_count=int(min_count),
                                     epochs=int(epochs), sg=sg, negative=int(negative), sample=float(sample),
                                     seed=int(seed), workers=1 if reproducible else 0, init=init,
                                     lock_pretrained=float(lock) if init else 1.0))
@@ -99,7 +100,7 @@ _STATUS_ICONS = {"done": ":material/check_circle:", "failed": ":material/error:"
 
 def _job_line(job: dict) -> str:
     params = job["params"]
-    if params["method"] == finetune.METHOD:
+    if params["method"] == training.METHOD:
         budget = f"{params['max_pairs']:,} pairs" + (f", {params['max_minutes']:g} min" if params["max_minutes"] else "")
         return f"**fine-tune MiniLM** · {budget} · batch {params['batch_size']} · corpus {job['corpus_id']}"
     return f"**{params['method']}** · dim {params['dim']} · {params['epochs']} epochs · corpus {job['corpus_id']}"
@@ -114,8 +115,8 @@ def _show_job(job: dict) -> None:
             st.rerun(scope="app")
     elif job["status"] == "done":
         st.success(f"{_job_line(job)} — done: run `{job['run_id']}`", icon=_STATUS_ICONS["done"])
-        if job["params"]["method"] == finetune.METHOD:
-            st.caption(finetune.retrieval_summary(job["run_id"]))
+        if job["params"]["method"] == training.METHOD:
+            st.caption(training.retrieval_summary(job["run_id"]))
     elif job["status"] == "failed":
         st.error(f"{_job_line(job)} — failed: {job['message']}", icon=_STATUS_ICONS["failed"])
     else:

@@ -52,7 +52,7 @@ def tiny_text_corpus():
 @pytest.fixture(scope="session")
 def tiny_run(tiny_text_corpus) -> dict:
     """A Word2Vec run on the tiny corpus, one thread so it is reproducible."""
-    from embedlab.train import TrainConfig, train_run
+    from embedlab.training import TrainConfig, train_run
 
     return train_run(tiny_text_corpus, TrainConfig(dim=16, min_count=1, epochs=5, workers=1, seed=7))
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
-from embedlab import share, store
+from embedlab import store
+from embedlab.present import share
 
 APP = str(ROOT / "app.py")
 
@@ -51,6 +52,7 @@ def test_train_page_without_corpus_points_to_the_corpus_page(fresh_home):
 
 def test_train_page_runs_a_job_to_a_run(fresh_home):
     from conftest import TINY_TEXT
+
     from embedlab.corpus import build_corpus
 
     built = build_corpus("tiny.txt", (TINY_TEXT * 30).encode())
@@ -145,8 +147,8 @@ def test_compare_page_map_tab_highlights_the_word_in_both_maps(compare_query):
 def test_train_page_shows_progress_and_cancels_a_running_job(fresh_home):
     from gensim.test.utils import datapath
 
-    from embedlab import jobs
     from embedlab.corpus import build_corpus
+    from embedlab.training import jobs
 
     with open(datapath("lee_background.cor"), "rb") as handle:
         build_corpus("lee.txt", handle.read())
@@ -171,7 +173,10 @@ def test_train_page_shows_progress_and_cancels_a_running_job(fresh_home):
 
 
 def test_encodings_for_the_evaluate_page_show_a_progress_bar_once_per_session(monkeypatch, tiny_text_corpus):
-    from embedlab import baseline, ui
+    import streamlit as st
+
+    from embedlab import ui
+    from embedlab.spaces import baseline
 
     class Bar:
         def __init__(self, value, text):
@@ -185,8 +190,8 @@ def test_encodings_for_the_evaluate_page_show_a_progress_bar_once_per_session(mo
             self.emptied = True
 
     bars = []
-    monkeypatch.setattr(ui.st, "progress", lambda value, text: bars.append(Bar(value, text)) or bars[-1])
-    monkeypatch.setattr(ui.st, "session_state", {})
+    monkeypatch.setattr(st, "progress", lambda value, text: bars.append(Bar(value, text)) or bars[-1])
+    monkeypatch.setattr(st, "session_state", {})
     texts = [f"document number {i} about sparse matrices" for i in range(baseline._ENCODE_BATCH + 88)]
     ui.encode_with_progress("baseline", tiny_text_corpus.id, texts, "documents")
     assert len(bars) == 1 and bars[0].emptied
@@ -202,17 +207,17 @@ def test_encodings_for_the_evaluate_page_show_a_progress_bar_once_per_session(mo
 
 
 def test_app_warms_up_umap_in_the_background_and_the_sidebar_says_when_maps_are_ready(monkeypatch):
-    from embedlab import project
+    from embedlab.analysis import maps
 
     def sidebar() -> list[str]:  # a fresh session: AppTest runs only the page, not app.py, on a rerun
         at = _app()
         assert not at.exception
         return [element.value for element in at.sidebar.children.values()]
 
-    monkeypatch.setattr(project.warmed_up, "is_set", lambda: False)  # as in a server that has just started
+    monkeypatch.setattr(maps.warmed_up, "is_set", lambda: False)  # as in a server that has just started
     assert "UMAP is still compiling in the background" in sidebar()[-1]
     monkeypatch.undo()
-    assert project.warmed_up.wait(timeout=180), "UMAP was not warmed up after the app started"
+    assert maps.warmed_up.wait(timeout=180), "UMAP was not warmed up after the app started"
     assert sidebar()[-1] == ":material/check_circle: Maps ready"
 
 
@@ -232,7 +237,10 @@ def test_load_space_shows_its_spinner_only_while_the_space_is_not_in_memory(monk
     import contextlib
     import gc
 
+    import streamlit as st
+
     from embedlab import ui
+    from embedlab.ui import cache
 
     shown = []
 
@@ -241,15 +249,15 @@ def test_load_space_shows_its_spinner_only_while_the_space_is_not_in_memory(monk
         shown.append(message)
         yield
 
-    monkeypatch.setattr(ui.st, "spinner", spinner)
-    ui._load_space.clear()
+    monkeypatch.setattr(st, "spinner", spinner)
+    cache._load_space.clear()
     space = ui.load_space(tiny_run["id"], tiny_text_corpus.id)
     assert shown == [f"Loading {tiny_run['id']}…"]
     assert ui.load_space(tiny_run["id"], tiny_text_corpus.id) is space and len(shown) == 1
     ui.load_space("baseline", tiny_text_corpus.id)
     assert shown[-1].startswith("Encoding the corpus words with all-MiniLM-L6-v2") and len(shown) == 2
 
-    ui._load_space.clear()  # evicted: once nothing holds it, loading it again shows the spinner again
+    cache._load_space.clear()  # evicted: once nothing holds it, loading it again shows the spinner again
     del space
     gc.collect()
     ui.load_space(tiny_run["id"], tiny_text_corpus.id)
@@ -257,14 +265,14 @@ def test_load_space_shows_its_spinner_only_while_the_space_is_not_in_memory(monk
 
 
 def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, tiny_run, tiny_text_corpus):
-    from embedlab import compare, spaces
+    from embedlab import analysis, spaces
 
     query = {**compare_query, "tab": "changed", "band": "20–49", "lo": "0.0", "hi": "0.5"}
     at = _app("pages/compare.py", **query)
     assert not at.exception and not at.error and not at.warning
     assert at.selectbox(key="cmp_band").value == "20–49"
     assert at.slider(key="cmp_range").value == (0.0, 0.5)
-    _, frame = compare.compare_spaces(spaces.load_space(tiny_run["id"]), spaces.load_space("baseline", tiny_text_corpus),
+    _, frame = analysis.compare_spaces(spaces.load_space(tiny_run["id"]), spaces.load_space("baseline", tiny_text_corpus),
                                       5, 20_000, 42)
     expected = frame[(frame["band"] == "20–49") & (frame["jaccard"] <= 0.5)].sort_values(
         ["jaccard", "count_a"], ascending=[True, False])
@@ -327,6 +335,7 @@ def test_compare_page_builds_a_downloadable_report(compare_query, tiny_run):
 
 def test_train_page_finetune_mode_shows_its_budget_and_label_option(fresh_home):
     from conftest import notes_text
+
     from embedlab.corpus import build_corpus
 
     build_corpus("notes.txt", notes_text())
@@ -356,7 +365,7 @@ def test_evaluate_page_shows_every_chosen_space_in_one_table(tiny_run, tiny_text
 
 def test_evaluate_page_scores_the_task_when_the_corpus_has_labels(fresh_home):
     from embedlab.corpus import ReadOptions, build_corpus
-    from embedlab.train import TrainConfig, train_run
+    from embedlab.training import TrainConfig, train_run
 
     rows = "".join(f"{['matrix solver eigen values', 'signal spectrum filter bands'][i % 2]} note {i}.,"
                    f"{'ab'[i % 2]}\n" for i in range(60))
@@ -394,11 +403,11 @@ def test_evaluate_page_opens_a_shared_link(tiny_text_corpus):
 def test_evaluate_page_retrieves_held_out_pairs_keeps_results_with_the_run_and_adds_debiased_copies(fresh_home):
     from conftest import notes_text
 
-    from embedlab import evaluate
+    from embedlab import evaluation, spaces
     from embedlab.corpus import build_corpus
-    from embedlab.train import TrainConfig, train_run
+    from embedlab.training import TrainConfig, train_run
 
-    people = " ".join(f"The {a} and the {b} met." for a, b in evaluate.GENDER_PAIRS).encode()
+    people = " ".join(f"The {a} and the {b} met." for a, b in spaces.GENDER_PAIRS).encode()
     corpus = build_corpus("notes.txt", notes_text(80) + b"\n\n" + people)
     run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1))
     at = _app("pages/evaluate.py")
@@ -418,7 +427,7 @@ def test_evaluate_page_retrieves_held_out_pairs_keeps_results_with_the_run_and_a
 
     (runs,) = [f.value.set_index("run") for f in _app("pages/runs.py").dataframe if "run" in f.value.columns]
     assert runs.loc[run["id"], "retrieval MRR@10"] == pytest.approx(retrieval.loc[run["id"], "score"])
-    assert evaluate.run_results(run["id"])["retrieval"]["corpus_id"] == corpus.id
+    assert evaluation.run_results(run["id"])["retrieval"]["corpus_id"] == corpus.id
 
 
 def test_evaluate_page_says_why_a_space_cannot_be_debiased(tiny_run, tiny_text_corpus):

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import ROOT, TINY_TEXT
-from embedlab import config, store, ui
+from streamlit.testing.v1 import AppTest
 from test_corpus import _zip
+
+from embedlab import config, store, ui
+from embedlab.ui import compat
 
 MB = 1024 * 1024
 GOOD_VECTORS = b"alpha 1 0 0\nbeta 0 1 0\ngamma 0 0 1\ndelta 1 1 0\nepsilon 0 1 1\nzeta 1 0 1\n"
@@ -247,8 +248,8 @@ class Saved:
 def saved(tmp_path_factory) -> Saved:
     """A home of its own holding a corpus, a run and vectors files: what bad input must never damage."""
     from embedlab.corpus import build_corpus
-    from embedlab.train import TrainConfig, train_run
-    from embedlab.vectors_io import save_uploaded_vectors
+    from embedlab.spaces import save_uploaded_vectors
+    from embedlab.training import TrainConfig, train_run
 
     home = tmp_path_factory.mktemp("bad-input-home")
     with pytest.MonkeyPatch.context() as patch:
@@ -421,7 +422,7 @@ def test_cli_runner_is_the_real_command(cli, saved):
 def _page(name: str, state: dict | None = None, **query: str) -> AppTest:
     """A page on its own (app.py's router and its UMAP warm-up are not what is tested here)."""
     at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=120)
-    at.session_state[ui._ROUTED] = True  # what app.py marks; ui.ensure_router then leaves the page alone
+    at.session_state[compat._ROUTED] = True  # what app.py marks; ui.ensure_router then leaves the page alone
     for key, value in (state or {}).items():
         at.session_state[key] = value
     for key, value in query.items():
@@ -480,9 +481,9 @@ def _ui_neighbours(case: Case, data: bytes, saved: Saved) -> dict[str, list[str]
 @pytest.fixture
 def app(monkeypatch):
     """app.py, the router, without its background UMAP warm-up (slow, and not what these tests are about)."""
-    from embedlab import project
+    from embedlab.analysis import maps
 
-    monkeypatch.setattr(project, "warm_up_in_background", lambda: None)
+    monkeypatch.setattr(maps, "warm_up_in_background", lambda: None)
     ui.start_background_warm_up.clear()
     yield lambda: AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     ui.start_background_warm_up.clear()  # the next app starts the real warm-up
@@ -706,9 +707,10 @@ def test_corpus_text_never_keeps_markup(saved, monkeypatch):
 
 
 def test_hostile_words_are_text_in_tables_maps_and_the_report(saved, monkeypatch):
-    from embedlab import figures, project, report, spaces
+    from embedlab import spaces
     from embedlab.corpus import load_corpus
-    from embedlab.vectors_io import save_uploaded_vectors
+    from embedlab.present import figures, report
+    from embedlab.spaces import save_uploaded_vectors
 
     monkeypatch.setenv("EMBEDLAB_HOME", str(saved.home))
     a = save_uploaded_vectors("hostile-a.vec", _hostile_vectors(1)).spec
@@ -730,7 +732,9 @@ def test_hostile_words_are_text_in_tables_maps_and_the_report(saved, monkeypatch
     assert figure.layout.annotations[0].text == "A · &lt;img/src=x/onerror=alert(2)&gt;"
 
     # The report: AlignedUMAP (numba, ~20-50 s cold on 2 cores) is replaced by the first two dimensions.
-    monkeypatch.setattr(project, "aligned_layouts", lambda x, y, settings: (x[:, :2], y[:, :2]))
+    from embedlab.analysis import maps
+
+    monkeypatch.setattr(maps, "aligned_layouts", lambda x, y, settings: (x[:, :2], y[:, :2]))
     html = report.build_report(first, second, load_corpus(saved.corpus_id),
                                report.ReportSettings(k=3, words=HOSTILE[:2], map_words=100))
     for word in HOSTILE[:3]:  # the HTML ones; markdown means nothing in HTML

@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, TINY_TEXT
+
 from embedlab import spaces
 from embedlab.cli import main
 
@@ -132,7 +132,7 @@ def test_train_finetunes_minilm_and_reports_held_out_retrieval(tmp_path, capsys,
 def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_run, tiny_text_corpus):
     from gensim.test.utils import datapath
 
-    from embedlab import evaluate
+    from embedlab import evaluation
 
     pairs = tmp_path / "mine.csv"
     pairs.write_text("word1,word2,score\nmatrix,matrices,9\nsparse,dense,3\nsignal,spectrum,7\nsolver,matrix,6\n")
@@ -140,7 +140,7 @@ def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_
     rows = {(r["space"], r["benchmark"]): r for r in result["benchmarks"]}
     assert set(rows) == {(space, name) for space in (tiny_run["id"], "baseline")
                          for name in ("WordSim-353", "SimLex-999", "your pairs", "Google analogies")}
-    kv = evaluate.to_keyed_vectors(spaces.load_space("baseline"))
+    kv = evaluation.to_keyed_vectors(spaces.load_space("baseline"))
     pearson, spearman, oov = kv.evaluate_word_pairs(datapath("wordsim353.tsv"))
     wordsim = rows[("baseline", "WordSim-353")]
     assert wordsim["score"] == pytest.approx(spearman.statistic) and wordsim["oov_share"] == pytest.approx(oov / 100)
@@ -152,7 +152,7 @@ def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_
 
 def test_evaluate_one_space_gives_the_documented_shape_with_weat_and_sweep_and_keeps_it_with_the_run(
         capsys, tiny_run, tiny_text_corpus, tmp_path):
-    from embedlab import evaluate
+    from embedlab import evaluation
 
     corpus_file = tmp_path / "tiny.txt"
     corpus_file.write_text(TINY_TEXT * 20, encoding="utf-8")
@@ -166,7 +166,7 @@ def test_evaluate_one_space_gives_the_documented_shape_with_weat_and_sweep_and_k
     (weat,) = result["weat"].values()
     assert weat["effect_size"] is None and "too few words left" in weat["note"]
     assert [row["dim"] for row in result["sweep"]] == [16]
-    kept = evaluate.run_results(tiny_run["id"])
+    kept = evaluation.run_results(tiny_run["id"])
     assert kept["benchmarks"]["corpus_id"] == tiny_text_corpus.id
     assert {row["benchmark"] for row in kept["benchmarks"]["result"]} == {"WordSim-353", "SimLex-999",
                                                                           "Google analogies"}

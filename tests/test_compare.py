@@ -1,4 +1,4 @@
-"""Neighbours, Jaccard overlap between spaces, shared vocabulary and coverage (embedlab.compare)."""
+"""Neighbours, Jaccard overlap between spaces, shared vocabulary and coverage (embedlab.analysis)."""
 from __future__ import annotations
 
 import dataclasses
@@ -7,19 +7,20 @@ import numpy as np
 import pytest
 from conftest import make_space
 
-from embedlab import compare
-from embedlab.compare import (
+from embedlab import analysis, metrics
+from embedlab.analysis import (
     Neighbor,
     compare_neighbors,
     compare_spaces,
     coverage,
-    jaccard,
     nearest,
     neighbor_indices,
+    neighbours,
     shared_spaces,
     shared_vocabulary,
 )
 from embedlab.corpus import build_corpus
+from embedlab.metrics import jaccard
 
 # A 2-D compass: cosine similarities are known by heart.
 COMPASS_WORDS = ["east", "northeast", "north", "west", "south"]
@@ -216,10 +217,9 @@ def _brute_force(vectors: np.ndarray, k: int, rows: int) -> list[list[int]]:
 
 @pytest.mark.parametrize("block_rows", [1024, 7, 1])
 @pytest.mark.parametrize("k, rows", [(5, None), (1, None), (10, 23), (100, None)])
-def test_neighbor_indices_match_brute_force(monkeypatch, block_rows, k, rows):
-    monkeypatch.setattr(compare, "_BLOCK_ROWS", block_rows)
+def test_neighbor_indices_match_brute_force(block_rows, k, rows):
     space = _random_space(n=50, dim=8, seed=5)
-    result = neighbor_indices(space, k, None if rows is None else np.arange(rows))
+    result = neighbor_indices(space, k, None if rows is None else np.arange(rows), block_rows=block_rows)
     expected_rows = 50 if rows is None else rows
     expected_k = min(k, 49)
     assert result.shape == (expected_rows, expected_k) and result.dtype == np.int64
@@ -240,7 +240,7 @@ def test_top_k_when_the_nearest_columns_sit_together(k):
     sims[:, 40:60] = rng.uniform(0.8, 0.9, size=(20, 20))
     sims[:, 45] = sims[:, 50] = 0.95  # a tie: the lower column comes first
     expected = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-    np.testing.assert_array_equal(compare._top_k(sims, k), expected)
+    np.testing.assert_array_equal(neighbours._top_k(sims, k), expected)
 
 
 def test_compare_spaces_frame_columns_are_plain_python_strings():
@@ -250,13 +250,12 @@ def test_compare_spaces_frame_columns_are_plain_python_strings():
     assert isinstance(frame["band"].iloc[0], str)
 
 
-def test_compare_spaces_is_the_same_with_small_blocks(monkeypatch):
+def test_compare_spaces_is_the_same_with_small_blocks():
     a = _random_space(n=120, seed=7)
     b = make_space(a.words, a.vectors + np.random.default_rng(8).normal(scale=0.3, size=a.vectors.shape),
                    name="noisy")
     expected, expected_frame = compare_spaces(a, b, k=5)
-    monkeypatch.setattr(compare, "_BLOCK_ROWS", 16)
-    summary, frame = compare_spaces(a, b, k=5)
+    summary, frame = compare_spaces(a, b, k=5, block_rows=16)
     assert 0 < summary.mean_jaccard < 1
     assert summary == expected
     assert frame["jaccard"].tolist() == expected_frame["jaccard"].tolist()
@@ -329,11 +328,11 @@ def _rbo_by_definition(first: list[int], second: list[int], p: float = 0.9) -> f
 def test_rank_biased_overlap_known_values():
     first = np.array([[1, 2, 3, 4]] * 4)
     second = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [4, 3, 2, 1], [1, 5, 6, 7]])
-    scores = compare.rank_biased_overlap(first, second)
+    scores = metrics.rank_biased_overlap(first, second)
     assert scores[0] == pytest.approx(1.0) and scores[1] == 0.0
     assert scores[2] == pytest.approx(0.783)  # the same set reversed: Jaccard would say 1.0
     assert scores[3] == pytest.approx(0.35425)  # only the top item shared
-    assert scores[3] > compare.rank_biased_overlap(np.array([[1, 2, 3, 4]]), np.array([[5, 6, 7, 1]]))[0]
+    assert scores[3] > metrics.rank_biased_overlap(np.array([[1, 2, 3, 4]]), np.array([[5, 6, 7, 1]]))[0]
 
 
 def test_rank_biased_overlap_matches_its_definition_on_random_lists():
@@ -341,21 +340,21 @@ def test_rank_biased_overlap_matches_its_definition_on_random_lists():
     first = np.stack([rng.choice(30, size=10, replace=False) for _ in range(200)])
     second = np.stack([rng.choice(30, size=10, replace=False) for _ in range(200)])
     expected = [_rbo_by_definition(f.tolist(), s.tolist()) for f, s in zip(first, second)]
-    assert compare.rank_biased_overlap(first, second) == pytest.approx(expected)
+    assert metrics.rank_biased_overlap(first, second) == pytest.approx(expected)
 
 
 # --- frequency bands ------------------------------------------------------------------------------------------
 
 def test_frequency_bands_are_readable_and_ordered():
     counts = np.array([1, 2, 4, 5, 9, 10, 19, 20, 99, 100, 1000, 1234])
-    assert compare.frequency_bands(counts).tolist() == [
+    assert analysis.frequency_bands(counts).tolist() == [
         "1", "2–4", "2–4", "5–9", "5–9", "10–19", "10–19", "20–49", "50–99", "100–199", "1,000–1,999",
         "1,000–1,999"]
-    assert compare.band_order(counts) == ["1", "2–4", "5–9", "10–19", "20–49", "50–99", "100–199", "200–499",
+    assert analysis.band_order(counts) == ["1", "2–4", "5–9", "10–19", "20–49", "50–99", "100–199", "200–499",
                                           "500–999", "1,000–1,999"]
     # a band's label does not depend on the other counts, so a link's band means the same everywhere
-    assert compare.frequency_bands(np.array([1000]))[0] == compare.frequency_bands(counts)[-1]
-    assert compare.frequency_bands(np.array([1, 1])).tolist() == ["1", "1"]
+    assert analysis.frequency_bands(np.array([1000]))[0] == analysis.frequency_bands(counts)[-1]
+    assert analysis.frequency_bands(np.array([1, 1])).tolist() == ["1", "1"]
 
 
 # --- coverage in depth ------------------------------------------------------------------------------------------
@@ -366,7 +365,7 @@ BANDED_TEXT = " ".join(["common"] * 12 + ["often"] * 6 + ["some"] * 3 + ["rare",
 def test_coverage_by_band_shows_where_a_space_loses_the_corpus(fresh_home):
     corpus = build_corpus("banded.txt", BANDED_TEXT)
     space = make_space(["common", "some", "odd"], np.eye(3), name="S")
-    bands = compare.coverage_by_band(space, corpus)
+    bands = analysis.coverage_by_band(space, corpus)
     assert bands["band"].tolist() == ["1", "2–4", "5–9", "10–19"]  # rarest first, only bands with words
     assert bands["words"].tolist() == [2, 1, 1, 1] and bands["tokens"].tolist() == [2, 3, 6, 12]
     assert bands["covered_words"].tolist() == [1, 1, 0, 1]
@@ -375,7 +374,7 @@ def test_coverage_by_band_shows_where_a_space_loses_the_corpus(fresh_home):
 
 def test_missing_words_lists_every_missing_word_most_frequent_first(fresh_home):
     corpus = build_corpus("banded.txt", BANDED_TEXT)
-    missing = compare.missing_words(make_space(["common", "zzz"], np.eye(2)), corpus)
+    missing = analysis.missing_words(make_space(["common", "zzz"], np.eye(2)), corpus)
     assert missing.values.tolist() == [["often", 6], ["some", 3], ["odd", 1], ["rare", 1]]
 
 
@@ -384,25 +383,25 @@ def test_fragmentation_histogram_and_worst_words(fresh_home):
     pieces = {"common": 1, "often": 2, "some": 1, "rare": 4, "odd": 2}
     space = dataclasses.replace(make_space(["x", "y"], np.eye(2), name="wp"),
                                 piece_counter=lambda words: np.array([pieces[w] for w in words]))
-    histogram, worst = compare.fragmentation(space, corpus, split=lambda w: [w[:2], "##" + w[2:]])
+    histogram, worst = analysis.fragmentation(space, corpus, split=lambda w: [w[:2], "##" + w[2:]])
     assert histogram.values.tolist() == [[1, 2, 15], [2, 2, 7], [4, 1, 1]]  # pieces, words, tokens
     assert worst["word"].tolist() == ["rare", "often", "odd"]  # most pieces, then most frequent
     assert worst["split"].tolist() == ["ra ##re", "of ##ten", "od ##d"]
     with pytest.raises(ValueError, match="not a WordPiece model"):
-        compare.fragmentation(make_space(["x", "y"], np.eye(2), name="plain"), corpus, split=list)
+        analysis.fragmentation(make_space(["x", "y"], np.eye(2), name="plain"), corpus, split=list)
 
 
 def test_character_ngrams_mark_word_ends():
-    assert compare.character_ngrams("ab", 3, 4) == {"<ab", "ab>", "<ab>"}
-    assert "<mat" in compare.character_ngrams("matrix", 3, 6) and "trix>" in compare.character_ngrams("matrix", 3, 6)
+    assert analysis.character_ngrams("ab", 3, 4) == {"<ab", "ab>", "<ab>"}
+    assert "<mat" in analysis.character_ngrams("matrix", 3, 6) and "trix>" in analysis.character_ngrams("matrix", 3, 6)
 
 
 def test_subword_coverage_counts_missing_words_built_from_trained_ngrams(fresh_home):
     corpus = build_corpus("sub.txt", b"matrix matrix matrices qwzx vector vectors")
-    token_share, type_share = compare.subword_coverage(["matrix", "vector"], corpus)
+    token_share, type_share = analysis.subword_coverage(["matrix", "vector"], corpus)
     # missing words: vectors (14 of its 22 n-grams come from "vector": represented), matrices (10 of 26 from
     # "matrix": under half) and qwzx (none)
     assert type_share == pytest.approx(1 / 3)
     assert token_share == pytest.approx(1 / 3)
-    assert compare.subword_coverage(["matrix", "vector"], corpus, threshold=0.35) == pytest.approx((2 / 3, 2 / 3))
-    assert compare.subword_coverage(["matrix", "matrices", "qwzx", "vector", "vectors"], corpus) == (1.0, 1.0)
+    assert analysis.subword_coverage(["matrix", "vector"], corpus, threshold=0.35) == pytest.approx((2 / 3, 2 / 3))
+    assert analysis.subword_coverage(["matrix", "matrices", "qwzx", "vector", "vectors"], corpus) == (1.0, 1.0)

@@ -10,15 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embedlab import store
-from embedlab.corpus import (
-    ReadOptions,
-    TokenizeOptions,
-    build_corpus,
-    decode,
-    load_corpus,
-    read_documents,
-    tokenize,
-)
+from embedlab.corpus import ReadOptions, TokenizeOptions, build_corpus, decode, load_corpus, read_documents, tokenize
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

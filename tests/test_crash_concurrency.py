@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, TINY_TEXT
-from embedlab import jobs, spaces, store, ui
-from embedlab.corpus import build_corpus, list_corpora, load_corpus
-from embedlab.train import TrainConfig, train_run
 from test_bad_input import app  # noqa: F401  the router without its UMAP warm-up
 from test_train_jobs import LONG, _lee_bytes, _wait_for
+
+from embedlab import spaces, store, ui
+from embedlab.corpus import build_corpus, list_corpora, load_corpus
+from embedlab.training import TrainConfig, jobs, train_run
 
 SHORT = TrainConfig(dim=8, min_count=1, epochs=2, workers=1)
 
@@ -70,11 +70,12 @@ def test_kill_9_mid_training_interrupts_the_job_and_keeps_the_other_runs(lee_wit
     _assert_only(kept, digest, fresh_home)
 
 
-# The worker of `python -m embedlab.jobs JOB`, holding still once its run is written and the job is "committing":
+# The worker of `python -m embedlab.training.jobs JOB`, holding still once its run is written and the job is "committing":
 # the worst moment for a kill, just before the run's folder is renamed into place.
 _PAUSED_AT_COMMIT = """
 import os, sys, time
-from embedlab import jobs, store
+from embedlab import store
+from embedlab.training import jobs
 transition = store.transition_job
 def pause_at_commit(job_id, from_statuses, **fields):
     moved = transition(job_id, from_statuses, **fields)
@@ -106,8 +107,8 @@ def test_kill_9_while_committing_leaves_no_half_written_run(lee_with_a_run, fres
 # A server that starts a training job the way the Train page does, then is killed (kill -9) or restarted.
 _SERVER = """
 import sys, time
-from embedlab import jobs
-from embedlab.train import TrainConfig
+from embedlab.training import jobs
+from embedlab.training import TrainConfig
 print(jobs.start_job(sys.argv[1], TrainConfig.from_dict(__import__("json").loads(sys.argv[2]))), flush=True)
 time.sleep(600)
 """

@@ -18,7 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -111,13 +110,13 @@ def _table_words(page, index: int) -> list[str]:
 
 def _expected_most_changed(home: Path, run_id: str, corpus_id: str, band: str, high: float) -> list[str]:
     """The same rows computed directly by embedlab, reading the server's data folder."""
-    from embedlab import compare, corpus, spaces
+    from embedlab import analysis, corpus, spaces
 
     previous = os.environ["EMBEDLAB_HOME"]
     os.environ["EMBEDLAB_HOME"] = str(home)
     try:
         corpus_ = corpus.load_corpus(corpus_id)
-        _, frame = compare.compare_spaces(spaces.load_space(run_id, corpus_), spaces.load_space("baseline", corpus_),
+        _, frame = analysis.compare_spaces(spaces.load_space(run_id, corpus_), spaces.load_space("baseline", corpus_),
                                           10, 20_000, 42)
     finally:
         os.environ["EMBEDLAB_HOME"] = previous
@@ -203,7 +202,7 @@ def _map_page(path: Path) -> tuple[float, float]:
     """
     import numpy as np
 
-    from embedlab import figures
+    from embedlab.present import figures
 
     rng = np.random.default_rng(0)
     layout_a = rng.normal(size=(MAP_POINTS, 2)).astype(np.float32)

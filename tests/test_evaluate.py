@@ -8,8 +8,8 @@ import pytest
 from conftest import make_space
 from gensim.test.utils import datapath
 
-from embedlab import evaluate
-from embedlab.evaluate import (
+from embedlab import evaluation, metrics, spaces
+from embedlab.evaluation import (
     analogies,
     builtin_pairs_path,
     questions_words_path,
@@ -206,15 +206,15 @@ def test_task_evaluation_cross_validates_a_classifier_on_the_labels(fresh_home):
     corpus = build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
     words = ["matrix", "solver", "eigen", "signal", "spectrum", "filter", "note"]
     vectors = np.array([[1, 0], [1, 0.1], [0.9, 0], [0, 1], [0.1, 1], [0, 0.9], [0.5, 0.5]])
-    separable = evaluate.task_evaluation(make_space(words, vectors, name="good"), corpus)
+    separable = evaluation.task_evaluation(make_space(words, vectors, name="good"), corpus)
     assert (separable.documents, separable.labels, separable.folds) == (40, 2, 5)
     assert separable.accuracy == 1.0 and separable.macro_f1 == 1.0 and separable.accuracy_std == 0.0
-    blind = evaluate.task_evaluation(make_space(["note", "other"], np.eye(2), name="blind"), corpus)
+    blind = evaluation.task_evaluation(make_space(["note", "other"], np.eye(2), name="blind"), corpus)
     assert blind.accuracy <= 0.6  # every document looks the same: chance level
-    unknown = evaluate.task_evaluation(make_space(["zzz", "yyy"], np.eye(2), name="none"), corpus)
+    unknown = evaluation.task_evaluation(make_space(["zzz", "yyy"], np.eye(2), name="none"), corpus)
     assert unknown.empty_documents == 40
     with pytest.raises(ValueError, match="has no label column"):
-        evaluate.task_evaluation(make_space(words, vectors), build_corpus("plain.txt", b"matrix solver"))
+        evaluation.task_evaluation(make_space(words, vectors), build_corpus("plain.txt", b"matrix solver"))
 
 
 def _weat_space():
@@ -233,21 +233,21 @@ def _weat_space():
 def test_weat_finds_a_planted_association_and_its_reverse():
     space = _weat_space()
     sets = {name: [f"{name.lower()}{i}" for i in range(6)] for name in ("X", "Y", "A", "B")}
-    result = evaluate.weat(space, sets, permutations=2000)
+    result = evaluation.weat(space, sets, permutations=2000)
     assert result.effect_size > 1.5 and result.p_value < 0.01
     assert result.used == {"X": 6, "Y": 6, "A": 6, "B": 6} and result.missing == {"X": [], "Y": [], "A": [], "B": []}
-    reverse = evaluate.weat(space, {**sets, "A": sets["B"], "B": sets["A"]}, permutations=2000)
+    reverse = evaluation.weat(space, {**sets, "A": sets["B"], "B": sets["A"]}, permutations=2000)
     assert reverse.effect_size == pytest.approx(-result.effect_size) and reverse.p_value > 0.99
-    assert evaluate.weat(space, sets, permutations=2000).p_value == result.p_value  # seeded
+    assert evaluation.weat(space, sets, permutations=2000).p_value == result.p_value  # seeded
 
 
 def test_weat_lists_missing_words_and_says_when_too_few_are_left():
     space = _weat_space()
     sets = {"X": ["x0", "x1", "unknown"], "Y": ["y0", "y1"], "A": ["a0", "a1"], "B": ["b0", "nothere"]}
-    result = evaluate.weat(space, sets, permutations=100)
+    result = evaluation.weat(space, sets, permutations=100)
     assert result.missing == {"X": ["unknown"], "Y": [], "A": [], "B": ["nothere"]}
     assert math.isnan(result.effect_size) and "too few words left in B" in result.note
-    assert set(evaluate.WEAT_SETS) and all(set(s) == {"X", "Y", "A", "B"} for s in evaluate.WEAT_SETS.values())
+    assert set(evaluation.WEAT_SETS) and all(set(s) == {"X", "Y", "A", "B"} for s in evaluation.WEAT_SETS.values())
 
 
 def test_dimension_sweep_reduces_and_scores_each_size():
@@ -255,11 +255,11 @@ def test_dimension_sweep_reduces_and_scores_each_size():
     words = [w for w, _ in zip(open(datapath("wordsim353.tsv")).read().split(), range(2000))]
     words = list(dict.fromkeys(w.lower() for w in words if w.isalpha()))
     space = make_space(words, rng.normal(size=(len(words), 40)), name="rand")
-    sweep = evaluate.dimension_sweep(space, None, dims=(8, 16, 64))
+    sweep = evaluation.dimension_sweep(space, None, dims=(8, 16, 64))
     assert sweep["dim"].tolist() == [8, 16, 40]  # 64 exceeds the space; its own size is always included
     assert sweep["MB per 100k words"].tolist() == [3.2, 6.4, 16.0]
     assert list(sweep.columns) == ["dim", "MB per 100k words", "WordSim-353 Spearman", "SimLex-999 Spearman"]
-    full = evaluate.word_similarity(space, evaluate.builtin_pairs_path("WordSim-353"), "WordSim-353")
+    full = evaluation.word_similarity(space, evaluation.builtin_pairs_path("WordSim-353"), "WordSim-353")
     assert sweep["WordSim-353 Spearman"].iloc[-1] == pytest.approx(full.spearman)
 
 
@@ -283,17 +283,17 @@ def test_task_uses_a_sentence_transformer_spaces_own_document_embeddings(fresh_h
 
     corpus = _labelled_corpus()
     blind_words = make_space(["note", "other"], np.eye(2), name="st")
-    assert evaluate.task_evaluation(blind_words, corpus).accuracy <= 0.6
+    assert evaluation.task_evaluation(blind_words, corpus).accuracy <= 0.6
     encoded = dataclasses.replace(blind_words, encoder=_topic_encoder)
     seen = []
-    result = evaluate.task_evaluation(encoded, corpus, progress=seen.append)
+    result = evaluation.task_evaluation(encoded, corpus, progress=seen.append)
     assert result.accuracy == 1.0 and result.features == "sentence embeddings" and seen == [1.0]
-    assert evaluate.task_evaluation(blind_words, corpus).features == "mean word vectors"
+    assert evaluation.task_evaluation(blind_words, corpus).features == "mean word vectors"
 
 
 def test_text_vectors_of_a_static_space_average_the_words_it_knows():
     space = make_space(["matrix", "sparse", "Fourier"], np.eye(3), name="s")
-    vectors = evaluate.text_vectors(space, ["sparse matrix", "MATRIX, sparse!", "Fourier transform", "nothing here"])
+    vectors = evaluation.text_vectors(space, ["sparse matrix", "MATRIX, sparse!", "Fourier transform", "nothing here"])
     assert np.allclose(vectors[0], [0.5, 0.5, 0]) and np.allclose(vectors[1], [0.5, 0.5, 0])  # case, punctuation
     assert np.allclose(vectors[2], [0, 0, 1]) and not vectors[3].any()
 
@@ -302,22 +302,22 @@ def test_rank_metrics_and_retrieval_put_static_and_transformer_spaces_in_one_tab
     anchors = np.eye(3, dtype=np.float32)
     positives = np.array([[0.5, 0, 0], [0.9, 0.1, 0], [0, 0, 1]], dtype=np.float32)
     # anchor 0's own positive ranks 2nd, behind anchor 1's: MRR@2 = (1/2 + 1 + 1) / 3
-    assert evaluate.rank_metrics(anchors, positives, k=1) == {"mrr@1": pytest.approx(2 / 3, abs=1e-6),
+    assert metrics.rank_metrics(anchors, positives, k=1) == {"mrr@1": pytest.approx(2 / 3, abs=1e-6),
                                                               "recall@1": pytest.approx(2 / 3, abs=1e-6)}
-    assert evaluate.rank_metrics(anchors, positives, k=2)["mrr@2"] == pytest.approx(5 / 6, abs=1e-6)
+    assert metrics.rank_metrics(anchors, positives, k=2)["mrr@2"] == pytest.approx(5 / 6, abs=1e-6)
     pairs = [("sparse matrix", "matrix solver"), ("fourier signal", "signal spectrum"), ("zzz", "unknown words")]
     static = make_space(["sparse", "matrix", "solver", "fourier", "signal", "spectrum"],
                         np.array([[1, 0], [1, 0.1], [1, 0.2], [0, 1], [0.1, 1], [0.2, 1]]), name="w2v")
-    found = evaluate.retrieval(static, pairs, "hand-made")
+    found = evaluation.retrieval(static, pairs, "hand-made")
     assert (found.pairs, found.unanswerable, found.features) == (3, 1, "mean word vectors")
     assert found.recall == pytest.approx(2 / 3, abs=1e-6)  # the unanswerable pair never ranks first
     import dataclasses
 
     transformer = dataclasses.replace(static, name="st", encoder=_topic_encoder)
-    table = evaluate.benchmark_table(
-        {name: ([], evaluate.AnalogyResult("analogies", math.nan, 0, 0, 0, math.nan, None, 0))
+    table = evaluation.benchmark_table(
+        {name: ([], evaluation.AnalogyResult("analogies", math.nan, 0, 0, 0, math.nan, None, 0))
          for name in ("w2v", "st")},
-        {"w2v": found, "st": evaluate.retrieval(transformer, pairs, "hand-made")})
+        {"w2v": found, "st": evaluation.retrieval(transformer, pairs, "hand-made")})
     rows = table[table["metric"] == "MRR@10"].set_index("space")
     assert rows.loc["w2v", "benchmark"] == "held-out retrieval (mean word vectors)"
     assert rows.loc["st", "benchmark"] == "held-out retrieval (sentence embeddings)"
@@ -329,28 +329,28 @@ def test_held_out_pairs_come_from_a_fine_tuned_run_else_a_default_split(fresh_ho
 
     from conftest import notes_text
 
-    from embedlab import finetune, store
+    from embedlab import store, training
     from embedlab.corpus import build_corpus
 
     corpus = build_corpus("notes.txt", notes_text(80))
-    default, source = evaluate.held_out_pairs(corpus, ["baseline"])
-    assert default == finetune.make_pairs(corpus, finetune.FinetuneConfig()).held_out and len(default) >= 20
+    default, source = evaluation.held_out_pairs(corpus, ["baseline"])
+    assert default == training.make_pairs(corpus, training.FinetuneConfig()).held_out and len(default) >= 20
     assert "neighbouring sentences" in source
     folder = store.runs_dir() / "run-20260101-000000-abcdef"
     folder.mkdir(parents=True)
     (folder / "held_out.jsonl").write_text(json.dumps({"anchor": "a b c", "positive": "d e f"}) + "\n")
-    store.add_run(folder.name, corpus.id, finetune.METHOD, {}, 0, 1.0)
-    pairs, source = evaluate.held_out_pairs(corpus, ["baseline", "run-20260101-000000-abcdef"])
+    store.add_run(folder.name, corpus.id, training.METHOD, {}, 0, 1.0)
+    pairs, source = evaluation.held_out_pairs(corpus, ["baseline", "run-20260101-000000-abcdef"])
     assert pairs == [("a b c", "d e f")] and "run-20260101-000000-abcdef held out" in source
-    assert evaluate.held_out_run(["baseline", folder.name + "@debiased", folder.name]) == folder.name
-    assert evaluate.held_out_run(["baseline"]) == ""
+    assert evaluation.held_out_run(["baseline", folder.name + "@debiased", folder.name]) == folder.name
+    assert evaluation.held_out_run(["baseline"]) == ""
 
 
 def _gender_space():
     """Gender on axis 0 (she/her/... +1, he/his/... -1), topics on the other axes; 'nurse' leans female."""
     rng = np.random.default_rng(5)
     words, rows = [], []
-    for female, male in evaluate.GENDER_PAIRS:
+    for female, male in spaces.GENDER_PAIRS:
         shared = rng.normal(scale=0.3, size=6)
         for word, sign in ((female, 1.0), (male, -1.0)):
             words.append(word)
@@ -362,9 +362,9 @@ def _gender_space():
 
 def test_debiasing_projects_the_gender_direction_out_of_every_vector():
     space = _gender_space()
-    direction, used = evaluate.bias_direction(space)
+    direction, used = spaces.bias_direction(space)
     assert len(used) == 10 and abs(direction[0]) == pytest.approx(1.0, abs=1e-5) and direction[0] > 0  # he -> she
-    debiased = evaluate.debias(space, name="g@debiased")
+    debiased = spaces.debias(space, name="g@debiased")
     assert debiased.name == "g@debiased" and "10 definitional pairs" in debiased.source
     assert np.abs(debiased.vectors @ direction).max() < 1e-5
     assert np.allclose(np.linalg.norm(debiased.vectors, axis=1), 1.0, atol=1e-5)
@@ -378,7 +378,7 @@ def test_debiasing_projects_the_gender_direction_out_of_every_vector():
 def test_debiasing_needs_definitional_pairs_and_names_the_missing_words():
     space = make_space(["she", "he", "matrix"], np.eye(3), name="domain")
     with pytest.raises(ValueError, match=r"1 of the 10 definitional pairs .*missing: .*woman.*at least 2"):
-        evaluate.debias(space)
+        spaces.debias(space)
 
 
 def test_a_reduced_or_debiased_transformer_space_transforms_its_encoder_too():
@@ -388,24 +388,24 @@ def test_a_reduced_or_debiased_transformer_space_transforms_its_encoder_too():
     base = _gender_space()
     encoder = lambda texts, progress=None: rng.normal(size=(len(texts), base.dim)).astype(np.float32)  # noqa: E731
     space = dataclasses.replace(base, encoder=encoder)
-    smaller = evaluate.reduced(space, 3)
+    smaller = spaces.reduced(space, 3)
     assert smaller.vectors.shape == (len(space), 3) and smaller.encoder(["a", "b"]).shape == (2, 3)
-    assert evaluate.reduced(space, 99) is space
-    debiased = evaluate.debias(space)
-    direction, _ = evaluate.bias_direction(space)
+    assert spaces.reduced(space, 99) is space
+    debiased = spaces.debias(space)
+    direction, _ = spaces.bias_direction(space)
     assert np.abs(debiased.encoder(["a", "b", "c"]) @ direction).max() < 1e-5
 
 
 def test_results_are_kept_with_a_run_and_summarised_for_the_runs_page(tiny_run):
     run_id = tiny_run["id"]
-    assert not evaluate.save_run_results("baseline", None, "task", {"accuracy": 1.0})
+    assert not evaluation.save_run_results("baseline", None, "task", {"accuracy": 1.0})
     rows = [{"space": run_id, "benchmark": "WordSim-353", "metric": "Spearman", "score": 0.25},
             {"space": run_id, "benchmark": "Google analogies", "metric": "accuracy", "score": math.nan}]
-    assert evaluate.save_run_results(run_id, "c1", "benchmarks", rows)
-    assert evaluate.save_run_results(run_id, "c1", "task", {"accuracy": 0.75, "macro_f1": 0.5})
-    assert evaluate.save_run_results(run_id, "c1", "weat", {"Career": {"effect_size": 0.4, "p_value": 0.1}})
-    summary = evaluate.results_summary(run_id)
+    assert evaluation.save_run_results(run_id, "c1", "benchmarks", rows)
+    assert evaluation.save_run_results(run_id, "c1", "task", {"accuracy": 0.75, "macro_f1": 0.5})
+    assert evaluation.save_run_results(run_id, "c1", "weat", {"Career": {"effect_size": 0.4, "p_value": 0.1}})
+    summary = evaluation.results_summary(run_id)
     assert summary["WordSim-353 ρ"] == 0.25 and math.isnan(summary["SimLex-999 ρ"])
     assert math.isnan(summary["analogies"]) and math.isnan(summary["retrieval MRR@10"])
     assert (summary["task accuracy"], summary["task macro-F1"], summary["WEAT d: Career"]) == (0.75, 0.5, 0.4)
-    assert evaluate.run_results(run_id)["task"]["corpus_id"] == "c1"
+    assert evaluation.run_results(run_id)["task"]["corpus_id"] == "c1"

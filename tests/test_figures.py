@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from embedlab import figures
-from embedlab.compare import Coverage
+from embedlab.analysis import Coverage
+from embedlab.present import figures
 
 WORDS = ["matrix", "sparse", "dense", "solver", "vector", "<b>bold</b>"]
 LAYOUT_A = np.arange(12, dtype=np.float32).reshape(6, 2)

@@ -6,12 +6,12 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import NOTE_TOPICS, notes_text
-from embedlab import finetune, jobs, spaces, store
+
+from embedlab import spaces, store, training
 from embedlab.corpus import build_corpus
-from embedlab.finetune import FinetuneConfig
-from embedlab.train import Cancelled
+from embedlab.training import Cancelled, FinetuneConfig, finetune, jobs
+
 
 @pytest.fixture
 def docs_corpus(fresh_home):
@@ -22,9 +22,9 @@ TINY = FinetuneConfig(max_pairs=16, batch_size=8, held_out_share=0.3, seed=1)
 
 
 def test_held_out_pairs_never_appear_in_training(docs_corpus):
-    pairs = finetune.make_pairs(docs_corpus, TINY)
+    pairs = training.make_pairs(docs_corpus, TINY)
     assert pairs.source == "neighbouring sentences of the corpus"
-    assert len(pairs.train) == 16 and len(pairs.held_out) >= finetune.MIN_HELD_OUT_PAIRS
+    assert len(pairs.train) == 16 and len(pairs.held_out) >= training.MIN_HELD_OUT_PAIRS
     held_out_text = {text for pair in pairs.held_out for text in pair}
     assert not any(a in held_out_text or p in held_out_text for a, p in pairs.train)
     # pairs are neighbouring sentences of one document
@@ -33,27 +33,27 @@ def test_held_out_pairs_never_appear_in_training(docs_corpus):
     for anchor, positive in pairs.train + pairs.held_out:
         (doc_a, i_a), (doc_p, i_p) = where[anchor], where[positive]
         assert doc_a == doc_p and i_p == i_a + 1
-    assert finetune.make_pairs(docs_corpus, TINY) == pairs  # seeded
-    assert finetune.make_pairs(docs_corpus, FinetuneConfig(max_pairs=16, batch_size=8, held_out_share=0.3,
+    assert training.make_pairs(docs_corpus, TINY) == pairs  # seeded
+    assert training.make_pairs(docs_corpus, FinetuneConfig(max_pairs=16, batch_size=8, held_out_share=0.3,
                                                            seed=2)) != pairs
 
 
 def test_too_small_a_corpus_says_what_is_needed(fresh_home):
     corpus = build_corpus("two.txt", b"One short sentence here. Another short sentence there.")
     with pytest.raises(ValueError, match="too few to fine-tune with a held-out check"):
-        finetune.make_pairs(corpus, TINY)
+        training.make_pairs(corpus, TINY)
 
 
 def test_pairs_csv_is_checked(tmp_path, fresh_home):
     with pytest.raises(ValueError, match="needs the columns anchor and positive; found 'a', 'b'"):
-        finetune.parse_pairs_csv("p.csv", b"a,b\nx,y\n")
+        training.parse_pairs_csv("p.csv", b"a,b\nx,y\n")
     with pytest.raises(ValueError, match="p.csv: 1 usable pairs; at least 40 are needed"):
-        finetune.parse_pairs_csv("p.csv", b"anchor,positive\nx,y\n,empty\n")
+        training.parse_pairs_csv("p.csv", b"anchor,positive\nx,y\n,empty\n")
     rows = "".join(f"question {i},answer {i}\n" for i in range(50))
-    path = finetune.save_pairs_upload("mine.csv", ("anchor,positive\n" + rows).encode())
-    assert finetune.read_pairs_csv(path)[:2] == [("question 0", "answer 0"), ("question 1", "answer 1")]
+    path = training.save_pairs_upload("mine.csv", ("anchor,positive\n" + rows).encode())
+    assert training.read_pairs_csv(path)[:2] == [("question 0", "answer 0"), ("question 1", "answer 1")]
     config = FinetuneConfig(max_pairs=16, batch_size=8, pairs_file=path)
-    pairs = finetune.make_pairs(build_corpus("x.txt", b"unused corpus text"), config)
+    pairs = training.make_pairs(build_corpus("x.txt", b"unused corpus text"), config)
     assert pairs.source == "pairs file " + path.rsplit("/", 1)[-1]
     assert len(pairs.held_out) == 20 and not set(pairs.held_out) & set(pairs.train)
 
@@ -72,9 +72,9 @@ class _FakeModel:
 def test_retrieval_scores_rank_each_anchor_against_all_positives():
     model = _FakeModel({"a1": [1, 0], "p1": [1, 0.1], "a2": [1, 0.05], "p2": [0, 1]})
     # a1 -> p1 first (rank 1); a2 is closer to p1 than to its own p2 (rank 2)
-    scores = finetune.retrieval_scores(model, [("a1", "p1"), ("a2", "p2")], k=1)
+    scores = training.retrieval_scores(model, [("a1", "p1"), ("a2", "p2")], k=1)
     assert scores == {"mrr@1": 0.5, "recall@1": 0.5}
-    assert finetune.retrieval_scores(model, [("a1", "p1"), ("a2", "p2")], k=10) == {"mrr@10": 0.75,
+    assert training.retrieval_scores(model, [("a1", "p1"), ("a2", "p2")], k=10) == {"mrr@10": 0.75,
                                                                                    "recall@10": 1.0}
 
 
@@ -89,7 +89,7 @@ def tuned_run(tmp_path_factory):
     try:
         corpus = build_corpus("notes.txt", notes_text())
         seen = []
-        run = finetune.finetune_run(corpus, TINY, on_progress=seen.append)
+        run = training.finetune_run(corpus, TINY, on_progress=seen.append)
     finally:
         os.environ["EMBEDLAB_HOME"] = previous  # tests that read this home point EMBEDLAB_HOME at it themselves
     return home, corpus, run, seen
@@ -98,7 +98,7 @@ def tuned_run(tmp_path_factory):
 def test_finetune_run_saves_a_loadable_model_whose_embeddings_changed(tuned_run, monkeypatch):
     from sentence_transformers import SentenceTransformer
 
-    from embedlab import baseline
+    from embedlab.spaces import baseline
 
     home, corpus, run, seen = tuned_run
     monkeypatch.setenv("EMBEDLAB_HOME", str(home))
@@ -116,25 +116,25 @@ def test_finetune_run_saves_a_loadable_model_whose_embeddings_changed(tuned_run,
     assert retrieval["held_out_pairs"] == len((folder / "held_out.jsonl").read_text().splitlines())
     assert 0 < retrieval["baseline"]["mrr@10"] <= 1 and 0 < retrieval["finetuned"]["recall@10"] <= 1
     assert [p.step for p in seen] == [1, 2] and seen[-1].fraction == 1.0
-    assert "→" in finetune.retrieval_summary(run["id"])
+    assert "→" in training.retrieval_summary(run["id"])
 
 
 def test_a_finetuned_run_is_a_space_comparable_with_the_baseline(tuned_run, monkeypatch):
-    from embedlab import compare
+    from embedlab import analysis
 
     home, corpus, run, _ = tuned_run
     monkeypatch.setenv("EMBEDLAB_HOME", str(home))
     tuned = spaces.load_space(run["id"], corpus)
     base = spaces.load_space("baseline", corpus)
     assert tuned.words == base.words and tuned.dim == 384 and tuned.piece_counter is not None
-    summary, _ = compare.compare_spaces(base, tuned, 5)
+    summary, _ = analysis.compare_spaces(base, tuned, 5)
     assert summary.shared_words == len(base) and 0 < summary.mean_jaccard < 1  # a few steps moved some words
 
 
 def test_cancel_before_commit_leaves_no_run(docs_corpus, monkeypatch):
     monkeypatch.setattr(finetune, "_train", lambda model, pairs, config, workdir, progress: (len(pairs), 0.1))
     with pytest.raises(Cancelled):
-        finetune.finetune_run(docs_corpus, TINY, may_commit=lambda: False)
+        training.finetune_run(docs_corpus, TINY, may_commit=lambda: False)
     assert store.list_runs() == [] and list(store.runs_dir().iterdir()) == []
 
 
@@ -145,13 +145,13 @@ def test_finetune_job_runs_in_the_background_and_reports_retrieval(docs_corpus):
         time.sleep(0.5)
     assert job["status"] == "done", job["message"]
     assert job["epochs"] == 2 and job["epoch"] == 2  # steps
-    params = finetune.run_params(job["run_id"])
-    assert params["retrieval"]["held_out_pairs"] >= finetune.MIN_HELD_OUT_PAIRS
+    params = training.run_params(job["run_id"])
+    assert params["retrieval"]["held_out_pairs"] >= training.MIN_HELD_OUT_PAIRS
     assert "step 2/2" in jobs.progress_text({**job, "status": "running"})
 
 
 def test_contextual_space_reads_words_in_their_sentences(tiny_text_corpus, tiny_run):
-    from embedlab import baseline
+    from embedlab.spaces import baseline
 
     alone = spaces.load_space("baseline", tiny_text_corpus)
     read = spaces.load_space("baseline@context", tiny_text_corpus)
@@ -172,13 +172,12 @@ def test_contextual_space_reads_words_in_their_sentences(tiny_text_corpus, tiny_
 def test_runs_page_offers_the_finetuned_model_and_shows_its_retrieval(tuned_run, monkeypatch, tmp_path):
     import zipfile
 
-    from streamlit.testing.v1 import AppTest
-
     from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
 
     home, _, run, _ = tuned_run
     monkeypatch.setenv("EMBEDLAB_HOME", str(home))
-    archive = zipfile.ZipFile(__import__("io").BytesIO(finetune.model_zip_bytes(run["id"])))
+    archive = zipfile.ZipFile(__import__("io").BytesIO(training.model_zip_bytes(run["id"])))
     assert f"{run['id']}/model.safetensors" in archive.namelist()
     assert f"{run['id']}/modules.json" in archive.namelist()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
@@ -190,7 +189,7 @@ def test_runs_page_offers_the_finetuned_model_and_shows_its_retrieval(tuned_run,
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels == ["sentence-transformer model (zip)"]
     table = at.dataframe[0].value
-    retrieval = finetune.run_params(run["id"])["retrieval"]
+    retrieval = training.run_params(run["id"])["retrieval"]
     assert table.loc[0, "held-out MRR@10"] == (f"{retrieval['baseline']['mrr@10']:.3f} → "
                                                f"{retrieval['finetuned']['mrr@10']:.3f}")
 
@@ -216,7 +215,7 @@ def test_label_pairs_join_documents_of_the_same_label_within_each_split(fresh_ho
                    for i in range(90))
     corpus = build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
     config = FinetuneConfig(max_pairs=50, batch_size=8, use_labels=True)
-    pairs = finetune.make_pairs(corpus, config)
+    pairs = training.make_pairs(corpus, config)
     assert pairs.source == "documents sharing a label"
     for anchor, positive in pairs.train + pairs.held_out:
         assert anchor != positive
@@ -225,6 +224,6 @@ def test_label_pairs_join_documents_of_the_same_label_within_each_split(fresh_ho
     assert not any(a in held_out_docs or p in held_out_docs for a, p in pairs.train)
     assert len(pairs.held_out) == 20 and len(pairs.train) == 50
     with pytest.raises(ValueError, match="has no label column"):
-        finetune.make_pairs(build_corpus("notes.txt", notes_text()), config)
+        training.make_pairs(build_corpus("notes.txt", notes_text()), config)
     with pytest.raises(ValueError, match="choose one source of supervised pairs"):
         FinetuneConfig(pairs_file="x.csv", use_labels=True)

@@ -17,7 +17,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 GUARD = '''
@@ -127,9 +126,12 @@ for attempt in (lambda: socket.create_connection(("huggingface.co", 443), timeou
 FLOW = """
 import json, sys, time
 from pathlib import Path
-from embedlab import compare, jobs, project, report, spaces
+from embedlab import analysis, spaces
+from embedlab.analysis import maps
+from embedlab.present import report
+from embedlab.training import jobs
 from embedlab.corpus import build_corpus
-from embedlab.train import TrainConfig
+from embedlab.training import TrainConfig
 
 corpus = build_corpus("scipy_docs_small.txt", Path(sys.argv[1]).read_bytes())
 job_id = jobs.start_job(corpus.id, TrainConfig(dim=16, min_count=3, epochs=2, workers=1, seed=1))
@@ -139,10 +141,10 @@ while (job := jobs.get_job(job_id))["status"] in jobs.ACTIVE and time.time() < d
 assert job["status"] == "done", job
 run = spaces.load_space(job["run_id"], corpus)
 baseline = spaces.load_space("baseline", corpus)
-summary, _ = compare.compare_spaces(run, baseline, k=5)
-found = compare.compare_neighbors(*compare.shared_spaces(run, baseline), "matrix", 5)
+summary, _ = analysis.compare_spaces(run, baseline, k=5)
+found = analysis.compare_neighbors(*analysis.shared_spaces(run, baseline), "matrix", 5)
 # AlignedUMAP is local numba code that costs 20-50 s cold on 2 cores: the report's maps get a stand-in layout
-project.aligned_layouts = lambda a, b, settings: (a[:, :2], b[:, :2])
+maps.aligned_layouts = lambda a, b, settings: (a[:, :2], b[:, :2])
 html = report.build_report(run, baseline, corpus, report.ReportSettings(k=5, words=("matrix",), map_words=200))
 print(json.dumps({"run": job["run_id"], "shared": summary.shared_words, "neighbours": len(found.b),
                   "report": len(html), "baseline_words": len(baseline)}))

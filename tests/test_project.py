@@ -1,4 +1,4 @@
-"""Word samples, seeded UMAP layouts and their alignment (embedlab.project).
+"""Word samples, seeded UMAP layouts and their alignment (embedlab.analysis.maps).
 
 UMAP's first fit in a process costs numba compile time, so the layouts are computed once per module and
 kept small (60 points).
@@ -10,7 +10,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from embedlab.project import MapSettings, _procrustes_onto, aligned_layouts, sample_words, umap_layout
+from embedlab.analysis.maps import MapSettings, _procrustes_onto, aligned_layouts, sample_words, umap_layout
 
 WORDS = [f"w{i}" for i in range(1000)]  # most frequent first
 
@@ -176,7 +176,7 @@ def test_aligned_layouts_move_the_words_whose_neighbourhood_changed(clustered_pa
 
 
 def test_aligned_layouts_are_cached_on_disk(clustered_pair, fresh_home, monkeypatch):
-    from embedlab import project
+    from embedlab.analysis import maps
 
     data, rotated, _ = clustered_pair
     first = aligned_layouts(data, rotated, MAP)
@@ -185,7 +185,7 @@ def test_aligned_layouts_are_cached_on_disk(clustered_pair, fresh_home, monkeypa
     def must_not_fit(*args, **kwargs):
         raise AssertionError("recomputed a cached map")
 
-    monkeypatch.setattr(project, "_fit_aligned", must_not_fit)
+    monkeypatch.setattr(maps, "_fit_aligned", must_not_fit)
     again = aligned_layouts(data, rotated, MAP)
     np.testing.assert_array_equal(again[0], first[0])
     np.testing.assert_array_equal(again[1], first[1])
@@ -204,7 +204,7 @@ def test_aligned_layouts_need_the_same_words(clustered_pair):
 def test_compile_once_memoises_njit_by_function_and_options():
     import numba
 
-    from embedlab.project import _CompileOnce
+    from embedlab.analysis.maps import _CompileOnce
 
     once = _CompileOnce(numba)
 
@@ -222,7 +222,7 @@ def test_aligned_layouts_equal_umap_learn_as_shipped(clustered_pair, fresh_home)
     import umap
     import umap.aligned_umap
 
-    from embedlab.project import ALIGNMENT_REGULARISATION
+    from embedlab.analysis.maps import ALIGNMENT_REGULARISATION
 
     data, rotated, _ = clustered_pair
     ours = aligned_layouts(data, rotated, MAP)[0]

@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from embedlab import config, share, store
-from embedlab import corpus
-from embedlab.corpus import ReadOptions, build_corpus, decode, read_documents, table_columns, tokenize
-from embedlab.vectors_io import read_vectors, save_uploaded_vectors
 from test_corpus import _zip
+
+from embedlab import config, store
+from embedlab.corpus import ReadOptions, build_corpus, decode, read_documents, readers, table_columns, tokenize
+from embedlab.present import share
+from embedlab.present.text import plain_markdown
+from embedlab.spaces import read_vectors, save_uploaded_vectors
 
 QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                           HealthCheck.too_slow])
@@ -114,13 +115,13 @@ def test_a_vectors_upload_is_stored_whole_or_refused_with_a_message(fresh_home, 
 
 
 def _word_pairs(name: str, data: bytes):
-    from embedlab.evaluate import user_word_pairs
+    from embedlab.evaluation import user_word_pairs
 
     return user_word_pairs(name, data)
 
 
 def _fine_tuning_pairs(name: str, data: bytes):
-    from embedlab.finetune import parse_pairs_csv
+    from embedlab.training import parse_pairs_csv
 
     return parse_pairs_csv(name, data)
 
@@ -179,7 +180,7 @@ def test_any_link_parses_to_a_valid_view_naming_each_parameter_it_dropped(params
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_markdown_escaping_shows_the_text_as_typed_and_nothing_else(text):
-    escaped = share.plain_markdown(text)
+    escaped = plain_markdown(text)
     assert re.sub(r"\\(.)", r"\1", escaped, flags=re.S) == text
     assert not re.search(r"(?<!\\)(?:\\\\)*[`*_\[\]<>$~|]", escaped.replace("\\\\", ""))
 
@@ -212,6 +213,6 @@ def test_streamed_csv_rows_are_what_the_csv_module_reads_from_the_whole_text(tex
         expected = list(csv.DictReader(io.StringIO(text, newline="")))
     except csv.Error:
         with pytest.raises(ValueError, match="not a readable CSV file"):
-            list(corpus._table_rows("x.csv", text))
+            list(readers._table_rows("x.csv", text))
         return
-    assert list(corpus._table_rows("x.csv", text)) == expected
+    assert list(readers._table_rows("x.csv", text)) == expected

@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from embedlab import compare, report, spaces
+from embedlab import analysis, spaces
+from embedlab.present import report
 
 
 @pytest.fixture(scope="module")
@@ -37,18 +38,18 @@ def test_report_escapes_user_text(built):
 
 def test_report_shows_the_same_neighbours_and_numbers_as_the_app(built, tiny_text_corpus, tiny_run):
     a, b, text = built
-    shared_a, shared_b = compare.shared_spaces(a, b)
-    result = compare.compare_neighbors(shared_a, shared_b, "matrix", 5)
+    shared_a, shared_b = analysis.shared_spaces(a, b)
+    result = analysis.compare_neighbors(shared_a, shared_b, "matrix", 5)
     section = text[text.index("“matrix”"):text.index("&lt;script&gt;")]
     positions = [section.index(f"<td>{n.word}</td>") for n in result.a]
     assert positions == sorted(positions)  # A's list in rank order
     assert f"Jaccard@5 {result.jaccard:.2f}" in section
-    summary, _ = compare.compare_spaces(a, b, 5)
+    summary, _ = analysis.compare_spaces(a, b, 5)
     assert f"<b>{summary.mean_jaccard:.3f}</b>mean Jaccard@5" in text
     assert f"<b>{summary.shared_words:,}</b>shared words" in text
     assert tiny_text_corpus.id in text and tiny_run["id"] in text
     assert "<td>param: min_count</td><td class=\"num\">1</td>" in text
-    coverage = compare.coverage(b, tiny_text_corpus)
+    coverage = analysis.coverage(b, tiny_text_corpus)
     assert f"<b>{coverage.token_coverage:.1%}</b>token coverage" in text
 
 
@@ -64,17 +65,17 @@ def test_report_includes_the_benchmarks_of_both_spaces(built):
 def test_report_has_held_out_retrieval_rows_when_the_corpus_has_sentence_pairs(fresh_home):
     from conftest import notes_text
 
-    from embedlab import evaluate
+    from embedlab import evaluation
     from embedlab.corpus import build_corpus
-    from embedlab.train import TrainConfig, train_run
+    from embedlab.training import TrainConfig, train_run
 
     corpus = build_corpus("notes.txt", notes_text(80))
     run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1))
     a, b = spaces.load_space(run["id"], corpus), spaces.load_space("baseline", corpus)
     text = report.build_report(a, b, corpus, report.ReportSettings(k=5, map_words=50, seed=1))
     section = text[text.index("<h2>Benchmarks</h2>"):text.index("<h2>Maps</h2>")]
-    pairs, _ = evaluate.held_out_pairs(corpus)
-    expected = evaluate.retrieval(b, pairs, "").mrr
+    pairs, _ = evaluation.held_out_pairs(corpus)
+    expected = evaluation.retrieval(b, pairs, "").mrr
     assert "<td>held-out retrieval (mean word vectors)</td>" in section
     assert "<td>held-out retrieval (sentence embeddings)</td>" in section
     assert f"{expected:.3f}" in section and "neighbouring sentences" in section

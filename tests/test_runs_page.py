@@ -6,11 +6,11 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import ROOT, TINY_TEXT
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, TINY_TEXT
-from embedlab import spaces, store, vectors_io
-from embedlab.vectors_io import read_vectors
+from embedlab import spaces, store
+from embedlab.spaces import read_vectors
 
 APP = str(ROOT / "app.py")
 
@@ -32,7 +32,7 @@ def _table(at: AppTest, column: str):
 def two_runs(fresh_home) -> tuple[str, str]:
     """Two tiny Word2Vec runs in a fresh home, the older first."""
     from embedlab.corpus import build_corpus
-    from embedlab.train import TrainConfig, train_run
+    from embedlab.training import TrainConfig, train_run
 
     built = build_corpus("tiny.txt", (TINY_TEXT * 5).encode())
     older = train_run(built, TrainConfig(dim=8, min_count=1, epochs=1, workers=1, seed=1))["id"]
@@ -149,7 +149,7 @@ def test_uploading_vectors_adds_a_space_and_lists_it(fresh_home):
     at.button(key="vectors_add").click().run()
     assert not at.exception and not at.error
     assert "glove.small.txt: 5 words × 4 dimensions (GloVe text)" in at.success[0].value
-    [item] = vectors_io.list_uploaded_vectors()
+    [item] = spaces.list_uploaded_vectors()
     table = _table(at, "space")
     assert table[["name", "words", "dim"]].values.tolist() == [["glove.small.txt", 5, 4]]
     assert table["space"].tolist() == [item.spec] and item.spec in spaces.space_choices()
@@ -163,13 +163,13 @@ def test_malformed_upload_shows_the_line_and_stores_nothing(fresh_home):
     assert not at.exception
     assert at.error[0].value == ("bad.vec, line 3: expected 4 numbers after the word (the header on line 1 says 4), "
                                  "found 3 (read as word2vec text)")
-    assert vectors_io.list_uploaded_vectors() == [] and list((fresh_home / "vectors").iterdir()) == []
+    assert spaces.list_uploaded_vectors() == [] and list((fresh_home / "vectors").iterdir()) == []
     assert "No vectors files added yet" in at.caption[-1].value
 
 
 def test_deleting_an_uploaded_vectors_file_needs_confirmation(fresh_home):
-    kept = vectors_io.save_uploaded_vectors("kept.txt", _glove(3))
-    gone = vectors_io.save_uploaded_vectors("gone.txt", _glove(4))
+    kept = spaces.save_uploaded_vectors("kept.txt", _glove(3))
+    gone = spaces.save_uploaded_vectors("gone.txt", _glove(4))
     at = _runs_page()
     assert _table(at, "space")["name"].tolist() == ["gone.txt", "kept.txt"]
     at.selectbox(key="vectors_selected").set_value(gone.id).run()
@@ -177,5 +177,5 @@ def test_deleting_an_uploaded_vectors_file_needs_confirmation(fresh_home):
     assert "gone.txt" in at.warning[0].value and gone.path.exists()
     at.button(key="vectors_delete_confirm").click().run()
     assert not at.exception and "Deleted the vectors file gone.txt" in at.success[0].value
-    assert not gone.path.exists() and vectors_io.list_uploaded_vectors() == [kept]
+    assert not gone.path.exists() and spaces.list_uploaded_vectors() == [kept]
     assert _table(at, "space")["name"].tolist() == ["kept.txt"]

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embedlab.share import COLOURS, METRICS, TABS, ViewState, check_references, from_query, to_query
+from embedlab.present.share import COLOURS, METRICS, TABS, ViewState, check_references, from_query, to_query
 
 DEFAULT = ViewState()
 

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 from conftest import make_space
 
-from embedlab import baseline, config, store
-from embedlab.compare import nearest
+from embedlab import config, store
+from embedlab.analysis import nearest
 from embedlab.spaces import (
     BASELINE,
     EmbeddingSpace,
+    baseline,
     load_space,
     normalise_rows,
     read_vectors_file,
@@ -291,15 +292,15 @@ def test_store_cache_dir_is_under_home(fresh_home):
 
 
 def test_a_debiased_space_loads_like_any_other_and_says_what_was_done(fresh_home):
-    from embedlab import evaluate
+    from embedlab import spaces
     from embedlab.corpus import build_corpus
 
-    text = " ".join(f"{a} {b} the nurse and the engineer." for a, b in evaluate.GENDER_PAIRS) * 3
+    text = " ".join(f"{a} {b} the nurse and the engineer." for a, b in spaces.GENDER_PAIRS) * 3
     corpus = build_corpus("people.txt", text.encode())
     plain, debiased = load_space("baseline", corpus), load_space("baseline@debiased", corpus)
     assert debiased.name == "baseline@debiased" and debiased.words == plain.words
     assert "projected out" in debiased.source and debiased.counts.tolist() == plain.counts.tolist()
-    direction, _ = evaluate.bias_direction(plain)
+    direction, _ = spaces.bias_direction(plain)
     assert np.abs(debiased.vectors @ direction).max() < 1e-5 and np.abs(plain.vectors @ direction).max() > 0.3
     assert debiased.encoder is not None and "baseline@debiased" in space_choices()
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from conftest import TINY_TEXT
 
-from embedlab import jobs, store, train
+from embedlab import store
 from embedlab.corpus import build_corpus
-from embedlab.train import TrainConfig, train_run
-from embedlab.vectors_io import VectorFormat, read_vectors, write_vectors
+from embedlab.spaces import VectorFormat, read_vectors, write_vectors
+from embedlab.training import TrainConfig, jobs, train_run, word2vec
 
 DIM = 12
 # Words of the tiny corpus (it is lower-cased) the pretrained file will know, and two it will not.
@@ -40,14 +40,14 @@ def pretrained_file(fresh_home) -> tuple[Path, dict[str, np.ndarray]]:
 def start_vectors(monkeypatch) -> list:
     """Records each model's vectors right after the pretrained ones were put in (i.e. just before training)."""
     seen = []
-    original = train._apply_pretrained
+    original = word2vec._apply_pretrained
 
     def recording(model, *args, **kwargs):
         count = original(model, *args, **kwargs)
         seen.append({word: model.wv.vectors[i].copy() for i, word in enumerate(model.wv.index_to_key)})
         return count
 
-    monkeypatch.setattr(train, "_apply_pretrained", recording)
+    monkeypatch.setattr(word2vec, "_apply_pretrained", recording)
     return seen
 
 

@@ -1,4 +1,4 @@
-"""Training runs (embedlab.train) and background jobs in real worker processes (embedlab.jobs)."""
+"""Training runs (embedlab.train) and background jobs in real worker processes (embedlab.training.jobs)."""
 from __future__ import annotations
 
 import json
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from conftest import TINY_TEXT
 
-from embedlab import jobs, store
+from embedlab import store
 from embedlab.corpus import build_corpus
 from embedlab.spaces import load_space
-from embedlab.train import Cancelled, Method, TrainConfig, train_run
+from embedlab.training import Cancelled, Method, TrainConfig, jobs, train_run
 
 DEADLINE_SECONDS = 60
 
@@ -317,7 +317,7 @@ def test_training_jobs_run_without_importing_fine_tuning():
     import subprocess
     import sys
 
-    code = ("import sys, embedlab.jobs as jobs; run, config = jobs._runner({'method': 'word2vec', 'epochs': 2}); "
+    code = ("import sys, embedlab.training.jobs as jobs; run, config = jobs._runner({'method': 'word2vec', 'epochs': 2}); "
             "print(run.__name__, config.epochs, 'embedlab.finetune' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout.split()
@@ -325,7 +325,7 @@ def test_training_jobs_run_without_importing_fine_tuning():
 
 
 def test_job_runner_picks_fine_tuning_and_keeps_the_message_for_unknown_methods():
-    from embedlab.finetune import METHOD, finetune_run
+    from embedlab.training import METHOD, finetune_run
 
     assert jobs._runner({"method": METHOD})[0] is finetune_run
     with pytest.raises(ValueError, match="method must be one of \\['word2vec', 'fasttext'\\], got 'glove'"):

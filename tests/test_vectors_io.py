@@ -7,13 +7,13 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import ROOT, TINY_TEXT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hst
 
-from conftest import ROOT, TINY_TEXT
-from embedlab import config, spaces, store, vectors_io
+from embedlab import config, spaces, store
 from embedlab.cli import main
-from embedlab.vectors_io import ExportFormat, VectorFormat, read_vectors, save_uploaded_vectors, write_vectors
+from embedlab.spaces import ExportFormat, VectorFormat, read_vectors, save_uploaded_vectors, write_vectors
 
 CONTEXT = "baseline@context"  # the baseline read in context is always a choice too
 DEBIASED = "baseline@debiased"  # and its debiased copy
@@ -199,9 +199,9 @@ def test_upload_is_checked_stored_once_and_listed_after_the_runs(fresh_home, vec
     assert first.path.parent == (fresh_home / "vectors").resolve() and first.path.is_absolute()
     assert [p.name for p in (fresh_home / "vectors").iterdir()] == [first.path.name]  # one file, no temp left
     assert first.path.read_bytes() == data and first.spec == f"vectors:{first.path}"
-    assert vectors_io.list_uploaded_vectors() == [first]
+    assert spaces.list_uploaded_vectors() == [first]
     assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, first.spec, DEBIASED, first.spec + "@debiased"]
-    assert vectors_io.space_labels([first.spec, spaces.BASELINE, first.spec + "@debiased"]) == {
+    assert spaces.space_labels([first.spec, spaces.BASELINE, first.spec + "@debiased"]) == {
         first.spec: "glove.small.txt (vectors file · 6 words)", spaces.BASELINE: spaces.BASELINE,
         first.spec + "@debiased": "glove.small.txt (vectors file · 6 words), debiased"}
     space = spaces.load_space(first.spec, tiny_text_corpus)
@@ -220,7 +220,7 @@ def test_malformed_upload_names_the_upload_and_line_and_stores_nothing(fresh_hom
         save_uploaded_vectors("my vectors.txt", b"3 2\nfoo 1 2\nbar 1\nbaz 1 2\n")
     assert str(caught.value) == ("my vectors.txt, line 3: expected 2 numbers after the word (the header on line 1 "
                                  "says 2), found 1 (read as word2vec text)")
-    assert list((fresh_home / "vectors").iterdir()) == [] and vectors_io.list_uploaded_vectors() == []
+    assert list((fresh_home / "vectors").iterdir()) == [] and spaces.list_uploaded_vectors() == []
     assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, DEBIASED]
 
 
@@ -236,7 +236,7 @@ def test_upload_over_the_size_limit_is_refused_with_the_limit(fresh_home, monkey
     big = b"w 1 2\n" * (1024 * 1024 // 6 + 1)
     with pytest.raises(ValueError, match=r"big.txt is 1.0 MB, over the 1 MB limit for vectors files"):
         save_uploaded_vectors("big.txt", big)
-    assert vectors_io.list_uploaded_vectors() == []
+    assert spaces.list_uploaded_vectors() == []
     save_uploaded_vectors("small.txt", big[: 1024 * 1024 - 4])  # just under the limit is fine
 
 
@@ -248,24 +248,24 @@ def test_vectors_limit_fits_under_streamlits_upload_limit():
 
 
 def test_binary_upload_is_stored_as_bin_and_deleted_with_its_row(fresh_home, vectors):
-    data = vectors_io.word2vec_bytes(WORDS, vectors, binary=True)
+    data = spaces.word2vec_bytes(WORDS, vectors, binary=True)
     other = save_uploaded_vectors("other.txt", _glove_bytes(WORDS[:2], vectors[:2]))
     item = save_uploaded_vectors("GoogleNews-small.bin", data)
     assert item.format == "word2vec binary" and item.path.suffix == ".bin"
-    assert [u.id for u in vectors_io.list_uploaded_vectors()] == [item.id, other.id]  # newest first
-    vectors_io.delete_uploaded_vectors(item.id)
+    assert [u.id for u in spaces.list_uploaded_vectors()] == [item.id, other.id]  # newest first
+    spaces.delete_uploaded_vectors(item.id)
     assert not item.path.exists() and store.get_vectors(item.id) is None
-    assert vectors_io.list_uploaded_vectors() == [other] and other.path.exists()
+    assert spaces.list_uploaded_vectors() == [other] and other.path.exists()
     assert item.spec not in spaces.space_choices()
     with pytest.raises(ValueError, match=f"no uploaded vectors file '{item.id}'"):
-        vectors_io.delete_uploaded_vectors(item.id)
+        spaces.delete_uploaded_vectors(item.id)
 
 
 def test_an_upload_whose_file_vanished_is_not_listed_and_can_be_added_again(fresh_home, vectors):
     data = _glove_bytes(WORDS, vectors)
     item = save_uploaded_vectors("g.txt", data)
     item.path.unlink()
-    assert vectors_io.list_uploaded_vectors() == []
+    assert spaces.list_uploaded_vectors() == []
     assert save_uploaded_vectors("g.txt", data).path.read_bytes() == data
 
 
@@ -275,7 +275,7 @@ def test_an_upload_whose_file_vanished_is_not_listed_and_can_be_added_again(fres
 def two_runs(fresh_home) -> tuple[str, str]:
     """Two tiny Word2Vec runs in a fresh home, the older first."""
     from embedlab.corpus import build_corpus
-    from embedlab.train import TrainConfig, train_run
+    from embedlab.training import TrainConfig, train_run
 
     built = build_corpus("tiny.txt", (TINY_TEXT * 5).encode())
     older = train_run(built, TrainConfig(dim=8, min_count=1, epochs=1, workers=1, seed=1))["id"]
@@ -297,20 +297,20 @@ def test_run_exports_hold_the_vectors_as_trained(two_runs):
     run_id = two_runs[0]
     trained = read_vectors(store.runs_dir() / run_id / "vectors.bin")
     stored = (store.runs_dir() / run_id / "vectors.bin").read_bytes()
-    assert vectors_io.run_export_bytes(run_id, "word2vec-binary") == stored
-    text = vectors_io.run_export_bytes(run_id, "word2vec").decode("utf-8")
+    assert spaces.run_export_bytes(run_id, "word2vec-binary") == stored
+    text = spaces.run_export_bytes(run_id, "word2vec").decode("utf-8")
     assert text.splitlines()[0] == f"{len(trained)} 8"
     row = text.splitlines()[1].split(" ")
     assert row[0] == trained.words[0] and np.array(row[1:], np.float32).tolist() == trained.vectors[0].tolist()
-    archive = zipfile.ZipFile(io.BytesIO(vectors_io.run_export_bytes(run_id, ExportFormat.PROJECTOR)))
+    archive = zipfile.ZipFile(io.BytesIO(spaces.run_export_bytes(run_id, ExportFormat.PROJECTOR)))
     np.testing.assert_array_equal(np.loadtxt(archive.open("vectors.tsv"), delimiter="\t", dtype=np.float32),
                                   trained.vectors)
     metadata = archive.read("metadata.tsv").decode().splitlines()
     assert metadata[0] == "word\tcount" and len(metadata) == len(trained) + 1
     assert metadata[1] == f"the\t{(TINY_TEXT * 5).lower().split().count('the')}"  # the most frequent word
-    assert vectors_io.export_file_name(run_id, "projector") == f"{run_id}-projector.zip"
+    assert spaces.export_file_name(run_id, "projector") == f"{run_id}-projector.zip"
     with pytest.raises(ValueError, match="no run 'run-20200101-000000-abcdef'"):
-        vectors_io.run_export_bytes("run-20200101-000000-abcdef", "word2vec")
+        spaces.run_export_bytes("run-20200101-000000-abcdef", "word2vec")
 
 
 # --- CLI export ---------------------------------------------------------------------------------------------

@@ -21,41 +21,17 @@ user's file name kept in the registry; each is the space ``vectors:/abs/path``.
 """
 from __future__ import annotations
 
-import hashlib
 import io
-import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Sequence
+from typing import BinaryIO, Sequence
 
 import numpy as np
 
-from embedlab import config, store
-
-if TYPE_CHECKING:
-    from embedlab.spaces import EmbeddingSpace
-
-__all__ = [
-    "ExportFormat",
-    "UploadedVectors",
-    "VectorFormat",
-    "VectorsFile",
-    "delete_uploaded_vectors",
-    "export_file_name",
-    "export_space",
-    "list_uploaded_vectors",
-    "projector_zip",
-    "read_vectors",
-    "read_vectors_file",
-    "run_export_bytes",
-    "save_uploaded_vectors",
-    "space_labels",
-    "write_vectors",
-]
+from embedlab import store
 
 
 class VectorFormat(str, Enum):
@@ -76,14 +52,25 @@ class ExportFormat(str, Enum):
 
 EXPORT_MIME = {ExportFormat.WORD2VEC: "text/plain", ExportFormat.WORD2VEC_BINARY: "application/octet-stream",
                ExportFormat.PROJECTOR: "application/zip"}
+
+
 _EXPORT_SUFFIX = {ExportFormat.WORD2VEC: ".txt", ExportFormat.WORD2VEC_BINARY: ".bin",
                   ExportFormat.PROJECTOR: "-projector.zip"}
 
+
 _BOM = b"\xef\xbb\xbf"
+
+
 _HEADER = re.compile(rb"\s*([0-9]+)\s+([0-9]+)\s*")
+
+
 # Bytes that never occur in a text vectors file but are common in raw float32 data.
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 _CHUNK = 1 << 20
+
+
 _MAX_WORD_BYTES = 10_000  # a binary "word" longer than this means the file is not what its header says
 
 
@@ -310,7 +297,7 @@ def _decode_words(raw: list[bytes]) -> tuple[tuple[str, ...], np.ndarray | None,
 
 def _refuse_foreign(label: str, head: bytes) -> None:
     """Refuse, by its first bytes, a file that is not word vectors; a pickle is never opened."""
-    from embedlab.corpus import file_kind
+    from embedlab.corpus.readers import file_kind
 
     kind = file_kind(head)
     if kind == "a Python pickle":
@@ -391,8 +378,6 @@ def read_vectors_file(path: str | Path, name: str | None = None) -> tuple[tuple[
     found = read_vectors(path, name)
     return found.words, found.vectors
 
-
-# --- writing ------------------------------------------------------------------------------------------------
 
 def _check_words(words: Sequence[str], vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -493,155 +478,3 @@ def write_vectors(out: str | Path, words: Sequence[str], vectors: np.ndarray, co
         with store.atomic_file(out) as handle:
             _write_word2vec(handle, words, vectors, binary=fmt is ExportFormat.WORD2VEC_BINARY)
     return out
-
-
-def export_space(space: EmbeddingSpace, out: str | Path, binary: bool = False,
-                 fmt: ExportFormat | str | None = None) -> Path:
-    """Write a space's (unit-length) vectors; ``fmt`` as in :func:`write_vectors` (default: word2vec, binary
-    when ``binary``)."""
-    if fmt is None:
-        fmt = ExportFormat.WORD2VEC_BINARY if binary else ExportFormat.WORD2VEC
-    return write_vectors(out, space.words, space.vectors, space.counts, fmt)
-
-
-def export_file_name(stem: str, fmt: ExportFormat | str) -> str:
-    """The download name of ``stem`` in a format: ``.txt``, ``.bin`` or ``-projector.zip``."""
-    return stem + _EXPORT_SUFFIX[ExportFormat(fmt)]
-
-
-def run_export_bytes(run_id: str, fmt: ExportFormat | str) -> bytes:
-    """A run's vectors as trained (not normalised) in a download format; the projector's counts come from the
-    run's corpus when it is still stored.
-
-    Raises:
-        ValueError: no such run.
-    """
-    fmt = ExportFormat(fmt)
-    row = store.get_run(run_id)
-    path = store.runs_dir() / run_id / "vectors.bin"
-    if row is None or not path.is_file():
-        raise ValueError(f"no run '{run_id}' in {store.runs_dir()}")
-    if fmt is ExportFormat.WORD2VEC_BINARY:
-        return path.read_bytes()  # already word2vec binary, exactly as gensim wrote it
-    found = read_vectors(path, fmt=VectorFormat.WORD2VEC_BINARY)
-    if fmt is ExportFormat.WORD2VEC:
-        return word2vec_bytes(found.words, found.vectors)
-    return projector_zip(found.words, found.vectors, _run_counts(row["corpus_id"], found.words))
-
-
-def _run_counts(corpus_id: str, words: Sequence[str]) -> np.ndarray:
-    from embedlab.corpus import load_corpus
-
-    try:
-        counts = load_corpus(corpus_id).counts
-    except ValueError:  # the corpus was removed: counts unknown
-        counts = {}
-    return np.fromiter((counts.get(w, 0) for w in words), dtype=np.int64, count=len(words))
-
-
-# --- uploaded vectors files ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class UploadedVectors:
-    """An uploaded vectors file as the registry knows it.
-
-    Attributes:
-        id: the hash of its bytes (its stored name without the suffix).
-        name: the file name it was uploaded under.
-        path: where it is stored.
-        format, words, dim, size, duplicates: what reading it found; ``size`` in bytes.
-        created: upload time (seconds since the epoch).
-    """
-
-    id: str
-    name: str
-    path: Path
-    format: str
-    words: int
-    dim: int
-    size: int
-    duplicates: int
-    created: float
-
-    @property
-    def spec(self) -> str:
-        """The space spec, ``vectors:/abs/path``."""
-        return f"vectors:{self.path}"
-
-    @classmethod
-    def _from_row(cls, row: dict) -> UploadedVectors:
-        return cls(row["id"], row["name"], store.vectors_dir().resolve() / row["file"], row["format"],
-                   row["words"], row["dim"], row["bytes"], row["duplicates"], row["created"])
-
-
-def _display_name(name: str) -> str:
-    shown = Path(name.replace("\\", "/")).name.strip() or "vectors"
-    return shown if len(shown) <= 200 else shown[:199] + "…"
-
-
-def save_uploaded_vectors(name: str, data: bytes) -> UploadedVectors:
-    """Check an uploaded vectors file completely, then store it once (by content hash) and register it.
-
-    Nothing is stored unless the whole file reads; the same bytes uploaded again give back the stored entry.
-
-    Args:
-        name: the uploaded file's name, kept for display and used in messages.
-        data: its bytes.
-
-    Returns:
-        The registry entry; its ``spec`` is the space to compare.
-
-    Raises:
-        ValueError: over the size limit, empty or malformed (with the line number and what was wrong).
-    """
-    name = _display_name(name)
-    limit = config.MAX_VECTORS_MB * 1024 * 1024
-    if len(data) > limit:
-        raise ValueError(f"{name} is {len(data) / 1024 / 1024:,.1f} MB, over the {config.MAX_VECTORS_MB} MB limit "
-                         "for vectors files: keep its most frequent words (files usually list them first) and "
-                         "set the word count on the first line to match")
-    digest = hashlib.sha256(data).hexdigest()[:20]
-    existing = store.get_vectors(digest)
-    if existing is not None and (store.vectors_dir() / existing["file"]).is_file():
-        return UploadedVectors._from_row(existing)
-    folder = store.vectors_dir()
-    fd, staging = tempfile.mkstemp(dir=folder, prefix=f".upload-{digest}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        found = read_vectors(staging, name=name)
-        file = digest + (".bin" if found.format is VectorFormat.WORD2VEC_BINARY else ".txt")
-        os.replace(staging, folder / file)
-    finally:
-        Path(staging).unlink(missing_ok=True)
-    store.add_vectors(digest, name, file, found.format.value, len(found), found.dim, len(data), found.duplicates)
-    return UploadedVectors._from_row(store.get_vectors(digest))
-
-
-def space_labels(specs: Sequence[str]) -> dict[str, str]:
-    """How to show space specs in a picker (one registry read): uploaded files by the name they were uploaded
-    under (and its debiased copy likewise), the rest as they are."""
-    from embedlab.spaces import DEBIAS_SUFFIX
-
-    uploaded = {item.spec: f"{item.name} (vectors file · {item.words:,} words)" for item in list_uploaded_vectors()}
-    uploaded.update({spec + DEBIAS_SUFFIX: f"{label}, debiased" for spec, label in uploaded.items()})
-    return {spec: uploaded.get(spec, spec) for spec in specs}
-
-
-def list_uploaded_vectors() -> list[UploadedVectors]:
-    """Uploaded vectors files whose file is still there, newest first."""
-    items = [UploadedVectors._from_row(row) for row in store.list_vectors()]
-    return [item for item in items if item.path.is_file()]
-
-
-def delete_uploaded_vectors(vectors_id: str) -> None:
-    """Remove an uploaded vectors file and its registry row.
-
-    Raises:
-        ValueError: no uploaded vectors file with that id.
-    """
-    row = store.get_vectors(vectors_id)
-    if row is None:
-        raise ValueError(f"no uploaded vectors file '{vectors_id}'; it may have been deleted already")
-    store.delete_vectors(vectors_id)
-    (store.vectors_dir() / Path(row["file"]).name).unlink(missing_ok=True)

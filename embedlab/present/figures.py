@@ -1,4 +1,5 @@
-"""Plotly figure builders: data in, ``go.Figure`` out; nothing here shows anything."""
+"""Plotly figure builders: data in, ``go.Figure`` out; nothing here shows anything.
+"""
 from __future__ import annotations
 
 import html
@@ -8,16 +9,18 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from embedlab.compare import Coverage
+from embedlab.analysis.coverage import Coverage
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["change_histogram", "coverage_bars", "coverage_by_band", "dimension_sweep", "map_pair",
-           "pieces_histogram", "rank_frequency"]
 
 _HIGHLIGHT = "#d62728"
+
+
 _QUERY = "#111111"
+
+
 _BACKGROUND_POINT = "rgba(31, 119, 180, 0.35)"
 
 
@@ -79,7 +82,7 @@ def coverage_by_band(frames: dict[str, "pd.DataFrame"]) -> go.Figure:
     """Token coverage per frequency band for each space: where each one loses the corpus.
 
     Args:
-        frames: space name -> :func:`embedlab.compare.coverage_by_band` frame.
+        frames: space name -> :func:`embedlab.analysis.coverage_by_band` frame.
     """
     fig = go.Figure([
         go.Scatter(x=frame["band"], y=100 * frame["token_coverage"], mode="lines+markers", name=_text(name),

@@ -7,8 +7,6 @@ floats, never unpickled.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
@@ -16,98 +14,22 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import numpy as np
 
 from embedlab import config, store
-from embedlab.vectors_io import (  # noqa: F401  re-exported: spaces.read_vectors_file/export_space
-    VectorFormat,
-    export_space,
-    list_uploaded_vectors,
-    read_vectors,
-    read_vectors_file,
+from embedlab.spaces.formats import VectorFormat, read_vectors, read_vectors_file
+from embedlab.spaces.space import EmbeddingSpace, normalise_rows
+from embedlab.spaces.spec import (
+    BASELINE,
+    CONTEXT_SUFFIX,
+    DEBIAS_SUFFIX,
+    VECTORS_PREFIX,
+    validate_spec,
 )
+from embedlab.spaces.uploads import list_uploaded_vectors
 
 if TYPE_CHECKING:
-    from embedlab.corpus import Corpus
+    from embedlab.corpus.stored import Corpus
 
-__all__ = ["BASELINE", "DEBIAS_SUFFIX", "EmbeddingSpace", "export_space", "load_space", "read_vectors_file", "normalise_rows", "space_choices", "validate_spec"]
 
-BASELINE = "baseline"
-VECTORS_PREFIX = "vectors:"
-CONTEXT_SUFFIX = "@context"  # a sentence-transformer space read in context, e.g. baseline@context
-DEBIAS_SUFFIX = "@debiased"  # any space with the gender direction projected out, e.g. baseline@debiased
 _DOCUMENT_BATCH = 32  # sentence-transformers batch for whole documents (attention memory grows with length)
-_RUN_ID = re.compile(r"run-[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")
-
-
-@dataclass(frozen=True, eq=False)
-class EmbeddingSpace:
-    """A vocabulary with an L2-normalised float32 matrix and corpus counts.
-
-    Attributes:
-        name: the spec it was loaded from (``baseline``, a run id, ``vectors:PATH``).
-        words: the vocabulary, in row order.
-        vectors: float32 array of shape (len(words), dim); rows have unit norm (all-zero rows stay zero).
-        counts: int64 array of shape (len(words),): corpus counts, 0 where unknown.
-        source: a human description of where it came from.
-        piece_counter: for WordPiece models, a function giving the pieces per word (coverage uses it).
-        encoder: for sentence-transformer spaces, ``encoder(texts, progress=None)`` gives unit float32 sentence
-            embeddings of shape (len(texts), dim); None for static spaces (a text is its mean word vector).
-    """
-
-    name: str
-    words: tuple[str, ...]
-    vectors: np.ndarray
-    counts: np.ndarray
-    source: str
-    piece_counter: Callable[[Sequence[str]], np.ndarray] | None = None
-    encoder: Callable[..., np.ndarray] | None = None
-    index: dict[str, int] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.vectors.shape[0] != len(self.words) or self.counts.shape[0] != len(self.words):
-            raise ValueError(
-                f"space {self.name}: {len(self.words)} words but {self.vectors.shape[0]} vectors "
-                f"and {self.counts.shape[0]} counts"
-            )
-        object.__setattr__(self, "index", {word: i for i, word in enumerate(self.words)})
-
-    def __len__(self) -> int:
-        return len(self.words)
-
-    def __contains__(self, word: object) -> bool:
-        return word in self.index
-
-    @property
-    def dim(self) -> int:
-        return int(self.vectors.shape[1])
-
-    def subset(self, words: Sequence[str]) -> EmbeddingSpace:
-        """The same space restricted to ``words`` (all must be in it), in that order."""
-        rows = np.fromiter((self.index[w] for w in words), dtype=np.int64, count=len(words))
-        return EmbeddingSpace(self.name, tuple(words), self.vectors[rows], self.counts[rows], self.source,
-                              self.piece_counter, self.encoder)
-
-
-def normalise_rows(matrix: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm, float32; all-zero rows stay zero instead of becoming NaN."""
-    matrix = np.asarray(matrix, dtype=np.float32)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms == 0, 1, norms)
-
-
-def validate_spec(spec: str) -> str:
-    """Check a space spec's shape (not that it exists); returns it stripped.
-
-    Raises:
-        ValueError: with the accepted forms.
-    """
-    spec = spec.strip()
-    base = spec.removesuffix(DEBIAS_SUFFIX)
-    if base.startswith(VECTORS_PREFIX) and base[len(VECTORS_PREFIX):].strip():
-        return spec
-    if base.removesuffix(CONTEXT_SUFFIX) == BASELINE or _RUN_ID.fullmatch(base.removesuffix(CONTEXT_SUFFIX)):
-        return spec
-    raise ValueError(f"unknown space '{spec}': use 'baseline', a run id like run-20260101-120000-abc123, "
-                     f"vectors:PATH, or a sentence-transformer space with {CONTEXT_SUFFIX} (baseline{CONTEXT_SUFFIX}); "
-                     f"add {DEBIAS_SUFFIX} for a debiased copy")
 
 
 def space_choices() -> list[str]:
@@ -140,9 +62,9 @@ def load_space(spec: str, corpus: Corpus | None = None,
     """
     spec = validate_spec(spec)
     if spec.endswith(DEBIAS_SUFFIX):
-        from embedlab import evaluate
+        from embedlab.spaces import derived
 
-        return evaluate.debias(load_space(spec.removesuffix(DEBIAS_SUFFIX), corpus, progress), name=spec)
+        return derived.debias(load_space(spec.removesuffix(DEBIAS_SUFFIX), corpus, progress), name=spec)
     if spec.endswith(CONTEXT_SUFFIX) and not spec.startswith(VECTORS_PREFIX):
         return _contextual_space(spec, corpus)
     if spec == BASELINE:
@@ -155,7 +77,7 @@ def load_space(spec: str, corpus: Corpus | None = None,
 
 
 def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:
-    from embedlab import baseline
+    from embedlab.spaces import baseline
 
     source = (f"{baseline.MODEL_NAME}, its own whole-word vocabulary" if corpus is None
               else f"{baseline.MODEL_NAME}, words of corpus {corpus.name}")
@@ -164,7 +86,7 @@ def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | N
 
 def _contextual_space(spec: str, corpus: Corpus | None) -> EmbeddingSpace:
     """A sentence-transformer's words as it reads them in the corpus (see baseline.contextual_word_vectors)."""
-    from embedlab import baseline
+    from embedlab.spaces import baseline
 
     base = spec.removesuffix(CONTEXT_SUFFIX)
     model_dir = None if base == BASELINE else _model_dir(base)
@@ -184,7 +106,7 @@ def _contextual_space(spec: str, corpus: Corpus | None) -> EmbeddingSpace:
 def _transformer_vocabulary(corpus: Corpus | None) -> tuple[str, ...]:
     """The words a sentence-transformer space holds: the corpus's most frequent, else the model's whole words."""
     if corpus is None:
-        from embedlab import baseline
+        from embedlab.spaces import baseline
 
         return baseline.whole_word_vocabulary()
     return tuple(list(corpus.counts)[: config.BASELINE_VOCAB_CAP])
@@ -193,7 +115,7 @@ def _transformer_vocabulary(corpus: Corpus | None) -> tuple[str, ...]:
 def _transformer_space(name: str, model_dir: Path | None, words: Sequence[str], source: str,
                        corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:
     """A sentence-transformer as a word space: each word's vector is the model's encoding of the word alone."""
-    from embedlab import baseline
+    from embedlab.spaces import baseline
 
     vectors = baseline.encode_words(words, progress, model_dir)
     return EmbeddingSpace(name, tuple(words), vectors, _counts_for(words, corpus), source,
@@ -203,13 +125,13 @@ def _transformer_space(name: str, model_dir: Path | None, words: Sequence[str], 
 
 def _encoder(model_dir: Path | None) -> Callable[..., np.ndarray]:
     """A sentence-transformer's text encoder (the bundled model, or a fine-tuned run's), cached on disk."""
-    from embedlab import baseline
+    from embedlab.spaces import baseline
 
     return partial(baseline.encode_texts, model_dir=model_dir, batch_size=_DOCUMENT_BATCH)
 
 
 def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
-    from embedlab.corpus import load_corpus
+    from embedlab.corpus.stored import load_corpus
 
     row = store.get_run(run_id)
     folder = store.runs_dir() / run_id

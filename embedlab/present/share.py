@@ -1,23 +1,40 @@
-"""The Compare view's state and its URL query parameters: validated both ways, whitelisted."""
+"""The Compare view's state and its URL query parameters: validated both ways, whitelisted.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping, Sequence
 
-from embedlab.spaces import BASELINE, validate_spec
-
-__all__ = ["COLOURS", "METRICS", "TABS", "ViewState", "check_references", "from_query", "plain_markdown", "to_query"]
+from embedlab.spaces.spec import BASELINE, validate_spec
 
 TABS = ("neighbours", "changed", "coverage", "map")
+
+
 METRICS = ("jaccard", "rank_overlap")
+
+
 COLOURS = ("none", "change", "frequency")
+
+
 _CHOICES = {"tab": TABS, "metric": METRICS, "colour": COLOURS}
+
+
 _CORPUS_ID = re.compile(r"c[0-9a-f]{12}")
+
+
 _BAND = re.compile(r"[0-9][0-9,]*(?:–[0-9][0-9,]*|\+)?")
+
+
 _MAX_WORD_LENGTH = 100
+
+
 MIN_MAP_WORDS, MAX_MAP_WORDS = 100, 50_000
+
+
 MIN_SCORED_WORDS, MAX_SCORED_WORDS = 100, 50_000
+
+
 _RANGES = {"k": (1, 100), "n": (MIN_MAP_WORDS, MAX_MAP_WORDS), "m": (MIN_SCORED_WORDS, MAX_SCORED_WORDS),
            "seed": (0, 2**31 - 1), "moves": (0, 1), "lo": (0.0, 1.0), "hi": (0.0, 1.0)}
 
@@ -66,6 +83,8 @@ class ViewState:
 
 
 _TYPES = {f.name: {"int": int, "float": float, "str": str}[f.type] for f in fields(ViewState)}
+
+
 _NAMES = tuple(_TYPES)
 
 
@@ -132,14 +151,3 @@ def check_references(state: ViewState, spaces: Sequence[str], corpora: Sequence[
             problems.append(f"The link's space {name}={spec} is not on this server (deleted, or another server's).")
             state = replace(state, **{name: ""})
     return state, problems
-
-
-# Characters that make Streamlit's markdown active: links and colour/icon directives ([ ]), HTML (< >), emphasis,
-# code, LaTeX ($), strikethrough, tables; the dot of "://" and "www." too, so a bare URL does not become a link.
-_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>$~|]|(?<=:)(?=//)|(?<=\bwww)(?=\.))", re.IGNORECASE)
-
-
-def plain_markdown(text: str) -> str:
-    """``text`` (a link's value, a word, a file name) escaped for a Streamlit markdown element: shown as typed,
-    never as a link, HTML or formatting."""
-    return _MARKDOWN_ACTIVE.sub(lambda match: "\\" + match.group(1), text)

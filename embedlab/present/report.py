@@ -1,4 +1,5 @@
-"""A self-contained HTML report of one comparison: opens offline, plotly's JavaScript inline."""
+"""A self-contained HTML report of one comparison: opens offline, plotly's JavaScript inline.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,17 +10,21 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 import pandas as pd
 
-from embedlab import compare, figures, project, store
-from embedlab.spaces import BASELINE, EmbeddingSpace
+from embedlab import analysis, store
+from embedlab.analysis import maps
+from embedlab.present import figures
+from embedlab.spaces.space import EmbeddingSpace
+from embedlab.spaces.spec import BASELINE
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from embedlab.corpus import Corpus
+    from embedlab.corpus.stored import Corpus
 
-__all__ = ["ReportSettings", "build_report"]
 
 _TABLE_ROWS = 25
+
+
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px;
        color: #222; padding: 0 1rem; }
@@ -39,7 +44,7 @@ class ReportSettings:
     words: tuple[str, ...] = ()
     map_words: int = 2000
     seed: int = 42
-    max_scored_words: int = compare.DEFAULT_MAX_WORDS
+    max_scored_words: int = analysis.DEFAULT_MAX_WORDS
 
 
 def _e(value: object) -> str:
@@ -85,7 +90,7 @@ def _describe(space: EmbeddingSpace) -> pd.DataFrame:
 
 def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word: str, k: int) -> str:
     try:
-        result = compare.compare_neighbors(shared_a, shared_b, word, k)
+        result = analysis.compare_neighbors(shared_a, shared_b, word, k)
     except ValueError as error:
         return f"<h3>{_e(word)}</h3><p class='muted'>{_e(error)}</p>"
     columns = []
@@ -101,18 +106,18 @@ def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word:
 def _benchmarks(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
     """The Evaluate page's benchmark table (held-out retrieval included when the corpus has sentence pairs, and
     the task when it has labels) for the report."""
-    from embedlab import evaluate
+    from embedlab import evaluation
 
     try:
-        pairs, pairs_note = evaluate.held_out_pairs(corpus, [space.name for space in specs])
-        retrievals = {space.name: evaluate.retrieval(space, pairs, pairs_note) for space in specs}
+        pairs, pairs_note = evaluation.held_out_pairs(corpus, [space.name for space in specs])
+        retrievals = {space.name: evaluation.retrieval(space, pairs, pairs_note) for space in specs}
     except ValueError as error:
         retrievals, pairs_note = {}, f"no held-out retrieval on this corpus: {error}"
-    table = evaluate.benchmark_table({space.name: evaluate.intrinsic(space) for space in specs}, retrievals)
+    table = evaluation.benchmark_table({space.name: evaluation.intrinsic(space) for space in specs}, retrievals)
     parts = [_table(table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]]),
              f"<p>Held-out pairs: {_e(pairs_note)}</p>"]
     if corpus.labels:
-        tasks = [evaluate.task_evaluation(space, corpus) for space in specs]
+        tasks = [evaluation.task_evaluation(space, corpus) for space in specs]
         parts.append("<b>Task: classifying the documents by label (logistic regression, stratified k-fold)</b>")
         parts.append(_table(pd.DataFrame([{"space": t.space, "features": t.features, "accuracy": t.accuracy,
                                            "±": t.accuracy_std, "macro-F1": t.macro_f1, "folds": t.folds}
@@ -128,8 +133,8 @@ def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings:
     """
     from plotly.offline import get_plotlyjs
 
-    shared_a, shared_b = compare.shared_spaces(a, b)
-    summary, frame = compare.compare_spaces(a, b, settings.k, settings.max_scored_words, settings.seed)
+    shared_a, shared_b = analysis.shared_spaces(a, b)
+    summary, frame = analysis.compare_spaces(a, b, settings.k, settings.max_scored_words, settings.seed)
     ranked = frame.sort_values(["jaccard", "count_a"], ascending=[True, False])
     change_columns = {"word": "word", "jaccard": f"Jaccard@{summary.k}", "rank_overlap": "rank overlap",
                       "count_a": "count", "band": "band"}
@@ -137,7 +142,7 @@ def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings:
     least = ranked.tail(_TABLE_ROWS).iloc[::-1][list(change_columns)].rename(columns=change_columns)
 
     specs = list(dict.fromkeys((a, b)))
-    coverages = [compare.coverage(space, corpus, top=_TABLE_ROWS) for space in specs]
+    coverages = [analysis.coverage(space, corpus, top=_TABLE_ROWS) for space in specs]
     coverage_blocks = []
     for result in coverages:
         numbers = [("token coverage", f"{result.token_coverage:.1%}"), ("type coverage", f"{result.type_coverage:.1%}")]
@@ -147,12 +152,12 @@ def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings:
         coverage_blocks.append(f"<div><b>{_e(result.space)}</b>{_numbers(numbers)}{_table(missing)}</div>")
 
     highlighted = [w for w in settings.words if w in shared_a]
-    comparisons = [compare.compare_neighbors(shared_a, shared_b, w, settings.k) for w in highlighted]
+    comparisons = [analysis.compare_neighbors(shared_a, shared_b, w, settings.k) for w in highlighted]
     neighbours = {n.word for c in comparisons for n in c.a + c.b}
-    sample = project.sample_words(shared_a.words, settings.map_words, settings.seed, [*highlighted, *sorted(neighbours)])
+    sample = maps.sample_words(shared_a.words, settings.map_words, settings.seed, [*highlighted, *sorted(neighbours)])
     rows = [shared_a.index[w] for w in sample]
-    layout_a, layout_b = project.aligned_layouts(shared_a.vectors[rows], shared_b.vectors[rows],
-                                                 project.MapSettings(sample_size=max(10, len(sample)), seed=settings.seed))
+    layout_a, layout_b = maps.aligned_layouts(shared_a.vectors[rows], shared_b.vectors[rows],
+                                                 maps.MapSettings(sample_size=max(10, len(sample)), seed=settings.seed))
     map_figure = figures.map_pair(layout_a, layout_b, sample, shared_a.counts[rows], (f"A · {a.name}", f"B · {b.name}"),
                                   highlighted[0] if highlighted else "", sorted(neighbours | set(highlighted[1:])))
 
@@ -180,7 +185,7 @@ def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings:
         f"<div class='pair'><div><b>Most changed</b>{_table(most)}</div>"
         f"<div><b>Least changed</b>{_table(least)}</div></div>",
         "<h2>Coverage</h2>", _figure(figures.coverage_bars(coverages)),
-        _figure(figures.coverage_by_band({space.name: compare.coverage_by_band(space, corpus) for space in specs})),
+        _figure(figures.coverage_by_band({space.name: analysis.coverage_by_band(space, corpus) for space in specs})),
         f"<div class='pair'>{''.join(coverage_blocks)}</div>",
         "<h2>Benchmarks</h2>", _benchmarks(specs, corpus),
         "<h2>Maps</h2>",

@@ -15,10 +15,12 @@ import numpy as np
 
 from embedlab import store
 
-__all__ = ["contextual_word_vectors", "encode_texts", "encode_words", "load_model", "model_path", "piece_counts", "whole_word_vocabulary", "word_pieces"]
-
 MODEL_NAME = "all-MiniLM-L6-v2"
+
+
 _ENCODE_BATCH = 512
+
+
 _model_lock = threading.Lock()
 
 
@@ -71,7 +73,7 @@ def piece_counts(words: Sequence[str]) -> np.ndarray:
 @lru_cache(maxsize=1)
 def whole_word_vocabulary() -> tuple[str, ...]:
     """The model's own whole words (vocab.txt minus ``##`` continuations, special and unused tokens)."""
-    from embedlab.corpus import tokenize
+    from embedlab.corpus.tokens import tokenize
 
     lines = (model_path() / "vocab.txt").read_text(encoding="utf-8").splitlines()
     return tuple(
@@ -125,7 +127,11 @@ def _save_npy_atomically(path: Path, array: np.ndarray) -> None:
 
 
 CONTEXT_OCCURRENCES = 5  # contextual vectors average a word's token embeddings over this many occurrences
+
+
 CONTEXT_MAX_SENTENCES = 5000  # ...read from at most this many corpus sentences (then: the word alone)
+
+
 _CONTEXT_BATCH = 64
 
 

@@ -1,4 +1,5 @@
-"""UMAP maps of two spaces: frequency-stratified word samples, seeded layouts aligned with AlignedUMAP."""
+"""UMAP maps of two spaces: frequency-stratified word samples, seeded layouts aligned with AlignedUMAP.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -13,14 +14,18 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["MapSettings", "aligned_layouts", "sample_words", "umap_layout", "warm_up", "warm_up_in_background"]
-
 _FREQUENCY_BANDS = 10
+
+
 # How strongly AlignedUMAP pulls a word to its place in the other map. At 0.1 a rotated copy of a space lands
 # on itself (mean shift ~2% of the map's radius) while words whose neighbourhoods changed still move ~3x more
 # than unchanged ones (measured on clustered data, see tests/test_project.py).
 ALIGNMENT_REGULARISATION = 0.1
+
+
 _warm_up_started = threading.Event()
+
+
 warmed_up = threading.Event()
 
 

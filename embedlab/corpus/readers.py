@@ -1,52 +1,35 @@
-"""Reading uploads, tokenising, corpus statistics, and the tokenised corpus written once on disk."""
+"""Reading uploads, tokenising, corpus statistics, and the tokenised corpus written once on disk.
+"""
 from __future__ import annotations
 
 import csv
 import functools
-import hashlib
 import io
 import itertools
 import json
 import re
 import zipfile
 import zlib
-from collections import Counter
-from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Callable, Iterable, Iterator
 
-from embedlab import config, store
-
-__all__ = [
-    "Corpus",
-    "CorpusStats",
-    "ReadOptions",
-    "TokenizeOptions",
-    "build_corpus",
-    "check_size",
-    "corpus_from_file",
-    "decode",
-    "file_kind",
-    "list_corpora",
-    "load_corpus",
-    "read_documents",
-    "table_columns",
-    "tokenize",
-]
+from embedlab import config
 
 TEXT_SUFFIXES = (".txt", ".md")
+
+
 TABLE_SUFFIXES = (".csv", ".tsv")
+
+
 JSONL_SUFFIXES = (".jsonl",)
+
+
 ACCEPTED_SUFFIXES = TEXT_SUFFIXES + TABLE_SUFFIXES + JSONL_SUFFIXES + (".zip",)
 
-_TEXT_COLUMN_NAMES = ("text", "body", "content", "document", "note", "sentence")
-# Decimal numbers (3.5), else letters/digits with inner hyphens and apostrophes kept: beta-blocker, don't.
-_WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['\-][^\W_]+)*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2010": "-", "\u2011": "-"})
 
-# Part of every corpus id: bump it when tokenising changes, so stored corpora are not reused across versions.
-TOKENIZER_VERSION = 1
+_TEXT_COLUMN_NAMES = ("text", "body", "content", "document", "note", "sentence")
+
 
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -57,22 +40,6 @@ class ReadOptions:
 
     text_column: str | None = None
     label_column: str | None = None
-
-
-@dataclass(frozen=True)
-class TokenizeOptions:
-    """How raw text becomes tokens; the same tokens feed training and coverage."""
-
-    lowercase: bool = True
-    phrases: bool = False
-    phrase_min_count: int = 5
-    phrase_threshold: float = 10.0
-
-    def __post_init__(self) -> None:
-        if self.phrase_min_count < 1:
-            raise ValueError(f"phrase_min_count must be at least 1, got {self.phrase_min_count}")
-        if self.phrase_threshold <= 0:
-            raise ValueError(f"phrase_threshold must be positive, got {self.phrase_threshold}")
 
 
 class _Documents:
@@ -91,49 +58,6 @@ class RawDocuments:
     texts: Iterable[str] = ()  # can be iterated more than once
     labels: list[str] | None = None
     notices: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class CorpusStats:
-    documents: int
-    sentences: int
-    tokens: int
-    types: int
-    hapax_share: float  # share of distinct words seen exactly once
-    top_words: list[tuple[str, int]]
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """A tokenised corpus on disk: ``sentences.txt`` holds one sentence a line, tokens joined by spaces."""
-
-    id: str
-    name: str
-    path: Path
-    stats: CorpusStats
-    options: dict
-    notices: tuple[str, ...]
-    counts: dict[str, int]  # word -> corpus count, most frequent first
-    labels: tuple[str, ...] | None
-
-    @property
-    def sentences_path(self) -> Path:
-        return self.path / "sentences.txt"
-
-    def sentences(self) -> list[list[str]]:
-        with self.sentences_path.open(encoding="utf-8") as handle:
-            return [line.split() for line in handle]
-
-    def documents(self) -> list[list[str]]:
-        """The sentences (tokens joined by spaces) grouped by document, in document order."""
-        meta = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
-        with self.sentences_path.open(encoding="utf-8") as handle:
-            lines = [line.rstrip("\n") for line in handle]
-        documents, start = [], 0
-        for count in meta["sentences_per_document"]:
-            documents.append(lines[start:start + count])
-            start += count
-        return documents
 
 
 def decode(data: bytes, name: str = "file") -> tuple[str, str | None]:
@@ -184,8 +108,12 @@ _SIGNATURES = (
     (b"SQLite format 3\x00", "an SQLite database"), (b"\x89HDF\r\n\x1a\n", "an HDF5 file"),
     *((b"\x80" + bytes([protocol]), "a Python pickle") for protocol in range(2, 6)),
 )
+
+
 # C0 control bytes that text files do not hold (tab, newlines, form feed and escape excepted).
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
+
+
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -273,6 +201,8 @@ def _json_object(line: str) -> dict[str, str]:
 
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|[\r\n])|[^\r\n]+")  # a line and its ending, as open(newline="") reads it
+
+
 _HEAD_ROWS = 1000  # rows that name a table's columns
 
 
@@ -496,7 +426,11 @@ def _unix_newlines(text: str) -> str:
 
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
+
+
 _NEWLINE = re.compile(r"\n")
+
+
 _NOT_SPACE = re.compile(r"\S")
 
 
@@ -518,176 +452,9 @@ def _text_documents(text: str) -> Iterator[str]:
         yield part
 
 
-def _split_sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text) if s.strip()]
-
-
-def tokenize(text: str, lowercase: bool = True) -> list[list[str]]:
-    """Split text into sentences of word tokens (Unicode letters and digits, inner ``-`` and ``'`` kept)."""
-    text = text.translate(_APOSTROPHES)
-    if lowercase:
-        text = text.lower()
-    sentences = (_WORD.findall(sentence) for sentence in _split_sentences(text))
-    return [tokens for tokens in sentences if tokens]
-
-
-def _write_sentences(texts: Iterable[str], lowercase: bool, path: Path) -> tuple[Counter, list[int]]:
-    """Tokenise document by document straight into ``path``, one sentence a line, counting tokens on the way.
-
-    Returns:
-        The token counts and the number of sentences of each document.
-    """
-    counts: Counter = Counter()
-    per_document = []
-    with path.open("w", encoding="utf-8") as handle:
-        for text in texts:
-            sentences = tokenize(text, lowercase)
-            per_document.append(len(sentences))
-            for sentence in sentences:
-                counts.update(sentence)
-                handle.write(" ".join(sentence) + "\n")
-    return counts, per_document
-
-
-def _read_sentences(path: Path) -> Iterator[list[str]]:
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            yield line.split()
-
-
-class _SentenceFile:
-    """The sentences of a file, re-read on every iteration (gensim's Phrases passes over them more than once)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __iter__(self) -> Iterator[list[str]]:
-        return _read_sentences(self.path)
-
-
-def _apply_phrases(path: Path, options: TokenizeOptions) -> Counter:
-    """Join detected phrases (``heart_failure``) in the sentences file, in place; returns the new token counts."""
-    from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
-
-    model = Phrases(
-        _SentenceFile(path), min_count=options.phrase_min_count, threshold=options.phrase_threshold,
-        connector_words=ENGLISH_CONNECTOR_WORDS,
-    ).freeze()
-    counts: Counter = Counter()
-    phrased = path.with_name(path.name + ".phrased")
-    with phrased.open("w", encoding="utf-8") as handle:
-        for sentence in _read_sentences(path):
-            joined = model[sentence]
-            counts.update(joined)
-            handle.write(" ".join(joined) + "\n")
-    phrased.replace(path)
-    return counts
-
-
-def _content_id(name: str, data: bytes, read: ReadOptions, tokenize_options: TokenizeOptions) -> str:
-    digest = hashlib.sha256(data)
-    is_table = _suffix(name) not in TEXT_SUFFIXES
-    options = {"format": _suffix(name), "read": asdict(read) if is_table else {},
-               "tokenize": asdict(tokenize_options), "version": TOKENIZER_VERSION}
-    digest.update(json.dumps(options, sort_keys=True).encode())
-    return "c" + digest.hexdigest()[:12]
-
-
-def build_corpus(
-    name: str, data: bytes, read: ReadOptions = ReadOptions(), tokenize_options: TokenizeOptions = TokenizeOptions()
-) -> Corpus:
-    """Read, tokenise and store an upload; the same bytes and options give back the stored corpus.
-
-    Raises:
-        ValueError: the file cannot be read or holds no words; the message says which and why.
-    """
-    check_size(name, len(data))
-    corpus_id = _content_id(name, data, read, tokenize_options)
-    folder = store.corpora_dir() / corpus_id
-    if (folder / "meta.json").exists():
-        return load_corpus(corpus_id)
-    raw = read_documents(name, data, read)
-    if not any(_WORD.search(text) for text in raw.texts):  # what tokenize finds, without tokenising it all
-        if not data:
-            raise ValueError(f"{name}: no words found: the file is empty (0 bytes); choose the file with your text")
-        documents = sum(1 for _ in raw.texts)
-        raise ValueError(f"{name}: no words found ({documents} documents, all empty or without letters): "
-                         "check that this is the file with your text (for a table, that the text column is right)")
-    options = {"read": asdict(read), "tokenize": asdict(tokenize_options)}
-    store.remove_stale_staging(store.corpora_dir())
-    try:
-        with store.staged_dir(folder) as staging:
-            # Streamed to disk: the corpus's tokens are never one list in memory (a 100 MB upload stays < 1 GB).
-            counts, per_document = _write_sentences(raw.texts, tokenize_options.lowercase, staging / "sentences.txt")
-            if tokenize_options.phrases:
-                counts = _apply_phrases(staging / "sentences.txt", tokenize_options)
-            ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-            stats = CorpusStats(
-                documents=len(per_document),
-                sentences=sum(per_document),
-                tokens=sum(ordered.values()),
-                types=len(ordered),
-                hapax_share=sum(1 for c in ordered.values() if c == 1) / len(ordered),
-                top_words=list(ordered.items())[:25],
-            )
-            meta = {
-                "id": corpus_id, "name": name, "stats": asdict(stats), "options": options, "notices": raw.notices,
-                "labels": raw.labels, "sentences_per_document": per_document,
-            }
-            (staging / "counts.tsv").write_text(
-                "".join(f"{word}\t{count}\n" for word, count in ordered.items()), encoding="utf-8"
-            )
-            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    except OSError:
-        if not (folder / "meta.json").exists():  # another process did not win the race: a real error
-            raise
-    store.add_corpus(corpus_id, name, asdict(stats), options)
-    return load_corpus(corpus_id)
-
-
 def check_size(name: str, size: int) -> None:
     """Refuse a corpus file over ``config.MAX_UPLOAD_MB``, saying how to get under it."""
     if size > config.MAX_UPLOAD_MB * 1024 * 1024:
         raise ValueError(f"{name} is {size / 1024 / 1024:,.1f} MB, over the {config.MAX_UPLOAD_MB} MB limit for a "
                          f"corpus file: split it into smaller files, or zip it (a zip may expand to "
                          f"{config.MAX_ZIP_EXPANDED_BYTES / 1024 / 1024:,.0f} MB)")
-
-
-def load_corpus(corpus_id: str) -> Corpus:
-    """Load a stored corpus by id.
-
-    Raises:
-        ValueError: no corpus with that id.
-    """
-    folder = store.corpora_dir() / corpus_id
-    if not re.fullmatch(r"c[0-9a-f]{12}", corpus_id) or not (folder / "meta.json").exists():
-        raise ValueError(f"no corpus '{corpus_id}' in {store.corpora_dir()}")
-    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    counts: dict[str, int] = {}
-    with (folder / "counts.tsv").open(encoding="utf-8") as handle:
-        for line in handle:
-            word, count = line.rstrip("\n").split("\t")
-            counts[word] = int(count)
-    stats = meta["stats"]
-    stats["top_words"] = [tuple(pair) for pair in stats["top_words"]]
-    return Corpus(
-        id=corpus_id, name=meta["name"], path=folder, stats=CorpusStats(**stats), options=meta["options"],
-        notices=tuple(meta["notices"]), counts=counts,
-        labels=tuple(meta["labels"]) if meta["labels"] is not None else None,
-    )
-
-
-def corpus_from_file(
-    path: str | Path, read: ReadOptions = ReadOptions(), tokenize_options: TokenizeOptions = TokenizeOptions()
-) -> Corpus:
-    """The CLI's entry: a raw file on disk, tokenised exactly as an upload in the app."""
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"no such file: {path}")
-    check_size(path.name, path.stat().st_size)  # before reading a byte of it
-    return build_corpus(path.name, path.read_bytes(), read, tokenize_options)
-
-
-def list_corpora() -> list[dict]:
-    """Registry rows of the stored corpora, newest first."""
-    return [row for row in store.list_corpora() if (store.corpora_dir() / row["id"] / "meta.json").exists()]

@@ -2,7 +2,7 @@
 
 A job goes queued -> running -> committing -> done, or ends failed | cancelled; a job whose process vanished
 (killed, server restarted) becomes "interrupted" the next time anyone looks. A job can be cancelled until it
-starts committing its run; it is "done" only once its run is on disk and in the registry. Run ``python -m embedlab.jobs JOB_ID`` to work one.
+starts committing its run; it is "done" only once its run is on disk and in the registry. Run ``python -m embedlab.training.jobs JOB_ID`` to work one.
 """
 from __future__ import annotations
 
@@ -16,19 +16,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from embedlab import store
-from embedlab.train import Cancelled, Method, Progress, TrainConfig, train_run
-
-__all__ = ["ACTIVE", "CANCELLABLE", "cancel_job", "progress_text", "get_job", "list_jobs", "start_job"]
-
-ACTIVE = ("queued", "running", "committing")
-CANCELLABLE = ("queued", "running")
-_START_GRACE_SECONDS = 60
-_PROGRESS_INTERVAL_SECONDS = 0.5
-_children: list[subprocess.Popen] = []
-_TRAIN_METHODS = frozenset(method.value for method in Method)
+from embedlab.training.configs import Cancelled, Method, Progress, TrainConfig
+from embedlab.training.word2vec import train_run
 
 if TYPE_CHECKING:
-    from embedlab.finetune import FinetuneConfig, FinetuneProgress
+    from embedlab.training.configs import FinetuneConfig, FinetuneProgress
+
+
+ACTIVE = ("queued", "running", "committing")
+
+
+CANCELLABLE = ("queued", "running")
+
+
+_START_GRACE_SECONDS = 60
+
+
+_PROGRESS_INTERVAL_SECONDS = 0.5
+
+
+_children: list[subprocess.Popen] = []
+
+
+_TRAIN_METHODS = frozenset(method.value for method in Method)
 
 
 def start_job(corpus_id: str, config: TrainConfig | FinetuneConfig) -> str:
@@ -38,7 +48,7 @@ def start_job(corpus_id: str, config: TrainConfig | FinetuneConfig) -> str:
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
     with (store.jobs_dir() / f"{job_id}.log").open("ab") as log:
-        child = subprocess.Popen([sys.executable, "-m", "embedlab.jobs", job_id], stdout=log,
+        child = subprocess.Popen([sys.executable, "-m", "embedlab.training.jobs", job_id], stdout=log,
                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                                  start_new_session=True)
     _children.append(child)
@@ -84,7 +94,7 @@ def _mark_vanished_jobs() -> None:
 
 def progress_text(job: dict[str, Any]) -> str:
     """One line for a running job: where it is, how fast, how long still."""
-    from embedlab.finetune import METHOD as FINETUNE_METHOD
+    from embedlab.training.configs import METHOD as FINETUNE_METHOD
 
     finetuning = job["params"].get("method") == FINETUNE_METHOD
     unit, speed_unit = ("step", "pairs/s") if finetuning else ("epoch", "words/s")
@@ -150,16 +160,16 @@ def _runner(params: dict[str, Any]) -> tuple[Callable[..., Any], TrainConfig | F
     made a Word2Vec worker's peak memory 1.5x raw gensim's.
     """
     if params.get("method") not in _TRAIN_METHODS:
-        from embedlab import finetune
+        from embedlab.training import configs, finetune
 
-        if params.get("method") == finetune.METHOD:
-            return finetune.finetune_run, finetune.FinetuneConfig.from_dict(params)
+        if params.get("method") == configs.METHOD:
+            return finetune.finetune_run, configs.FinetuneConfig.from_dict(params)
     return train_run, TrainConfig.from_dict(params)
 
 
 def work(job_id: str) -> int:
     """The worker process's body: train, then commit the run unless the job was cancelled meanwhile."""
-    from embedlab.corpus import load_corpus
+    from embedlab.corpus.stored import load_corpus
 
     signal.signal(signal.SIGTERM, _raise_cancelled)
     job = store.get_job(job_id)

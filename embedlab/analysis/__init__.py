@@ -1,0 +1,54 @@
+"""Comparing two spaces: neighbours, neighbourhood change, frequency bands, corpus coverage and aligned maps
+(``embedlab.analysis.maps``).
+"""
+from embedlab.analysis.bands import (
+    band_order,
+    frequency_bands,
+)
+from embedlab.analysis.comparison import (
+    DEFAULT_MAX_WORDS,
+    ComparisonSummary,
+    compare_spaces,
+)
+from embedlab.analysis.coverage import (
+    Coverage,
+    character_ngrams,
+    coverage,
+    coverage_by_band,
+    fragmentation,
+    missing_words,
+    subword_coverage,
+)
+from embedlab.analysis.neighbours import (
+    BLOCK_ROWS,
+    Neighbor,
+    NeighborComparison,
+    compare_neighbors,
+    nearest,
+    neighbor_indices,
+    shared_spaces,
+    shared_vocabulary,
+)
+
+__all__ = [
+    "BLOCK_ROWS",
+    "ComparisonSummary",
+    "Coverage",
+    "DEFAULT_MAX_WORDS",
+    "Neighbor",
+    "NeighborComparison",
+    "band_order",
+    "character_ngrams",
+    "compare_neighbors",
+    "compare_spaces",
+    "coverage",
+    "coverage_by_band",
+    "fragmentation",
+    "frequency_bands",
+    "missing_words",
+    "nearest",
+    "neighbor_indices",
+    "shared_spaces",
+    "shared_vocabulary",
+    "subword_coverage",
+]

@@ -1,0 +1,144 @@
+"""TODO
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from embedlab.analysis.bands import band_order, frequency_bands
+from embedlab.spaces.space import EmbeddingSpace
+
+if TYPE_CHECKING:
+    from embedlab.corpus.stored import Corpus
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of a corpus a space covers; the piece figures exist only for WordPiece models."""
+
+    space: str
+    tokens: int
+    types: int
+    token_coverage: float
+    type_coverage: float
+    top_missing: list[tuple[str, int]]
+    split_token_share: float | None = None  # share of corpus tokens split into 2+ pieces
+    mean_pieces_per_token: float | None = None
+
+
+def coverage(space: EmbeddingSpace, corpus: Corpus, top: int = 50) -> Coverage:
+    """Token and type coverage of ``corpus`` by ``space``, with the most frequent missing words.
+
+    For WordPiece models a word is covered when the tokenizer keeps it whole.
+    """
+    words = list(corpus.counts)
+    counts = np.fromiter(corpus.counts.values(), dtype=np.int64, count=len(words))
+    split_share = mean_pieces = None
+    if space.piece_counter is not None:
+        pieces = space.piece_counter(words)
+        covered = pieces == 1
+        split_share = float(counts[pieces >= 2].sum() / counts.sum())
+        mean_pieces = float((pieces * counts).sum() / counts.sum())
+    else:
+        covered = _covered(space, words)
+    missing = [(words[i], int(counts[i])) for i in np.flatnonzero(~covered)[:top]]  # words are most frequent first
+    return Coverage(
+        space=space.name, tokens=int(counts.sum()), types=len(words),
+        token_coverage=float(counts[covered].sum() / counts.sum()), type_coverage=float(covered.mean()),
+        top_missing=missing, split_token_share=split_share, mean_pieces_per_token=mean_pieces,
+    )
+
+
+def coverage_by_band(space: EmbeddingSpace, corpus: Corpus) -> pd.DataFrame:
+    """Coverage of the corpus per frequency band: where a space loses the corpus.
+
+    Returns:
+        One row per band (rarest first): band, words, tokens, covered_words, type_coverage, token_coverage.
+    """
+    words = list(corpus.counts)
+    counts = np.fromiter(corpus.counts.values(), dtype=np.int64, count=len(words))
+    covered = _covered(space, words)
+    frame = pd.DataFrame({"band": frequency_bands(counts), "tokens": counts, "covered": covered,
+                          "covered_tokens": np.where(covered, counts, 0)})
+    grouped = frame.groupby("band", sort=False).agg(
+        words=("tokens", "size"), tokens=("tokens", "sum"), covered_words=("covered", "sum"),
+        covered_tokens=("covered_tokens", "sum"))
+    grouped = grouped.reindex([b for b in band_order(counts) if b in grouped.index]).reset_index()
+    grouped["type_coverage"] = grouped["covered_words"] / grouped["words"]
+    grouped["token_coverage"] = grouped["covered_tokens"] / grouped["tokens"]
+    return grouped[["band", "words", "tokens", "covered_words", "type_coverage", "token_coverage"]]
+
+
+def missing_words(space: EmbeddingSpace, corpus: Corpus) -> pd.DataFrame:
+    """Every corpus word the space does not cover, with its count, most frequent first."""
+    words = list(corpus.counts)
+    covered = _covered(space, words)
+    return pd.DataFrame({"word": [w for w, c in zip(words, covered) if not c],
+                         "count": [corpus.counts[w] for w, c in zip(words, covered) if not c]})
+
+
+def _covered(space: EmbeddingSpace, words: Sequence[str]) -> np.ndarray:
+    if space.piece_counter is not None:
+        return space.piece_counter(words) == 1
+    return np.fromiter((w in space.index for w in words), dtype=bool, count=len(words))
+
+
+def fragmentation(space: EmbeddingSpace, corpus: Corpus, split: Callable[[str], list[str]],
+                  examples: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How a WordPiece model splits the corpus: a histogram of pieces per word and the worst frequent words.
+
+    Args:
+        space: a space with a ``piece_counter`` (the baseline).
+        split: the tokenizer's split of one word, for the examples.
+
+    Returns:
+        (histogram with columns pieces, words, tokens; examples with columns word, count, pieces, split —
+        the most fragmented among the 1,000 most frequent words, most pieces first).
+    """
+    if space.piece_counter is None:
+        raise ValueError(f"{space.name} is not a WordPiece model: it does not split words")
+    words = list(corpus.counts)
+    counts = np.fromiter(corpus.counts.values(), dtype=np.int64, count=len(words))
+    pieces = space.piece_counter(words)
+    frame = pd.DataFrame({"word": words, "count": counts, "pieces": pieces})
+    histogram = (frame.groupby("pieces").agg(words=("word", "size"), tokens=("count", "sum"))
+                 .reset_index().sort_values("pieces"))
+    frequent = frame.head(1000)
+    worst = frequent[frequent["pieces"] >= 2].sort_values(["pieces", "count"], ascending=[False, False])
+    worst = worst.head(examples).copy()
+    worst["split"] = [" ".join(split(word)) for word in worst["word"]]
+    return histogram.reset_index(drop=True), worst.reset_index(drop=True)
+
+
+def character_ngrams(word: str, min_n: int, max_n: int) -> set[str]:
+    """FastText's character n-grams of a word, with ``<`` and ``>`` marking its ends."""
+    marked = f"<{word}>"
+    return {marked[i:i + n] for n in range(min_n, max_n + 1) for i in range(len(marked) - n + 1)}
+
+
+def subword_coverage(vocabulary: Sequence[str], corpus: Corpus, min_n: int = 3, max_n: int = 6,
+                     threshold: float = 0.5) -> tuple[float, float]:
+    """For a FastText space: how much of what its vocabulary misses it still represents through subwords.
+
+    A missing word counts as represented when at least ``threshold`` of its character n-grams occur in the
+    vocabulary's words, i.e. were trained; FastText builds its vector from those.
+
+    Returns:
+        (share of missing tokens represented, share of missing distinct words represented); 1.0 when none miss.
+    """
+    known = set(vocabulary)
+    trained: set[str] = set()
+    for word in known:
+        trained |= character_ngrams(word, min_n, max_n)
+    missing = [(w, c) for w, c in corpus.counts.items() if w not in known]
+    if not missing:
+        return 1.0, 1.0
+    represented = np.array([
+        len(grams & trained) >= threshold * len(grams)
+        for grams in (character_ngrams(w, min_n, max_n) for w, _ in missing)
+    ])
+    counts = np.array([c for _, c in missing])
+    return float(counts[represented].sum() / counts.sum()), float(represented.mean())

@@ -1,0 +1,169 @@
+"""TODO
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from embedlab import store
+from embedlab.corpus.readers import (
+    TEXT_SUFFIXES,
+    ReadOptions,
+    _suffix,
+    check_size,
+    read_documents,
+)
+from embedlab.corpus.tokens import (
+    _WORD,
+    TOKENIZER_VERSION,
+    TokenizeOptions,
+    _apply_phrases,
+    _write_sentences,
+)
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    documents: int
+    sentences: int
+    tokens: int
+    types: int
+    hapax_share: float  # share of distinct words seen exactly once
+    top_words: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A tokenised corpus on disk: ``sentences.txt`` holds one sentence a line, tokens joined by spaces."""
+
+    id: str
+    name: str
+    path: Path
+    stats: CorpusStats
+    options: dict
+    notices: tuple[str, ...]
+    counts: dict[str, int]  # word -> corpus count, most frequent first
+    labels: tuple[str, ...] | None
+
+    @property
+    def sentences_path(self) -> Path:
+        return self.path / "sentences.txt"
+
+    def sentences(self) -> list[list[str]]:
+        with self.sentences_path.open(encoding="utf-8") as handle:
+            return [line.split() for line in handle]
+
+    def documents(self) -> list[list[str]]:
+        """The sentences (tokens joined by spaces) grouped by document, in document order."""
+        meta = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+        with self.sentences_path.open(encoding="utf-8") as handle:
+            lines = [line.rstrip("\n") for line in handle]
+        documents, start = [], 0
+        for count in meta["sentences_per_document"]:
+            documents.append(lines[start:start + count])
+            start += count
+        return documents
+
+
+def _content_id(name: str, data: bytes, read: ReadOptions, tokenize_options: TokenizeOptions) -> str:
+    digest = hashlib.sha256(data)
+    is_table = _suffix(name) not in TEXT_SUFFIXES
+    options = {"format": _suffix(name), "read": asdict(read) if is_table else {},
+               "tokenize": asdict(tokenize_options), "version": TOKENIZER_VERSION}
+    digest.update(json.dumps(options, sort_keys=True).encode())
+    return "c" + digest.hexdigest()[:12]
+
+
+def build_corpus(
+    name: str, data: bytes, read: ReadOptions = ReadOptions(), tokenize_options: TokenizeOptions = TokenizeOptions()
+) -> Corpus:
+    """Read, tokenise and store an upload; the same bytes and options give back the stored corpus.
+
+    Raises:
+        ValueError: the file cannot be read or holds no words; the message says which and why.
+    """
+    check_size(name, len(data))
+    corpus_id = _content_id(name, data, read, tokenize_options)
+    folder = store.corpora_dir() / corpus_id
+    if (folder / "meta.json").exists():
+        return load_corpus(corpus_id)
+    raw = read_documents(name, data, read)
+    if not any(_WORD.search(text) for text in raw.texts):  # what tokenize finds, without tokenising it all
+        if not data:
+            raise ValueError(f"{name}: no words found: the file is empty (0 bytes); choose the file with your text")
+        documents = sum(1 for _ in raw.texts)
+        raise ValueError(f"{name}: no words found ({documents} documents, all empty or without letters): "
+                         "check that this is the file with your text (for a table, that the text column is right)")
+    options = {"read": asdict(read), "tokenize": asdict(tokenize_options)}
+    store.remove_stale_staging(store.corpora_dir())
+    try:
+        with store.staged_dir(folder) as staging:
+            # Streamed to disk: the corpus's tokens are never one list in memory (a 100 MB upload stays < 1 GB).
+            counts, per_document = _write_sentences(raw.texts, tokenize_options.lowercase, staging / "sentences.txt")
+            if tokenize_options.phrases:
+                counts = _apply_phrases(staging / "sentences.txt", tokenize_options)
+            ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+            stats = CorpusStats(
+                documents=len(per_document),
+                sentences=sum(per_document),
+                tokens=sum(ordered.values()),
+                types=len(ordered),
+                hapax_share=sum(1 for c in ordered.values() if c == 1) / len(ordered),
+                top_words=list(ordered.items())[:25],
+            )
+            meta = {
+                "id": corpus_id, "name": name, "stats": asdict(stats), "options": options, "notices": raw.notices,
+                "labels": raw.labels, "sentences_per_document": per_document,
+            }
+            (staging / "counts.tsv").write_text(
+                "".join(f"{word}\t{count}\n" for word, count in ordered.items()), encoding="utf-8"
+            )
+            (staging / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        if not (folder / "meta.json").exists():  # another process did not win the race: a real error
+            raise
+    store.add_corpus(corpus_id, name, asdict(stats), options)
+    return load_corpus(corpus_id)
+
+
+def load_corpus(corpus_id: str) -> Corpus:
+    """Load a stored corpus by id.
+
+    Raises:
+        ValueError: no corpus with that id.
+    """
+    folder = store.corpora_dir() / corpus_id
+    if not re.fullmatch(r"c[0-9a-f]{12}", corpus_id) or not (folder / "meta.json").exists():
+        raise ValueError(f"no corpus '{corpus_id}' in {store.corpora_dir()}")
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    counts: dict[str, int] = {}
+    with (folder / "counts.tsv").open(encoding="utf-8") as handle:
+        for line in handle:
+            word, count = line.rstrip("\n").split("\t")
+            counts[word] = int(count)
+    stats = meta["stats"]
+    stats["top_words"] = [tuple(pair) for pair in stats["top_words"]]
+    return Corpus(
+        id=corpus_id, name=meta["name"], path=folder, stats=CorpusStats(**stats), options=meta["options"],
+        notices=tuple(meta["notices"]), counts=counts,
+        labels=tuple(meta["labels"]) if meta["labels"] is not None else None,
+    )
+
+
+def corpus_from_file(
+    path: str | Path, read: ReadOptions = ReadOptions(), tokenize_options: TokenizeOptions = TokenizeOptions()
+) -> Corpus:
+    """The CLI's entry: a raw file on disk, tokenised exactly as an upload in the app."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    check_size(path.name, path.stat().st_size)  # before reading a byte of it
+    return build_corpus(path.name, path.read_bytes(), read, tokenize_options)
+
+
+def list_corpora() -> list[dict]:
+    """Registry rows of the stored corpora, newest first."""
+    return [row for row in store.list_corpora() if (store.corpora_dir() / row["id"] / "meta.json").exists()]

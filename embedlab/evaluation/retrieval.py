@@ -1,0 +1,75 @@
+"""TODO
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from embedlab.evaluation.tasks import features_kind, text_vectors
+from embedlab.metrics import RETRIEVAL_K, rank_metrics
+
+if TYPE_CHECKING:
+
+    from embedlab.spaces.space import EmbeddingSpace
+
+
+@dataclass(frozen=True, eq=False)
+class RetrievalResult:
+    """Held-out pair retrieval: each anchor ranks every held-out positive by cosine; where does its own land?"""
+
+    space: str
+    pairs: int
+    mrr: float  # MRR@k
+    recall: float  # recall@k
+    k: int
+    unanswerable: int  # pairs whose anchor or positive has no vector in the space (a static space knows no word)
+    features: str
+    pairs_source: str
+
+
+def retrieval(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]], pairs_source: str, k: int = RETRIEVAL_K,
+              progress: Callable[[float], None] | None = None) -> RetrievalResult:
+    """Held-out retrieval for any space, so static and sentence-transformer spaces sit in one table."""
+    from embedlab.spaces.space import normalise_rows
+
+    if not pairs:
+        raise ValueError("no held-out pairs to retrieve")
+    vectors = normalise_rows(text_vectors(space, pair_texts(pairs), progress))
+    anchors, positives = vectors[0::2], vectors[1::2]
+    scores = rank_metrics(anchors, positives, k)
+    unanswerable = int((~anchors.any(axis=1) | ~positives.any(axis=1)).sum())
+    return RetrievalResult(space.name, len(pairs), scores[f"mrr@{k}"], scores[f"recall@{k}"], k, unanswerable,
+                           features_kind(space), pairs_source)
+
+
+def pair_texts(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    """The texts of pairs in the order ``retrieval`` encodes them: anchor, positive, anchor, positive, ..."""
+    return [text for pair in pairs for text in pair]
+
+
+def held_out_run(specs: Sequence[str]) -> str:
+    """The first fine-tuned run among ``specs`` (its held-out pairs are the ones retrieval uses), or ""."""
+    from embedlab import training
+
+    return next((spec for spec in specs if training.has_held_out_pairs(spec)), "")
+
+
+def held_out_pairs(corpus, run_ids: Sequence[str] = ()) -> tuple[list[tuple[str, str]], str]:
+    """Pairs no chosen model trained on: those the first fine-tuned run among ``run_ids`` held out, else the
+    neighbouring-sentence pairs a default fine-tune on ``corpus`` would hold out.
+
+    Returns:
+        The pairs and a sentence saying where they come from.
+
+    Raises:
+        ValueError: the corpus has too few sentence pairs.
+    """
+    from embedlab import training
+
+    for run_id in run_ids:
+        pairs = training.held_out_pairs(run_id)
+        if pairs:
+            return pairs, f"the {len(pairs)} pairs fine-tuning run {run_id} held out (never trained on)"
+    pairs = training.make_pairs(corpus, training.FinetuneConfig()).held_out
+    return pairs, (f"{len(pairs)} pairs of neighbouring sentences from the documents a default fine-tune on "
+                   f"{corpus.name} holds out")

@@ -1,0 +1,46 @@
+"""TODO
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import pandas as pd
+
+from embedlab.evaluation.benchmarks import (
+    BUILTIN_PAIRS,
+    builtin_pairs_path,
+    word_similarity,
+)
+from embedlab.evaluation.tasks import task_evaluation
+from embedlab.spaces.derived import reduced
+
+if TYPE_CHECKING:
+
+    from embedlab.spaces.space import EmbeddingSpace
+
+
+SWEEP_DIMS = (16, 32, 64, 128, 256)
+
+
+def sweep_dims(space: EmbeddingSpace, dims: Sequence[int] = SWEEP_DIMS) -> list[int]:
+    """The sizes a sweep of ``space`` scores: each of ``dims`` no larger than the space, and the full size."""
+    return sorted({d for d in dims if 1 <= d <= space.dim} | {space.dim})
+
+
+def sweep_row(space: EmbeddingSpace, dim: int, corpus=None, seed: int = 42) -> dict[str, float]:
+    """One size of a dimension sweep: dim, MB per 100k words (float32), WordSim-353 and SimLex-999 Spearman, and
+    when the corpus has labels the task accuracy and macro-F1."""
+    smaller = reduced(space, dim, seed)
+    row = {"dim": dim, "MB per 100k words": dim * 4 * 100_000 / 1e6}
+    for name in BUILTIN_PAIRS:
+        row[f"{name} Spearman"] = word_similarity(smaller, builtin_pairs_path(name), name).spearman
+    if corpus is not None and corpus.labels:
+        task = task_evaluation(smaller, corpus, seed=seed)
+        row["task accuracy"], row["task macro-F1"] = task.accuracy, task.macro_f1
+    return row
+
+
+def dimension_sweep(space: EmbeddingSpace, corpus=None, dims: Sequence[int] = SWEEP_DIMS,
+                    seed: int = 42) -> pd.DataFrame:
+    """Quality against size: ``sweep_row`` for each of ``sweep_dims``, one row per dimension."""
+    return pd.DataFrame([sweep_row(space, dim, corpus, seed) for dim in sweep_dims(space, dims)])

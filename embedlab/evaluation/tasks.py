@@ -1,0 +1,111 @@
+"""TODO
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+
+    from embedlab.spaces.space import EmbeddingSpace
+
+
+MEAN_WORD_VECTORS = "mean word vectors"
+
+
+SENTENCE_EMBEDDINGS = "sentence embeddings"
+
+
+@dataclass(frozen=True, eq=False)
+class TaskResult:
+    """Cross-validated document classification on the corpus's labels with one space's vectors."""
+
+    space: str
+    folds: int
+    documents: int  # documents classified (labels with too few documents are left out)
+    labels: int
+    accuracy: float
+    accuracy_std: float
+    macro_f1: float
+    macro_f1_std: float
+    empty_documents: int  # documents with no word in the space: a zero feature vector
+    note: str = ""
+    features: str = MEAN_WORD_VECTORS
+
+
+def text_vectors(space: EmbeddingSpace, texts: Sequence[str],
+                 progress: Callable[[float], None] | None = None) -> np.ndarray:
+    """One vector per text: a sentence-transformer space's own sentence embedding, else the mean unit vector of
+    the words of the text the space knows (zero when it knows none).
+
+    Returns:
+        float32 array of shape (len(texts), dim).
+    """
+    if space.encoder is not None:
+        return np.asarray(space.encoder(list(texts), progress), dtype=np.float32)
+    features = np.zeros((len(texts), space.dim), dtype=np.float32)
+    for i, text in enumerate(texts):
+        rows = _known_rows(space, text)
+        if rows:
+            features[i] = space.vectors[rows].mean(axis=0)
+    return features
+
+
+def _known_rows(space: EmbeddingSpace, text: str) -> list[int]:
+    """Rows of the text's words: as written, else lowercased, else as the corpus tokeniser splits them."""
+    from embedlab.corpus.tokens import tokenize
+
+    rows = []
+    for token in text.split():
+        for candidate in (token, token.lower()):
+            if candidate in space.index:
+                rows.append(space.index[candidate])
+                break
+        else:
+            rows.extend(space.index[w] for sentence in tokenize(token) for w in sentence if w in space.index)
+    return rows
+
+
+def document_texts(corpus) -> list[str]:
+    """Each document of the corpus as one text (its tokens, sentences joined by spaces)."""
+    return [" ".join(document) for document in corpus.documents()]
+
+
+def features_kind(space: EmbeddingSpace) -> str:
+    return SENTENCE_EMBEDDINGS if space.encoder is not None else MEAN_WORD_VECTORS
+
+
+def task_evaluation(space: EmbeddingSpace, corpus, folds: int = 5, seed: int = 42, min_per_label: int = 5,
+                    progress: Callable[[float], None] | None = None) -> TaskResult:
+    """Logistic regression on document vectors (``text_vectors``: sentence embeddings for sentence-transformer
+    spaces, mean word vectors otherwise), stratified k-fold, seeded.
+
+    Raises:
+        ValueError: the corpus has no labels, or too few labelled documents to cross-validate.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    if not corpus.labels:
+        raise ValueError(f"{corpus.name} has no label column: choose one when adding the corpus to evaluate a task")
+    counts = pd.Series(corpus.labels).value_counts()
+    kept_labels = set(counts[counts >= min_per_label].index) - {""}
+    rows = [i for i, label in enumerate(corpus.labels) if label in kept_labels]
+    if len(kept_labels) < 2:
+        raise ValueError(f"{corpus.name}: {len(kept_labels)} labels have at least {min_per_label} documents; "
+                         "a classifier needs two or more")
+    dropped = len(set(counts.index) - kept_labels)
+    features = text_vectors(space, document_texts(corpus), progress)[rows]  # all of them: one disk-cache entry
+    empty = int((~features.any(axis=1)).sum())
+    labels = np.array([corpus.labels[i] for i in rows])
+    folds = min(folds, int(counts[list(kept_labels)].min()))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    scores = cross_validate(LogisticRegression(max_iter=2000), features, labels, cv=splitter,
+                            scoring=("accuracy", "f1_macro"))
+    note = f"{dropped} labels with fewer than {min_per_label} documents left out" if dropped else ""
+    return TaskResult(space.name, folds, len(rows), len(kept_labels), float(scores["test_accuracy"].mean()),
+                      float(scores["test_accuracy"].std()), float(scores["test_f1_macro"].mean()),
+                      float(scores["test_f1_macro"].std()), empty, note, features_kind(space))

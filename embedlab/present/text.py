@@ -1,0 +1,15 @@
+"""TODO
+"""
+from __future__ import annotations
+
+import re
+
+# Characters that make Streamlit's markdown active: links and colour/icon directives ([ ]), HTML (< >), emphasis,
+# code, LaTeX ($), strikethrough, tables; the dot of "://" and "www." too, so a bare URL does not become a link.
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>$~|]|(?<=:)(?=//)|(?<=\bwww)(?=\.))", re.IGNORECASE)
+
+
+def plain_markdown(text: str) -> str:
+    """``text`` (a link's value, a word, a file name) escaped for a Streamlit markdown element: shown as typed,
+    never as a link, HTML or formatting."""
+    return _MARKDOWN_ACTIVE.sub(lambda match: "\\" + match.group(1), text)

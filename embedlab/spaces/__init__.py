@@ -1,0 +1,82 @@
+"""Embedding spaces: the ``EmbeddingSpace`` type, space specs, loaders, vectors file formats, uploads,
+exports, derived (debiased, reduced) copies and the bundled baseline model (``embedlab.spaces.baseline``).
+"""
+from embedlab.spaces.derived import (
+    GENDER_PAIRS,
+    MIN_DEFINITIONAL_PAIRS,
+    bias_direction,
+    debias,
+    reduced,
+)
+from embedlab.spaces.export import (
+    export_file_name,
+    export_space,
+    run_export_bytes,
+)
+from embedlab.spaces.formats import (
+    EXPORT_MIME,
+    ExportFormat,
+    VectorFormat,
+    VectorsFile,
+    projector_zip,
+    read_vectors,
+    read_vectors_file,
+    word2vec_bytes,
+    write_vectors,
+)
+from embedlab.spaces.load import (
+    load_space,
+    space_choices,
+)
+from embedlab.spaces.space import (
+    EmbeddingSpace,
+    normalise_rows,
+)
+from embedlab.spaces.spec import (
+    BASELINE,
+    CONTEXT_SUFFIX,
+    DEBIAS_SUFFIX,
+    VECTORS_PREFIX,
+    validate_spec,
+)
+from embedlab.spaces.uploads import (
+    UploadedVectors,
+    delete_uploaded_vectors,
+    list_uploaded_vectors,
+    save_uploaded_vectors,
+    space_labels,
+)
+
+__all__ = [
+    "BASELINE",
+    "CONTEXT_SUFFIX",
+    "DEBIAS_SUFFIX",
+    "EXPORT_MIME",
+    "EmbeddingSpace",
+    "ExportFormat",
+    "GENDER_PAIRS",
+    "MIN_DEFINITIONAL_PAIRS",
+    "UploadedVectors",
+    "VECTORS_PREFIX",
+    "VectorFormat",
+    "VectorsFile",
+    "bias_direction",
+    "debias",
+    "delete_uploaded_vectors",
+    "export_file_name",
+    "export_space",
+    "list_uploaded_vectors",
+    "load_space",
+    "normalise_rows",
+    "projector_zip",
+    "read_vectors",
+    "read_vectors_file",
+    "reduced",
+    "run_export_bytes",
+    "save_uploaded_vectors",
+    "space_choices",
+    "space_labels",
+    "validate_spec",
+    "word2vec_bytes",
+    "write_vectors",
+]

@@ -1,0 +1,64 @@
+"""TODO
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class EmbeddingSpace:
+    """A vocabulary with an L2-normalised float32 matrix and corpus counts.
+
+    Attributes:
+        name: the spec it was loaded from (``baseline``, a run id, ``vectors:PATH``).
+        words: the vocabulary, in row order.
+        vectors: float32 array of shape (len(words), dim); rows have unit norm (all-zero rows stay zero).
+        counts: int64 array of shape (len(words),): corpus counts, 0 where unknown.
+        source: a human description of where it came from.
+        piece_counter: for WordPiece models, a function giving the pieces per word (coverage uses it).
+        encoder: for sentence-transformer spaces, ``encoder(texts, progress=None)`` gives unit float32 sentence
+            embeddings of shape (len(texts), dim); None for static spaces (a text is its mean word vector).
+    """
+
+    name: str
+    words: tuple[str, ...]
+    vectors: np.ndarray
+    counts: np.ndarray
+    source: str
+    piece_counter: Callable[[Sequence[str]], np.ndarray] | None = None
+    encoder: Callable[..., np.ndarray] | None = None
+    index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.vectors.shape[0] != len(self.words) or self.counts.shape[0] != len(self.words):
+            raise ValueError(
+                f"space {self.name}: {len(self.words)} words but {self.vectors.shape[0]} vectors "
+                f"and {self.counts.shape[0]} counts"
+            )
+        object.__setattr__(self, "index", {word: i for i, word in enumerate(self.words)})
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.index
+
+    @property
+    def dim(self) -> int:
+        return int(self.vectors.shape[1])
+
+    def subset(self, words: Sequence[str]) -> EmbeddingSpace:
+        """The same space restricted to ``words`` (all must be in it), in that order."""
+        rows = np.fromiter((self.index[w] for w in words), dtype=np.int64, count=len(words))
+        return EmbeddingSpace(self.name, tuple(words), self.vectors[rows], self.counts[rows], self.source,
+                              self.piece_counter, self.encoder)
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit L2 norm, float32; all-zero rows stay zero instead of becoming NaN."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1, norms)

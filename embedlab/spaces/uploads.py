@@ -1,0 +1,119 @@
+"""TODO
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from embedlab import config, store
+from embedlab.spaces.formats import VectorFormat, read_vectors
+
+
+@dataclass(frozen=True)
+class UploadedVectors:
+    """An uploaded vectors file as the registry knows it.
+
+    Attributes:
+        id: the hash of its bytes (its stored name without the suffix).
+        name: the file name it was uploaded under.
+        path: where it is stored.
+        format, words, dim, size, duplicates: what reading it found; ``size`` in bytes.
+        created: upload time (seconds since the epoch).
+    """
+
+    id: str
+    name: str
+    path: Path
+    format: str
+    words: int
+    dim: int
+    size: int
+    duplicates: int
+    created: float
+
+    @property
+    def spec(self) -> str:
+        """The space spec, ``vectors:/abs/path``."""
+        return f"vectors:{self.path}"
+
+    @classmethod
+    def _from_row(cls, row: dict) -> UploadedVectors:
+        return cls(row["id"], row["name"], store.vectors_dir().resolve() / row["file"], row["format"],
+                   row["words"], row["dim"], row["bytes"], row["duplicates"], row["created"])
+
+
+def _display_name(name: str) -> str:
+    shown = Path(name.replace("\\", "/")).name.strip() or "vectors"
+    return shown if len(shown) <= 200 else shown[:199] + "…"
+
+
+def save_uploaded_vectors(name: str, data: bytes) -> UploadedVectors:
+    """Check an uploaded vectors file completely, then store it once (by content hash) and register it.
+
+    Nothing is stored unless the whole file reads; the same bytes uploaded again give back the stored entry.
+
+    Args:
+        name: the uploaded file's name, kept for display and used in messages.
+        data: its bytes.
+
+    Returns:
+        The registry entry; its ``spec`` is the space to compare.
+
+    Raises:
+        ValueError: over the size limit, empty or malformed (with the line number and what was wrong).
+    """
+    name = _display_name(name)
+    limit = config.MAX_VECTORS_MB * 1024 * 1024
+    if len(data) > limit:
+        raise ValueError(f"{name} is {len(data) / 1024 / 1024:,.1f} MB, over the {config.MAX_VECTORS_MB} MB limit "
+                         "for vectors files: keep its most frequent words (files usually list them first) and "
+                         "set the word count on the first line to match")
+    digest = hashlib.sha256(data).hexdigest()[:20]
+    existing = store.get_vectors(digest)
+    if existing is not None and (store.vectors_dir() / existing["file"]).is_file():
+        return UploadedVectors._from_row(existing)
+    folder = store.vectors_dir()
+    fd, staging = tempfile.mkstemp(dir=folder, prefix=f".upload-{digest}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        found = read_vectors(staging, name=name)
+        file = digest + (".bin" if found.format is VectorFormat.WORD2VEC_BINARY else ".txt")
+        os.replace(staging, folder / file)
+    finally:
+        Path(staging).unlink(missing_ok=True)
+    store.add_vectors(digest, name, file, found.format.value, len(found), found.dim, len(data), found.duplicates)
+    return UploadedVectors._from_row(store.get_vectors(digest))
+
+
+def space_labels(specs: Sequence[str]) -> dict[str, str]:
+    """How to show space specs in a picker (one registry read): uploaded files by the name they were uploaded
+    under (and its debiased copy likewise), the rest as they are."""
+    from embedlab.spaces.spec import DEBIAS_SUFFIX
+
+    uploaded = {item.spec: f"{item.name} (vectors file · {item.words:,} words)" for item in list_uploaded_vectors()}
+    uploaded.update({spec + DEBIAS_SUFFIX: f"{label}, debiased" for spec, label in uploaded.items()})
+    return {spec: uploaded.get(spec, spec) for spec in specs}
+
+
+def list_uploaded_vectors() -> list[UploadedVectors]:
+    """Uploaded vectors files whose file is still there, newest first."""
+    items = [UploadedVectors._from_row(row) for row in store.list_vectors()]
+    return [item for item in items if item.path.is_file()]
+
+
+def delete_uploaded_vectors(vectors_id: str) -> None:
+    """Remove an uploaded vectors file and its registry row.
+
+    Raises:
+        ValueError: no uploaded vectors file with that id.
+    """
+    row = store.get_vectors(vectors_id)
+    if row is None:
+        raise ValueError(f"no uploaded vectors file '{vectors_id}'; it may have been deleted already")
+    store.delete_vectors(vectors_id)
+    (store.vectors_dir() / Path(row["file"]).name).unlink(missing_ok=True)

@@ -1,0 +1,171 @@
+"""TODO
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import asdict, dataclass, fields
+from enum import Enum
+from typing import Any
+
+from embedlab.spaces.spec import BASELINE, VECTORS_PREFIX, validate_spec
+
+
+class Method(str, Enum):
+    WORD2VEC = "word2vec"
+    FASTTEXT = "fasttext"
+
+
+class Cancelled(Exception):
+    """Training stopped on request; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The parameters people tune. ``workers=0`` uses every core; ``workers=1`` makes runs bit-reproducible.
+
+    ``init`` starts training from pretrained vectors: ``vectors:PATH`` (word2vec text/binary, GloVe text,
+    fastText ``.vec``) or a run id (that run's trained vectors). Vocabulary words the source knows start from
+    its vectors as stored (not normalised); the others start random. ``lock_pretrained`` scales every update
+    to those pretrained words (gensim's lock factors): 1.0 trains them freely, 0.0 keeps them exactly as
+    loaded, 0.3 lets them move about 30% as far per step. For FastText the lock also applies to the character
+    n-gram buckets the pretrained words use, since a FastText word vector is the mean of its own row and them.
+    """
+
+    method: Method = Method.WORD2VEC
+    dim: int = 100
+    window: int = 5
+    min_count: int = 5
+    epochs: int = 5
+    sg: bool = False
+    negative: int = 5
+    sample: float = 1e-3
+    seed: int = 42
+    workers: int = 0
+    init: str = ""
+    lock_pretrained: float = 1.0
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "method", Method(self.method))
+        except ValueError:
+            raise ValueError(f"method must be one of {[m.value for m in Method]}, got '{self.method}'") from None
+        limits = {"dim": (2, 2000), "window": (1, 50), "min_count": (1, 10**9), "epochs": (1, 1000),
+                  "negative": (0, 50), "seed": (0, 2**31 - 1), "workers": (0, 256)}
+        for name, (low, high) in limits.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        if not 0 <= self.sample < 1:
+            raise ValueError(f"sample (subsampling threshold) must be in [0, 1), got {self.sample}")
+        object.__setattr__(self, "init", _normalise_init(self.init))
+        lock = self.lock_pretrained
+        if isinstance(lock, bool) or not isinstance(lock, (int, float)) or not math.isfinite(lock) \
+                or not 0 <= lock <= 1:
+            raise ValueError("lock_pretrained must be a number from 0 (pretrained vectors stay as loaded) to 1 "
+                             f"(they train freely), got {lock!r}")
+        object.__setattr__(self, "lock_pretrained", float(lock))
+        if not self.init and self.lock_pretrained != 1.0:
+            raise ValueError(f"lock_pretrained={self.lock_pretrained:g} applies to pretrained vectors, but init is "
+                             "empty: set init to vectors:PATH or a run id, or leave lock_pretrained at 1.0")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "method": self.method.value}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown training parameters: {', '.join(unknown)}")
+        return cls(**data)
+
+    @property
+    def threads(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+
+def _normalise_init(init: Any) -> str:
+    """``init`` stripped, with a vectors file's path made absolute (a job may run elsewhere later).
+
+    Raises:
+        ValueError: not empty, ``vectors:PATH`` or a run id.
+    """
+    accepted = ("init must be empty (random start), vectors:PATH (a word2vec, GloVe or fastText .vec file) "
+                "or a run id like run-20260101-120000-abc123")
+    if not isinstance(init, str):
+        raise ValueError(f"{accepted}, got {init!r}")
+    init = init.strip()
+    if not init:
+        return ""
+    try:
+        spec = validate_spec(init)
+    except ValueError:
+        raise ValueError(f"{accepted}, got '{init}'") from None
+    if spec == BASELINE:
+        raise ValueError(f"{accepted}; the baseline is a sentence model, not a word-vectors file")
+    if spec.startswith(VECTORS_PREFIX):
+        return VECTORS_PREFIX + os.path.abspath(os.path.expanduser(spec[len(VECTORS_PREFIX):].strip()))
+    return spec
+
+
+@dataclass(frozen=True)
+class Progress:
+    epoch: int  # 1-based epoch in progress
+    epochs: int
+    fraction: float  # of the whole training, 0..1
+    words_per_second: float
+    eta_seconds: float | None
+
+
+METHOD = "sentence-transformer"
+
+
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """The fine-tuning budget and settings; defaults finish in about two minutes on a 2-core CPU."""
+
+    max_pairs: int = 1000  # training pairs used (sampled, seeded)
+    max_minutes: float = 0.0  # stop training after this long; 0 = no time limit
+    batch_size: int = 16
+    epochs: int = 1
+    learning_rate: float = 5e-5
+    held_out_share: float = 0.1
+    seed: int = 42
+    pairs_file: str = ""  # optional CSV anchor,positive: supervised pairs instead of neighbouring sentences
+    use_labels: bool = False  # supervised pairs from the corpus's label column: documents sharing a label
+
+    def __post_init__(self) -> None:
+        limits = {"max_pairs": (8, 10_000_000), "batch_size": (2, 4096), "epochs": (1, 100), "seed": (0, 2**31 - 1)}
+        for name, (low, high) in limits.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        if not 0 <= self.max_minutes <= 24 * 60:
+            raise ValueError(f"max_minutes must be from 0 (no limit) to 1440, got {self.max_minutes}")
+        if not 0 < self.learning_rate < 1:
+            raise ValueError(f"learning_rate must be between 0 and 1, got {self.learning_rate}")
+        if self.pairs_file and self.use_labels:
+            raise ValueError("choose one source of supervised pairs: a pairs file or the corpus labels")
+        if not 0.01 <= self.held_out_share <= 0.5:
+            raise ValueError(f"held_out_share must be from 0.01 to 0.5, got {self.held_out_share}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": METHOD, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FinetuneConfig:
+        data = {key: value for key, value in data.items() if key != "method"}
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown fine-tuning parameters: {', '.join(unknown)}")
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class FinetuneProgress:
+    step: int
+    steps: int
+    fraction: float
+    pairs_per_second: float
+    eta_seconds: float | None

@@ -1,0 +1,172 @@
+"""TODO
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from embedlab import store
+from embedlab.training.configs import FinetuneConfig
+
+if TYPE_CHECKING:
+    from embedlab.corpus.stored import Corpus
+
+
+MIN_WORDS_PER_SENTENCE = 3
+
+
+MIN_HELD_OUT_PAIRS = 20
+
+
+MAX_HELD_OUT_PAIRS = 500
+
+
+LABEL_DOCUMENT_SENTENCES = 3  # a labelled document enters a pair by its first sentences (MiniLM reads 256 tokens)
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Training and held-out (anchor, positive) pairs; no held-out text appears in a training pair."""
+
+    train: list[tuple[str, str]]
+    held_out: list[tuple[str, str]]
+    source: str
+
+
+def read_pairs_csv(path: str | Path) -> list[tuple[str, str]]:
+    """Read the user's pairs file (see :func:`parse_pairs_csv`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"no such pairs file: {path}")
+    return parse_pairs_csv(path.name, path.read_bytes())
+
+
+def parse_pairs_csv(name: str, data: bytes) -> list[tuple[str, str]]:
+    """The user's pairs: a CSV with a header row and the columns ``anchor,positive``.
+
+    Raises:
+        ValueError: missing columns or too few usable pairs, naming the problem.
+    """
+    from embedlab.corpus.readers import decode
+
+    text, _ = decode(data, name)
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise ValueError(f"{name}: not a readable CSV ({error})") from None
+    columns = {c for c in (rows[0] if rows else {}) if c is not None}
+    if not {"anchor", "positive"} <= columns:
+        raise ValueError(f"{name}: needs the columns anchor and positive; found {', '.join(repr(c) for c in sorted(columns)) or 'none'}")
+    pairs = [(r["anchor"].strip(), r["positive"].strip()) for r in rows
+             if (r.get("anchor") or "").strip() and (r.get("positive") or "").strip()]
+    if len(pairs) < 2 * MIN_HELD_OUT_PAIRS:
+        raise ValueError(f"{name}: {len(pairs)} usable pairs; at least {2 * MIN_HELD_OUT_PAIRS} are needed")
+    return pairs
+
+
+def _neighbour_pairs(document: Sequence[str]) -> list[tuple[str, str]]:
+    usable = [s for s in document if len(s.split()) >= MIN_WORDS_PER_SENTENCE]
+    return [(first, second) for first, second in zip(usable, usable[1:]) if first != second]
+
+
+def _held_out_size(total: int, share: float) -> int:
+    return min(MAX_HELD_OUT_PAIRS, max(MIN_HELD_OUT_PAIRS, round(total * share)))
+
+
+def _label_pairs(corpus: Corpus, config: FinetuneConfig,
+                 rng: random.Random) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Supervised pairs from a label column: each document with another document of the same label.
+
+    Documents are split into held-out and training sets first; pairs never cross the split.
+    """
+    if not corpus.labels:
+        raise ValueError(f"{corpus.name} has no label column: choose one when adding the corpus, or fine-tune on "
+                         "neighbouring sentences")
+    texts = [" ".join(doc[:LABEL_DOCUMENT_SENTENCES]) for doc in corpus.documents()]
+    documents = [i for i, text in enumerate(texts) if text and corpus.labels[i]]
+    rng.shuffle(documents)
+    size = _held_out_size(len(documents), config.held_out_share)
+    splits = []
+    for part in (documents[:size], documents[size:]):
+        by_label: dict[str, list[int]] = {}
+        for i in part:
+            by_label.setdefault(corpus.labels[i], []).append(i)
+        pairs = []
+        for i in part:
+            others = [j for j in by_label[corpus.labels[i]] if j != i]
+            if others:
+                pairs.append((texts[i], texts[rng.choice(others)]))
+        splits.append(pairs)
+    return splits[0], splits[1]
+
+
+def make_pairs(corpus: Corpus, config: FinetuneConfig) -> Pairs:
+    """Split pairs into training and held-out sets, seeded.
+
+    Unsupervised pairs are held out by whole documents, so no held-out sentence is ever trained on; the user's
+    pairs are held out pair by pair, and training pairs sharing text with a held-out pair are dropped.
+
+    Raises:
+        ValueError: too few pairs to hold some out and still train.
+    """
+    rng = random.Random(config.seed)
+    if config.pairs_file:
+        pairs = read_pairs_csv(config.pairs_file)
+        rng.shuffle(pairs)
+        size = _held_out_size(len(pairs), config.held_out_share)
+        held_out, train = pairs[:size], pairs[size:]
+        source = f"pairs file {Path(config.pairs_file).name}"
+    elif config.use_labels:
+        held_out, train = _label_pairs(corpus, config, rng)
+        source = "documents sharing a label"
+    else:
+        documents = [pairs for pairs in map(_neighbour_pairs, corpus.documents()) if pairs]
+        total = sum(len(p) for p in documents)
+        rng.shuffle(documents)
+        size = _held_out_size(total, config.held_out_share)
+        held_out, train = [], []
+        for pairs in documents:
+            (held_out if len(held_out) < size else train).extend(pairs)
+        held_out = held_out[:MAX_HELD_OUT_PAIRS]
+        source = "neighbouring sentences of the corpus"
+    seen = {text for pair in held_out for text in pair}
+    train = [pair for pair in train if pair[0] not in seen and pair[1] not in seen]
+    if len(held_out) < MIN_HELD_OUT_PAIRS or len(train) < config.batch_size:
+        raise ValueError(f"{len(held_out) + len(train)} sentence pairs are too few to fine-tune with a held-out "
+                         f"check: need at least {MIN_HELD_OUT_PAIRS} held out plus one batch ({config.batch_size}) "
+                         "to train; use a bigger corpus (documents with several sentences) or a pairs file")
+    rng.shuffle(train)
+    return Pairs(train[:config.max_pairs], held_out, source)
+
+
+def has_held_out_pairs(spec: str) -> bool:
+    """Whether ``spec`` is a fine-tuned run that kept the pairs it held out."""
+    return store.get_run(spec) is not None and (store.runs_dir() / spec / "held_out.jsonl").is_file()
+
+
+def held_out_pairs(run_id: str) -> list[tuple[str, str]]:
+    """The pairs a fine-tuned run held out and never trained on; empty for any other space."""
+    if not has_held_out_pairs(run_id):
+        return []
+    path = store.runs_dir() / run_id / "held_out.jsonl"
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return [(row["anchor"], row["positive"]) for row in rows]
+
+
+def save_pairs_upload(name: str, data: bytes) -> str:
+    """Check an uploaded pairs CSV and keep it under ``EMBEDLAB_HOME/pairs/`` by content hash; returns its path.
+
+    Raises:
+        ValueError: the file is not a usable pairs CSV (see :func:`parse_pairs_csv`); nothing is kept.
+    """
+    import hashlib
+
+    parse_pairs_csv(name, data)
+    path = store.cache_dir().parent / "pairs" / f"{hashlib.sha256(data).hexdigest()[:20]}.csv"
+    store.write_bytes(path, data)
+    return str(path)

@@ -1,0 +1,112 @@
+"""TODO
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from embedlab.present import share
+
+
+def share_url(state: share.ViewState) -> str:
+    """The full link that reopens this view on this server."""
+    return f"{st.context.url}?{urlencode(share.to_query(state))}"
+
+
+_VIEW_KEYS = {"corpus": "cmp_corpus", "a": "cmp_a", "b": "cmp_b", "word": "cmp_word", "k": "cmp_k",
+              "tab": "cmp_tab", "m": "cmp_m", "metric": "cmp_metric", "band": "cmp_band", "n": "cmp_n",
+              "seed": "cmp_seed", "colour": "cmp_colour", "moves": "cmp_moves"}
+
+
+SCORE_RANGE_KEY = "cmp_range"  # one range slider holds the view's lo and hi
+
+
+_URL_SEEN = "_cmp_url_seen"
+
+
+_URL_PROBLEMS = "_cmp_url_problems"
+
+
+def view_from_url(space_choices: list[str], corpus_ids: list[str]) -> list[str]:
+    """Load a shared link's view into the Compare widgets when the URL is not the one this session wrote.
+
+    Returns:
+        Messages about link parameters that were unknown, malformed or point at missing data.
+    """
+    params = st.query_params.to_dict()
+    if params and params != st.session_state.get(_URL_SEEN):
+        state, problems = share.from_query(params)
+        state, missing = share.check_references(state, space_choices, corpus_ids)
+        for field, key in _VIEW_KEYS.items():
+            if field in params and (getattr(state, field) != "" or field in ("word", "band")):
+                st.session_state[key] = _widget_value(field, getattr(state, field))
+        if "lo" in params or "hi" in params:
+            st.session_state[SCORE_RANGE_KEY] = (state.lo, state.hi)
+        st.session_state[_URL_PROBLEMS] = problems + missing
+        st.session_state[_URL_SEEN] = params
+    defaults = share.ViewState()
+    for field, key in _VIEW_KEYS.items():
+        st.session_state.setdefault(key, _widget_value(field, getattr(defaults, field)))
+    st.session_state.setdefault(SCORE_RANGE_KEY, (defaults.lo, defaults.hi))
+    return st.session_state.get(_URL_PROBLEMS, [])
+
+
+def _widget_value(field: str, value):
+    return bool(value) if field == "moves" else value  # a toggle holds a bool, the URL 0/1
+
+
+def view_state() -> share.ViewState:
+    """The Compare widgets' current values as a view state."""
+    values = {field: st.session_state[key] for field, key in _VIEW_KEYS.items()}
+    values["moves"] = int(values["moves"])
+    low, high = st.session_state[SCORE_RANGE_KEY]
+    return share.ViewState(**values, lo=float(low), hi=float(high))
+
+
+def view_to_url(state: share.ViewState) -> None:
+    """Mirror the view into the address bar, so the page's URL is always its share link."""
+    query = share.to_query(state)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    st.session_state[_URL_SEEN] = query
+
+
+_EVAL_URL_SEEN = "_eval_url_seen"
+
+
+def evaluation_from_url(space_choices: list[str], corpus_ids: list[str], weat_sets: list[str],
+                        default_spaces: list[str]) -> list[str]:
+    """Load a shared Evaluate link (corpus, spaces, weat) into the widgets; returns messages about what was ignored."""
+    params = st.query_params.to_dict()
+    problems: list[str] = []
+    if params and params != st.session_state.get(_EVAL_URL_SEEN):
+        unknown = sorted(set(params) - {"corpus", "spaces", "weat"})
+        if unknown:
+            problems.append(f"Ignored unknown link parameters: {', '.join(unknown)}.")
+        if "corpus" in params:
+            if params["corpus"] in corpus_ids:
+                st.session_state["eval_corpus"] = params["corpus"]
+            else:
+                problems.append(f"The link's corpus {params['corpus'][:40]} is not on this server.")
+        if "spaces" in params:
+            wanted = [spec for spec in params["spaces"].split(",") if spec]
+            missing = [spec for spec in wanted if spec not in space_choices]
+            if missing:
+                problems.append(f"The link's spaces {', '.join(s[:60] for s in missing)} are not on this server.")
+            st.session_state["eval_spaces"] = [spec for spec in wanted if spec in space_choices]
+        if "weat" in params:
+            if params["weat"] in weat_sets:
+                st.session_state["eval_weat_set"] = params["weat"]
+            else:
+                problems.append(f"The link's WEAT word sets '{params['weat'][:60]}' are not known here.")
+        st.session_state[_EVAL_URL_SEEN] = params
+    st.session_state.setdefault("eval_spaces", [s for s in default_spaces if s in space_choices])
+    return problems
+
+
+def evaluation_to_url(corpus_id: str, chosen: list[str], weat_set: str) -> None:
+    query = {"corpus": corpus_id, "spaces": ",".join(chosen), "weat": weat_set}
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+    st.session_state[_EVAL_URL_SEEN] = query

@@ -1,0 +1,79 @@
+"""TODO
+"""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from embedlab import corpus
+from embedlab.analysis import maps
+from embedlab.present.text import plain_markdown
+from embedlab.ui.cache import load_space
+
+ACTIVE_CORPUS = "active_corpus"  # session key (not a widget key, so it survives page switches)
+
+
+@st.cache_resource(show_spinner=False)
+def start_background_warm_up() -> bool:
+    """Once per server process: compile UMAP's numba kernels in a background thread."""
+    maps.warm_up_in_background()
+    return True
+
+
+MAPS_COMPILING = ("UMAP is still compiling in the background (about 40 s after the server starts); a map asked "
+                  "for now waits for it.")
+
+
+def show_maps_status() -> None:
+    """Whether this server has compiled UMAP yet; as of this script run (it updates on the next interaction)."""
+    if maps.warmed_up.is_set():
+        st.caption(":material/check_circle: Maps ready")
+    else:
+        st.caption(f":material/hourglass_top: {MAPS_COMPILING}")
+
+
+def corpus_options() -> dict[str, str]:
+    """Stored corpora as id -> label for a selectbox, newest first."""
+    return {row["id"]: f"{row['name']} · {row['stats']['tokens']:,} tokens · {row['id']}"
+            for row in corpus.list_corpora()}
+
+
+def active_corpus_id(options: dict[str, str]) -> str | None:
+    """The corpus the user last worked with, if it still exists, else the newest."""
+    chosen = st.session_state.get(ACTIVE_CORPUS)
+    if chosen in options:
+        return chosen
+    return next(iter(options), None)
+
+
+def corpus_selectbox(label: str, options: dict[str, str], key: str, container=st) -> str:
+    """A corpus picker that opens on the active corpus and makes the pick the active one for every page."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = active_corpus_id(options)
+    chosen = container.selectbox(label, list(options), format_func=options.get, key=key)
+    st.session_state[ACTIVE_CORPUS] = chosen
+    return chosen
+
+
+def encode_with_progress(spec: str, corpus_id: str, texts: list[str], what: str) -> None:
+    """Before a cached evaluation of a sentence-transformer space: encode its texts with a progress bar (the
+    encodings land in the disk cache the evaluation then reads). Static spaces need nothing."""
+    space = load_space(spec, corpus_id)
+    done_here = st.session_state.setdefault(_ENCODED, set())
+    key = (spec, corpus_id, hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest())
+    if space.encoder is None or key in done_here:  # later reruns read the disk cache with no bar flashing by
+        return
+    bar = st.progress(0.0, text=f"Encoding {len(texts):,} {what} with {spec}…")
+    space.encoder(texts, lambda done: bar.progress(done, text=f"Encoding {len(texts):,} {what} with {spec}: "
+                                                              f"{done:.0%}"))
+    bar.empty()
+    done_here.add(key)
+
+
+_ENCODED = "_encoded_texts"  # session key: (spec, corpus, texts digest) already encoded with a progress bar
+
+
+def show_error(error: Exception) -> None:
+    """Our errors carry a message for people; show it, never a traceback."""
+    st.error(plain_markdown(str(error)), icon=":material/error:")
