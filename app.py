@@ -1,4 +1,5 @@
 """EmbedLab: the router. Run with ``streamlit run app.py``."""
+
 import streamlit as st
 
 from embedlab import ui
@@ -7,15 +8,19 @@ st.set_page_config(page_title="EmbedLab", page_icon=":material/hub:", layout="wi
 ui.mark_routed()
 ui.start_background_warm_up()
 
-navigation = st.navigation([
-    st.Page("pages/corpus.py", title="Corpus", icon=":material/description:", url_path="corpus", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
-    st.Page("pages/runs.py", title="Runs", icon=":material/inventory_2:", url_path="runs"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-    st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
-])
+navigation = st.navigation(
+    [
+        st.Page("pages/corpus.py", title="Corpus", icon=":material/description:", url_path="corpus", default=True),
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+        st.Page("pages/runs.py", title="Runs", icon=":material/inventory_2:", url_path="runs"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+        st.Page("pages/evaluate.py", title="Evaluate", icon=":material/fact_check:", url_path="evaluate"),
+    ]
+)
 with st.sidebar:
-    st.caption("Would custom embeddings beat the pretrained ones on your corpus? Everything runs on this "
-               "machine; nothing leaves it.")
+    st.caption(
+        "Would custom embeddings beat the pretrained ones on your corpus? Everything runs on this "
+        "machine; nothing leaves it."
+    )
     ui.show_maps_status()
 navigation.run()

@@ -4,6 +4,7 @@ with their peak memory, interleaved repeats, and the step / raw / app / ratio / 
 Call :func:`pin_threads` before numpy, torch or numba are imported: the thread pools read the environment only
 when they start.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,17 +18,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results"
 THREADS = 2  # the machine the goals are set for has 2 cores
-_THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS",
-                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 def pin_threads(threads: int = THREADS) -> None:
@@ -136,8 +144,7 @@ class SyntheticText:
 
     def _paragraphs(self, tokens) -> str:
         sentences = tokens.reshape(tokens.shape[0], self.document_sentences, self.sentence_tokens)
-        return "".join(" ".join(" ".join(s).capitalize() + "." for s in document) + "\n\n"
-                       for document in sentences)
+        return "".join(" ".join(" ".join(s).capitalize() + "." for s in document) + "\n\n" for document in sentences)
 
 
 def clustered_vectors(n: int, dim: int, seed: int, clusters: int = 40):
@@ -231,8 +238,10 @@ def interleaved(repeats: int, calls: dict[str, Callable[[], Any]], label: str = 
         for name, call in calls.items():
             started = time.perf_counter()
             results[name].append(call())
-            print(f"  {label}{name} #{repeat + 1}: {time.perf_counter() - started:.3f} s "
-                  f"(load {os.getloadavg()[0]:.1f})", flush=True)
+            print(
+                f"  {label}{name} #{repeat + 1}: {time.perf_counter() - started:.3f} s (load {os.getloadavg()[0]:.1f})",
+                flush=True,
+            )
     return results
 
 
@@ -292,8 +301,10 @@ def cpu_name() -> str:
 
 def machine_line() -> str:
     """Date, processor, cores, thread pin and load: what a reader needs to trust a timing."""
-    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')} · {cpu_name()} · {os.cpu_count()} cores · threads pinned to "
-            f"{THREADS} · Python {platform.python_version()} · 1-min load {os.getloadavg()[0]:.1f}")
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')} · {cpu_name()} · {os.cpu_count()} cores · threads pinned to "
+        f"{THREADS} · Python {platform.python_version()} · 1-min load {os.getloadavg()[0]:.1f}"
+    )
 
 
 @dataclass
@@ -309,7 +320,7 @@ class Report:
 
     def markdown(self) -> str:
         notes = "".join(f"- {note}\n" for note in self.notes)
-        return (f"## {self.title}\n\n`{self.command}` — {machine_line()}\n\n{table(self.rows)}\n\n{notes}")
+        return f"## {self.title}\n\n`{self.command}` — {machine_line()}\n\n{table(self.rows)}\n\n{notes}"
 
     def save(self) -> str:
         """Print the report and write it to ``bench/results``; returns the Markdown."""
@@ -317,8 +328,15 @@ class Report:
         print("\n" + text, flush=True)
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / f"{self.name}.md").write_text(text, encoding="utf-8")
-        data = {"name": self.name, "title": self.title, "command": self.command, "machine": machine_line(),
-                "rows": [asdict(row) for row in self.rows], "notes": self.notes, "details": self.details}
+        data = {
+            "name": self.name,
+            "title": self.title,
+            "command": self.command,
+            "machine": machine_line(),
+            "rows": [asdict(row) for row in self.rows],
+            "notes": self.notes,
+            "details": self.details,
+        }
         (RESULTS / f"{self.name}.json").write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
         return text
 

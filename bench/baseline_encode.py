@@ -14,6 +14,7 @@ torch is pinned to 2 threads. Usage::
 
     python bench/baseline_encode.py [--quick] [--repeats R] [--words N]
 """
+
 from __future__ import annotations
 
 import shutil
@@ -70,8 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         encoded: dict[str, np.ndarray] = {}
 
         def raw() -> float:
-            return _common.timed(lambda: encoded.__setitem__("raw", raw_model.encode(
-                words, batch_size=512, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)))
+            return _common.timed(
+                lambda: encoded.__setitem__(
+                    "raw",
+                    raw_model.encode(
+                        words, batch_size=512, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+                    ),
+                )
+            )
 
         def app_first() -> float:
             shutil.rmtree(store.cache_dir(), ignore_errors=True)
@@ -83,12 +90,22 @@ def main(argv: list[str] | None = None) -> int:
     raw_s, first_s, second_s = (_common.median(values) for values in (times["raw"], times["app"], second))
     report = _common.Report(NAME, "Baseline word vectors (MiniLM)", _common.command_line("baseline_encode.py"))
     report.rows = [
-        _common.Row(f"encode {n:,} words, batch 512: encode_words vs SentenceTransformer.encode",
-                    _common.seconds(raw_s), _common.seconds(first_s), first_s / raw_s, f"<= {ENCODE_GOAL:.2f}x",
-                    first_s <= ENCODE_GOAL * raw_s and difference < 1e-4),
-        _common.Row(f"baseline vectors for {n:,} words: second request (disk cache) vs first",
-                    f"first {_common.seconds(first_s)}", f"second {second_s * 1000:.1f} ms", second_s / first_s,
-                    f"<= {CACHE_GOAL:.2f}x", second_s <= CACHE_GOAL * first_s),
+        _common.Row(
+            f"encode {n:,} words, batch 512: encode_words vs SentenceTransformer.encode",
+            _common.seconds(raw_s),
+            _common.seconds(first_s),
+            first_s / raw_s,
+            f"<= {ENCODE_GOAL:.2f}x",
+            first_s <= ENCODE_GOAL * raw_s and difference < 1e-4,
+        ),
+        _common.Row(
+            f"baseline vectors for {n:,} words: second request (disk cache) vs first",
+            f"first {_common.seconds(first_s)}",
+            f"second {second_s * 1000:.1f} ms",
+            second_s / first_s,
+            f"<= {CACHE_GOAL:.2f}x",
+            second_s <= CACHE_GOAL * first_s,
+        ),
     ]
     report.notes = [
         f"Median of {repeats} interleaved runs (cache emptied before each app run); the largest difference "
@@ -96,8 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         "encode_words orders the words longest first before cutting its 512-word batches, as encode orders one "
         "call's texts: without it every batch padded to its longest word and ran 7-15% slower than encode.",
     ]
-    report.details = {"words": n, "raw": times["raw"], "first": times["app"], "second": second,
-                      "max_abs_difference": difference}
+    report.details = {
+        "words": n,
+        "raw": times["raw"],
+        "first": times["app"],
+        "second": second,
+        "max_abs_difference": difference,
+    }
     report.save()
     return 0
 

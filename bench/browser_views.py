@@ -17,6 +17,7 @@ Usage::
 
     python bench/browser_views.py [--quick] [--repeats R] [--map-words N]
 """
+
 from __future__ import annotations
 
 import os
@@ -63,8 +64,9 @@ def _two_runs(tokens: int):
     path = Path(os.environ["EMBEDLAB_HOME"]).parent / "synthetic.txt"
     _common.SyntheticText(seed=5).write(path, tokens)
     corpus = build_corpus(path.name, path.read_bytes())
-    runs = [train_run(corpus, TrainConfig(epochs=1, seed=seed, window=window))["id"]
-            for seed, window in ((1, 5), (2, 3))]
+    runs = [
+        train_run(corpus, TrainConfig(epochs=1, seed=seed, window=window))["id"] for seed, window in ((1, 5), (2, 3))
+    ]
     return corpus, runs
 
 
@@ -91,8 +93,10 @@ def _open_map(page, link: str) -> float:
     """Seconds from opening a map link until both maps are drawn and the script is idle."""
     started = time.perf_counter()
     page.goto(link)
-    page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .scatterlayer, '
-                 '[data-testid="stPlotlyChart"] .js-plotly-plot canvas').first.wait_for(timeout=TIMEOUT_MS)
+    page.locator(
+        '[data-testid="stPlotlyChart"] .js-plotly-plot .scatterlayer, '
+        '[data-testid="stPlotlyChart"] .js-plotly-plot canvas'
+    ).first.wait_for(timeout=TIMEOUT_MS)
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=TIMEOUT_MS)
     return time.perf_counter() - started
 
@@ -113,9 +117,14 @@ def _map_rows(server, page, view: dict, words: int, repeats: int) -> tuple[list[
     warm = [_open_map(page, _link(server, **view, tab="map", n=words, seed=2 + i)) for i in range(repeats)]
     print(f"  warm maps: {', '.join(f'{t:.1f} s' for t in warm)}", flush=True)
     warm_s = _common.median(warm)
-    row = _common.Row(f"first map in a fresh server (after the page says maps ready) vs a warm map, {words:,} words",
-                      f"warm {_common.seconds(warm_s)}", f"first {_common.seconds(first)}", first / warm_s,
-                      f"<= {MAP_GOAL:.1f}x", first <= MAP_GOAL * warm_s)
+    row = _common.Row(
+        f"first map in a fresh server (after the page says maps ready) vs a warm map, {words:,} words",
+        f"warm {_common.seconds(warm_s)}",
+        f"first {_common.seconds(first)}",
+        first / warm_s,
+        f"<= {MAP_GOAL:.1f}x",
+        first <= MAP_GOAL * warm_s,
+    )
     return [row], {"maps_ready_after_page_seconds": warm_up, "first": first, "warm": warm}
 
 
@@ -131,9 +140,14 @@ def _rerun_row(server, page, view: dict, scored: int, repeats: int) -> tuple[_co
         rerun.append(_script_run(page, lambda: page.keyboard.press("r")))
         print(f"  view #{repeat + 1}: first {first[-1]:.3f} s, rerun {rerun[-1]:.3f} s", flush=True)
     first_s, rerun_s = _common.median(first), _common.median(rerun)
-    row = _common.Row(f"Compare view \"What changed\" (~{scored:,} words scored): rerun (cache hit) vs first "
-                      "compute", f"first {_common.seconds(first_s)}", f"rerun {_common.seconds(rerun_s)}",
-                      rerun_s / first_s, f"<= {RERUN_GOAL:.2f}x", rerun_s <= RERUN_GOAL * first_s)
+    row = _common.Row(
+        f'Compare view "What changed" (~{scored:,} words scored): rerun (cache hit) vs first compute',
+        f"first {_common.seconds(first_s)}",
+        f"rerun {_common.seconds(rerun_s)}",
+        rerun_s / first_s,
+        f"<= {RERUN_GOAL:.2f}x",
+        rerun_s <= RERUN_GOAL * first_s,
+    )
     return row, {"first": first, "rerun": rerun}
 
 
@@ -148,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
     from test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, StreamlitServer
 
-    report = _common.Report(NAME, "The Compare page in a browser: first map, reruns",
-                            _common.command_line("browser_views.py"))
+    report = _common.Report(
+        NAME, "The Compare page in a browser: first map, reruns", _common.command_line("browser_views.py")
+    )
     with _common.scratch_home(NAME), sync_playwright() as playwright:
         corpus, (run_a, run_b) = _two_runs(400_000 if args.quick else 2_000_000)
         view = {"corpus": corpus.id, "a": run_a, "b": run_b}
@@ -167,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
     report.rows = [*map_rows, rerun_row]
     report.notes = [
-        f"The page said \"Maps ready\" {map_details['maps_ready_after_page_seconds']:.0f} s after it was first "
+        f'The page said "Maps ready" {map_details["maps_ready_after_page_seconds"]:.0f} s after it was first '
         "opened in the fresh server (numba compiling UMAP and pynndescent in the background); a map asked for "
         "before that waits for it. Map times are from opening the link to the drawn plot, page load included; the warm "
         f"map is the median of {repeats} other seeds (other samples, so not cached).",

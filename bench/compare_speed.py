@@ -12,6 +12,7 @@ Usage::
 
     python bench/compare_speed.py [--quick] [--repeats R]
 """
+
 from __future__ import annotations
 
 import sys
@@ -33,8 +34,13 @@ def _space(words: list[str], dim: int, seed: int):
 
     from embedlab.spaces import EmbeddingSpace
 
-    return EmbeddingSpace(f"synthetic-{dim}d", tuple(words), _common.clustered_vectors(len(words), dim, seed),
-                          np.arange(len(words), 0, -1), "synthetic")
+    return EmbeddingSpace(
+        f"synthetic-{dim}d",
+        tuple(words),
+        _common.clustered_vectors(len(words), dim, seed),
+        np.arange(len(words), 0, -1),
+        "synthetic",
+    )
 
 
 def _query_row(n: int, dim: int, queries: int) -> _common.Row:
@@ -62,10 +68,15 @@ def _query_row(n: int, dim: int, queries: int) -> _common.Row:
         times["app"].append(time.perf_counter() - started)
         same &= [n.word for n in ours] == [w for w, _ in theirs]
     raw_ms, app_ms = (1000 * _common.median(times[side]) for side in ("raw", "app"))
-    return _common.Row(f"single neighbour query, {n:,} x {dim} (median of {queries})", f"{raw_ms:.2f} ms",
-                       f"{app_ms:.2f} ms", app_ms / raw_ms, f"<= gensim most_similar and < {QUERY_GOAL_MS:.0f} ms",
-                       app_ms <= raw_ms and app_ms < QUERY_GOAL_MS and same,
-                       "" if same else "neighbour lists differ from gensim's")
+    return _common.Row(
+        f"single neighbour query, {n:,} x {dim} (median of {queries})",
+        f"{raw_ms:.2f} ms",
+        f"{app_ms:.2f} ms",
+        app_ms / raw_ms,
+        f"<= gensim most_similar and < {QUERY_GOAL_MS:.0f} ms",
+        app_ms <= raw_ms and app_ms < QUERY_GOAL_MS and same,
+        "" if same else "neighbour lists differ from gensim's",
+    )
 
 
 def _jaccard_row(n: int, repeats: int) -> _common.Row:
@@ -73,19 +84,25 @@ def _jaccard_row(n: int, repeats: int) -> _common.Row:
 
     words = _common.pseudo_words(n, seed=6)
     a, b = _space(words, 100, seed=7), _space(words, 384, seed=8)
-    times = _common.interleaved(repeats, {"app": lambda: _common.timed(lambda: compare_spaces(a, b, 10, n))},
-                                label="Jaccard@10: ")["app"]
+    times = _common.interleaved(
+        repeats, {"app": lambda: _common.timed(lambda: compare_spaces(a, b, 10, n))}, label="Jaccard@10: "
+    )["app"]
     app_s = _common.median(times)
-    return _common.Row(f"Jaccard@10 + rank overlap, all {n:,} shared words (100-d vs 384-d)", "—",
-                       _common.seconds(app_s), None, f"< {JACCARD_GOAL_S:.0f} s", app_s < JACCARD_GOAL_S)
+    return _common.Row(
+        f"Jaccard@10 + rank overlap, all {n:,} shared words (100-d vs 384-d)",
+        "—",
+        _common.seconds(app_s),
+        None,
+        f"< {JACCARD_GOAL_S:.0f} s",
+        app_s < JACCARD_GOAL_S,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _common.parser(__doc__.split("\n\n")[0]).parse_args(argv)
     repeats = args.repeats or (2 if args.quick else 3)
     n_query, n_shared = (20_000, 5_000) if args.quick else (100_000, 20_000)
-    report = _common.Report(NAME, "Comparisons: neighbour query, Jaccard@10",
-                            _common.command_line("compare_speed.py"))
+    report = _common.Report(NAME, "Comparisons: neighbour query, Jaccard@10", _common.command_line("compare_speed.py"))
     with _common.scratch_home(NAME):
         report.rows.append(_query_row(n_query, 300, queries=15 if args.quick else 50))
         report.rows.append(_jaccard_row(n_shared, repeats))

@@ -22,6 +22,7 @@ Usage (from the repository root)::
 
 Prints a table and writes the same as JSON to ``bench/results/finetune_throughput.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402  (no thread pinning here: --device cuda runs on machines with more cores)
@@ -131,7 +133,6 @@ def _patch_loss_clock() -> Callable[[], None]:
 def _build_pairs(n_pairs: int, batch_size: int, seed: int):
     """Ingest the sample corpus into the (temporary) EMBEDLAB_HOME and make the training pairs once."""
     from embedlab import training
-    from embedlab.training import finetune
     from embedlab.corpus import ReadOptions, build_corpus
 
     corpus = build_corpus(SAMPLE.name, SAMPLE.read_bytes(), ReadOptions(text_column="text", label_column="label"))
@@ -233,15 +234,22 @@ def _run_plain_trainer(model, pairs, args, workdir: Path, max_steps: int, learni
 
     amp = _amp_dtype(args.device)
     training_args = SentenceTransformerTrainingArguments(
-        output_dir=str(workdir), per_device_train_batch_size=args.batch_size, max_steps=max_steps,
-        learning_rate=learning_rate, seed=args.seed, use_cpu=args.device == "cpu",
-        bf16=amp is torch.bfloat16, fp16=amp is torch.float16,
+        output_dir=str(workdir),
+        per_device_train_batch_size=args.batch_size,
+        max_steps=max_steps,
+        learning_rate=learning_rate,
+        seed=args.seed,
+        use_cpu=args.device == "cpu",
+        bf16=amp is torch.bfloat16,
+        fp16=amp is torch.float16,
         # Output only: the default would write a checkpoint at the last step and draw a progress bar.
-        save_strategy="no", disable_tqdm=True,
+        save_strategy="no",
+        disable_tqdm=True,
     )
     dataset = Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]})
-    trainer = SentenceTransformerTrainer(model=model, args=training_args, train_dataset=dataset,
-                                         loss=MultipleNegativesRankingLoss(model))
+    trainer = SentenceTransformerTrainer(
+        model=model, args=training_args, train_dataset=dataset, loss=MultipleNegativesRankingLoss(model)
+    )
     trainer.train()
 
 
@@ -265,7 +273,7 @@ def _run_torch_loop(model, pairs, args, clock: StepClock, max_steps: int, learni
         for start in range(0, len(order), args.batch_size):
             if step >= max_steps:
                 break
-            batch = [pairs[i] for i in order[start:start + args.batch_size]]
+            batch = [pairs[i] for i in order[start : start + args.batch_size]]
             # One forward per column, each padded to its own longest text, as the library's MNRL does with two
             # columns (sentence-transformers 6 merges only candidate columns, never the anchors).
             columns = [_to_device(_preprocess(model, [pair[c] for pair in batch]), device) for c in (0, 1)]
@@ -288,8 +296,9 @@ def _run_torch_loop(model, pairs, args, clock: StepClock, max_steps: int, learni
             step += 1
 
 
-def _one_run(name: str, pairs, args, work: Path, progress: Callable, max_steps: int,
-             learning_rate: float) -> dict[str, Any]:
+def _one_run(
+    name: str, pairs, args, work: Path, progress: Callable, max_steps: int, learning_rate: float
+) -> dict[str, Any]:
     """Load a fresh model, train it with one implementation, and time it."""
     global _active_clock
     import torch
@@ -327,14 +336,18 @@ def _one_run(name: str, pairs, args, work: Path, progress: Callable, max_steps: 
     steady_seconds = ended - clock.starts[1]
     total_seconds = ended - started
     return {
-        "steps": len(clock.starts), "pairs": sum(clock.rows), "load_seconds": round(load_seconds, 4),
-        "steady_pairs": steady_pairs, "steady_seconds": round(steady_seconds, 4),
+        "steps": len(clock.starts),
+        "pairs": sum(clock.rows),
+        "load_seconds": round(load_seconds, 4),
+        "steady_pairs": steady_pairs,
+        "steady_seconds": round(steady_seconds, 4),
         "steady_pairs_per_second": round(steady_pairs / steady_seconds, 3),
         "steady_cpu_seconds": round(cpu_ended - clock.cpu_at_step_2, 4),
         "steady_tokens": sum(clock.tokens[1:]),
         "steady_tokens_per_second": round(sum(clock.tokens[1:]) / steady_seconds, 1),
         "first_step_seconds": round(clock.starts[1] - clock.starts[0], 4),
-        "total_seconds": round(total_seconds, 4), "total_cpu_seconds": round(cpu_ended - cpu_started, 4),
+        "total_seconds": round(total_seconds, 4),
+        "total_cpu_seconds": round(cpu_ended - cpu_started, 4),
         "total_pairs_per_second": round(sum(clock.rows) / total_seconds, 3),
         "peak_gpu_mib": round(peak_mib, 1) if peak_mib is not None else None,
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
@@ -350,9 +363,14 @@ def _environment(device: str) -> dict[str, Any]:
     import transformers
 
     return {
-        "device": device, "torch": torch.__version__, "sentence_transformers": sentence_transformers.__version__,
-        "transformers": transformers.__version__, "python": platform.python_version(),
-        "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(), "cpu": _common.cpu_name(),
+        "device": device,
+        "torch": torch.__version__,
+        "sentence_transformers": sentence_transformers.__version__,
+        "transformers": transformers.__version__,
+        "python": platform.python_version(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "cpu": _common.cpu_name(),
         "gpu": torch.cuda.get_device_name(0) if device == "cuda" else None,
         "amp": str(_amp_dtype(device)).replace("torch.", "") if device == "cuda" else None,
     }
@@ -361,10 +379,20 @@ def _environment(device: str) -> dict[str, Any]:
 def _summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
     summary = {}
     for name, results in runs.items():
-        summary[name] = {key: statistics.median(r[key] for r in results) for key in
-                         ("steady_pairs_per_second", "steady_seconds", "steady_cpu_seconds", "total_seconds",
-                          "total_pairs_per_second", "total_cpu_seconds", "first_step_seconds", "load_seconds",
-                          "steady_tokens_per_second")}
+        summary[name] = {
+            key: statistics.median(r[key] for r in results)
+            for key in (
+                "steady_pairs_per_second",
+                "steady_seconds",
+                "steady_cpu_seconds",
+                "total_seconds",
+                "total_pairs_per_second",
+                "total_cpu_seconds",
+                "first_step_seconds",
+                "load_seconds",
+                "steady_tokens_per_second",
+            )
+        }
         summary[name]["pairs"] = results[0]["pairs"]
         summary[name]["steady_pairs"] = results[0]["steady_pairs"]
         summary[name]["steady_tokens"] = results[0]["steady_tokens"]
@@ -376,21 +404,42 @@ def _summarise(runs: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any
         row["ratio"] = round(row["steady_pairs_per_second"] / base["steady_pairs_per_second"], 3)
         row["total_ratio"] = round(row["total_pairs_per_second"] / base["total_pairs_per_second"], 3)
         # CPU seconds per steady pair, relative: > 1 means less CPU work per pair than the plain trainer.
-        row["cpu_ratio"] = round((base["steady_cpu_seconds"] / base["steady_pairs"])
-                                 / (row["steady_cpu_seconds"] / row["steady_pairs"]), 3)
+        row["cpu_ratio"] = round(
+            (base["steady_cpu_seconds"] / base["steady_pairs"]) / (row["steady_cpu_seconds"] / row["steady_pairs"]), 3
+        )
     return summary
 
 
 def _table(summary: dict[str, dict[str, Any]], cuda: bool) -> str:
-    header = ["implementation", "pairs/s", "seconds", "ratio", "tokens/s", "CPU s", "CPU ratio", "total s",
-              "total ratio", "first step s"] + (["peak GPU MiB"] if cuda else [])
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in
-                                                               range(len(header))) + "|"]
+    header = [
+        "implementation",
+        "pairs/s",
+        "seconds",
+        "ratio",
+        "tokens/s",
+        "CPU s",
+        "CPU ratio",
+        "total s",
+        "total ratio",
+        "first step s",
+    ] + (["peak GPU MiB"] if cuda else [])
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
     for name, row in summary.items():
-        cells = [name, f"{row['steady_pairs_per_second']:.1f}", f"{row['steady_seconds']:.2f}",
-                 f"{row['ratio']:.2f}", f"{row['steady_tokens_per_second']:.0f}",
-                 f"{row['steady_cpu_seconds']:.2f}", f"{row['cpu_ratio']:.2f}",
-                 f"{row['total_seconds']:.2f}", f"{row['total_ratio']:.2f}", f"{row['first_step_seconds']:.2f}"]
+        cells = [
+            name,
+            f"{row['steady_pairs_per_second']:.1f}",
+            f"{row['steady_seconds']:.2f}",
+            f"{row['ratio']:.2f}",
+            f"{row['steady_tokens_per_second']:.0f}",
+            f"{row['steady_cpu_seconds']:.2f}",
+            f"{row['cpu_ratio']:.2f}",
+            f"{row['total_seconds']:.2f}",
+            f"{row['total_ratio']:.2f}",
+            f"{row['first_step_seconds']:.2f}",
+        ]
         if cuda:
             cells.append(f"{row['peak_gpu_mib']:.0f}" if row["peak_gpu_mib"] is not None else "-")
         lines.append("| " + " | ".join(cells) + " |")
@@ -406,9 +455,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["EMBEDLAB_HOME"] = str(work / "home")  # never touch ~/.embedlab
     restore_loss = None
     try:
-        import embedlab  # noqa: F401  (offline switches before any Hugging Face import)
         import torch
         from transformers.utils import logging as hf_logging
+
+        import embedlab  # noqa: F401  (offline switches before any Hugging Face import)
 
         hf_logging.disable_progress_bar()  # "Loading weights" bars, once per fresh model
         load_at_start = os.getloadavg()[0]
@@ -417,17 +467,21 @@ def main(argv: list[str] | None = None) -> int:
             print("--device cuda: no CUDA device is visible to torch", file=sys.stderr)
             return 2
         from embedlab import training
-        from embedlab.training import finetune
 
         corpus, config, pairs = _build_pairs(args.pairs, args.batch_size, args.seed)
         max_steps = max(1, math.ceil(len(pairs) / config.batch_size) * config.epochs)  # as _train computes it
         environment = _environment(args.device)
-        print(f"{len(pairs)} pairs from {SAMPLE.name}, batch {args.batch_size}, {max_steps} steps, "
-              f"lr {config.learning_rate}, seed {args.seed}, {args.repeats} repeat(s)", flush=True)
-        print("device {device}, torch {torch}, sentence-transformers {sentence_transformers}, transformers "
-              "{transformers}, {torch_threads} torch thread(s), CPU {cpu}".format(**environment)
-              + (f", GPU {environment['gpu']} ({environment['amp']} autocast)" if environment["gpu"] else ""),
-              flush=True)
+        print(
+            f"{len(pairs)} pairs from {SAMPLE.name}, batch {args.batch_size}, {max_steps} steps, "
+            f"lr {config.learning_rate}, seed {args.seed}, {args.repeats} repeat(s)",
+            flush=True,
+        )
+        print(
+            "device {device}, torch {torch}, sentence-transformers {sentence_transformers}, transformers "
+            "{transformers}, {torch_threads} torch thread(s), CPU {cpu}".format(**environment)
+            + (f", GPU {environment['gpu']} ({environment['amp']} autocast)" if environment["gpu"] else ""),
+            flush=True,
+        )
         loss_difference = _check_loss_and_warm_up(pairs, args.batch_size, args.device)
         restore_loss = _patch_loss_clock()
         progress, progress_kind = _job_progress_writer(corpus.id, config)
@@ -436,28 +490,47 @@ def main(argv: list[str] | None = None) -> int:
             for name in ROWS:  # interleaved, so drift (thermal, page cache) hits every row alike
                 result = _one_run(name, pairs, args, work, progress, max_steps, config.learning_rate)
                 runs[name].append(result)
-                print(f"  repeat {repeat + 1} {name:>21}: {result['steady_pairs_per_second']:7.1f} pairs/s "
-                      f"steady, {result['total_seconds']:6.2f} s total, {result['steps']} steps, "
-                      f"{result['pairs']} pairs, load {result['load_average_1min'][0]:.1f}", flush=True)
+                print(
+                    f"  repeat {repeat + 1} {name:>21}: {result['steady_pairs_per_second']:7.1f} pairs/s "
+                    f"steady, {result['total_seconds']:6.2f} s total, {result['steps']} steps, "
+                    f"{result['pairs']} pairs, load {result['load_average_1min'][0]:.1f}",
+                    flush=True,
+                )
         summary = _summarise(runs)
         table = _table(summary, args.device == "cuda")
         print()
         print(table)
-        print("\npairs/s, seconds, ratio, CPU s: steps 2..N (warm-up step excluded), median of repeats; ratio = "
-              f"pairs/s / {BASELINE_ROW}'s; CPU ratio = its CPU seconds per pair / this row's (> 1: less work). "
-              "total: from the loaded model to training's return, all steps.")
-        print(f"1-minute load average: {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end "
-              f"({os.cpu_count()} CPUs); above the CPU count, other processes took part of the time.")
+        print(
+            "\npairs/s, seconds, ratio, CPU s: steps 2..N (warm-up step excluded), median of repeats; ratio = "
+            f"pairs/s / {BASELINE_ROW}'s; CPU ratio = its CPU seconds per pair / this row's (> 1: less work). "
+            "total: from the loaded model to training's return, all steps."
+        )
+        print(
+            f"1-minute load average: {load_at_start:.1f} at start, {os.getloadavg()[0]:.1f} at end "
+            f"({os.cpu_count()} CPUs); above the CPU count, other processes took part of the time."
+        )
         report = {
-            "benchmark": "finetune_throughput", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "benchmark": "finetune_throughput",
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "command": " ".join(["python", "bench/finetune_throughput.py", *(sys.argv[1:] if argv is None else argv)]),
-            "settings": {"pairs": len(pairs), "pairs_asked": args.pairs, "batch_size": args.batch_size,
-                         "max_steps": max_steps, "learning_rate": config.learning_rate, "seed": args.seed,
-                         "repeats": args.repeats, "corpus": SAMPLE.name, "embedlab_progress": progress_kind,
-                         "embedlab_finetune_default_config": training.FinetuneConfig().to_dict()},
-            "environment": environment, "loss_check_abs_difference": loss_difference,
+            "settings": {
+                "pairs": len(pairs),
+                "pairs_asked": args.pairs,
+                "batch_size": args.batch_size,
+                "max_steps": max_steps,
+                "learning_rate": config.learning_rate,
+                "seed": args.seed,
+                "repeats": args.repeats,
+                "corpus": SAMPLE.name,
+                "embedlab_progress": progress_kind,
+                "embedlab_finetune_default_config": training.FinetuneConfig().to_dict(),
+            },
+            "environment": environment,
+            "loss_check_abs_difference": loss_difference,
             "load_average_1min": {"start": load_at_start, "end": os.getloadavg()[0]},
-            "summary": summary, "runs": runs, "table": table,
+            "summary": summary,
+            "runs": runs,
+            "table": table,
         }
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

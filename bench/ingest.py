@@ -15,6 +15,7 @@ documents about 3, the streamed ingest about 2 (the upload's bytes and its decod
 
     python bench/ingest.py [--quick] [--repeats R] [--megabytes MB]
 """
+
 from __future__ import annotations
 
 import sys
@@ -76,7 +77,9 @@ def _zipped(upload: Path, members: int = 10) -> Path:
     step = -(-len(paragraphs) // members)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for member in range(members):
-            archive.writestr(f"notes/part{member:02d}.txt", "\n\n".join(paragraphs[member * step:(member + 1) * step]))
+            archive.writestr(
+                f"notes/part{member:02d}.txt", "\n\n".join(paragraphs[member * step : (member + 1) * step])
+            )
     return path
 
 
@@ -92,10 +95,13 @@ def main(argv: list[str] | None = None) -> int:
         upload, half = _upload(work, megabytes), _upload(work, megabytes / 2)
         size_mb = upload.stat().st_size / 2**20
         print(f"upload: {size_mb:.1f} MiB of text", flush=True)
-        sides = _common.interleaved(repeats, {
-            "raw": lambda: _common.run_side(SCRIPT, "raw", str(upload), str(work / "raw-tokens.txt")),
-            "app": lambda: _common.run_side(SCRIPT, "app", str(upload)),
-        })
+        sides = _common.interleaved(
+            repeats,
+            {
+                "raw": lambda: _common.run_side(SCRIPT, "raw", str(upload), str(work / "raw-tokens.txt")),
+                "app": lambda: _common.run_side(SCRIPT, "app", str(upload)),
+            },
+        )
         half_app = _common.run_side(SCRIPT, "app", str(half))
         half_mb = half.stat().st_size / 2**20
         archive = _zipped(upload)
@@ -108,12 +114,23 @@ def main(argv: list[str] | None = None) -> int:
     step = f"ingest + tokenise a {size_mb:.0f} MiB .txt upload ({output['tokens'] / 1e6:.1f}M tokens)"
     report = _common.Report(NAME, "Corpus ingest (streamed)", _common.command_line("ingest.py"))
     report.rows = [
-        _common.Row(f"{step}: peak RSS", _common.mib(raw_peak), _common.mib(app_peak), app_peak / raw_peak,
-                    f"< {RSS_GOAL_MIB:,} MiB", app_peak < RSS_GOAL_MIB),
+        _common.Row(
+            f"{step}: peak RSS",
+            _common.mib(raw_peak),
+            _common.mib(app_peak),
+            app_peak / raw_peak,
+            f"< {RSS_GOAL_MIB:,} MiB",
+            app_peak < RSS_GOAL_MIB,
+        ),
         _common.Row(f"{step}: wall", _common.seconds(raw_s), _common.seconds(app_s), app_s / raw_s, "—", None),
-        _common.Row(f"the same text as a {zip_mb:.0f} MiB .zip of 10 files: peak RSS", _common.mib(raw_peak),
-                    _common.mib(zip_app.peak_mib), zip_app.peak_mib / raw_peak, f"< {RSS_GOAL_MIB:,} MiB",
-                    zip_app.peak_mib < RSS_GOAL_MIB),
+        _common.Row(
+            f"the same text as a {zip_mb:.0f} MiB .zip of 10 files: peak RSS",
+            _common.mib(raw_peak),
+            _common.mib(zip_app.peak_mib),
+            zip_app.peak_mib / raw_peak,
+            f"< {RSS_GOAL_MIB:,} MiB",
+            zip_app.peak_mib < RSS_GOAL_MIB,
+        ),
     ]
     report.notes = [
         f"Median of {repeats} interleaved runs, each side in its own process (peak RSS from wait4). raw = decode "
@@ -125,9 +142,14 @@ def main(argv: list[str] | None = None) -> int:
         "The zip (one run) holds the compressed upload and one member's bytes and text at a time: members are "
         "decompressed when their documents are read, never all together.",
     ]
-    report.details = {"megabytes": size_mb, "slope_mib_per_mib": slope, "half_app_peak_mib": half_app.peak_mib,
-                      "raw": [vars(side) for side in sides["raw"]], "app": [vars(side) for side in sides["app"]],
-                      "zip": vars(zip_app)}
+    report.details = {
+        "megabytes": size_mb,
+        "slope_mib_per_mib": slope,
+        "half_app_peak_mib": half_app.peak_mib,
+        "raw": [vars(side) for side in sides["raw"]],
+        "app": [vars(side) for side in sides["app"]],
+        "zip": vars(zip_app),
+    }
     report.save()
     return 0
 

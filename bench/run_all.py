@@ -9,6 +9,7 @@ Each benchmark runs in its own process (threads pinned to 2), one after the othe
 
 About 15 minutes on 2 cores; ``--quick`` (smaller sizes) about 4.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,12 @@ MAP_TEST = "tests/test_e2e_browser.py::test_a_50k_point_map_draws_and_hovers_wit
 
 def _run_benchmark(name: str, quick: bool, repeats: int | None) -> tuple[list[_common.Row], str]:
     """Run one benchmark script; returns its rows (read back from its JSON) and a failure message if any."""
-    command = [sys.executable, str(_common.ROOT / "bench" / f"{name}.py"), *(["--quick"] if quick else []),
-               *(["--repeats", str(repeats)] if repeats else [])]
+    command = [
+        sys.executable,
+        str(_common.ROOT / "bench" / f"{name}.py"),
+        *(["--quick"] if quick else []),
+        *(["--repeats", str(repeats)] if repeats else []),
+    ]
     print(f"\n=== {name} ===", flush=True)
     started = time.perf_counter()
     finished = subprocess.run(command, cwd=_common.ROOT)
@@ -47,15 +52,22 @@ def _map_test_row() -> tuple[list[_common.Row], str]:
     print("\n=== browser test: 50k-point map ===", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         timings = Path(folder) / "map.json"
-        finished = subprocess.run([sys.executable, "-m", "pytest", MAP_TEST, "-q", "-s", "-p", "no:cacheprovider"],
-                                  cwd=_common.ROOT, env={**os.environ, "EMBEDLAB_MAP_TIMINGS": str(timings)})
+        finished = subprocess.run(
+            [sys.executable, "-m", "pytest", MAP_TEST, "-q", "-s", "-p", "no:cacheprovider"],
+            cwd=_common.ROOT,
+            env={**os.environ, "EMBEDLAB_MAP_TIMINGS": str(timings)},
+        )
         if not timings.exists():
             return [], f"the 50k-point map test did not measure (exit {finished.returncode})"
         data = json.loads(timings.read_text())
-    row = _common.Row(f"browser: 2 x {data['points']:,}-point map draws and hovers", "—",
-                      f"paint {data['first_paint_ms']:,.0f} ms, hover {data['hover_ms']:,.0f} ms", None,
-                      "draws and hovers without freezing (test: paint < 30 s, hover < 5 s)",
-                      finished.returncode == 0)
+    row = _common.Row(
+        f"browser: 2 x {data['points']:,}-point map draws and hovers",
+        "—",
+        f"paint {data['first_paint_ms']:,.0f} ms, hover {data['hover_ms']:,.0f} ms",
+        None,
+        "draws and hovers without freezing (test: paint < 30 s, hover < 5 s)",
+        finished.returncode == 0,
+    )
     return [row], "" if finished.returncode == 0 else "the 50k-point map test failed"
 
 
@@ -74,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     minutes = (time.perf_counter() - started) / 60
     report = _common.Report("summary", "All benchmarks", _common.command_line("run_all.py"), rows=rows)
     met, goals = sum(row.passed is True for row in rows), sum(row.passed is not None for row in rows)
-    report.notes = [f"{met} of {goals} goals met; {minutes:.1f} minutes in all. Details per benchmark: "
-                    "bench/results/<name>.md."]
+    report.notes = [
+        f"{met} of {goals} goals met; {minutes:.1f} minutes in all. Details per benchmark: bench/results/<name>.md."
+    ]
     report.notes += [f"Did not run: {problem}" for problem in problems]
     report.save()
     return 1 if problems else 0

@@ -14,6 +14,7 @@ reaped child). Usage (from the repository root)::
 
     python bench/train_path.py [--quick] [--repeats R] [--tokens N]
 """
+
 from __future__ import annotations
 
 import json
@@ -38,18 +39,25 @@ def _raw_side(args: list[str]) -> dict:
     sentences, config = args[0], json.loads(args[1])
     from gensim.models import Word2Vec
 
-    model = Word2Vec(corpus_file=sentences, vector_size=config["dim"], window=config["window"],
-                     min_count=config["min_count"], sg=int(config["sg"]), negative=config["negative"],
-                     sample=config["sample"], seed=config["seed"], workers=config["workers"] or os.cpu_count(),
-                     epochs=config["epochs"])
+    model = Word2Vec(
+        corpus_file=sentences,
+        vector_size=config["dim"],
+        window=config["window"],
+        min_count=config["min_count"],
+        sg=int(config["sg"]),
+        negative=config["negative"],
+        sample=config["sample"],
+        seed=config["seed"],
+        workers=config["workers"] or os.cpu_count(),
+        epochs=config["epochs"],
+    )
     return {"vocabulary": len(model.wv)}
 
 
 def _app_side(args: list[str]) -> dict:
     """An EmbedLab job, started and polled as the Train page does; the worker is reaped here."""
     corpus_id, config = args[0], json.loads(args[1])
-    from embedlab.training import jobs
-    from embedlab.training import TrainConfig
+    from embedlab.training import TrainConfig, jobs
 
     started = time.perf_counter()
     job_id = jobs.start_job(corpus_id, TrainConfig.from_dict(config))
@@ -64,8 +72,11 @@ def _app_side(args: list[str]) -> dict:
     from embedlab import store
 
     run = store.get_run(job["run_id"])
-    return {"seconds": seconds, "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-            "vocabulary": run["vocab_size"]}
+    return {
+        "seconds": seconds,
+        "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "vocabulary": run["vocab_size"],
+    }
 
 
 def _reap_workers() -> None:
@@ -97,12 +108,17 @@ def main(argv: list[str] | None = None) -> int:
     config = TrainConfig().to_dict()  # the Train page's defaults: word2vec CBOW, dim 100, 5 epochs, all cores
     with _common.scratch_home(NAME) as work:
         corpus = _build_corpus(work, tokens)
-        print(f"corpus {corpus.id}: {corpus.stats.tokens:,} tokens, {corpus.stats.types:,} types; "
-              f"config {config}", flush=True)
-        sides = _common.interleaved(repeats, {
-            "raw": lambda: _common.run_side(SCRIPT, "raw", str(corpus.sentences_path), json.dumps(config)),
-            "app": lambda: _common.run_side(SCRIPT, "app", corpus.id, json.dumps(config)),
-        })
+        print(
+            f"corpus {corpus.id}: {corpus.stats.tokens:,} tokens, {corpus.stats.types:,} types; config {config}",
+            flush=True,
+        )
+        sides = _common.interleaved(
+            repeats,
+            {
+                "raw": lambda: _common.run_side(SCRIPT, "raw", str(corpus.sentences_path), json.dumps(config)),
+                "app": lambda: _common.run_side(SCRIPT, "app", corpus.id, json.dumps(config)),
+            },
+        )
     raw_seconds = _common.median([side.seconds for side in sides["raw"]])
     app_seconds = _common.median([side.output["seconds"] for side in sides["app"]])
     raw_peak = _common.median([side.peak_mib for side in sides["raw"]])
@@ -110,10 +126,22 @@ def main(argv: list[str] | None = None) -> int:
     step = f"training, {corpus.stats.tokens / 1e6:.1f}M tokens, word2vec defaults"
     report = _common.Report(NAME, "Training path vs raw gensim corpus_file", _common.command_line("train_path.py"))
     report.rows = [
-        _common.Row(f"{step}: wall", _common.seconds(raw_seconds), _common.seconds(app_seconds),
-                    app_seconds / raw_seconds, f"<= {WALL_GOAL:.2f}x", app_seconds <= WALL_GOAL * raw_seconds),
-        _common.Row(f"{step}: peak RSS", _common.mib(raw_peak), _common.mib(app_peak), app_peak / raw_peak,
-                    f"<= {RSS_GOAL:.1f}x", app_peak <= RSS_GOAL * raw_peak),
+        _common.Row(
+            f"{step}: wall",
+            _common.seconds(raw_seconds),
+            _common.seconds(app_seconds),
+            app_seconds / raw_seconds,
+            f"<= {WALL_GOAL:.2f}x",
+            app_seconds <= WALL_GOAL * raw_seconds,
+        ),
+        _common.Row(
+            f"{step}: peak RSS",
+            _common.mib(raw_peak),
+            _common.mib(app_peak),
+            app_peak / raw_peak,
+            f"<= {RSS_GOAL:.1f}x",
+            app_peak <= RSS_GOAL * raw_peak,
+        ),
     ]
     report.notes = [
         f"Median of {repeats} interleaved runs per side. Vocabulary: raw {sides['raw'][0].output['vocabulary']:,}, "
@@ -122,8 +150,12 @@ def main(argv: list[str] | None = None) -> int:
         "to the job's 'done' row: worker start, corpus load, training with progress written to SQLite, "
         "vectors.bin written and the run registered.",
     ]
-    report.details = {"tokens": corpus.stats.tokens, "config": config,
-                      "raw": [vars(side) for side in sides["raw"]], "app": [vars(side) for side in sides["app"]]}
+    report.details = {
+        "tokens": corpus.stats.tokens,
+        "config": config,
+        "raw": [vars(side) for side in sides["raw"]],
+        "app": [vars(side) for side in sides["app"]],
+    }
     report.save()
     return 0
 

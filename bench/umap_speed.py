@@ -13,6 +13,7 @@ The app's layout of map A must equal the raw one (same seed, same code): the ben
 
     python bench/umap_speed.py [--quick] [--repeats R] [--words N] [--aligned-words N]
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -48,8 +49,14 @@ def _raw_plain(vectors, settings):
     import umap
 
     n = len(vectors)
-    return umap.UMAP(n_components=2, n_neighbors=min(settings.n_neighbors, n - 1), min_dist=settings.min_dist,
-                     metric="cosine", random_state=settings.seed, n_jobs=1).fit_transform(vectors)
+    return umap.UMAP(
+        n_components=2,
+        n_neighbors=min(settings.n_neighbors, n - 1),
+        min_dist=settings.min_dist,
+        metric="cosine",
+        random_state=settings.seed,
+        n_jobs=1,
+    ).fit_transform(vectors)
 
 
 def _raw_aligned(a, b, settings):
@@ -58,9 +65,14 @@ def _raw_aligned(a, b, settings):
     from embedlab.analysis.maps import ALIGNMENT_REGULARISATION
 
     with _umap_as_shipped():
-        reducer = umap.AlignedUMAP(n_components=2, n_neighbors=settings.n_neighbors, min_dist=settings.min_dist,
-                                   metric="cosine", random_state=settings.seed,
-                                   alignment_regularisation=ALIGNMENT_REGULARISATION)
+        reducer = umap.AlignedUMAP(
+            n_components=2,
+            n_neighbors=settings.n_neighbors,
+            min_dist=settings.min_dist,
+            metric="cosine",
+            random_state=settings.seed,
+            alignment_regularisation=ALIGNMENT_REGULARISATION,
+        )
         reducer.fit([a, b], relations=[{i: i for i in range(len(a))}])
     return reducer.embeddings_
 
@@ -94,20 +106,29 @@ def _step(label: str, repeats: int, raw, app, first_map) -> tuple[_common.Row, d
     def keep(name: str, call) -> float:
         return _common.timed(lambda: outputs.__setitem__(name, call()))
 
-    times = _common.interleaved(repeats, {"raw": lambda: keep("raw", raw), "app": lambda: keep("app", app)},
-                                label=f"{label}: ")
+    times = _common.interleaved(
+        repeats, {"raw": lambda: keep("raw", raw), "app": lambda: keep("app", app)}, label=f"{label}: "
+    )
     raw_s, app_s = _common.median(times["raw"]), _common.median(times["app"])
     same = bool(np.array_equal(first_map(outputs["raw"]), first_map(outputs["app"])))
-    row = _common.Row(label, _common.seconds(raw_s), _common.seconds(app_s), app_s / raw_s, f"<= {GOAL:.2f}x",
-                      app_s <= GOAL * raw_s and same, "" if same else "app layout differs from raw")
+    row = _common.Row(
+        label,
+        _common.seconds(raw_s),
+        _common.seconds(app_s),
+        app_s / raw_s,
+        f"<= {GOAL:.2f}x",
+        app_s <= GOAL * raw_s and same,
+        "" if same else "app layout differs from raw",
+    )
     return row, {"raw": times["raw"], "app": times["app"], "same_layout": same}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _common.parser(__doc__.split("\n\n")[0])
     parser.add_argument("--words", type=int, default=None, help="plain map size (default 10,000; --quick 2,000)")
-    parser.add_argument("--aligned-words", type=int, default=None,
-                        help="aligned map size (default 5,000; --quick 1,000)")
+    parser.add_argument(
+        "--aligned-words", type=int, default=None, help="aligned map size (default 5,000; --quick 1,000)"
+    )
     args = parser.parse_args(argv)
     n = args.words or (2_000 if args.quick else 10_000)
     n_aligned = args.aligned_words or (1_000 if args.quick else 5_000)
@@ -122,14 +143,21 @@ def main(argv: list[str] | None = None) -> int:
         plain = _common.clustered_vectors(n, 100, seed=1)
         settings = maps.MapSettings(sample_size=n)
         plain_row, plain_details = _step(
-            f"plain UMAP, {n:,} x 100, cosine", repeats, lambda: _raw_plain(plain, settings),
-            lambda: maps.umap_layout(plain, settings), lambda layout: layout)
+            f"plain UMAP, {n:,} x 100, cosine",
+            repeats,
+            lambda: _raw_plain(plain, settings),
+            lambda: maps.umap_layout(plain, settings),
+            lambda layout: layout,
+        )
         a, b = _common.clustered_vectors(n_aligned, 100, seed=2), _common.clustered_vectors(n_aligned, 384, seed=3)
         aligned_settings = maps.MapSettings(sample_size=n_aligned)
         aligned_row, aligned_details = _step(
-            f"aligned map (AlignedUMAP), {n_aligned:,} words, 100-d and 384-d", max(2, repeats - 1),
-            lambda: _raw_aligned(a, b, aligned_settings), lambda: _app_aligned(a, b, aligned_settings),
-            lambda layouts: layouts[0])
+            f"aligned map (AlignedUMAP), {n_aligned:,} words, 100-d and 384-d",
+            max(2, repeats - 1),
+            lambda: _raw_aligned(a, b, aligned_settings),
+            lambda: _app_aligned(a, b, aligned_settings),
+            lambda layouts: layouts[0],
+        )
     report.rows = [plain_row, aligned_row]
     report.notes = [
         f"Median of interleaved runs in one process, after a {warm:.0f} s warm-up that compiles both sides' "

@@ -1,4 +1,5 @@
 """EmbedLab: would custom embeddings beat the pretrained ones on your corpus?"""
+
 from embedlab.config import make_offline
 
 make_offline()

@@ -1,12 +1,14 @@
 """``python -m embedlab``: the app's functions from the command line (``--json`` for machine-readable output)."""
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from embedlab import analysis, corpus, spaces, store, training
 from embedlab.training.configs import FinetuneProgress, Method, Progress, TrainConfig
@@ -26,7 +28,8 @@ def _read_corpus(path: str, args: argparse.Namespace) -> corpus.Corpus:
     """The corpus file as the app would store it; what was read anyway (odd encodings, ragged rows) is a notice
     on stderr."""
     found = corpus.corpus_from_file(
-        path, corpus.ReadOptions(args.text_column, args.label_column),
+        path,
+        corpus.ReadOptions(args.text_column, args.label_column),
         corpus.TokenizeOptions(lowercase=not args.no_lowercase, phrases=args.phrases),
     )
     for notice in found.notices:
@@ -49,46 +52,85 @@ def _run_corpus(*specs: str) -> corpus.Corpus | None:
 
 def _print_progress(progress: Progress) -> None:
     eta = f", ETA {progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else ""
-    print(f"\repoch {progress.epoch}/{progress.epochs} {progress.fraction:6.1%} "
-          f"{progress.words_per_second:,.0f} words/s{eta}   ", end="", file=sys.stderr, flush=True)
+    print(
+        f"\repoch {progress.epoch}/{progress.epochs} {progress.fraction:6.1%} "
+        f"{progress.words_per_second:,.0f} words/s{eta}   ",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _print_finetune_progress(progress: FinetuneProgress) -> None:
     eta = f", ETA {progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else ""
-    print(f"\rstep {progress.step}/{progress.steps} {progress.fraction:6.1%} "
-          f"{progress.pairs_per_second:,.1f} pairs/s{eta}   ", end="", file=sys.stderr, flush=True)
+    print(
+        f"\rstep {progress.step}/{progress.steps} {progress.fraction:6.1%} "
+        f"{progress.pairs_per_second:,.1f} pairs/s{eta}   ",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _train(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _read_corpus(args.corpus, args)
     if args.method == training.METHOD:
         config = training.FinetuneConfig(
-            max_pairs=args.max_pairs, max_minutes=args.max_minutes, batch_size=args.batch_size,
-            epochs=args.epochs or training.FinetuneConfig.epochs, learning_rate=args.learning_rate,
-            seed=args.seed, pairs_file=args.pairs or "", use_labels=args.use_labels)
+            max_pairs=args.max_pairs,
+            max_minutes=args.max_minutes,
+            batch_size=args.batch_size,
+            epochs=args.epochs or training.FinetuneConfig.epochs,
+            learning_rate=args.learning_rate,
+            seed=args.seed,
+            pairs_file=args.pairs or "",
+            use_labels=args.use_labels,
+        )
         run = training.finetune_run(corpus_, config, None if args.json else _print_finetune_progress)
         extra = {"retrieval": training.run_params(run["id"])["retrieval"]}
     else:
-        config = TrainConfig(method=args.method, dim=args.dim, window=args.window, min_count=args.min_count,
-                             epochs=args.epochs or TrainConfig.epochs, sg=args.sg, negative=args.negative,
-                             sample=args.sample, seed=args.seed, workers=args.workers, init=args.init or "",
-                             lock_pretrained=args.lock_pretrained)
+        config = TrainConfig(
+            method=args.method,
+            dim=args.dim,
+            window=args.window,
+            min_count=args.min_count,
+            epochs=args.epochs or TrainConfig.epochs,
+            sg=args.sg,
+            negative=args.negative,
+            sample=args.sample,
+            seed=args.seed,
+            workers=args.workers,
+            init=args.init or "",
+            lock_pretrained=args.lock_pretrained,
+        )
         run = train_run(corpus_, config, None if args.json else _print_progress)
         extra = {}
     if not args.json:
         print(file=sys.stderr)
-    return {"run_id": run["id"], "method": run["method"], "vocab_size": run["vocab_size"], "corpus_id": corpus_.id,
-            "corpus_tokens": corpus_.stats.tokens, "seconds": round(run["seconds"], 3), **extra}
+    return {
+        "run_id": run["id"],
+        "method": run["method"],
+        "vocab_size": run["vocab_size"],
+        "corpus_id": corpus_.id,
+        "corpus_tokens": corpus_.stats.tokens,
+        "seconds": round(run["seconds"], 3),
+        **extra,
+    }
 
 
 def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
     space = spaces.load_space(args.space, _optional_corpus(args))
     found = analysis.nearest(space, args.word, args.k)
     if len(found) < args.k:
-        print(f"embedlab neighbors: note: {space.name} holds {len(found)} other words, so {len(found)} neighbours "
-              f"are listed, not {args.k}", file=sys.stderr)
-    return {"space": space.name, "word": args.word,
-            "neighbors": [{"word": n.word, "similarity": round(n.similarity, 6)} for n in found]}
+        print(
+            f"embedlab neighbors: note: {space.name} holds {len(found)} other words, so {len(found)} neighbours "
+            f"are listed, not {args.k}",
+            file=sys.stderr,
+        )
+    return {
+        "space": space.name,
+        "word": args.word,
+        "neighbors": [{"word": n.word, "similarity": round(n.similarity, 6)} for n in found],
+    }
 
 
 def _coverage(args: argparse.Namespace) -> dict[str, Any]:
@@ -103,11 +145,17 @@ def _compare(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _optional_corpus(args) or _run_corpus(args.a, args.b)
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
     summary, frame = analysis.compare_spaces(first, second, args.k, args.max_words, args.seed)
-    words = [{"word": row.word, "jaccard": round(float(row.jaccard), 6),
-              "rank_overlap": round(float(row.rank_overlap), 6), "count_a": int(row.count_a),
-              "count_b": int(row.count_b)} for row in frame.itertuples(index=False)]
-    return {"a": args.a, "b": args.b, "corpus_id": corpus_.id if corpus_ else None, **asdict(summary),
-            "words": words}
+    words = [
+        {
+            "word": row.word,
+            "jaccard": round(float(row.jaccard), 6),
+            "rank_overlap": round(float(row.rank_overlap), 6),
+            "count_a": int(row.count_a),
+            "count_b": int(row.count_b),
+        }
+        for row in frame.itertuples(index=False)
+    ]
+    return {"a": args.a, "b": args.b, "corpus_id": corpus_.id if corpus_ else None, **asdict(summary), "words": words}
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
@@ -123,8 +171,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
 
     corpus_ = _read_corpus(args.corpus, args)
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
-    settings = report.ReportSettings(k=args.k, words=tuple(args.word or ()), map_words=args.map_words,
-                                     seed=args.seed)
+    settings = report.ReportSettings(k=args.k, words=tuple(args.word or ()), map_words=args.map_words, seed=args.seed)
     text = report.build_report(first, second, corpus_, settings)
     store.write_bytes(Path(args.out).expanduser().resolve(), text.encode("utf-8"))
     return {"a": args.a, "b": args.b, "corpus_id": corpus_.id, "out": str(args.out), "bytes": len(text.encode())}
@@ -157,28 +204,49 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
         space = spaces.load_space(spec, corpus_)
         results[spec] = evaluation.intrinsic(space, user_pairs, "your pairs")
         details[spec] = _space_evaluation(args, space, results[spec], corpus_, held_out, held_out_note, weat_sets)
-    table = evaluation.benchmark_table(results, {spec: details[spec]["retrieval"] for spec in args.space
-                                               if "retrieval" in details[spec]})
+    table = evaluation.benchmark_table(
+        results, {spec: details[spec]["retrieval"] for spec in args.space if "retrieval" in details[spec]}
+    )
     for spec in args.space:
         _keep_with_run(spec, corpus_, table, details[spec])
-    out = {"benchmarks": json.loads(table.to_json(orient="records")),
-           "spaces": {spec: _json_safe(details[spec]) for spec in args.space}}
+    out = {
+        "benchmarks": json.loads(table.to_json(orient="records")),
+        "spaces": {spec: _json_safe(details[spec]) for spec in args.space},
+    }
     if len(args.space) == 1:
         out.update(out["spaces"][args.space[0]])
     return out
 
 
-def _space_evaluation(args: argparse.Namespace, space: spaces.EmbeddingSpace, intrinsic, corpus_, held_out,
-                      held_out_note: str, weat_sets: dict) -> dict[str, Any]:
+def _space_evaluation(
+    args: argparse.Namespace,
+    space: spaces.EmbeddingSpace,
+    intrinsic,
+    corpus_,
+    held_out,
+    held_out_note: str,
+    weat_sets: dict,
+) -> dict[str, Any]:
     from embedlab import evaluation
 
     similarities, analogy = intrinsic
     detail: dict[str, Any] = {
-        _BENCHMARK_KEYS[r.name]: {"spearman": r.spearman, "pearson": r.pearson, "oov_ratio": r.oov_share,
-                                  "pairs_used": r.pairs_used, "pairs_total": r.pairs_total}
-        for r in similarities}
-    detail["analogies"] = {"accuracy": analogy.accuracy, "oov_ratio": analogy.oov_share, "correct": analogy.correct,
-                           "total": analogy.total, "sections": analogy.sections.to_dict("records")}
+        _BENCHMARK_KEYS[r.name]: {
+            "spearman": r.spearman,
+            "pearson": r.pearson,
+            "oov_ratio": r.oov_share,
+            "pairs_used": r.pairs_used,
+            "pairs_total": r.pairs_total,
+        }
+        for r in similarities
+    }
+    detail["analogies"] = {
+        "accuracy": analogy.accuracy,
+        "oov_ratio": analogy.oov_share,
+        "correct": analogy.correct,
+        "total": analogy.total,
+        "sections": analogy.sections.to_dict("records"),
+    }
     progress = None if args.json else _print_fraction
     if corpus_ is not None and corpus_.labels:
         _say(args, f"  task: classifying {corpus_.stats.documents:,} documents by label…")
@@ -205,8 +273,10 @@ def _weat_sets(names: Sequence[str]) -> dict[str, dict[str, list[str]]]:
     for wanted in names:
         found = [name for name in evaluation.WEAT_SETS if name.lower().startswith(wanted.strip().lower())]
         if len(found) != 1 or not wanted.strip():
-            raise ValueError(f"WEAT set {wanted!r} names {'no' if not found else 'more than one'} set: give the "
-                             f"start of one of: {'; '.join(evaluation.WEAT_SETS)} (e.g. 'career'), or 'all'")
+            raise ValueError(
+                f"WEAT set {wanted!r} names {'no' if not found else 'more than one'} set: give the "
+                f"start of one of: {'; '.join(evaluation.WEAT_SETS)} (e.g. 'career'), or 'all'"
+            )
         chosen[found[0]] = evaluation.WEAT_SETS[found[0]]
     return chosen
 
@@ -221,9 +291,15 @@ def _keep_with_run(spec: str, corpus_: corpus.Corpus | None, table, detail: dict
         if section in detail:
             evaluation.save_run_results(spec, corpus_id, section, asdict(detail[section]))
     if "weat" in detail:
-        evaluation.save_run_results(spec, corpus_id, "weat", {
-            name: {"effect_size": r.effect_size, "p_value": r.p_value, "used": r.used}
-            for name, r in detail["weat"].items()})
+        evaluation.save_run_results(
+            spec,
+            corpus_id,
+            "weat",
+            {
+                name: {"effect_size": r.effect_size, "p_value": r.p_value, "used": r.used}
+                for name, r in detail["weat"].items()
+            },
+        )
 
 
 def _json_safe(value: Any) -> Any:
@@ -262,8 +338,9 @@ def _parser() -> argparse.ArgumentParser:
     defaults = TrainConfig()
 
     tuned = training.FinetuneConfig()
-    train = commands.add_parser("train", help="train Word2Vec or FastText, or fine-tune MiniLM, on a corpus file; "
-                                              "saves a run")
+    train = commands.add_parser(
+        "train", help="train Word2Vec or FastText, or fine-tune MiniLM, on a corpus file; saves a run"
+    )
     train.add_argument("corpus", help="a .txt/.md/.csv/.tsv/.jsonl/.zip file")
     train.add_argument("--method", choices=[m.value for m in Method] + [training.METHOD], default=defaults.method.value)
     for name in ("dim", "window", "min_count", "negative", "seed", "workers"):
@@ -272,15 +349,22 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--sample", type=float, default=defaults.sample, help="subsampling threshold")
     train.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
     train.add_argument("--init", help="word2vec/fasttext: continue from pretrained vectors (vectors:PATH)")
-    train.add_argument("--lock-pretrained", type=float, default=defaults.lock_pretrained,
-                       help="with --init: 1 = pretrained rows train freely, 0 = frozen")
+    train.add_argument(
+        "--lock-pretrained",
+        type=float,
+        default=defaults.lock_pretrained,
+        help="with --init: 1 = pretrained rows train freely, 0 = frozen",
+    )
     train.add_argument("--max-pairs", type=int, default=tuned.max_pairs, help="fine-tuning budget in pairs")
     train.add_argument("--max-minutes", type=float, default=tuned.max_minutes, help="fine-tuning time limit")
     train.add_argument("--batch-size", type=int, default=tuned.batch_size)
     train.add_argument("--learning-rate", type=float, default=tuned.learning_rate)
     train.add_argument("--pairs", help="fine-tune on your own pairs: a CSV with columns anchor,positive")
-    train.add_argument("--use-labels", action="store_true",
-                       help="fine-tune on pairs of documents sharing a label (needs --label-column)")
+    train.add_argument(
+        "--use-labels",
+        action="store_true",
+        help="fine-tune on pairs of documents sharing a label (needs --label-column)",
+    )
     _add_corpus_options(train)
     train.set_defaults(handler=_train)
 
@@ -303,20 +387,30 @@ def _parser() -> argparse.ArgumentParser:
     comparison.add_argument("--a", required=True)
     comparison.add_argument("--b", required=True)
     comparison.add_argument("--k", type=int, default=10)
-    comparison.add_argument("--corpus", help="corpus for counts and the baseline's vocabulary "
-                                             "(default: the corpus of the run among A and B)")
-    comparison.add_argument("--max-words", type=int, default=analysis.DEFAULT_MAX_WORDS,
-                            help="score at most N shared words (a frequency-stratified sample past that)")
+    comparison.add_argument(
+        "--corpus",
+        help="corpus for counts and the baseline's vocabulary (default: the corpus of the run among A and B)",
+    )
+    comparison.add_argument(
+        "--max-words",
+        type=int,
+        default=analysis.DEFAULT_MAX_WORDS,
+        help="score at most N shared words (a frequency-stratified sample past that)",
+    )
     comparison.add_argument("--seed", type=int, default=0, help="seed of that sample")
     _add_corpus_options(comparison)
     comparison.set_defaults(handler=_compare)
 
     export = commands.add_parser("export", help="write a space's (unit-length) vectors to a file")
     export.add_argument("space")
-    export.add_argument("--format", choices=["word2vec", "word2vec-binary", "projector"], default="word2vec",
-                        help="word2vec: text; word2vec-binary; projector: TensorFlow Embedding Projector files "
-                             "vectors.tsv + metadata.tsv (word, count): --out is a folder to write them into, or "
-                             "a .zip file holding both")
+    export.add_argument(
+        "--format",
+        choices=["word2vec", "word2vec-binary", "projector"],
+        default="word2vec",
+        help="word2vec: text; word2vec-binary; projector: TensorFlow Embedding Projector files "
+        "vectors.tsv + metadata.tsv (word, count): --out is a folder to write them into, or "
+        "a .zip file holding both",
+    )
     export.add_argument("--out", required=True)
     export.add_argument("--corpus", help="required for baseline: its vocabulary")
     _add_corpus_options(export)
@@ -334,17 +428,24 @@ def _parser() -> argparse.ArgumentParser:
     _add_corpus_options(reporting)
     reporting.set_defaults(handler=_report)
 
-    evaluation = commands.add_parser("evaluate", help="benchmarks, the labels as a task, held-out retrieval, WEAT and "
-                                                      "a dimension sweep, spaces side by side; runs keep their "
-                                                      "results")
+    evaluation = commands.add_parser(
+        "evaluate",
+        help="benchmarks, the labels as a task, held-out retrieval, WEAT and "
+        "a dimension sweep, spaces side by side; runs keep their "
+        "results",
+    )
     evaluation.add_argument("--space", action="append", required=True, help="a space (repeat for several)")
     evaluation.add_argument("--corpus", help="counts and the baseline's vocabulary come from this corpus")
     evaluation.add_argument("--pairs", help="your own word pairs: CSV word1,word2,score")
-    evaluation.add_argument("--weat", action="append", metavar="SET",
-                            help="a WEAT test: 'all', or the start of a set's name (repeatable): "
-                                 + "; ".join(_weat_names()))
-    evaluation.add_argument("--sweep", action="store_true",
-                            help="also reduce each space with PCA to 16-256 dimensions and score each size")
+    evaluation.add_argument(
+        "--weat",
+        action="append",
+        metavar="SET",
+        help="a WEAT test: 'all', or the start of a set's name (repeatable): " + "; ".join(_weat_names()),
+    )
+    evaluation.add_argument(
+        "--sweep", action="store_true", help="also reduce each space with PCA to 16-256 dimensions and score each size"
+    )
     _add_corpus_options(evaluation)
     evaluation.set_defaults(handler=_evaluate)
 

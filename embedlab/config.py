@@ -1,4 +1,5 @@
 """Where EmbedLab keeps its data, the limits it enforces, and the offline switches."""
+
 from __future__ import annotations
 
 import os
@@ -48,6 +49,7 @@ def make_offline() -> None:
     for name, value in _OFFLINE_ENV.items():
         os.environ.setdefault(name, value)
 
+
 SAMPLE_DATA_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 SAMPLE_SUFFIXES = (".txt", ".md", ".csv", ".tsv", ".jsonl", ".zip")
 
@@ -56,8 +58,9 @@ def sample_files() -> list[Path]:
     """The corpora shipped in ``sample_data/`` (its README excluded)."""
     if not SAMPLE_DATA_DIR.is_dir():
         return []
-    return sorted(p for p in SAMPLE_DATA_DIR.iterdir()
-                  if p.suffix.lower() in SAMPLE_SUFFIXES and p.name.lower() != "readme.md")
+    return sorted(
+        p for p in SAMPLE_DATA_DIR.iterdir() if p.suffix.lower() in SAMPLE_SUFFIXES and p.name.lower() != "readme.md"
+    )
 
 
 # Uploaded vectors files (word2vec/GloVe/fastText). Streamlit's server.maxUploadSize caps every upload too, so

@@ -1,5 +1,5 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-
     pass
 from typing import TYPE_CHECKING
 
@@ -24,8 +23,10 @@ def rank_metrics(anchors: np.ndarray, positives: np.ndarray, k: int = RETRIEVAL_
     sims = anchors @ positives.T
     ranks = (sims > np.diag(sims)[:, None]).sum(axis=1) + 1  # 1 = the right positive scored highest
     hits = (ranks <= k) & anchors.any(axis=1) & positives.any(axis=1)
-    return {f"mrr@{k}": round(float(np.where(hits, 1.0 / ranks, 0.0).mean()), 6),
-            f"recall@{k}": round(float(hits.mean()), 6)}
+    return {
+        f"mrr@{k}": round(float(np.where(hits, 1.0 / ranks, 0.0).mean()), 6),
+        f"recall@{k}": round(float(hits.mean()), 6),
+    }
 
 
 RBO_P = 0.9  # rank-biased overlap's persistence: the top 10 ranks carry ~2/3 of the weight
@@ -65,5 +66,5 @@ def rank_biased_overlap(first: np.ndarray, second: np.ndarray, p: float = RBO_P)
     np.add.at(overlap_by_depth, (rows, joins_at[in_second] + 1), 1)
     overlap = np.cumsum(overlap_by_depth, axis=1)[:, 1:]  # overlap[:, d-1] = |first[:d] ∩ second[:d]|
     depths = np.arange(1, k + 1)
-    weights = (1 - p) / p * p ** depths
-    return (overlap / depths * weights).sum(axis=1) + overlap[:, -1] / k * p ** k
+    weights = (1 - p) / p * p**depths
+    return (overlap / depths * weights).sum(axis=1) + overlap[:, -1] / k * p**k

@@ -1,4 +1,5 @@
 """The SQLite registry of corpora, runs and jobs, and atomic writes of artefacts."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,10 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from embedlab import config
 
@@ -148,8 +150,18 @@ def list_corpora() -> list[dict[str, Any]]:
 
 
 def add_run(run_id: str, corpus_id: str, method: str, params: dict, vocab_size: int, seconds: float) -> None:
-    _insert("runs", {"id": run_id, "corpus_id": corpus_id, "method": method, "params": params,
-                     "vocab_size": vocab_size, "seconds": seconds, "created": time.time()})
+    _insert(
+        "runs",
+        {
+            "id": run_id,
+            "corpus_id": corpus_id,
+            "method": method,
+            "params": params,
+            "vocab_size": vocab_size,
+            "seconds": seconds,
+            "created": time.time(),
+        },
+    )
 
 
 def get_run(run_id: str) -> dict[str, Any] | None:
@@ -179,8 +191,18 @@ def delete_run(run_id: str) -> None:
 
 def add_job(job_id: str, corpus_id: str, params: dict, epochs: int) -> None:
     now = time.time()
-    _insert("jobs", {"id": job_id, "corpus_id": corpus_id, "params": params, "status": "queued",
-                     "epochs": epochs, "created": now, "updated": now})
+    _insert(
+        "jobs",
+        {
+            "id": job_id,
+            "corpus_id": corpus_id,
+            "params": params,
+            "status": "queued",
+            "epochs": epochs,
+            "created": now,
+            "updated": now,
+        },
+    )
 
 
 def update_job(job_id: str, **fields: Any) -> None:
@@ -199,8 +221,10 @@ def transition_job(job_id: str, from_statuses: tuple[str, ...], **fields: Any) -
     assignments = ", ".join(f"{name} = ?" for name in fields)
     marks = ", ".join("?" for _ in from_statuses)
     with connect() as conn:
-        cursor = conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks})",
-                              (*fields.values(), job_id, *from_statuses))
+        cursor = conn.execute(
+            f"UPDATE jobs SET {assignments} WHERE id = ? AND status IN ({marks})",
+            (*fields.values(), job_id, *from_statuses),
+        )
         return cursor.rowcount == 1
 
 
@@ -267,11 +291,24 @@ def atomic_file(path: Path) -> Iterator[Any]:
         raise
 
 
-def add_vectors(vectors_id: str, name: str, file: str, format: str, words: int, dim: int, size: int,
-                duplicates: int) -> None:
+def add_vectors(
+    vectors_id: str, name: str, file: str, format: str, words: int, dim: int, size: int, duplicates: int
+) -> None:
     """Register an uploaded vectors file (stored as ``vectors_dir() / file``)."""
-    _insert("vectors", {"id": vectors_id, "name": name, "file": file, "format": format, "words": words,
-                        "dim": dim, "bytes": size, "duplicates": duplicates, "created": time.time()})
+    _insert(
+        "vectors",
+        {
+            "id": vectors_id,
+            "name": name,
+            "file": file,
+            "format": format,
+            "words": words,
+            "dim": dim,
+            "bytes": size,
+            "duplicates": duplicates,
+            "created": time.time(),
+        },
+    )
 
 
 def get_vectors(vectors_id: str) -> dict[str, Any] | None:

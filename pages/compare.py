@@ -1,4 +1,5 @@
 """Compare page: two spaces side by side — neighbours, what changed, coverage, maps — with the view in the URL."""
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -54,9 +55,14 @@ def show_neighbours(target: str) -> None:
     """A's and B's neighbour lists of ``target`` side by side, shared neighbours marked."""
     in_a, in_b = target in ui.load_space(a, corpus_id), target in ui.load_space(b, corpus_id)
     if in_a != in_b:  # compare's own message would name the shared words only
-        st.error(plain_markdown(f"'{target}' is in {a if in_a else b} but not in {b if in_a else a}: "
-                                      "neighbours are compared among the words both spaces have; pick another "
-                                      "word."), icon=":material/error:")
+        st.error(
+            plain_markdown(
+                f"'{target}' is in {a if in_a else b} but not in {b if in_a else a}: "
+                "neighbours are compared among the words both spaces have; pick another "
+                "word."
+            ),
+            icon=":material/error:",
+        )
         return
     try:
         result = analysis.compare_neighbors(shared_a, shared_b, target, k)
@@ -64,18 +70,29 @@ def show_neighbours(target: str) -> None:
         st.error(plain_markdown(str(error)), icon=":material/error:")
         return
     if k >= len(shared_a):
-        st.warning(f"Only {len(shared_a) - 1:,} other words are in both spaces, so each list holds "
-                   f"{len(shared_a) - 1:,} neighbours, not {k}.", icon=":material/info:")
-    st.metric(f"Jaccard@{k} for “{plain_markdown(target)}”", f"{result.jaccard:.2f}",
-              help="Share of the two neighbour lists' union that is in both")
+        st.warning(
+            f"Only {len(shared_a) - 1:,} other words are in both spaces, so each list holds "
+            f"{len(shared_a) - 1:,} neighbours, not {k}.",
+            icon=":material/info:",
+        )
+    st.metric(
+        f"Jaccard@{k} for “{plain_markdown(target)}”",
+        f"{result.jaccard:.2f}",
+        help="Share of the two neighbour lists' union that is in both",
+    )
     for column, title, neighbours in zip(st.columns(2), (f"A · {a}", f"B · {b}"), (result.a, result.b)):
         column.markdown(f"**{plain_markdown(title)}**")
-        column.table(pd.DataFrame({
-            "rank": range(1, len(neighbours) + 1),
-            "word": [n.word for n in neighbours],
-            "similarity": [f"{n.similarity:.3f}" for n in neighbours],
-            "in both": ["✓" if n.word in result.in_both else "" for n in neighbours],
-        }), hide_index=True)
+        column.table(
+            pd.DataFrame(
+                {
+                    "rank": range(1, len(neighbours) + 1),
+                    "word": [n.word for n in neighbours],
+                    "similarity": [f"{n.similarity:.3f}" for n in neighbours],
+                    "in both": ["✓" if n.word in result.in_both else "" for n in neighbours],
+                }
+            ),
+            hide_index=True,
+        )
 
 
 def neighbours_tab() -> None:
@@ -84,48 +101,64 @@ def neighbours_tab() -> None:
     cells[1].metric("Only in A", f"{len(ui.load_space(a, corpus_id)) - len(shared_a):,}")
     cells[2].metric("Only in B", f"{len(ui.load_space(b, corpus_id)) - len(shared_a):,}")
     if not word:
-        st.info("Type a word to see its neighbours in both spaces. Frequent shared words: "
-                + plain_markdown(", ".join(shared_a.words[:12])))
+        st.info(
+            "Type a word to see its neighbours in both spaces. Frequent shared words: "
+            + plain_markdown(", ".join(shared_a.words[:12]))
+        )
         return
     show_neighbours(word)
 
 
 def changed_tab() -> None:
     controls = st.columns([2, 2, 3, 2])
-    metric = controls[0].radio("Score", share.METRICS, key="cmp_metric", format_func=METRIC_LABELS.get,
-                               persist_state="page")
-    max_words = controls[3].number_input("Words scored", share.MIN_SCORED_WORDS, share.MAX_SCORED_WORDS, step=1000,
-                                         key="cmp_m", persist_state="page",
-                                         help="Past this many shared words, a frequency-stratified sample")
+    metric = controls[0].radio(
+        "Score", share.METRICS, key="cmp_metric", format_func=METRIC_LABELS.get, persist_state="page"
+    )
+    max_words = controls[3].number_input(
+        "Words scored",
+        share.MIN_SCORED_WORDS,
+        share.MAX_SCORED_WORDS,
+        step=1000,
+        key="cmp_m",
+        persist_state="page",
+        help="Past this many shared words, a frequency-stratified sample",
+    )
     summary, frame = ui.compare_spaces(a, b, corpus_id, k, int(max_words), st.session_state.cmp_seed)
     present = set(frame["band"])
     bands = [band for band in analysis.band_order(frame["count_a"].to_numpy()) if band in present]
     if st.session_state.cmp_band and st.session_state.cmp_band not in bands:
         st.warning(f"No scored word is in the frequency band {st.session_state.cmp_band}; showing all bands.")
         st.session_state.cmp_band = ""
-    band = controls[1].selectbox("Frequency band", [""] + bands, key="cmp_band", persist_state="page",
-                                 format_func=lambda v: v or "all bands")
-    low, high = controls[2].slider("Score range", 0.0, 1.0, step=0.05, key=ui.SCORE_RANGE_KEY,
-                                   persist_state="page")
+    band = controls[1].selectbox(
+        "Frequency band", [""] + bands, key="cmp_band", persist_state="page", format_func=lambda v: v or "all bands"
+    )
+    low, high = controls[2].slider("Score range", 0.0, 1.0, step=0.05, key=ui.SCORE_RANGE_KEY, persist_state="page")
     label = METRIC_LABELS[metric]
     cells = st.columns(5)
     cells[0].metric("Shared words", f"{summary.shared_words:,}")
     cells[1].metric("Only in A", f"{summary.only_a:,}")
     cells[2].metric("Only in B", f"{summary.only_b:,}")
-    mean, median = ((summary.mean_jaccard, summary.median_jaccard) if metric == "jaccard"
-                    else (summary.mean_rank_overlap, summary.median_rank_overlap))
+    mean, median = (
+        (summary.mean_jaccard, summary.median_jaccard)
+        if metric == "jaccard"
+        else (summary.mean_rank_overlap, summary.median_rank_overlap)
+    )
     cells[3].metric(f"Mean {label}", f"{mean:.3f}", help=f"Over {summary.compared_words:,} scored words, k={summary.k}")
     cells[4].metric(f"Median {label}", f"{median:.3f}")
     in_band = frame if not band else frame[frame["band"] == band]
     selected = in_band[(in_band[metric] >= low) & (in_band[metric] <= high)].sort_values(
-        [metric, "count_a"], ascending=[True, False])
+        [metric, "count_a"], ascending=[True, False]
+    )
     st.plotly_chart(figures.change_histogram(in_band[metric], label, low, high), key="cmp_change_histogram")
-    st.caption(f"{len(selected):,} of {len(frame):,} scored words match the filters "
-               f"(band: {band or 'all'}, {label} from {low:.2f} to {high:.2f}).")
+    st.caption(
+        f"{len(selected):,} of {len(frame):,} scored words match the filters "
+        f"(band: {band or 'all'}, {label} from {low:.2f} to {high:.2f})."
+    )
     if selected.empty:
         return
-    shown = selected.rename(columns={"jaccard": f"Jaccard@{summary.k}", "rank_overlap": "rank overlap",
-                                     "count_a": "count"}).drop(columns=["count_b"])
+    shown = selected.rename(
+        columns={"jaccard": f"Jaccard@{summary.k}", "rank_overlap": "rank overlap", "count_a": "count"}
+    ).drop(columns=["count_b"])
     most, least = st.columns(2)
     most.markdown("**Most changed**")
     most.table(shown.head(15).style.format(precision=3), hide_index=True)
@@ -135,8 +168,14 @@ def changed_tab() -> None:
     if st.toggle(f"Show all {len(selected):,} matching words (sortable table)", key="cmp_show_all"):
         st.dataframe(shown.round(3), hide_index=True, key="cmp_change_table")
     options = selected["word"].head(1000).tolist()
-    st.selectbox("Open a word's neighbour lists", options, index=options.index(word) if word in options else 0,
-                 key="cmp_pick", on_change=pick_word, args=("cmp_pick",))
+    st.selectbox(
+        "Open a word's neighbour lists",
+        options,
+        index=options.index(word) if word in options else 0,
+        key="cmp_pick",
+        on_change=pick_word,
+        args=("cmp_pick",),
+    )
     show_neighbours(word if word in options else options[0])
 
 
@@ -145,27 +184,45 @@ def coverage_tab() -> None:
     results = [ui.coverage(spec, corpus_id) for spec in specs]
     left, right = st.columns(2)
     left.plotly_chart(figures.coverage_bars(results), key="cmp_coverage_chart")
-    right.plotly_chart(figures.coverage_by_band({spec: ui.coverage_by_band(spec, corpus_id) for spec in specs}),
-                       key="cmp_coverage_bands")
+    right.plotly_chart(
+        figures.coverage_by_band({spec: ui.coverage_by_band(spec, corpus_id) for spec in specs}),
+        key="cmp_coverage_bands",
+    )
     for column, result in zip(st.columns(len(results)), results):
         column.markdown(f"**{plain_markdown(result.space)}**")
-        column.metric("Token coverage", f"{result.token_coverage:.1%}",
-                      help=f"Share of the corpus's {result.tokens:,} tokens whose word the space has")
-        column.metric("Type coverage", f"{result.type_coverage:.1%}",
-                      help=f"Share of the corpus's {result.types:,} distinct words")
+        column.metric(
+            "Token coverage",
+            f"{result.token_coverage:.1%}",
+            help=f"Share of the corpus's {result.tokens:,} tokens whose word the space has",
+        )
+        column.metric(
+            "Type coverage",
+            f"{result.type_coverage:.1%}",
+            help=f"Share of the corpus's {result.types:,} distinct words",
+        )
         if result.split_token_share is not None:
             column.metric("Tokens split into 2+ word pieces", f"{result.split_token_share:.1%}")
             column.metric("Mean word pieces per token", f"{result.mean_pieces_per_token:.2f}")
         subwords = ui.fasttext_subword_coverage(result.space, corpus_id)
         if subwords is not None:
-            column.metric("Missing tokens still represented by subwords", f"{subwords[0]:.1%}",
-                          help="Missing words at least half of whose character n-grams FastText trained")
+            column.metric(
+                "Missing tokens still represented by subwords",
+                f"{subwords[0]:.1%}",
+                help="Missing words at least half of whose character n-grams FastText trained",
+            )
         column.caption("Most frequent missing words")
-        column.dataframe(pd.DataFrame(result.top_missing, columns=["word", "count"]), hide_index=True,
-                         key=f"cmp_missing_{result.space}")
-        column.download_button("Download all missing words (CSV)", ui.missing_words_csv(result.space, corpus_id),
-                               file_name=f"missing-{result.space.replace(':', '_').replace('/', '_')}.csv",
-                               mime="text/csv", key=f"cmp_missing_csv_{result.space}")
+        column.dataframe(
+            pd.DataFrame(result.top_missing, columns=["word", "count"]),
+            hide_index=True,
+            key=f"cmp_missing_{result.space}",
+        )
+        column.download_button(
+            "Download all missing words (CSV)",
+            ui.missing_words_csv(result.space, corpus_id),
+            file_name=f"missing-{result.space.replace(':', '_').replace('/', '_')}.csv",
+            mime="text/csv",
+            key=f"cmp_missing_csv_{result.space}",
+        )
     if spaces.BASELINE in specs:
         histogram, worst = ui.baseline_fragmentation(corpus_id)
         st.subheader("How the baseline's WordPiece tokenizer splits the corpus")
@@ -177,11 +234,13 @@ def coverage_tab() -> None:
 
 def map_tab() -> None:
     controls = st.columns([4, 2, 2, 2])
-    n = controls[0].slider("Words on the map", share.MIN_MAP_WORDS, share.MAX_MAP_WORDS, step=100, key="cmp_n",
-                           persist_state="page")
+    n = controls[0].slider(
+        "Words on the map", share.MIN_MAP_WORDS, share.MAX_MAP_WORDS, step=100, key="cmp_n", persist_state="page"
+    )
     seed = controls[1].number_input("Sample seed", 0, 2**31 - 1, key="cmp_seed", persist_state="page")
-    colour = controls[2].radio("Colour", share.COLOURS, key="cmp_colour", format_func=COLOUR_LABELS.get,
-                               persist_state="page")
+    colour = controls[2].radio(
+        "Colour", share.COLOURS, key="cmp_colour", format_func=COLOUR_LABELS.get, persist_state="page"
+    )
     moves = controls[3].toggle("Show how far the highlighted words moved", key="cmp_moves", persist_state="page")
     highlighted: list[str] = []
     if word and word in shared_a:
@@ -192,8 +251,10 @@ def map_tab() -> None:
     sample = tuple(maps.sample_words(shared_a.words, n, seed, [word, *highlighted] if highlighted else ()))
     eta = len(sample) * SECONDS_PER_MAPPED_WORD
     warming = "" if maps.warmed_up.is_set() else f" {ui.MAPS_COMPILING}"
-    with st.spinner(f"Projecting {len(sample):,} words of both spaces with AlignedUMAP (about {eta:.0f} s the "
-                    f"first time; then cached).{warming}"):
+    with st.spinner(
+        f"Projecting {len(sample):,} words of both spaces with AlignedUMAP (about {eta:.0f} s the "
+        f"first time; then cached).{warming}"
+    ):
         layout_a, layout_b = ui.map_layouts(a, b, corpus_id, sample, seed)
     counts = shared_a.subset(sample).counts
     values, title = None, ""
@@ -201,11 +262,17 @@ def map_tab() -> None:
         values, title = ui.change_scores(a, b, corpus_id, sample, k, "jaccard"), f"Jaccard@{k}"
     elif colour == "frequency":
         values, title = np.log10(np.maximum(counts, 1)), "log10 count"
-    st.plotly_chart(figures.map_pair(layout_a, layout_b, sample, counts, (f"A · {a}", f"B · {b}"), word,
-                                     highlighted, values, title, moves), key="cmp_map")
-    st.caption("Both maps are fitted together with AlignedUMAP (cosine), which keeps each word near its place in "
-               "the other map unless its neighbourhood pulls it away: a word that sits in the same place in both "
-               "kept its neighbours. Zoom one map and the other follows.")
+    st.plotly_chart(
+        figures.map_pair(
+            layout_a, layout_b, sample, counts, (f"A · {a}", f"B · {b}"), word, highlighted, values, title, moves
+        ),
+        key="cmp_map",
+    )
+    st.caption(
+        "Both maps are fitted together with AlignedUMAP (cosine), which keeps each word near its place in "
+        "the other map unless its neighbourhood pulls it away: a word that sits in the same place in both "
+        "kept its neighbours. Zoom one map and the other follows."
+    )
 
 
 {"neighbours": neighbours_tab, "changed": changed_tab, "coverage": coverage_tab, "map": map_tab}[tab]()
@@ -213,19 +280,25 @@ def map_tab() -> None:
 state = ui.view_state()
 ui.view_to_url(state)
 with st.expander("HTML report", icon=":material/description:"):
-    st.caption("One self-contained file (opens offline): spaces and parameters, summary, neighbour lists, the change "
-               "table, coverage and the maps.")
-    chosen = st.text_input("Words whose neighbour lists go in the report (comma-separated)", value=word,
-                           key="cmp_report_words")
+    st.caption(
+        "One self-contained file (opens offline): spaces and parameters, summary, neighbour lists, the change "
+        "table, coverage and the maps."
+    )
+    chosen = st.text_input(
+        "Words whose neighbour lists go in the report (comma-separated)", value=word, key="cmp_report_words"
+    )
     if st.button("Build the report", key="cmp_report_build"):
         words = tuple(dict.fromkeys(w.strip() for w in chosen.split(",") if w.strip()))
         with st.spinner("Building the report (maps included)…"):
-            st.session_state["cmp_report"] = (ui.report_html(a, b, corpus_id, words, k, state.n, state.seed),
-                                              f"embedlab-{a}-vs-{b}.html".replace(":", "_").replace("/", "_"))
+            st.session_state["cmp_report"] = (
+                ui.report_html(a, b, corpus_id, words, k, state.n, state.seed),
+                f"embedlab-{a}-vs-{b}.html".replace(":", "_").replace("/", "_"),
+            )
     if "cmp_report" in st.session_state:
         data, file_name = st.session_state["cmp_report"]
-        st.download_button("Download the report", data, file_name=file_name, mime="text/html",
-                           key="cmp_report_download")
+        st.download_button(
+            "Download the report", data, file_name=file_name, mime="text/html", key="cmp_report_download"
+        )
 with link_box.expander("Copy link to this view", icon=":material/link:"):
     st.caption("Opening this link on this server redraws exactly this view.")
     st.code(ui.share_url(state), language=None)

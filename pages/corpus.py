@@ -1,4 +1,5 @@
 """Corpus page: upload or pick a sample, tokenise it, see its statistics."""
+
 import pandas as pd
 import streamlit as st
 
@@ -8,18 +9,22 @@ from embedlab.present.text import plain_markdown
 
 ui.ensure_router()
 st.title("Corpus")
-st.write("Upload the text you want embeddings for, or start from a sample. It is tokenised once and kept on "
-         f"this machine under `{config.home()}`.")
+st.write(
+    "Upload the text you want embeddings for, or start from a sample. It is tokenised once and kept on "
+    f"this machine under `{config.home()}`."
+)
 
 source = st.radio("Source", ["Upload a file", "Sample corpus"], horizontal=True, key="corpus_source")
 name, data = None, None
 if source == "Upload a file":
     upload = st.file_uploader(
         f"Corpus file ({', '.join(corpus.ACCEPTED_SUFFIXES)}; up to {config.MAX_UPLOAD_MB} MB)",
-        type=[s.lstrip(".") for s in corpus.ACCEPTED_SUFFIXES], key="corpus_upload",
+        type=[s.lstrip(".") for s in corpus.ACCEPTED_SUFFIXES],
+        key="corpus_upload",
         help=f"Text in UTF-8 (UTF-16 and older single-byte encodings are read too, with a notice). A line may hold "
-             f"up to {config.MAX_LINE_MB} MB; a zip may expand to {config.MAX_ZIP_EXPANDED_BYTES // 1024**2:,} MB "
-             "and its own archives are skipped.")
+        f"up to {config.MAX_LINE_MB} MB; a zip may expand to {config.MAX_ZIP_EXPANDED_BYTES // 1024**2:,} MB "
+        "and its own archives are skipped.",
+    )
     if upload is not None:
         name, data = upload.name, upload.getvalue()
 else:
@@ -40,14 +45,17 @@ if data is not None:
     read = corpus.ReadOptions()
     if columns:
         left, right = st.columns(2)
-        text_column = left.selectbox("Text column", columns, key="corpus_text_column",
-                                     index=columns.index(default_text_column))
-        label = right.selectbox("Label column (optional, for task evaluation)", ["(none)"] + columns,
-                                key="corpus_label_column")
+        text_column = left.selectbox(
+            "Text column", columns, key="corpus_text_column", index=columns.index(default_text_column)
+        )
+        label = right.selectbox(
+            "Label column (optional, for task evaluation)", ["(none)"] + columns, key="corpus_label_column"
+        )
         # The guessed column is passed as "guess", like the CLI without --text-column: the same corpus either way,
         # and a guess that finds no text says so.
-        read = corpus.ReadOptions(None if text_column == default_text_column else text_column,
-                                  None if label == "(none)" else label)
+        read = corpus.ReadOptions(
+            None if text_column == default_text_column else text_column, None if label == "(none)" else label
+        )
     left, right = st.columns(2)
     lowercase = left.checkbox("Lowercase", value=True, key="corpus_lowercase")
     phrases = right.checkbox("Detect multi-word phrases (heart_failure)", value=False, key="corpus_phrases")
@@ -76,6 +84,7 @@ cells[3].metric("Distinct words", f"{stats.types:,}")
 cells[4].metric("Seen once", f"{stats.hapax_share:.1%}", help="Share of distinct words that occur exactly once")
 cells[5].metric("Labels", f"{len(set(shown.labels)):,}" if shown.labels else "none")
 left, right = st.columns([1, 2])
-left.dataframe(pd.DataFrame(stats.top_words, columns=["word", "count"]), hide_index=True, height=320,
-               key="corpus_top_words")
+left.dataframe(
+    pd.DataFrame(stats.top_words, columns=["word", "count"]), hide_index=True, height=320, key="corpus_top_words"
+)
 right.plotly_chart(figures.rank_frequency(list(shown.counts.values())), key="corpus_rank_frequency")

@@ -1,5 +1,6 @@
 """Evaluate page: benchmarks (word similarity, analogies, your word pairs, held-out retrieval), bias (WEAT and
 debiased copies), dimensions (PCA sweep) and the corpus's own labels as a task, spaces side by side."""
+
 import pandas as pd
 import streamlit as st
 
@@ -9,9 +10,11 @@ from embedlab.present.text import plain_markdown
 
 ui.ensure_router()
 st.title("Evaluate")
-st.write("Different neighbours are not proof that a space is better. These benchmarks score every selected space "
-         "the same way, with gensim's own data (WordSim-353, SimLex-999, Google analogies) and, if you have them, "
-         "your domain experts' word pairs. Words a space lacks are counted, never silently dropped.")
+st.write(
+    "Different neighbours are not proof that a space is better. These benchmarks score every selected space "
+    "the same way, with gensim's own data (WordSim-353, SimLex-999, Google analogies) and, if you have them, "
+    "your domain experts' word pairs. Words a space lacks are counted, never silently dropped."
+)
 corpora = ui.corpus_options()
 if not corpora:
     st.info("No corpus yet: add one on the Corpus page first.")
@@ -24,8 +27,9 @@ corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)"
 corpus = ui.load_corpus(corpus_id)
 space_labels = spaces.space_labels(choices)
 chosen = st.multiselect("Spaces", choices, key="eval_spaces", format_func=space_labels.get)
-upload = st.file_uploader("Your word pairs (optional CSV: word1,word2,score)", type=["csv", "tsv", "txt"],
-                          key="eval_pairs")
+upload = st.file_uploader(
+    "Your word pairs (optional CSV: word1,word2,score)", type=["csv", "tsv", "txt"], key="eval_pairs"
+)
 user_pairs: tuple = ()
 if upload is not None:
     try:
@@ -59,13 +63,18 @@ else:
             retrievals[spec] = ui.retrieval(spec, corpus_id, tuned_run)
 table = evaluation.benchmark_table(results, retrievals)
 st.subheader("Benchmarks")
-st.caption("score: Spearman correlation with human judgements (similarity), accuracy (analogies, 3CosAdd), or "
-           "held-out retrieval: each anchor sentence ranks every held-out positive by cosine (sentence embeddings "
-           "for sentence-transformer spaces, mean word vectors for the others), MRR@10 and recall@10 of its own. "
-           "oov_share: share of pairs or questions the space could not answer because a word is missing.")
+st.caption(
+    "score: Spearman correlation with human judgements (similarity), accuracy (analogies, 3CosAdd), or "
+    "held-out retrieval: each anchor sentence ranks every held-out positive by cosine (sentence embeddings "
+    "for sentence-transformer spaces, mean word vectors for the others), MRR@10 and recall@10 of its own. "
+    "oov_share: share of pairs or questions the space could not answer because a word is missing."
+)
 st.caption(f"Held-out pairs: {pairs_note}")
-st.dataframe(table.style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
-             hide_index=True, key="eval_table")
+st.dataframe(
+    table.style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
+    hide_index=True,
+    key="eval_table",
+)
 for spec, (similarities, analogy) in results.items():
     notes = [f"{r.name}: {r.note}" for r in similarities if r.note] + ([analogy.note] if analogy.note else [])
     for note in notes:
@@ -73,34 +82,49 @@ for spec, (similarities, analogy) in results.items():
 with st.expander("Analogy accuracy by section"):
     for column, (spec, (_, analogy)) in zip(st.columns(len(results)), results.items()):
         column.markdown(f"**{spec}**")
-        column.dataframe(analogy.sections.style.format({"accuracy": "{:.3f}"}), hide_index=True,
-                         key=f"eval_sections_{spec}")
+        column.dataframe(
+            analogy.sections.style.format({"accuracy": "{:.3f}"}), hide_index=True, key=f"eval_sections_{spec}"
+        )
 
 st.subheader("Bias: the Word Embedding Association Test (WEAT)")
-st.caption("Do target words X (vs Y) sit closer to attribute words A (vs B)? Effect size is Cohen's d (|d| > 0.8 "
-           "is large); p is a one-sided permutation test (10,000 splits, seeded). Edit the lists freely.")
+st.caption(
+    "Do target words X (vs Y) sit closer to attribute words A (vs B)? Effect size is Cohen's d (|d| > 0.8 "
+    "is large); p is a one-sided permutation test (10,000 splits, seeded). Edit the lists freely."
+)
 preset = st.selectbox("Word sets", list(evaluation.WEAT_SETS), key="eval_weat_set")
 ui.evaluation_to_url(corpus_id, chosen, preset)
 cells = st.columns(4)
 sets = {}
-for cell, (name, label) in zip(cells, (("X", "Targets X"), ("Y", "Targets Y"), ("A", "Attributes A"),
-                                       ("B", "Attributes B"))):
-    text = cell.text_area(label, " ".join(evaluation.WEAT_SETS[preset][name]), key=f"eval_weat_{preset}_{name}",
-                          height=140)
+for cell, (name, label) in zip(
+    cells, (("X", "Targets X"), ("Y", "Targets Y"), ("A", "Attributes A"), ("B", "Attributes B"))
+):
+    text = cell.text_area(
+        label, " ".join(evaluation.WEAT_SETS[preset][name]), key=f"eval_weat_{preset}_{name}", height=140
+    )
     sets[name] = list(dict.fromkeys(text.lower().split()))
 weat_rows = []
 for spec in chosen:
     unedited = all(words == evaluation.WEAT_SETS[preset][name] for name, words in sets.items())
-    result = ui.weat(spec, corpus_id, tuple((name, tuple(words)) for name, words in sets.items()),
-                     preset if unedited else "")
-    weat_rows.append({"space": spec, "effect size d": result.effect_size, "p-value": result.p_value,
-                      **{f"{name} used": count for name, count in result.used.items()},
-                      "missing words": "; ".join(f"{name}: {', '.join(words)}" for name, words in result.missing.items()
-                                                 if words) or "none"})
+    result = ui.weat(
+        spec, corpus_id, tuple((name, tuple(words)) for name, words in sets.items()), preset if unedited else ""
+    )
+    weat_rows.append(
+        {
+            "space": spec,
+            "effect size d": result.effect_size,
+            "p-value": result.p_value,
+            **{f"{name} used": count for name, count in result.used.items()},
+            "missing words": "; ".join(f"{name}: {', '.join(words)}" for name, words in result.missing.items() if words)
+            or "none",
+        }
+    )
     if result.note:
         st.warning(f"{spec}: {result.note}", icon=":material/info:")
-st.dataframe(pd.DataFrame(weat_rows).style.format({"effect size d": "{:.3f}", "p-value": "{:.4f}"}),
-             hide_index=True, key="eval_weat")
+st.dataframe(
+    pd.DataFrame(weat_rows).style.format({"effect size d": "{:.3f}", "p-value": "{:.4f}"}),
+    hide_index=True,
+    key="eval_weat",
+)
 
 
 def _add_debiased(specs: list[str]) -> None:
@@ -108,17 +132,25 @@ def _add_debiased(specs: list[str]) -> None:
     st.session_state["eval_spaces"] = list(dict.fromkeys(specs + [s for s in wanted if s in choices]))
 
 
-st.markdown(f"**Debiased copies.** `SPACE{spaces.DEBIAS_SUFFIX}` is the space with the gender direction projected "
-            "out of every vector (the first principal component of Bolukbasi et al.'s definitional pairs: "
-            f"{', '.join(f'{a}–{b}' for a, b in spaces.GENDER_PAIRS)}). It is a space like any other: score it "
-            "here, compare it on the Compare page, share it by link.")
-st.button("Add debiased copies of the chosen spaces", key="eval_add_debiased", on_click=_add_debiased,
-          args=(chosen,), icon=":material/balance:")
+st.markdown(
+    f"**Debiased copies.** `SPACE{spaces.DEBIAS_SUFFIX}` is the space with the gender direction projected "
+    "out of every vector (the first principal component of Bolukbasi et al.'s definitional pairs: "
+    f"{', '.join(f'{a}–{b}' for a, b in spaces.GENDER_PAIRS)}). It is a space like any other: score it "
+    "here, compare it on the Compare page, share it by link."
+)
+st.button(
+    "Add debiased copies of the chosen spaces",
+    key="eval_add_debiased",
+    on_click=_add_debiased,
+    args=(chosen,),
+    icon=":material/balance:",
+)
 
 st.subheader("Dimensions: how much quality each size keeps")
 left, right = st.columns([3, 1])
-swept = left.selectbox("Space to reduce with PCA (16 to 256 dimensions)", chosen, key="eval_sweep_space",
-                       format_func=space_labels.get)
+swept = left.selectbox(
+    "Space to reduce with PCA (16 to 256 dimensions)", chosen, key="eval_sweep_space", format_func=space_labels.get
+)
 if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("eval_sweep_done") == (swept, corpus_id):
     if corpus.labels:
         ui.encode_with_progress(swept, corpus_id, ui.document_texts(corpus_id), "documents")
@@ -136,8 +168,10 @@ if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("
 
 st.subheader("Your task: classify the documents by their label")
 if not corpus.labels:
-    st.info("This corpus has no label column. Add it again on the Corpus page with a label column to see how well "
-            "each space's document vectors predict the labels (logistic regression, stratified 5-fold).")
+    st.info(
+        "This corpus has no label column. Add it again on the Corpus page with a label column to see how well "
+        "each space's document vectors predict the labels (logistic regression, stratified 5-fold)."
+    )
     st.stop()
 task_rows = []
 for spec in chosen:
@@ -148,14 +182,26 @@ for spec in chosen:
     except ValueError as error:
         ui.show_error(error)
         st.stop()
-    task_rows.append({"space": spec, "features": result.features, "accuracy": result.accuracy, "± (folds)": result.accuracy_std,
-                      "macro-F1": result.macro_f1, "± (folds) ": result.macro_f1_std, "documents": result.documents,
-                      "labels": result.labels, "folds": result.folds, "documents without a known word":
-                      result.empty_documents})
+    task_rows.append(
+        {
+            "space": spec,
+            "features": result.features,
+            "accuracy": result.accuracy,
+            "± (folds)": result.accuracy_std,
+            "macro-F1": result.macro_f1,
+            "± (folds) ": result.macro_f1_std,
+            "documents": result.documents,
+            "labels": result.labels,
+            "folds": result.folds,
+            "documents without a known word": result.empty_documents,
+        }
+    )
     if result.note:
         st.caption(f"{spec}: {result.note}")
 st.dataframe(pd.DataFrame(task_rows).style.format(precision=3), hide_index=True, key="eval_task")
-st.caption("Logistic regression on each document's vector: a sentence-transformer space's own embedding of the "
-           "document (its first 256 word pieces), or the mean of the space's word vectors; accuracy and macro-F1 "
-           "are means over the folds, ± their standard deviation (seeded, so a rerun gives the same numbers). "
-           "Results for runs are kept with the run and shown on the Runs page.")
+st.caption(
+    "Logistic regression on each document's vector: a sentence-transformer space's own embedding of the "
+    "document (its first 256 word pieces), or the mean of the space's word vectors; accuracy and macro-F1 "
+    "are means over the folds, ± their standard deviation (seeded, so a rerun gives the same numbers). "
+    "Results for runs are kept with the run and shown on the Runs page."
+)

@@ -1,4 +1,5 @@
 """Runs page: every trained run with its parameters, downloads of its vectors, delete; pretrained vectors files."""
+
 import time
 
 import pandas as pd
@@ -34,16 +35,28 @@ def _runs_frame(runs: list[dict], corpus_names: dict[str, str]) -> pd.DataFrame:
     rows = []
     for run in runs:
         params = run["params"]
-        rows.append({
-            "run": run["id"], "method": run["method"], "dim": params.get("dim"), "window": params.get("window"),
-            "min_count": params.get("min_count"), "epochs": params.get("epochs"),
-            "architecture": "skip-gram" if params.get("sg") else "CBOW", "negative": params.get("negative"),
-            "sample": params.get("sample"), "seed": params.get("seed"),
-            "corpus": corpus_names.get(run["corpus_id"], "(deleted)"), "corpus id": run["corpus_id"],
-            "vocabulary": run["vocab_size"], "training s": round(run["seconds"], 2), "created": _when(run["created"]),
-            "pairs": params.get("max_pairs"), "held-out MRR@10": _retrieval(run),
-            **evaluation.results_summary(run["id"]),
-        })
+        rows.append(
+            {
+                "run": run["id"],
+                "method": run["method"],
+                "dim": params.get("dim"),
+                "window": params.get("window"),
+                "min_count": params.get("min_count"),
+                "epochs": params.get("epochs"),
+                "architecture": "skip-gram" if params.get("sg") else "CBOW",
+                "negative": params.get("negative"),
+                "sample": params.get("sample"),
+                "seed": params.get("seed"),
+                "corpus": corpus_names.get(run["corpus_id"], "(deleted)"),
+                "corpus id": run["corpus_id"],
+                "vocabulary": run["vocab_size"],
+                "training s": round(run["seconds"], 2),
+                "created": _when(run["created"]),
+                "pairs": params.get("max_pairs"),
+                "held-out MRR@10": _retrieval(run),
+                **evaluation.results_summary(run["id"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -101,11 +114,16 @@ if not runs:
 else:
     corpus_names = {row["id"]: row["name"] for row in store.list_corpora()}
     st.dataframe(_runs_frame(runs, corpus_names), hide_index=True, key="runs_table")
-    st.caption("Scores (ρ: Spearman with human judgements; analogies, task and retrieval as on the Evaluate page) "
-               "are kept with a run once it has been evaluated on the Evaluate page or with "
-               "`python -m embedlab evaluate`; empty means not evaluated yet.")
-    labels = {run["id"]: f"{run['id']} · {run['method']} · dim {run['params'].get('dim')} · "
-                         f"{corpus_names.get(run['corpus_id'], run['corpus_id'])}" for run in runs}
+    st.caption(
+        "Scores (ρ: Spearman with human judgements; analogies, task and retrieval as on the Evaluate page) "
+        "are kept with a run once it has been evaluated on the Evaluate page or with "
+        "`python -m embedlab evaluate`; empty means not evaluated yet."
+    )
+    labels = {
+        run["id"]: f"{run['id']} · {run['method']} · dim {run['params'].get('dim')} · "
+        f"{corpus_names.get(run['corpus_id'], run['corpus_id'])}"
+        for run in runs
+    }
     if st.session_state.get("runs_selected") not in labels:
         st.session_state.pop("runs_selected", None)
     run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="runs_selected")
@@ -113,29 +131,52 @@ else:
     if next(run for run in runs if run["id"] == run_id)["method"] == training.METHOD:
         st.caption(training.retrieval_summary(run_id))
         buttons.download_button(
-            "sentence-transformer model (zip)", data=lambda run_id=run_id: training.model_zip_bytes(run_id),
-            file_name=f"{run_id}-model.zip", mime="application/zip", icon=":material/folder_zip:",
-            on_click="ignore", key="runs_download_model")
+            "sentence-transformer model (zip)",
+            data=lambda run_id=run_id: training.model_zip_bytes(run_id),
+            file_name=f"{run_id}-model.zip",
+            mime="application/zip",
+            icon=":material/folder_zip:",
+            on_click="ignore",
+            key="runs_download_model",
+        )
     else:
-        st.caption("Downloads hold the vectors as trained (not normalised); the projector zip holds vectors.tsv "
-                   "and metadata.tsv (word, corpus count) for projector.tensorflow.org.")
+        st.caption(
+            "Downloads hold the vectors as trained (not normalised); the projector zip holds vectors.tsv "
+            "and metadata.tsv (word, corpus count) for projector.tensorflow.org."
+        )
         for fmt, label, icon in _DOWNLOADS:
             buttons.download_button(
-                label, data=lambda fmt=fmt, run_id=run_id: spaces.run_export_bytes(run_id, fmt),
-                file_name=spaces.export_file_name(run_id, fmt), mime=spaces.EXPORT_MIME[fmt], icon=icon,
-                on_click="ignore", key=f"runs_download_{fmt.value}")
-    st.button("Delete run…", icon=":material/delete:", key="runs_delete",
-              on_click=_ask, args=(_PENDING_RUN, run_id))
-    _confirm(_PENDING_RUN, run_id, f"Delete run `{run_id}`? Its vectors and parameters are removed from this "
-                                   "machine; other runs stay. This cannot be undone.",
-             _delete_run, (run_id,), "runs_delete")
+                label,
+                data=lambda fmt=fmt, run_id=run_id: spaces.run_export_bytes(run_id, fmt),
+                file_name=spaces.export_file_name(run_id, fmt),
+                mime=spaces.EXPORT_MIME[fmt],
+                icon=icon,
+                on_click="ignore",
+                key=f"runs_download_{fmt.value}",
+            )
+    st.button("Delete run…", icon=":material/delete:", key="runs_delete", on_click=_ask, args=(_PENDING_RUN, run_id))
+    _confirm(
+        _PENDING_RUN,
+        run_id,
+        f"Delete run `{run_id}`? Its vectors and parameters are removed from this "
+        "machine; other runs stay. This cannot be undone.",
+        _delete_run,
+        (run_id,),
+        "runs_delete",
+    )
 
 st.divider()
 st.subheader("Pretrained vectors")
-st.write("Add word vectors trained elsewhere to compare them with your runs and the baseline on the Compare page: "
-         "word2vec text or binary, GloVe text, or fastText `.vec`. The whole file is checked before it is stored.")
-upload = st.file_uploader(f"Vectors file (up to {config.MAX_VECTORS_MB} MB)", type=["txt", "vec", "bin", "w2v"],
-                          max_upload_size=config.MAX_VECTORS_MB, key="vectors_upload")
+st.write(
+    "Add word vectors trained elsewhere to compare them with your runs and the baseline on the Compare page: "
+    "word2vec text or binary, GloVe text, or fastText `.vec`. The whole file is checked before it is stored."
+)
+upload = st.file_uploader(
+    f"Vectors file (up to {config.MAX_VECTORS_MB} MB)",
+    type=["txt", "vec", "bin", "w2v"],
+    max_upload_size=config.MAX_VECTORS_MB,
+    key="vectors_upload",
+)
 if upload is not None and st.button("Add as a space", type="primary", key="vectors_add"):
     try:
         with st.spinner(f"Reading {upload.name}…"):
@@ -143,8 +184,11 @@ if upload is not None and st.button("Add as a space", type="primary", key="vecto
     except (ValueError, OSError) as error:
         ui.show_error(error)
     else:
-        st.success(f"{added.name}: {added.words:,} words × {added.dim} dimensions ({added.format}). It is a space "
-                   "on the Compare page now.", icon=":material/check_circle:")
+        st.success(
+            f"{added.name}: {added.words:,} words × {added.dim} dimensions ({added.format}). It is a space "
+            "on the Compare page now.",
+            icon=":material/check_circle:",
+        )
         if added.duplicates:
             st.info(f"{added.duplicates:,} repeated words: each keeps the vector of its first line.")
 
@@ -152,17 +196,42 @@ uploaded = spaces.list_uploaded_vectors()
 if not uploaded:
     st.caption("No vectors files added yet.")
     st.stop()
-st.dataframe(pd.DataFrame([{"name": item.name, "words": item.words, "dim": item.dim, "format": item.format,
-                            "MB": round(item.size / 1024 / 1024, 2), "duplicates dropped": item.duplicates,
-                            "added": _when(item.created), "space": item.spec} for item in uploaded]),
-             hide_index=True, key="vectors_table")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "name": item.name,
+                "words": item.words,
+                "dim": item.dim,
+                "format": item.format,
+                "MB": round(item.size / 1024 / 1024, 2),
+                "duplicates dropped": item.duplicates,
+                "added": _when(item.created),
+                "space": item.spec,
+            }
+            for item in uploaded
+        ]
+    ),
+    hide_index=True,
+    key="vectors_table",
+)
 names = {item.id: f"{item.name} · {item.words:,} words · {item.dim} dims" for item in uploaded}
 if st.session_state.get("vectors_selected") not in names:
     st.session_state.pop("vectors_selected", None)
 chosen = st.selectbox("Vectors file", list(names), format_func=names.get, key="vectors_selected")
 chosen_name = next(item.name for item in uploaded if item.id == chosen)
-st.button("Delete vectors file…", icon=":material/delete:", key="vectors_delete",
-          on_click=_ask, args=(_PENDING_VECTORS, chosen))
-_confirm(_PENDING_VECTORS, chosen, f"Delete the vectors file {chosen_name}? It is removed from this machine and "
-                                   "from the Compare page's spaces.",
-         _delete_vectors, (chosen, chosen_name), "vectors_delete")
+st.button(
+    "Delete vectors file…",
+    icon=":material/delete:",
+    key="vectors_delete",
+    on_click=_ask,
+    args=(_PENDING_VECTORS, chosen),
+)
+_confirm(
+    _PENDING_VECTORS,
+    chosen,
+    f"Delete the vectors file {chosen_name}? It is removed from this machine and from the Compare page's spaces.",
+    _delete_vectors,
+    (chosen, chosen_name),
+    "vectors_delete",
+)

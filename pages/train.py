@@ -1,4 +1,5 @@
 """Train page: start Word2Vec / FastText training or MiniLM fine-tuning jobs, watch their progress, cancel them."""
+
 import pandas as pd
 import streamlit as st
 
@@ -14,8 +15,11 @@ if not options:
     st.stop()
 
 corpus_id = ui.corpus_selectbox("Corpus", options, key="train_corpus")
-METHODS = {"word2vec": "Word2Vec", "fasttext": "FastText (subwords)",
-           training.METHOD: "Fine-tune MiniLM (sentence-transformer)"}
+METHODS = {
+    "word2vec": "Word2Vec",
+    "fasttext": "FastText (subwords)",
+    training.METHOD: "Fine-tune MiniLM (sentence-transformer)",
+}
 method = st.radio("Method", list(METHODS), horizontal=True, key="train_method", format_func=METHODS.get)
 
 
@@ -28,34 +32,49 @@ def start(config) -> None:
 
 if method == training.METHOD:
     tuned = training.FinetuneConfig()
-    st.caption("Neighbouring sentences of a document are pulled together, other sentences in the batch pushed "
-               "apart. Pairs from a tenth of the documents are held out and never trained on: MRR@10 and "
-               "recall@10 on them are measured before and after. About 15–30 pairs/s on a 2-core CPU, ~50x on "
-               "a GPU (used when present).")
+    st.caption(
+        "Neighbouring sentences of a document are pulled together, other sentences in the batch pushed "
+        "apart. Pairs from a tenth of the documents are held out and never trained on: MRR@10 and "
+        "recall@10 on them are measured before and after. About 15–30 pairs/s on a 2-core CPU, ~50x on "
+        "a GPU (used when present)."
+    )
     with st.form("finetune_form"):
         cells = st.columns(4)
-        max_pairs = cells[0].number_input("Training pairs (budget)", 8, 10_000_000, tuned.max_pairs, step=100,
-                                          key="ft_max_pairs")
-        max_minutes = cells[1].number_input("Time limit (minutes, 0 = none)", 0.0, 1440.0, tuned.max_minutes,
-                                            key="ft_max_minutes")
+        max_pairs = cells[0].number_input(
+            "Training pairs (budget)", 8, 10_000_000, tuned.max_pairs, step=100, key="ft_max_pairs"
+        )
+        max_minutes = cells[1].number_input(
+            "Time limit (minutes, 0 = none)", 0.0, 1440.0, tuned.max_minutes, key="ft_max_minutes"
+        )
         batch = cells[2].number_input("Batch size", 2, 4096, tuned.batch_size, key="ft_batch")
         epochs = cells[3].number_input("Epochs", 1, 100, tuned.epochs, key="ft_epochs")
         cells = st.columns(4)
         rate = cells[0].number_input("Learning rate", 1e-7, 0.1, tuned.learning_rate, format="%.0e", key="ft_lr")
         seed = cells[1].number_input("Seed", 0, 2**31 - 1, tuned.seed, key="ft_seed")
-        pairs = cells[2].file_uploader("Your own pairs (optional CSV: anchor,positive)", type=["csv"],
-                                       key="ft_pairs")
+        pairs = cells[2].file_uploader("Your own pairs (optional CSV: anchor,positive)", type=["csv"], key="ft_pairs")
         has_labels = bool(ui.load_corpus(corpus_id).labels)
-        use_labels = cells[3].checkbox("Pairs from the label column (documents sharing a label)",
-                                       key="ft_use_labels", disabled=not has_labels,
-                                       help=None if has_labels else "This corpus has no label column")
+        use_labels = cells[3].checkbox(
+            "Pairs from the label column (documents sharing a label)",
+            key="ft_use_labels",
+            disabled=not has_labels,
+            help=None if has_labels else "This corpus has no label column",
+        )
         submitted = st.form_submit_button("Start fine-tuning", type="primary")
     if submitted:
         try:
             pairs_file = training.save_pairs_upload(pairs.name, pairs.getvalue()) if pairs is not None else ""
-            start(training.FinetuneConfig(max_pairs=int(max_pairs), max_minutes=float(max_minutes),
-                                          batch_size=int(batch), epochs=int(epochs), learning_rate=float(rate),
-                                          seed=int(seed), pairs_file=pairs_file, use_labels=bool(use_labels)))
+            start(
+                training.FinetuneConfig(
+                    max_pairs=int(max_pairs),
+                    max_minutes=float(max_minutes),
+                    batch_size=int(batch),
+                    epochs=int(epochs),
+                    learning_rate=float(rate),
+                    seed=int(seed),
+                    pairs_file=pairs_file,
+                    use_labels=bool(use_labels),
+                )
+            )
         except ValueError as error:
             ui.show_error(error)
 else:
@@ -69,39 +88,68 @@ else:
         cells = st.columns(4)
         sg = cells[0].radio("Architecture", ["CBOW", "Skip-gram"], key="train_arch") == "Skip-gram"
         negative = cells[1].number_input("Negative samples", 0, 50, defaults.negative, key="train_negative")
-        sample = cells[2].number_input("Subsampling", 0.0, 0.99, defaults.sample, format="%.0e",
-                                       key="train_sample",
-                                       help="Frequent words are down-sampled above this frequency; 0 turns it off")
+        sample = cells[2].number_input(
+            "Subsampling",
+            0.0,
+            0.99,
+            defaults.sample,
+            format="%.0e",
+            key="train_sample",
+            help="Frequent words are down-sampled above this frequency; 0 turns it off",
+        )
         seed = cells[3].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="train_seed")
-        starts = ["", *(item.spec for item in spaces.list_uploaded_vectors()),
-                  *(run["id"] for run in store.list_runs() if run["method"] in ("word2vec", "fasttext"))]
+        starts = [
+            "",
+            *(item.spec for item in spaces.list_uploaded_vectors()),
+            *(run["id"] for run in store.list_runs() if run["method"] in ("word2vec", "fasttext")),
+        ]
         start_labels = spaces.space_labels(starts[1:])
         cells = st.columns([3, 2])
-        init = cells[0].selectbox("Start from pretrained vectors (optional)", starts, key="train_init",
-                                  format_func=lambda spec: start_labels.get(spec) or "random init",
-                                  help="Words the file (or earlier run) knows start from its vectors; add files "
-                                       "on the Runs page")
-        lock = cells[1].slider("Pretrained rows: 1 = train freely, 0 = frozen", 0.0, 1.0, 1.0, 0.05,
-                               key="train_lock")
+        init = cells[0].selectbox(
+            "Start from pretrained vectors (optional)",
+            starts,
+            key="train_init",
+            format_func=lambda spec: start_labels.get(spec) or "random init",
+            help="Words the file (or earlier run) knows start from its vectors; add files on the Runs page",
+        )
+        lock = cells[1].slider("Pretrained rows: 1 = train freely, 0 = frozen", 0.0, 1.0, 1.0, 0.05, key="train_lock")
         reproducible = st.checkbox("Exactly reproducible (one thread: slower)", key="train_reproducible")
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
         try:
-            start(training.TrainConfig(method=method, dim=int(dim), window=int(window), min_count=int(min_count),
-                                    epochs=int(epochs), sg=sg, negative=int(negative), sample=float(sample),
-                                    seed=int(seed), workers=1 if reproducible else 0, init=init,
-                                    lock_pretrained=float(lock) if init else 1.0))
+            start(
+                training.TrainConfig(
+                    method=method,
+                    dim=int(dim),
+                    window=int(window),
+                    min_count=int(min_count),
+                    epochs=int(epochs),
+                    sg=sg,
+                    negative=int(negative),
+                    sample=float(sample),
+                    seed=int(seed),
+                    workers=1 if reproducible else 0,
+                    init=init,
+                    lock_pretrained=float(lock) if init else 1.0,
+                )
+            )
         except ValueError as error:
             ui.show_error(error)
 
-_STATUS_ICONS = {"done": ":material/check_circle:", "failed": ":material/error:",
-                 "cancelled": ":material/cancel:", "interrupted": ":material/warning:"}
+_STATUS_ICONS = {
+    "done": ":material/check_circle:",
+    "failed": ":material/error:",
+    "cancelled": ":material/cancel:",
+    "interrupted": ":material/warning:",
+}
 
 
 def _job_line(job: dict) -> str:
     params = job["params"]
     if params["method"] == training.METHOD:
-        budget = f"{params['max_pairs']:,} pairs" + (f", {params['max_minutes']:g} min" if params["max_minutes"] else "")
+        budget = f"{params['max_pairs']:,} pairs" + (
+            f", {params['max_minutes']:g} min" if params["max_minutes"] else ""
+        )
         return f"**fine-tune MiniLM** · {budget} · batch {params['batch_size']} · corpus {job['corpus_id']}"
     return f"**{params['method']}** · dim {params['dim']} · {params['epochs']} epochs · corpus {job['corpus_id']}"
 
@@ -144,9 +192,23 @@ job_board()
 runs = store.list_runs()
 if runs:
     st.subheader("Runs")
-    st.dataframe(pd.DataFrame([{"run": r["id"], "method": r["params"]["method"], "dim": r["params"]["dim"],
-                                "epochs": r["params"]["epochs"], "min_count": r["params"]["min_count"],
-                                "corpus": r["corpus_id"], "vocabulary": r["vocab_size"],
-                                "seconds": round(r["seconds"], 2)} for r in runs]),
-                 hide_index=True, key="train_runs")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "run": r["id"],
+                    "method": r["params"]["method"],
+                    "dim": r["params"]["dim"],
+                    "epochs": r["params"]["epochs"],
+                    "min_count": r["params"]["min_count"],
+                    "corpus": r["corpus_id"],
+                    "vocabulary": r["vocab_size"],
+                    "seconds": round(r["seconds"], 2),
+                }
+                for r in runs
+            ]
+        ),
+        hide_index=True,
+        key="train_runs",
+    )
     st.page_link("pages/compare.py", label="Compare a run with the baseline", icon=":material/compare_arrows:")

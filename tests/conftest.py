@@ -1,4 +1,5 @@
 """Shared fixtures: every test runs against a throw-away EMBEDLAB_HOME, never ~/.embedlab."""
+
 from __future__ import annotations
 
 import os
@@ -67,12 +68,19 @@ def make_space(words, vectors, name="test", counts=None):
     from embedlab.spaces import EmbeddingSpace, normalise_rows
 
     counts = np.arange(len(words), 0, -1) if counts is None else np.asarray(counts)
-    return EmbeddingSpace(name, tuple(words), normalise_rows(np.asarray(vectors, dtype=np.float32)),
-                          counts.astype(np.int64), "hand-built")
+    return EmbeddingSpace(
+        name, tuple(words), normalise_rows(np.asarray(vectors, dtype=np.float32)), counts.astype(np.int64), "hand-built"
+    )
 
 
-NOTE_TOPICS = ["sparse matrix solvers", "fourier spectra of signals", "eigenvalues of symmetric matrices",
-               "gradient descent steps", "kernel density estimates", "spline interpolation of data"]
+NOTE_TOPICS = [
+    "sparse matrix solvers",
+    "fourier spectra of signals",
+    "eigenvalues of symmetric matrices",
+    "gradient descent steps",
+    "kernel density estimates",
+    "spline interpolation of data",
+]
 
 
 def notes_text(n: int = 80) -> bytes:
@@ -80,6 +88,8 @@ def notes_text(n: int = 80) -> bytes:
     docs = []
     for i in range(n):
         topic = NOTE_TOPICS[i % len(NOTE_TOPICS)]
-        docs.append(f"Note {i} is about {topic}. It explains {topic} with example {i * 7}. "
-                    f"Case {i} ends the discussion of {topic.split()[0]} number {i * 3}.")
+        docs.append(
+            f"Note {i} is about {topic}. It explains {topic} with example {i * 7}. "
+            f"Case {i} ends the discussion of {topic.split()[0]} number {i * 3}."
+        )
     return "\n\n".join(docs).encode()

@@ -1,4 +1,5 @@
 """One AppTest per page: the page runs without an exception and shows what it should."""
+
 from __future__ import annotations
 
 import time
@@ -109,8 +110,10 @@ def test_compare_page_opens_a_shared_link(compare_query, tiny_run):
 
 
 def test_compare_page_explains_bad_link_parameters(compare_query):
-    at = _app("pages/compare.py", **{**compare_query, "k": "lots", "tab": "nowhere", "palette": "red",
-                                     "a": "run-20200101-000000-abcdef"})
+    at = _app(
+        "pages/compare.py",
+        **{**compare_query, "k": "lots", "tab": "nowhere", "palette": "red", "a": "run-20200101-000000-abcdef"},
+    )
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "k='lots'" in warnings and "not a whole number" in warnings
@@ -272,10 +275,12 @@ def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, 
     assert not at.exception and not at.error and not at.warning
     assert at.selectbox(key="cmp_band").value == "20–49"
     assert at.slider(key="cmp_range").value == (0.0, 0.5)
-    _, frame = analysis.compare_spaces(spaces.load_space(tiny_run["id"]), spaces.load_space("baseline", tiny_text_corpus),
-                                      5, 20_000, 42)
+    _, frame = analysis.compare_spaces(
+        spaces.load_space(tiny_run["id"]), spaces.load_space("baseline", tiny_text_corpus), 5, 20_000, 42
+    )
     expected = frame[(frame["band"] == "20–49") & (frame["jaccard"] <= 0.5)].sort_values(
-        ["jaccard", "count_a"], ascending=[True, False])
+        ["jaccard", "count_a"], ascending=[True, False]
+    )
     most_changed = at.table[0].value
     assert most_changed["word"].tolist() == expected["word"].head(15).tolist()
     captions = " ".join(c.value for c in at.caption)
@@ -367,8 +372,10 @@ def test_evaluate_page_scores_the_task_when_the_corpus_has_labels(fresh_home):
     from embedlab.corpus import ReadOptions, build_corpus
     from embedlab.training import TrainConfig, train_run
 
-    rows = "".join(f"{['matrix solver eigen values', 'signal spectrum filter bands'][i % 2]} note {i}.,"
-                   f"{'ab'[i % 2]}\n" for i in range(60))
+    rows = "".join(
+        f"{['matrix solver eigen values', 'signal spectrum filter bands'][i % 2]} note {i}.,{'ab'[i % 2]}\n"
+        for i in range(60)
+    )
     corpus = build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
     run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1))
     at = _app("pages/evaluate.py")
@@ -391,8 +398,7 @@ def test_evaluate_page_runs_a_dimension_sweep(tiny_run):
 
 def test_evaluate_page_opens_a_shared_link(tiny_text_corpus):
     sets = "Math vs arts / male vs female terms"
-    at = _app("pages/evaluate.py", corpus=tiny_text_corpus.id, spaces="baseline,run-20200101-000000-abcdef",
-              weat=sets)
+    at = _app("pages/evaluate.py", corpus=tiny_text_corpus.id, spaces="baseline,run-20200101-000000-abcdef", weat=sets)
     assert not at.exception
     assert at.multiselect(key="eval_spaces").value == ["baseline"]
     assert at.selectbox(key="eval_weat_set").value == sets
@@ -421,8 +427,12 @@ def test_evaluate_page_retrieves_held_out_pairs_keeps_results_with_the_run_and_a
 
     at.button(key="eval_add_debiased").click().run()
     assert not at.exception and not at.error
-    assert at.multiselect(key="eval_spaces").value == [run["id"], "baseline", run["id"] + "@debiased",
-                                                       "baseline@debiased"]
+    assert at.multiselect(key="eval_spaces").value == [
+        run["id"],
+        "baseline",
+        run["id"] + "@debiased",
+        "baseline@debiased",
+    ]
     assert set(at.dataframe[0].value["space"]) == set(at.multiselect(key="eval_spaces").value)
 
     (runs,) = [f.value.set_index("run") for f in _app("pages/runs.py").dataframe if "run" in f.value.columns]

@@ -6,6 +6,7 @@ works in the same session). Inputs that are read anyway (odd encodings, ragged r
 
 Large inputs (a 200 MB line, a zip bomb, a file over the size limit) are built in tmp_path while the test runs.
 """
+
 from __future__ import annotations
 
 import functools
@@ -19,9 +20,9 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from conftest import ROOT, TINY_TEXT
@@ -39,6 +40,7 @@ ESCAPED = "embedlab-escaped.txt"  # what a zip-slip archive tries to write outsi
 
 
 # --- builders of inputs too big (or too alive) to spell out ---------------------------------------------------
+
 
 def _single_line(path: Path) -> Path:
     """A 200 MB file that is one line of words, written in 1 MB pieces."""
@@ -99,6 +101,7 @@ def _gensim_model(path: Path) -> Path:
 
 # --- the catalogue --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Case:
     """One bad input.
@@ -139,101 +142,232 @@ LEGACY = "Café crème, naïve résumé. Ça coûte trois sous."
 WIDE = "Eigenvalues of the Hessian matrix. The sparse solver converges."
 
 CASES = [
-    Case("empty-file", "empty.txt", b"",
-         "empty.txt: no words found: the file is empty (0 bytes); choose the file with your text"),
-    Case("whitespace-only", "blank.txt", b"  \n\t\n \r\n\n   ",
-         "blank.txt: no words found (0 documents, all empty or without letters): check that this is the file "
-         "with your text"),
+    Case(
+        "empty-file",
+        "empty.txt",
+        b"",
+        "empty.txt: no words found: the file is empty (0 bytes); choose the file with your text",
+    ),
+    Case(
+        "whitespace-only",
+        "blank.txt",
+        b"  \n\t\n \r\n\n   ",
+        "blank.txt: no words found (0 documents, all empty or without letters): check that this is the file "
+        "with your text",
+    ),
     Case("symbols-only", "dots.md", b"... --- !!!\n\n*** ###", "dots.md: no words found (2 documents"),
-    Case("binary-with-text-extension", "data.txt", bytes(range(256)) * 16,
-         "data.txt is a binary file, not text: upload the text itself as .txt, .md, .csv, .tsv or .jsonl (UTF-8), "
-         "or a .zip of such files"),
-    Case("png-renamed-txt", "photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200)),
-         "photo.txt is a PNG image, not text"),
-    Case("pdf-renamed-csv", "report.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\x00",
-         "report.csv is a PDF document, not text"),
-    Case("latin-1", "legacy.txt", LEGACY.encode("latin-1"),
-         "legacy.txt is not valid UTF-8 or UTF-16; it was read as cp1252 (single-byte). If accented letters look "
-         "wrong, save the file as UTF-8 and upload it again.", outcome="stored",
-         words=("café", "crème", "naïve", "ça")),
-    Case("utf-16-with-bom", "wide.txt", WIDE.encode("utf-16"), "", outcome="stored",
-         words=("eigenvalues", "hessian", "solver")),
-    Case("utf-16-without-bom", "wide-nobom.txt", WIDE.encode("utf-16-le"),
-         "wide-nobom.txt has no byte-order mark but reads as UTF-16 (little-endian); it was decoded as such.",
-         outcome="stored", words=("eigenvalues", "hessian", "solver")),
-    Case("200-mb-single-line", "one-line.txt", _single_line,
-         "one-line.txt: line 1 is 200.0 MB long, over the 10 MB limit for one line (one document): break the "
-         "text into lines, e.g. one paragraph a line, and upload it again"),
-    Case("over-the-upload-limit", "huge.txt", _over_the_limit,
-         "huge.txt is 201.0 MB, over the 200 MB limit for a corpus file: split it into smaller files, or zip it"),
-    Case("csv-without-a-text-column", "scores.csv", b"id,score\n1,0.5\n2,0.75\n3,1.0\n",
-         "scores.csv: no text column found: 'score' (the best guess) holds only numbers or symbols; choose the "
-         "column with the text (the columns are: id, score)"),
-    Case("csv-ragged-rows", "ragged.csv",
-         b"text,label\nThe matrix is sparse,a\nA row with, an unquoted comma,b\nno label here\nFine row,c\n",
-         "ragged.csv: 2 rows do not have the header's 2 fields (rows 3, 4, the header being row 1): extra "
-         "fields were ignored, missing ones read as empty. If a text holds commas, put it in double quotes.",
-         outcome="stored", words=("matrix", "with", "label")),
-    Case("csv-only-a-header", "header.csv", b"text,label\r\n",
-         "header.csv: only a header row (text, label) and no rows below it: add one row per document and upload "
-         "the file again"),
+    Case(
+        "binary-with-text-extension",
+        "data.txt",
+        bytes(range(256)) * 16,
+        "data.txt is a binary file, not text: upload the text itself as .txt, .md, .csv, .tsv or .jsonl (UTF-8), "
+        "or a .zip of such files",
+    ),
+    Case(
+        "png-renamed-txt",
+        "photo.txt",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(200)),
+        "photo.txt is a PNG image, not text",
+    ),
+    Case(
+        "pdf-renamed-csv",
+        "report.csv",
+        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\x00",
+        "report.csv is a PDF document, not text",
+    ),
+    Case(
+        "latin-1",
+        "legacy.txt",
+        LEGACY.encode("latin-1"),
+        "legacy.txt is not valid UTF-8 or UTF-16; it was read as cp1252 (single-byte). If accented letters look "
+        "wrong, save the file as UTF-8 and upload it again.",
+        outcome="stored",
+        words=("café", "crème", "naïve", "ça"),
+    ),
+    Case(
+        "utf-16-with-bom",
+        "wide.txt",
+        WIDE.encode("utf-16"),
+        "",
+        outcome="stored",
+        words=("eigenvalues", "hessian", "solver"),
+    ),
+    Case(
+        "utf-16-without-bom",
+        "wide-nobom.txt",
+        WIDE.encode("utf-16-le"),
+        "wide-nobom.txt has no byte-order mark but reads as UTF-16 (little-endian); it was decoded as such.",
+        outcome="stored",
+        words=("eigenvalues", "hessian", "solver"),
+    ),
+    Case(
+        "200-mb-single-line",
+        "one-line.txt",
+        _single_line,
+        "one-line.txt: line 1 is 200.0 MB long, over the 10 MB limit for one line (one document): break the "
+        "text into lines, e.g. one paragraph a line, and upload it again",
+    ),
+    Case(
+        "over-the-upload-limit",
+        "huge.txt",
+        _over_the_limit,
+        "huge.txt is 201.0 MB, over the 200 MB limit for a corpus file: split it into smaller files, or zip it",
+    ),
+    Case(
+        "csv-without-a-text-column",
+        "scores.csv",
+        b"id,score\n1,0.5\n2,0.75\n3,1.0\n",
+        "scores.csv: no text column found: 'score' (the best guess) holds only numbers or symbols; choose the "
+        "column with the text (the columns are: id, score)",
+    ),
+    Case(
+        "csv-ragged-rows",
+        "ragged.csv",
+        b"text,label\nThe matrix is sparse,a\nA row with, an unquoted comma,b\nno label here\nFine row,c\n",
+        "ragged.csv: 2 rows do not have the header's 2 fields (rows 3, 4, the header being row 1): extra "
+        "fields were ignored, missing ones read as empty. If a text holds commas, put it in double quotes.",
+        outcome="stored",
+        words=("matrix", "with", "label"),
+    ),
+    Case(
+        "csv-only-a-header",
+        "header.csv",
+        b"text,label\r\n",
+        "header.csv: only a header row (text, label) and no rows below it: add one row per document and upload "
+        "the file again",
+    ),
     Case("tsv-empty", "empty.tsv", b"", "empty.tsv: no columns found, the file is empty"),
-    Case("jsonl-bad-lines", "notes.jsonl",
-         b'{"text": "first good line"}\n{"text": broken\n\n{"text": "second good line"}\n["a", "list"]\n'
-         b'{"text": "third good line"}\n',
-         "notes.jsonl, line 2: not valid JSON (Expecting value); 2 of 5 lines are not JSON objects (lines 2, 5). "
-         "Nothing was read: fix or remove those lines and upload the file again"),
-    Case("jsonl-nested-too-deep", "deep.jsonl", b'{"text": ' + b"[" * 50_000 + b"]" * 50_000 + b"}\n",
-         "deep.jsonl, line 1: JSON nested too deeply or with a number too long"),
-    Case("zip-bomb", "bomb.zip", _bomb,
-         "bomb.zip: expands to 1,100 MB, more than the limit of 1,024 MB: split it into smaller archives"),
-    Case("zip-slip-paths", "slip.zip",
-         _zip({f"../../{ESCAPED}": b"Escaped words stay inside.", f"/tmp/abs-{ESCAPED}": b"Absolute paths too."}),
-         "", outcome="stored", words=("escaped", "absolute"),
-         never=(f"../../{ESCAPED}", f"../{ESCAPED}", ESCAPED, f"/tmp/abs-{ESCAPED}", f"/{ESCAPED}")),
-    Case("nested-zip-only", "outer.zip", _zip({"inner.zip": _zip({"a.txt": b"hidden words"})}),
-         "outer.zip: the archive holds only other archives (inner.zip); archives inside archives are not opened: "
-         "unzip them and zip their files together"),
-    Case("nested-zip-beside-text", "mixed.zip",
-         _zip({"notes.txt": b"Visible words here.", "more.zip": _zip({"b.txt": b"hidden words"})}),
-         "mixed.zip: more.zip inside it was not opened (archives inside archives are skipped): unzip and add its "
-         "files", outcome="stored", words=("visible",)),
-    Case("not-a-zip", "fake.zip", b"plain text with a zip name",
-         "fake.zip: not a valid zip archive (damaged, or another kind of file named .zip)"),
-    Case("min-count-too-high", "short.txt", b"Alpha beta gamma. Alpha beta delta.\n",
-         "min_count=50 leaves 0 words: the corpus has 6 tokens and 4 distinct words; try min_count=1",
-         target="train"),
-    Case("vectors-inconsistent-dimensions", "dims.txt", b"3 3\nalpha 1 2 3\nbeta 1 2\ngamma 1 2 3\n",
-         "dims.txt, line 3: expected 3 numbers after the word (the header on line 1 says 3), found 2 "
-         "(read as word2vec text)", target="vectors"),
-    Case("vectors-nan", "nan.vec", b"alpha 1 0\nbeta nan 1\n",
-         "nan.vec, line 2: 'nan' is not a finite number: NaN and infinity are not allowed (read as GloVe text)",
-         target="vectors"),
-    Case("vectors-duplicate-words", "dup.vec", b"alpha 1 0\nbeta 0 1\nalpha 5 5\ngamma 1 1\n",
-         "1 repeated words: each keeps the vector of its first line.", target="vectors", outcome="stored",
-         cli_message=""),
-    Case("vectors-header-only", "head.txt", b"5 3\n",
-         "head.txt, line 1: the header says 5 words, but none follow (read as word2vec text)", target="vectors"),
+    Case(
+        "jsonl-bad-lines",
+        "notes.jsonl",
+        b'{"text": "first good line"}\n{"text": broken\n\n{"text": "second good line"}\n["a", "list"]\n'
+        b'{"text": "third good line"}\n',
+        "notes.jsonl, line 2: not valid JSON (Expecting value); 2 of 5 lines are not JSON objects (lines 2, 5). "
+        "Nothing was read: fix or remove those lines and upload the file again",
+    ),
+    Case(
+        "jsonl-nested-too-deep",
+        "deep.jsonl",
+        b'{"text": ' + b"[" * 50_000 + b"]" * 50_000 + b"}\n",
+        "deep.jsonl, line 1: JSON nested too deeply or with a number too long",
+    ),
+    Case(
+        "zip-bomb",
+        "bomb.zip",
+        _bomb,
+        "bomb.zip: expands to 1,100 MB, more than the limit of 1,024 MB: split it into smaller archives",
+    ),
+    Case(
+        "zip-slip-paths",
+        "slip.zip",
+        _zip({f"../../{ESCAPED}": b"Escaped words stay inside.", f"/tmp/abs-{ESCAPED}": b"Absolute paths too."}),
+        "",
+        outcome="stored",
+        words=("escaped", "absolute"),
+        never=(f"../../{ESCAPED}", f"../{ESCAPED}", ESCAPED, f"/tmp/abs-{ESCAPED}", f"/{ESCAPED}"),
+    ),
+    Case(
+        "nested-zip-only",
+        "outer.zip",
+        _zip({"inner.zip": _zip({"a.txt": b"hidden words"})}),
+        "outer.zip: the archive holds only other archives (inner.zip); archives inside archives are not opened: "
+        "unzip them and zip their files together",
+    ),
+    Case(
+        "nested-zip-beside-text",
+        "mixed.zip",
+        _zip({"notes.txt": b"Visible words here.", "more.zip": _zip({"b.txt": b"hidden words"})}),
+        "mixed.zip: more.zip inside it was not opened (archives inside archives are skipped): unzip and add its files",
+        outcome="stored",
+        words=("visible",),
+    ),
+    Case(
+        "not-a-zip",
+        "fake.zip",
+        b"plain text with a zip name",
+        "fake.zip: not a valid zip archive (damaged, or another kind of file named .zip)",
+    ),
+    Case(
+        "min-count-too-high",
+        "short.txt",
+        b"Alpha beta gamma. Alpha beta delta.\n",
+        "min_count=50 leaves 0 words: the corpus has 6 tokens and 4 distinct words; try min_count=1",
+        target="train",
+    ),
+    Case(
+        "vectors-inconsistent-dimensions",
+        "dims.txt",
+        b"3 3\nalpha 1 2 3\nbeta 1 2\ngamma 1 2 3\n",
+        "dims.txt, line 3: expected 3 numbers after the word (the header on line 1 says 3), found 2 "
+        "(read as word2vec text)",
+        target="vectors",
+    ),
+    Case(
+        "vectors-nan",
+        "nan.vec",
+        b"alpha 1 0\nbeta nan 1\n",
+        "nan.vec, line 2: 'nan' is not a finite number: NaN and infinity are not allowed (read as GloVe text)",
+        target="vectors",
+    ),
+    Case(
+        "vectors-duplicate-words",
+        "dup.vec",
+        b"alpha 1 0\nbeta 0 1\nalpha 5 5\ngamma 1 1\n",
+        "1 repeated words: each keeps the vector of its first line.",
+        target="vectors",
+        outcome="stored",
+        cli_message="",
+    ),
+    Case(
+        "vectors-header-only",
+        "head.txt",
+        b"5 3\n",
+        "head.txt, line 1: the header says 5 words, but none follow (read as word2vec text)",
+        target="vectors",
+    ),
     Case("vectors-empty", "empty.vec", b"", "empty.vec: empty file, expected word vectors", target="vectors"),
-    Case("vectors-a-pickle", "vectors.bin", _pickle,
-         "vectors.bin is a Python pickle (a gensim .model or .pkl file): EmbedLab never loads pickles from users, "
-         "because opening one can run any code. Save the vectors as word2vec instead", target="vectors",
-         never=("PWNED",)),
-    Case("vectors-a-gensim-model", "word2vec.model", _gensim_model,
-         "is a Python pickle (a gensim .model or .pkl file): EmbedLab never loads pickles from users",
-         target="vectors", ui_file="word2vec.model.bin"),
-    Case("vectors-an-image", "photo.vec", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-         "photo.vec is a PNG image, not word vectors: add word2vec text or binary, GloVe text or a fastText .vec "
-         "file", target="vectors"),
-    Case("word-in-neither-space", "a.vec", GOOD_VECTORS, "'zzyzx' is not in vectors:", target="neighbours",
-         word="zzyzx"),
-    Case("k-larger-than-the-shared-vocabulary", "a.vec", GOOD_VECTORS,
-         "Only 5 other words are in both spaces, so each list holds 5 neighbours, not 50.", target="neighbours",
-         k=50, outcome="answered", cli_message="holds 5 other words, so 5 neighbours are listed, not 50"),
+    Case(
+        "vectors-a-pickle",
+        "vectors.bin",
+        _pickle,
+        "vectors.bin is a Python pickle (a gensim .model or .pkl file): EmbedLab never loads pickles from users, "
+        "because opening one can run any code. Save the vectors as word2vec instead",
+        target="vectors",
+        never=("PWNED",),
+    ),
+    Case(
+        "vectors-a-gensim-model",
+        "word2vec.model",
+        _gensim_model,
+        "is a Python pickle (a gensim .model or .pkl file): EmbedLab never loads pickles from users",
+        target="vectors",
+        ui_file="word2vec.model.bin",
+    ),
+    Case(
+        "vectors-an-image",
+        "photo.vec",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        "photo.vec is a PNG image, not word vectors: add word2vec text or binary, GloVe text or a fastText .vec file",
+        target="vectors",
+    ),
+    Case(
+        "word-in-neither-space", "a.vec", GOOD_VECTORS, "'zzyzx' is not in vectors:", target="neighbours", word="zzyzx"
+    ),
+    Case(
+        "k-larger-than-the-shared-vocabulary",
+        "a.vec",
+        GOOD_VECTORS,
+        "Only 5 other words are in both spaces, so each list holds 5 neighbours, not 50.",
+        target="neighbours",
+        k=50,
+        outcome="answered",
+        cli_message="holds 5 other words, so 5 neighbours are listed, not 50",
+    ),
 ]
 
 
 # --- the home whose contents no case may touch ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Saved:
@@ -257,19 +391,33 @@ def saved(tmp_path_factory) -> Saved:
         corpus = build_corpus("kept.txt", (TINY_TEXT * 3).encode())
         run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=1, workers=1, seed=3))
         build_corpus("good.txt", GOOD_TEXT)  # what each UI case uploads next: taking it again stores nothing new
-        yield Saved(home, corpus.id, run["id"], save_uploaded_vectors("kept.vec", GOOD_VECTORS).spec,
-                    save_uploaded_vectors("other.vec", OTHER_VECTORS).spec)
+        yield Saved(
+            home,
+            corpus.id,
+            run["id"],
+            save_uploaded_vectors("kept.vec", GOOD_VECTORS).spec,
+            save_uploaded_vectors("other.vec", OTHER_VECTORS).spec,
+        )
 
 
 def _snapshot() -> dict[str, str]:
     """Every stored artefact (by content hash) and registry row of the current home; temp files left out."""
     home = config.home()
-    files = {str(path.relative_to(home)): hashlib.sha256(path.read_bytes()).hexdigest()
-             for folder in ("corpora", "runs", "vectors") for path in sorted((home / folder).rglob("*"))
-             if path.is_file() and not any(part.startswith(".") for part in path.relative_to(home).parts)}
-    rows = {f"{table} {row['id']}": "row" for table, listed in
-            (("corpora", store.list_corpora()), ("runs", store.list_runs()), ("vectors", store.list_vectors()))
-            for row in listed}
+    files = {
+        str(path.relative_to(home)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for folder in ("corpora", "runs", "vectors")
+        for path in sorted((home / folder).rglob("*"))
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(home).parts)
+    }
+    rows = {
+        f"{table} {row['id']}": "row"
+        for table, listed in (
+            ("corpora", store.list_corpora()),
+            ("runs", store.list_runs()),
+            ("vectors", store.list_vectors()),
+        )
+        for row in listed
+    }
     return files | rows
 
 
@@ -290,8 +438,9 @@ def _check_nothing_lost(case: Case, before: dict[str, str], saved: Saved, tmp_pa
     elif case.target == "train":  # the corpus is fine and kept; the training was refused: no run, not half of one
         assert not [key for key in added if key.startswith("runs")], added
     for name in case.never:  # relative to the upload, to where corpora are stored and to where the CLI runs
-        for path in [Path(name)] if name.startswith("/") else [base / name for base in
-                                                               (tmp_path, saved.home / "corpora", ROOT)]:
+        for path in (
+            [Path(name)] if name.startswith("/") else [base / name for base in (tmp_path, saved.home / "corpora", ROOT)]
+        ):
             assert not path.exists(), f"{path} was written"
     assert not list(saved.home.rglob("PWNED")) and not list(tmp_path.rglob("PWNED")), "a pickle was loaded"
 
@@ -350,14 +499,19 @@ class Done:
 @pytest.fixture(scope="module")
 def cli(saved, tmp_path_factory):
     """Run ``python -m embedlab ARGS`` against the saved home; returns a :class:`Done`."""
-    server = subprocess.Popen([sys.executable, "-c", _CLI_SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, cwd=ROOT, env={**os.environ, "EMBEDLAB_HOME": str(saved.home)})
+    server = subprocess.Popen(
+        [sys.executable, "-c", _CLI_SERVER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "EMBEDLAB_HOME": str(saved.home)},
+    )
     folder = tmp_path_factory.mktemp("cli-output")
 
     def run(*argv: str) -> Done:
         out, err = folder / "stdout", folder / "stderr"
-        server.stdin.write(json.dumps({"argv": argv, "home": str(saved.home), "out": str(out),
-                                       "err": str(err)}) + "\n")
+        server.stdin.write(json.dumps({"argv": argv, "home": str(saved.home), "out": str(out), "err": str(err)}) + "\n")
         server.stdin.flush()
         returncode = int(server.stdout.readline())
         return Done(returncode, out.read_text(encoding="utf-8"), err.read_text(encoding="utf-8"))
@@ -408,16 +562,29 @@ def test_cli(case, saved, cli, tmp_path, monkeypatch):
 def test_cli_runner_is_the_real_command(cli, saved):
     """The forked runner behaves as `python -m embedlab` does: same output, same exit status."""
     argv = ["neighbors", "--space", saved.vectors_spec, "--word", "alpha", "--k", "2", "--json"]
-    real = subprocess.run([sys.executable, "-m", "embedlab", *argv], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "EMBEDLAB_HOME": str(saved.home)}, timeout=120)
+    real = subprocess.run(
+        [sys.executable, "-m", "embedlab", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "EMBEDLAB_HOME": str(saved.home)},
+        timeout=120,
+    )
     assert cli(*argv) == Done(real.returncode, real.stdout, real.stderr) and real.returncode == 0
     broken = ["neighbors", "--space", "nowhere", "--word", "x"]
-    real = subprocess.run([sys.executable, "-m", "embedlab", *broken], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "EMBEDLAB_HOME": str(saved.home)}, timeout=120)
+    real = subprocess.run(
+        [sys.executable, "-m", "embedlab", *broken],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "EMBEDLAB_HOME": str(saved.home)},
+        timeout=120,
+    )
     assert cli(*broken) == Done(real.returncode, real.stdout, real.stderr) and real.returncode == 1
 
 
 # --- the UI ---------------------------------------------------------------------------------------------------
+
 
 def _page(name: str, state: dict | None = None, **query: str) -> AppTest:
     """A page on its own (app.py's router and its UMAP warm-up are not what is tested here)."""
@@ -470,8 +637,9 @@ def _ui_vectors(case: Case, data: bytes, saved: Saved) -> dict[str, list[str]]:
 
 def _ui_neighbours(case: Case, data: bytes, saved: Saved) -> dict[str, list[str]]:
     assert data == GOOD_VECTORS  # stored already, as saved.vectors_spec
-    at = _page("compare.py", corpus=saved.corpus_id, a=saved.vectors_spec, b=saved.other_spec, word=case.word,
-               k=str(case.k))
+    at = _page(
+        "compare.py", corpus=saved.corpus_id, a=saved.vectors_spec, b=saved.other_spec, word=case.word, k=str(case.k)
+    )
     shown = _messages(at)
     at.text_input(key="cmp_word").set_value("beta").run()
     assert not _messages(at)["error"] and len(at.table) == 2  # A's and B's neighbour lists
@@ -527,19 +695,40 @@ def test_the_catalogue_covers_the_issue():
     """Every input the issue lists is a case, and there are at least 25."""
     ids = {case.id for case in CASES}
     assert len(CASES) >= 25 and len(ids) == len(CASES)
-    assert {"empty-file", "whitespace-only", "binary-with-text-extension", "png-renamed-txt", "latin-1",
-            "utf-16-without-bom", "200-mb-single-line", "csv-without-a-text-column", "csv-ragged-rows",
-            "csv-only-a-header", "jsonl-bad-lines", "zip-bomb", "zip-slip-paths", "nested-zip-only",
-            "min-count-too-high", "vectors-inconsistent-dimensions", "vectors-nan", "vectors-duplicate-words",
-            "vectors-a-pickle", "vectors-a-gensim-model", "word-in-neither-space",
-            "k-larger-than-the-shared-vocabulary"} <= ids
+    assert {
+        "empty-file",
+        "whitespace-only",
+        "binary-with-text-extension",
+        "png-renamed-txt",
+        "latin-1",
+        "utf-16-without-bom",
+        "200-mb-single-line",
+        "csv-without-a-text-column",
+        "csv-ragged-rows",
+        "csv-only-a-header",
+        "jsonl-bad-lines",
+        "zip-bomb",
+        "zip-slip-paths",
+        "nested-zip-only",
+        "min-count-too-high",
+        "vectors-inconsistent-dimensions",
+        "vectors-nan",
+        "vectors-duplicate-words",
+        "vectors-a-pickle",
+        "vectors-a-gensim-model",
+        "word-in-neither-space",
+        "k-larger-than-the-shared-vocabulary",
+    } <= ids
 
 
-@pytest.mark.parametrize("page, key, name, allowed", [
-    ("corpus.py", "corpus_upload", "notes.docx", "'.txt', '.md', '.csv', '.tsv', '.jsonl', '.zip'"),
-    ("runs.py", "vectors_upload", "word2vec.model", "'.txt', '.vec', '.bin', '.w2v'"),
-    ("runs.py", "vectors_upload", "vectors.pkl", "'.txt', '.vec', '.bin', '.w2v'"),
-])
+@pytest.mark.parametrize(
+    "page, key, name, allowed",
+    [
+        ("corpus.py", "corpus_upload", "notes.docx", "'.txt', '.md', '.csv', '.tsv', '.jsonl', '.zip'"),
+        ("runs.py", "vectors_upload", "word2vec.model", "'.txt', '.vec', '.bin', '.w2v'"),
+        ("runs.py", "vectors_upload", "vectors.pkl", "'.txt', '.vec', '.bin', '.w2v'"),
+    ],
+)
 def test_uploaders_take_only_their_types(page, key, name, allowed, saved, monkeypatch):
     """The browser's file picker offers only the listed types, and Streamlit's server refuses any other; the
     uploader's label states the types and the size limit."""
@@ -558,6 +747,7 @@ def test_uploaders_take_only_their_types(page, key, name, allowed, saved, monkey
 
 # --- hostile links ----------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Link:
     """A shared link with a bad or hostile parameter and what the page says about it (as read on screen)."""
@@ -569,35 +759,67 @@ class Link:
 
 
 LINKS = [
-    Link("run-id-path-traversal", {"a": "../../etc/passwd"},
-         "Link parameter a='../../etc/passwd' was ignored: unknown space '../../etc/passwd': use 'baseline'"),
-    Link("vectors-path-outside-home", {"a": "vectors:/etc/passwd"},
-         "The link's space a=vectors:/etc/passwd is not on this server (deleted, or another server's)."),
-    Link("vectors-relative-path", {"a": "vectors:../../../../etc/passwd"},
-         "The link's space a=vectors:../../../../etc/passwd is not on this server"),
+    Link(
+        "run-id-path-traversal",
+        {"a": "../../etc/passwd"},
+        "Link parameter a='../../etc/passwd' was ignored: unknown space '../../etc/passwd': use 'baseline'",
+    ),
+    Link(
+        "vectors-path-outside-home",
+        {"a": "vectors:/etc/passwd"},
+        "The link's space a=vectors:/etc/passwd is not on this server (deleted, or another server's).",
+    ),
+    Link(
+        "vectors-relative-path",
+        {"a": "vectors:../../../../etc/passwd"},
+        "The link's space a=vectors:../../../../etc/passwd is not on this server",
+    ),
     Link("vectors-file-outside-home", {"a": "vectors:{secret}"}, "The link's space a=vectors:{secret} is not on"),
-    Link("unknown-run-id", {"a": "run-20200101-000000-abcdef"},
-         "The link's space a=run-20200101-000000-abcdef is not on this server (deleted, or another server's)."),
-    Link("corpus-path-traversal", {"corpus": "../../registry.sqlite3"},
-         "Link parameter corpus='../../registry.sqlite3' was ignored: '../../registry.sqlite3' is not a corpus id "
-         "(like c0123456789ab)."),
+    Link(
+        "unknown-run-id",
+        {"a": "run-20200101-000000-abcdef"},
+        "The link's space a=run-20200101-000000-abcdef is not on this server (deleted, or another server's).",
+    ),
+    Link(
+        "corpus-path-traversal",
+        {"corpus": "../../registry.sqlite3"},
+        "Link parameter corpus='../../registry.sqlite3' was ignored: '../../registry.sqlite3' is not a corpus id "
+        "(like c0123456789ab).",
+    ),
     Link("unknown-corpus-id", {"corpus": "c0123456789ab"}, "The link's corpus c0123456789ab is not on this server."),
     Link("huge-k", {"k": "1000000"}, "Link parameter k='1000000' was ignored: k must be from 1 to 100, got 1000000."),
     Link("non-numeric-k", {"k": "ten"}, "Link parameter k='ten' was ignored: not a whole number."),
     Link("huge-map", {"n": "9" * 30}, f"Link parameter n='{'9' * 30}' was ignored: n must be from 100 to 50000"),
     Link("nan-score", {"lo": "nan"}, "Link parameter lo='nan' was ignored: not a number."),
-    Link("script-in-a-choice", {"tab": "<script>alert(1)</script>"},
-         "Link parameter tab='<script>alert(1)</script>' was ignored: tab must be one of neighbours, changed, "
-         "coverage, map, got '<script>alert(1)</script>'."),
-    Link("script-as-a-parameter-name", {"<img src=x onerror=alert(1)>": "1"},
-         "Ignored unknown link parameters: <img src=x onerror=alert(1)>."),
+    Link(
+        "script-in-a-choice",
+        {"tab": "<script>alert(1)</script>"},
+        "Link parameter tab='<script>alert(1)</script>' was ignored: tab must be one of neighbours, changed, "
+        "coverage, map, got '<script>alert(1)</script>'.",
+    ),
+    Link(
+        "script-as-a-parameter-name",
+        {"<img src=x onerror=alert(1)>": "1"},
+        "Ignored unknown link parameters: <img src=x onerror=alert(1)>.",
+    ),
     Link("script-as-the-word", {"word": "<script>alert(1)</script>"}, "'<script>alert(1)</script>' is not in"),
-    Link("markdown-link-as-the-word", {"word": "[Sign in again](https://evil.example)"},
-         "'[Sign in again](https://evil.example)' is not in"),
-    Link("evaluate-spaces-path-traversal", {"spaces": "../../etc/passwd,{vectors}"},
-         "The link's spaces ../../etc/passwd are not on this server.", page="evaluate.py"),
-    Link("evaluate-script-corpus", {"corpus": "<script>alert(1)</script>"},
-         "The link's corpus <script>alert(1)</script> is not on this server.", page="evaluate.py"),
+    Link(
+        "markdown-link-as-the-word",
+        {"word": "[Sign in again](https://evil.example)"},
+        "'[Sign in again](https://evil.example)' is not in",
+    ),
+    Link(
+        "evaluate-spaces-path-traversal",
+        {"spaces": "../../etc/passwd,{vectors}"},
+        "The link's spaces ../../etc/passwd are not on this server.",
+        page="evaluate.py",
+    ),
+    Link(
+        "evaluate-script-corpus",
+        {"corpus": "<script>alert(1)</script>"},
+        "The link's corpus <script>alert(1)</script> is not on this server.",
+        page="evaluate.py",
+    ),
 ]
 
 _OPENED: list[str] = []
@@ -637,8 +859,11 @@ def test_hostile_link(link, saved, secret, opened, monkeypatch):
     monkeypatch.setenv("EMBEDLAB_HOME", str(saved.home))
     fill = {"secret": str(secret), "vectors": saved.vectors_spec}
     params = {key.format(**fill): value.format(**fill) for key, value in link.params.items()}
-    base = ({"corpus": saved.corpus_id, "a": saved.vectors_spec, "b": saved.other_spec} if link.page == "compare.py"
-            else {"corpus": saved.corpus_id, "spaces": saved.vectors_spec})
+    base = (
+        {"corpus": saved.corpus_id, "a": saved.vectors_spec, "b": saved.other_spec}
+        if link.page == "compare.py"
+        else {"corpus": saved.corpus_id, "spaces": saved.vectors_spec}
+    )
     files = opened()
     at = _page(link.page, **{**base, **params})
     _RECORDING.clear()
@@ -657,7 +882,7 @@ def test_hostile_link(link, saved, secret, opened, monkeypatch):
 def test_a_link_to_a_listed_vectors_file_opens_it(saved, opened, monkeypatch):
     """The guard is not a blanket refusal: the same kind of link to a file this server holds works."""
     monkeypatch.setenv("EMBEDLAB_HOME", str(saved.home))
-    files = opened()
+    opened()
     at = _page("compare.py", corpus=saved.corpus_id, a=saved.vectors_spec, b=saved.other_spec, word="alpha", k="2")
     _RECORDING.clear()
     assert not _messages(at)["warning"] and not at.error
@@ -697,11 +922,14 @@ def test_corpus_text_never_keeps_markup(saved, monkeypatch):
     from embedlab.corpus import ReadOptions, TokenizeOptions, build_corpus
 
     monkeypatch.setenv("EMBEDLAB_HOME", str(saved.home))
-    data = ('text,label\n"Click <img src=x onerror=alert(1)> <script>alert(2)</script> now",'
-            '"<script>alert(3)</script>"\n"[link](https://evil.example) **bold**",ok\n').encode()
+    data = (
+        b'text,label\n"Click <img src=x onerror=alert(1)> <script>alert(2)</script> now",'
+        b'"<script>alert(3)</script>"\n"[link](https://evil.example) **bold**",ok\n'
+    )
     for lowercase in (True, False):
-        built = build_corpus("<img src=x onerror=alert(4)>.csv", data, ReadOptions("text", "label"),
-                             TokenizeOptions(lowercase=lowercase))
+        built = build_corpus(
+            "<img src=x onerror=alert(4)>.csv", data, ReadOptions("text", "label"), TokenizeOptions(lowercase=lowercase)
+        )
         assert not [w for w in built.counts if re.search(r"[<>\[\]()*=/]", w)], list(built.counts)
         assert built.labels == ("<script>alert(3)</script>", "ok")  # labels are data, kept as they were
 
@@ -724,8 +952,9 @@ def test_hostile_words_are_text_in_tables_maps_and_the_report(saved, monkeypatch
 
     first, second = spaces.load_space(a), spaces.load_space(b)
     layout = first.vectors[:, :2]
-    figure = figures.map_pair(layout, layout, first.words, first.counts, (f"A · {HOSTILE[1]}", "B"), HOSTILE[0],
-                              HOSTILE[1:])
+    figure = figures.map_pair(
+        layout, layout, first.words, first.counts, (f"A · {HOSTILE[1]}", "B"), HOSTILE[0], HOSTILE[1:]
+    )
     texts = [t for trace in figure.to_dict()["data"] for t in trace.get("text", [])]
     assert len(texts) == 2 * len(first.words) and not [t for t in texts if "<" in t or ">" in t]
     assert texts.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # plotly shows &lt; as <: the word, as text
@@ -735,8 +964,9 @@ def test_hostile_words_are_text_in_tables_maps_and_the_report(saved, monkeypatch
     from embedlab.analysis import maps
 
     monkeypatch.setattr(maps, "aligned_layouts", lambda x, y, settings: (x[:, :2], y[:, :2]))
-    html = report.build_report(first, second, load_corpus(saved.corpus_id),
-                               report.ReportSettings(k=3, words=HOSTILE[:2], map_words=100))
+    html = report.build_report(
+        first, second, load_corpus(saved.corpus_id), report.ReportSettings(k=3, words=HOSTILE[:2], map_words=100)
+    )
     for word in HOSTILE[:3]:  # the HTML ones; markdown means nothing in HTML
         assert word not in html, f"{word} is in the report as markup"
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;img/src=x/onerror=alert(2)&gt;" in html

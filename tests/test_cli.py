@@ -1,4 +1,5 @@
 """The CLI: JSON shapes, same functions as the app, one-line errors with a non-zero exit."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,23 @@ def _run_json(capsys, *argv: str) -> dict:
 
 
 def test_train_then_neighbors_compare_coverage_export(corpus_file, tmp_path, capsys, fresh_home):
-    trained = _run_json(capsys, "train", str(corpus_file), "--method", "word2vec", "--dim", "16",
-                        "--min-count", "2", "--epochs", "3", "--seed", "3", "--workers", "1")
+    trained = _run_json(
+        capsys,
+        "train",
+        str(corpus_file),
+        "--method",
+        "word2vec",
+        "--dim",
+        "16",
+        "--min-count",
+        "2",
+        "--epochs",
+        "3",
+        "--seed",
+        "3",
+        "--workers",
+        "1",
+    )
     assert trained["run_id"].startswith("run-")
     assert trained["vocab_size"] > 20
     assert (fresh_home / "runs" / trained["run_id"] / "vectors.bin").exists()
@@ -38,11 +54,17 @@ def test_train_then_neighbors_compare_coverage_export(corpus_file, tmp_path, cap
     sims = [n["similarity"] for n in found["neighbors"]]
     assert sims == sorted(sims, reverse=True) and "matrix" not in [n["word"] for n in found["neighbors"]]
 
-    covered = _run_json(capsys, "coverage", "--space", trained["run_id"], "--corpus", str(corpus_file),
-                        "--top", "10")
+    covered = _run_json(capsys, "coverage", "--space", trained["run_id"], "--corpus", str(corpus_file), "--top", "10")
     assert covered["tokens"] == trained["corpus_tokens"]
     assert 0 < covered["type_coverage"] <= covered["token_coverage"] < 1  # min_count=2 drops only rare words
-    assert {item["word"] for item in covered["top_missing"]} == {"one", "closing", "line", "mentions", "quokkas", "once"}
+    assert {item["word"] for item in covered["top_missing"]} == {
+        "one",
+        "closing",
+        "line",
+        "mentions",
+        "quokkas",
+        "once",
+    }
     assert all(item["count"] == 1 for item in covered["top_missing"])
 
     same = _run_json(capsys, "compare", "--a", trained["run_id"], "--b", trained["run_id"], "--k", "5")
@@ -83,17 +105,26 @@ def test_export_baseline_needs_a_corpus(capsys):
     assert "needs --corpus" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["neighbors", "--space", "nope", "--word", "x"], "unknown space 'nope'"),
-    (["train", "/no/such/file.txt"], "no such file"),
-    (["coverage", "--space", "run-20200101-000000-abcdef", "--corpus", "{corpus}"], "no run"),
-    (["train", "{corpus}", "--min-count", "100000"], "min_count=100000 leaves 0 words"),
-    (["train", "{corpus}", "--dim", "0"], "dim must be"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["neighbors", "--space", "nope", "--word", "x"], "unknown space 'nope'"),
+        (["train", "/no/such/file.txt"], "no such file"),
+        (["coverage", "--space", "run-20200101-000000-abcdef", "--corpus", "{corpus}"], "no run"),
+        (["train", "{corpus}", "--min-count", "100000"], "min_count=100000 leaves 0 words"),
+        (["train", "{corpus}", "--dim", "0"], "dim must be"),
+    ],
+)
 def test_errors_are_one_line_with_nonzero_exit(argv, message, corpus_file, fresh_home):
     argv = [a.replace("{corpus}", str(corpus_file)) for a in argv]
-    done = subprocess.run([sys.executable, "-m", "embedlab", *argv], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "EMBEDLAB_HOME": str(fresh_home)}, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "embedlab", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "EMBEDLAB_HOME": str(fresh_home)},
+        timeout=120,
+    )
     assert done.returncode == 1
     assert message in done.stderr
     assert "Traceback" not in done.stderr
@@ -104,8 +135,24 @@ def test_errors_are_one_line_with_nonzero_exit(argv, message, corpus_file, fresh
 def test_report_writes_a_self_contained_html_file(corpus_file, tmp_path, capsys, fresh_home):
     trained = _run_json(capsys, "train", str(corpus_file), "--dim", "16", "--min-count", "1", "--epochs", "2")
     out = tmp_path / "report.html"
-    result = _run_json(capsys, "report", "--a", trained["run_id"], "--b", "baseline", "--corpus", str(corpus_file),
-                       "--word", "matrix", "--word", "spectrum", "--map-words", "100", "--out", str(out))
+    result = _run_json(
+        capsys,
+        "report",
+        "--a",
+        trained["run_id"],
+        "--b",
+        "baseline",
+        "--corpus",
+        str(corpus_file),
+        "--word",
+        "matrix",
+        "--word",
+        "spectrum",
+        "--map-words",
+        "100",
+        "--out",
+        str(out),
+    )
     text = out.read_text(encoding="utf-8")
     assert result["bytes"] == len(text.encode()) and result["corpus_id"] == trained["corpus_id"]
     assert "“matrix”" in text and "“spectrum”" in text and "<script src=" not in text
@@ -117,15 +164,27 @@ def test_train_finetunes_minilm_and_reports_held_out_retrieval(tmp_path, capsys,
 
     notes = tmp_path / "notes.txt"
     notes.write_bytes(notes_text())
-    result = _run_json(capsys, "train", str(notes), "--method", "sentence-transformer", "--max-pairs", "16",
-                       "--batch-size", "8", "--seed", "1")
+    result = _run_json(
+        capsys,
+        "train",
+        str(notes),
+        "--method",
+        "sentence-transformer",
+        "--max-pairs",
+        "16",
+        "--batch-size",
+        "8",
+        "--seed",
+        "1",
+    )
     assert result["method"] == "sentence-transformer" and result["run_id"].startswith("run-")
     retrieval = result["retrieval"]
     assert set(retrieval) == {"baseline", "finetuned", "held_out_pairs"} and retrieval["held_out_pairs"] >= 20
     assert set(retrieval["finetuned"]) == {"mrr@10", "recall@10"}
     assert (fresh_home / "runs" / result["run_id"] / "model" / "modules.json").exists()
-    found = _run_json(capsys, "neighbors", "--space", result["run_id"], "--word", "sparse", "--k", "3",
-                      "--corpus", str(notes))
+    found = _run_json(
+        capsys, "neighbors", "--space", result["run_id"], "--word", "sparse", "--k", "3", "--corpus", str(notes)
+    )
     assert len(found["neighbors"]) == 3
 
 
@@ -138,8 +197,11 @@ def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_
     pairs.write_text("word1,word2,score\nmatrix,matrices,9\nsparse,dense,3\nsignal,spectrum,7\nsolver,matrix,6\n")
     result = _run_json(capsys, "evaluate", "--space", tiny_run["id"], "--space", "baseline", "--pairs", str(pairs))
     rows = {(r["space"], r["benchmark"]): r for r in result["benchmarks"]}
-    assert set(rows) == {(space, name) for space in (tiny_run["id"], "baseline")
-                         for name in ("WordSim-353", "SimLex-999", "your pairs", "Google analogies")}
+    assert set(rows) == {
+        (space, name)
+        for space in (tiny_run["id"], "baseline")
+        for name in ("WordSim-353", "SimLex-999", "your pairs", "Google analogies")
+    }
     kv = evaluation.to_keyed_vectors(spaces.load_space("baseline"))
     pearson, spearman, oov = kv.evaluate_word_pairs(datapath("wordsim353.tsv"))
     wordsim = rows[("baseline", "WordSim-353")]
@@ -151,13 +213,15 @@ def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_
 
 
 def test_evaluate_one_space_gives_the_documented_shape_with_weat_and_sweep_and_keeps_it_with_the_run(
-        capsys, tiny_run, tiny_text_corpus, tmp_path):
+    capsys, tiny_run, tiny_text_corpus, tmp_path
+):
     from embedlab import evaluation
 
     corpus_file = tmp_path / "tiny.txt"
     corpus_file.write_text(TINY_TEXT * 20, encoding="utf-8")
-    result = _run_json(capsys, "evaluate", "--space", tiny_run["id"], "--corpus", str(corpus_file),
-                       "--weat", "career", "--sweep")
+    result = _run_json(
+        capsys, "evaluate", "--space", tiny_run["id"], "--corpus", str(corpus_file), "--weat", "career", "--sweep"
+    )
     assert set(result["wordsim353"]) >= {"spearman", "pearson", "oov_ratio"}
     assert set(result["simlex999"]) >= {"spearman", "pearson", "oov_ratio"}
     assert set(result["analogies"]) >= {"accuracy", "oov_ratio"} and result["analogies"]["oov_ratio"] == 1.0
@@ -168,8 +232,11 @@ def test_evaluate_one_space_gives_the_documented_shape_with_weat_and_sweep_and_k
     assert [row["dim"] for row in result["sweep"]] == [16]
     kept = evaluation.run_results(tiny_run["id"])
     assert kept["benchmarks"]["corpus_id"] == tiny_text_corpus.id
-    assert {row["benchmark"] for row in kept["benchmarks"]["result"]} == {"WordSim-353", "SimLex-999",
-                                                                          "Google analogies"}
+    assert {row["benchmark"] for row in kept["benchmarks"]["result"]} == {
+        "WordSim-353",
+        "SimLex-999",
+        "Google analogies",
+    }
     assert list(kept["weat"]["result"]) == ["Career vs family / male vs female names"]
 
 

@@ -1,4 +1,5 @@
 """Neighbours, Jaccard overlap between spaces, shared vocabulary and coverage (embedlab.analysis)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -45,6 +46,7 @@ def _rotated(space, seed=1, name="rotated"):
 
 # --- nearest ------------------------------------------------------------------------------------------------
 
+
 def test_nearest_orders_by_cosine_and_breaks_ties_by_row_order(compass):
     result = nearest(compass, "east", k=3)
     assert [n.word for n in result] == ["northeast", "north", "south"]  # north/south tie at 0: row order
@@ -86,20 +88,25 @@ def test_nearest_rejects_non_positive_k(compass, k):
 
 # --- jaccard ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("first, second, expected", [
-    (["a", "b", "c"], ["b", "c", "d"], 0.5),
-    (["a", "b"], ["a", "b"], 1.0),
-    (["a", "b"], ["c", "d"], 0.0),
-    (["a", "a", "b"], ["b"], 0.5),  # duplicates count once
-    ({"x"}, ["x", "y", "z", "w"], 0.25),
-    ([], [], 1.0),
-    (["a"], [], 0.0),
-])
+
+@pytest.mark.parametrize(
+    "first, second, expected",
+    [
+        (["a", "b", "c"], ["b", "c", "d"], 0.5),
+        (["a", "b"], ["a", "b"], 1.0),
+        (["a", "b"], ["c", "d"], 0.0),
+        (["a", "a", "b"], ["b"], 0.5),  # duplicates count once
+        ({"x"}, ["x", "y", "z", "w"], 0.25),
+        ([], [], 1.0),
+        (["a"], [], 0.0),
+    ],
+)
 def test_jaccard(first, second, expected):
     assert jaccard(first, second) == expected
 
 
 # --- shared vocabulary --------------------------------------------------------------------------------------
+
 
 def test_shared_spaces_restricts_both_to_the_same_words_in_the_same_order():
     a = make_space(["a", "b", "c", "d", "e"], np.eye(5), name="A", counts=[1, 5, 3, 0, 9])
@@ -130,12 +137,18 @@ def test_shared_spaces_needs_two_shared_words(b_words):
 
 # --- compare_spaces -----------------------------------------------------------------------------------------
 
+
 def test_identical_spaces_have_jaccard_one():
     a = _random_space()
     summary, frame = compare_spaces(a, _random_space(name="copy"), k=10)
     assert summary.mean_jaccard == 1.0 and summary.median_jaccard == 1.0
     assert (summary.shared_words, summary.only_a, summary.only_b, summary.compared_words, summary.k) == (
-        200, 0, 0, 200, 10)
+        200,
+        0,
+        0,
+        200,
+        10,
+    )
     assert list(frame.columns) == ["word", "jaccard", "rank_overlap", "count_a", "count_b", "band"]
     assert frame["jaccard"].eq(1.0).all() and len(frame) == 200
     assert frame["rank_overlap"].to_numpy() == pytest.approx(1.0)
@@ -184,8 +197,9 @@ def test_half_overlapping_neighbourhoods():
 
 def test_compare_spaces_counts_words_only_in_one_space_and_caps_k_and_words():
     rng = np.random.default_rng(3)
-    a = make_space(["s1", "s2", "s3", "s4", "a1", "a2"], rng.normal(size=(6, 4)), name="A",
-                   counts=[10, 40, 30, 20, 99, 98])
+    a = make_space(
+        ["s1", "s2", "s3", "s4", "a1", "a2"], rng.normal(size=(6, 4)), name="A", counts=[10, 40, 30, 20, 99, 98]
+    )
     b = make_space(["b1", "s3", "b2", "s1", "b3", "s2", "s4"], rng.normal(size=(7, 4)), name="B")
     summary, frame = compare_spaces(a, b, k=10, max_words=3)
     assert (summary.shared_words, summary.only_a, summary.only_b) == (4, 2, 3)
@@ -208,6 +222,7 @@ def test_compare_spaces_needs_shared_words():
 
 
 # --- neighbor_indices ---------------------------------------------------------------------------------------
+
 
 def _brute_force(vectors: np.ndarray, k: int, rows: int) -> list[list[int]]:
     sims = vectors[:rows] @ vectors.T
@@ -252,8 +267,7 @@ def test_compare_spaces_frame_columns_are_plain_python_strings():
 
 def test_compare_spaces_is_the_same_with_small_blocks():
     a = _random_space(n=120, seed=7)
-    b = make_space(a.words, a.vectors + np.random.default_rng(8).normal(scale=0.3, size=a.vectors.shape),
-                   name="noisy")
+    b = make_space(a.words, a.vectors + np.random.default_rng(8).normal(scale=0.3, size=a.vectors.shape), name="noisy")
     expected, expected_frame = compare_spaces(a, b, k=5)
     summary, frame = compare_spaces(a, b, k=5, block_rows=16)
     assert 0 < summary.mean_jaccard < 1
@@ -319,10 +333,11 @@ def test_coverage_of_the_tiny_corpus_by_a_run_like_space(tiny_text_corpus):
 
 # --- rank-biased overlap --------------------------------------------------------------------------------------
 
+
 def _rbo_by_definition(first: list[int], second: list[int], p: float = 0.9) -> float:
     k = len(first)
-    agreement = sum(len(set(first[:d]) & set(second[:d])) / d * p ** d for d in range(1, k + 1))
-    return (1 - p) / p * agreement + len(set(first) & set(second)) / k * p ** k
+    agreement = sum(len(set(first[:d]) & set(second[:d])) / d * p**d for d in range(1, k + 1))
+    return (1 - p) / p * agreement + len(set(first) & set(second)) / k * p**k
 
 
 def test_rank_biased_overlap_known_values():
@@ -345,13 +360,35 @@ def test_rank_biased_overlap_matches_its_definition_on_random_lists():
 
 # --- frequency bands ------------------------------------------------------------------------------------------
 
+
 def test_frequency_bands_are_readable_and_ordered():
     counts = np.array([1, 2, 4, 5, 9, 10, 19, 20, 99, 100, 1000, 1234])
     assert analysis.frequency_bands(counts).tolist() == [
-        "1", "2–4", "2–4", "5–9", "5–9", "10–19", "10–19", "20–49", "50–99", "100–199", "1,000–1,999",
-        "1,000–1,999"]
-    assert analysis.band_order(counts) == ["1", "2–4", "5–9", "10–19", "20–49", "50–99", "100–199", "200–499",
-                                          "500–999", "1,000–1,999"]
+        "1",
+        "2–4",
+        "2–4",
+        "5–9",
+        "5–9",
+        "10–19",
+        "10–19",
+        "20–49",
+        "50–99",
+        "100–199",
+        "1,000–1,999",
+        "1,000–1,999",
+    ]
+    assert analysis.band_order(counts) == [
+        "1",
+        "2–4",
+        "5–9",
+        "10–19",
+        "20–49",
+        "50–99",
+        "100–199",
+        "200–499",
+        "500–999",
+        "1,000–1,999",
+    ]
     # a band's label does not depend on the other counts, so a link's band means the same everywhere
     assert analysis.frequency_bands(np.array([1000]))[0] == analysis.frequency_bands(counts)[-1]
     assert analysis.frequency_bands(np.array([1, 1])).tolist() == ["1", "1"]
@@ -381,8 +418,9 @@ def test_missing_words_lists_every_missing_word_most_frequent_first(fresh_home):
 def test_fragmentation_histogram_and_worst_words(fresh_home):
     corpus = build_corpus("banded.txt", BANDED_TEXT)
     pieces = {"common": 1, "often": 2, "some": 1, "rare": 4, "odd": 2}
-    space = dataclasses.replace(make_space(["x", "y"], np.eye(2), name="wp"),
-                                piece_counter=lambda words: np.array([pieces[w] for w in words]))
+    space = dataclasses.replace(
+        make_space(["x", "y"], np.eye(2), name="wp"), piece_counter=lambda words: np.array([pieces[w] for w in words])
+    )
     histogram, worst = analysis.fragmentation(space, corpus, split=lambda w: [w[:2], "##" + w[2:]])
     assert histogram.values.tolist() == [[1, 2, 15], [2, 2, 7], [4, 1, 1]]  # pieces, words, tokens
     assert worst["word"].tolist() == ["rare", "often", "odd"]  # most pieces, then most frequent

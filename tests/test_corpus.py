@@ -1,4 +1,5 @@
 """Reading uploads, decoding, tokenising, phrases and the stored corpus (embedlab.corpus)."""
+
 from __future__ import annotations
 
 import io
@@ -26,13 +27,17 @@ def _zip(members: dict[str, bytes]) -> bytes:
 TEXT = "Über-fast café, naïve résumé — 3.5 €"
 
 
-@pytest.mark.parametrize("data", [
-    TEXT.encode("utf-8"),
-    b"\xef\xbb\xbf" + TEXT.encode("utf-8"),
-    TEXT.encode("utf-16"),  # native order with BOM
-    b"\xff\xfe" + TEXT.encode("utf-16-le"),
-    b"\xfe\xff" + TEXT.encode("utf-16-be"),
-], ids=["utf8", "utf8-bom", "utf16-native", "utf16-le-bom", "utf16-be-bom"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        TEXT.encode("utf-8"),
+        b"\xef\xbb\xbf" + TEXT.encode("utf-8"),
+        TEXT.encode("utf-16"),  # native order with BOM
+        b"\xff\xfe" + TEXT.encode("utf-16-le"),
+        b"\xfe\xff" + TEXT.encode("utf-16-be"),
+    ],
+    ids=["utf8", "utf8-bom", "utf16-native", "utf16-le-bom", "utf16-be-bom"],
+)
 def test_decode_unambiguous_encodings_give_text_and_no_notice(data):
     text, notice = decode(data, "notes.txt")
     assert text == TEXT  # the BOM is not part of the text
@@ -54,6 +59,7 @@ def test_decode_bytes_undefined_in_cp1252_fall_back_to_latin1():
 
 
 # --- read_documents -----------------------------------------------------------------------------------------
+
 
 def test_txt_with_blank_lines_gives_one_document_per_paragraph():
     data = b"First line\nsame paragraph.\n\n\n  \nSecond paragraph.\r\n\r\nThird.\n"
@@ -93,11 +99,11 @@ def test_empty_txt_gives_no_documents():
 
 
 CSV = (
-    "id,body,label,notes\n"
-    "1,The first document.,pos,x\n"
-    "2,,neg,empty text row is skipped\n"
-    "3,\"A quoted, comma document\",neg,y\n"
-).encode("utf-8")
+    b"id,body,label,notes\n"
+    b"1,The first document.,pos,x\n"
+    b"2,,neg,empty text row is skipped\n"
+    b'3,"A quoted, comma document",neg,y\n'
+)
 
 
 def test_csv_guesses_text_like_column_and_skips_empty_rows():
@@ -130,10 +136,13 @@ def test_tsv_uses_tabs():
     assert docs.labels == ["pos", "neg"]
 
 
-@pytest.mark.parametrize("options, missing", [
-    (ReadOptions(text_column="txt"), "txt"),
-    (ReadOptions(label_column="class"), "class"),
-])
+@pytest.mark.parametrize(
+    "options, missing",
+    [
+        (ReadOptions(text_column="txt"), "txt"),
+        (ReadOptions(label_column="class"), "class"),
+    ],
+)
 def test_bad_column_name_is_a_value_error_naming_the_columns(options, missing):
     with pytest.raises(ValueError) as caught:
         read_documents("data.csv", CSV, options)
@@ -180,20 +189,25 @@ def test_jsonl_non_object_line_is_a_value_error():
 
 
 def test_zip_of_mixed_files_reads_every_accepted_member_in_name_order():
-    data = _zip({
-        "b/notes.md": b"Markdown para.\n\nSecond para.",
-        "a.txt": b"Text one\nText two",
-        "c.csv": b"text,label\ncsv row,x\n",
-        "d.jsonl": b'{"text": "json row", "label": "y"}\n',
-        "ignored.pdf": b"%PDF",
-        ".hidden.txt": b"hidden",
-        "__MACOSX/._a.txt": b"junk",
-        "folder/": b"",
-    })
+    data = _zip(
+        {
+            "b/notes.md": b"Markdown para.\n\nSecond para.",
+            "a.txt": b"Text one\nText two",
+            "c.csv": b"text,label\ncsv row,x\n",
+            "d.jsonl": b'{"text": "json row", "label": "y"}\n',
+            "ignored.pdf": b"%PDF",
+            ".hidden.txt": b"hidden",
+            "__MACOSX/._a.txt": b"junk",
+            "folder/": b"",
+        }
+    )
     docs = read_documents("bundle.zip", data, ReadOptions(label_column="label"))
     assert not isinstance(docs.texts, (list, tuple))  # members are decompressed again, one at a time, per pass
-    assert list(docs.texts) == list(docs.texts) == ["Text one", "Text two", "Markdown para.", "Second para.",
-                                                    "csv row", "json row"]
+    assert (
+        list(docs.texts)
+        == list(docs.texts)
+        == ["Text one", "Text two", "Markdown para.", "Second para.", "csv row", "json row"]
+    )
     # text members have no labels: empty strings keep labels aligned with texts
     assert docs.labels == ["", "", "", "", "x", "y"]
 
@@ -225,6 +239,7 @@ def test_unsupported_suffix_is_a_value_error_listing_accepted_types(name):
 
 
 # --- tokenize -----------------------------------------------------------------------------------------------
+
 
 def test_tokenize_lowercases_and_keeps_inner_hyphens_and_apostrophes():
     assert tokenize("The Beta-Blocker DOESN'T help -- really - no.") == [
@@ -265,7 +280,7 @@ def test_tokenize_text_without_words_gives_nothing(text):
 # --- build_corpus -------------------------------------------------------------------------------------------
 
 # Hand-countable: 3 documents, 4 sentences; an empty paragraph, a non-ASCII word, duplicates on purpose.
-SMALL = "The cat sat. The cat ran!\n\n\n\nA dog sat.\n\nÜber cat\n".encode("utf-8")
+SMALL = "The cat sat. The cat ran!\n\n\n\nA dog sat.\n\nÜber cat\n".encode()
 
 
 def test_build_corpus_stats_on_a_hand_countable_corpus(fresh_home):
@@ -285,9 +300,7 @@ def test_build_corpus_stats_on_a_hand_countable_corpus(fresh_home):
 
 def test_sentences_file_has_one_sentence_per_line_and_counts_tsv_matches(fresh_home):
     corpus = build_corpus("small.txt", SMALL)
-    assert corpus.sentences_path.read_text(encoding="utf-8") == (
-        "the cat sat\nthe cat ran\na dog sat\nüber cat\n"
-    )
+    assert corpus.sentences_path.read_text(encoding="utf-8") == ("the cat sat\nthe cat ran\na dog sat\nüber cat\n")
     assert corpus.sentences() == [["the", "cat", "sat"], ["the", "cat", "ran"], ["a", "dog", "sat"], ["über", "cat"]]
     rows = [line.split("\t") for line in (corpus.path / "counts.tsv").read_text(encoding="utf-8").splitlines()]
     assert [(word, int(count)) for word, count in rows] == list(corpus.counts.items())
@@ -375,14 +388,40 @@ def test_phrases_join_a_frequent_pair(fresh_home):
 
 # --- property: any bytes either read or fail with a ValueError -----------------------------------------------
 
+
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.one_of(
-    st.binary(max_size=400),
-    st.text(max_size=200).map(lambda t: t.encode("utf-8")),
-    st.lists(st.sampled_from([b'{"text": "a b"}', b"{", b"}", b"[", b"]", b'"', b",", b"\n", b"\t", b"\r",
-                              b"text", b"label", b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"1e999", b":", b"null"]),
-             max_size=40).map(b"".join),
-), name=st.sampled_from(["x.txt", "x.csv", "x.jsonl"]))
+@given(
+    data=st.one_of(
+        st.binary(max_size=400),
+        st.text(max_size=200).map(lambda t: t.encode("utf-8")),
+        st.lists(
+            st.sampled_from(
+                [
+                    b'{"text": "a b"}',
+                    b"{",
+                    b"}",
+                    b"[",
+                    b"]",
+                    b'"',
+                    b",",
+                    b"\n",
+                    b"\t",
+                    b"\r",
+                    b"text",
+                    b"label",
+                    b"\x00",
+                    b"\xff\xfe",
+                    b"\xef\xbb\xbf",
+                    b"1e999",
+                    b":",
+                    b"null",
+                ]
+            ),
+            max_size=40,
+        ).map(b"".join),
+    ),
+    name=st.sampled_from(["x.txt", "x.csv", "x.jsonl"]),
+)
 def test_reading_arbitrary_bytes_raises_only_value_error(data, name):
     try:
         docs = read_documents(name, data)

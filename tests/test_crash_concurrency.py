@@ -1,5 +1,6 @@
 """Crashes and concurrency: killed training processes, a restarted server, two sessions at once, several processes
 writing the registry, and artefacts that are whole or absent, never half-written."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,15 +34,27 @@ def _visible(folder: Path) -> list[str]:
 
 
 def _ended(job_id: str) -> dict:
-    return _wait_for(lambda: (j := jobs.get_job(job_id))["status"] not in jobs.ACTIVE and j, f"job {job_id} to end",
-                     timeout=120, interval=0.1)
+    return _wait_for(
+        lambda: (j := jobs.get_job(job_id))["status"] not in jobs.ACTIVE and j,
+        f"job {job_id} to end",
+        timeout=120,
+        interval=0.1,
+    )
 
 
 def _python(code: str, *args: str, home: Path, stderr=None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                            stderr=stderr,
-                            env={**os.environ, "EMBEDLAB_HOME": str(home),
-                                 "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])})
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        stderr=stderr,
+        env={
+            **os.environ,
+            "EMBEDLAB_HOME": str(home),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        },
+    )
 
 
 @pytest.fixture
@@ -65,8 +78,10 @@ def test_kill_9_mid_training_interrupts_the_job_and_keeps_the_other_runs(lee_wit
     os.kill(job["pid"], signal.SIGKILL)
     job = _ended(job_id)
     assert job["status"] == "interrupted" and job["run_id"] is None
-    assert job["message"] == ("The training process stopped unexpectedly (killed, or the server restarted). "
-                              "Nothing was saved; start the training again.")
+    assert job["message"] == (
+        "The training process stopped unexpectedly (killed, or the server restarted). "
+        "Nothing was saved; start the training again."
+    )
     _assert_only(kept, digest, fresh_home)
 
 
@@ -151,6 +166,7 @@ def test_a_job_whose_server_died_before_its_worker_started_is_interrupted(fresh_
 
 # --- two sessions at once -----------------------------------------------------------------------------------
 
+
 def _complete_runs_only(stop: threading.Event, seen: list, failures: list) -> None:
     """A third session, looking at the registry while the others train: every run it lists must be whole."""
     while not stop.is_set():
@@ -232,8 +248,10 @@ for i in range(count):
 def test_the_registry_survives_concurrent_writers(fresh_home):
     writers, count = 6, 40
     start = time.time() + 1.5  # the processes are up by then
-    processes = [_python(_WRITER, f"w{n}", str(start), str(count), home=fresh_home, stderr=subprocess.PIPE)
-                 for n in range(writers)]
+    processes = [
+        _python(_WRITER, f"w{n}", str(start), str(count), home=fresh_home, stderr=subprocess.PIPE)
+        for n in range(writers)
+    ]
     errors = [process.communicate(timeout=120)[1] for process in processes]
     assert [process.returncode for process in processes] == [0] * writers, errors  # no "database is locked"
     assert len(store.list_corpora()) == len(store.list_vectors()) == writers * count
@@ -244,6 +262,7 @@ def test_the_registry_survives_concurrent_writers(fresh_home):
 
 
 # --- artefacts are whole or absent ----------------------------------------------------------------------------
+
 
 def test_a_reader_never_sees_half_a_file_being_replaced(tmp_path):
     path = tmp_path / "vectors.bin"
@@ -315,8 +334,12 @@ build_corpus("big.txt", open(datapath("lee_background.cor"), "rb").read() * 40)
 
 def test_kill_9_while_a_corpus_is_written_leaves_no_corpus(fresh_home):
     builder = _python(_CORPUS_BUILDER, home=fresh_home)
-    _wait_for(lambda: list((fresh_home / "corpora").glob(".staging-*")) if (fresh_home / "corpora").exists()
-              else [], "the corpus to be written", timeout=120, interval=0.005)
+    _wait_for(
+        lambda: list((fresh_home / "corpora").glob(".staging-*")) if (fresh_home / "corpora").exists() else [],
+        "the corpus to be written",
+        timeout=120,
+        interval=0.005,
+    )
     builder.kill()
     builder.wait(timeout=30)
     assert list_corpora() == [] and _visible(fresh_home / "corpora") == []

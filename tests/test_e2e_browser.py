@@ -3,6 +3,7 @@
 Upload the sample corpus, train Word2Vec, compare with the baseline, then open the share link in a fresh
 browser context and see the same neighbours.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,15 @@ import pytest
 from conftest import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 TIMEOUT_MS = 180_000
 
 if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
@@ -51,9 +59,25 @@ class StreamlitServer:
         port = _free_port()
         with (self.home / "server.log").open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                 "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-                cwd=ROOT, env={**os.environ, "EMBEDLAB_HOME": str(self.home)}, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    "app.py",
+                    "--server.port",
+                    str(port),
+                    "--server.address",
+                    "127.0.0.1",
+                    "--server.headless",
+                    "true",
+                    "--server.fileWatcherType",
+                    "none",
+                ],
+                cwd=ROOT,
+                env={**os.environ, "EMBEDLAB_HOME": str(self.home)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.time() + 120
@@ -65,7 +89,9 @@ class StreamlitServer:
                 pass
             if time.time() > deadline or self.process.poll() is not None:
                 self.stop()
-                raise RuntimeError("streamlit did not start:\n" + (self.home / "server.log").read_text(errors="replace"))
+                raise RuntimeError(
+                    "streamlit did not start:\n" + (self.home / "server.log").read_text(errors="replace")
+                )
             time.sleep(0.5)
 
     def stop(self) -> None:
@@ -116,8 +142,9 @@ def _expected_most_changed(home: Path, run_id: str, corpus_id: str, band: str, h
     os.environ["EMBEDLAB_HOME"] = str(home)
     try:
         corpus_ = corpus.load_corpus(corpus_id)
-        _, frame = analysis.compare_spaces(spaces.load_space(run_id, corpus_), spaces.load_space("baseline", corpus_),
-                                          10, 20_000, 42)
+        _, frame = analysis.compare_spaces(
+            spaces.load_space(run_id, corpus_), spaces.load_space("baseline", corpus_), 10, 20_000, 42
+        )
     finally:
         os.environ["EMBEDLAB_HOME"] = previous
     chosen = frame[(frame["band"] == band) & (frame["jaccard"] <= high)]
@@ -161,7 +188,7 @@ def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
     for restarted in (False, True):  # the link works in a fresh browser, and also after a server restart
         if restarted:
             server.restart()
-            link = server.url + link[link.index("/compare?"):]
+            link = server.url + link[link.index("/compare?") :]
         fresh = browser.new_context()
         other = fresh.new_page()
         other.set_default_timeout(TIMEOUT_MS)
@@ -209,11 +236,14 @@ def _map_page(path: Path) -> tuple[float, float]:
     layout_b = layout_a + rng.normal(scale=0.05, size=layout_a.shape).astype(np.float32)
     words = [f"w{i}" for i in range(MAP_POINTS)]
     counts = np.arange(MAP_POINTS, 0, -1)
-    figure = figures.map_pair(layout_a, layout_b, words, counts, ("A", "B"), "w0", words[1:21],
-                              np.log10(counts), "log10 count", moves=True)
+    figure = figures.map_pair(
+        layout_a, layout_b, words, counts, ("A", "B"), "w0", words[1:21], np.log10(counts), "log10 count", moves=True
+    )
     # post_script runs once Plotly.newPlot has drawn: the time to first paint, in the page's own clock.
-    path.write_text(figure.to_html(include_plotlyjs=True, div_id="map",
-                                   post_script="window.drawnAt = performance.now();"), encoding="utf-8")
+    path.write_text(
+        figure.to_html(include_plotlyjs=True, div_id="map", post_script="window.drawnAt = performance.now();"),
+        encoding="utf-8",
+    )
     return float(layout_a[0, 0]), float(layout_a[0, 1])
 
 
@@ -225,10 +255,13 @@ def test_a_50k_point_map_draws_and_hovers_without_freezing(browser, tmp_path):
     page.wait_for_function("window.drawnAt !== undefined", timeout=60_000)
     first_paint_ms = page.evaluate("window.drawnAt")
     assert page.locator("#map canvas").count() >= 1 and "WebGL is not supported" not in page.inner_text("body")
-    x, y = page.evaluate("""([x, y]) => {
+    x, y = page.evaluate(
+        """([x, y]) => {
         const plot = document.getElementById('map'), box = plot.getBoundingClientRect(), full = plot._fullLayout;
         return [box.left + full.xaxis._offset + full.xaxis.l2p(x), box.top + full.yaxis._offset + full.yaxis.l2p(y)];
-    }""", list(query))
+    }""",
+        list(query),
+    )
     page.mouse.move(x - 40, y - 40)
     started = time.perf_counter()
     page.mouse.move(x, y)
@@ -237,12 +270,19 @@ def test_a_50k_point_map_draws_and_hovers_without_freezing(browser, tmp_path):
     hover_ms = 1000 * (time.perf_counter() - started)
     assert re.fullmatch(r"w\d+count \d+", label.text_content())  # a word and its count (the nearest point)
     # Responsive afterwards: an animation frame comes within a second (a frozen page never answers).
-    frame_ms = page.evaluate("new Promise(done => { const t = performance.now(); "
-                             "requestAnimationFrame(() => done(performance.now() - t)); })")
-    print(f"\n{2 * MAP_POINTS:,}-point map (2 x {MAP_POINTS:,}): first paint {first_paint_ms:,.0f} ms after "
-          f"navigation, hover label {hover_ms:,.0f} ms, next animation frame {frame_ms:,.0f} ms")
+    frame_ms = page.evaluate(
+        "new Promise(done => { const t = performance.now(); "
+        "requestAnimationFrame(() => done(performance.now() - t)); })"
+    )
+    print(
+        f"\n{2 * MAP_POINTS:,}-point map (2 x {MAP_POINTS:,}): first paint {first_paint_ms:,.0f} ms after "
+        f"navigation, hover label {hover_ms:,.0f} ms, next animation frame {frame_ms:,.0f} ms"
+    )
     if os.environ.get("EMBEDLAB_MAP_TIMINGS"):  # bench/run_all.py reads the numbers from here
-        Path(os.environ["EMBEDLAB_MAP_TIMINGS"]).write_text(json.dumps(
-            {"points": MAP_POINTS, "first_paint_ms": first_paint_ms, "hover_ms": hover_ms, "frame_ms": frame_ms}))
+        Path(os.environ["EMBEDLAB_MAP_TIMINGS"]).write_text(
+            json.dumps(
+                {"points": MAP_POINTS, "first_paint_ms": first_paint_ms, "hover_ms": hover_ms, "frame_ms": frame_ms}
+            )
+        )
     assert first_paint_ms < 30_000 and hover_ms < 5_000 and frame_ms < 1_000
     page.close()

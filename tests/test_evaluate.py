@@ -1,4 +1,5 @@
 """Intrinsic benchmarks: numbers equal gensim's on the same vectors, plus hand-built cases."""
+
 from __future__ import annotations
 
 import math
@@ -118,8 +119,11 @@ def test_king_man_woman_queen_exactly(tmp_path):
     vecs = [[1, 0], [0, 1], [1, 1], [0, 2], [1.2, 1.0], [-1, -1]]
     space = make_space(words, vecs)
     bench = tmp_path / "tiny.txt"
-    bench.write_text(": royals\nman woman king queen\nMAN WOMAN KING QUEEN\nman woman king pear\n"
-                     ": empty\n\n: fruit\nman woman king apple\n", encoding="utf8")
+    bench.write_text(
+        ": royals\nman woman king queen\nMAN WOMAN KING QUEEN\nman woman king pear\n"
+        ": empty\n\n: fruit\nman woman king apple\n",
+        encoding="utf8",
+    )
     result = analogies(space, bench)
     table = result.sections.set_index("section")
     assert result.questions == 4 and result.total == 3 and result.correct == 2
@@ -173,14 +177,17 @@ def test_user_word_pairs_parses_header_and_separators():
     assert user_word_pairs("q.csv", b'"new york",city,3\n') == [("new york", "city", 3.0)]
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"car,auto,9\nfruit,apple\n", "mine.csv line 2: expected 3 columns"),
-    (b"w1,w2,score\ncar,auto,high\n", "mine.csv line 2: score 'high' is not a number"),
-    (b"car,auto,nan\n", "line 1: score 'nan' is not a finite"),
-    (b"car,,3\n", "line 1: empty word"),
-    (b"word1,word2,score\n", "no word pairs"),
-    (b"\xff\xfe,bad", "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"car,auto,9\nfruit,apple\n", "mine.csv line 2: expected 3 columns"),
+        (b"w1,w2,score\ncar,auto,high\n", "mine.csv line 2: score 'high' is not a number"),
+        (b"car,auto,nan\n", "line 1: score 'nan' is not a finite"),
+        (b"car,,3\n", "line 1: empty word"),
+        (b"word1,word2,score\n", "no word pairs"),
+        (b"\xff\xfe,bad", "not UTF-8"),
+    ],
+)
 def test_user_word_pairs_errors(data, message):
     with pytest.raises(ValueError, match=message):
         user_word_pairs("mine.csv", data)
@@ -201,8 +208,9 @@ def test_unknown_builtin_benchmark():
 def test_task_evaluation_cross_validates_a_classifier_on_the_labels(fresh_home):
     from embedlab.corpus import ReadOptions, build_corpus
 
-    rows = "".join(f"{['matrix solver eigen', 'signal spectrum filter'][i % 2]} note {i},{'ab'[i % 2]}\n"
-                   for i in range(40))
+    rows = "".join(
+        f"{['matrix solver eigen', 'signal spectrum filter'][i % 2]} note {i},{'ab'[i % 2]}\n" for i in range(40)
+    )
     corpus = build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
     words = ["matrix", "solver", "eigen", "signal", "spectrum", "filter", "note"]
     vectors = np.array([[1, 0], [1, 0.1], [0.9, 0], [0, 1], [0.1, 1], [0, 0.9], [0.5, 0.5]])
@@ -266,8 +274,9 @@ def test_dimension_sweep_reduces_and_scores_each_size():
 def _labelled_corpus():
     from embedlab.corpus import ReadOptions, build_corpus
 
-    rows = "".join(f"{['matrix solver eigen', 'signal spectrum filter'][i % 2]} note {i},{'ab'[i % 2]}\n"
-                   for i in range(40))
+    rows = "".join(
+        f"{['matrix solver eigen', 'signal spectrum filter'][i % 2]} note {i},{'ab'[i % 2]}\n" for i in range(40)
+    )
     return build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
 
 
@@ -302,12 +311,17 @@ def test_rank_metrics_and_retrieval_put_static_and_transformer_spaces_in_one_tab
     anchors = np.eye(3, dtype=np.float32)
     positives = np.array([[0.5, 0, 0], [0.9, 0.1, 0], [0, 0, 1]], dtype=np.float32)
     # anchor 0's own positive ranks 2nd, behind anchor 1's: MRR@2 = (1/2 + 1 + 1) / 3
-    assert metrics.rank_metrics(anchors, positives, k=1) == {"mrr@1": pytest.approx(2 / 3, abs=1e-6),
-                                                              "recall@1": pytest.approx(2 / 3, abs=1e-6)}
+    assert metrics.rank_metrics(anchors, positives, k=1) == {
+        "mrr@1": pytest.approx(2 / 3, abs=1e-6),
+        "recall@1": pytest.approx(2 / 3, abs=1e-6),
+    }
     assert metrics.rank_metrics(anchors, positives, k=2)["mrr@2"] == pytest.approx(5 / 6, abs=1e-6)
     pairs = [("sparse matrix", "matrix solver"), ("fourier signal", "signal spectrum"), ("zzz", "unknown words")]
-    static = make_space(["sparse", "matrix", "solver", "fourier", "signal", "spectrum"],
-                        np.array([[1, 0], [1, 0.1], [1, 0.2], [0, 1], [0.1, 1], [0.2, 1]]), name="w2v")
+    static = make_space(
+        ["sparse", "matrix", "solver", "fourier", "signal", "spectrum"],
+        np.array([[1, 0], [1, 0.1], [1, 0.2], [0, 1], [0.1, 1], [0.2, 1]]),
+        name="w2v",
+    )
     found = evaluation.retrieval(static, pairs, "hand-made")
     assert (found.pairs, found.unanswerable, found.features) == (3, 1, "mean word vectors")
     assert found.recall == pytest.approx(2 / 3, abs=1e-6)  # the unanswerable pair never ranks first
@@ -315,9 +329,12 @@ def test_rank_metrics_and_retrieval_put_static_and_transformer_spaces_in_one_tab
 
     transformer = dataclasses.replace(static, name="st", encoder=_topic_encoder)
     table = evaluation.benchmark_table(
-        {name: ([], evaluation.AnalogyResult("analogies", math.nan, 0, 0, 0, math.nan, None, 0))
-         for name in ("w2v", "st")},
-        {"w2v": found, "st": evaluation.retrieval(transformer, pairs, "hand-made")})
+        {
+            name: ([], evaluation.AnalogyResult("analogies", math.nan, 0, 0, 0, math.nan, None, 0))
+            for name in ("w2v", "st")
+        },
+        {"w2v": found, "st": evaluation.retrieval(transformer, pairs, "hand-made")},
+    )
     rows = table[table["metric"] == "MRR@10"].set_index("space")
     assert rows.loc["w2v", "benchmark"] == "held-out retrieval (mean word vectors)"
     assert rows.loc["st", "benchmark"] == "held-out retrieval (sentence embeddings)"
@@ -369,7 +386,10 @@ def test_debiasing_projects_the_gender_direction_out_of_every_vector():
     assert np.abs(debiased.vectors @ direction).max() < 1e-5
     assert np.allclose(np.linalg.norm(debiased.vectors, axis=1), 1.0, atol=1e-5)
     nurse, engineer = space.index["nurse"], space.index["engineer"]
-    assert space.vectors[nurse] @ space.vectors[space.index["she"]] > space.vectors[nurse] @ space.vectors[space.index["he"]]
+    assert (
+        space.vectors[nurse] @ space.vectors[space.index["she"]]
+        > space.vectors[nurse] @ space.vectors[space.index["he"]]
+    )
     she, he = debiased.vectors[debiased.index["she"]], debiased.vectors[debiased.index["he"]]
     assert debiased.vectors[nurse] @ she == pytest.approx(debiased.vectors[nurse] @ he, abs=1e-5)
     assert debiased.vectors[debiased.index["table"]] @ debiased.vectors[engineer] == pytest.approx(0.0, abs=1e-6)
@@ -399,8 +419,10 @@ def test_a_reduced_or_debiased_transformer_space_transforms_its_encoder_too():
 def test_results_are_kept_with_a_run_and_summarised_for_the_runs_page(tiny_run):
     run_id = tiny_run["id"]
     assert not evaluation.save_run_results("baseline", None, "task", {"accuracy": 1.0})
-    rows = [{"space": run_id, "benchmark": "WordSim-353", "metric": "Spearman", "score": 0.25},
-            {"space": run_id, "benchmark": "Google analogies", "metric": "accuracy", "score": math.nan}]
+    rows = [
+        {"space": run_id, "benchmark": "WordSim-353", "metric": "Spearman", "score": 0.25},
+        {"space": run_id, "benchmark": "Google analogies", "metric": "accuracy", "score": math.nan},
+    ]
     assert evaluation.save_run_results(run_id, "c1", "benchmarks", rows)
     assert evaluation.save_run_results(run_id, "c1", "task", {"accuracy": 0.75, "macro_f1": 0.5})
     assert evaluation.save_run_results(run_id, "c1", "weat", {"Career": {"effect_size": 0.4, "p_value": 0.1}})

@@ -1,4 +1,5 @@
 """Figures are return values: assertions on their traces, points and hover text."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,9 @@ def _traces(fig, name):
 
 
 def test_map_pair_draws_both_maps_with_query_and_neighbours_in_each():
-    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A · run", "B · baseline"), "matrix",
-                           ["sparse", "solver", "matrix"])
+    fig = figures.map_pair(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A · run", "B · baseline"), "matrix", ["sparse", "solver", "matrix"]
+    )
     data = fig.data
     assert len(data) == 6 and all(t.type == "scattergl" for t in data)  # WebGL for large maps
     words, neighbours, query = _traces(fig, "words"), _traces(fig, "neighbours"), _traces(fig, "query")
@@ -35,8 +37,9 @@ def test_map_pair_draws_both_maps_with_query_and_neighbours_in_each():
 
 def test_map_pair_colours_by_values_and_draws_moves():
     values = np.linspace(0, 1, 6)
-    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"], values,
-                           "Jaccard@10", moves=True)
+    fig = figures.map_pair(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"], values, "Jaccard@10", moves=True
+    )
     words = _traces(fig, "words")
     assert list(words[0].marker.color) == pytest.approx([0.4, 0.6, 0.8, 1.0])  # dense, solver, vector, bold
     assert words[0].marker.colorbar.title.text == "Jaccard@10"
@@ -60,8 +63,7 @@ def test_coverage_figures():
     bars = figures.coverage_bars(results).data
     assert [t.name for t in bars] == ["token coverage", "type coverage"]
     assert list(bars[0].y) == [90.0, 80.0] and list(bars[1].text) == ["50.0%", "60.0%"]
-    band = pd.DataFrame({"band": ["1", "2–4"], "words": [5, 3], "covered_words": [1, 3],
-                         "token_coverage": [0.2, 1.0]})
+    band = pd.DataFrame({"band": ["1", "2–4"], "words": [5, 3], "covered_words": [1, 3], "token_coverage": [0.2, 1.0]})
     lines = figures.coverage_by_band({"run": band, "baseline": band}).data
     assert [t.name for t in lines] == ["run", "baseline"] and list(lines[0].y) == [20.0, 100.0]
     pieces = figures.pieces_histogram(pd.DataFrame({"pieces": [1, 2], "words": [3, 1], "tokens": [75, 25]}))

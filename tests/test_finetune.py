@@ -1,4 +1,5 @@
 """Fine-tuning the bundled sentence-transformer: pairs, held-out check, the run, the job."""
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,15 @@ def test_held_out_pairs_never_appear_in_training(docs_corpus):
     held_out_text = {text for pair in pairs.held_out for text in pair}
     assert not any(a in held_out_text or p in held_out_text for a, p in pairs.train)
     # pairs are neighbouring sentences of one document
-    where = {sentence: (d, i) for d, doc in enumerate(docs_corpus.documents())
-             for i, sentence in enumerate(doc)}
+    where = {sentence: (d, i) for d, doc in enumerate(docs_corpus.documents()) for i, sentence in enumerate(doc)}
     for anchor, positive in pairs.train + pairs.held_out:
         (doc_a, i_a), (doc_p, i_p) = where[anchor], where[positive]
         assert doc_a == doc_p and i_p == i_a + 1
     assert training.make_pairs(docs_corpus, TINY) == pairs  # seeded
-    assert training.make_pairs(docs_corpus, FinetuneConfig(max_pairs=16, batch_size=8, held_out_share=0.3,
-                                                           seed=2)) != pairs
+    assert (
+        training.make_pairs(docs_corpus, FinetuneConfig(max_pairs=16, batch_size=8, held_out_share=0.3, seed=2))
+        != pairs
+    )
 
 
 def test_too_small_a_corpus_says_what_is_needed(fresh_home):
@@ -74,8 +76,7 @@ def test_retrieval_scores_rank_each_anchor_against_all_positives():
     # a1 -> p1 first (rank 1); a2 is closer to p1 than to its own p2 (rank 2)
     scores = training.retrieval_scores(model, [("a1", "p1"), ("a2", "p2")], k=1)
     assert scores == {"mrr@1": 0.5, "recall@1": 0.5}
-    assert training.retrieval_scores(model, [("a1", "p1"), ("a2", "p2")], k=10) == {"mrr@10": 0.75,
-                                                                                   "recall@10": 1.0}
+    assert training.retrieval_scores(model, [("a1", "p1"), ("a2", "p2")], k=10) == {"mrr@10": 0.75, "recall@10": 1.0}
 
 
 @pytest.fixture(scope="module")
@@ -190,8 +191,9 @@ def test_runs_page_offers_the_finetuned_model_and_shows_its_retrieval(tuned_run,
     assert labels == ["sentence-transformer model (zip)"]
     table = at.dataframe[0].value
     retrieval = training.run_params(run["id"])["retrieval"]
-    assert table.loc[0, "held-out MRR@10"] == (f"{retrieval['baseline']['mrr@10']:.3f} → "
-                                               f"{retrieval['finetuned']['mrr@10']:.3f}")
+    assert table.loc[0, "held-out MRR@10"] == (
+        f"{retrieval['baseline']['mrr@10']:.3f} → {retrieval['finetuned']['mrr@10']:.3f}"
+    )
 
 
 def test_cancelling_a_finetune_job_leaves_no_half_written_run(docs_corpus):
@@ -211,8 +213,9 @@ def test_cancelling_a_finetune_job_leaves_no_half_written_run(docs_corpus):
 def test_label_pairs_join_documents_of_the_same_label_within_each_split(fresh_home):
     from embedlab.corpus import ReadOptions
 
-    rows = "".join(f'"Doc {i} is about {NOTE_TOPICS[i % 3]}. More on item {i}.",{["a", "b", "c"][i % 3]}\n'
-                   for i in range(90))
+    rows = "".join(
+        f'"Doc {i} is about {NOTE_TOPICS[i % 3]}. More on item {i}.",{["a", "b", "c"][i % 3]}\n' for i in range(90)
+    )
     corpus = build_corpus("labelled.csv", ("text,label\n" + rows).encode(), ReadOptions("text", "label"))
     config = FinetuneConfig(max_pairs=50, batch_size=8, use_labels=True)
     pairs = training.make_pairs(corpus, config)

@@ -5,6 +5,7 @@ starts and in theirs (the training job's worker too). It wraps ``socket.socket.c
 and ``socket.getaddrinfo``: a non-loopback address (or a name other than localhost) is written to a log and the
 call fails like an unreachable network. The test asserts that the log is empty: no hub look-up, no telemetry.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-GUARD = '''
+GUARD = """
 import ipaddress, json, os, socket
 
 _LOG = os.environ["EMBEDLAB_NETWORK_LOG"]
@@ -73,7 +74,7 @@ socket.socket.connect = _guard(socket.socket.connect, "connect")
 socket.socket.connect_ex = _guard(socket.socket.connect_ex, "connect_ex")
 socket.socket.sendto = _guard_sendto(socket.socket.sendto)
 socket.getaddrinfo = getaddrinfo
-'''
+"""
 
 
 @pytest.fixture
@@ -86,10 +87,14 @@ def offline(tmp_path) -> tuple[dict[str, str], Path]:
     log.touch()
     home = tmp_path / "home"
     # The project's own settings must do it: none of the caller's Hugging Face or Streamlit variables
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("HF_", "TRANSFORMERS_", "STREAMLIT_"))}
-    env.update(EMBEDLAB_HOME=str(home), EMBEDLAB_NETWORK_LOG=str(log),
-               PYTHONPATH=os.pathsep.join([str(guard), str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("HF_", "TRANSFORMERS_", "STREAMLIT_"))
+    }
+    env.update(
+        EMBEDLAB_HOME=str(home),
+        EMBEDLAB_NETWORK_LOG=str(log),
+        PYTHONPATH=os.pathsep.join([str(guard), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    )
     return env, log
 
 
@@ -114,11 +119,13 @@ for attempt in (lambda: socket.create_connection(("huggingface.co", 443), timeou
     else:
         raise SystemExit("not refused")
 """
-    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert [(a["call"], a["target"]) for a in _attempts(log)] == [
-        ("getaddrinfo", "'huggingface.co'"), ("connect", "('8.8.8.8', 1)"), ("sendto", "('1.1.1.1', 53)")]
+        ("getaddrinfo", "'huggingface.co'"),
+        ("connect", "('8.8.8.8', 1)"),
+        ("sendto", "('1.1.1.1', 53)"),
+    ]
 
 
 # The main flow, as the app runs it: ingest the sample corpus, train Word2Vec in a background job (its own
@@ -153,8 +160,14 @@ print(json.dumps({"run": job["run_id"], "shared": summary.shared_words, "neighbo
 
 def test_the_main_flow_runs_offline(offline):
     env, log = offline
-    done = subprocess.run([sys.executable, "-c", FLOW, str(ROOT / "sample_data" / "scipy_docs_small.txt")],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=540)
+    done = subprocess.run(
+        [sys.executable, "-c", FLOW, str(ROOT / "sample_data" / "scipy_docs_small.txt")],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=540,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["run"].startswith("run-") and result["neighbours"] == 5 and result["report"] > 1_000_000
@@ -173,9 +186,23 @@ def test_the_server_starts_and_serves_offline(offline, tmp_path):
     env, log = offline
     port = _free_port()
     with (tmp_path / "server.log").open("wb") as output:
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                   "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=output,
-                                  stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 90
         while True:

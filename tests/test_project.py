@@ -3,6 +3,7 @@
 UMAP's first fit in a process costs numba compile time, so the layouts are computed once per module and
 kept small (60 points).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -20,6 +21,7 @@ def _band(word: str) -> int:
 
 
 # --- sample_words -------------------------------------------------------------------------------------------
+
 
 def test_sample_size_is_respected_and_frequency_order_kept():
     sample = sample_words(WORDS, 100, seed=0)
@@ -69,19 +71,23 @@ def test_must_include_larger_than_the_sample_does_not_crash():
 
 # --- MapSettings --------------------------------------------------------------------------------------------
 
+
 def test_map_settings_defaults():
     settings = MapSettings()
     assert (settings.sample_size, settings.seed, settings.n_neighbors, settings.min_dist) == (2000, 42, 15, 0.1)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"sample_size": 9}, "sample size must be from 10 to 50,000 words, got 9"),
-    ({"sample_size": 50_001}, "sample size must be from 10 to 50,000 words, got 50001"),
-    ({"n_neighbors": 1}, "n_neighbors must be from 2 to 200, got 1"),
-    ({"n_neighbors": 201}, "n_neighbors must be from 2 to 200, got 201"),
-    ({"min_dist": -0.1}, "min_dist must be from 0 to 1, got -0.1"),
-    ({"min_dist": 1.5}, "min_dist must be from 0 to 1, got 1.5"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"sample_size": 9}, "sample size must be from 10 to 50,000 words, got 9"),
+        ({"sample_size": 50_001}, "sample size must be from 10 to 50,000 words, got 50001"),
+        ({"n_neighbors": 1}, "n_neighbors must be from 2 to 200, got 1"),
+        ({"n_neighbors": 201}, "n_neighbors must be from 2 to 200, got 201"),
+        ({"min_dist": -0.1}, "min_dist must be from 0 to 1, got -0.1"),
+        ({"min_dist": 1.5}, "min_dist must be from 0 to 1, got 1.5"),
+    ],
+)
 def test_map_settings_validation(kwargs, message):
     with pytest.raises(ValueError) as caught:
         MapSettings(**kwargs)
@@ -89,6 +95,7 @@ def test_map_settings_validation(kwargs, message):
 
 
 # --- Procrustes alignment (no UMAP needed) -----------------------------------------------------------------
+
 
 def test_procrustes_undoes_rotation_reflection_scale_and_shift():
     rng = np.random.default_rng(0)
@@ -103,6 +110,7 @@ def test_procrustes_undoes_rotation_reflection_scale_and_shift():
 
 
 # --- UMAP layouts -------------------------------------------------------------------------------------------
+
 
 def _spread(layout: np.ndarray) -> float:
     """Root-mean-square distance of the points from their centre."""
@@ -201,6 +209,7 @@ def test_aligned_layouts_need_the_same_words(clustered_pair):
 
 # --- compile once -------------------------------------------------------------------------------------------
 
+
 def test_compile_once_memoises_njit_by_function_and_options():
     import numba
 
@@ -230,8 +239,13 @@ def test_aligned_layouts_equal_umap_learn_as_shipped(clustered_pair, fresh_home)
     patched = umap.aligned_umap.optimize_layout_aligned_euclidean
     umap.aligned_umap.optimize_layout_aligned_euclidean = umap.layouts.optimize_layout_aligned_euclidean
     try:
-        shipped = umap.AlignedUMAP(n_neighbors=MAP.n_neighbors, min_dist=MAP.min_dist, metric="cosine",
-                                   random_state=MAP.seed, alignment_regularisation=ALIGNMENT_REGULARISATION)
+        shipped = umap.AlignedUMAP(
+            n_neighbors=MAP.n_neighbors,
+            min_dist=MAP.min_dist,
+            metric="cosine",
+            random_state=MAP.seed,
+            alignment_regularisation=ALIGNMENT_REGULARISATION,
+        )
         shipped.fit([data, rotated], relations=[{i: i for i in range(len(data))}])
     finally:
         umap.aligned_umap.optimize_layout_aligned_euclidean = patched

@@ -1,5 +1,6 @@
 """Property-based tests: the tokeniser and every loader of user bytes fail only with our own clear error (a
 ValueError with a message), and the link parser round-trips what it accepts and names everything it rejects."""
+
 from __future__ import annotations
 
 import csv
@@ -19,14 +20,49 @@ from embedlab.present import share
 from embedlab.present.text import plain_markdown
 from embedlab.spaces import read_vectors, save_uploaded_vectors
 
-QUICK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                          HealthCheck.too_slow])
+QUICK = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 # Bytes that matter to the formats: separators, quotes, brackets, byte-order marks, NUL, magic numbers.
-TOKENS = [b"text", b"label", b",", b"\t", b";", b'"', b"\n", b"\r\n", b"\r", b" ", b"{", b"}", b"[", b"]", b":",
-          b'{"text": "a b"}', b"null", b"1e999", b"nan", b"-inf", b"3 2", b"0.5", b"-1", b"word", b"\x00",
-          b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b"\x89PNG\r\n\x1a\n", b"\x80\x04\x95", b"PK\x03\x04", b"\xe9",
-          b"\xc3\xa9", b"h\x00i\x00", b"\x1b", b"\x0c"]
+TOKENS = [
+    b"text",
+    b"label",
+    b",",
+    b"\t",
+    b";",
+    b'"',
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b" ",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b":",
+    b'{"text": "a b"}',
+    b"null",
+    b"1e999",
+    b"nan",
+    b"-inf",
+    b"3 2",
+    b"0.5",
+    b"-1",
+    b"word",
+    b"\x00",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"\xef\xbb\xbf",
+    b"\x89PNG\r\n\x1a\n",
+    b"\x80\x04\x95",
+    b"PK\x03\x04",
+    b"\xe9",
+    b"\xc3\xa9",
+    b"h\x00i\x00",
+    b"\x1b",
+    b"\x0c",
+]
 user_bytes = st.one_of(
     st.binary(max_size=300),
     st.text(max_size=120).map(lambda t: t.encode("utf-8")),
@@ -36,11 +72,17 @@ user_bytes = st.one_of(
 
 
 uploads = st.one_of(
-    st.tuples(st.sampled_from(["x.txt", "x.md", "x.csv", "x.tsv", "x.jsonl", "x.zip", "x.pdf", "noext"]),
-              user_bytes),
-    st.tuples(st.just("bundle.zip"),
-              st.lists(st.tuples(st.sampled_from(["a.txt", "b.csv", "c.jsonl", "../d.txt", "/e.md", "f.zip"]),
-                                 user_bytes), max_size=3, unique_by=lambda member: member[0]).map(dict).map(_zip)),
+    st.tuples(st.sampled_from(["x.txt", "x.md", "x.csv", "x.tsv", "x.jsonl", "x.zip", "x.pdf", "noext"]), user_bytes),
+    st.tuples(
+        st.just("bundle.zip"),
+        st.lists(
+            st.tuples(st.sampled_from(["a.txt", "b.csv", "c.jsonl", "../d.txt", "/e.md", "f.zip"]), user_bytes),
+            max_size=3,
+            unique_by=lambda member: member[0],
+        )
+        .map(dict)
+        .map(_zip),
+    ),
 )
 
 
@@ -56,6 +98,7 @@ def _clear(error: ValueError) -> None:
 
 # --- the tokeniser --------------------------------------------------------------------------------------------
 
+
 @QUICK
 @given(st.text(max_size=300), st.booleans())
 def test_tokens_are_words_never_markup_or_whitespace(text, lowercase):
@@ -64,10 +107,11 @@ def test_tokens_are_words_never_markup_or_whitespace(text, lowercase):
         for token in sentence:
             assert token and not any(ch.isspace() for ch in token)
             assert re.fullmatch(r"[^\W_](?:[\w'\-.,]*[^\W_])?", token), token  # a letter or digit at each end
-            assert not set(token) & set("<>[]()&\"`*_$/\\")
+            assert not set(token) & set('<>[]()&"`*_$/\\')
 
 
 # --- loaders of user bytes ------------------------------------------------------------------------------------
+
 
 @QUICK
 @given(uploads)
@@ -99,8 +143,15 @@ def test_decoding_gives_text_or_says_it_is_not_text(data):
 
 
 @QUICK
-@given(st.one_of(user_bytes, st.lists(st.sampled_from([b"w", b"x", b" ", b"1", b"-2.5", b"nan", b"\n", b"3 2\n",
-                                                       b"\x00\x00\x80\x3f"]), max_size=40).map(b"".join)))
+@given(
+    st.one_of(
+        user_bytes,
+        st.lists(
+            st.sampled_from([b"w", b"x", b" ", b"1", b"-2.5", b"nan", b"\n", b"3 2\n", b"\x00\x00\x80\x3f"]),
+            max_size=40,
+        ).map(b"".join),
+    )
+)
 def test_a_vectors_upload_is_stored_whole_or_refused_with_a_message(fresh_home, data):
     before = _stored(fresh_home / "vectors"), store.list_vectors()
     try:
@@ -147,14 +198,40 @@ def test_upload_limits_are_the_stated_ones():
 NAMES = [f.name for f in fields(share.ViewState)]
 values = st.one_of(
     st.text(max_size=30),
-    st.sampled_from(["", "0", "1", "-1", "10", "100", "101", "2.5", "nan", "inf", "1e3", "0.5", "baseline",
-                     "run-20260101-120000-abc123", "vectors:/etc/passwd", "../../etc/passwd", "c0123456789ab",
-                     "map", "changed", "jaccard", "change", "10–19", "1,000+", "<script>alert(1)</script>"]),
-    st.integers(-10**12, 10**12).map(str),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "1",
+            "-1",
+            "10",
+            "100",
+            "101",
+            "2.5",
+            "nan",
+            "inf",
+            "1e3",
+            "0.5",
+            "baseline",
+            "run-20260101-120000-abc123",
+            "vectors:/etc/passwd",
+            "../../etc/passwd",
+            "c0123456789ab",
+            "map",
+            "changed",
+            "jaccard",
+            "change",
+            "10–19",
+            "1,000+",
+            "<script>alert(1)</script>",
+        ]
+    ),
+    st.integers(-(10**12), 10**12).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(str),
 )
-queries = st.dictionaries(st.one_of(st.sampled_from(NAMES), st.text(max_size=12)),
-                          st.one_of(values, st.lists(values, max_size=3)), max_size=8)
+queries = st.dictionaries(
+    st.one_of(st.sampled_from(NAMES), st.text(max_size=12)), st.one_of(values, st.lists(values, max_size=3)), max_size=8
+)
 
 
 @settings(max_examples=400, deadline=None)
@@ -173,8 +250,9 @@ def test_any_link_parses_to_a_valid_view_naming_each_parameter_it_dropped(params
         else:  # taken: its text is what the view holds
             raw = params[name][-1] if isinstance(params[name], list) and params[name] else params[name]
             raw = "" if raw == [] else str(raw).strip()
-            assert share.from_query({name: share.to_query(state)[name]})[0] == share.from_query({name: raw})[0] \
-                or name in ("lo", "hi")  # lo and hi are checked against each other, not alone
+            assert share.from_query({name: share.to_query(state)[name]})[0] == share.from_query({name: raw})[
+                0
+            ] or name in ("lo", "hi")  # lo and hi are checked against each other, not alone
 
 
 @settings(max_examples=300, deadline=None)
@@ -185,8 +263,9 @@ def test_markdown_escaping_shows_the_text_as_typed_and_nothing_else(text):
     assert not re.search(r"(?<!\\)(?:\\\\)*[`*_\[\]<>$~|]", escaped.replace("\\\\", ""))
 
 
-@pytest.mark.parametrize("params", [{"k": "5"}, {"word": "matrix", "tab": "map", "n": "300"},
-                                    {"lo": "0.2", "hi": "0.8", "band": "10–19"}])
+@pytest.mark.parametrize(
+    "params", [{"k": "5"}, {"word": "matrix", "tab": "map", "n": "300"}, {"lo": "0.2", "hi": "0.8", "band": "10–19"}]
+)
 def test_known_good_links_round_trip_exactly(params):
     state, problems = share.from_query(params)
     assert problems == [] and {name: share.to_query(state)[name] for name in params} == params
@@ -200,8 +279,11 @@ def _paragraphs_as_a_list(text: str) -> list[str]:
 
 
 @QUICK
-@given(st.lists(st.sampled_from(["a", "b.", " ", "\n", "\r", "\r\n", "\t", "\x0b", "\x85", "\u2028", "\u3000"]),
-                max_size=40).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(["a", "b.", " ", "\n", "\r", "\r\n", "\t", "\x0b", "\x85", "\u2028", "\u3000"]), max_size=40
+    ).map("".join)
+)
 def test_streamed_text_documents_are_the_paragraphs_a_list_split_gave(text):
     assert list(read_documents("x.txt", text.encode("utf-8")).texts) == _paragraphs_as_a_list(text)
 

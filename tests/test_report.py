@@ -1,4 +1,5 @@
 """The HTML report: self-contained, escaped, and showing the same numbers as the app."""
+
 from __future__ import annotations
 
 import re
@@ -40,7 +41,7 @@ def test_report_shows_the_same_neighbours_and_numbers_as_the_app(built, tiny_tex
     a, b, text = built
     shared_a, shared_b = analysis.shared_spaces(a, b)
     result = analysis.compare_neighbors(shared_a, shared_b, "matrix", 5)
-    section = text[text.index("“matrix”"):text.index("&lt;script&gt;")]
+    section = text[text.index("“matrix”") : text.index("&lt;script&gt;")]
     positions = [section.index(f"<td>{n.word}</td>") for n in result.a]
     assert positions == sorted(positions)  # A's list in rank order
     assert f"Jaccard@5 {result.jaccard:.2f}" in section
@@ -48,14 +49,14 @@ def test_report_shows_the_same_neighbours_and_numbers_as_the_app(built, tiny_tex
     assert f"<b>{summary.mean_jaccard:.3f}</b>mean Jaccard@5" in text
     assert f"<b>{summary.shared_words:,}</b>shared words" in text
     assert tiny_text_corpus.id in text and tiny_run["id"] in text
-    assert "<td>param: min_count</td><td class=\"num\">1</td>" in text
+    assert '<td>param: min_count</td><td class="num">1</td>' in text
     coverage = analysis.coverage(b, tiny_text_corpus)
     assert f"<b>{coverage.token_coverage:.1%}</b>token coverage" in text
 
 
 def test_report_includes_the_benchmarks_of_both_spaces(built):
     a, b, text = built
-    section = text[text.index("<h2>Benchmarks</h2>"):text.index("<h2>Maps</h2>")]
+    section = text[text.index("<h2>Benchmarks</h2>") : text.index("<h2>Maps</h2>")]
     for name in ("WordSim-353", "SimLex-999", "Google analogies"):
         assert section.count(f"<td>{name}</td>") == 2
     assert f"<td>{a.name}</td>" in section and "<td>baseline</td>" in section
@@ -73,7 +74,7 @@ def test_report_has_held_out_retrieval_rows_when_the_corpus_has_sentence_pairs(f
     run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1))
     a, b = spaces.load_space(run["id"], corpus), spaces.load_space("baseline", corpus)
     text = report.build_report(a, b, corpus, report.ReportSettings(k=5, map_words=50, seed=1))
-    section = text[text.index("<h2>Benchmarks</h2>"):text.index("<h2>Maps</h2>")]
+    section = text[text.index("<h2>Benchmarks</h2>") : text.index("<h2>Maps</h2>")]
     pairs, _ = evaluation.held_out_pairs(corpus)
     expected = evaluation.retrieval(b, pairs, "").mrr
     assert "<td>held-out retrieval (mean word vectors)</td>" in section

@@ -1,4 +1,5 @@
 """The Runs page: the runs table, downloads, delete with confirmation, pretrained vectors uploads."""
+
 from __future__ import annotations
 
 import io
@@ -76,11 +77,33 @@ def test_runs_table_lists_every_run_with_its_parameters(two_runs):
     assert not at.exception and not at.error
     table = _table(at, "run")
     assert table["run"].tolist() == [newer, older]  # newest first
-    assert {"method", "dim", "window", "min_count", "epochs", "architecture", "negative", "sample", "seed",
-            "corpus", "corpus id", "vocabulary", "training s", "created"} <= set(table.columns)
+    assert {
+        "method",
+        "dim",
+        "window",
+        "min_count",
+        "epochs",
+        "architecture",
+        "negative",
+        "sample",
+        "seed",
+        "corpus",
+        "corpus id",
+        "vocabulary",
+        "training s",
+        "created",
+    } <= set(table.columns)
     row = table.set_index("run").loc[newer]
-    assert (row["method"], row["dim"], row["window"], row["min_count"], row["epochs"], row["architecture"],
-            row["seed"], row["corpus"]) == ("word2vec", 6, 3, 2, 1, "skip-gram", 2, "tiny.txt")
+    assert (
+        row["method"],
+        row["dim"],
+        row["window"],
+        row["min_count"],
+        row["epochs"],
+        row["architecture"],
+        row["seed"],
+        row["corpus"],
+    ) == ("word2vec", 6, 3, 2, 1, "skip-gram", 2, "tiny.txt")
     assert row["vocabulary"] == store.get_run(newer)["vocab_size"]
     assert table.set_index("run").loc[older, "architecture"] == "CBOW"
 
@@ -161,8 +184,10 @@ def test_malformed_upload_shows_the_line_and_stores_nothing(fresh_home):
     at.file_uploader(key="vectors_upload").set_value(("bad.vec", bad, "text/plain")).run()
     at.button(key="vectors_add").click().run()
     assert not at.exception
-    assert at.error[0].value == ("bad.vec, line 3: expected 4 numbers after the word (the header on line 1 says 4), "
-                                 "found 3 (read as word2vec text)")
+    assert at.error[0].value == (
+        "bad.vec, line 3: expected 4 numbers after the word (the header on line 1 says 4), "
+        "found 3 (read as word2vec text)"
+    )
     assert spaces.list_uploaded_vectors() == [] and list((fresh_home / "vectors").iterdir()) == []
     assert "No vectors files added yet" in at.caption[-1].value
 

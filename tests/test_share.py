@@ -1,4 +1,5 @@
 """The Compare view's state <-> URL query parameters (embedlab.share)."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,9 +27,18 @@ scores = st.floats(0, 1, allow_nan=False)
 view_states = st.builds(
     lambda lo_hi, **fields: ViewState(lo=min(lo_hi), hi=max(lo_hi), **fields),
     st.tuples(scores, scores),
-    corpus=corpus_ids, a=specs, b=specs, word=words,
-    k=st.integers(1, 100), tab=st.sampled_from(TABS), m=st.integers(100, 50_000), metric=st.sampled_from(METRICS),
-    band=bands, n=st.integers(100, 50_000), seed=st.integers(0, 2**31 - 1), colour=st.sampled_from(COLOURS),
+    corpus=corpus_ids,
+    a=specs,
+    b=specs,
+    word=words,
+    k=st.integers(1, 100),
+    tab=st.sampled_from(TABS),
+    m=st.integers(100, 50_000),
+    metric=st.sampled_from(METRICS),
+    band=bands,
+    n=st.integers(100, 50_000),
+    seed=st.integers(0, 2**31 - 1),
+    colour=st.sampled_from(COLOURS),
     moves=st.integers(0, 1),
 )
 FIELDS = {"corpus", "a", "b", "word", "k", "tab", "m", "metric", "band", "lo", "hi", "n", "seed", "colour", "moves"}
@@ -53,12 +63,26 @@ def test_round_trip_keeps_surrounding_whitespace_or_state_rejects_it():
 
 
 def test_to_query_writes_every_field_as_text():
-    state = ViewState(corpus="c0123456789ab", a="run-20260101-120000-abc123", word="über", k=7, tab="map",
-                      n=500, seed=3)
-    assert to_query(state) == {"corpus": "c0123456789ab", "a": "run-20260101-120000-abc123", "b": "baseline",
-                               "word": "über", "k": "7", "tab": "map", "m": "20000", "metric": "jaccard",
-                               "band": "", "lo": "0.0", "hi": "1.0", "n": "500", "seed": "3", "colour": "none",
-                               "moves": "0"}
+    state = ViewState(
+        corpus="c0123456789ab", a="run-20260101-120000-abc123", word="über", k=7, tab="map", n=500, seed=3
+    )
+    assert to_query(state) == {
+        "corpus": "c0123456789ab",
+        "a": "run-20260101-120000-abc123",
+        "b": "baseline",
+        "word": "über",
+        "k": "7",
+        "tab": "map",
+        "m": "20000",
+        "metric": "jaccard",
+        "band": "",
+        "lo": "0.0",
+        "hi": "1.0",
+        "n": "500",
+        "seed": "3",
+        "colour": "none",
+        "moves": "0",
+    }
 
 
 def test_empty_query_gives_defaults_without_messages():
@@ -71,34 +95,37 @@ def test_unknown_params_are_named_and_ignored():
     assert problems == ["Ignored unknown link parameters: debug, utm_source."]
 
 
-@pytest.mark.parametrize("name, raw, reason", [
-    ("k", "abc", "not a whole number"),
-    ("k", "2.5", "not a whole number"),
-    ("k", "", "not a whole number"),
-    ("k", "0", "k must be from 1 to 100, got 0"),
-    ("k", "101", "k must be from 1 to 100, got 101"),
-    ("n", "5", "n must be from 100 to 50000, got 5"),
-    ("n", "50001", "n must be from 100 to 50000, got 50001"),
-    ("m", "99", "m must be from 100 to 50000, got 99"),
-    ("lo", "-0.1", "lo must be from 0.0 to 1.0, got -0.1"),
-    ("hi", "x", "not a number"),
-    ("hi", "nan", "not a number"),
-    ("hi", "inf", "hi must be from 0.0 to 1.0, got inf"),
-    ("metric", "cosine", "metric must be one of jaccard, rank_overlap, got 'cosine'"),
-    ("colour", "red", "colour must be one of none, change, frequency, got 'red'"),
-    ("moves", "2", "moves must be from 0 to 1, got 2"),
-    ("band", "10-19<script>", "is not a frequency band"),
-    ("n", "1e3", "not a whole number"),
-    ("seed", "-1", "seed must be from 0 to 2147483647, got -1"),
-    ("seed", "2147483648", "seed must be from 0 to 2147483647, got 2147483648"),
-    ("tab", "graph", "tab must be one of neighbours, changed, coverage, map, got 'graph'"),
-    ("corpus", "../etc", "'../etc' is not a corpus id"),
-    ("corpus", "c0123", "'c0123' is not a corpus id"),
-    ("a", "/etc/passwd", "unknown space '/etc/passwd'"),
-    ("b", "vectors:", "unknown space 'vectors:'"),
-    ("word", "two\tparts", "word must be one line"),
-    ("word", "x" * 101, "word must be one line of at most 100 characters"),
-])
+@pytest.mark.parametrize(
+    "name, raw, reason",
+    [
+        ("k", "abc", "not a whole number"),
+        ("k", "2.5", "not a whole number"),
+        ("k", "", "not a whole number"),
+        ("k", "0", "k must be from 1 to 100, got 0"),
+        ("k", "101", "k must be from 1 to 100, got 101"),
+        ("n", "5", "n must be from 100 to 50000, got 5"),
+        ("n", "50001", "n must be from 100 to 50000, got 50001"),
+        ("m", "99", "m must be from 100 to 50000, got 99"),
+        ("lo", "-0.1", "lo must be from 0.0 to 1.0, got -0.1"),
+        ("hi", "x", "not a number"),
+        ("hi", "nan", "not a number"),
+        ("hi", "inf", "hi must be from 0.0 to 1.0, got inf"),
+        ("metric", "cosine", "metric must be one of jaccard, rank_overlap, got 'cosine'"),
+        ("colour", "red", "colour must be one of none, change, frequency, got 'red'"),
+        ("moves", "2", "moves must be from 0 to 1, got 2"),
+        ("band", "10-19<script>", "is not a frequency band"),
+        ("n", "1e3", "not a whole number"),
+        ("seed", "-1", "seed must be from 0 to 2147483647, got -1"),
+        ("seed", "2147483648", "seed must be from 0 to 2147483647, got 2147483648"),
+        ("tab", "graph", "tab must be one of neighbours, changed, coverage, map, got 'graph'"),
+        ("corpus", "../etc", "'../etc' is not a corpus id"),
+        ("corpus", "c0123", "'c0123' is not a corpus id"),
+        ("a", "/etc/passwd", "unknown space '/etc/passwd'"),
+        ("b", "vectors:", "unknown space 'vectors:'"),
+        ("word", "two\tparts", "word must be one line"),
+        ("word", "x" * 101, "word must be one line of at most 100 characters"),
+    ],
+)
 def test_malformed_param_is_named_and_falls_back_to_default(name, raw, reason):
     params = {"k": "7", "tab": "coverage", "word": "matrix", name: raw}
     state, problems = from_query(params)
@@ -117,8 +144,13 @@ def test_several_bad_params_each_get_a_message():
     state, problems = from_query({"k": "x", "n": "3", "seed": "s", "tab": "t", "corpus": "c", "a": "?", "b": "!"})
     assert state == DEFAULT
     assert [p.split("=")[0] for p in problems] == [
-        "Link parameter corpus", "Link parameter a", "Link parameter b", "Link parameter k",
-        "Link parameter tab", "Link parameter n", "Link parameter seed",
+        "Link parameter corpus",
+        "Link parameter a",
+        "Link parameter b",
+        "Link parameter k",
+        "Link parameter tab",
+        "Link parameter n",
+        "Link parameter seed",
     ]
 
 
@@ -193,7 +225,12 @@ def test_check_references_only_keeps_listed_references(state, spaces, corpora):
     dropped = sum(getattr(state, f) != getattr(checked, f) for f in ("corpus", "a", "b"))
     assert len(problems) == dropped
     assert (checked.word, checked.k, checked.tab, checked.n, checked.seed) == (
-        state.word, state.k, state.tab, state.n, state.seed)
+        state.word,
+        state.k,
+        state.tab,
+        state.n,
+        state.seed,
+    )
 
 
 def test_score_range_must_be_ordered():

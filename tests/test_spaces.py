@@ -1,4 +1,5 @@
 """EmbeddingSpace, vectors files, space specs, runs and the bundled baseline (embedlab.spaces / baseline)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,8 +35,9 @@ def _unit_or_zero(matrix: np.ndarray) -> bool:
 
 # --- read_vectors_file --------------------------------------------------------------------------------------
 
+
 def test_word2vec_text_with_header(tmp_path):
-    path = _write(tmp_path, "w2v.txt", "3 2\nfoo 1 0\nbär 0 2.5\nbaz -1 1\n".encode("utf-8"))
+    path = _write(tmp_path, "w2v.txt", "3 2\nfoo 1 0\nbär 0 2.5\nbaz -1 1\n".encode())
     words, vectors = read_vectors_file(path)
     assert words == ("foo", "bär", "baz")
     assert vectors.dtype == np.float32
@@ -73,20 +75,40 @@ def test_word2vec_text_with_a_non_utf8_word_is_read_as_text(tmp_path):
     np.testing.assert_array_equal(vectors, [[1.5, 2.25, 3], [4, 5, 6]])
 
 
-@pytest.mark.parametrize("name, data, kind, place_and_reason", [
-    ("short_rows.txt", b"2 3\nfoo 1 2\nbar 3 4\n", "word2vec text",
-     "line 2: expected 3 numbers after the word (the header on line 1 says 3), found 2"),
-    ("too_few_rows.txt", b"5 2\nfoo 1 2\nbar 3 4\n", "word2vec text",
-     "line 3: the file ends after 2 words, but its header (line 1) says 5"),
-    ("header_only.txt", b"3 2\n", "word2vec text", "line 1: the header says 3 words, but none follow"),
-    ("ragged.txt", b"foo 1 2 3\nbar 1 2\n", "GloVe text",
-     "line 2: expected 3 numbers after the word (as on line 1), found 2"),
-    ("words.txt", b"foo a b c\nbar 1 2 3\n", "GloVe text", "line 1: 'a' is not a number"),
-    ("cut.bin", b"2 3\nfoo \x00\x00\x80\x3f\x00\x00\x80\x3f", "word2vec binary",
-     "vector 1 of 2 ('foo'): the file ends after 8 of its 12 bytes"),
-])
-def test_malformed_vectors_file_is_a_value_error_naming_path_place_and_format(tmp_path, name, data, kind,
-                                                                             place_and_reason):
+@pytest.mark.parametrize(
+    "name, data, kind, place_and_reason",
+    [
+        (
+            "short_rows.txt",
+            b"2 3\nfoo 1 2\nbar 3 4\n",
+            "word2vec text",
+            "line 2: expected 3 numbers after the word (the header on line 1 says 3), found 2",
+        ),
+        (
+            "too_few_rows.txt",
+            b"5 2\nfoo 1 2\nbar 3 4\n",
+            "word2vec text",
+            "line 3: the file ends after 2 words, but its header (line 1) says 5",
+        ),
+        ("header_only.txt", b"3 2\n", "word2vec text", "line 1: the header says 3 words, but none follow"),
+        (
+            "ragged.txt",
+            b"foo 1 2 3\nbar 1 2\n",
+            "GloVe text",
+            "line 2: expected 3 numbers after the word (as on line 1), found 2",
+        ),
+        ("words.txt", b"foo a b c\nbar 1 2 3\n", "GloVe text", "line 1: 'a' is not a number"),
+        (
+            "cut.bin",
+            b"2 3\nfoo \x00\x00\x80\x3f\x00\x00\x80\x3f",
+            "word2vec binary",
+            "vector 1 of 2 ('foo'): the file ends after 8 of its 12 bytes",
+        ),
+    ],
+)
+def test_malformed_vectors_file_is_a_value_error_naming_path_place_and_format(
+    tmp_path, name, data, kind, place_and_reason
+):
     path = _write(tmp_path, name, data)
     with pytest.raises(ValueError) as caught:
         read_vectors_file(path)
@@ -99,8 +121,7 @@ def test_garbage_bytes_are_a_value_error_naming_the_path(tmp_path):
         read_vectors_file(path)
 
 
-@pytest.mark.parametrize("data", [b"hello\nworld\n", b"just-one-token"],
-                         ids=["word-list", "one-token"])
+@pytest.mark.parametrize("data", [b"hello\nworld\n", b"just-one-token"], ids=["word-list", "one-token"])
 def test_file_without_numbers_is_not_a_vectors_file(tmp_path, data):
     """A plain word list has no vectors: it must not load as a space of 0-dimensional vectors."""
     path = _write(tmp_path, "words.txt", data)
@@ -130,6 +151,7 @@ def test_missing_file_is_a_value_error(tmp_path):
 
 
 # --- load_space('vectors:...'), normalise_rows, EmbeddingSpace ---------------------------------------------
+
 
 def test_load_space_from_vectors_file_gives_unit_float32_rows_and_corpus_counts(tmp_path, fresh_home):
     from embedlab.corpus import build_corpus
@@ -181,25 +203,43 @@ def test_subset_keeps_requested_order():
 
 # --- specs and runs -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("spec, expected", [
-    ("baseline", "baseline"),
-    ("  baseline\n", "baseline"),
-    ("run-20260101-120000-abc123", "run-20260101-120000-abc123"),
-    ("vectors:/data/glove.txt", "vectors:/data/glove.txt"),
-    ("vectors: ~/my vectors.bin", "vectors: ~/my vectors.bin"),
-    ("baseline@debiased", "baseline@debiased"),
-    ("baseline@context@debiased", "baseline@context@debiased"),
-    ("run-20260101-120000-abc123@debiased", "run-20260101-120000-abc123@debiased"),
-    ("vectors:/data/glove.txt@debiased", "vectors:/data/glove.txt@debiased"),
-])
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("baseline", "baseline"),
+        ("  baseline\n", "baseline"),
+        ("run-20260101-120000-abc123", "run-20260101-120000-abc123"),
+        ("vectors:/data/glove.txt", "vectors:/data/glove.txt"),
+        ("vectors: ~/my vectors.bin", "vectors: ~/my vectors.bin"),
+        ("baseline@debiased", "baseline@debiased"),
+        ("baseline@context@debiased", "baseline@context@debiased"),
+        ("run-20260101-120000-abc123@debiased", "run-20260101-120000-abc123@debiased"),
+        ("vectors:/data/glove.txt@debiased", "vectors:/data/glove.txt@debiased"),
+    ],
+)
 def test_validate_spec_accepts(spec, expected):
     assert validate_spec(spec) == expected
 
 
-@pytest.mark.parametrize("spec", [
-    "", "Baseline", "run-1", "run-20260101-120000-ABC123", "run-20260101-120000-abc1234", "vectors:", "vectors:   ",
-    "/etc/passwd", "file:/x", "c0123456789ab", "@debiased", "baseline@debiased@context", "vectors:@debiased",
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "",
+        "Baseline",
+        "run-1",
+        "run-20260101-120000-ABC123",
+        "run-20260101-120000-abc1234",
+        "vectors:",
+        "vectors:   ",
+        "/etc/passwd",
+        "file:/x",
+        "c0123456789ab",
+        "@debiased",
+        "baseline@debiased@context",
+        "vectors:@debiased",
+    ],
+)
 def test_validate_spec_rejects_with_the_accepted_forms(spec):
     with pytest.raises(ValueError) as caught:
         validate_spec(spec)
@@ -225,6 +265,7 @@ def test_load_space_of_a_run(tiny_run, tiny_text_corpus):
 
 
 # --- the bundled baseline -----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def baseline_space(tiny_text_corpus):

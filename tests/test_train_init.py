@@ -1,4 +1,5 @@
 """Training from pretrained vectors (TrainConfig.init / lock_pretrained): start, lock factors, messages."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,7 @@ NOT_IN_CORPUS = ("zebra", "quokka")
 
 def _config(**overrides) -> TrainConfig:
     # sg + many epochs on 60 words: every vector moves a lot, so small differences are not noise
-    return TrainConfig(**{"dim": DIM, "min_count": 1, "epochs": 5, "workers": 1, "seed": 5, "sg": True,
-                          **overrides})
+    return TrainConfig(**{"dim": DIM, "min_count": 1, "epochs": 5, "workers": 1, "seed": 5, "sg": True, **overrides})
 
 
 @pytest.fixture
@@ -80,24 +80,37 @@ def _moved(trained: dict[str, np.ndarray], start: dict[str, np.ndarray], words) 
 
 # --- TrainConfig --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"lock_pretrained": 1.5, "init": "vectors:/v.txt"},
-     "lock_pretrained must be a number from 0 (pretrained vectors stay as loaded) to 1 (they train freely), got 1.5"),
-    ({"lock_pretrained": -0.1, "init": "vectors:/v.txt"}, "from 0 (pretrained vectors stay as loaded) to 1 "
-                                                           "(they train freely), got -0.1"),
-    ({"lock_pretrained": float("nan"), "init": "vectors:/v.txt"}, "got nan"),
-    ({"lock_pretrained": "0.5", "init": "vectors:/v.txt"}, "got '0.5'"),
-    ({"lock_pretrained": True, "init": "vectors:/v.txt"}, "got True"),
-    ({"lock_pretrained": 0.5},
-     "lock_pretrained=0.5 applies to pretrained vectors, but init is empty: set init to vectors:PATH or a run id, "
-     "or leave lock_pretrained at 1.0"),
-    ({"init": "glove.txt"}, "init must be empty (random start), vectors:PATH (a word2vec, GloVe or fastText .vec "
-                            "file) or a run id like run-20260101-120000-abc123, got 'glove.txt'"),
-    ({"init": "vectors:  "}, "got 'vectors:'"),
-    ({"init": "run-123"}, "got 'run-123'"),
-    ({"init": "baseline"}, "; the baseline is a sentence model, not a word-vectors file"),
-    ({"init": None}, "got None"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"lock_pretrained": 1.5, "init": "vectors:/v.txt"},
+            "lock_pretrained must be a number from 0 (pretrained vectors stay as loaded) to 1 (they train freely), got 1.5",
+        ),
+        (
+            {"lock_pretrained": -0.1, "init": "vectors:/v.txt"},
+            "from 0 (pretrained vectors stay as loaded) to 1 (they train freely), got -0.1",
+        ),
+        ({"lock_pretrained": float("nan"), "init": "vectors:/v.txt"}, "got nan"),
+        ({"lock_pretrained": "0.5", "init": "vectors:/v.txt"}, "got '0.5'"),
+        ({"lock_pretrained": True, "init": "vectors:/v.txt"}, "got True"),
+        (
+            {"lock_pretrained": 0.5},
+            "lock_pretrained=0.5 applies to pretrained vectors, but init is empty: set init to vectors:PATH or a run id, "
+            "or leave lock_pretrained at 1.0",
+        ),
+        (
+            {"init": "glove.txt"},
+            "init must be empty (random start), vectors:PATH (a word2vec, GloVe or fastText .vec "
+            "file) or a run id like run-20260101-120000-abc123, got 'glove.txt'",
+        ),
+        ({"init": "vectors:  "}, "got 'vectors:'"),
+        ({"init": "run-123"}, "got 'run-123'"),
+        ({"init": "baseline"}, "; the baseline is a sentence model, not a word-vectors file"),
+        ({"init": None}, "got None"),
+    ],
+)
 def test_config_validation_messages(kwargs, message):
     with pytest.raises(ValueError) as caught:
         TrainConfig(**kwargs)
@@ -114,8 +127,11 @@ def test_config_defaults_normalisation_and_dict_round_trip(tmp_path, monkeypatch
     assert relative.lock_pretrained == 0.0 and isinstance(relative.lock_pretrained, float)
     assert TrainConfig(init="  run-20260101-120000-abc123 ").init == "run-20260101-120000-abc123"
     assert TrainConfig(init="   ").init == ""
-    for config in (relative, TrainConfig(method="fasttext", init="run-20260101-120000-abc123", lock_pretrained=0.25),
-                   TrainConfig()):
+    for config in (
+        relative,
+        TrainConfig(method="fasttext", init="run-20260101-120000-abc123", lock_pretrained=0.25),
+        TrainConfig(),
+    ):
         data = json.loads(json.dumps(config.to_dict()))  # jobs keep their parameters as JSON
         assert data == config.to_dict()
         assert TrainConfig.from_dict(data) == config
@@ -128,8 +144,10 @@ def test_config_defaults_normalisation_and_dict_round_trip(tmp_path, monkeypatch
 
 # --- Word2Vec -----------------------------------------------------------------------------------------------
 
+
 def test_lock_zero_keeps_pretrained_vectors_exactly_while_the_rest_train(
-        tiny_text_corpus, pretrained_file, start_vectors, fresh_home):
+    tiny_text_corpus, pretrained_file, start_vectors, fresh_home
+):
     path, file_vectors = pretrained_file
     row = train_run(tiny_text_corpus, _config(init=f"vectors:{path}", lock_pretrained=0.0))
     trained, (start,) = _trained(row), start_vectors
@@ -147,7 +165,8 @@ def test_lock_zero_keeps_pretrained_vectors_exactly_while_the_rest_train(
 
 
 def test_lock_one_trains_pretrained_words_and_a_partial_lock_moves_them_less(
-        tiny_text_corpus, pretrained_file, start_vectors, fresh_home):
+    tiny_text_corpus, pretrained_file, start_vectors, fresh_home
+):
     path, file_vectors = pretrained_file
     moved = {}
     for lock in (1.0, 0.3, 0.0):
@@ -187,7 +206,7 @@ def test_init_from_an_earlier_run_continues_from_its_vectors(tiny_text_corpus, f
 
 def test_glove_text_file_without_header(tiny_text_corpus, tmp_path, fresh_home):
     vectors = np.arange(2 * DIM, dtype=np.float32).reshape(2, DIM) / 7
-    lines = [word + " " + " ".join("%.9g" % x for x in row) for word, row in zip(("matrix", "signal"), vectors)]
+    lines = [word + " " + " ".join(f"{x:.9g}" for x in row) for word, row in zip(("matrix", "signal"), vectors)]
     path = tmp_path / "glove.6B.12d.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     row = train_run(tiny_text_corpus, _config(init=f"vectors:{path}", lock_pretrained=0.0))
@@ -210,6 +229,7 @@ def test_plain_run_records_no_init(tiny_text_corpus, fresh_home):
 
 # --- messages -----------------------------------------------------------------------------------------------
 
+
 def test_dimension_mismatch_names_the_dim_to_set(tiny_text_corpus, pretrained_file, fresh_home):
     path, _ = pretrained_file
     with pytest.raises(ValueError) as caught:
@@ -229,31 +249,39 @@ def test_no_shared_word_says_so_with_counts(tiny_text_corpus, fresh_home):
     with pytest.raises(ValueError) as caught:
         train_run(tiny_text_corpus, _config(init=f"vectors:{path}"))
     vocab = len(tiny_text_corpus.counts)
-    assert str(caught.value) == (f"the vectors file shares no word with the corpus vocabulary: it has 3 words, the "
-                                 f"vocabulary (min_count=1) {vocab}; is the file in the corpus's language and "
-                                 "tokenised the same way?")
+    assert str(caught.value) == (
+        f"the vectors file shares no word with the corpus vocabulary: it has 3 words, the "
+        f"vocabulary (min_count=1) {vocab}; is the file in the corpus's language and "
+        "tokenised the same way?"
+    )
     assert store.list_runs() == []
 
 
 def test_no_shared_word_because_of_case_says_how_many_match_ignoring_case(tiny_text_corpus, fresh_home):
     path = write_vectors(fresh_home / "cased.txt", ["Matrix", "Signal", "Okapi"], np.ones((3, DIM), np.float32))
-    with pytest.raises(ValueError, match="; 2 match if case is ignored: use a lower-cased vectors file, or build "
-                                         "the corpus without lower-casing$"):
+    with pytest.raises(
+        ValueError,
+        match="; 2 match if case is ignored: use a lower-cased vectors file, or build the corpus without lower-casing$",
+    ):
         train_run(tiny_text_corpus, _config(init=f"vectors:{path}"))
 
 
 def test_missing_file_and_missing_run(tiny_text_corpus, fresh_home):
     with pytest.raises(ValueError, match="^no such vectors file: .*nowhere.vec$"):
         train_run(tiny_text_corpus, _config(init=f"vectors:{fresh_home / 'nowhere.vec'}"))
-    with pytest.raises(ValueError, match="^init: no run 'run-20260101-120000-abc123' in .*; pick a run from the "
-                                         "list, or a vectors file$"):
+    with pytest.raises(
+        ValueError,
+        match="^init: no run 'run-20260101-120000-abc123' in .*; pick a run from the list, or a vectors file$",
+    ):
         train_run(tiny_text_corpus, _config(init="run-20260101-120000-abc123"))
 
 
 # --- FastText -----------------------------------------------------------------------------------------------
 
+
 def test_fasttext_starts_from_pretrained_vectors_and_honours_the_lock(
-        tiny_text_corpus, pretrained_file, start_vectors, fresh_home):
+    tiny_text_corpus, pretrained_file, start_vectors, fresh_home
+):
     """A FastText word vector is the mean of its own row and its n-grams': the mean starts at the file's vector,
     and a lock of 0 keeps it there (its n-gram buckets are locked too)."""
     path, file_vectors = pretrained_file
@@ -272,6 +300,7 @@ def test_fasttext_starts_from_pretrained_vectors_and_honours_the_lock(
 
 
 # --- jobs ---------------------------------------------------------------------------------------------------
+
 
 def test_job_trains_from_a_vectors_file(pretrained_file, fresh_home):
     path, file_vectors = pretrained_file

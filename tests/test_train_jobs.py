@@ -1,4 +1,5 @@
 """Training runs (embedlab.train) and background jobs in real worker processes (embedlab.training.jobs)."""
+
 from __future__ import annotations
 
 import json
@@ -43,21 +44,25 @@ def _run_folders(home: Path) -> list[str]:
 
 # --- TrainConfig --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"method": "glove"}, "method must be one of ['word2vec', 'fasttext'], got 'glove'"),
-    ({"dim": 0}, "dim must be a whole number from 2 to 2000, got 0"),
-    ({"dim": 2.5}, "dim must be a whole number from 2 to 2000, got 2.5"),
-    ({"dim": True}, "dim must be a whole number from 2 to 2000, got True"),
-    ({"window": 0}, "window must be a whole number from 1 to 50, got 0"),
-    ({"min_count": 0}, "min_count must be a whole number from 1 to 1000000000, got 0"),
-    ({"epochs": 1001}, "epochs must be a whole number from 1 to 1000, got 1001"),
-    ({"negative": -1}, "negative must be a whole number from 0 to 50, got -1"),
-    ({"seed": -1}, "seed must be a whole number from 0 to 2147483647, got -1"),
-    ({"workers": "2"}, "workers must be a whole number from 0 to 256, got '2'"),
-    ({"sample": 1.5}, "sample (subsampling threshold) must be in [0, 1), got 1.5"),
-    ({"sample": 1}, "sample (subsampling threshold) must be in [0, 1), got 1"),
-    ({"sample": -0.1}, "sample (subsampling threshold) must be in [0, 1), got -0.1"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"method": "glove"}, "method must be one of ['word2vec', 'fasttext'], got 'glove'"),
+        ({"dim": 0}, "dim must be a whole number from 2 to 2000, got 0"),
+        ({"dim": 2.5}, "dim must be a whole number from 2 to 2000, got 2.5"),
+        ({"dim": True}, "dim must be a whole number from 2 to 2000, got True"),
+        ({"window": 0}, "window must be a whole number from 1 to 50, got 0"),
+        ({"min_count": 0}, "min_count must be a whole number from 1 to 1000000000, got 0"),
+        ({"epochs": 1001}, "epochs must be a whole number from 1 to 1000, got 1001"),
+        ({"negative": -1}, "negative must be a whole number from 0 to 50, got -1"),
+        ({"seed": -1}, "seed must be a whole number from 0 to 2147483647, got -1"),
+        ({"workers": "2"}, "workers must be a whole number from 0 to 256, got '2'"),
+        ({"sample": 1.5}, "sample (subsampling threshold) must be in [0, 1), got 1.5"),
+        ({"sample": 1}, "sample (subsampling threshold) must be in [0, 1), got 1"),
+        ({"sample": -0.1}, "sample (subsampling threshold) must be in [0, 1), got -0.1"),
+    ],
+)
 def test_train_config_validation_messages(kwargs, message):
     with pytest.raises(ValueError) as caught:
         TrainConfig(**kwargs)
@@ -80,6 +85,7 @@ def test_train_config_from_dict_names_unknown_parameters():
 
 
 # --- train_run ----------------------------------------------------------------------------------------------
+
 
 def test_train_run_writes_artefacts_and_registry_row(tiny_run, tiny_text_corpus, session_home):
     run_id = tiny_run["id"]
@@ -123,8 +129,9 @@ def test_same_seed_and_one_worker_give_identical_vectors(tiny_text_corpus, fresh
     config = TrainConfig(dim=10, min_count=1, epochs=3, workers=1, seed=11)
     first = load_space(train_run(tiny_text_corpus, config)["id"])
     second = load_space(train_run(tiny_text_corpus, config)["id"])
-    other_seed = load_space(train_run(tiny_text_corpus, TrainConfig(dim=10, min_count=1, epochs=3, workers=1,
-                                                                    seed=12))["id"])
+    other_seed = load_space(
+        train_run(tiny_text_corpus, TrainConfig(dim=10, min_count=1, epochs=3, workers=1, seed=12))["id"]
+    )
     assert first.name != second.name
     assert first.words == second.words
     np.testing.assert_array_equal(first.vectors, second.vectors)
@@ -137,12 +144,16 @@ def test_min_count_too_high_suggests_a_smaller_one(tiny_text_corpus, fresh_home)
     message = str(caught.value)
     stats = tiny_text_corpus.stats
     smallest = min(tiny_text_corpus.counts.values())  # the corpus has < 100 words: keep them all
-    assert message == (f"min_count=100000 leaves 0 words: the corpus has {stats.tokens} tokens and "
-                       f"{stats.types} distinct words; try min_count={smallest}")
+    assert message == (
+        f"min_count=100000 leaves 0 words: the corpus has {stats.tokens} tokens and "
+        f"{stats.types} distinct words; try min_count={smallest}"
+    )
     assert _run_folders(fresh_home) == [] and store.list_runs() == []
     # the suggestion works
-    assert train_run(tiny_text_corpus, TrainConfig(dim=8, min_count=smallest, epochs=1, workers=1))["vocab_size"] \
+    assert (
+        train_run(tiny_text_corpus, TrainConfig(dim=8, min_count=smallest, epochs=1, workers=1))["vocab_size"]
         == stats.types
+    )
 
 
 def test_one_word_corpus_asks_for_more_text(fresh_home):
@@ -160,8 +171,12 @@ def test_may_commit_false_cancels_and_leaves_nothing(tiny_text_corpus, fresh_hom
         return False
 
     with pytest.raises(Cancelled, match="run-20260101-120000-abcdef was cancelled"):
-        train_run(tiny_text_corpus, TrainConfig(dim=8, min_count=1, epochs=1, workers=1),
-                  run_id="run-20260101-120000-abcdef", may_commit=refuse)
+        train_run(
+            tiny_text_corpus,
+            TrainConfig(dim=8, min_count=1, epochs=1, workers=1),
+            run_id="run-20260101-120000-abcdef",
+            may_commit=refuse,
+        )
     assert asked == [["params.json", "vectors.bin"]]  # asked last, when everything was written
     assert list((fresh_home / "runs").iterdir()) == []  # no run folder, no .staging-* left
     assert store.list_runs() == [] and store.get_run("run-20260101-120000-abcdef") is None
@@ -190,6 +205,7 @@ def test_progress_with_several_workers_on_a_bigger_corpus(fresh_home):
 
 
 # --- jobs in worker processes -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def lee_corpus(fresh_home):
@@ -235,8 +251,9 @@ def test_job_runs_to_done_with_a_loadable_run(fresh_home):
 
 def test_cancel_running_job(lee_corpus, fresh_home):
     job_id = jobs.start_job(lee_corpus.id, LONG)
-    job = _wait_for(lambda: (j := _job(job_id))["status"] == "running" and j["progress"] > 0 and j,
-                    "the job to report progress")
+    job = _wait_for(
+        lambda: (j := _job(job_id))["status"] == "running" and j["progress"] > 0 and j, "the job to report progress"
+    )
     assert job["status"] == "running" and 0 < job["progress"] < 1
     assert jobs.cancel_job(job_id) is True
     _wait_for(lambda: _process_gone(job["pid"]), "the worker to exit")
@@ -251,8 +268,9 @@ def test_cancel_running_job(lee_corpus, fresh_home):
 
 def test_killed_worker_is_reported_interrupted(lee_corpus, fresh_home):
     job_id = jobs.start_job(lee_corpus.id, LONG)
-    job = _wait_for(lambda: (j := _job(job_id))["status"] == "running" and j["progress"] > 0 and j,
-                    "the job to report progress")
+    job = _wait_for(
+        lambda: (j := _job(job_id))["status"] == "running" and j["progress"] > 0 and j, "the job to report progress"
+    )
     os.kill(job["pid"], signal.SIGKILL)
     job = _wait_for(lambda: (j := _job(job_id))["status"] != "running" and j, "the job to be marked")
     assert job["status"] == "interrupted"
@@ -312,15 +330,23 @@ def test_job_is_not_done_when_its_run_could_not_be_registered(fresh_home, monkey
 
 # --- what a training worker loads ---------------------------------------------------------------------------
 
+
 def test_training_jobs_run_without_importing_fine_tuning():
     """embedlab.finetune pulls in pandas and scipy: a Word2Vec worker must not pay for them (memory, start-up)."""
     import subprocess
     import sys
 
-    code = ("import sys, embedlab.training.jobs as jobs; run, config = jobs._runner({'method': 'word2vec', 'epochs': 2}); "
-            "print(run.__name__, config.epochs, 'embedlab.finetune' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent).stdout.split()
+    code = (
+        "import sys, embedlab.training.jobs as jobs; run, config = jobs._runner({'method': 'word2vec', 'epochs': 2}); "
+        "print(run.__name__, config.epochs, 'embedlab.finetune' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    ).stdout.split()
     assert out == ["train_run", "2", "False"]
 
 

@@ -1,4 +1,5 @@
 """Vectors files: reading every format with line-numbered errors, writing, uploads, deleting runs (vectors_io)."""
+
 from __future__ import annotations
 
 import io
@@ -38,8 +39,10 @@ def _glove_bytes(words, vectors) -> bytes:
 
 # --- round trips --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fmt, kind", [("word2vec", VectorFormat.WORD2VEC_TEXT),
-                                       ("word2vec-binary", VectorFormat.WORD2VEC_BINARY)])
+
+@pytest.mark.parametrize(
+    "fmt, kind", [("word2vec", VectorFormat.WORD2VEC_TEXT), ("word2vec-binary", VectorFormat.WORD2VEC_BINARY)]
+)
 def test_word2vec_text_and_binary_round_trip_exactly(tmp_path, vectors, fmt, kind):
     out = write_vectors(tmp_path / "out.vec", WORDS, vectors, fmt=fmt)
     found = read_vectors(out)
@@ -66,7 +69,7 @@ def test_glove_text_is_read_and_its_first_line_sets_the_dimension(tmp_path, vect
 
 
 def test_fasttext_vec_with_trailing_spaces_crlf_and_bom_is_word2vec_text(tmp_path):
-    data = "\ufeff3 2\r\n, 0.5 -1 \r\nthe 1e-3 2 \r\n\r\nof 3 4 \r\n".encode("utf-8")
+    data = "\ufeff3 2\r\n, 0.5 -1 \r\nthe 1e-3 2 \r\n\r\nof 3 4 \r\n".encode()
     found = read_vectors(_write(tmp_path, "wiki.en.vec", data))
     assert found.format is VectorFormat.WORD2VEC_TEXT and found.words == (",", "the", "of")
     np.testing.assert_allclose(found.vectors, [[0.5, -1], [1e-3, 2], [3, 4]])
@@ -81,9 +84,14 @@ def test_binary_as_gensim_writes_it_without_newlines_is_read(tmp_path, vectors):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    words=hst.lists(hst.text(hst.characters(blacklist_categories=["Cs", "Zs", "Zl", "Zp", "Cc"]), min_size=1,
-                             max_size=8), min_size=1, max_size=12, unique=True),
-    dim=hst.integers(1, 5), data=hst.data(),
+    words=hst.lists(
+        hst.text(hst.characters(blacklist_categories=["Cs", "Zs", "Zl", "Zp", "Cc"]), min_size=1, max_size=8),
+        min_size=1,
+        max_size=12,
+        unique=True,
+    ),
+    dim=hst.integers(1, 5),
+    data=hst.data(),
     fmt=hst.sampled_from(["word2vec", "word2vec-binary"]),
 )
 def test_any_words_and_finite_vectors_round_trip(tmp_path, words, dim, data, fmt):
@@ -91,8 +99,7 @@ def test_any_words_and_finite_vectors_round_trip(tmp_path, words, dim, data, fmt
     if not words:
         return
     number = hst.floats(width=32, allow_nan=False, allow_infinity=False)
-    rows = data.draw(hst.lists(hst.lists(number, min_size=dim, max_size=dim), min_size=len(words),
-                               max_size=len(words)))
+    rows = data.draw(hst.lists(hst.lists(number, min_size=dim, max_size=dim), min_size=len(words), max_size=len(words)))
     matrix = np.array(rows, dtype=np.float32).reshape(len(words), dim)
     found = read_vectors(write_vectors(tmp_path / f"prop.{fmt}", words, matrix, fmt=fmt))
     assert found.words == tuple(words)
@@ -136,24 +143,32 @@ def test_export_space_keeps_the_old_binary_flag_and_takes_a_format(tmp_path):
 
 # --- malformed files: the line (or vector) and the reason ---------------------------------------------------
 
-@pytest.mark.parametrize("data, expected", [
-    (b"foo 1 2 3\nbar 1 2 3\n\nbaz 1 2\n", "line 4: expected 3 numbers after the word (as on line 1), found 2"),
-    (b"3 2\nfoo 1 2\nbar 1 2 3\nbaz 1 2\n",
-     "line 3: expected 2 numbers after the word (the header on line 1 says 2), found 3"),
-    (b"foo 1 2\nbar 1 abc\n", "line 2: 'abc' is not a number"),
-    (b"foo 1 2\nbar 1,5 2\n", "line 2: '1,5' is not a number"),
-    (b"2 2\nfoo 1 2\nbar nan 2\n", "line 3: 'nan' is not a finite number: NaN and infinity are not allowed"),
-    (b"foo -inf 2\n", "line 1: '-inf' is not a finite number"),
-    (b"foo 1e39 2\n", "line 1: '1e39' is too large for a 32-bit float"),
-    (b"4 2\nfoo 1 2\nbar 3 4\n", "line 3: the file ends after 2 words, but its header (line 1) says 4"),
-    (b"1 2\nfoo 1 2\nbar 3 4\n", "line 3: the header (line 1) says 1 word, but more follow"),
-    (b"5 3\n", "line 1: the header says 5 words, but none follow"),
-    (b"0 300\n", "line 1: the header says 0 words of 300 numbers: the file holds no vectors"),
-    (b"1 900000000\nfoo 1\n",
-     "line 2: expected 900,000,000 numbers after the word (the header on line 1 says 900,000,000), found 1"),
-    (b"hello\nworld\n", "line 1: 'hello' has no numbers after it; expected a word and its vector's numbers"),
-    (b"\n\n  \nonly-a-word\n", "line 4: 'only-a-word' has no numbers after it"),
-])
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"foo 1 2 3\nbar 1 2 3\n\nbaz 1 2\n", "line 4: expected 3 numbers after the word (as on line 1), found 2"),
+        (
+            b"3 2\nfoo 1 2\nbar 1 2 3\nbaz 1 2\n",
+            "line 3: expected 2 numbers after the word (the header on line 1 says 2), found 3",
+        ),
+        (b"foo 1 2\nbar 1 abc\n", "line 2: 'abc' is not a number"),
+        (b"foo 1 2\nbar 1,5 2\n", "line 2: '1,5' is not a number"),
+        (b"2 2\nfoo 1 2\nbar nan 2\n", "line 3: 'nan' is not a finite number: NaN and infinity are not allowed"),
+        (b"foo -inf 2\n", "line 1: '-inf' is not a finite number"),
+        (b"foo 1e39 2\n", "line 1: '1e39' is too large for a 32-bit float"),
+        (b"4 2\nfoo 1 2\nbar 3 4\n", "line 3: the file ends after 2 words, but its header (line 1) says 4"),
+        (b"1 2\nfoo 1 2\nbar 3 4\n", "line 3: the header (line 1) says 1 word, but more follow"),
+        (b"5 3\n", "line 1: the header says 5 words, but none follow"),
+        (b"0 300\n", "line 1: the header says 0 words of 300 numbers: the file holds no vectors"),
+        (
+            b"1 900000000\nfoo 1\n",
+            "line 2: expected 900,000,000 numbers after the word (the header on line 1 says 900,000,000), found 1",
+        ),
+        (b"hello\nworld\n", "line 1: 'hello' has no numbers after it; expected a word and its vector's numbers"),
+        (b"\n\n  \nonly-a-word\n", "line 4: 'only-a-word' has no numbers after it"),
+    ],
+)
 def test_malformed_text_names_the_file_line_and_reason(tmp_path, data, expected):
     path = _write(tmp_path, "vectors.txt", data)
     with pytest.raises(ValueError) as caught:
@@ -162,12 +177,15 @@ def test_malformed_text_names_the_file_line_and_reason(tmp_path, data, expected)
     assert "(read as " in str(caught.value)
 
 
-@pytest.mark.parametrize("data, expected", [
-    (b"2 3\nfoo \x00\x00\x80\x3f", "vector 1 of 2 ('foo'): the file ends after 4 of its 12 bytes"),
-    (b"2 1\nfoo \x00\x00\x80\x3f\nbar \x00\x00\xc0\x7f", "vector 2 of 2 ('bar'): it holds NaN or infinite values"),
-    (b"3 1\nfoo \x00\x00\x80\x3f\n", "vector 2 of 3: the file ends after 1 word, but its header says 3"),
-    (b"1 1\nfoo \x00\x00\x80\x3f\x00junk", "more bytes follow the 1 vectors its header announces"),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"2 3\nfoo \x00\x00\x80\x3f", "vector 1 of 2 ('foo'): the file ends after 4 of its 12 bytes"),
+        (b"2 1\nfoo \x00\x00\x80\x3f\nbar \x00\x00\xc0\x7f", "vector 2 of 2 ('bar'): it holds NaN or infinite values"),
+        (b"3 1\nfoo \x00\x00\x80\x3f\n", "vector 2 of 3: the file ends after 1 word, but its header says 3"),
+        (b"1 1\nfoo \x00\x00\x80\x3f\x00junk", "more bytes follow the 1 vectors its header announces"),
+    ],
+)
 def test_malformed_binary_names_the_vector_and_reason(tmp_path, data, expected):
     path = _write(tmp_path, "model.bin", data)
     with pytest.raises(ValueError, match="read as word2vec binary") as caught:
@@ -190,6 +208,7 @@ def test_duplicate_words_keep_their_first_vector_and_are_counted(tmp_path):
 
 # --- uploads ------------------------------------------------------------------------------------------------
 
+
 def test_upload_is_checked_stored_once_and_listed_after_the_runs(fresh_home, vectors, tiny_text_corpus):
     data = _glove_bytes(WORDS, vectors)
     first = save_uploaded_vectors("C:\\Users\\me\\glove.small.txt", data)
@@ -202,8 +221,10 @@ def test_upload_is_checked_stored_once_and_listed_after_the_runs(fresh_home, vec
     assert spaces.list_uploaded_vectors() == [first]
     assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, first.spec, DEBIASED, first.spec + "@debiased"]
     assert spaces.space_labels([first.spec, spaces.BASELINE, first.spec + "@debiased"]) == {
-        first.spec: "glove.small.txt (vectors file · 6 words)", spaces.BASELINE: spaces.BASELINE,
-        first.spec + "@debiased": "glove.small.txt (vectors file · 6 words), debiased"}
+        first.spec: "glove.small.txt (vectors file · 6 words)",
+        spaces.BASELINE: spaces.BASELINE,
+        first.spec + "@debiased": "glove.small.txt (vectors file · 6 words), debiased",
+    }
     space = spaces.load_space(first.spec, tiny_text_corpus)
     assert space.words == WORDS and space.counts[0] == tiny_text_corpus.counts["matrix"]
 
@@ -211,15 +232,26 @@ def test_upload_is_checked_stored_once_and_listed_after_the_runs(fresh_home, vec
 def test_space_choices_order_is_baseline_runs_newest_first_then_uploads(fresh_home, two_runs, vectors):
     older, newer = two_runs
     upload = save_uploaded_vectors("mine.vec", _glove_bytes(WORDS, vectors))
-    assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, newer, older, upload.spec,
-                                      DEBIASED, newer + "@debiased", older + "@debiased", upload.spec + "@debiased"]
+    assert spaces.space_choices() == [
+        spaces.BASELINE,
+        CONTEXT,
+        newer,
+        older,
+        upload.spec,
+        DEBIASED,
+        newer + "@debiased",
+        older + "@debiased",
+        upload.spec + "@debiased",
+    ]
 
 
 def test_malformed_upload_names_the_upload_and_line_and_stores_nothing(fresh_home):
     with pytest.raises(ValueError) as caught:
         save_uploaded_vectors("my vectors.txt", b"3 2\nfoo 1 2\nbar 1\nbaz 1 2\n")
-    assert str(caught.value) == ("my vectors.txt, line 3: expected 2 numbers after the word (the header on line 1 "
-                                 "says 2), found 1 (read as word2vec text)")
+    assert str(caught.value) == (
+        "my vectors.txt, line 3: expected 2 numbers after the word (the header on line 1 "
+        "says 2), found 1 (read as word2vec text)"
+    )
     assert list((fresh_home / "vectors").iterdir()) == [] and spaces.list_uploaded_vectors() == []
     assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, DEBIASED]
 
@@ -271,6 +303,7 @@ def test_an_upload_whose_file_vanished_is_not_listed_and_can_be_added_again(fres
 
 # --- runs: delete and export --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def two_runs(fresh_home) -> tuple[str, str]:
     """Two tiny Word2Vec runs in a fresh home, the older first."""
@@ -303,8 +336,9 @@ def test_run_exports_hold_the_vectors_as_trained(two_runs):
     row = text.splitlines()[1].split(" ")
     assert row[0] == trained.words[0] and np.array(row[1:], np.float32).tolist() == trained.vectors[0].tolist()
     archive = zipfile.ZipFile(io.BytesIO(spaces.run_export_bytes(run_id, ExportFormat.PROJECTOR)))
-    np.testing.assert_array_equal(np.loadtxt(archive.open("vectors.tsv"), delimiter="\t", dtype=np.float32),
-                                  trained.vectors)
+    np.testing.assert_array_equal(
+        np.loadtxt(archive.open("vectors.tsv"), delimiter="\t", dtype=np.float32), trained.vectors
+    )
     metadata = archive.read("metadata.tsv").decode().splitlines()
     assert metadata[0] == "word\tcount" and len(metadata) == len(trained) + 1
     assert metadata[1] == f"the\t{(TINY_TEXT * 5).lower().split().count('the')}"  # the most frequent word
@@ -314,6 +348,7 @@ def test_run_exports_hold_the_vectors_as_trained(two_runs):
 
 
 # --- CLI export ---------------------------------------------------------------------------------------------
+
 
 def test_cli_exports_projector_as_folder_or_zip_and_binary(two_runs, tmp_path, capsys):
     run_id = two_runs[0]

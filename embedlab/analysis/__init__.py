@@ -1,6 +1,7 @@
 """Comparing two spaces: neighbours, neighbourhood change, frequency bands, corpus coverage and aligned maps
 (``embedlab.analysis.maps``).
 """
+
 from embedlab.analysis.bands import (
     band_order,
     frequency_bands,

@@ -1,9 +1,9 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,9 +38,15 @@ def _block_scores(first: np.ndarray, second: np.ndarray, block_rows: int) -> tup
     return np.concatenate(jaccards), np.concatenate(overlaps)
 
 
-def compare_spaces(a: EmbeddingSpace, b: EmbeddingSpace, k: int = 10, max_words: int = DEFAULT_MAX_WORDS,
-                   seed: int = 0, must_include: Sequence[str] = (),
-                   block_rows: int = BLOCK_ROWS) -> tuple[ComparisonSummary, pd.DataFrame]:
+def compare_spaces(
+    a: EmbeddingSpace,
+    b: EmbeddingSpace,
+    k: int = 10,
+    max_words: int = DEFAULT_MAX_WORDS,
+    seed: int = 0,
+    must_include: Sequence[str] = (),
+    block_rows: int = BLOCK_ROWS,
+) -> tuple[ComparisonSummary, pd.DataFrame]:
     """How much each shared word's neighbourhood changed between A and B: Jaccard@k and rank-biased overlap.
 
     Neighbours are searched over the whole shared vocabulary; the words scored are all shared words, or when
@@ -56,19 +62,31 @@ def compare_spaces(a: EmbeddingSpace, b: EmbeddingSpace, k: int = 10, max_words:
     shared_a, shared_b = shared_spaces(a, b)
     scored = sample_words(shared_a.words, max_words, seed, must_include)
     rows = np.sort(np.fromiter((shared_a.index[w] for w in scored), dtype=np.int64, count=len(scored)))
-    jaccards, overlaps = _block_scores(neighbor_indices(shared_a, k, rows, block_rows),
-                                      neighbor_indices(shared_b, k, rows, block_rows), block_rows)
+    jaccards, overlaps = _block_scores(
+        neighbor_indices(shared_a, k, rows, block_rows), neighbor_indices(shared_b, k, rows, block_rows), block_rows
+    )
     counts_a, counts_b = shared_a.counts[rows], shared_b.counts[rows]
     # Object columns, not pandas 3's Arrow-backed strings: the Compare page iterates them on every rerun, and
     # iterating Arrow strings took ~0.5 s of a 0.7 s rerun at 20k words.
-    frame = pd.DataFrame({
-        "word": np.asarray(shared_a.words, dtype=object)[rows], "jaccard": jaccards, "rank_overlap": overlaps,
-        "count_a": counts_a, "count_b": counts_b, "band": frequency_bands(np.maximum(counts_a, counts_b)),
-    }).astype({"word": object, "band": object})
+    frame = pd.DataFrame(
+        {
+            "word": np.asarray(shared_a.words, dtype=object)[rows],
+            "jaccard": jaccards,
+            "rank_overlap": overlaps,
+            "count_a": counts_a,
+            "count_b": counts_b,
+            "band": frequency_bands(np.maximum(counts_a, counts_b)),
+        }
+    ).astype({"word": object, "band": object})
     summary = ComparisonSummary(
-        shared_words=len(shared_a), only_a=len(a) - len(shared_a), only_b=len(b) - len(shared_a),
-        compared_words=len(rows), k=min(k, len(shared_a) - 1),
-        mean_jaccard=float(jaccards.mean()), median_jaccard=float(np.median(jaccards)),
-        mean_rank_overlap=float(overlaps.mean()), median_rank_overlap=float(np.median(overlaps)),
+        shared_words=len(shared_a),
+        only_a=len(a) - len(shared_a),
+        only_b=len(b) - len(shared_a),
+        compared_words=len(rows),
+        k=min(k, len(shared_a) - 1),
+        mean_jaccard=float(jaccards.mean()),
+        median_jaccard=float(np.median(jaccards)),
+        mean_rank_overlap=float(overlaps.mean()),
+        median_rank_overlap=float(np.median(overlaps)),
     )
     return summary, frame

@@ -1,9 +1,10 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -46,9 +47,14 @@ def coverage(space: EmbeddingSpace, corpus: Corpus, top: int = 50) -> Coverage:
         covered = _covered(space, words)
     missing = [(words[i], int(counts[i])) for i in np.flatnonzero(~covered)[:top]]  # words are most frequent first
     return Coverage(
-        space=space.name, tokens=int(counts.sum()), types=len(words),
-        token_coverage=float(counts[covered].sum() / counts.sum()), type_coverage=float(covered.mean()),
-        top_missing=missing, split_token_share=split_share, mean_pieces_per_token=mean_pieces,
+        space=space.name,
+        tokens=int(counts.sum()),
+        types=len(words),
+        token_coverage=float(counts[covered].sum() / counts.sum()),
+        type_coverage=float(covered.mean()),
+        top_missing=missing,
+        split_token_share=split_share,
+        mean_pieces_per_token=mean_pieces,
     )
 
 
@@ -61,11 +67,20 @@ def coverage_by_band(space: EmbeddingSpace, corpus: Corpus) -> pd.DataFrame:
     words = list(corpus.counts)
     counts = np.fromiter(corpus.counts.values(), dtype=np.int64, count=len(words))
     covered = _covered(space, words)
-    frame = pd.DataFrame({"band": frequency_bands(counts), "tokens": counts, "covered": covered,
-                          "covered_tokens": np.where(covered, counts, 0)})
+    frame = pd.DataFrame(
+        {
+            "band": frequency_bands(counts),
+            "tokens": counts,
+            "covered": covered,
+            "covered_tokens": np.where(covered, counts, 0),
+        }
+    )
     grouped = frame.groupby("band", sort=False).agg(
-        words=("tokens", "size"), tokens=("tokens", "sum"), covered_words=("covered", "sum"),
-        covered_tokens=("covered_tokens", "sum"))
+        words=("tokens", "size"),
+        tokens=("tokens", "sum"),
+        covered_words=("covered", "sum"),
+        covered_tokens=("covered_tokens", "sum"),
+    )
     grouped = grouped.reindex([b for b in band_order(counts) if b in grouped.index]).reset_index()
     grouped["type_coverage"] = grouped["covered_words"] / grouped["words"]
     grouped["token_coverage"] = grouped["covered_tokens"] / grouped["tokens"]
@@ -76,8 +91,12 @@ def missing_words(space: EmbeddingSpace, corpus: Corpus) -> pd.DataFrame:
     """Every corpus word the space does not cover, with its count, most frequent first."""
     words = list(corpus.counts)
     covered = _covered(space, words)
-    return pd.DataFrame({"word": [w for w, c in zip(words, covered) if not c],
-                         "count": [corpus.counts[w] for w, c in zip(words, covered) if not c]})
+    return pd.DataFrame(
+        {
+            "word": [w for w, c in zip(words, covered) if not c],
+            "count": [corpus.counts[w] for w, c in zip(words, covered) if not c],
+        }
+    )
 
 
 def _covered(space: EmbeddingSpace, words: Sequence[str]) -> np.ndarray:
@@ -86,8 +105,9 @@ def _covered(space: EmbeddingSpace, words: Sequence[str]) -> np.ndarray:
     return np.fromiter((w in space.index for w in words), dtype=bool, count=len(words))
 
 
-def fragmentation(space: EmbeddingSpace, corpus: Corpus, split: Callable[[str], list[str]],
-                  examples: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
+def fragmentation(
+    space: EmbeddingSpace, corpus: Corpus, split: Callable[[str], list[str]], examples: int = 20
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """How a WordPiece model splits the corpus: a histogram of pieces per word and the worst frequent words.
 
     Args:
@@ -104,8 +124,9 @@ def fragmentation(space: EmbeddingSpace, corpus: Corpus, split: Callable[[str], 
     counts = np.fromiter(corpus.counts.values(), dtype=np.int64, count=len(words))
     pieces = space.piece_counter(words)
     frame = pd.DataFrame({"word": words, "count": counts, "pieces": pieces})
-    histogram = (frame.groupby("pieces").agg(words=("word", "size"), tokens=("count", "sum"))
-                 .reset_index().sort_values("pieces"))
+    histogram = (
+        frame.groupby("pieces").agg(words=("word", "size"), tokens=("count", "sum")).reset_index().sort_values("pieces")
+    )
     frequent = frame.head(1000)
     worst = frequent[frequent["pieces"] >= 2].sort_values(["pieces", "count"], ascending=[False, False])
     worst = worst.head(examples).copy()
@@ -116,11 +137,12 @@ def fragmentation(space: EmbeddingSpace, corpus: Corpus, split: Callable[[str], 
 def character_ngrams(word: str, min_n: int, max_n: int) -> set[str]:
     """FastText's character n-grams of a word, with ``<`` and ``>`` marking its ends."""
     marked = f"<{word}>"
-    return {marked[i:i + n] for n in range(min_n, max_n + 1) for i in range(len(marked) - n + 1)}
+    return {marked[i : i + n] for n in range(min_n, max_n + 1) for i in range(len(marked) - n + 1)}
 
 
-def subword_coverage(vocabulary: Sequence[str], corpus: Corpus, min_n: int = 3, max_n: int = 6,
-                     threshold: float = 0.5) -> tuple[float, float]:
+def subword_coverage(
+    vocabulary: Sequence[str], corpus: Corpus, min_n: int = 3, max_n: int = 6, threshold: float = 0.5
+) -> tuple[float, float]:
     """For a FastText space: how much of what its vocabulary misses it still represents through subwords.
 
     A missing word counts as represented when at least ``threshold`` of its character n-grams occur in the
@@ -136,9 +158,11 @@ def subword_coverage(vocabulary: Sequence[str], corpus: Corpus, min_n: int = 3, 
     missing = [(w, c) for w, c in corpus.counts.items() if w not in known]
     if not missing:
         return 1.0, 1.0
-    represented = np.array([
-        len(grams & trained) >= threshold * len(grams)
-        for grams in (character_ngrams(w, min_n, max_n) for w, _ in missing)
-    ])
+    represented = np.array(
+        [
+            len(grams & trained) >= threshold * len(grams)
+            for grams in (character_ngrams(w, min_n, max_n) for w, _ in missing)
+        ]
+    )
     counts = np.array([c for _, c in missing])
     return float(counts[represented].sum() / counts.sum()), float(represented.mean())

@@ -1,5 +1,5 @@
-"""UMAP maps of two spaces: frequency-stratified word samples, seeded layouts aligned with AlignedUMAP.
-"""
+"""UMAP maps of two spaces: frequency-stratified word samples, seeded layouts aligned with AlignedUMAP."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,8 +9,8 @@ import threading
 import time
 import types
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -109,17 +109,25 @@ def _compiling_once(optimiser):
     copy runs the same code with a ``numba`` whose ``njit`` is memoised; the kernel itself is untouched.
     """
     namespace = {**optimiser.__globals__, "numba": _CompileOnce(optimiser.__globals__["numba"])}
-    copy = types.FunctionType(optimiser.__code__, namespace, optimiser.__name__, optimiser.__defaults__,
-                              optimiser.__closure__)
+    copy = types.FunctionType(
+        optimiser.__code__, namespace, optimiser.__name__, optimiser.__defaults__, optimiser.__closure__
+    )
     copy.__kwdefaults__ = optimiser.__kwdefaults__
     copy.compiles_once = True
     return copy
 
 
 def _plain_reducer(n: int, settings: MapSettings, **options):
-    return _umap().UMAP(n_components=2, n_neighbors=min(settings.n_neighbors, n - 1), min_dist=settings.min_dist,
-                        metric="cosine", random_state=settings.seed, n_jobs=1, init="spectral" if n > 20 else "random",
-                        **options)
+    return _umap().UMAP(
+        n_components=2,
+        n_neighbors=min(settings.n_neighbors, n - 1),
+        min_dist=settings.min_dist,
+        metric="cosine",
+        random_state=settings.seed,
+        n_jobs=1,
+        init="spectral" if n > 20 else "random",
+        **options,
+    )
 
 
 def umap_layout(vectors: np.ndarray, settings: MapSettings = MapSettings()) -> np.ndarray:
@@ -154,14 +162,19 @@ def _fit_aligned(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSett
     if n < 3:
         raise ValueError(f"a map needs at least 3 words, got {n}")
     reducer = _umap().AlignedUMAP(
-        n_components=2, n_neighbors=min(settings.n_neighbors, n - 1), min_dist=settings.min_dist, metric="cosine",
-        random_state=settings.seed, alignment_regularisation=ALIGNMENT_REGULARISATION,
+        n_components=2,
+        n_neighbors=min(settings.n_neighbors, n - 1),
+        min_dist=settings.min_dist,
+        metric="cosine",
+        random_state=settings.seed,
+        alignment_regularisation=ALIGNMENT_REGULARISATION,
         init="spectral" if n > 20 else "random",
     )
     with warnings.catch_warnings():  # "n_jobs overridden by setting random_state": seeded on purpose
         warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
-        reducer.fit([np.asarray(a_vectors, np.float32), np.asarray(b_vectors, np.float32)],
-                    relations=[{i: i for i in range(n)}])
+        reducer.fit(
+            [np.asarray(a_vectors, np.float32), np.asarray(b_vectors, np.float32)], relations=[{i: i for i in range(n)}]
+        )
     layout_a, layout_b = (np.asarray(e, dtype=np.float32) for e in reducer.embeddings_)
     return layout_a, _procrustes_onto(layout_b, layout_a)
 
@@ -174,8 +187,9 @@ def _cache_key(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettin
     return digest.hexdigest()[:24]
 
 
-def aligned_layouts(a_vectors: np.ndarray, b_vectors: np.ndarray,
-                    settings: MapSettings = MapSettings()) -> tuple[np.ndarray, np.ndarray]:
+def aligned_layouts(
+    a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings = MapSettings()
+) -> tuple[np.ndarray, np.ndarray]:
     """Aligned 2-D maps of the same words in two spaces: a word whose neighbourhood did not change sits in about
     the same place in both, and words whose neighbourhood changed move.
 
@@ -219,8 +233,7 @@ def warm_up() -> None:
     _fit_aligned(points, points + rng.normal(scale=0.1, size=points.shape).astype(np.float32), settings)
     warmed_up.set()
     # In the server's log: from here on no map waits for numba (bench/browser_views.py waits for this line).
-    print(f"EmbedLab: maps ready (UMAP compiled in {time.perf_counter() - started:.0f} s)", file=sys.stderr,
-          flush=True)
+    print(f"EmbedLab: maps ready (UMAP compiled in {time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
 
 
 def warm_up_in_background() -> None:

@@ -1,5 +1,5 @@
-"""Neighbours, overlap of neighbourhoods between two spaces, and corpus coverage.
-"""
+"""Neighbours, overlap of neighbourhoods between two spaces, and corpus coverage."""
+
 from __future__ import annotations
 
 import difflib
@@ -77,12 +77,14 @@ def compare_neighbors(a: EmbeddingSpace, b: EmbeddingSpace, word: str, k: int = 
     """Top-k neighbours of ``word`` in A and B; pass spaces from :func:`shared_spaces` for comparable lists."""
     first, second = nearest(a, word, k), nearest(b, word, k)
     in_both = frozenset(n.word for n in first) & frozenset(n.word for n in second)
-    return NeighborComparison(word, k, first, second, in_both,
-                              jaccard([n.word for n in first], [n.word for n in second]))
+    return NeighborComparison(
+        word, k, first, second, in_both, jaccard([n.word for n in first], [n.word for n in second])
+    )
 
 
-def neighbor_indices(space: EmbeddingSpace, k: int, rows: np.ndarray | None = None,
-                     block_rows: int = BLOCK_ROWS) -> np.ndarray:
+def neighbor_indices(
+    space: EmbeddingSpace, k: int, rows: np.ndarray | None = None, block_rows: int = BLOCK_ROWS
+) -> np.ndarray:
     """The k nearest neighbours of the given rows, nearest first, computed in blocks of matrix products.
 
     Args:
@@ -96,10 +98,10 @@ def neighbor_indices(space: EmbeddingSpace, k: int, rows: np.ndarray | None = No
     k = min(k, len(space) - 1)
     out = np.empty((len(rows), k), dtype=np.int64)
     for start in range(0, len(rows), block_rows):
-        block = rows[start:start + block_rows]
+        block = rows[start : start + block_rows]
         sims = space.vectors[block] @ space.vectors.T
         sims[np.arange(len(block)), block] = -np.inf
-        out[start:start + len(block)] = _top_k(sims, k)
+        out[start : start + len(block)] = _top_k(sims, k)
     return out
 
 

@@ -1,5 +1,5 @@
-"""Corpora: reading uploads (sniffing, decoding, CSV/TSV/JSONL/zip), tokenising, and the stored corpus.
-"""
+"""Corpora: reading uploads (sniffing, decoding, CSV/TSV/JSONL/zip), tokenising, and the stored corpus."""
+
 from embedlab.corpus.readers import (
     ACCEPTED_SUFFIXES,
     JSONL_SUFFIXES,

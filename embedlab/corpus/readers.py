@@ -1,5 +1,5 @@
-"""Reading uploads, tokenising, corpus statistics, and the tokenised corpus written once on disk.
-"""
+"""Reading uploads, tokenising, corpus statistics, and the tokenised corpus written once on disk."""
+
 from __future__ import annotations
 
 import csv
@@ -10,9 +10,9 @@ import json
 import re
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Callable, Iterable, Iterator
 
 from embedlab import config
 
@@ -102,10 +102,16 @@ def decode(data: bytes, name: str = "file") -> tuple[str, str | None]:
 
 # Files people upload by mistake, named in the message so they know what they sent.
 _SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a zip archive (or a .docx/.xlsx, which are zips)"),
-    (b"\x1f\x8b", "a gzip archive"), (b"\x7fELF", "a program"), (b"\x93NUMPY", "a NumPy array"),
-    (b"SQLite format 3\x00", "an SQLite database"), (b"\x89HDF\r\n\x1a\n", "an HDF5 file"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a zip archive (or a .docx/.xlsx, which are zips)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x7fELF", "a program"),
+    (b"\x93NUMPY", "a NumPy array"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x89HDF\r\n\x1a\n", "an HDF5 file"),
     *((b"\x80" + bytes([protocol]), "a Python pickle") for protocol in range(2, 6)),
 )
 
@@ -124,7 +130,7 @@ def file_kind(head: bytes) -> str | None:
 
 def _utf16_without_bom(data: bytes) -> str | None:
     """``utf-16-le`` or ``utf-16-be`` when text without a byte-order mark has NUL high bytes in every other place."""
-    sample = data[:_SNIFF_BYTES - _SNIFF_BYTES % 2]
+    sample = data[: _SNIFF_BYTES - _SNIFF_BYTES % 2]
     if len(sample) < 4 or len(data) % 2:
         return None
     even, odd = sample[0::2], sample[1::2]
@@ -144,8 +150,10 @@ def _refuse_binary(name: str, data: bytes) -> None:
     sample = data[:_SNIFF_BYTES]
     if b"\x00" not in sample and len(_CONTROL_BYTES.findall(sample)) <= 0.01 * len(sample):
         return
-    raise ValueError(f"{name} is {file_kind(data) or 'a binary file'}, not text: upload the text itself as .txt, "
-                     ".md, .csv, .tsv or .jsonl (UTF-8), or a .zip of such files")
+    raise ValueError(
+        f"{name} is {file_kind(data) or 'a binary file'}, not text: upload the text itself as .txt, "
+        ".md, .csv, .tsv or .jsonl (UTF-8), or a .zip of such files"
+    )
 
 
 def _check_line_lengths(name: str, data: bytes) -> None:
@@ -161,7 +169,8 @@ def _check_line_lengths(name: str, data: bytes) -> None:
             raise ValueError(
                 f"{name}: line {line:,} is {length / 1024 / 1024:,.1f} MB long, over the {config.MAX_LINE_MB} MB "
                 "limit for one line (one document): break the text into lines, e.g. one paragraph a line, and "
-                "upload it again")
+                "upload it again"
+            )
         start = newline + 1
 
 
@@ -224,9 +233,11 @@ def _check_jsonl(name: str, text: str) -> None:
     if bad:
         (first, reason), numbers = bad[0], [str(n) for n, _ in bad[:10]]
         listed = ", ".join(numbers) + (", …" if len(bad) > 10 else "")
-        raise ValueError(f"{name}, line {first}: {reason}; {len(bad):,} of {len(bad) + good:,} lines are "
-                         f"not JSON objects (lines {listed}). Nothing was read: fix or remove those lines "
-                         "and upload the file again")
+        raise ValueError(
+            f"{name}, line {first}: {reason}; {len(bad):,} of {len(bad) + good:,} lines are "
+            f"not JSON objects (lines {listed}). Nothing was read: fix or remove those lines "
+            "and upload the file again"
+        )
 
 
 def _table_rows(name: str, text: str) -> Iterator[dict[str, str]]:
@@ -300,9 +311,12 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, Callable[[], bytes]]
     except zipfile.BadZipFile:
         raise ValueError(f"{name}: not a valid zip archive (damaged, or another kind of file named .zip)") from None
     infos = [
-        info for info in archive.infolist()
-        if not info.is_dir() and not PurePosixPath(info.filename).name.startswith(".")
-        and "__MACOSX" not in info.filename and _suffix(info.filename) in ACCEPTED_SUFFIXES
+        info
+        for info in archive.infolist()
+        if not info.is_dir()
+        and not PurePosixPath(info.filename).name.startswith(".")
+        and "__MACOSX" not in info.filename
+        and _suffix(info.filename) in ACCEPTED_SUFFIXES
         and _suffix(info.filename) != ".zip"
     ]
     if len(infos) > config.MAX_ZIP_MEMBERS:
@@ -316,11 +330,15 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, Callable[[], bytes]]
     if not infos:
         nested = [info.filename for info in archive.infolist() if _suffix(info.filename) == ".zip"]
         if nested:
-            raise ValueError(f"{name}: the archive holds only other archives ({_listed(nested[:3])}); archives "
-                             "inside archives are not opened: unzip them and zip their files together")
+            raise ValueError(
+                f"{name}: the archive holds only other archives ({_listed(nested[:3])}); archives "
+                "inside archives are not opened: unzip them and zip their files together"
+            )
         raise ValueError(f"{name}: the archive holds no .txt, .md, .csv, .tsv or .jsonl files")
-    return [(info.filename, functools.partial(_read_member, name, archive, info))
-            for info in sorted(infos, key=lambda i: i.filename)]
+    return [
+        (info.filename, functools.partial(_read_member, name, archive, info))
+        for info in sorted(infos, key=lambda i: i.filename)
+    ]
 
 
 def _read_member(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -371,13 +389,17 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
             if labels is not None:
                 labels.append(row.get(options.label_column) or "")
     if not options.text_column and kept and not letters:
-        raise ValueError(f"{name}: no text column found: '{_shown(text_column)}' (the best guess) holds only "
-                         f"numbers or symbols; choose the column with the text (the columns are: {_listed(columns)})")
+        raise ValueError(
+            f"{name}: no text column found: '{_shown(text_column)}' (the best guess) holds only "
+            f"numbers or symbols; choose the column with the text (the columns are: {_listed(columns)})"
+        )
     if ragged:
         shown = ", ".join(map(str, ragged[:10])) + (", …" if len(ragged) > 10 else "")
-        notices.append(f"{name}: {len(ragged):,} rows do not have the header's {len(columns)} fields (rows {shown}, "
-                       "the header being row 1): extra fields were ignored, missing ones read as empty. If a text "
-                       "holds commas, put it in double quotes.")
+        notices.append(
+            f"{name}: {len(ragged):,} rows do not have the header's {len(columns)} fields (rows {shown}, "
+            "the header being row 1): extra fields were ignored, missing ones read as empty. If a text "
+            "holds commas, put it in double quotes."
+        )
     return RawDocuments(_Documents(documents), labels, notices)
 
 
@@ -402,11 +424,15 @@ def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments
             labels.extend(part.labels if part.labels is not None else [""] * sum(1 for _ in part.texts))
     nested = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if _suffix(n) == ".zip"]
     if nested:
-        notices.append(f"{name}: {_listed(nested[:3])} inside it {'was' if len(nested) == 1 else 'were'} "
-                       "not opened (archives inside archives are skipped): unzip and add its files")
+        notices.append(
+            f"{name}: {_listed(nested[:3])} inside it {'was' if len(nested) == 1 else 'were'} "
+            "not opened (archives inside archives are skipped): unzip and add its files"
+        )
     return RawDocuments(
         _Documents(lambda: itertools.chain.from_iterable(member_documents(member).texts for member in members)),
-        labels, notices)
+        labels,
+        notices,
+    )
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -416,8 +442,10 @@ def _no_rows_message(name: str, text: str) -> str:
     """Why a table gave no rows: empty, or a header with nothing below it."""
     if _suffix(name) not in JSONL_SUFFIXES and text.strip():
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter="\t" if _suffix(name) == ".tsv" else ","))
-        return (f"{name}: only a header row ({_listed(header)}) and no rows below it: add one row per "
-                "document and upload the file again")
+        return (
+            f"{name}: only a header row ({_listed(header)}) and no rows below it: add one row per "
+            "document and upload the file again"
+        )
     return f"{name}: no columns found, the file is empty: upload a file with one document per row"
 
 
@@ -445,7 +473,7 @@ def _text_documents(text: str) -> Iterator[str]:
     separator = _BLANK_LINE if _BLANK_LINE.search(text, first.start(), end) else _NEWLINE  # inside the text only
     start = 0
     for match in separator.finditer(text):
-        if part := text[start:match.start()].strip():
+        if part := text[start : match.start()].strip():
             yield part
         start = match.end()
     if part := text[start:].strip():
@@ -455,6 +483,8 @@ def _text_documents(text: str) -> Iterator[str]:
 def check_size(name: str, size: int) -> None:
     """Refuse a corpus file over ``config.MAX_UPLOAD_MB``, saying how to get under it."""
     if size > config.MAX_UPLOAD_MB * 1024 * 1024:
-        raise ValueError(f"{name} is {size / 1024 / 1024:,.1f} MB, over the {config.MAX_UPLOAD_MB} MB limit for a "
-                         f"corpus file: split it into smaller files, or zip it (a zip may expand to "
-                         f"{config.MAX_ZIP_EXPANDED_BYTES / 1024 / 1024:,.0f} MB)")
+        raise ValueError(
+            f"{name} is {size / 1024 / 1024:,.1f} MB, over the {config.MAX_UPLOAD_MB} MB limit for a "
+            f"corpus file: split it into smaller files, or zip it (a zip may expand to "
+            f"{config.MAX_ZIP_EXPANDED_BYTES / 1024 / 1024:,.0f} MB)"
+        )

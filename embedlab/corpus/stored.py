@@ -1,5 +1,5 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 import hashlib
@@ -63,7 +63,7 @@ class Corpus:
             lines = [line.rstrip("\n") for line in handle]
         documents, start = [], 0
         for count in meta["sentences_per_document"]:
-            documents.append(lines[start:start + count])
+            documents.append(lines[start : start + count])
             start += count
         return documents
 
@@ -71,8 +71,12 @@ class Corpus:
 def _content_id(name: str, data: bytes, read: ReadOptions, tokenize_options: TokenizeOptions) -> str:
     digest = hashlib.sha256(data)
     is_table = _suffix(name) not in TEXT_SUFFIXES
-    options = {"format": _suffix(name), "read": asdict(read) if is_table else {},
-               "tokenize": asdict(tokenize_options), "version": TOKENIZER_VERSION}
+    options = {
+        "format": _suffix(name),
+        "read": asdict(read) if is_table else {},
+        "tokenize": asdict(tokenize_options),
+        "version": TOKENIZER_VERSION,
+    }
     digest.update(json.dumps(options, sort_keys=True).encode())
     return "c" + digest.hexdigest()[:12]
 
@@ -95,8 +99,10 @@ def build_corpus(
         if not data:
             raise ValueError(f"{name}: no words found: the file is empty (0 bytes); choose the file with your text")
         documents = sum(1 for _ in raw.texts)
-        raise ValueError(f"{name}: no words found ({documents} documents, all empty or without letters): "
-                         "check that this is the file with your text (for a table, that the text column is right)")
+        raise ValueError(
+            f"{name}: no words found ({documents} documents, all empty or without letters): "
+            "check that this is the file with your text (for a table, that the text column is right)"
+        )
     options = {"read": asdict(read), "tokenize": asdict(tokenize_options)}
     store.remove_stale_staging(store.corpora_dir())
     try:
@@ -115,8 +121,13 @@ def build_corpus(
                 top_words=list(ordered.items())[:25],
             )
             meta = {
-                "id": corpus_id, "name": name, "stats": asdict(stats), "options": options, "notices": raw.notices,
-                "labels": raw.labels, "sentences_per_document": per_document,
+                "id": corpus_id,
+                "name": name,
+                "stats": asdict(stats),
+                "options": options,
+                "notices": raw.notices,
+                "labels": raw.labels,
+                "sentences_per_document": per_document,
             }
             (staging / "counts.tsv").write_text(
                 "".join(f"{word}\t{count}\n" for word, count in ordered.items()), encoding="utf-8"
@@ -147,8 +158,13 @@ def load_corpus(corpus_id: str) -> Corpus:
     stats = meta["stats"]
     stats["top_words"] = [tuple(pair) for pair in stats["top_words"]]
     return Corpus(
-        id=corpus_id, name=meta["name"], path=folder, stats=CorpusStats(**stats), options=meta["options"],
-        notices=tuple(meta["notices"]), counts=counts,
+        id=corpus_id,
+        name=meta["name"],
+        path=folder,
+        stats=CorpusStats(**stats),
+        options=meta["options"],
+        notices=tuple(meta["notices"]),
+        counts=counts,
         labels=tuple(meta["labels"]) if meta["labels"] is not None else None,
     )
 

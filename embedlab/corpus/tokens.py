@@ -1,12 +1,12 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 # Decimal numbers (3.5), else letters/digits with inner hyphens and apostrophes kept: beta-blocker, don't.
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['\-][^\W_]+)*")
@@ -90,7 +90,9 @@ def _apply_phrases(path: Path, options: TokenizeOptions) -> Counter:
     from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
     model = Phrases(
-        _SentenceFile(path), min_count=options.phrase_min_count, threshold=options.phrase_threshold,
+        _SentenceFile(path),
+        min_count=options.phrase_min_count,
+        threshold=options.phrase_threshold,
         connector_words=ENGLISH_CONNECTOR_WORDS,
     ).freeze()
     counts: Counter = Counter()

@@ -1,6 +1,7 @@
 """Evaluating spaces: intrinsic benchmarks, the corpus's label task, held-out retrieval, WEAT bias tests, the
 dimension sweep, and the results kept with runs.
 """
+
 from embedlab.evaluation.benchmarks import (
     ANALOGY_TOPN,
     BUILTIN_PAIRS,

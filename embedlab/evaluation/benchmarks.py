@@ -12,15 +12,17 @@ defaults (``restrict_vocab=300000``, ``case_insensitive=True``, ``dummy4unknown=
 Differences from gensim, on purpose: ``oov_share`` is a fraction (0..1), not a percentage; fewer than three usable
 pairs give NaN correlations and a ``note`` instead of an exception; an empty analogy section has NaN accuracy.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import math
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -159,8 +161,12 @@ def _correlation(func, gold: np.ndarray, model: np.ndarray) -> tuple[float, floa
     return float(result[0]), float(result[1])
 
 
-def word_similarity(space: EmbeddingSpace, pairs_path_or_rows: str | Path | Iterable[Sequence],
-                    name: str | None = None, restrict_vocab: int = RESTRICT_VOCAB) -> SimilarityResult:
+def word_similarity(
+    space: EmbeddingSpace,
+    pairs_path_or_rows: str | Path | Iterable[Sequence],
+    name: str | None = None,
+    restrict_vocab: int = RESTRICT_VOCAB,
+) -> SimilarityResult:
     """Pearson and Spearman correlation between gold scores and the space's cosine similarities.
 
     Args:
@@ -184,16 +190,14 @@ def word_similarity(space: EmbeddingSpace, pairs_path_or_rows: str | Path | Iter
     right = np.array([u[4] for u in used], dtype=np.int64)
     model = np.einsum("ij,ij->i", unit[left], unit[right]).astype(np.float64) if used else np.zeros(0)
     gold = np.array([u[2] for u in used], dtype=np.float64)
-    table = pd.DataFrame({"word1": [u[0] for u in used], "word2": [u[1] for u in used], "gold": gold,
-                          "model": model})
+    table = pd.DataFrame({"word1": [u[0] for u in used], "word2": [u[1] for u in used], "gold": gold, "model": model})
     total = len(rows)
     oov_share = (total - len(used)) / total if total else math.nan
     nan = math.nan
     note = ""
     if len(used) < 3:
         pearson = spearman = (nan, nan)
-        note = (f"only {len(used)} of {total} pairs have both words in the vocabulary; "
-                "correlations need at least 3")
+        note = f"only {len(used)} of {total} pairs have both words in the vocabulary; correlations need at least 3"
     else:
         from scipy import (
             stats,  # lazy: importing the CLI (and finetune, which ranks with this module) stays fast
@@ -203,8 +207,9 @@ def word_similarity(space: EmbeddingSpace, pairs_path_or_rows: str | Path | Iter
         spearman = _correlation(stats.spearmanr, gold, model)
         if math.isnan(pearson[0]) or math.isnan(spearman[0]):
             note = "a constant score column makes the correlation undefined"
-    return SimilarityResult(name, total, len(used), oov_share, pearson[0], pearson[1], spearman[0], spearman[1],
-                            table, invalid, note)
+    return SimilarityResult(
+        name, total, len(used), oov_share, pearson[0], pearson[1], spearman[0], spearman[1], table, invalid, note
+    )
 
 
 def user_word_pairs(name: str, data: bytes) -> list[PairRow]:
@@ -233,8 +238,10 @@ def user_word_pairs(name: str, data: bytes) -> list[PairRow]:
             continue
         is_first, first = first, False
         if len(fields) != 3:
-            raise ValueError(f"{name} line {line_no}: expected 3 columns word1,word2,score, got {len(fields)}: "
-                             f"{delimiter.join(fields)!r}")
+            raise ValueError(
+                f"{name} line {line_no}: expected 3 columns word1,word2,score, got {len(fields)}: "
+                f"{delimiter.join(fields)!r}"
+            )
         a, b, raw = fields
         try:
             score = float(raw)
@@ -271,8 +278,13 @@ def _read_analogies(path: str | Path) -> tuple[list[str], list[tuple[int, str, s
     return sections, questions
 
 
-def analogies(space: EmbeddingSpace, path: str | Path | None = None, restrict_vocab: int = RESTRICT_VOCAB,
-              name: str | None = None, batch_size: int = 512) -> AnalogyResult:
+def analogies(
+    space: EmbeddingSpace,
+    path: str | Path | None = None,
+    restrict_vocab: int = RESTRICT_VOCAB,
+    name: str | None = None,
+    batch_size: int = 512,
+) -> AnalogyResult:
     """3CosAdd accuracy on an analogy file (``: section`` headers, then ``a b c expected`` lines).
 
     Defaults to the Google analogy set; equals gensim's ``evaluate_word_analogies`` (see the module notes).
@@ -296,7 +308,7 @@ def analogies(space: EmbeddingSpace, path: str | Path | None = None, restrict_vo
         step = max(1, min(batch_size, 16_000_000 // max(limit, 1)))
         topn = min(ANALOGY_TOPN, limit)
         for start in range(0, len(usable), step):
-            rows = idx[start:start + step]
+            rows = idx[start : start + step]
             mean = (unit[rows[:, 1]] + unit[rows[:, 2]] - unit[rows[:, 0]]) / np.float32(3)
             mean_norm = np.linalg.norm(mean, axis=1, keepdims=True)
             mean = (mean / np.where(mean_norm == 0, 1, mean_norm)).astype(np.float32)
@@ -323,17 +335,26 @@ def analogies(space: EmbeddingSpace, path: str | Path | None = None, restrict_vo
                 correct_by_section[section] += predicted == expected.upper()
     with np.errstate(invalid="ignore", divide="ignore"):
         accuracy = np.where(total_by_section > 0, correct_by_section / np.maximum(total_by_section, 1), np.nan)
-    table = pd.DataFrame({"section": section_names, "correct": correct_by_section, "total": total_by_section,
-                          "accuracy": accuracy})
+    table = pd.DataFrame(
+        {"section": section_names, "correct": correct_by_section, "total": total_by_section, "accuracy": accuracy}
+    )
     correct, total = int(correct_by_section.sum()), int(total_by_section.sum())
     note = ""
     if not questions:
         note = "no questions found"
     elif not total:
         note = "no question has all four words in the vocabulary"
-    return AnalogyResult(name, correct / total if total else math.nan, correct, total, len(questions),
-                         (len(questions) - total) / len(questions) if questions else math.nan, table,
-                         restrict_vocab, note)
+    return AnalogyResult(
+        name,
+        correct / total if total else math.nan,
+        correct,
+        total,
+        len(questions),
+        (len(questions) - total) / len(questions) if questions else math.nan,
+        table,
+        restrict_vocab,
+        note,
+    )
 
 
 def to_keyed_vectors(space: EmbeddingSpace) -> KeyedVectors:
@@ -345,8 +366,10 @@ def to_keyed_vectors(space: EmbeddingSpace) -> KeyedVectors:
     return kv
 
 
-def benchmark_table(results: dict[str, tuple[Sequence[SimilarityResult], AnalogyResult]],
-                    retrievals: dict[str, RetrievalResult] | None = None) -> pd.DataFrame:
+def benchmark_table(
+    results: dict[str, tuple[Sequence[SimilarityResult], AnalogyResult]],
+    retrievals: dict[str, RetrievalResult] | None = None,
+) -> pd.DataFrame:
     """One row per space and benchmark, side by side: the table the Evaluate page, the CLI and the report show.
 
     Args:
@@ -360,23 +383,51 @@ def benchmark_table(results: dict[str, tuple[Sequence[SimilarityResult], Analogy
     rows = []
     for space, (similarities, analogy) in results.items():
         for result in similarities:
-            rows.append({"space": space, "benchmark": result.name, "metric": "Spearman", "score": result.spearman,
-                         "pearson": result.pearson, "used": result.pairs_used, "total": result.pairs_total,
-                         "oov_share": result.oov_share})
-        rows.append({"space": space, "benchmark": analogy.name, "metric": "accuracy", "score": analogy.accuracy,
-                     "pearson": float("nan"), "used": analogy.total, "total": analogy.questions,
-                     "oov_share": analogy.oov_share})
+            rows.append(
+                {
+                    "space": space,
+                    "benchmark": result.name,
+                    "metric": "Spearman",
+                    "score": result.spearman,
+                    "pearson": result.pearson,
+                    "used": result.pairs_used,
+                    "total": result.pairs_total,
+                    "oov_share": result.oov_share,
+                }
+            )
+        rows.append(
+            {
+                "space": space,
+                "benchmark": analogy.name,
+                "metric": "accuracy",
+                "score": analogy.accuracy,
+                "pearson": float("nan"),
+                "used": analogy.total,
+                "total": analogy.questions,
+                "oov_share": analogy.oov_share,
+            }
+        )
         found = (retrievals or {}).get(space)
         if found is not None:
             for metric, score in ((f"MRR@{found.k}", found.mrr), (f"recall@{found.k}", found.recall)):
-                rows.append({"space": space, "benchmark": f"held-out retrieval ({found.features})", "metric": metric,
-                             "score": score, "pearson": float("nan"), "used": found.pairs - found.unanswerable,
-                             "total": found.pairs, "oov_share": found.unanswerable / found.pairs})
+                rows.append(
+                    {
+                        "space": space,
+                        "benchmark": f"held-out retrieval ({found.features})",
+                        "metric": metric,
+                        "score": score,
+                        "pearson": float("nan"),
+                        "used": found.pairs - found.unanswerable,
+                        "total": found.pairs,
+                        "oov_share": found.unanswerable / found.pairs,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-def intrinsic(space: EmbeddingSpace, user_pairs: Sequence[PairRow] = (),
-              user_name: str = "your pairs") -> tuple[list[SimilarityResult], AnalogyResult]:
+def intrinsic(
+    space: EmbeddingSpace, user_pairs: Sequence[PairRow] = (), user_name: str = "your pairs"
+) -> tuple[list[SimilarityResult], AnalogyResult]:
     """Every intrinsic benchmark for one space: WordSim-353, SimLex-999, the user's pairs (if any), analogies."""
     similarities = [word_similarity(space, builtin_pairs_path(name), name) for name in BUILTIN_PAIRS]
     if user_pairs:

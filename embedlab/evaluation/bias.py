@@ -1,15 +1,15 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
-
     from embedlab.spaces.space import EmbeddingSpace
 
 
@@ -18,13 +18,13 @@ if TYPE_CHECKING:
 WEAT_SETS: dict[str, dict[str, list[str]]] = {
     "Flowers vs insects / pleasant vs unpleasant": {
         "X": "aster clover hyacinth marigold poppy azalea crocus iris orchid rose bluebell daffodil lilac pansy "
-             "tulip buttercup daisy lily peony violet carnation gladiola magnolia petunia zinnia".split(),
+        "tulip buttercup daisy lily peony violet carnation gladiola magnolia petunia zinnia".split(),
         "Y": "ant caterpillar flea locust spider bedbug centipede fly maggot tarantula bee cockroach gnat mosquito "
-             "termite beetle cricket hornet moth wasp blackfly dragonfly horsefly roach weevil".split(),
+        "termite beetle cricket hornet moth wasp blackfly dragonfly horsefly roach weevil".split(),
         "A": "caress freedom health love peace cheer friend heaven loyal pleasure diamond gentle honest lucky "
-             "rainbow diploma gift honor miracle sunrise family happy laughter paradise vacation".split(),
+        "rainbow diploma gift honor miracle sunrise family happy laughter paradise vacation".split(),
         "B": "abuse crash filth murder sickness accident death grief poison stink assault disaster hatred pollute "
-             "tragedy divorce jail poverty ugly cancer kill rotten vomit agony prison".split(),
+        "tragedy divorce jail poverty ugly cancer kill rotten vomit agony prison".split(),
     },
     "Career vs family / male vs female names": {
         "X": "executive management professional corporation salary office business career".split(),
@@ -56,8 +56,9 @@ class WeatResult:
     note: str = ""
 
 
-def weat(space: EmbeddingSpace, sets: dict[str, Sequence[str]], permutations: int = 10_000,
-         seed: int = 42) -> WeatResult:
+def weat(
+    space: EmbeddingSpace, sets: dict[str, Sequence[str]], permutations: int = 10_000, seed: int = 42
+) -> WeatResult:
     """The Word Embedding Association Test of target sets X, Y against attribute sets A, B.
 
     s(w) = mean cos(w, A) - mean cos(w, B); effect size = (mean s(X) - mean s(Y)) / std s(X ∪ Y); p = share of
@@ -68,8 +69,10 @@ def weat(space: EmbeddingSpace, sets: dict[str, Sequence[str]], permutations: in
     used = {name: len(words) for name, words in present.items()}
     short = [name for name, count in used.items() if count < WEAT_MIN_WORDS]
     if short:
-        note = (f"too few words left in {', '.join(short)} (at least {WEAT_MIN_WORDS} per set are needed); "
-                "add words the space knows")
+        note = (
+            f"too few words left in {', '.join(short)} (at least {WEAT_MIN_WORDS} per set are needed); "
+            "add words the space knows"
+        )
         return WeatResult(space.name, math.nan, math.nan, used, missing, note)
     vectors = {name: space.vectors[[space.index[w] for w in words]] for name, words in present.items()}
     targets = np.vstack([vectors["X"], vectors["Y"]])

@@ -1,5 +1,5 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +13,6 @@ from embedlab.evaluation.benchmarks import BUILTIN_PAIRS
 from embedlab.metrics import RETRIEVAL_K
 
 if TYPE_CHECKING:
-
     pass
 
 
@@ -61,8 +60,14 @@ def results_summary(run_id: str) -> dict[str, float]:
     macro-F1, held-out MRR@10, WEAT effect sizes (NaN where never evaluated)."""
     saved = run_results(run_id)
     columns = {f"{name} ρ": math.nan for name in BUILTIN_PAIRS}
-    columns.update({"analogies": math.nan, "task accuracy": math.nan, "task macro-F1": math.nan,
-                    f"retrieval MRR@{RETRIEVAL_K}": math.nan})
+    columns.update(
+        {
+            "analogies": math.nan,
+            "task accuracy": math.nan,
+            "task macro-F1": math.nan,
+            f"retrieval MRR@{RETRIEVAL_K}": math.nan,
+        }
+    )
     for row in saved.get("benchmarks", {}).get("result", []):
         if row["benchmark"] in BUILTIN_PAIRS:
             columns[f"{row['benchmark']} ρ"] = row["score"]

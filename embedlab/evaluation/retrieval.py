@@ -1,15 +1,15 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 from embedlab.evaluation.tasks import features_kind, text_vectors
 from embedlab.metrics import RETRIEVAL_K, rank_metrics
 
 if TYPE_CHECKING:
-
     from embedlab.spaces.space import EmbeddingSpace
 
 
@@ -27,8 +27,13 @@ class RetrievalResult:
     pairs_source: str
 
 
-def retrieval(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]], pairs_source: str, k: int = RETRIEVAL_K,
-              progress: Callable[[float], None] | None = None) -> RetrievalResult:
+def retrieval(
+    space: EmbeddingSpace,
+    pairs: Sequence[tuple[str, str]],
+    pairs_source: str,
+    k: int = RETRIEVAL_K,
+    progress: Callable[[float], None] | None = None,
+) -> RetrievalResult:
     """Held-out retrieval for any space, so static and sentence-transformer spaces sit in one table."""
     from embedlab.spaces.space import normalise_rows
 
@@ -38,8 +43,16 @@ def retrieval(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]], pairs_sou
     anchors, positives = vectors[0::2], vectors[1::2]
     scores = rank_metrics(anchors, positives, k)
     unanswerable = int((~anchors.any(axis=1) | ~positives.any(axis=1)).sum())
-    return RetrievalResult(space.name, len(pairs), scores[f"mrr@{k}"], scores[f"recall@{k}"], k, unanswerable,
-                           features_kind(space), pairs_source)
+    return RetrievalResult(
+        space.name,
+        len(pairs),
+        scores[f"mrr@{k}"],
+        scores[f"recall@{k}"],
+        k,
+        unanswerable,
+        features_kind(space),
+        pairs_source,
+    )
 
 
 def pair_texts(pairs: Sequence[tuple[str, str]]) -> list[str]:
@@ -71,5 +84,7 @@ def held_out_pairs(corpus, run_ids: Sequence[str] = ()) -> tuple[list[tuple[str,
         if pairs:
             return pairs, f"the {len(pairs)} pairs fine-tuning run {run_id} held out (never trained on)"
     pairs = training.make_pairs(corpus, training.FinetuneConfig()).held_out
-    return pairs, (f"{len(pairs)} pairs of neighbouring sentences from the documents a default fine-tune on "
-                   f"{corpus.name} holds out")
+    return pairs, (
+        f"{len(pairs)} pairs of neighbouring sentences from the documents a default fine-tune on "
+        f"{corpus.name} holds out"
+    )

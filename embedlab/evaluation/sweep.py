@@ -1,8 +1,9 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,7 +16,6 @@ from embedlab.evaluation.tasks import task_evaluation
 from embedlab.spaces.derived import reduced
 
 if TYPE_CHECKING:
-
     from embedlab.spaces.space import EmbeddingSpace
 
 
@@ -40,7 +40,8 @@ def sweep_row(space: EmbeddingSpace, dim: int, corpus=None, seed: int = 42) -> d
     return row
 
 
-def dimension_sweep(space: EmbeddingSpace, corpus=None, dims: Sequence[int] = SWEEP_DIMS,
-                    seed: int = 42) -> pd.DataFrame:
+def dimension_sweep(
+    space: EmbeddingSpace, corpus=None, dims: Sequence[int] = SWEEP_DIMS, seed: int = 42
+) -> pd.DataFrame:
     """Quality against size: ``sweep_row`` for each of ``sweep_dims``, one row per dimension."""
     return pd.DataFrame([sweep_row(space, dim, corpus, seed) for dim in sweep_dims(space, dims)])

@@ -1,15 +1,15 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-
     from embedlab.spaces.space import EmbeddingSpace
 
 
@@ -36,8 +36,9 @@ class TaskResult:
     features: str = MEAN_WORD_VECTORS
 
 
-def text_vectors(space: EmbeddingSpace, texts: Sequence[str],
-                 progress: Callable[[float], None] | None = None) -> np.ndarray:
+def text_vectors(
+    space: EmbeddingSpace, texts: Sequence[str], progress: Callable[[float], None] | None = None
+) -> np.ndarray:
     """One vector per text: a sentence-transformer space's own sentence embedding, else the mean unit vector of
     the words of the text the space knows (zero when it knows none).
 
@@ -78,8 +79,14 @@ def features_kind(space: EmbeddingSpace) -> str:
     return SENTENCE_EMBEDDINGS if space.encoder is not None else MEAN_WORD_VECTORS
 
 
-def task_evaluation(space: EmbeddingSpace, corpus, folds: int = 5, seed: int = 42, min_per_label: int = 5,
-                    progress: Callable[[float], None] | None = None) -> TaskResult:
+def task_evaluation(
+    space: EmbeddingSpace,
+    corpus,
+    folds: int = 5,
+    seed: int = 42,
+    min_per_label: int = 5,
+    progress: Callable[[float], None] | None = None,
+) -> TaskResult:
     """Logistic regression on document vectors (``text_vectors``: sentence embeddings for sentence-transformer
     spaces, mean word vectors otherwise), stratified k-fold, seeded.
 
@@ -95,17 +102,30 @@ def task_evaluation(space: EmbeddingSpace, corpus, folds: int = 5, seed: int = 4
     kept_labels = set(counts[counts >= min_per_label].index) - {""}
     rows = [i for i, label in enumerate(corpus.labels) if label in kept_labels]
     if len(kept_labels) < 2:
-        raise ValueError(f"{corpus.name}: {len(kept_labels)} labels have at least {min_per_label} documents; "
-                         "a classifier needs two or more")
+        raise ValueError(
+            f"{corpus.name}: {len(kept_labels)} labels have at least {min_per_label} documents; "
+            "a classifier needs two or more"
+        )
     dropped = len(set(counts.index) - kept_labels)
     features = text_vectors(space, document_texts(corpus), progress)[rows]  # all of them: one disk-cache entry
     empty = int((~features.any(axis=1)).sum())
     labels = np.array([corpus.labels[i] for i in rows])
     folds = min(folds, int(counts[list(kept_labels)].min()))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    scores = cross_validate(LogisticRegression(max_iter=2000), features, labels, cv=splitter,
-                            scoring=("accuracy", "f1_macro"))
+    scores = cross_validate(
+        LogisticRegression(max_iter=2000), features, labels, cv=splitter, scoring=("accuracy", "f1_macro")
+    )
     note = f"{dropped} labels with fewer than {min_per_label} documents left out" if dropped else ""
-    return TaskResult(space.name, folds, len(rows), len(kept_labels), float(scores["test_accuracy"].mean()),
-                      float(scores["test_accuracy"].std()), float(scores["test_f1_macro"].mean()),
-                      float(scores["test_f1_macro"].std()), empty, note, features_kind(space))
+    return TaskResult(
+        space.name,
+        folds,
+        len(rows),
+        len(kept_labels),
+        float(scores["test_accuracy"].mean()),
+        float(scores["test_accuracy"].std()),
+        float(scores["test_f1_macro"].mean()),
+        float(scores["test_f1_macro"].std()),
+        empty,
+        note,
+        features_kind(space),
+    )

@@ -1,11 +1,12 @@
-"""A self-contained HTML report of one comparison: opens offline, plotly's JavaScript inline.
-"""
+"""A self-contained HTML report of one comparison: opens offline, plotly's JavaScript inline."""
+
 from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -78,12 +79,19 @@ def _figure(fig: go.Figure) -> str:
 
 def _describe(space: EmbeddingSpace) -> pd.DataFrame:
     """Where a space came from: a run's parameters, the baseline model, or a vectors file."""
-    rows: list[tuple[str, object]] = [("space", space.name), ("source", space.source), ("words", len(space)),
-                                      ("dimensions", space.dim)]
+    rows: list[tuple[str, object]] = [
+        ("space", space.name),
+        ("source", space.source),
+        ("words", len(space)),
+        ("dimensions", space.dim),
+    ]
     run = store.get_run(space.name)
     if run is not None:
-        rows += [("method", run["method"]), ("corpus id", run["corpus_id"]),
-                 ("training seconds", round(run["seconds"], 2))]
+        rows += [
+            ("method", run["method"]),
+            ("corpus id", run["corpus_id"]),
+            ("training seconds", round(run["seconds"], 2)),
+        ]
         rows += [(f"param: {name}", value) for name, value in run["params"].items()]
     return pd.DataFrame(rows, columns=["", "value"])
 
@@ -95,12 +103,16 @@ def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word:
         return f"<h3>{_e(word)}</h3><p class='muted'>{_e(error)}</p>"
     columns = []
     for title, neighbours in ((f"A · {shared_a.name}", result.a), (f"B · {shared_b.name}", result.b)):
-        frame = pd.DataFrame({"rank": range(1, len(neighbours) + 1), "word": [n.word for n in neighbours],
-                              "similarity": [n.similarity for n in neighbours],
-                              "in both": ["✓" if n.word in result.in_both else "" for n in neighbours]})
+        frame = pd.DataFrame(
+            {
+                "rank": range(1, len(neighbours) + 1),
+                "word": [n.word for n in neighbours],
+                "similarity": [n.similarity for n in neighbours],
+                "in both": ["✓" if n.word in result.in_both else "" for n in neighbours],
+            }
+        )
         columns.append(f"<div><b>{_e(title)}</b>{_table(frame)}</div>")
-    return (f"<h3>“{_e(word)}” — Jaccard@{k} {result.jaccard:.2f}</h3>"
-            f"<div class='pair'>{''.join(columns)}</div>")
+    return f"<h3>“{_e(word)}” — Jaccard@{k} {result.jaccard:.2f}</h3><div class='pair'>{''.join(columns)}</div>"
 
 
 def _benchmarks(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
@@ -114,18 +126,36 @@ def _benchmarks(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
     except ValueError as error:
         retrievals, pairs_note = {}, f"no held-out retrieval on this corpus: {error}"
     table = evaluation.benchmark_table({space.name: evaluation.intrinsic(space) for space in specs}, retrievals)
-    parts = [_table(table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]]),
-             f"<p>Held-out pairs: {_e(pairs_note)}</p>"]
+    parts = [
+        _table(table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]]),
+        f"<p>Held-out pairs: {_e(pairs_note)}</p>",
+    ]
     if corpus.labels:
         tasks = [evaluation.task_evaluation(space, corpus) for space in specs]
         parts.append("<b>Task: classifying the documents by label (logistic regression, stratified k-fold)</b>")
-        parts.append(_table(pd.DataFrame([{"space": t.space, "features": t.features, "accuracy": t.accuracy,
-                                           "±": t.accuracy_std, "macro-F1": t.macro_f1, "folds": t.folds}
-                                          for t in tasks])))
+        parts.append(
+            _table(
+                pd.DataFrame(
+                    [
+                        {
+                            "space": t.space,
+                            "features": t.features,
+                            "accuracy": t.accuracy,
+                            "±": t.accuracy_std,
+                            "macro-F1": t.macro_f1,
+                            "folds": t.folds,
+                        }
+                        for t in tasks
+                    ]
+                )
+            )
+        )
     return "".join(parts)
 
 
-def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings: ReportSettings = ReportSettings()) -> str:
+def build_report(
+    a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings: ReportSettings = ReportSettings()
+) -> str:
     """The whole comparison of A and B on a corpus as one HTML document that needs no network to open.
 
     Returns:
@@ -136,8 +166,13 @@ def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings:
     shared_a, shared_b = analysis.shared_spaces(a, b)
     summary, frame = analysis.compare_spaces(a, b, settings.k, settings.max_scored_words, settings.seed)
     ranked = frame.sort_values(["jaccard", "count_a"], ascending=[True, False])
-    change_columns = {"word": "word", "jaccard": f"Jaccard@{summary.k}", "rank_overlap": "rank overlap",
-                      "count_a": "count", "band": "band"}
+    change_columns = {
+        "word": "word",
+        "jaccard": f"Jaccard@{summary.k}",
+        "rank_overlap": "rank overlap",
+        "count_a": "count",
+        "band": "band",
+    }
     most = ranked.head(_TABLE_ROWS)[list(change_columns)].rename(columns=change_columns)
     least = ranked.tail(_TABLE_ROWS).iloc[::-1][list(change_columns)].rename(columns=change_columns)
 
@@ -156,12 +191,22 @@ def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings:
     neighbours = {n.word for c in comparisons for n in c.a + c.b}
     sample = maps.sample_words(shared_a.words, settings.map_words, settings.seed, [*highlighted, *sorted(neighbours)])
     rows = [shared_a.index[w] for w in sample]
-    layout_a, layout_b = maps.aligned_layouts(shared_a.vectors[rows], shared_b.vectors[rows],
-                                                 maps.MapSettings(sample_size=max(10, len(sample)), seed=settings.seed))
-    map_figure = figures.map_pair(layout_a, layout_b, sample, shared_a.counts[rows], (f"A · {a.name}", f"B · {b.name}"),
-                                  highlighted[0] if highlighted else "", sorted(neighbours | set(highlighted[1:])))
+    layout_a, layout_b = maps.aligned_layouts(
+        shared_a.vectors[rows],
+        shared_b.vectors[rows],
+        maps.MapSettings(sample_size=max(10, len(sample)), seed=settings.seed),
+    )
+    map_figure = figures.map_pair(
+        layout_a,
+        layout_b,
+        sample,
+        shared_a.counts[rows],
+        (f"A · {a.name}", f"B · {b.name}"),
+        highlighted[0] if highlighted else "",
+        sorted(neighbours | set(highlighted[1:])),
+    )
 
-    created = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>EmbedLab report: {_e(a.name)} vs {_e(b.name)}</title><style>{_STYLE}</style>",
@@ -173,21 +218,30 @@ def build_report(a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings:
         "<h2>Spaces</h2><div class='pair'>",
         *(f"<div>{_table(_describe(space))}</div>" for space in specs),
         "</div><h2>Summary</h2>",
-        _numbers([("shared words", f"{summary.shared_words:,}"), ("only in A", f"{summary.only_a:,}"),
-                  ("only in B", f"{summary.only_b:,}"), (f"mean Jaccard@{summary.k}", f"{summary.mean_jaccard:.3f}"),
-                  ("mean rank-biased overlap", f"{summary.mean_rank_overlap:.3f}")]),
+        _numbers(
+            [
+                ("shared words", f"{summary.shared_words:,}"),
+                ("only in A", f"{summary.only_a:,}"),
+                ("only in B", f"{summary.only_b:,}"),
+                (f"mean Jaccard@{summary.k}", f"{summary.mean_jaccard:.3f}"),
+                ("mean rank-biased overlap", f"{summary.mean_rank_overlap:.3f}"),
+            ]
+        ),
         f"<p class='muted'>Over {summary.compared_words:,} scored words; neighbours are searched among the shared "
         "words only, so the two lists are comparable.</p>",
         "<h2>Neighbours</h2>",
         *(_neighbour_section(shared_a, shared_b, w, settings.k) for w in settings.words),
         "" if settings.words else "<p class='muted'>No words chosen.</p>",
-        "<h2>What changed</h2>", _figure(figures.change_histogram(frame["jaccard"], "Jaccard@k", 0.0, 1.0)),
+        "<h2>What changed</h2>",
+        _figure(figures.change_histogram(frame["jaccard"], "Jaccard@k", 0.0, 1.0)),
         f"<div class='pair'><div><b>Most changed</b>{_table(most)}</div>"
         f"<div><b>Least changed</b>{_table(least)}</div></div>",
-        "<h2>Coverage</h2>", _figure(figures.coverage_bars(coverages)),
+        "<h2>Coverage</h2>",
+        _figure(figures.coverage_bars(coverages)),
         _figure(figures.coverage_by_band({space.name: analysis.coverage_by_band(space, corpus) for space in specs})),
         f"<div class='pair'>{''.join(coverage_blocks)}</div>",
-        "<h2>Benchmarks</h2>", _benchmarks(specs, corpus),
+        "<h2>Benchmarks</h2>",
+        _benchmarks(specs, corpus),
         "<h2>Maps</h2>",
         f"<p class='muted'>{len(sample):,} words, frequency-stratified sample (seed {settings.seed}); both maps "
         "fitted together with AlignedUMAP, so a word that kept its neighbours sits in the same place.</p>",

@@ -1,10 +1,11 @@
-"""The Compare view's state and its URL query parameters: validated both ways, whitelisted.
-"""
+"""The Compare view's state and its URL query parameters: validated both ways, whitelisted."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from embedlab.spaces.spec import BASELINE, validate_spec
 
@@ -35,8 +36,15 @@ MIN_MAP_WORDS, MAX_MAP_WORDS = 100, 50_000
 MIN_SCORED_WORDS, MAX_SCORED_WORDS = 100, 50_000
 
 
-_RANGES = {"k": (1, 100), "n": (MIN_MAP_WORDS, MAX_MAP_WORDS), "m": (MIN_SCORED_WORDS, MAX_SCORED_WORDS),
-           "seed": (0, 2**31 - 1), "moves": (0, 1), "lo": (0.0, 1.0), "hi": (0.0, 1.0)}
+_RANGES = {
+    "k": (1, 100),
+    "n": (MIN_MAP_WORDS, MAX_MAP_WORDS),
+    "m": (MIN_SCORED_WORDS, MAX_SCORED_WORDS),
+    "seed": (0, 2**31 - 1),
+    "moves": (0, 1),
+    "lo": (0.0, 1.0),
+    "hi": (0.0, 1.0),
+}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Embedding spaces: the ``EmbeddingSpace`` type, space specs, loaders, vectors file formats, uploads,
 exports, derived (debiased, reduced) copies and the bundled baseline model (``embedlab.spaces.baseline``).
 """
+
 from embedlab.spaces.derived import (
     GENDER_PAIRS,
     MIN_DEFINITIONAL_PAIRS,

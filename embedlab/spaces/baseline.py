@@ -2,14 +2,15 @@
 
 A word's baseline vector is the model's encoding of that word alone; vectors are cached on disk per vocabulary.
 """
+
 from __future__ import annotations
 
 import hashlib
 import io
 import threading
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -76,14 +77,12 @@ def whole_word_vocabulary() -> tuple[str, ...]:
     from embedlab.corpus.tokens import tokenize
 
     lines = (model_path() / "vocab.txt").read_text(encoding="utf-8").splitlines()
-    return tuple(
-        token for token in lines
-        if not token.startswith(("##", "[")) and tokenize(token) == [[token]]
-    )
+    return tuple(token for token in lines if not token.startswith(("##", "[")) and tokenize(token) == [[token]])
 
 
-def encode_words(words: Sequence[str], progress: Callable[[float], None] | None = None,
-                 model_dir: Path | None = None) -> np.ndarray:
+def encode_words(
+    words: Sequence[str], progress: Callable[[float], None] | None = None, model_dir: Path | None = None
+) -> np.ndarray:
     """Encode each word alone with the baseline (or a fine-tuned model), cached on disk by model and vocabulary.
 
     Returns:
@@ -92,8 +91,12 @@ def encode_words(words: Sequence[str], progress: Callable[[float], None] | None 
     return encode_texts(words, progress, model_dir)
 
 
-def encode_texts(texts: Sequence[str], progress: Callable[[float], None] | None = None,
-                 model_dir: Path | None = None, batch_size: int = _ENCODE_BATCH) -> np.ndarray:
+def encode_texts(
+    texts: Sequence[str],
+    progress: Callable[[float], None] | None = None,
+    model_dir: Path | None = None,
+    batch_size: int = _ENCODE_BATCH,
+) -> np.ndarray:
     """Sentence embeddings of ``texts`` (words, sentences or documents, truncated at the model's maximum length),
     cached on disk by model and texts. Long texts want a smaller ``batch_size`` (attention memory grows with it).
 
@@ -101,7 +104,9 @@ def encode_texts(texts: Sequence[str], progress: Callable[[float], None] | None 
         float32 array of shape (len(texts), 384), rows L2-normalised.
     """
     key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:20]
-    model_key = MODEL_NAME if model_dir is None else hashlib.sha256(str(Path(model_dir).resolve()).encode()).hexdigest()[:12]
+    model_key = (
+        MODEL_NAME if model_dir is None else hashlib.sha256(str(Path(model_dir).resolve()).encode()).hexdigest()[:12]
+    )
     cache = store.cache_dir() / f"baseline-{model_key}-{key}.npy"
     if cache.exists():
         return np.load(cache)
@@ -111,9 +116,14 @@ def encode_texts(texts: Sequence[str], progress: Callable[[float], None] | None 
     order = np.argsort([-len(text) for text in texts], kind="stable")
     vectors = np.zeros((len(texts), model.get_embedding_dimension()), np.float32)
     for start in range(0, len(texts), _ENCODE_BATCH):
-        rows = order[start:start + _ENCODE_BATCH]
-        vectors[rows] = model.encode([texts[i] for i in rows], batch_size=batch_size, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=False)
+        rows = order[start : start + _ENCODE_BATCH]
+        vectors[rows] = model.encode(
+            [texts[i] for i in rows],
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         if progress:
             progress(min(1.0, (start + len(rows)) / len(texts)))
     _save_npy_atomically(cache, vectors)
@@ -135,9 +145,13 @@ CONTEXT_MAX_SENTENCES = 5000  # ...read from at most this many corpus sentences 
 _CONTEXT_BATCH = 64
 
 
-def contextual_word_vectors(words: Sequence[str], sentences: Sequence[Sequence[str]], model_dir: Path | None = None,
-                            occurrences: int = CONTEXT_OCCURRENCES,
-                            max_sentences: int = CONTEXT_MAX_SENTENCES) -> tuple[np.ndarray, np.ndarray]:
+def contextual_word_vectors(
+    words: Sequence[str],
+    sentences: Sequence[Sequence[str]],
+    model_dir: Path | None = None,
+    occurrences: int = CONTEXT_OCCURRENCES,
+    max_sentences: int = CONTEXT_MAX_SENTENCES,
+) -> tuple[np.ndarray, np.ndarray]:
     """Each word's vector as the model reads it in the corpus: the mean of its contextual token embeddings
     (its WordPiece tokens averaged) over up to ``occurrences`` sentences where it occurs.
 
@@ -150,8 +164,15 @@ def contextual_word_vectors(words: Sequence[str], sentences: Sequence[Sequence[s
     """
     import torch
 
-    key = hashlib.sha256(("\n".join(words) + f"|{occurrences}|{max_sentences}|" + str(model_dir or MODEL_NAME)
-                          + "|" + "\n".join(" ".join(s) for s in sentences[:max_sentences * 20])).encode("utf-8"))
+    key = hashlib.sha256(
+        (
+            "\n".join(words)
+            + f"|{occurrences}|{max_sentences}|"
+            + str(model_dir or MODEL_NAME)
+            + "|"
+            + "\n".join(" ".join(s) for s in sentences[: max_sentences * 20])
+        ).encode("utf-8")
+    )
     cache = store.cache_dir() / f"context-{key.hexdigest()[:24]}.npz"
     if cache.exists():
         with np.load(cache) as saved:
@@ -172,13 +193,27 @@ def contextual_word_vectors(words: Sequence[str], sentences: Sequence[Sequence[s
     seen[:] = 0
     tokenizer = _tokenizer()
     for start in range(0, len(chosen), _CONTEXT_BATCH):
-        batch = [list(s) for s in chosen[start:start + _CONTEXT_BATCH]]
-        features = tokenizer(batch, is_split_into_words=True, truncation=True, max_length=model.max_seq_length,
-                             padding=True, return_tensors="pt")
+        batch = [list(s) for s in chosen[start : start + _CONTEXT_BATCH]]
+        features = tokenizer(
+            batch,
+            is_split_into_words=True,
+            truncation=True,
+            max_length=model.max_seq_length,
+            padding=True,
+            return_tensors="pt",
+        )
         with torch.inference_mode():
-            tokens = model({"input_ids": features["input_ids"], "attention_mask": features["attention_mask"],
-                            **({"token_type_ids": features["token_type_ids"]} if "token_type_ids" in features else {})
-                            })["token_embeddings"].float().numpy()
+            tokens = (
+                model(
+                    {
+                        "input_ids": features["input_ids"],
+                        "attention_mask": features["attention_mask"],
+                        **({"token_type_ids": features["token_type_ids"]} if "token_type_ids" in features else {}),
+                    }
+                )["token_embeddings"]
+                .float()
+                .numpy()
+            )
         for row, sentence in enumerate(batch):
             pieces: dict[int, list[int]] = {}
             for position, word_id in enumerate(features.word_ids(row)):

@@ -1,14 +1,14 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
-
     from embedlab.spaces.space import EmbeddingSpace
 
 
@@ -23,8 +23,9 @@ def reduced(space: EmbeddingSpace, dim: int, seed: int = 42) -> EmbeddingSpace:
     return _linear_copy(space, pca.transform, space.name, f"{space.source}, PCA to {dim} dimensions")
 
 
-def _linear_copy(space: EmbeddingSpace, transform: Callable[[np.ndarray], np.ndarray], name: str,
-                 source: str) -> EmbeddingSpace:
+def _linear_copy(
+    space: EmbeddingSpace, transform: Callable[[np.ndarray], np.ndarray], name: str, source: str
+) -> EmbeddingSpace:
     """A derived space: ``transform`` applied to every word vector (and to the encoder's text vectors), rows
     re-normalised."""
     import dataclasses
@@ -32,12 +33,17 @@ def _linear_copy(space: EmbeddingSpace, transform: Callable[[np.ndarray], np.nda
     from embedlab.spaces.space import normalise_rows
 
     encoder = None if space.encoder is None else partial(_transformed_encoder, space.encoder, transform)
-    return dataclasses.replace(space, name=name, vectors=normalise_rows(transform(space.vectors)), source=source,
-                               encoder=encoder)
+    return dataclasses.replace(
+        space, name=name, vectors=normalise_rows(transform(space.vectors)), source=source, encoder=encoder
+    )
 
 
-def _transformed_encoder(encoder: Callable[..., np.ndarray], transform: Callable[[np.ndarray], np.ndarray],
-                         texts: Sequence[str], progress: Callable[[float], None] | None = None) -> np.ndarray:
+def _transformed_encoder(
+    encoder: Callable[..., np.ndarray],
+    transform: Callable[[np.ndarray], np.ndarray],
+    texts: Sequence[str],
+    progress: Callable[[float], None] | None = None,
+) -> np.ndarray:
     from embedlab.spaces.space import normalise_rows
 
     return normalise_rows(transform(encoder(texts, progress)))
@@ -45,15 +51,25 @@ def _transformed_encoder(encoder: Callable[..., np.ndarray], transform: Callable
 
 # Bolukbasi et al. (2016), "Man is to computer programmer as woman is to homemaker?", definitional pairs.
 GENDER_PAIRS: tuple[tuple[str, str], ...] = (
-    ("she", "he"), ("her", "his"), ("woman", "man"), ("mary", "john"), ("herself", "himself"),
-    ("daughter", "son"), ("mother", "father"), ("gal", "guy"), ("girl", "boy"), ("female", "male"))
+    ("she", "he"),
+    ("her", "his"),
+    ("woman", "man"),
+    ("mary", "john"),
+    ("herself", "himself"),
+    ("daughter", "son"),
+    ("mother", "father"),
+    ("gal", "guy"),
+    ("girl", "boy"),
+    ("female", "male"),
+)
 
 
 MIN_DEFINITIONAL_PAIRS = 2
 
 
-def bias_direction(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GENDER_PAIRS
-                   ) -> tuple[np.ndarray, list[tuple[str, str]]]:
+def bias_direction(
+    space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GENDER_PAIRS
+) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """The first principal component of the definitional pairs' differences (each pair centred on its mean),
     signed so that it points from the second word of the pairs to the first.
 
@@ -66,8 +82,10 @@ def bias_direction(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GEN
     used = [(a, b) for a, b in pairs if a in space.index and b in space.index]
     if len(used) < MIN_DEFINITIONAL_PAIRS:
         missing = sorted({w for pair in pairs for w in pair if w not in space.index})
-        raise ValueError(f"{space.name}: {len(used)} of the {len(pairs)} definitional pairs have both words in the "
-                         f"space (missing: {', '.join(missing)}); debiasing needs at least {MIN_DEFINITIONAL_PAIRS}")
+        raise ValueError(
+            f"{space.name}: {len(used)} of the {len(pairs)} definitional pairs have both words in the "
+            f"space (missing: {', '.join(missing)}); debiasing needs at least {MIN_DEFINITIONAL_PAIRS}"
+        )
     differences = []
     for a, b in used:
         first, second = space.vectors[space.index[a]], space.vectors[space.index[b]]
@@ -81,8 +99,9 @@ def bias_direction(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GEN
     return direction.astype(np.float32), used
 
 
-def debias(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GENDER_PAIRS,
-           name: str | None = None) -> EmbeddingSpace:
+def debias(
+    space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GENDER_PAIRS, name: str | None = None
+) -> EmbeddingSpace:
     """A derived space with the bias direction (``bias_direction``) projected out of every word vector (and of
     a sentence-transformer's text vectors): hard debiasing's "neutralise" step for all words.
 
@@ -95,8 +114,10 @@ def debias(space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GENDER_PAIR
         vectors = np.asarray(vectors, dtype=np.float32)
         return vectors - np.outer(vectors @ direction, direction)
 
-    source = (f"{space.source}; debiased: the gender direction from {len(used)} definitional pairs "
-              f"({', '.join(f'{a}–{b}' for a, b in used)}) projected out")
+    source = (
+        f"{space.source}; debiased: the gender direction from {len(used)} definitional pairs "
+        f"({', '.join(f'{a}–{b}' for a, b in used)}) projected out"
+    )
     from embedlab.spaces.spec import DEBIAS_SUFFIX
 
     return _linear_copy(space, project_out, name or space.name + DEBIAS_SUFFIX, source)

@@ -1,9 +1,10 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
     from embedlab.spaces.space import EmbeddingSpace
 
 
-def export_space(space: EmbeddingSpace, out: str | Path, binary: bool = False,
-                 fmt: ExportFormat | str | None = None) -> Path:
+def export_space(
+    space: EmbeddingSpace, out: str | Path, binary: bool = False, fmt: ExportFormat | str | None = None
+) -> Path:
     """Write a space's (unit-length) vectors; ``fmt`` as in :func:`write_vectors` (default: word2vec, binary
     when ``binary``)."""
     if fmt is None:

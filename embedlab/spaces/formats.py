@@ -19,15 +19,17 @@ Embedding Projector's ``vectors.tsv`` (tab-separated numbers, no header) + ``met
 Uploaded vectors files are stored once under ``EMBEDLAB_HOME/vectors/`` by a hash of their bytes, with the
 user's file name kept in the registry; each is the space ``vectors:/abs/path``.
 """
+
 from __future__ import annotations
 
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import BinaryIO, Sequence
+from typing import BinaryIO
 
 import numpy as np
 
@@ -50,12 +52,18 @@ class ExportFormat(str, Enum):
     PROJECTOR = "projector"
 
 
-EXPORT_MIME = {ExportFormat.WORD2VEC: "text/plain", ExportFormat.WORD2VEC_BINARY: "application/octet-stream",
-               ExportFormat.PROJECTOR: "application/zip"}
+EXPORT_MIME = {
+    ExportFormat.WORD2VEC: "text/plain",
+    ExportFormat.WORD2VEC_BINARY: "application/octet-stream",
+    ExportFormat.PROJECTOR: "application/zip",
+}
 
 
-_EXPORT_SUFFIX = {ExportFormat.WORD2VEC: ".txt", ExportFormat.WORD2VEC_BINARY: ".bin",
-                  ExportFormat.PROJECTOR: "-projector.zip"}
+_EXPORT_SUFFIX = {
+    ExportFormat.WORD2VEC: ".txt",
+    ExportFormat.WORD2VEC_BINARY: ".bin",
+    ExportFormat.PROJECTOR: "-projector.zip",
+}
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -190,17 +198,22 @@ def _read_text(handle: BinaryIO, size: int, with_header: bool) -> tuple[list[byt
                 rows = np.empty((min(expected, size // (2 * dim + 1)), dim), dtype=np.float32)
                 continue
             if expected is not None and len(words) == expected:
-                raise _Malformed(f"line {line_no}", f"the header (line {header_line}) says {_words(expected)}, "
-                                                    "but more follow")
+                raise _Malformed(
+                    f"line {line_no}", f"the header (line {header_line}) says {_words(expected)}, but more follow"
+                )
             numbers = parts[1:]
             if dim is None:
                 if not numbers:
-                    raise _Malformed(f"line {line_no}", f"'{_show(parts[0])}' has no numbers after it; expected a "
-                                                        "word and its vector's numbers on each line")
+                    raise _Malformed(
+                        f"line {line_no}",
+                        f"'{_show(parts[0])}' has no numbers after it; expected a "
+                        "word and its vector's numbers on each line",
+                    )
                 dim, dim_from = len(numbers), f" (as on line {line_no})"
             elif len(numbers) != dim:
-                raise _Malformed(f"line {line_no}", f"expected {_numbers(dim)} after the word{dim_from}, "
-                                                    f"found {len(numbers):,}")
+                raise _Malformed(
+                    f"line {line_no}", f"expected {_numbers(dim)} after the word{dim_from}, found {len(numbers):,}"
+                )
             try:
                 row = np.array(numbers, dtype=np.float32)
             except ValueError:
@@ -216,8 +229,10 @@ def _read_text(handle: BinaryIO, size: int, with_header: bool) -> tuple[list[byt
     if expected is not None and not words:
         raise _Malformed(f"line {header_line}", f"the header says {_words(expected)}, but none follow")
     if expected is not None and len(words) < expected:
-        raise _Malformed(f"line {last_data_line}", f"the file ends after {_words(len(words))}, but its header "
-                                                   f"(line {header_line}) says {expected:,}")
+        raise _Malformed(
+            f"line {last_data_line}",
+            f"the file ends after {_words(len(words))}, but its header (line {header_line}) says {expected:,}",
+        )
     if dim is None:
         raise _Malformed(None, "no word vectors found")
     vectors = rows[: len(words)] if rows is not None else np.stack(glove_rows)
@@ -261,9 +276,10 @@ def _read_binary(handle: BinaryIO, size: int) -> tuple[list[bytes], np.ndarray]:
             raise _Malformed(where, "the word is empty")
         pos = space + 1
         if not fill(stride):
-            raise _Malformed(f"{where} ('{_show(word)}')",
-                             f"the file ends after {len(buffer) - pos:,} of its {stride:,} bytes")
-        row = np.frombuffer(buffer[pos:pos + stride], dtype="<f4")  # a copy: the buffer is resized later
+            raise _Malformed(
+                f"{where} ('{_show(word)}')", f"the file ends after {len(buffer) - pos:,} of its {stride:,} bytes"
+            )
+        row = np.frombuffer(buffer[pos : pos + stride], dtype="<f4")  # a copy: the buffer is resized later
         if not np.isfinite(row).all():
             raise _Malformed(f"{where} ('{_show(word)}')", "it holds NaN or infinite values")
         if index == len(rows):  # only when the header promised more than the file's size allows
@@ -301,12 +317,15 @@ def _refuse_foreign(label: str, head: bytes) -> None:
 
     kind = file_kind(head)
     if kind == "a Python pickle":
-        raise ValueError(f"{label} is a Python pickle (a gensim .model or .pkl file): EmbedLab never loads pickles "
-                         "from users, because opening one can run any code. Save the vectors as word2vec instead, "
-                         "e.g. in gensim model.wv.save_word2vec_format('vectors.bin', binary=True), and add that file")
+        raise ValueError(
+            f"{label} is a Python pickle (a gensim .model or .pkl file): EmbedLab never loads pickles "
+            "from users, because opening one can run any code. Save the vectors as word2vec instead, "
+            "e.g. in gensim model.wv.save_word2vec_format('vectors.bin', binary=True), and add that file"
+        )
     if kind is not None:
-        raise ValueError(f"{label} is {kind}, not word vectors: add word2vec text or binary, GloVe text or a "
-                         "fastText .vec file")
+        raise ValueError(
+            f"{label} is {kind}, not word vectors: add word2vec text or binary, GloVe text or a fastText .vec file"
+        )
 
 
 def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | str | None = None) -> VectorsFile:
@@ -357,8 +376,10 @@ def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | 
             kind = VectorFormat.WORD2VEC_BINARY  # raw bytes after the header: the binary reader's story is the one
         message = failures[kind].message(label, kind)
         if kind is VectorFormat.GLOVE_TEXT and _CONTROL.search(first + _sample_after_first_line(path)):
-            message += ("; the file looks binary, but a word2vec binary file starts with a line "
-                        "'WORDS DIMENSIONS' such as '400000 300'")
+            message += (
+                "; the file looks binary, but a word2vec binary file starts with a line "
+                "'WORDS DIMENSIONS' such as '400000 300'"
+            )
         raise ValueError(message)
     words, keep, duplicates = _decode_words(raw)
     if keep is not None:
@@ -408,14 +429,20 @@ def _write_word2vec(handle: BinaryIO, words: Sequence[str], vectors: np.ndarray,
         handle.write("".join(f"{w} {line}\n" for w, line in zip(words[start:stop], lines)).encode("utf-8"))
 
 
-def _write_projector_tsv(vectors_handle: BinaryIO, metadata_handle: BinaryIO, words: Sequence[str],
-                         vectors: np.ndarray, counts: Sequence[int]) -> None:
+def _write_projector_tsv(
+    vectors_handle: BinaryIO,
+    metadata_handle: BinaryIO,
+    words: Sequence[str],
+    vectors: np.ndarray,
+    counts: Sequence[int],
+) -> None:
     metadata_handle.write(b"word\tcount\n")
     for start in range(0, len(words), 10_000):
         stop = start + 10_000
         vectors_handle.write("".join(line + "\n" for line in _number_lines(vectors[start:stop], "\t")).encode())
-        metadata_handle.write("".join(f"{w}\t{int(c)}\n" for w, c in zip(words[start:stop], counts[start:stop]))
-                              .encode("utf-8"))
+        metadata_handle.write(
+            "".join(f"{w}\t{int(c)}\n" for w, c in zip(words[start:stop], counts[start:stop])).encode("utf-8")
+        )
 
 
 def projector_zip(words: Sequence[str], vectors: np.ndarray, counts: Sequence[int] | None = None) -> bytes:
@@ -438,8 +465,13 @@ def word2vec_bytes(words: Sequence[str], vectors: np.ndarray, binary: bool = Fal
     return out.getvalue()
 
 
-def write_vectors(out: str | Path, words: Sequence[str], vectors: np.ndarray, counts: Sequence[int] | None = None,
-                  fmt: ExportFormat | str = ExportFormat.WORD2VEC) -> Path:
+def write_vectors(
+    out: str | Path,
+    words: Sequence[str],
+    vectors: np.ndarray,
+    counts: Sequence[int] | None = None,
+    fmt: ExportFormat | str = ExportFormat.WORD2VEC,
+) -> Path:
     """Write vectors to ``out`` atomically (a reader never sees half a file).
 
     Args:
@@ -469,8 +501,10 @@ def write_vectors(out: str | Path, words: Sequence[str], vectors: np.ndarray, co
         if out.exists() and not out.is_dir():
             raise ValueError(f"{out} is a file; the projector format writes a folder (or give a .zip path)")
         out.mkdir(parents=True, exist_ok=True)
-        with store.atomic_file(out / "vectors.tsv") as vectors_handle, \
-                store.atomic_file(out / "metadata.tsv") as metadata_handle:
+        with (
+            store.atomic_file(out / "vectors.tsv") as vectors_handle,
+            store.atomic_file(out / "metadata.tsv") as metadata_handle,
+        ):
             _write_projector_tsv(vectors_handle, metadata_handle, words, vectors, counts)
     else:
         if out.is_dir():

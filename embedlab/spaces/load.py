@@ -5,11 +5,13 @@ or GloVe text without a header), optionally read in context (``baseline@context`
 debiased (``SPEC@debiased``: a derived space, see ``evaluate.debias``). User files are parsed as text or raw
 floats, never unpickled.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,8 +40,13 @@ def space_choices() -> list[str]:
     runs = [row["id"] for row in store.list_runs() if (store.runs_dir() / row["id"]).is_dir()]
     contextual = [run + CONTEXT_SUFFIX for run in runs if _model_dir(run).is_dir()]
     uploaded = [item.spec for item in list_uploaded_vectors()]
-    return ([BASELINE, BASELINE + CONTEXT_SUFFIX] + runs + contextual + uploaded
-            + [spec + DEBIAS_SUFFIX for spec in [BASELINE, *runs, *uploaded]])
+    return (
+        [BASELINE, BASELINE + CONTEXT_SUFFIX]
+        + runs
+        + contextual
+        + uploaded
+        + [spec + DEBIAS_SUFFIX for spec in [BASELINE, *runs, *uploaded]]
+    )
 
 
 def _model_dir(run_id: str) -> Path:
@@ -53,8 +60,9 @@ def _counts_for(words: Sequence[str], corpus: Corpus | None) -> np.ndarray:
     return np.fromiter((corpus.counts.get(w, 0) for w in words), dtype=np.int64, count=len(words))
 
 
-def load_space(spec: str, corpus: Corpus | None = None,
-               progress: Callable[[float], None] | None = None) -> EmbeddingSpace:
+def load_space(
+    spec: str, corpus: Corpus | None = None, progress: Callable[[float], None] | None = None
+) -> EmbeddingSpace:
     """Load a space by spec; ``corpus`` supplies counts (and the baseline's vocabulary).
 
     Raises:
@@ -70,17 +78,25 @@ def load_space(spec: str, corpus: Corpus | None = None,
     if spec == BASELINE:
         return _baseline_space(corpus, progress)
     if spec.startswith(VECTORS_PREFIX):
-        words, vectors = read_vectors_file(Path(spec[len(VECTORS_PREFIX):].strip()).expanduser())
-        return EmbeddingSpace(spec, words, normalise_rows(vectors), _counts_for(words, corpus),
-                              f"vectors file {spec[len(VECTORS_PREFIX):]}")
+        words, vectors = read_vectors_file(Path(spec[len(VECTORS_PREFIX) :].strip()).expanduser())
+        return EmbeddingSpace(
+            spec,
+            words,
+            normalise_rows(vectors),
+            _counts_for(words, corpus),
+            f"vectors file {spec[len(VECTORS_PREFIX) :]}",
+        )
     return _run_space(spec, corpus)
 
 
 def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:
     from embedlab.spaces import baseline
 
-    source = (f"{baseline.MODEL_NAME}, its own whole-word vocabulary" if corpus is None
-              else f"{baseline.MODEL_NAME}, words of corpus {corpus.name}")
+    source = (
+        f"{baseline.MODEL_NAME}, its own whole-word vocabulary"
+        if corpus is None
+        else f"{baseline.MODEL_NAME}, words of corpus {corpus.name}"
+    )
     return _transformer_space(BASELINE, None, _transformer_vocabulary(corpus), source, corpus, progress)
 
 
@@ -96,11 +112,20 @@ def _contextual_space(spec: str, corpus: Corpus | None) -> EmbeddingSpace:
         raise ValueError(f"{spec}: contextual vectors are read from a corpus; choose one")
     words = _transformer_vocabulary(corpus)
     vectors, contextual = baseline.contextual_word_vectors(words, corpus.sentences(), model_dir)
-    source = (f"{'MiniLM' if model_dir is None else 'fine-tuned MiniLM ' + base} in context: mean token embedding "
-              f"over up to {baseline.CONTEXT_OCCURRENCES} occurrences ({int(contextual.sum()):,} of {len(words):,} "
-              "words met; the rest encoded alone)")
-    return EmbeddingSpace(spec, words, vectors, _counts_for(words, corpus), source,
-                          piece_counter=baseline.piece_counts, encoder=_encoder(model_dir))
+    source = (
+        f"{'MiniLM' if model_dir is None else 'fine-tuned MiniLM ' + base} in context: mean token embedding "
+        f"over up to {baseline.CONTEXT_OCCURRENCES} occurrences ({int(contextual.sum()):,} of {len(words):,} "
+        "words met; the rest encoded alone)"
+    )
+    return EmbeddingSpace(
+        spec,
+        words,
+        vectors,
+        _counts_for(words, corpus),
+        source,
+        piece_counter=baseline.piece_counts,
+        encoder=_encoder(model_dir),
+    )
 
 
 def _transformer_vocabulary(corpus: Corpus | None) -> tuple[str, ...]:
@@ -112,15 +137,27 @@ def _transformer_vocabulary(corpus: Corpus | None) -> tuple[str, ...]:
     return tuple(list(corpus.counts)[: config.BASELINE_VOCAB_CAP])
 
 
-def _transformer_space(name: str, model_dir: Path | None, words: Sequence[str], source: str,
-                       corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:
+def _transformer_space(
+    name: str,
+    model_dir: Path | None,
+    words: Sequence[str],
+    source: str,
+    corpus: Corpus | None,
+    progress: Callable[[float], None] | None,
+) -> EmbeddingSpace:
     """A sentence-transformer as a word space: each word's vector is the model's encoding of the word alone."""
     from embedlab.spaces import baseline
 
     vectors = baseline.encode_words(words, progress, model_dir)
-    return EmbeddingSpace(name, tuple(words), vectors, _counts_for(words, corpus), source,
-                          piece_counter=baseline.piece_counts,  # fine-tuning keeps the tokenizer
-                          encoder=_encoder(model_dir))
+    return EmbeddingSpace(
+        name,
+        tuple(words),
+        vectors,
+        _counts_for(words, corpus),
+        source,
+        piece_counter=baseline.piece_counts,  # fine-tuning keeps the tokenizer
+        encoder=_encoder(model_dir),
+    )
 
 
 def _encoder(model_dir: Path | None) -> Callable[..., np.ndarray]:
@@ -143,9 +180,11 @@ def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
         except ValueError:
             corpus = None
     if _model_dir(run_id).is_dir():  # a fine-tuned sentence-transformer
-        return _transformer_space(run_id, _model_dir(run_id), _transformer_vocabulary(corpus),
-                                  f"fine-tuned MiniLM run {run_id}", corpus, None)
+        return _transformer_space(
+            run_id, _model_dir(run_id), _transformer_vocabulary(corpus), f"fine-tuned MiniLM run {run_id}", corpus, None
+        )
     found = read_vectors(folder / "vectors.bin", fmt=VectorFormat.WORD2VEC_BINARY)
     words, vectors = found.words, found.vectors
-    return EmbeddingSpace(run_id, words, normalise_rows(vectors), _counts_for(words, corpus),
-                          f"{row['method']} run {run_id}")
+    return EmbeddingSpace(
+        run_id, words, normalise_rows(vectors), _counts_for(words, corpus), f"{row['method']} run {run_id}"
+    )

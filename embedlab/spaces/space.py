@@ -1,9 +1,9 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -53,8 +53,15 @@ class EmbeddingSpace:
     def subset(self, words: Sequence[str]) -> EmbeddingSpace:
         """The same space restricted to ``words`` (all must be in it), in that order."""
         rows = np.fromiter((self.index[w] for w in words), dtype=np.int64, count=len(words))
-        return EmbeddingSpace(self.name, tuple(words), self.vectors[rows], self.counts[rows], self.source,
-                              self.piece_counter, self.encoder)
+        return EmbeddingSpace(
+            self.name,
+            tuple(words),
+            self.vectors[rows],
+            self.counts[rows],
+            self.source,
+            self.piece_counter,
+            self.encoder,
+        )
 
 
 def normalise_rows(matrix: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 import re
@@ -27,10 +27,12 @@ def validate_spec(spec: str) -> str:
     """
     spec = spec.strip()
     base = spec.removesuffix(DEBIAS_SUFFIX)
-    if base.startswith(VECTORS_PREFIX) and base[len(VECTORS_PREFIX):].strip():
+    if base.startswith(VECTORS_PREFIX) and base[len(VECTORS_PREFIX) :].strip():
         return spec
     if base.removesuffix(CONTEXT_SUFFIX) == BASELINE or _RUN_ID.fullmatch(base.removesuffix(CONTEXT_SUFFIX)):
         return spec
-    raise ValueError(f"unknown space '{spec}': use 'baseline', a run id like run-20260101-120000-abc123, "
-                     f"vectors:PATH, or a sentence-transformer space with {CONTEXT_SUFFIX} (baseline{CONTEXT_SUFFIX}); "
-                     f"add {DEBIAS_SUFFIX} for a debiased copy")
+    raise ValueError(
+        f"unknown space '{spec}': use 'baseline', a run id like run-20260101-120000-abc123, "
+        f"vectors:PATH, or a sentence-transformer space with {CONTEXT_SUFFIX} (baseline{CONTEXT_SUFFIX}); "
+        f"add {DEBIAS_SUFFIX} for a debiased copy"
+    )

@@ -1,13 +1,13 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from embedlab import config, store
 from embedlab.spaces.formats import VectorFormat, read_vectors
@@ -42,8 +42,17 @@ class UploadedVectors:
 
     @classmethod
     def _from_row(cls, row: dict) -> UploadedVectors:
-        return cls(row["id"], row["name"], store.vectors_dir().resolve() / row["file"], row["format"],
-                   row["words"], row["dim"], row["bytes"], row["duplicates"], row["created"])
+        return cls(
+            row["id"],
+            row["name"],
+            store.vectors_dir().resolve() / row["file"],
+            row["format"],
+            row["words"],
+            row["dim"],
+            row["bytes"],
+            row["duplicates"],
+            row["created"],
+        )
 
 
 def _display_name(name: str) -> str:
@@ -69,9 +78,11 @@ def save_uploaded_vectors(name: str, data: bytes) -> UploadedVectors:
     name = _display_name(name)
     limit = config.MAX_VECTORS_MB * 1024 * 1024
     if len(data) > limit:
-        raise ValueError(f"{name} is {len(data) / 1024 / 1024:,.1f} MB, over the {config.MAX_VECTORS_MB} MB limit "
-                         "for vectors files: keep its most frequent words (files usually list them first) and "
-                         "set the word count on the first line to match")
+        raise ValueError(
+            f"{name} is {len(data) / 1024 / 1024:,.1f} MB, over the {config.MAX_VECTORS_MB} MB limit "
+            "for vectors files: keep its most frequent words (files usually list them first) and "
+            "set the word count on the first line to match"
+        )
     digest = hashlib.sha256(data).hexdigest()[:20]
     existing = store.get_vectors(digest)
     if existing is not None and (store.vectors_dir() / existing["file"]).is_file():

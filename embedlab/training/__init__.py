@@ -1,6 +1,7 @@
 """Training: settings, Word2Vec/FastText, fine-tuning the sentence-transformer, training pairs, and the jobs that
 run them in their own process (``embedlab.training.jobs``).
 """
+
 from embedlab.training.configs import (
     METHOD,
     Cancelled,

@@ -1,5 +1,5 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 import math
@@ -50,8 +50,15 @@ class TrainConfig:
             object.__setattr__(self, "method", Method(self.method))
         except ValueError:
             raise ValueError(f"method must be one of {[m.value for m in Method]}, got '{self.method}'") from None
-        limits = {"dim": (2, 2000), "window": (1, 50), "min_count": (1, 10**9), "epochs": (1, 1000),
-                  "negative": (0, 50), "seed": (0, 2**31 - 1), "workers": (0, 256)}
+        limits = {
+            "dim": (2, 2000),
+            "window": (1, 50),
+            "min_count": (1, 10**9),
+            "epochs": (1, 1000),
+            "negative": (0, 50),
+            "seed": (0, 2**31 - 1),
+            "workers": (0, 256),
+        }
         for name, (low, high) in limits.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -60,14 +67,22 @@ class TrainConfig:
             raise ValueError(f"sample (subsampling threshold) must be in [0, 1), got {self.sample}")
         object.__setattr__(self, "init", _normalise_init(self.init))
         lock = self.lock_pretrained
-        if isinstance(lock, bool) or not isinstance(lock, (int, float)) or not math.isfinite(lock) \
-                or not 0 <= lock <= 1:
-            raise ValueError("lock_pretrained must be a number from 0 (pretrained vectors stay as loaded) to 1 "
-                             f"(they train freely), got {lock!r}")
+        if (
+            isinstance(lock, bool)
+            or not isinstance(lock, (int, float))
+            or not math.isfinite(lock)
+            or not 0 <= lock <= 1
+        ):
+            raise ValueError(
+                "lock_pretrained must be a number from 0 (pretrained vectors stay as loaded) to 1 "
+                f"(they train freely), got {lock!r}"
+            )
         object.__setattr__(self, "lock_pretrained", float(lock))
         if not self.init and self.lock_pretrained != 1.0:
-            raise ValueError(f"lock_pretrained={self.lock_pretrained:g} applies to pretrained vectors, but init is "
-                             "empty: set init to vectors:PATH or a run id, or leave lock_pretrained at 1.0")
+            raise ValueError(
+                f"lock_pretrained={self.lock_pretrained:g} applies to pretrained vectors, but init is "
+                "empty: set init to vectors:PATH or a run id, or leave lock_pretrained at 1.0"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "method": self.method.value}
@@ -91,8 +106,10 @@ def _normalise_init(init: Any) -> str:
     Raises:
         ValueError: not empty, ``vectors:PATH`` or a run id.
     """
-    accepted = ("init must be empty (random start), vectors:PATH (a word2vec, GloVe or fastText .vec file) "
-                "or a run id like run-20260101-120000-abc123")
+    accepted = (
+        "init must be empty (random start), vectors:PATH (a word2vec, GloVe or fastText .vec file) "
+        "or a run id like run-20260101-120000-abc123"
+    )
     if not isinstance(init, str):
         raise ValueError(f"{accepted}, got {init!r}")
     init = init.strip()
@@ -105,7 +122,7 @@ def _normalise_init(init: Any) -> str:
     if spec == BASELINE:
         raise ValueError(f"{accepted}; the baseline is a sentence model, not a word-vectors file")
     if spec.startswith(VECTORS_PREFIX):
-        return VECTORS_PREFIX + os.path.abspath(os.path.expanduser(spec[len(VECTORS_PREFIX):].strip()))
+        return VECTORS_PREFIX + os.path.abspath(os.path.expanduser(spec[len(VECTORS_PREFIX) :].strip()))
     return spec
 
 

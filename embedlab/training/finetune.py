@@ -8,6 +8,7 @@ measures. With a pairs file (CSV ``anchor,positive``) the same loss trains on th
 Pairs from a share of the documents (or of the user's pairs) are held out before training and never seen by it;
 MRR@10 and recall@10 on them are computed for the baseline and for the fine-tuned model.
 """
+
 from __future__ import annotations
 
 import io
@@ -15,8 +16,9 @@ import json
 import math
 import shutil
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from embedlab import store
 from embedlab.metrics import RETRIEVAL_K, rank_metrics
@@ -29,10 +31,12 @@ if TYPE_CHECKING:
 
 def retrieval_scores(model, pairs: Sequence[tuple[str, str]], k: int = RETRIEVAL_K) -> dict[str, float]:
     """Each anchor retrieves among all held-out positives: MRR@k and recall@k of its own positive."""
-    anchors = model.encode([a for a, _ in pairs], normalize_embeddings=True, convert_to_numpy=True,
-                           show_progress_bar=False, batch_size=64)
-    positives = model.encode([p for _, p in pairs], normalize_embeddings=True, convert_to_numpy=True,
-                             show_progress_bar=False, batch_size=64)
+    anchors = model.encode(
+        [a for a, _ in pairs], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False, batch_size=64
+    )
+    positives = model.encode(
+        [p for _, p in pairs], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False, batch_size=64
+    )
     return rank_metrics(anchors, positives, k)
 
 
@@ -42,8 +46,13 @@ def _device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _train(model, pairs: Sequence[tuple[str, str]], config: FinetuneConfig, workdir: Path,
-           on_progress: Callable[[FinetuneProgress], None] | None) -> tuple[int, float]:
+def _train(
+    model,
+    pairs: Sequence[tuple[str, str]],
+    config: FinetuneConfig,
+    workdir: Path,
+    on_progress: Callable[[FinetuneProgress], None] | None,
+) -> tuple[int, float]:
     """Run the sentence-transformers trainer; returns (pairs trained on, seconds)."""
     import torch
     from datasets import Dataset
@@ -61,11 +70,21 @@ def _train(model, pairs: Sequence[tuple[str, str]], config: FinetuneConfig, work
     steps = max(1, math.ceil(len(pairs) / config.batch_size) * config.epochs)
     cuda = model.device.type == "cuda"  # train where the model is
     args = SentenceTransformerTrainingArguments(
-        output_dir=str(workdir), per_device_train_batch_size=config.batch_size, max_steps=steps,
-        learning_rate=config.learning_rate, warmup_steps=max(1, steps // 10), seed=config.seed,
-        batch_sampler=BatchSamplers.NO_DUPLICATES, save_strategy="no", report_to="none", logging_strategy="no",
-        disable_tqdm=True, use_cpu=not cuda, bf16=cuda and torch.cuda.is_bf16_supported(),
-        fp16=cuda and not torch.cuda.is_bf16_supported(), dataloader_num_workers=0,
+        output_dir=str(workdir),
+        per_device_train_batch_size=config.batch_size,
+        max_steps=steps,
+        learning_rate=config.learning_rate,
+        warmup_steps=max(1, steps // 10),
+        seed=config.seed,
+        batch_sampler=BatchSamplers.NO_DUPLICATES,
+        save_strategy="no",
+        report_to="none",
+        logging_strategy="no",
+        disable_tqdm=True,
+        use_cpu=not cuda,
+        bf16=cuda and torch.cuda.is_bf16_supported(),
+        fp16=cuda and not torch.cuda.is_bf16_supported(),
+        dataloader_num_workers=0,
     )
     started = time.perf_counter()
     deadline = started + config.max_minutes * 60 if config.max_minutes else math.inf
@@ -75,25 +94,36 @@ def _train(model, pairs: Sequence[tuple[str, str]], config: FinetuneConfig, work
             elapsed = time.perf_counter() - started
             fraction = state.global_step / steps
             if on_progress is not None:
-                on_progress(FinetuneProgress(state.global_step, steps, fraction,
-                                             state.global_step * config.batch_size / max(elapsed, 1e-9),
-                                             elapsed / fraction * (1 - fraction) if fraction else None))
+                on_progress(
+                    FinetuneProgress(
+                        state.global_step,
+                        steps,
+                        fraction,
+                        state.global_step * config.batch_size / max(elapsed, 1e-9),
+                        elapsed / fraction * (1 - fraction) if fraction else None,
+                    )
+                )
             if time.perf_counter() > deadline:
                 control.should_training_stop = True
             return control
 
     dataset = Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]})
-    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=dataset,
-                                         loss=MultipleNegativesRankingLoss(model), callbacks=[Progress()])
+    trainer = SentenceTransformerTrainer(
+        model=model, args=args, train_dataset=dataset, loss=MultipleNegativesRankingLoss(model), callbacks=[Progress()]
+    )
     trainer.remove_callback(PrinterCallback)  # it prints the final metrics dict to stdout (the CLI's JSON)
     result = trainer.train()
     seconds = time.perf_counter() - started
     return min(len(pairs) * config.epochs, result.global_step * config.batch_size), seconds
 
 
-def finetune_run(corpus: Corpus, config: FinetuneConfig,
-                 on_progress: Callable[[FinetuneProgress], None] | None = None, run_id: str | None = None,
-                 may_commit: Callable[[], bool] = lambda: True) -> dict[str, Any]:
+def finetune_run(
+    corpus: Corpus,
+    config: FinetuneConfig,
+    on_progress: Callable[[FinetuneProgress], None] | None = None,
+    run_id: str | None = None,
+    may_commit: Callable[[], bool] = lambda: True,
+) -> dict[str, Any]:
     """Fine-tune MiniLM on the corpus and save it as a run: ``runs/<id>/model/`` (a sentence-transformers
     folder), ``params.json`` (budget, pairs, timings, device, retrieval), ``held_out.jsonl``.
 
@@ -122,13 +152,22 @@ def finetune_run(corpus: Corpus, config: FinetuneConfig,
         model.save(str(staging / "model"))
         (staging / "held_out.jsonl").write_text(
             "".join(json.dumps({"anchor": a, "positive": p}, ensure_ascii=False) + "\n" for a, p in pairs.held_out),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         vocab_size = min(len(corpus.counts), settings.BASELINE_VOCAB_CAP)
         params = {
-            "run_id": run_id, "method": METHOD, "config": config.to_dict(), "corpus_id": corpus.id,
-            "corpus_name": corpus.name, "base_model": baseline.MODEL_NAME, "pairs_source": pairs.source,
-            "train_pairs": len(pairs.train), "pairs_trained": trained_pairs, "train_seconds": round(seconds, 3),
-            "pairs_per_second": round(trained_pairs / max(seconds, 1e-9), 2), "device": device,
+            "run_id": run_id,
+            "method": METHOD,
+            "config": config.to_dict(),
+            "corpus_id": corpus.id,
+            "corpus_name": corpus.name,
+            "base_model": baseline.MODEL_NAME,
+            "pairs_source": pairs.source,
+            "train_pairs": len(pairs.train),
+            "pairs_trained": trained_pairs,
+            "train_seconds": round(seconds, 3),
+            "pairs_per_second": round(trained_pairs / max(seconds, 1e-9), 2),
+            "device": device,
             "torch_threads": torch.get_num_threads(),
             "retrieval": {"baseline": before, "finetuned": after, "held_out_pairs": len(pairs.held_out)},
             "vocab_size": vocab_size,
@@ -156,10 +195,12 @@ def retrieval_summary(run_id: str) -> str:
     """One line: the held-out retrieval of the baseline and of the fine-tuned model."""
     retrieval = run_params(run_id)["retrieval"]
     before, after = retrieval["baseline"], retrieval["finetuned"]
-    return (f"Held-out retrieval ({retrieval['held_out_pairs']} pairs never trained on): "
-            f"MRR@{RETRIEVAL_K} {before[f'mrr@{RETRIEVAL_K}']:.3f} → {after[f'mrr@{RETRIEVAL_K}']:.3f}, "
-            f"recall@{RETRIEVAL_K} {before[f'recall@{RETRIEVAL_K}']:.3f} → {after[f'recall@{RETRIEVAL_K}']:.3f} "
-            "(baseline → fine-tuned)")
+    return (
+        f"Held-out retrieval ({retrieval['held_out_pairs']} pairs never trained on): "
+        f"MRR@{RETRIEVAL_K} {before[f'mrr@{RETRIEVAL_K}']:.3f} → {after[f'mrr@{RETRIEVAL_K}']:.3f}, "
+        f"recall@{RETRIEVAL_K} {before[f'recall@{RETRIEVAL_K}']:.3f} → {after[f'recall@{RETRIEVAL_K}']:.3f} "
+        "(baseline → fine-tuned)"
+    )
 
 
 def model_zip_bytes(run_id: str) -> bytes:

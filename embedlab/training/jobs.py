@@ -2,8 +2,10 @@
 
 A job goes queued -> running -> committing -> done, or ends failed | cancelled; a job whose process vanished
 (killed, server restarted) becomes "interrupted" the next time anyone looks. A job can be cancelled until it
-starts committing its run; it is "done" only once its run is on disk and in the registry. Run ``python -m embedlab.training.jobs JOB_ID`` to work one.
+starts committing its run; it is "done" only once its run is on disk and in the registry.
+Run ``python -m embedlab.training.jobs JOB_ID`` to work one.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,8 +14,9 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from embedlab import store
 from embedlab.training.configs import Cancelled, Method, Progress, TrainConfig
@@ -48,9 +51,14 @@ def start_job(corpus_id: str, config: TrainConfig | FinetuneConfig) -> str:
     package_parent = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
     with (store.jobs_dir() / f"{job_id}.log").open("ab") as log:
-        child = subprocess.Popen([sys.executable, "-m", "embedlab.training.jobs", job_id], stdout=log,
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "embedlab.training.jobs", job_id],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
     _children.append(child)
     store.update_job(job_id, pid=child.pid)
     return job_id
@@ -86,9 +94,11 @@ def _mark_vanished_jobs() -> None:
             continue
         if not _is_worker_alive(job["pid"], job["id"]):
             store.transition_job(
-                job["id"], ACTIVE, status="interrupted",
+                job["id"],
+                ACTIVE,
+                status="interrupted",
                 message="The training process stopped unexpectedly (killed, or the server restarted). "
-                        "Nothing was saved; start the training again.",
+                "Nothing was saved; start the training again.",
             )
 
 
@@ -144,11 +154,22 @@ def _progress_writer(job_id: str):
             return
         last = now
         if isinstance(progress, Progress):
-            store.update_job(job_id, progress=progress.fraction, epoch=progress.epoch,
-                             words_per_second=progress.words_per_second, eta_seconds=progress.eta_seconds)
+            store.update_job(
+                job_id,
+                progress=progress.fraction,
+                epoch=progress.epoch,
+                words_per_second=progress.words_per_second,
+                eta_seconds=progress.eta_seconds,
+            )
         else:  # fine-tuning: steps and pairs/s share the epoch and speed columns
-            store.update_job(job_id, progress=progress.fraction, epoch=progress.step, epochs=progress.steps,
-                             words_per_second=progress.pairs_per_second, eta_seconds=progress.eta_seconds)
+            store.update_job(
+                job_id,
+                progress=progress.fraction,
+                epoch=progress.step,
+                epochs=progress.steps,
+                words_per_second=progress.pairs_per_second,
+                eta_seconds=progress.eta_seconds,
+            )
 
     return write
 

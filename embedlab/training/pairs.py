@@ -1,14 +1,15 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 import csv
 import io
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from embedlab import store
 from embedlab.training.configs import FinetuneConfig
@@ -61,9 +62,13 @@ def parse_pairs_csv(name: str, data: bytes) -> list[tuple[str, str]]:
         raise ValueError(f"{name}: not a readable CSV ({error})") from None
     columns = {c for c in (rows[0] if rows else {}) if c is not None}
     if not {"anchor", "positive"} <= columns:
-        raise ValueError(f"{name}: needs the columns anchor and positive; found {', '.join(repr(c) for c in sorted(columns)) or 'none'}")
-    pairs = [(r["anchor"].strip(), r["positive"].strip()) for r in rows
-             if (r.get("anchor") or "").strip() and (r.get("positive") or "").strip()]
+        found = ", ".join(repr(c) for c in sorted(columns)) or "none"
+        raise ValueError(f"{name}: needs the columns anchor and positive; found {found}")
+    pairs = [
+        (r["anchor"].strip(), r["positive"].strip())
+        for r in rows
+        if (r.get("anchor") or "").strip() and (r.get("positive") or "").strip()
+    ]
     if len(pairs) < 2 * MIN_HELD_OUT_PAIRS:
         raise ValueError(f"{name}: {len(pairs)} usable pairs; at least {2 * MIN_HELD_OUT_PAIRS} are needed")
     return pairs
@@ -78,15 +83,18 @@ def _held_out_size(total: int, share: float) -> int:
     return min(MAX_HELD_OUT_PAIRS, max(MIN_HELD_OUT_PAIRS, round(total * share)))
 
 
-def _label_pairs(corpus: Corpus, config: FinetuneConfig,
-                 rng: random.Random) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def _label_pairs(
+    corpus: Corpus, config: FinetuneConfig, rng: random.Random
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Supervised pairs from a label column: each document with another document of the same label.
 
     Documents are split into held-out and training sets first; pairs never cross the split.
     """
     if not corpus.labels:
-        raise ValueError(f"{corpus.name} has no label column: choose one when adding the corpus, or fine-tune on "
-                         "neighbouring sentences")
+        raise ValueError(
+            f"{corpus.name} has no label column: choose one when adding the corpus, or fine-tune on "
+            "neighbouring sentences"
+        )
     texts = [" ".join(doc[:LABEL_DOCUMENT_SENTENCES]) for doc in corpus.documents()]
     documents = [i for i, text in enumerate(texts) if text and corpus.labels[i]]
     rng.shuffle(documents)
@@ -137,11 +145,13 @@ def make_pairs(corpus: Corpus, config: FinetuneConfig) -> Pairs:
     seen = {text for pair in held_out for text in pair}
     train = [pair for pair in train if pair[0] not in seen and pair[1] not in seen]
     if len(held_out) < MIN_HELD_OUT_PAIRS or len(train) < config.batch_size:
-        raise ValueError(f"{len(held_out) + len(train)} sentence pairs are too few to fine-tune with a held-out "
-                         f"check: need at least {MIN_HELD_OUT_PAIRS} held out plus one batch ({config.batch_size}) "
-                         "to train; use a bigger corpus (documents with several sentences) or a pairs file")
+        raise ValueError(
+            f"{len(held_out) + len(train)} sentence pairs are too few to fine-tune with a held-out "
+            f"check: need at least {MIN_HELD_OUT_PAIRS} held out plus one batch ({config.batch_size}) "
+            "to train; use a bigger corpus (documents with several sentences) or a pairs file"
+        )
     rng.shuffle(train)
-    return Pairs(train[:config.max_pairs], held_out, source)
+    return Pairs(train[: config.max_pairs], held_out, source)
 
 
 def has_held_out_pairs(spec: str) -> bool:

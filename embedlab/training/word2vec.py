@@ -1,13 +1,14 @@
-"""Word2Vec / FastText training on a stored corpus (gensim ``corpus_file`` mode), saved as a run.
-"""
+"""Word2Vec / FastText training on a stored corpus (gensim ``corpus_file`` mode), saved as a run."""
+
 from __future__ import annotations
 
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ def _load_pretrained(spec: str) -> _Pretrained:
     from embedlab.spaces.formats import VectorFormat, read_vectors
 
     if spec.startswith(VECTORS_PREFIX):
-        found = read_vectors(Path(spec[len(VECTORS_PREFIX):]))
+        found = read_vectors(Path(spec[len(VECTORS_PREFIX) :]))
         return _Pretrained("the vectors file", found.words, found.vectors)
     path = store.runs_dir() / spec / "vectors.bin"
     if store.get_run(spec) is None or not path.is_file():
@@ -57,13 +58,17 @@ def _load_pretrained(spec: str) -> _Pretrained:
 
 
 def _no_overlap_message(pretrained: _Pretrained, vocabulary: list[str], min_count: int) -> str:
-    message = (f"{pretrained.label} shares no word with the corpus vocabulary: it has {len(pretrained.words):,} "
-               f"words, the vocabulary (min_count={min_count}) {len(vocabulary):,}")
+    message = (
+        f"{pretrained.label} shares no word with the corpus vocabulary: it has {len(pretrained.words):,} "
+        f"words, the vocabulary (min_count={min_count}) {len(vocabulary):,}"
+    )
     folded = {word.lower() for word in pretrained.words}
     caseless = sum(1 for word in vocabulary if word.lower() in folded)
     if caseless:
-        return message + (f"; {caseless:,} match if case is ignored: use a lower-cased vectors file, or build the "
-                          "corpus without lower-casing")
+        return message + (
+            f"; {caseless:,} match if case is ignored: use a lower-cased vectors file, or build the "
+            "corpus without lower-casing"
+        )
     return message + "; is the file in the corpus's language and tokenised the same way?"
 
 
@@ -131,13 +136,32 @@ def _reporting_model_class(method: Method):
     class Reporting(base):
         progress_hook: Callable[[int, float, float], None] | None = None
 
-        def _log_progress(self, job_queue, progress_queue, cur_epoch, example_count, total_examples,
-                          raw_word_count, total_words, trained_word_count, elapsed):
+        def _log_progress(
+            self,
+            job_queue,
+            progress_queue,
+            cur_epoch,
+            example_count,
+            total_examples,
+            raw_word_count,
+            total_words,
+            trained_word_count,
+            elapsed,
+        ):
             if self.progress_hook is not None:
                 done = raw_word_count / total_words if total_words else example_count / max(total_examples, 1)
                 self.progress_hook(cur_epoch, done, trained_word_count / max(elapsed, 1e-9))
-            super()._log_progress(job_queue, progress_queue, cur_epoch, example_count, total_examples,
-                                  raw_word_count, total_words, trained_word_count, elapsed)
+            super()._log_progress(
+                job_queue,
+                progress_queue,
+                cur_epoch,
+                example_count,
+                total_examples,
+                raw_word_count,
+                total_words,
+                trained_word_count,
+                elapsed,
+            )
 
     return Reporting
 
@@ -150,12 +174,13 @@ def _check_vocabulary(corpus: Corpus, config: TrainConfig) -> None:
             hint = "add more text: training needs at least two distinct words"
         else:  # the largest min_count that still keeps up to 100 words
             hint = f"try min_count={counts[min(len(counts), 100) - 1]}"
-        raise ValueError(f"min_count={config.min_count} leaves {kept} words: the corpus has "
-                         f"{corpus.stats.tokens} tokens and {corpus.stats.types} distinct words; {hint}")
+        raise ValueError(
+            f"min_count={config.min_count} leaves {kept} words: the corpus has "
+            f"{corpus.stats.tokens} tokens and {corpus.stats.types} distinct words; {hint}"
+        )
 
 
-def train_vectors(corpus: Corpus, config: TrainConfig,
-                  on_progress: Callable[[Progress], None] | None = None):
+def train_vectors(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress], None] | None = None):
     """Train on ``corpus.sentences_path``, from ``config.init``'s vectors when it names some.
 
     Returns:
@@ -175,11 +200,18 @@ def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress]
     _check_vocabulary(corpus, config)
     pretrained = _load_pretrained(config.init) if config.init else None
     if pretrained is not None and pretrained.dim != config.dim:
-        raise ValueError(f"{pretrained.label} has {pretrained.dim} dimensions; set dim={pretrained.dim} to "
-                         "continue from it")
+        raise ValueError(
+            f"{pretrained.label} has {pretrained.dim} dimensions; set dim={pretrained.dim} to continue from it"
+        )
     model = _reporting_model_class(config.method)(
-        vector_size=config.dim, window=config.window, min_count=config.min_count, sg=int(config.sg),
-        negative=config.negative, sample=config.sample, seed=config.seed, workers=config.threads,
+        vector_size=config.dim,
+        window=config.window,
+        min_count=config.min_count,
+        sg=int(config.sg),
+        negative=config.negative,
+        sample=config.sample,
+        seed=config.seed,
+        workers=config.threads,
     )
     model.build_vocab(corpus_file=str(corpus.sentences_path))
     init_words = 0
@@ -208,14 +240,24 @@ def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress]
             self.epoch_started = time.perf_counter()
 
     model.progress_hook = report
-    model.train(corpus_file=str(corpus.sentences_path), total_words=model.corpus_total_words,
-                total_examples=model.corpus_count, epochs=config.epochs, callbacks=[EpochEnd()],
-                report_delay=0.5)
+    model.train(
+        corpus_file=str(corpus.sentences_path),
+        total_words=model.corpus_total_words,
+        total_examples=model.corpus_count,
+        epochs=config.epochs,
+        callbacks=[EpochEnd()],
+        report_delay=0.5,
+    )
     return model.wv, init_words
 
 
-def train_run(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress], None] | None = None,
-              run_id: str | None = None, may_commit: Callable[[], bool] = lambda: True) -> dict[str, Any]:
+def train_run(
+    corpus: Corpus,
+    config: TrainConfig,
+    on_progress: Callable[[Progress], None] | None = None,
+    run_id: str | None = None,
+    may_commit: Callable[[], bool] = lambda: True,
+) -> dict[str, Any]:
     """Train and save a run: ``runs/<run_id>/`` (vectors.bin, params.json) and a registry row.
 
     The folder appears in one rename after everything is written; ``may_commit`` is asked just before, and a
@@ -232,11 +274,19 @@ def train_run(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progre
     vectors, init_words = _train(corpus, config, on_progress)
     seconds = time.perf_counter() - started
     params = {
-        "run_id": run_id, "method": config.method.value, "config": config.to_dict(),
-        "corpus_id": corpus.id, "corpus_name": corpus.name, "corpus_tokens": corpus.stats.tokens,
-        "vocab_size": len(vectors.index_to_key), "init": config.init, "init_words": init_words,
+        "run_id": run_id,
+        "method": config.method.value,
+        "config": config.to_dict(),
+        "corpus_id": corpus.id,
+        "corpus_name": corpus.name,
+        "corpus_tokens": corpus.stats.tokens,
+        "vocab_size": len(vectors.index_to_key),
+        "init": config.init,
+        "init_words": init_words,
         "train_seconds": round(seconds, 3),
-        "started": started_at, "finished": time.time(), "gensim": gensim.__version__,
+        "started": started_at,
+        "finished": time.time(),
+        "gensim": gensim.__version__,
     }
     store.remove_stale_staging(store.runs_dir())
     with store.staged_dir(store.runs_dir() / run_id) as staging:

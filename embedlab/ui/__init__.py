@@ -1,6 +1,7 @@
 """The Streamlit glue, and the only part of EmbedLab that imports streamlit: cached wrappers, widgets shared by
 the pages, view state in the URL, and guarded workarounds of Streamlit internals.
 """
+
 from embedlab.ui.cache import (
     baseline_fragmentation,
     change_scores,

@@ -1,5 +1,5 @@
-"""The only Streamlit-aware module of the package: cached wrappers and session helpers for the pages.
-"""
+"""The only Streamlit-aware module of the package: cached wrappers and session helpers for the pages."""
+
 from __future__ import annotations
 
 import weakref
@@ -42,8 +42,10 @@ def load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
     if (spec, corpus_id) in _spaces_in_memory:
         return _load_space(spec, corpus_id)
     if spec.endswith(spaces.CONTEXT_SUFFIX):
-        message = (f"Reading the corpus words in their sentences with {spec.removesuffix(spaces.CONTEXT_SUFFIX)} "
-                   "(up to 5,000 sentences: a minute or more the first time, then cached on disk)…")
+        message = (
+            f"Reading the corpus words in their sentences with {spec.removesuffix(spaces.CONTEXT_SUFFIX)} "
+            "(up to 5,000 sentences: a minute or more the first time, then cached on disk)…"
+        )
     elif spec == spaces.BASELINE:
         message = "Encoding the corpus words with all-MiniLM-L6-v2 (once per corpus, then cached on disk)…"
     else:
@@ -60,8 +62,9 @@ def shared_pair(a: str, b: str, corpus_id: str) -> tuple[EmbeddingSpace, Embeddi
 
 
 @st.cache_data(show_spinner="Scoring how every shared word's neighbourhood changed…", max_entries=16)
-def compare_spaces(a: str, b: str, corpus_id: str, k: int, max_words: int,
-                   seed: int) -> tuple[ComparisonSummary, pd.DataFrame]:
+def compare_spaces(
+    a: str, b: str, corpus_id: str, k: int, max_words: int, seed: int
+) -> tuple[ComparisonSummary, pd.DataFrame]:
     return analysis.compare_spaces(load_space(a, corpus_id), load_space(b, corpus_id), k, max_words, seed)
 
 
@@ -84,8 +87,7 @@ def missing_words_csv(spec: str, corpus_id: str) -> bytes:
 def baseline_fragmentation(corpus_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     from embedlab.spaces import baseline
 
-    return analysis.fragmentation(load_space(spaces.BASELINE, corpus_id), load_corpus(corpus_id),
-                                 baseline.word_pieces)
+    return analysis.fragmentation(load_space(spaces.BASELINE, corpus_id), load_corpus(corpus_id), baseline.word_pieces)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -102,8 +104,9 @@ def map_layouts(a: str, b: str, corpus_id: str, words: tuple[str, ...], seed: in
     shared_a, shared_b = shared_pair(a, b, corpus_id)
     rows_a = [shared_a.index[w] for w in words]
     rows_b = [shared_b.index[w] for w in words]
-    return maps.aligned_layouts(shared_a.vectors[rows_a], shared_b.vectors[rows_b],
-                                   maps.MapSettings(sample_size=max(10, len(words)), seed=seed))
+    return maps.aligned_layouts(
+        shared_a.vectors[rows_a], shared_b.vectors[rows_b], maps.MapSettings(sample_size=max(10, len(words)), seed=seed)
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -118,8 +121,9 @@ def report_html(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int, 
     from embedlab.present import report
 
     settings = report.ReportSettings(k=k, words=words, map_words=map_words, seed=seed)
-    return report.build_report(load_space(a, corpus_id), load_space(b, corpus_id), load_corpus(corpus_id),
-                               settings).encode("utf-8")
+    return report.build_report(
+        load_space(a, corpus_id), load_space(b, corpus_id), load_corpus(corpus_id), settings
+    ).encode("utf-8")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -127,8 +131,9 @@ def intrinsic(spec: str, corpus_id: str, user_pairs: tuple = (), user_name: str 
     from embedlab import evaluation
 
     results = evaluation.intrinsic(load_space(spec, corpus_id), user_pairs, user_name)
-    evaluation.save_run_results(spec, corpus_id, "benchmarks",
-                              evaluation.benchmark_table({spec: results}).to_dict("records"))
+    evaluation.save_run_results(
+        spec, corpus_id, "benchmarks", evaluation.benchmark_table({spec: results}).to_dict("records")
+    )
     return results
 
 

@@ -1,5 +1,5 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -14,9 +14,21 @@ def share_url(state: share.ViewState) -> str:
     return f"{st.context.url}?{urlencode(share.to_query(state))}"
 
 
-_VIEW_KEYS = {"corpus": "cmp_corpus", "a": "cmp_a", "b": "cmp_b", "word": "cmp_word", "k": "cmp_k",
-              "tab": "cmp_tab", "m": "cmp_m", "metric": "cmp_metric", "band": "cmp_band", "n": "cmp_n",
-              "seed": "cmp_seed", "colour": "cmp_colour", "moves": "cmp_moves"}
+_VIEW_KEYS = {
+    "corpus": "cmp_corpus",
+    "a": "cmp_a",
+    "b": "cmp_b",
+    "word": "cmp_word",
+    "k": "cmp_k",
+    "tab": "cmp_tab",
+    "m": "cmp_m",
+    "metric": "cmp_metric",
+    "band": "cmp_band",
+    "n": "cmp_n",
+    "seed": "cmp_seed",
+    "colour": "cmp_colour",
+    "moves": "cmp_moves",
+}
 
 
 SCORE_RANGE_KEY = "cmp_range"  # one range slider holds the view's lo and hi
@@ -75,8 +87,9 @@ def view_to_url(state: share.ViewState) -> None:
 _EVAL_URL_SEEN = "_eval_url_seen"
 
 
-def evaluation_from_url(space_choices: list[str], corpus_ids: list[str], weat_sets: list[str],
-                        default_spaces: list[str]) -> list[str]:
+def evaluation_from_url(
+    space_choices: list[str], corpus_ids: list[str], weat_sets: list[str], default_spaces: list[str]
+) -> list[str]:
     """Load a shared Evaluate link (corpus, spaces, weat) into the widgets; returns messages about what was ignored."""
     params = st.query_params.to_dict()
     problems: list[str] = []

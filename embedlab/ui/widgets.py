@@ -1,5 +1,5 @@
-"""TODO
-"""
+"""TODO"""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +21,9 @@ def start_background_warm_up() -> bool:
     return True
 
 
-MAPS_COMPILING = ("UMAP is still compiling in the background (about 40 s after the server starts); a map asked "
-                  "for now waits for it.")
+MAPS_COMPILING = (
+    "UMAP is still compiling in the background (about 40 s after the server starts); a map asked for now waits for it."
+)
 
 
 def show_maps_status() -> None:
@@ -35,8 +36,9 @@ def show_maps_status() -> None:
 
 def corpus_options() -> dict[str, str]:
     """Stored corpora as id -> label for a selectbox, newest first."""
-    return {row["id"]: f"{row['name']} · {row['stats']['tokens']:,} tokens · {row['id']}"
-            for row in corpus.list_corpora()}
+    return {
+        row["id"]: f"{row['name']} · {row['stats']['tokens']:,} tokens · {row['id']}" for row in corpus.list_corpora()
+    }
 
 
 def active_corpus_id(options: dict[str, str]) -> str | None:
@@ -65,8 +67,9 @@ def encode_with_progress(spec: str, corpus_id: str, texts: list[str], what: str)
     if space.encoder is None or key in done_here:  # later reruns read the disk cache with no bar flashing by
         return
     bar = st.progress(0.0, text=f"Encoding {len(texts):,} {what} with {spec}…")
-    space.encoder(texts, lambda done: bar.progress(done, text=f"Encoding {len(texts):,} {what} with {spec}: "
-                                                              f"{done:.0%}"))
+    space.encoder(
+        texts, lambda done: bar.progress(done, text=f"Encoding {len(texts):,} {what} with {spec}: {done:.0%}")
+    )
     bar.empty()
     done_here.add(key)
 
