@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from embedlab import analysis, corpus, spaces, store, training
+from embedlab.errors import EmbedLabError
 from embedlab.training.configs import FinetuneProgress, Method, Progress, TrainConfig
 from embedlab.training.word2vec import train_run
 
@@ -160,7 +162,7 @@ def _compare(args: argparse.Namespace) -> dict[str, Any]:
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
     if args.space == spaces.BASELINE and not args.corpus:
-        raise ValueError("export baseline needs --corpus: the baseline's vocabulary is the corpus's words")
+        raise EmbedLabError("export baseline needs --corpus: the baseline's vocabulary is the corpus's words")
     space = spaces.load_space(args.space, _optional_corpus(args))
     written = spaces.export_space(space, args.out, fmt=args.format)
     return {"space": space.name, "format": args.format, "out": str(written), "words": len(space), "dim": space.dim}
@@ -189,7 +191,7 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     if args.pairs:
         path = Path(args.pairs)
         if not path.is_file():
-            raise ValueError(f"no such word-pairs file: {path}")
+            raise EmbedLabError(f"no such word-pairs file: {path}")
         user_pairs = evaluation.user_word_pairs(path.name, path.read_bytes())
     weat_sets = _weat_sets(args.weat or ())
     held_out, held_out_note = [], "no --corpus: held-out retrieval needs one"
@@ -273,7 +275,7 @@ def _weat_sets(names: Sequence[str]) -> dict[str, dict[str, list[str]]]:
     for wanted in names:
         found = [name for name in evaluation.WEAT_SETS if name.lower().startswith(wanted.strip().lower())]
         if len(found) != 1 or not wanted.strip():
-            raise ValueError(
+            raise EmbedLabError(
                 f"WEAT set {wanted!r} names {'no' if not found else 'more than one'} set: give the "
                 f"start of one of: {'; '.join(evaluation.WEAT_SETS)} (e.g. 'career'), or 'all'"
             )
@@ -475,13 +477,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         result = args.handler(args)
-    except (ValueError, OSError) as error:
+    except (EmbedLabError, OSError) as error:
         print(f"embedlab {args.command}: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"embedlab {args.command}: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # a bug of ours: still one line, with the type to report it by
+    except Exception as error:  # a bug of ours, not the user's mistake: the traceback is what a report needs
+        traceback.print_exc()
         print(f"embedlab {args.command}: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     if args.json:

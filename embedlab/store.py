@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from embedlab import config
+from embedlab.errors import EmbedLabError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS corpora (
@@ -184,7 +185,7 @@ def delete_run(run_id: str) -> None:
     with connect() as conn:
         deleted = conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount
     if not deleted:
-        raise ValueError(f"no run '{run_id}' in the registry; it may have been deleted already")
+        raise EmbedLabError(f"no run '{run_id}' in the registry; it may have been deleted already")
     if folder.resolve().parent == runs_dir().resolve() and folder.is_dir():  # never outside runs/, whatever the id
         shutil.rmtree(folder)
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from embedlab import analysis, spaces, ui
 from embedlab.analysis import maps
+from embedlab.errors import EmbedLabError
 from embedlab.present import figures, share
 from embedlab.present.text import plain_markdown
 
@@ -42,7 +43,7 @@ link_box = st.container()  # filled last, once every widget of the view has its 
 
 try:
     shared_a, shared_b = ui.shared_pair(a, b, corpus_id)
-except ValueError as error:
+except EmbedLabError as error:
     ui.show_error(error)
     st.stop()
 
@@ -66,7 +67,7 @@ def show_neighbours(target: str) -> None:
         return
     try:
         result = analysis.compare_neighbors(shared_a, shared_b, target, k)
-    except ValueError as error:  # it quotes the word, which may come from someone else's link: shown as typed
+    except EmbedLabError as error:  # it quotes the word, which may come from someone else's link: shown as typed
         st.error(plain_markdown(str(error)), icon=":material/error:")
         return
     if k >= len(shared_a):

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from embedlab import config, corpus, ui
+from embedlab.errors import EmbedLabError
 from embedlab.present import figures
 from embedlab.present.text import plain_markdown
 
@@ -39,7 +40,7 @@ if data is not None:
     try:
         corpus.check_size(name, len(data))  # the server caps uploads too; this also covers other ways in
         columns, default_text_column = ui.table_columns(name, data)
-    except ValueError as error:
+    except EmbedLabError as error:
         ui.show_error(error)
         columns, default_text_column, data = [], None, None
     read = corpus.ReadOptions()
@@ -64,7 +65,7 @@ if data is not None:
             with st.spinner(f"Reading and tokenising {name}…"):
                 built = corpus.build_corpus(name, data, read, corpus.TokenizeOptions(lowercase, phrases))
             st.session_state[ui.ACTIVE_CORPUS] = st.session_state["corpus_chosen"] = built.id  # show it below
-        except ValueError as error:
+        except EmbedLabError as error:
             ui.show_error(error)
 
 options = ui.corpus_options()

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from embedlab import evaluation, spaces, ui
+from embedlab.errors import EmbedLabError
 from embedlab.present import figures
 from embedlab.present.text import plain_markdown
 
@@ -34,7 +35,7 @@ user_pairs: tuple = ()
 if upload is not None:
     try:
         user_pairs = tuple(evaluation.user_word_pairs(upload.name, upload.getvalue()))
-    except ValueError as error:
+    except EmbedLabError as error:
         ui.show_error(error)
 if not chosen:
     st.info("Choose at least one space.")
@@ -45,7 +46,7 @@ for spec in chosen:
     try:
         with st.spinner(f"Scoring {spec} on the benchmarks…"):
             results[spec] = ui.intrinsic(spec, corpus_id, user_pairs, upload.name if upload else "your pairs")
-    except ValueError as error:  # e.g. a debiased copy of a space that lacks the definitional words
+    except EmbedLabError as error:  # e.g. a debiased copy of a space that lacks the definitional words
         ui.show_error(error)
 chosen = list(results)  # the rest of the page scores the spaces that loaded
 if not chosen:
@@ -54,7 +55,7 @@ retrievals, pairs_note = {}, ""
 try:
     tuned_run = evaluation.held_out_run(chosen)
     pairs, pairs_note = ui.held_out_pairs(corpus_id, tuned_run)
-except ValueError as error:
+except EmbedLabError as error:
     pairs_note = f"No held-out retrieval on this corpus: {error}"
 else:
     for spec in chosen:
@@ -179,7 +180,7 @@ for spec in chosen:
         ui.encode_with_progress(spec, corpus_id, ui.document_texts(corpus_id), "documents")
         with st.spinner(f"Cross-validating a classifier on {spec}…"):
             result = ui.task_evaluation(spec, corpus_id)
-    except ValueError as error:
+    except EmbedLabError as error:
         ui.show_error(error)
         st.stop()
     task_rows.append(

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from embedlab import config, evaluation, spaces, store, training, ui
+from embedlab.errors import EmbedLabError
 
 ui.ensure_router()
 st.title("Runs")
@@ -64,7 +65,7 @@ def _delete_run(run_id: str) -> None:
     st.session_state.pop(_PENDING_RUN, None)
     try:
         store.delete_run(run_id)
-    except ValueError as error:
+    except EmbedLabError as error:
         st.session_state[_NOTICE] = ("error", str(error))
         return
     st.session_state.pop("runs_selected", None)
@@ -75,7 +76,7 @@ def _delete_vectors(item_id: str, name: str) -> None:
     st.session_state.pop(_PENDING_VECTORS, None)
     try:
         spaces.delete_uploaded_vectors(item_id)
-    except ValueError as error:
+    except EmbedLabError as error:
         st.session_state[_NOTICE] = ("error", str(error))
         return
     st.session_state.pop("vectors_selected", None)
@@ -181,7 +182,7 @@ if upload is not None and st.button("Add as a space", type="primary", key="vecto
     try:
         with st.spinner(f"Reading {upload.name}…"):
             added = spaces.save_uploaded_vectors(upload.name, upload.getvalue())
-    except (ValueError, OSError) as error:
+    except (EmbedLabError, OSError) as error:
         ui.show_error(error)
     else:
         st.success(

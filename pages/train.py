@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from embedlab import spaces, store, training, ui
+from embedlab.errors import EmbedLabError
 from embedlab.training import jobs
 
 ui.ensure_router()
@@ -26,7 +27,7 @@ method = st.radio("Method", list(METHODS), horizontal=True, key="train_method", 
 def start(config) -> None:
     try:
         jobs.start_job(corpus_id, config)
-    except ValueError as error:
+    except EmbedLabError as error:
         ui.show_error(error)
 
 
@@ -75,7 +76,7 @@ if method == training.METHOD:
                     use_labels=bool(use_labels),
                 )
             )
-        except ValueError as error:
+        except EmbedLabError as error:
             ui.show_error(error)
 else:
     defaults = training.TrainConfig()
@@ -133,7 +134,7 @@ else:
                     lock_pretrained=float(lock) if init else 1.0,
                 )
             )
-        except ValueError as error:
+        except EmbedLabError as error:
             ui.show_error(error)
 
 _STATUS_ICONS = {

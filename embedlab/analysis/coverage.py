@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from embedlab.analysis.bands import band_order, frequency_bands
+from embedlab.errors import EmbedLabError
 from embedlab.spaces.space import EmbeddingSpace
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def fragmentation(
         the most fragmented among the 1,000 most frequent words, most pieces first).
     """
     if space.piece_counter is None:
-        raise ValueError(f"{space.name} is not a WordPiece model: it does not split words")
+        raise EmbedLabError(f"{space.name} is not a WordPiece model: it does not split words")
     words = list(corpus.counts)
     counts = np.fromiter(corpus.counts.values(), dtype=np.int64, count=len(words))
     pieces = space.piece_counter(words)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embedlab.errors import EmbedLabError
+
 _FREQUENCY_BANDS = 10
 
 
@@ -38,11 +40,11 @@ class MapSettings:
 
     def __post_init__(self) -> None:
         if not 10 <= self.sample_size <= 50_000:
-            raise ValueError(f"sample size must be from 10 to 50,000 words, got {self.sample_size}")
+            raise EmbedLabError(f"sample size must be from 10 to 50,000 words, got {self.sample_size}")
         if not 2 <= self.n_neighbors <= 200:
-            raise ValueError(f"n_neighbors must be from 2 to 200, got {self.n_neighbors}")
+            raise EmbedLabError(f"n_neighbors must be from 2 to 200, got {self.n_neighbors}")
         if not 0 <= self.min_dist <= 1:
-            raise ValueError(f"min_dist must be from 0 to 1, got {self.min_dist}")
+            raise EmbedLabError(f"min_dist must be from 0 to 1, got {self.min_dist}")
 
 
 def sample_words(words: Sequence[str], size: int, seed: int, must_include: Sequence[str] = ()) -> list[str]:
@@ -141,7 +143,7 @@ def umap_layout(vectors: np.ndarray, settings: MapSettings = MapSettings()) -> n
     """
     n = vectors.shape[0]
     if n < 3:
-        raise ValueError(f"a map needs at least 3 words, got {n}")
+        raise EmbedLabError(f"a map needs at least 3 words, got {n}")
     return _plain_reducer(n, settings).fit_transform(np.asarray(vectors, dtype=np.float32)).astype(np.float32)
 
 
@@ -160,7 +162,7 @@ def _procrustes_onto(source: np.ndarray, target: np.ndarray) -> np.ndarray:
 def _fit_aligned(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings) -> tuple[np.ndarray, np.ndarray]:
     n = a_vectors.shape[0]
     if n < 3:
-        raise ValueError(f"a map needs at least 3 words, got {n}")
+        raise EmbedLabError(f"a map needs at least 3 words, got {n}")
     reducer = _umap().AlignedUMAP(
         n_components=2,
         n_neighbors=min(settings.n_neighbors, n - 1),
@@ -206,7 +208,7 @@ def aligned_layouts(
     from embedlab import store
 
     if a_vectors.shape[0] != b_vectors.shape[0]:
-        raise ValueError(f"both maps need the same words: got {a_vectors.shape[0]} and {b_vectors.shape[0]} rows")
+        raise EmbedLabError(f"both maps need the same words: got {a_vectors.shape[0]} and {b_vectors.shape[0]} rows")
     cache = store.cache_dir() / "maps" / f"{_cache_key(a_vectors, b_vectors, settings)}.npz"
     if cache.exists():
         with np.load(cache) as saved:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embedlab.errors import EmbedLabError
 from embedlab.metrics import jaccard
 from embedlab.spaces.space import EmbeddingSpace
 
@@ -29,10 +30,10 @@ class NeighborComparison:
     jaccard: float
 
 
-def _unknown_word_error(space: EmbeddingSpace, word: str) -> ValueError:
+def _unknown_word_error(space: EmbeddingSpace, word: str) -> EmbedLabError:
     close = difflib.get_close_matches(word, space.words[:50_000], n=3, cutoff=0.75)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return ValueError(f"'{word}' is not in {space.name} ({len(space):,} words){hint}")
+    return EmbedLabError(f"'{word}' is not in {space.name} ({len(space):,} words){hint}")
 
 
 def nearest(space: EmbeddingSpace, word: str, k: int = 10) -> list[Neighbor]:
@@ -42,7 +43,7 @@ def nearest(space: EmbeddingSpace, word: str, k: int = 10) -> list[Neighbor]:
         ValueError: the word is not in the space, or k is not positive.
     """
     if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+        raise EmbedLabError(f"k must be at least 1, got {k}")
     if word not in space:
         raise _unknown_word_error(space, word)
     row = space.index[word]
@@ -69,7 +70,7 @@ def shared_spaces(a: EmbeddingSpace, b: EmbeddingSpace) -> tuple[EmbeddingSpace,
     """
     words = shared_vocabulary(a, b)
     if len(words) < 2:
-        raise ValueError(f"{a.name} and {b.name} share {len(words)} words; at least 2 are needed to compare")
+        raise EmbedLabError(f"{a.name} and {b.name} share {len(words)} words; at least 2 are needed to compare")
     return a.subset(words), b.subset(words)
 
 

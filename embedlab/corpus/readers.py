@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from embedlab import config
+from embedlab.errors import EmbedLabError
 
 TEXT_SUFFIXES = (".txt", ".md")
 
@@ -150,7 +151,7 @@ def _refuse_binary(name: str, data: bytes) -> None:
     sample = data[:_SNIFF_BYTES]
     if b"\x00" not in sample and len(_CONTROL_BYTES.findall(sample)) <= 0.01 * len(sample):
         return
-    raise ValueError(
+    raise EmbedLabError(
         f"{name} is {file_kind(data) or 'a binary file'}, not text: upload the text itself as .txt, "
         ".md, .csv, .tsv or .jsonl (UTF-8), or a .zip of such files"
     )
@@ -166,7 +167,7 @@ def _check_line_lengths(name: str, data: bytes) -> None:
             end = data.find(b"\n", start)
             length = (len(data) if end == -1 else end) - start
             line = data.count(b"\n", 0, start) + 1
-            raise ValueError(
+            raise EmbedLabError(
                 f"{name}: line {line:,} is {length / 1024 / 1024:,.1f} MB long, over the {config.MAX_LINE_MB} MB "
                 "limit for one line (one document): break the text into lines, e.g. one paragraph a line, and "
                 "upload it again"
@@ -192,7 +193,7 @@ def _check_suffix(name: str) -> str:
     suffix = _suffix(name)
     if suffix not in ACCEPTED_SUFFIXES:
         accepted = ", ".join(ACCEPTED_SUFFIXES)
-        raise ValueError(f"{name}: unsupported file type '{suffix or 'none'}'; accepted: {accepted}")
+        raise EmbedLabError(f"{name}: unsupported file type '{suffix or 'none'}'; accepted: {accepted}")
     return suffix
 
 
@@ -201,11 +202,11 @@ def _json_object(line: str) -> dict[str, str]:
     try:
         row = json.loads(line)
     except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON ({error.msg})") from None
+        raise EmbedLabError(f"not valid JSON ({error.msg})") from None
     except (ValueError, RecursionError):  # absurdly long numbers or nesting
-        raise ValueError("JSON nested too deeply or with a number too long") from None
+        raise EmbedLabError("JSON nested too deeply or with a number too long") from None
     if not isinstance(row, dict):
-        raise ValueError(f"expected a JSON object, got {type(row).__name__}")
+        raise EmbedLabError(f"expected a JSON object, got {type(row).__name__}")
     return {str(k): "" if v is None else str(v) for k, v in row.items()}
 
 
@@ -233,7 +234,7 @@ def _check_jsonl(name: str, text: str) -> None:
     if bad:
         (first, reason), numbers = bad[0], [str(n) for n, _ in bad[:10]]
         listed = ", ".join(numbers) + (", …" if len(bad) > 10 else "")
-        raise ValueError(
+        raise EmbedLabError(
             f"{name}, line {first}: {reason}; {len(bad):,} of {len(bad) + good:,} lines are "
             f"not JSON objects (lines {listed}). Nothing was read: fix or remove those lines "
             "and upload the file again"
@@ -251,7 +252,8 @@ def _csv_rows(name: str, text: str, delimiter: str) -> Iterator[dict[str, str]]:
     try:
         yield from csv.DictReader(_lines(text), delimiter=delimiter)
     except csv.Error as error:  # e.g. a quoted field longer than the csv module's field limit
-        raise ValueError(f"{name}: not a readable {'TSV' if delimiter == chr(9) else 'CSV'} file ({error})") from None
+        kind = "TSV" if delimiter == "\t" else "CSV"
+        raise EmbedLabError(f"{name}: not a readable {kind} file ({error})") from None
 
 
 def _table_head(name: str, text: str) -> list[dict[str, str]]:
@@ -309,7 +311,7 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, Callable[[], bytes]]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise ValueError(f"{name}: not a valid zip archive (damaged, or another kind of file named .zip)") from None
+        raise EmbedLabError(f"{name}: not a valid zip archive (damaged, or another kind of file named .zip)") from None
     infos = [
         info
         for info in archive.infolist()
@@ -320,21 +322,21 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, Callable[[], bytes]]
         and _suffix(info.filename) != ".zip"
     ]
     if len(infos) > config.MAX_ZIP_MEMBERS:
-        raise ValueError(f"{name}: {len(infos)} files is more than the limit of {config.MAX_ZIP_MEMBERS}")
+        raise EmbedLabError(f"{name}: {len(infos)} files is more than the limit of {config.MAX_ZIP_MEMBERS}")
     total = sum(info.file_size for info in infos)
     if total > config.MAX_ZIP_EXPANDED_BYTES:
-        raise ValueError(
+        raise EmbedLabError(
             f"{name}: expands to {total / 1024 / 1024:,.0f} MB, more than the limit of "
             f"{config.MAX_ZIP_EXPANDED_BYTES / 1024 / 1024:,.0f} MB: split it into smaller archives"
         )
     if not infos:
         nested = [info.filename for info in archive.infolist() if _suffix(info.filename) == ".zip"]
         if nested:
-            raise ValueError(
+            raise EmbedLabError(
                 f"{name}: the archive holds only other archives ({_listed(nested[:3])}); archives "
                 "inside archives are not opened: unzip them and zip their files together"
             )
-        raise ValueError(f"{name}: the archive holds no .txt, .md, .csv, .tsv or .jsonl files")
+        raise EmbedLabError(f"{name}: the archive holds no .txt, .md, .csv, .tsv or .jsonl files")
     return [
         (info.filename, functools.partial(_read_member, name, archive, info))
         for info in sorted(infos, key=lambda i: i.filename)
@@ -346,7 +348,7 @@ def _read_member(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
         return archive.read(info)  # never more than info.file_size bytes, which the caller capped
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as error:
         # RuntimeError: encrypted member; NotImplementedError: unsupported compression
-        raise ValueError(f"{name}: cannot read {_shown(info.filename)} from the archive ({error})") from None
+        raise EmbedLabError(f"{name}: cannot read {_shown(info.filename)} from the archive ({error})") from None
 
 
 def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions()) -> RawDocuments:
@@ -367,11 +369,11 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
     head = _table_head(name, text)
     columns = _columns(head)
     if not columns:
-        raise ValueError(_no_rows_message(name, text))
+        raise EmbedLabError(_no_rows_message(name, text))
     text_column = options.text_column or _guess_text_column(head, columns)
     for wanted in (text_column, options.label_column):
         if wanted and wanted not in columns:
-            raise ValueError(f"{name}: no column '{_shown(wanted)}'; the columns are: {_listed(columns)}")
+            raise EmbedLabError(f"{name}: no column '{_shown(wanted)}'; the columns are: {_listed(columns)}")
 
     def documents() -> Iterator[str]:
         return (document for row in _table_rows(name, text) if (document := row.get(text_column) or "").strip())
@@ -389,7 +391,7 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
             if labels is not None:
                 labels.append(row.get(options.label_column) or "")
     if not options.text_column and kept and not letters:
-        raise ValueError(
+        raise EmbedLabError(
             f"{name}: no text column found: '{_shown(text_column)}' (the best guess) holds only "
             f"numbers or symbols; choose the column with the text (the columns are: {_listed(columns)})"
         )
@@ -483,7 +485,7 @@ def _text_documents(text: str) -> Iterator[str]:
 def check_size(name: str, size: int) -> None:
     """Refuse a corpus file over ``config.MAX_UPLOAD_MB``, saying how to get under it."""
     if size > config.MAX_UPLOAD_MB * 1024 * 1024:
-        raise ValueError(
+        raise EmbedLabError(
             f"{name} is {size / 1024 / 1024:,.1f} MB, over the {config.MAX_UPLOAD_MB} MB limit for a "
             f"corpus file: split it into smaller files, or zip it (a zip may expand to "
             f"{config.MAX_ZIP_EXPANDED_BYTES / 1024 / 1024:,.0f} MB)"

@@ -23,6 +23,7 @@ from embedlab.corpus.tokens import (
     _apply_phrases,
     _write_sentences,
 )
+from embedlab.errors import EmbedLabError
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,9 @@ def build_corpus(
     raw = read_documents(name, data, read)
     if not any(_WORD.search(text) for text in raw.texts):  # what tokenize finds, without tokenising it all
         if not data:
-            raise ValueError(f"{name}: no words found: the file is empty (0 bytes); choose the file with your text")
+            raise EmbedLabError(f"{name}: no words found: the file is empty (0 bytes); choose the file with your text")
         documents = sum(1 for _ in raw.texts)
-        raise ValueError(
+        raise EmbedLabError(
             f"{name}: no words found ({documents} documents, all empty or without letters): "
             "check that this is the file with your text (for a table, that the text column is right)"
         )
@@ -148,7 +149,7 @@ def load_corpus(corpus_id: str) -> Corpus:
     """
     folder = store.corpora_dir() / corpus_id
     if not re.fullmatch(r"c[0-9a-f]{12}", corpus_id) or not (folder / "meta.json").exists():
-        raise ValueError(f"no corpus '{corpus_id}' in {store.corpora_dir()}")
+        raise EmbedLabError(f"no corpus '{corpus_id}' in {store.corpora_dir()}")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     counts: dict[str, int] = {}
     with (folder / "counts.tsv").open(encoding="utf-8") as handle:
@@ -175,7 +176,7 @@ def corpus_from_file(
     """The CLI's entry: a raw file on disk, tokenised exactly as an upload in the app."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"no such file: {path}")
+        raise EmbedLabError(f"no such file: {path}")
     check_size(path.name, path.stat().st_size)  # before reading a byte of it
     return build_corpus(path.name, path.read_bytes(), read, tokenize_options)
 

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from embedlab.errors import EmbedLabError
+
 # Decimal numbers (3.5), else letters/digits with inner hyphens and apostrophes kept: beta-blocker, don't.
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['\-][^\W_]+)*")
 
@@ -33,9 +35,9 @@ class TokenizeOptions:
 
     def __post_init__(self) -> None:
         if self.phrase_min_count < 1:
-            raise ValueError(f"phrase_min_count must be at least 1, got {self.phrase_min_count}")
+            raise EmbedLabError(f"phrase_min_count must be at least 1, got {self.phrase_min_count}")
         if self.phrase_threshold <= 0:
-            raise ValueError(f"phrase_threshold must be positive, got {self.phrase_threshold}")
+            raise EmbedLabError(f"phrase_threshold must be positive, got {self.phrase_threshold}")
 
 
 def _split_sentences(text: str) -> list[str]:

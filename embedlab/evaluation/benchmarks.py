@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from embedlab.errors import EmbedLabError
 from embedlab.evaluation.retrieval import RetrievalResult
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def builtin_pairs_path(name: str) -> str:
     try:
         return _datapath(BUILTIN_PAIRS[name])
     except KeyError:
-        raise ValueError(f"unknown word-pair benchmark '{name}': choose one of {', '.join(BUILTIN_PAIRS)}") from None
+        raise EmbedLabError(f"unknown word-pair benchmark '{name}': choose one of {', '.join(BUILTIN_PAIRS)}") from None
 
 
 def questions_words_path() -> str:
@@ -223,13 +224,13 @@ def user_word_pairs(name: str, data: bytes) -> list[PairRow]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise EmbedLabError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     sample = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = next((d for d in (",", "\t", ";") if d in sample), ",")
     try:
         lines = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
-        raise ValueError(f"{name}: not a readable CSV ({error})") from None
+        raise EmbedLabError(f"{name}: not a readable CSV ({error})") from None
     rows: list[PairRow] = []
     first = True
     for line_no, fields in enumerate(lines, start=1):
@@ -238,7 +239,7 @@ def user_word_pairs(name: str, data: bytes) -> list[PairRow]:
             continue
         is_first, first = first, False
         if len(fields) != 3:
-            raise ValueError(
+            raise EmbedLabError(
                 f"{name} line {line_no}: expected 3 columns word1,word2,score, got {len(fields)}: "
                 f"{delimiter.join(fields)!r}"
             )
@@ -248,14 +249,14 @@ def user_word_pairs(name: str, data: bytes) -> list[PairRow]:
         except ValueError:
             if is_first:
                 continue  # a header
-            raise ValueError(f"{name} line {line_no}: score {raw!r} is not a number") from None
+            raise EmbedLabError(f"{name} line {line_no}: score {raw!r} is not a number") from None
         if not math.isfinite(score):
-            raise ValueError(f"{name} line {line_no}: score {raw!r} is not a finite number")
+            raise EmbedLabError(f"{name} line {line_no}: score {raw!r} is not a finite number")
         if not a or not b:
-            raise ValueError(f"{name} line {line_no}: empty word")
+            raise EmbedLabError(f"{name} line {line_no}: empty word")
         rows.append((a, b, score))
     if not rows:
-        raise ValueError(f"{name}: no word pairs found (expected lines word1,word2,score)")
+        raise EmbedLabError(f"{name}: no word pairs found (expected lines word1,word2,score)")
     return rows
 
 
@@ -270,7 +271,7 @@ def _read_analogies(path: str | Path) -> tuple[list[str], list[tuple[int, str, s
                 sections.append(line.lstrip(": ").strip())
                 continue
             if not sections:
-                raise ValueError(f"missing section header before line #{line_no} in {path}")
+                raise EmbedLabError(f"missing section header before line #{line_no} in {path}")
             parts = line.split()
             if len(parts) != 4:
                 continue  # gensim skips invalid (including blank) lines

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from embedlab.errors import EmbedLabError
 from embedlab.evaluation.tasks import features_kind, text_vectors
 from embedlab.metrics import RETRIEVAL_K, rank_metrics
 
@@ -38,7 +39,7 @@ def retrieval(
     from embedlab.spaces.space import normalise_rows
 
     if not pairs:
-        raise ValueError("no held-out pairs to retrieve")
+        raise EmbedLabError("no held-out pairs to retrieve")
     vectors = normalise_rows(text_vectors(space, pair_texts(pairs), progress))
     anchors, positives = vectors[0::2], vectors[1::2]
     scores = rank_metrics(anchors, positives, k)

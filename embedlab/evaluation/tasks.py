@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from embedlab.errors import EmbedLabError
+
 if TYPE_CHECKING:
     from embedlab.spaces.space import EmbeddingSpace
 
@@ -97,12 +99,12 @@ def task_evaluation(
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
     if not corpus.labels:
-        raise ValueError(f"{corpus.name} has no label column: choose one when adding the corpus to evaluate a task")
+        raise EmbedLabError(f"{corpus.name} has no label column: choose one when adding the corpus to evaluate a task")
     counts = pd.Series(corpus.labels).value_counts()
     kept_labels = set(counts[counts >= min_per_label].index) - {""}
     rows = [i for i, label in enumerate(corpus.labels) if label in kept_labels]
     if len(kept_labels) < 2:
-        raise ValueError(
+        raise EmbedLabError(
             f"{corpus.name}: {len(kept_labels)} labels have at least {min_per_label} documents; "
             "a classifier needs two or more"
         )

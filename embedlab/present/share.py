@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from embedlab.errors import EmbedLabError
 from embedlab.spaces.spec import BASELINE, validate_spec
 
 TABS = ("neighbours", "changed", "coverage", "map")
@@ -72,22 +73,22 @@ class ViewState:
             object.__setattr__(self, name, getattr(self, name).strip())
         for name, allowed in _CHOICES.items():
             if getattr(self, name) not in allowed:
-                raise ValueError(f"{name} must be one of {', '.join(allowed)}, got '{getattr(self, name)}'")
+                raise EmbedLabError(f"{name} must be one of {', '.join(allowed)}, got '{getattr(self, name)}'")
         for name, (low, high) in _RANGES.items():
             value = getattr(self, name)
             if not low <= value <= high:
-                raise ValueError(f"{name} must be from {low} to {high}, got {value}")
+                raise EmbedLabError(f"{name} must be from {low} to {high}, got {value}")
         if self.lo > self.hi:
-            raise ValueError(f"lo must not exceed hi, got lo={self.lo} and hi={self.hi}")
+            raise EmbedLabError(f"lo must not exceed hi, got lo={self.lo} and hi={self.hi}")
         if self.corpus and not _CORPUS_ID.fullmatch(self.corpus):
-            raise ValueError(f"'{self.corpus}' is not a corpus id (like c0123456789ab)")
+            raise EmbedLabError(f"'{self.corpus}' is not a corpus id (like c0123456789ab)")
         if self.band and not _BAND.fullmatch(self.band):
-            raise ValueError(f"'{self.band}' is not a frequency band (like 10–19 or 1,000+)")
+            raise EmbedLabError(f"'{self.band}' is not a frequency band (like 10–19 or 1,000+)")
         for name in ("a", "b"):
             if getattr(self, name):
                 validate_spec(getattr(self, name))
         if len(self.word) > _MAX_WORD_LENGTH or any(ch in self.word for ch in "\n\r\t"):
-            raise ValueError(f"word must be one line of at most {_MAX_WORD_LENGTH} characters")
+            raise EmbedLabError(f"word must be one line of at most {_MAX_WORD_LENGTH} characters")
 
 
 _TYPES = {f.name: {"int": int, "float": float, "str": str}[f.type] for f in fields(ViewState)}
@@ -110,14 +111,14 @@ def _single(value: Any) -> str:
 def _parse(name: str, raw: str) -> Any:
     kind = _TYPES[name]
     if kind is int and not re.fullmatch(r"-?\d+", raw):
-        raise ValueError("not a whole number")
+        raise EmbedLabError("not a whole number")
     if kind is float:
         try:
             value = float(raw)
         except ValueError:
-            raise ValueError("not a number") from None
+            raise EmbedLabError("not a number") from None
         if value != value:  # NaN passes no range check
-            raise ValueError("not a number")
+            raise EmbedLabError("not a number")
         return value
     return kind(raw)
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from embedlab.errors import EmbedLabError
+
 if TYPE_CHECKING:
     from embedlab.spaces.space import EmbeddingSpace
 
@@ -82,7 +84,7 @@ def bias_direction(
     used = [(a, b) for a, b in pairs if a in space.index and b in space.index]
     if len(used) < MIN_DEFINITIONAL_PAIRS:
         missing = sorted({w for pair in pairs for w in pair if w not in space.index})
-        raise ValueError(
+        raise EmbedLabError(
             f"{space.name}: {len(used)} of the {len(pairs)} definitional pairs have both words in the "
             f"space (missing: {', '.join(missing)}); debiasing needs at least {MIN_DEFINITIONAL_PAIRS}"
         )

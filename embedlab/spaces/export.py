@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab import store
+from embedlab.errors import EmbedLabError
 from embedlab.spaces.formats import (
     _EXPORT_SUFFIX,
     ExportFormat,
@@ -49,7 +50,7 @@ def run_export_bytes(run_id: str, fmt: ExportFormat | str) -> bytes:
     row = store.get_run(run_id)
     path = store.runs_dir() / run_id / "vectors.bin"
     if row is None or not path.is_file():
-        raise ValueError(f"no run '{run_id}' in {store.runs_dir()}")
+        raise EmbedLabError(f"no run '{run_id}' in {store.runs_dir()}")
     if fmt is ExportFormat.WORD2VEC_BINARY:
         return path.read_bytes()  # already word2vec binary, exactly as gensim wrote it
     found = read_vectors(path, fmt=VectorFormat.WORD2VEC_BINARY)

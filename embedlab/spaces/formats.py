@@ -34,6 +34,7 @@ from typing import BinaryIO
 import numpy as np
 
 from embedlab import store
+from embedlab.errors import EmbedLabError
 
 
 class VectorFormat(str, Enum):
@@ -317,13 +318,13 @@ def _refuse_foreign(label: str, head: bytes) -> None:
 
     kind = file_kind(head)
     if kind == "a Python pickle":
-        raise ValueError(
+        raise EmbedLabError(
             f"{label} is a Python pickle (a gensim .model or .pkl file): EmbedLab never loads pickles "
             "from users, because opening one can run any code. Save the vectors as word2vec instead, "
             "e.g. in gensim model.wv.save_word2vec_format('vectors.bin', binary=True), and add that file"
         )
     if kind is not None:
-        raise ValueError(
+        raise EmbedLabError(
             f"{label} is {kind}, not word vectors: add word2vec text or binary, GloVe text or a fastText .vec file"
         )
 
@@ -345,12 +346,12 @@ def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | 
     path = Path(path)
     label = name or str(path)
     if not path.is_file():
-        raise ValueError(f"no such vectors file: {path}")
+        raise EmbedLabError(f"no such vectors file: {path}")
     size = path.stat().st_size
     with path.open("rb") as handle:
         first = _first_line(handle)
     if first is None:
-        raise ValueError(f"{label}: empty file, expected word vectors")
+        raise EmbedLabError(f"{label}: empty file, expected word vectors")
     with path.open("rb") as handle:
         _refuse_foreign(label, handle.read(16))
     if fmt is not None:
@@ -380,7 +381,7 @@ def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | 
                 "; the file looks binary, but a word2vec binary file starts with a line "
                 "'WORDS DIMENSIONS' such as '400000 300'"
             )
-        raise ValueError(message)
+        raise EmbedLabError(message)
     words, keep, duplicates = _decode_words(raw)
     if keep is not None:
         vectors = vectors[keep]
@@ -403,10 +404,10 @@ def read_vectors_file(path: str | Path, name: str | None = None) -> tuple[tuple[
 def _check_words(words: Sequence[str], vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
-        raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
+        raise EmbedLabError(f"{len(words)} words but vectors of shape {vectors.shape}")
     for word in words:
         if not word or any(ch.isspace() for ch in word):
-            raise ValueError(f"the word {word!r} is empty or holds whitespace, which vectors files cannot store")
+            raise EmbedLabError(f"the word {word!r} is empty or holds whitespace, which vectors files cannot store")
     return vectors
 
 
@@ -491,7 +492,7 @@ def write_vectors(
     try:
         fmt = ExportFormat(fmt)
     except ValueError:
-        raise ValueError(f"format must be one of {', '.join(f.value for f in ExportFormat)}, got '{fmt}'") from None
+        raise EmbedLabError(f"format must be one of {', '.join(f.value for f in ExportFormat)}, got '{fmt}'") from None
     out = Path(out).expanduser()
     vectors = _check_words(words, vectors)
     counts = np.zeros(len(words), np.int64) if counts is None else counts
@@ -499,7 +500,7 @@ def write_vectors(
         store.write_bytes(out, projector_zip(words, vectors, counts))
     elif fmt is ExportFormat.PROJECTOR:
         if out.exists() and not out.is_dir():
-            raise ValueError(f"{out} is a file; the projector format writes a folder (or give a .zip path)")
+            raise EmbedLabError(f"{out} is a file; the projector format writes a folder (or give a .zip path)")
         out.mkdir(parents=True, exist_ok=True)
         with (
             store.atomic_file(out / "vectors.tsv") as vectors_handle,
@@ -508,7 +509,7 @@ def write_vectors(
             _write_projector_tsv(vectors_handle, metadata_handle, words, vectors, counts)
     else:
         if out.is_dir():
-            raise ValueError(f"{out} is a folder; give a file name such as {out / 'vectors.txt'}")
+            raise EmbedLabError(f"{out} is a folder; give a file name such as {out / 'vectors.txt'}")
         with store.atomic_file(out) as handle:
             _write_word2vec(handle, words, vectors, binary=fmt is ExportFormat.WORD2VEC_BINARY)
     return out

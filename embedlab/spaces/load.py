@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab import config, store
+from embedlab.errors import EmbedLabError
 from embedlab.spaces.formats import VectorFormat, read_vectors, read_vectors_file
 from embedlab.spaces.space import EmbeddingSpace, normalise_rows
 from embedlab.spaces.spec import (
@@ -107,9 +108,9 @@ def _contextual_space(spec: str, corpus: Corpus | None) -> EmbeddingSpace:
     base = spec.removesuffix(CONTEXT_SUFFIX)
     model_dir = None if base == BASELINE else _model_dir(base)
     if model_dir is not None and not model_dir.is_dir():
-        raise ValueError(f"{spec}: contextual vectors need a sentence-transformer; {base} is not a fine-tuned run")
+        raise EmbedLabError(f"{spec}: contextual vectors need a sentence-transformer; {base} is not a fine-tuned run")
     if corpus is None:
-        raise ValueError(f"{spec}: contextual vectors are read from a corpus; choose one")
+        raise EmbedLabError(f"{spec}: contextual vectors are read from a corpus; choose one")
     words = _transformer_vocabulary(corpus)
     vectors, contextual = baseline.contextual_word_vectors(words, corpus.sentences(), model_dir)
     source = (
@@ -173,7 +174,7 @@ def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
     row = store.get_run(run_id)
     folder = store.runs_dir() / run_id
     if row is None or not folder.is_dir():
-        raise ValueError(f"no run '{run_id}' in {store.runs_dir()}")
+        raise EmbedLabError(f"no run '{run_id}' in {store.runs_dir()}")
     if corpus is None:
         try:
             corpus = load_corpus(row["corpus_id"])

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from embedlab.errors import EmbedLabError
+
 
 @dataclass(frozen=True, eq=False)
 class EmbeddingSpace:
@@ -34,7 +36,7 @@ class EmbeddingSpace:
 
     def __post_init__(self) -> None:
         if self.vectors.shape[0] != len(self.words) or self.counts.shape[0] != len(self.words):
-            raise ValueError(
+            raise EmbedLabError(
                 f"space {self.name}: {len(self.words)} words but {self.vectors.shape[0]} vectors "
                 f"and {self.counts.shape[0]} counts"
             )

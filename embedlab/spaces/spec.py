@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from embedlab.errors import EmbedLabError
+
 BASELINE = "baseline"
 
 
@@ -31,7 +33,7 @@ def validate_spec(spec: str) -> str:
         return spec
     if base.removesuffix(CONTEXT_SUFFIX) == BASELINE or _RUN_ID.fullmatch(base.removesuffix(CONTEXT_SUFFIX)):
         return spec
-    raise ValueError(
+    raise EmbedLabError(
         f"unknown space '{spec}': use 'baseline', a run id like run-20260101-120000-abc123, "
         f"vectors:PATH, or a sentence-transformer space with {CONTEXT_SUFFIX} (baseline{CONTEXT_SUFFIX}); "
         f"add {DEBIAS_SUFFIX} for a debiased copy"

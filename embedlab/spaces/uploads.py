@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from embedlab import config, store
+from embedlab.errors import EmbedLabError
 from embedlab.spaces.formats import VectorFormat, read_vectors
 
 
@@ -78,7 +79,7 @@ def save_uploaded_vectors(name: str, data: bytes) -> UploadedVectors:
     name = _display_name(name)
     limit = config.MAX_VECTORS_MB * 1024 * 1024
     if len(data) > limit:
-        raise ValueError(
+        raise EmbedLabError(
             f"{name} is {len(data) / 1024 / 1024:,.1f} MB, over the {config.MAX_VECTORS_MB} MB limit "
             "for vectors files: keep its most frequent words (files usually list them first) and "
             "set the word count on the first line to match"
@@ -125,6 +126,6 @@ def delete_uploaded_vectors(vectors_id: str) -> None:
     """
     row = store.get_vectors(vectors_id)
     if row is None:
-        raise ValueError(f"no uploaded vectors file '{vectors_id}'; it may have been deleted already")
+        raise EmbedLabError(f"no uploaded vectors file '{vectors_id}'; it may have been deleted already")
     store.delete_vectors(vectors_id)
     (store.vectors_dir() / Path(row["file"]).name).unlink(missing_ok=True)

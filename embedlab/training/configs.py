@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, fields
 from enum import Enum
 from typing import Any
 
+from embedlab.errors import EmbedLabError
 from embedlab.spaces.spec import BASELINE, VECTORS_PREFIX, validate_spec
 
 
@@ -49,7 +50,7 @@ class TrainConfig:
         try:
             object.__setattr__(self, "method", Method(self.method))
         except ValueError:
-            raise ValueError(f"method must be one of {[m.value for m in Method]}, got '{self.method}'") from None
+            raise EmbedLabError(f"method must be one of {[m.value for m in Method]}, got '{self.method}'") from None
         limits = {
             "dim": (2, 2000),
             "window": (1, 50),
@@ -62,9 +63,9 @@ class TrainConfig:
         for name, (low, high) in limits.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+                raise EmbedLabError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
         if not 0 <= self.sample < 1:
-            raise ValueError(f"sample (subsampling threshold) must be in [0, 1), got {self.sample}")
+            raise EmbedLabError(f"sample (subsampling threshold) must be in [0, 1), got {self.sample}")
         object.__setattr__(self, "init", _normalise_init(self.init))
         lock = self.lock_pretrained
         if (
@@ -73,13 +74,13 @@ class TrainConfig:
             or not math.isfinite(lock)
             or not 0 <= lock <= 1
         ):
-            raise ValueError(
+            raise EmbedLabError(
                 "lock_pretrained must be a number from 0 (pretrained vectors stay as loaded) to 1 "
                 f"(they train freely), got {lock!r}"
             )
         object.__setattr__(self, "lock_pretrained", float(lock))
         if not self.init and self.lock_pretrained != 1.0:
-            raise ValueError(
+            raise EmbedLabError(
                 f"lock_pretrained={self.lock_pretrained:g} applies to pretrained vectors, but init is "
                 "empty: set init to vectors:PATH or a run id, or leave lock_pretrained at 1.0"
             )
@@ -92,7 +93,7 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown training parameters: {', '.join(unknown)}")
+            raise EmbedLabError(f"unknown training parameters: {', '.join(unknown)}")
         return cls(**data)
 
     @property
@@ -111,16 +112,16 @@ def _normalise_init(init: Any) -> str:
         "or a run id like run-20260101-120000-abc123"
     )
     if not isinstance(init, str):
-        raise ValueError(f"{accepted}, got {init!r}")
+        raise EmbedLabError(f"{accepted}, got {init!r}")
     init = init.strip()
     if not init:
         return ""
     try:
         spec = validate_spec(init)
     except ValueError:
-        raise ValueError(f"{accepted}, got '{init}'") from None
+        raise EmbedLabError(f"{accepted}, got '{init}'") from None
     if spec == BASELINE:
-        raise ValueError(f"{accepted}; the baseline is a sentence model, not a word-vectors file")
+        raise EmbedLabError(f"{accepted}; the baseline is a sentence model, not a word-vectors file")
     if spec.startswith(VECTORS_PREFIX):
         return VECTORS_PREFIX + os.path.abspath(os.path.expanduser(spec[len(VECTORS_PREFIX) :].strip()))
     return spec
@@ -157,15 +158,15 @@ class FinetuneConfig:
         for name, (low, high) in limits.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+                raise EmbedLabError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
         if not 0 <= self.max_minutes <= 24 * 60:
-            raise ValueError(f"max_minutes must be from 0 (no limit) to 1440, got {self.max_minutes}")
+            raise EmbedLabError(f"max_minutes must be from 0 (no limit) to 1440, got {self.max_minutes}")
         if not 0 < self.learning_rate < 1:
-            raise ValueError(f"learning_rate must be between 0 and 1, got {self.learning_rate}")
+            raise EmbedLabError(f"learning_rate must be between 0 and 1, got {self.learning_rate}")
         if self.pairs_file and self.use_labels:
-            raise ValueError("choose one source of supervised pairs: a pairs file or the corpus labels")
+            raise EmbedLabError("choose one source of supervised pairs: a pairs file or the corpus labels")
         if not 0.01 <= self.held_out_share <= 0.5:
-            raise ValueError(f"held_out_share must be from 0.01 to 0.5, got {self.held_out_share}")
+            raise EmbedLabError(f"held_out_share must be from 0.01 to 0.5, got {self.held_out_share}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": METHOD, **asdict(self)}
@@ -175,7 +176,7 @@ class FinetuneConfig:
         data = {key: value for key, value in data.items() if key != "method"}
         unknown = sorted(set(data) - {f.name for f in fields(cls)})
         if unknown:
-            raise ValueError(f"unknown fine-tuning parameters: {', '.join(unknown)}")
+            raise EmbedLabError(f"unknown fine-tuning parameters: {', '.join(unknown)}")
         return cls(**data)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab import store
+from embedlab.errors import EmbedLabError
 from embedlab.metrics import RETRIEVAL_K, rank_metrics
 from embedlab.training.configs import METHOD, FinetuneConfig, FinetuneProgress
 from embedlab.training.pairs import make_pairs
@@ -187,7 +188,7 @@ def run_params(run_id: str) -> dict[str, Any]:
     """A run's params.json (retrieval figures included for fine-tuned runs)."""
     path = store.runs_dir() / run_id / "params.json"
     if not path.is_file():
-        raise ValueError(f"no run '{run_id}' in {store.runs_dir()}")
+        raise EmbedLabError(f"no run '{run_id}' in {store.runs_dir()}")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -209,7 +210,7 @@ def model_zip_bytes(run_id: str) -> bytes:
 
     folder = store.runs_dir() / run_id / "model"
     if not folder.is_dir():
-        raise ValueError(f"run '{run_id}' holds no fine-tuned model")
+        raise EmbedLabError(f"run '{run_id}' holds no fine-tuned model")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.rglob("*")):

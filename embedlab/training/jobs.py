@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab import store
+from embedlab.errors import EmbedLabError
 from embedlab.training.configs import Cancelled, Method, Progress, TrainConfig
 from embedlab.training.word2vec import train_run
 
@@ -209,12 +210,18 @@ def work(job_id: str) -> int:
         run(load_corpus(job["corpus_id"]), config, _progress_writer(job_id), run_id, may_commit)
     except Cancelled:
         return 0
-    except ValueError as error:
+    except EmbedLabError as error:
         store.transition_job(job_id, ACTIVE, status="failed", message=str(error))
         return 1
-    except Exception as error:  # the user sees the message; the log keeps the traceback for us
+    except Exception as error:  # a bug of ours: the user sees what failed, the job's log keeps the traceback
         traceback.print_exc()
-        store.transition_job(job_id, ACTIVE, status="failed", message=f"{type(error).__name__}: {error}")
+        log = store.jobs_dir() / f"{job_id}.log"
+        store.transition_job(
+            job_id,
+            ACTIVE,
+            status="failed",
+            message=f"Unexpected error: {type(error).__name__}: {error} (the traceback is in {log})",
+        )
         return 1
     store.transition_job(job_id, ("committing",), status="done", progress=1.0, run_id=run_id, eta_seconds=0)
     return 0

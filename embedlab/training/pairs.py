@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from embedlab import store
+from embedlab.errors import EmbedLabError
 from embedlab.training.configs import FinetuneConfig
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def read_pairs_csv(path: str | Path) -> list[tuple[str, str]]:
     """Read the user's pairs file (see :func:`parse_pairs_csv`)."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"no such pairs file: {path}")
+        raise EmbedLabError(f"no such pairs file: {path}")
     return parse_pairs_csv(path.name, path.read_bytes())
 
 
@@ -59,18 +60,18 @@ def parse_pairs_csv(name: str, data: bytes) -> list[tuple[str, str]]:
     try:
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
     except csv.Error as error:
-        raise ValueError(f"{name}: not a readable CSV ({error})") from None
+        raise EmbedLabError(f"{name}: not a readable CSV ({error})") from None
     columns = {c for c in (rows[0] if rows else {}) if c is not None}
     if not {"anchor", "positive"} <= columns:
         found = ", ".join(repr(c) for c in sorted(columns)) or "none"
-        raise ValueError(f"{name}: needs the columns anchor and positive; found {found}")
+        raise EmbedLabError(f"{name}: needs the columns anchor and positive; found {found}")
     pairs = [
         (r["anchor"].strip(), r["positive"].strip())
         for r in rows
         if (r.get("anchor") or "").strip() and (r.get("positive") or "").strip()
     ]
     if len(pairs) < 2 * MIN_HELD_OUT_PAIRS:
-        raise ValueError(f"{name}: {len(pairs)} usable pairs; at least {2 * MIN_HELD_OUT_PAIRS} are needed")
+        raise EmbedLabError(f"{name}: {len(pairs)} usable pairs; at least {2 * MIN_HELD_OUT_PAIRS} are needed")
     return pairs
 
 
@@ -91,7 +92,7 @@ def _label_pairs(
     Documents are split into held-out and training sets first; pairs never cross the split.
     """
     if not corpus.labels:
-        raise ValueError(
+        raise EmbedLabError(
             f"{corpus.name} has no label column: choose one when adding the corpus, or fine-tune on "
             "neighbouring sentences"
         )
@@ -145,7 +146,7 @@ def make_pairs(corpus: Corpus, config: FinetuneConfig) -> Pairs:
     seen = {text for pair in held_out for text in pair}
     train = [pair for pair in train if pair[0] not in seen and pair[1] not in seen]
     if len(held_out) < MIN_HELD_OUT_PAIRS or len(train) < config.batch_size:
-        raise ValueError(
+        raise EmbedLabError(
             f"{len(held_out) + len(train)} sentence pairs are too few to fine-tune with a held-out "
             f"check: need at least {MIN_HELD_OUT_PAIRS} held out plus one batch ({config.batch_size}) "
             "to train; use a bigger corpus (documents with several sentences) or a pairs file"

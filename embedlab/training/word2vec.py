@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab import store
+from embedlab.errors import EmbedLabError
 from embedlab.spaces.spec import VECTORS_PREFIX
 from embedlab.training.configs import Cancelled, Method, Progress, TrainConfig
 
@@ -52,7 +53,7 @@ def _load_pretrained(spec: str) -> _Pretrained:
         return _Pretrained("the vectors file", found.words, found.vectors)
     path = store.runs_dir() / spec / "vectors.bin"
     if store.get_run(spec) is None or not path.is_file():
-        raise ValueError(f"init: no run '{spec}' in {store.runs_dir()}; pick a run from the list, or a vectors file")
+        raise EmbedLabError(f"init: no run '{spec}' in {store.runs_dir()}; pick a run from the list, or a vectors file")
     found = read_vectors(path, fmt=VectorFormat.WORD2VEC_BINARY)
     return _Pretrained(f"run {spec}", found.words, found.vectors)
 
@@ -89,7 +90,7 @@ def _apply_pretrained(model, pretrained: _Pretrained, lock: float, min_count: in
     wv = model.wv
     pairs = [(wv.key_to_index[word], i) for i, word in enumerate(pretrained.words) if word in wv.key_to_index]
     if not pairs:
-        raise ValueError(_no_overlap_message(pretrained, list(wv.index_to_key), min_count))
+        raise EmbedLabError(_no_overlap_message(pretrained, list(wv.index_to_key), min_count))
     rows = np.array([row for row, _ in pairs], dtype=np.int64)
     source = pretrained.vectors[[i for _, i in pairs]]
     if isinstance(model, FastText):
@@ -174,7 +175,7 @@ def _check_vocabulary(corpus: Corpus, config: TrainConfig) -> None:
             hint = "add more text: training needs at least two distinct words"
         else:  # the largest min_count that still keeps up to 100 words
             hint = f"try min_count={counts[min(len(counts), 100) - 1]}"
-        raise ValueError(
+        raise EmbedLabError(
             f"min_count={config.min_count} leaves {kept} words: the corpus has "
             f"{corpus.stats.tokens} tokens and {corpus.stats.types} distinct words; {hint}"
         )
@@ -200,7 +201,7 @@ def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress]
     _check_vocabulary(corpus, config)
     pretrained = _load_pretrained(config.init) if config.init else None
     if pretrained is not None and pretrained.dim != config.dim:
-        raise ValueError(
+        raise EmbedLabError(
             f"{pretrained.label} has {pretrained.dim} dimensions; set dim={pretrained.dim} to continue from it"
         )
     model = _reporting_model_class(config.method)(
