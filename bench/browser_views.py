@@ -64,9 +64,7 @@ def _two_runs(tokens: int):
     path = Path(os.environ["EMBEDLAB_HOME"]).parent / "synthetic.txt"
     _common.SyntheticText(seed=5).write(path, tokens)
     corpus = build_corpus(path.name, path.read_bytes())
-    runs = [
-        train_run(corpus, TrainConfig(epochs=1, seed=seed, window=window))["id"] for seed, window in ((1, 5), (2, 3))
-    ]
+    runs = [train_run(corpus, TrainConfig(epochs=1, seed=seed, window=window)).id for seed, window in ((1, 5), (2, 3))]
     return corpus, runs
 
 

@@ -62,20 +62,20 @@ def _app_side(args: list[str]) -> dict:
     started = time.perf_counter()
     job_id = jobs.start_job(corpus_id, TrainConfig.from_dict(config))
     job = jobs.get_job(job_id)
-    while job["status"] in jobs.ACTIVE:
+    while job.status in jobs.ACTIVE:
         time.sleep(0.05)
         job = jobs.get_job(job_id)
     seconds = time.perf_counter() - started
     _reap_workers()
-    if job["status"] != "done":
-        raise RuntimeError(f"job {job_id} ended {job['status']}: {job['message']}")
+    if job.status != "done":
+        raise RuntimeError(f"job {job_id} ended {job.status}: {job.message}")
     from embedlab import store
 
-    run = store.get_run(job["run_id"])
+    run = store.get_run(job.run_id)
     return {
         "seconds": seconds,
         "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-        "vocabulary": run["vocab_size"],
+        "vocabulary": run.vocab_size,
     }
 
 

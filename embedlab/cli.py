@@ -9,12 +9,18 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from embedlab import analysis, corpus, spaces, store, training
+from embedlab import analysis, corpus, evaluation, spaces, store, training
 from embedlab.errors import EmbedLabError
+from embedlab.evaluation.bias import WEAT_SETS
+from embedlab.present import report
+from embedlab.records import RunRecord
 from embedlab.training.configs import FinetuneProgress, Method, Progress, TrainConfig
 from embedlab.training.word2vec import train_run
+
+if TYPE_CHECKING:
+    from embedlab.evaluation import EvaluationStep
 
 __all__ = ["main"]
 
@@ -48,7 +54,7 @@ def _run_corpus(*specs: str) -> corpus.Corpus | None:
     for spec in specs:
         row = store.get_run(spec)
         if row is not None:
-            return corpus.load_corpus(row["corpus_id"])
+            return corpus.load_corpus(row.corpus_id)
     return None
 
 
@@ -76,8 +82,9 @@ def _print_finetune_progress(progress: FinetuneProgress) -> None:
 
 def _train(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _read_corpus(args.corpus, args)
+    run: RunRecord
     if args.method == training.METHOD:
-        config = training.FinetuneConfig(
+        tuned = training.FinetuneConfig(
             max_pairs=args.max_pairs,
             max_minutes=args.max_minutes,
             batch_size=args.batch_size,
@@ -87,8 +94,8 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
             pairs_file=args.pairs or "",
             use_labels=args.use_labels,
         )
-        run = training.finetune_run(corpus_, config, None if args.json else _print_finetune_progress)
-        extra = {"retrieval": training.run_params(run["id"])["retrieval"]}
+        run = training.finetune_run(corpus_, tuned, None if args.json else _print_finetune_progress)
+        extra = {"retrieval": training.retrieval_check(run.id).to_dict()}
     else:
         config = TrainConfig(
             method=args.method,
@@ -109,12 +116,14 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
     if not args.json:
         print(file=sys.stderr)
     return {
-        "run_id": run["id"],
-        "method": run["method"],
-        "vocab_size": run["vocab_size"],
+        "run_id": run.id,
+        "method": run.method.value,
+        "run": run.summary,
+        "parameters": run.parameters(),
+        "vocab_size": run.vocab_size,
         "corpus_id": corpus_.id,
         "corpus_tokens": corpus_.stats.tokens,
-        "seconds": round(run["seconds"], 3),
+        "seconds": round(run.seconds, 3),
         **extra,
     }
 
@@ -169,8 +178,6 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _report(args: argparse.Namespace) -> dict[str, Any]:
-    from embedlab.present import report
-
     corpus_ = _read_corpus(args.corpus, args)
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
     settings = report.ReportSettings(k=args.k, words=tuple(args.word or ()), map_words=args.map_words, seed=args.seed)
@@ -179,167 +186,46 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     return {"a": args.a, "b": args.b, "corpus_id": corpus_.id, "out": str(args.out), "bytes": len(text.encode())}
 
 
-_BENCHMARK_KEYS = {"WordSim-353": "wordsim353", "SimLex-999": "simlex999", "your pairs": "user_pairs"}
-
-
 def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
-    """Every evaluation of each ``--space``; with one space its results are also the top-level keys."""
-    from embedlab import evaluation
-
-    corpus_ = _optional_corpus(args)
-    user_pairs = ()
+    """Every evaluation of each ``--space`` (``evaluation.evaluate_spaces``), kept with the runs among them; with one
+    space its results are also the top-level keys."""
+    user_pairs: list[tuple[str, str, float]] = []
     if args.pairs:
         path = Path(args.pairs)
         if not path.is_file():
             raise EmbedLabError(f"no such word-pairs file: {path}")
         user_pairs = evaluation.user_word_pairs(path.name, path.read_bytes())
-    weat_sets = _weat_sets(args.weat or ())
-    held_out, held_out_note = [], "no --corpus: held-out retrieval needs one"
-    if corpus_ is not None:
-        try:
-            held_out, held_out_note = evaluation.held_out_pairs(corpus_, args.space)
-        except ValueError as error:
-            held_out_note = f"no held-out retrieval: {error}"
-    results, details = {}, {}
-    for spec in args.space:
-        _say(args, f"evaluating {spec}…")
-        space = spaces.load_space(spec, corpus_)
-        results[spec] = evaluation.intrinsic(space, user_pairs, "your pairs")
-        details[spec] = _space_evaluation(args, space, results[spec], corpus_, held_out, held_out_note, weat_sets)
-    table = evaluation.benchmark_table(
-        results, {spec: details[spec]["retrieval"] for spec in args.space if "retrieval" in details[spec]}
+    options = evaluation.EvaluationOptions(
+        user_pairs=user_pairs, weat_sets=evaluation.choose_weat_sets(args.weat or ()), sweep=args.sweep
     )
-    for spec in args.space:
-        _keep_with_run(spec, corpus_, table, details[spec])
-    out = {
-        "benchmarks": json.loads(table.to_json(orient="records")),
-        "spaces": {spec: _json_safe(details[spec]) for spec in args.space},
-    }
-    if len(args.space) == 1:
-        out.update(out["spaces"][args.space[0]])
+    corpus_ = _optional_corpus(args)
+    held_out = None if corpus_ is not None else evaluation.HeldOut((), "no --corpus: held-out retrieval needs one")
+    result = evaluation.evaluate_spaces(
+        args.space, corpus_, options, held_out, progress=None if args.json else _print_evaluation_step
+    )
+    evaluation.save_results(result)
+    out = result.to_dict()
+    if len(result.spaces) == 1:
+        out.update(out["spaces"][result.names[0]])
     return out
 
 
-def _space_evaluation(
-    args: argparse.Namespace,
-    space: spaces.EmbeddingSpace,
-    intrinsic,
-    corpus_,
-    held_out,
-    held_out_note: str,
-    weat_sets: dict,
-) -> dict[str, Any]:
-    from embedlab import evaluation
-
-    similarities, analogy = intrinsic
-    detail: dict[str, Any] = {
-        _BENCHMARK_KEYS[r.name]: {
-            "spearman": r.spearman,
-            "pearson": r.pearson,
-            "oov_ratio": r.oov_share,
-            "pairs_used": r.pairs_used,
-            "pairs_total": r.pairs_total,
-        }
-        for r in similarities
-    }
-    detail["analogies"] = {
-        "accuracy": analogy.accuracy,
-        "oov_ratio": analogy.oov_share,
-        "correct": analogy.correct,
-        "total": analogy.total,
-        "sections": analogy.sections.to_dict("records"),
-    }
-    progress = None if args.json else _print_fraction
-    if corpus_ is not None and corpus_.labels:
-        _say(args, f"  task: classifying {corpus_.stats.documents:,} documents by label…")
-        detail["task"] = evaluation.task_evaluation(space, corpus_, progress=progress)
-    if held_out:
-        _say(args, f"  held-out retrieval of {len(held_out):,} pairs…")
-        detail["retrieval"] = evaluation.retrieval(space, held_out, held_out_note, progress=progress)
+def _print_evaluation_step(step: EvaluationStep) -> None:
+    if step.section == "load":
+        print(f"evaluating {step.space}…", file=sys.stderr, flush=True)
+    elif step.message:
+        print(f"  {step.message}…", file=sys.stderr, flush=True)
     else:
-        detail["retrieval_note"] = held_out_note
-    if weat_sets:
-        detail["weat"] = {name: evaluation.weat(space, sets) for name, sets in weat_sets.items()}
-    if args.sweep:
-        _say(args, "  dimension sweep…")
-        detail["sweep"] = evaluation.dimension_sweep(space, corpus_).to_dict("records")
-    return detail
-
-
-def _weat_sets(names: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-    from embedlab import evaluation
-
-    if "all" in names:
-        return dict(evaluation.WEAT_SETS)
-    chosen = {}
-    for wanted in names:
-        found = [name for name in evaluation.WEAT_SETS if name.lower().startswith(wanted.strip().lower())]
-        if len(found) != 1 or not wanted.strip():
-            raise EmbedLabError(
-                f"WEAT set {wanted!r} names {'no' if not found else 'more than one'} set: give the "
-                f"start of one of: {'; '.join(evaluation.WEAT_SETS)} (e.g. 'career'), or 'all'"
-            )
-        chosen[found[0]] = evaluation.WEAT_SETS[found[0]]
-    return chosen
-
-
-def _keep_with_run(spec: str, corpus_: corpus.Corpus | None, table, detail: dict[str, Any]) -> None:
-    """Store a run's results with it (the Runs page shows them); other spaces keep nothing."""
-    from embedlab import evaluation
-
-    corpus_id = corpus_.id if corpus_ is not None else None
-    evaluation.save_run_results(spec, corpus_id, "benchmarks", table[table["space"] == spec].to_dict("records"))
-    for section in ("task", "retrieval"):
-        if section in detail:
-            evaluation.save_run_results(spec, corpus_id, section, asdict(detail[section]))
-    if "weat" in detail:
-        evaluation.save_run_results(
-            spec,
-            corpus_id,
-            "weat",
-            {
-                name: {"effect_size": r.effect_size, "p_value": r.p_value, "used": r.used}
-                for name, r in detail["weat"].items()
-            },
-        )
-
-
-def _json_safe(value: Any) -> Any:
-    """Plain JSON: dataclasses as dicts, NaN as null, numpy scalars as numbers."""
-    if hasattr(value, "__dataclass_fields__"):
-        value = asdict(value)
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
-def _say(args: argparse.Namespace, message: str) -> None:
-    if not args.json:
-        print(message, file=sys.stderr, flush=True)
-
-
-def _print_fraction(done: float) -> None:
-    print(f"\r  encoding {done:6.1%}   ", end="" if done < 1 else "\n", file=sys.stderr, flush=True)
+        done = step.fraction
+        print(f"\r  {step.section} {done:6.1%}   ", end="" if done < 1 else "\n", file=sys.stderr, flush=True)
 
 
 def _weat_names() -> list[str]:
-    from embedlab.evaluation.bias import WEAT_SETS
-
     return list(WEAT_SETS)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m embedlab", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    defaults = TrainConfig()
-
-    tuned = training.FinetuneConfig()
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    defaults, tuned = TrainConfig(), training.FinetuneConfig()
     train = commands.add_parser(
         "train", help="train Word2Vec or FastText, or fine-tune MiniLM, on a corpus file; saves a run"
     )
@@ -370,6 +256,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_corpus_options(train)
     train.set_defaults(handler=_train)
 
+
+def _add_neighbors(commands: argparse._SubParsersAction) -> None:
     neighbors = commands.add_parser("neighbors", help="a word's nearest neighbours in a space")
     neighbors.add_argument("--space", required=True, help="baseline, a run id, or vectors:PATH")
     neighbors.add_argument("--word", required=True)
@@ -378,6 +266,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_corpus_options(neighbors)
     neighbors.set_defaults(handler=_neighbors)
 
+
+def _add_coverage(commands: argparse._SubParsersAction) -> None:
     coverage = commands.add_parser("coverage", help="how much of a corpus a space covers")
     coverage.add_argument("--space", required=True)
     coverage.add_argument("--corpus", required=True)
@@ -385,6 +275,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_corpus_options(coverage)
     coverage.set_defaults(handler=_coverage)
 
+
+def _add_compare(commands: argparse._SubParsersAction) -> None:
     comparison = commands.add_parser("compare", help="neighbourhood overlap of two spaces (Jaccard@k)")
     comparison.add_argument("--a", required=True)
     comparison.add_argument("--b", required=True)
@@ -403,6 +295,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_corpus_options(comparison)
     comparison.set_defaults(handler=_compare)
 
+
+def _add_export(commands: argparse._SubParsersAction) -> None:
     export = commands.add_parser("export", help="write a space's (unit-length) vectors to a file")
     export.add_argument("space")
     export.add_argument(
@@ -418,6 +312,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_corpus_options(export)
     export.set_defaults(handler=_export)
 
+
+def _add_report(commands: argparse._SubParsersAction) -> None:
     reporting = commands.add_parser("report", help="write a self-contained HTML report of A vs B on a corpus")
     reporting.add_argument("--a", required=True)
     reporting.add_argument("--b", required=True)
@@ -430,6 +326,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_corpus_options(reporting)
     reporting.set_defaults(handler=_report)
 
+
+def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     evaluation = commands.add_parser(
         "evaluate",
         help="benchmarks, the labels as a task, held-out retrieval, WEAT and "
@@ -451,6 +349,20 @@ def _parser() -> argparse.ArgumentParser:
     _add_corpus_options(evaluation)
     evaluation.set_defaults(handler=_evaluate)
 
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m embedlab", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for add in (
+        _add_train,
+        _add_neighbors,
+        _add_coverage,
+        _add_compare,
+        _add_export,
+        _add_report,
+        _add_evaluate,
+    ):
+        add(commands)
     for sub in commands.choices.values():
         sub.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
@@ -474,6 +386,8 @@ def _human(value: Any) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (``python -m embedlab VERB ...``); returns the exit status (0, 1 for an error, 130 when
+    interrupted)."""
     args = _parser().parse_args(argv)
     try:
         result = args.handler(args)

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Ranking and overlap metrics on plain numpy arrays: Jaccard@k, rank-biased overlap (Webber, Moffat and Zobel
+2010, "A similarity measure for indefinite rankings"), and MRR@k / recall@k of held-out pairs.
+"""
 
 from __future__ import annotations
 

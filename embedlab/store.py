@@ -1,9 +1,11 @@
-"""The SQLite registry of corpora, runs and jobs, and atomic writes of artefacts."""
+"""The SQLite registry of corpora, runs, jobs and uploaded vectors files (handed out as the typed records of
+:mod:`embedlab.records`), the data folder's layout, and atomic writes of artefacts."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -16,6 +18,7 @@ from typing import Any
 
 from embedlab import config
 from embedlab.errors import EmbedLabError
+from embedlab.records import CorpusRecord, JobRecord, RunRecord, VectorsRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS corpora (
@@ -46,18 +49,22 @@ def new_id(prefix: str) -> str:
 
 
 def runs_dir() -> Path:
+    """``EMBEDLAB_HOME/runs``: one folder per run."""
     return _subdir("runs")
 
 
 def corpora_dir() -> Path:
+    """``EMBEDLAB_HOME/corpora``: one folder per stored corpus."""
     return _subdir("corpora")
 
 
 def cache_dir() -> Path:
+    """``EMBEDLAB_HOME/cache``: encodings and map layouts, keyed by content hash (safe to delete)."""
     return _subdir("cache")
 
 
 def jobs_dir() -> Path:
+    """``EMBEDLAB_HOME/jobs``: each job's log (its worker's stdout and stderr)."""
     return _subdir("jobs")
 
 
@@ -110,9 +117,7 @@ def connect() -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def _row(row: sqlite3.Row | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
+def _row(row: sqlite3.Row) -> dict[str, Any]:
     out = dict(row)
     for key in _JSON_COLUMNS:
         if key in out:
@@ -130,7 +135,8 @@ def _insert(table: str, values: dict[str, Any]) -> None:
 
 def _get(table: str, item_id: str) -> dict[str, Any] | None:
     with connect() as conn:
-        return _row(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (item_id,)).fetchone())
+        found = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (item_id,)).fetchone()
+        return None if found is None else _row(found)
 
 
 def _list(table: str) -> list[dict[str, Any]]:
@@ -139,18 +145,23 @@ def _list(table: str) -> list[dict[str, Any]]:
 
 
 def add_corpus(corpus_id: str, name: str, stats: dict, options: dict) -> None:
+    """Register a stored corpus (its files are written first, by ``embedlab.corpus``)."""
     _insert("corpora", {"id": corpus_id, "name": name, "created": time.time(), "stats": stats, "options": options})
 
 
-def get_corpus_row(corpus_id: str) -> dict[str, Any] | None:
-    return _get("corpora", corpus_id)
+def get_corpus(corpus_id: str) -> CorpusRecord | None:
+    """The corpus's registry record, or None."""
+    row = _get("corpora", corpus_id)
+    return None if row is None else CorpusRecord.from_row(row)
 
 
-def list_corpora() -> list[dict[str, Any]]:
-    return _list("corpora")
+def list_corpora() -> list[CorpusRecord]:
+    """Registered corpora, newest first."""
+    return [CorpusRecord.from_row(row) for row in _list("corpora")]
 
 
 def add_run(run_id: str, corpus_id: str, method: str, params: dict, vocab_size: int, seconds: float) -> None:
+    """Register a run whose folder is already in place (see ``embedlab.training.commit``)."""
     _insert(
         "runs",
         {
@@ -165,12 +176,15 @@ def add_run(run_id: str, corpus_id: str, method: str, params: dict, vocab_size: 
     )
 
 
-def get_run(run_id: str) -> dict[str, Any] | None:
-    return _get("runs", run_id)
+def get_run(run_id: str) -> RunRecord | None:
+    """The run's record, or None when there is no such run."""
+    row = _get("runs", run_id)
+    return None if row is None else RunRecord.from_row(row)
 
 
-def list_runs() -> list[dict[str, Any]]:
-    return _list("runs")
+def list_runs() -> list[RunRecord]:
+    """Registered runs, newest first."""
+    return [RunRecord.from_row(row) for row in _list("runs")]
 
 
 def delete_run(run_id: str) -> None:
@@ -191,6 +205,7 @@ def delete_run(run_id: str) -> None:
 
 
 def add_job(job_id: str, corpus_id: str, params: dict, epochs: int) -> None:
+    """Register a queued job."""
     now = time.time()
     _insert(
         "jobs",
@@ -207,6 +222,7 @@ def add_job(job_id: str, corpus_id: str, params: dict, epochs: int) -> None:
 
 
 def update_job(job_id: str, **fields: Any) -> None:
+    """Set a job's columns (progress, status, pid...); ``updated`` is set to now."""
     fields["updated"] = time.time()
     assignments = ", ".join(f"{name} = ?" for name in fields)
     with connect() as conn:
@@ -229,12 +245,15 @@ def transition_job(job_id: str, from_statuses: tuple[str, ...], **fields: Any) -
         return cursor.rowcount == 1
 
 
-def get_job(job_id: str) -> dict[str, Any] | None:
-    return _get("jobs", job_id)
+def get_job(job_id: str) -> JobRecord | None:
+    """The job's record, or None."""
+    row = _get("jobs", job_id)
+    return None if row is None else JobRecord.from_row(row)
 
 
-def list_jobs() -> list[dict[str, Any]]:
-    return _list("jobs")
+def list_jobs() -> list[JobRecord]:
+    """Jobs, newest first."""
+    return [JobRecord.from_row(row) for row in _list("jobs")]
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -256,7 +275,8 @@ def staged_dir(final: Path) -> Iterator[Path]:
     :func:`remove_stale_staging` clears.
     """
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".staging-{final.name}-"))
+    # The writer's pid is in the name: a long write (an hour-long fine-tune) is never taken for a stale one.
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".staging-{final.name}-pid{os.getpid()}-"))
     try:
         yield staging
         os.replace(staging, final)
@@ -266,11 +286,28 @@ def staged_dir(final: Path) -> Iterator[Path]:
 
 
 def remove_stale_staging(parent: Path, older_than_seconds: float = 3600) -> None:
-    """Delete temp folders left by processes that were killed mid-write."""
+    """Delete temp folders left by processes that were killed mid-write: older than ``older_than_seconds`` and
+    not held by a running process (the writer's pid is in the folder's name)."""
     now = time.time()
     for path in parent.glob(".staging-*"):
-        if now - path.stat().st_mtime > older_than_seconds:
+        if now - path.stat().st_mtime > older_than_seconds and not _writer_alive(path.name):
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _writer_alive(name: str) -> bool:
+    found = _STAGING_PID.search(name)
+    if found is None or int(found.group(1)) == os.getpid():  # ours is never stale: this process is not writing it
+        return False
+    try:
+        os.kill(int(found.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+_STAGING_PID = re.compile(r"-pid([0-9]+)-")
 
 
 @contextmanager
@@ -312,12 +349,15 @@ def add_vectors(
     )
 
 
-def get_vectors(vectors_id: str) -> dict[str, Any] | None:
-    return _get("vectors", vectors_id)
+def get_vectors(vectors_id: str) -> VectorsRecord | None:
+    """An uploaded vectors file's record, or None."""
+    row = _get("vectors", vectors_id)
+    return None if row is None else VectorsRecord.from_row(row)
 
 
-def list_vectors() -> list[dict[str, Any]]:
-    return _list("vectors")
+def list_vectors() -> list[VectorsRecord]:
+    """Uploaded vectors files, newest first."""
+    return [VectorsRecord.from_row(row) for row in _list("vectors")]
 
 
 def delete_vectors(vectors_id: str) -> bool:

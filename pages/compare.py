@@ -26,7 +26,7 @@ if not corpora:
     st.stop()
 
 if st.session_state.cmp_a not in space_choices:  # the newest run, else the baseline
-    st.session_state.cmp_a = next((s for s in space_choices if s.startswith("run-")), spaces.BASELINE)
+    st.session_state.cmp_a = spaces.newest_run_or_baseline(space_choices)
 if st.session_state.cmp_b not in space_choices:
     st.session_state.cmp_b = spaces.BASELINE
 

@@ -1,6 +1,8 @@
 """Evaluate page: benchmarks (word similarity, analogies, your word pairs, held-out retrieval), bias (WEAT and
 debiased copies), dimensions (PCA sweep) and the corpus's own labels as a task, spaces side by side."""
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -20,8 +22,8 @@ corpora = ui.corpus_options()
 if not corpora:
     st.info("No corpus yet: add one on the Corpus page first.")
     st.stop()
-choices = [spec for spec in spaces.space_choices() if not spec.endswith(spaces.CONTEXT_SUFFIX)]
-default = list(dict.fromkeys([next((s for s in choices if s.startswith("run-")), spaces.BASELINE), spaces.BASELINE]))
+choices = [spec for spec in spaces.space_choices() if not spaces.SpaceSpec.parse(spec).context]
+default = list(dict.fromkeys([spaces.newest_run_or_baseline(choices), spaces.BASELINE]))
 for problem in ui.evaluation_from_url(choices, list(corpora), list(evaluation.WEAT_SETS), default):
     st.warning(plain_markdown(problem), icon=":material/link_off:")
 corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
@@ -41,28 +43,35 @@ if not chosen:
     st.info("Choose at least one space.")
     st.stop()
 
-results = {}
+# Each section comes from a cached wrapper of the evaluation flow (evaluation.run), one space at a time, and is
+# assembled into evaluation.SpaceEvaluation objects as the CLI and the report get them; the wrappers write
+# nothing: results are kept with the runs below, explicitly (evaluation.save_results skips unchanged sections).
+intrinsics = {}
 for spec in chosen:
     try:
         with st.spinner(f"Scoring {spec} on the benchmarks…"):
-            results[spec] = ui.intrinsic(spec, corpus_id, user_pairs, upload.name if upload else "your pairs")
+            intrinsics[spec] = ui.intrinsic(
+                spec, corpus_id, user_pairs, upload.name if upload else evaluation.USER_PAIRS_NAME
+            )
     except EmbedLabError as error:  # e.g. a debiased copy of a space that lacks the definitional words
         ui.show_error(error)
-chosen = list(results)  # the rest of the page scores the spaces that loaded
+chosen = list(intrinsics)  # the rest of the page scores the spaces that loaded
 if not chosen:
     st.stop()
-retrievals, pairs_note = {}, ""
-try:
-    tuned_run = evaluation.held_out_run(chosen)
-    pairs, pairs_note = ui.held_out_pairs(corpus_id, tuned_run)
-except EmbedLabError as error:
-    pairs_note = f"No held-out retrieval on this corpus: {error}"
-else:
-    for spec in chosen:
-        ui.encode_with_progress(spec, corpus_id, evaluation.pair_texts(pairs), "held-out sentences")
-        with st.spinner(f"Retrieving held-out pairs with {spec}…"):
-            retrievals[spec] = ui.retrieval(spec, corpus_id, tuned_run)
-table = evaluation.benchmark_table(results, retrievals)
+tuned_run = evaluation.held_out_run(chosen)
+held_out = ui.held_out_pairs(corpus_id, tuned_run)
+retrievals = {}
+for spec in chosen if held_out.pairs else ():
+    ui.encode_with_progress(spec, corpus_id, evaluation.pair_texts(held_out.pairs), "held-out sentences")
+    with st.spinner(f"Retrieving held-out pairs with {spec}…"):
+        retrievals[spec] = ui.retrieval(spec, corpus_id, tuned_run)
+scored = {
+    spec: evaluation.SpaceEvaluation(
+        spec, corpus_id, *intrinsics[spec], retrieval=retrievals.get(spec), retrieval_note=held_out.note
+    )
+    for spec in chosen
+}
+table = evaluation.Evaluation(tuple(scored.values()), held_out).table
 st.subheader("Benchmarks")
 st.caption(
     "score: Spearman correlation with human judgements (similarity), accuracy (analogies, 3CosAdd), or "
@@ -70,21 +79,21 @@ st.caption(
     "for sentence-transformer spaces, mean word vectors for the others), MRR@10 and recall@10 of its own. "
     "oov_share: share of pairs or questions the space could not answer because a word is missing."
 )
-st.caption(f"Held-out pairs: {pairs_note}")
+st.caption(f"Held-out pairs: {held_out.note}")
 st.dataframe(
     table.style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
     hide_index=True,
     key="eval_table",
 )
-for spec, (similarities, analogy) in results.items():
-    notes = [f"{r.name}: {r.note}" for r in similarities if r.note] + ([analogy.note] if analogy.note else [])
-    for note in notes:
+for spec, found in scored.items():
+    notes = [f"{r.name}: {r.note}" for r in found.similarities if r.note]
+    for note in notes + ([found.analogy.note] if found.analogy.note else []):
         st.warning(f"{spec} — {note}", icon=":material/info:")
 with st.expander("Analogy accuracy by section"):
-    for column, (spec, (_, analogy)) in zip(st.columns(len(results)), results.items()):
+    for column, (spec, found) in zip(st.columns(len(scored)), scored.items()):
         column.markdown(f"**{spec}**")
         column.dataframe(
-            analogy.sections.style.format({"accuracy": "{:.3f}"}), hide_index=True, key=f"eval_sections_{spec}"
+            found.analogy.sections.style.format({"accuracy": "{:.3f}"}), hide_index=True, key=f"eval_sections_{spec}"
         )
 
 st.subheader("Bias: the Word Embedding Association Test (WEAT)")
@@ -103,12 +112,12 @@ for cell, (name, label) in zip(
         label, " ".join(evaluation.WEAT_SETS[preset][name]), key=f"eval_weat_{preset}_{name}", height=140
     )
     sets[name] = list(dict.fromkeys(text.lower().split()))
+unedited = all(words == evaluation.WEAT_SETS[preset][name] for name, words in sets.items())
 weat_rows = []
 for spec in chosen:
-    unedited = all(words == evaluation.WEAT_SETS[preset][name] for name, words in sets.items())
-    result = ui.weat(
-        spec, corpus_id, tuple((name, tuple(words)) for name, words in sets.items()), preset if unedited else ""
-    )
+    result = ui.weat(spec, corpus_id, preset, tuple((name, tuple(words)) for name, words in sets.items()))
+    if unedited:  # a run keeps the shipped sets' results, by name; an edited test is shown, not kept
+        scored[spec] = dataclasses.replace(scored[spec], weat={preset: result})
     weat_rows.append(
         {
             "space": spec,
@@ -126,10 +135,13 @@ st.dataframe(
     hide_index=True,
     key="eval_weat",
 )
+# Runs keep their benchmarks, retrieval and WEAT results (the task's follow below); one set's WEAT result joins the
+# sets kept before. Unchanged results are not rewritten, so reruns write nothing.
+evaluation.save_results(evaluation.Evaluation(tuple(scored.values()), held_out), merge_weat=True)
 
 
 def _add_debiased(specs: list[str]) -> None:
-    wanted = [spec + spaces.DEBIAS_SUFFIX for spec in specs if not spec.endswith(spaces.DEBIAS_SUFFIX)]
+    wanted = spaces.debiased_copies(specs)
     st.session_state["eval_spaces"] = list(dict.fromkeys(specs + [s for s in wanted if s in choices]))
 
 
@@ -179,26 +191,29 @@ for spec in chosen:
     try:
         ui.encode_with_progress(spec, corpus_id, ui.document_texts(corpus_id), "documents")
         with st.spinner(f"Cross-validating a classifier on {spec}…"):
-            result = ui.task_evaluation(spec, corpus_id)
+            task = ui.task_evaluation(spec, corpus_id)
     except EmbedLabError as error:
         ui.show_error(error)
         st.stop()
+    if task is None:  # not with labels, which the corpus has (checked above)
+        continue
+    evaluation.save_results(dataclasses.replace(scored[spec], task=task), merge_weat=True)
     task_rows.append(
         {
             "space": spec,
-            "features": result.features,
-            "accuracy": result.accuracy,
-            "± (folds)": result.accuracy_std,
-            "macro-F1": result.macro_f1,
-            "± (folds) ": result.macro_f1_std,
-            "documents": result.documents,
-            "labels": result.labels,
-            "folds": result.folds,
-            "documents without a known word": result.empty_documents,
+            "features": task.features,
+            "accuracy": task.accuracy,
+            "± (folds)": task.accuracy_std,
+            "macro-F1": task.macro_f1,
+            "± (folds) ": task.macro_f1_std,
+            "documents": task.documents,
+            "labels": task.labels,
+            "folds": task.folds,
+            "documents without a known word": task.empty_documents,
         }
     )
-    if result.note:
-        st.caption(f"{spec}: {result.note}")
+    if task.note:
+        st.caption(f"{spec}: {task.note}")
 st.dataframe(pd.DataFrame(task_rows).style.format(precision=3), hide_index=True, key="eval_task")
 st.caption(
     "Logistic regression on each document's vector: a sentence-transformer space's own embedding of the "

@@ -7,6 +7,7 @@ import streamlit as st
 
 from embedlab import config, evaluation, spaces, store, training, ui
 from embedlab.errors import EmbedLabError
+from embedlab.records import RunRecord
 
 ui.ensure_router()
 st.title("Runs")
@@ -25,37 +26,31 @@ def _when(seconds: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(seconds))
 
 
-def _retrieval(run: dict) -> str:
-    if run["method"] != training.METHOD:
+def _retrieval(run: RunRecord) -> str:
+    if not run.is_finetuned:
         return ""
-    retrieval = training.run_params(run["id"])["retrieval"]
-    return f"{retrieval['baseline']['mrr@10']:.3f} → {retrieval['finetuned']['mrr@10']:.3f}"
+    return training.retrieval_check(run.id).mrr_change
 
 
-def _runs_frame(runs: list[dict], corpus_names: dict[str, str]) -> pd.DataFrame:
+def _runs_frame(runs: list[RunRecord], corpus_names: dict[str, str]) -> pd.DataFrame:
+    """One row per run: its method's own parameters (a fine-tuned run has no window, a Word2Vec run no batch)."""
     rows = []
     for run in runs:
-        params = run["params"]
+        parameters = run.parameters()
+        parameters.pop("dimensions")
         rows.append(
             {
-                "run": run["id"],
-                "method": run["method"],
-                "dim": params.get("dim"),
-                "window": params.get("window"),
-                "min_count": params.get("min_count"),
-                "epochs": params.get("epochs"),
-                "architecture": "skip-gram" if params.get("sg") else "CBOW",
-                "negative": params.get("negative"),
-                "sample": params.get("sample"),
-                "seed": params.get("seed"),
-                "corpus": corpus_names.get(run["corpus_id"], "(deleted)"),
-                "corpus id": run["corpus_id"],
-                "vocabulary": run["vocab_size"],
-                "training s": round(run["seconds"], 2),
-                "created": _when(run["created"]),
-                "pairs": params.get("max_pairs"),
+                "run": run.id,
+                "method": run.method.display_name,
+                "dim": run.dim,
+                **parameters,
+                "corpus": corpus_names.get(run.corpus_id, "(deleted)"),
+                "corpus id": run.corpus_id,
+                "vocabulary": run.vocab_size,
+                "training s": round(run.seconds, 2),
+                "created": _when(run.created),
                 "held-out MRR@10": _retrieval(run),
-                **evaluation.results_summary(run["id"]),
+                **evaluation.results_summary(run.id),
             }
         )
     return pd.DataFrame(rows)
@@ -113,23 +108,19 @@ if not runs:
     st.info("No runs yet: train one on the Train page.")
     st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
 else:
-    corpus_names = {row["id"]: row["name"] for row in store.list_corpora()}
+    corpus_names = {record.id: record.name for record in store.list_corpora()}
     st.dataframe(_runs_frame(runs, corpus_names), hide_index=True, key="runs_table")
     st.caption(
         "Scores (ρ: Spearman with human judgements; analogies, task and retrieval as on the Evaluate page) "
         "are kept with a run once it has been evaluated on the Evaluate page or with "
         "`python -m embedlab evaluate`; empty means not evaluated yet."
     )
-    labels = {
-        run["id"]: f"{run['id']} · {run['method']} · dim {run['params'].get('dim')} · "
-        f"{corpus_names.get(run['corpus_id'], run['corpus_id'])}"
-        for run in runs
-    }
+    labels = {run.id: f"{run.id} · {run.summary} · {corpus_names.get(run.corpus_id, run.corpus_id)}" for run in runs}
     if st.session_state.get("runs_selected") not in labels:
         st.session_state.pop("runs_selected", None)
     run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="runs_selected")
     buttons = st.container(horizontal=True)
-    if next(run for run in runs if run["id"] == run_id)["method"] == training.METHOD:
+    if next(run for run in runs if run.id == run_id).is_finetuned:
         st.caption(training.retrieval_summary(run_id))
         buttons.download_button(
             "sentence-transformer model (zip)",

@@ -5,6 +5,7 @@ import streamlit as st
 
 from embedlab import spaces, store, training, ui
 from embedlab.errors import EmbedLabError
+from embedlab.records import JobRecord, RunMethod
 from embedlab.training import jobs
 
 ui.ensure_router()
@@ -102,7 +103,7 @@ else:
         starts = [
             "",
             *(item.spec for item in spaces.list_uploaded_vectors()),
-            *(run["id"] for run in store.list_runs() if run["method"] in ("word2vec", "fasttext")),
+            *(run.id for run in store.list_runs() if not run.is_finetuned),
         ]
         start_labels = spaces.space_labels(starts[1:])
         cells = st.columns([3, 2])
@@ -145,35 +146,29 @@ _STATUS_ICONS = {
 }
 
 
-def _job_line(job: dict) -> str:
-    params = job["params"]
-    if params["method"] == training.METHOD:
-        budget = f"{params['max_pairs']:,} pairs" + (
-            f", {params['max_minutes']:g} min" if params["max_minutes"] else ""
-        )
-        return f"**fine-tune MiniLM** · {budget} · batch {params['batch_size']} · corpus {job['corpus_id']}"
-    return f"**{params['method']}** · dim {params['dim']} · {params['epochs']} epochs · corpus {job['corpus_id']}"
+def _job_line(job: JobRecord) -> str:
+    return f"**{job.summary}** · corpus {job.corpus_id}"
 
 
-def _show_job(job: dict) -> None:
-    if job["status"] in jobs.ACTIVE:
+def _show_job(job: JobRecord) -> None:
+    if job.is_active:
         left, right = st.columns([5, 1])
-        left.progress(job["progress"], text=f"{_job_line(job)} — {jobs.progress_text(job)}")
-        if job["status"] in jobs.CANCELLABLE and right.button("Cancel", key=f"cancel_{job['id']}"):
-            jobs.cancel_job(job["id"])
+        left.progress(job.progress, text=f"{_job_line(job)} — {jobs.progress_text(job)}")
+        if job.is_cancellable and right.button("Cancel", key=f"cancel_{job.id}"):
+            jobs.cancel_job(job.id)
             st.rerun(scope="app")
-    elif job["status"] == "done":
-        st.success(f"{_job_line(job)} — done: run `{job['run_id']}`", icon=_STATUS_ICONS["done"])
-        if job["params"]["method"] == training.METHOD:
-            st.caption(training.retrieval_summary(job["run_id"]))
-    elif job["status"] == "failed":
-        st.error(f"{_job_line(job)} — failed: {job['message']}", icon=_STATUS_ICONS["failed"])
+    elif job.status == "done" and job.run_id:
+        st.success(f"{_job_line(job)} — done: run `{job.run_id}`", icon=_STATUS_ICONS["done"])
+        if job.method is RunMethod.SENTENCE_TRANSFORMER:
+            st.caption(training.retrieval_summary(job.run_id))
+    elif job.status == "failed":
+        st.error(f"{_job_line(job)} — failed: {job.message}", icon=_STATUS_ICONS["failed"])
     else:
-        st.warning(f"{_job_line(job)} — {job['status']}: {job['message']}", icon=_STATUS_ICONS[job["status"]])
+        st.warning(f"{_job_line(job)} — {job.status}: {job.message}", icon=_STATUS_ICONS.get(job.status))
 
 
 recent = jobs.list_jobs()[:8]
-any_active = any(job["status"] in jobs.ACTIVE for job in recent)
+any_active = any(job.is_active for job in recent)
 
 
 @st.fragment(run_every=1.0 if any_active else None)
@@ -184,7 +179,7 @@ def job_board() -> None:
         st.caption("No training jobs yet.")
     for job in current:
         _show_job(job)
-    if any_active and not any(job["status"] in jobs.ACTIVE for job in current):
+    if any_active and not any(job.is_active for job in current):
         st.rerun(scope="app")  # the last job ended: refresh the runs table and stop polling
 
 
@@ -197,14 +192,13 @@ if runs:
         pd.DataFrame(
             [
                 {
-                    "run": r["id"],
-                    "method": r["params"]["method"],
-                    "dim": r["params"]["dim"],
-                    "epochs": r["params"]["epochs"],
-                    "min_count": r["params"]["min_count"],
-                    "corpus": r["corpus_id"],
-                    "vocabulary": r["vocab_size"],
-                    "seconds": round(r["seconds"], 2),
+                    "run": r.id,
+                    "method": r.method.display_name,
+                    "dim": r.dim,
+                    "settings": r.summary,
+                    "corpus": r.corpus_id,
+                    "vocabulary": r.vocab_size,
+                    "seconds": round(r.seconds, 2),
                 }
                 for r in runs
             ]

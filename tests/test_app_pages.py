@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 from embedlab import store
 from embedlab.present import share
 
+pytestmark = pytest.mark.slow
+
 APP = str(ROOT / "app.py")
 
 
@@ -70,8 +72,8 @@ def test_train_page_runs_a_job_to_a_run(fresh_home):
         at.run()
     assert at.success, [e.value for e in at.error]
     runs = store.list_runs()
-    assert len(runs) == 1 and runs[0]["id"] in at.success[0].value
-    assert at.dataframe[0].value["run"].tolist() == [runs[0]["id"]]
+    assert len(runs) == 1 and runs[0].id in at.success[0].value
+    assert at.dataframe[0].value["run"].tolist() == [runs[0].id]
 
 
 def test_train_page_shows_a_failed_job_message(fresh_home):
@@ -91,14 +93,14 @@ def test_train_page_shows_a_failed_job_message(fresh_home):
 
 @pytest.fixture
 def compare_query(tiny_text_corpus, tiny_run) -> dict[str, str]:
-    state = share.ViewState(corpus=tiny_text_corpus.id, a=tiny_run["id"], b="baseline", word="matrix", k=5)
+    state = share.ViewState(corpus=tiny_text_corpus.id, a=tiny_run.id, b="baseline", word="matrix", k=5)
     return share.to_query(state)
 
 
 def test_compare_page_opens_a_shared_link(compare_query, tiny_run):
     at = _app("pages/compare.py", **compare_query)
     assert not at.exception and not at.warning
-    assert at.selectbox(key="cmp_a").value == tiny_run["id"]
+    assert at.selectbox(key="cmp_a").value == tiny_run.id
     assert at.text_input(key="cmp_word").value == "matrix"
     neighbours_a, neighbours_b = (table.value for table in at.table)  # A's table, then B's
     assert len(neighbours_a) == len(neighbours_b) == 5
@@ -168,9 +170,9 @@ def test_train_page_shows_progress_and_cancels_a_running_job(fresh_home):
         time.sleep(0.5)
     text = at.get("progress")[0].proto.text
     assert "running · epoch " in text and "/1000" in text and "words/s" in text and "ETA" in text
-    job_id = jobs.list_jobs()[0]["id"]
+    job_id = jobs.list_jobs()[0].id
     at.button(key=f"cancel_{job_id}").click().run()
-    assert jobs.get_job(job_id)["status"] == "cancelled"
+    assert jobs.get_job(job_id).status == "cancelled"
     assert "cancelled: Cancelled." in at.warning[0].value
     assert store.list_runs() == []
 
@@ -195,12 +197,12 @@ def test_encodings_for_the_evaluate_page_show_a_progress_bar_once_per_session(mo
     bars = []
     monkeypatch.setattr(st, "progress", lambda value, text: bars.append(Bar(value, text)) or bars[-1])
     monkeypatch.setattr(st, "session_state", {})
-    texts = [f"document number {i} about sparse matrices" for i in range(baseline._ENCODE_BATCH + 88)]
+    texts = [f"document number {i} about sparse matrices" for i in range(baseline.PROGRESS_EVERY + 88)]
     ui.encode_with_progress("baseline", tiny_text_corpus.id, texts, "documents")
     assert len(bars) == 1 and bars[0].emptied
     assert bars[0].shown == [
         (0.0, f"Encoding {len(texts):,} documents with baseline…"),
-        (baseline._ENCODE_BATCH / len(texts), f"Encoding {len(texts):,} documents with baseline: 85%"),
+        (baseline.PROGRESS_EVERY / len(texts), f"Encoding {len(texts):,} documents with baseline: 85%"),
         (1.0, f"Encoding {len(texts):,} documents with baseline: 100%"),
     ]
     ui.encode_with_progress("baseline", tiny_text_corpus.id, texts, "documents")  # then from the disk cache
@@ -254,17 +256,17 @@ def test_load_space_shows_its_spinner_only_while_the_space_is_not_in_memory(monk
 
     monkeypatch.setattr(st, "spinner", spinner)
     cache._load_space.clear()
-    space = ui.load_space(tiny_run["id"], tiny_text_corpus.id)
-    assert shown == [f"Loading {tiny_run['id']}…"]
-    assert ui.load_space(tiny_run["id"], tiny_text_corpus.id) is space and len(shown) == 1
+    space = ui.load_space(tiny_run.id, tiny_text_corpus.id)
+    assert shown == [f"Loading {tiny_run.id}…"]
+    assert ui.load_space(tiny_run.id, tiny_text_corpus.id) is space and len(shown) == 1
     ui.load_space("baseline", tiny_text_corpus.id)
     assert shown[-1].startswith("Encoding the corpus words with all-MiniLM-L6-v2") and len(shown) == 2
 
     cache._load_space.clear()  # evicted: once nothing holds it, loading it again shows the spinner again
     del space
     gc.collect()
-    ui.load_space(tiny_run["id"], tiny_text_corpus.id)
-    assert shown[-1] == f"Loading {tiny_run['id']}…" and len(shown) == 3
+    ui.load_space(tiny_run.id, tiny_text_corpus.id)
+    assert shown[-1] == f"Loading {tiny_run.id}…" and len(shown) == 3
 
 
 def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, tiny_run, tiny_text_corpus):
@@ -276,7 +278,7 @@ def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, 
     assert at.selectbox(key="cmp_band").value == "20–49"
     assert at.slider(key="cmp_range").value == (0.0, 0.5)
     _, frame = analysis.compare_spaces(
-        spaces.load_space(tiny_run["id"]), spaces.load_space("baseline", tiny_text_corpus), 5, 20_000, 42
+        spaces.load_space(tiny_run.id), spaces.load_space("baseline", tiny_text_corpus), 5, 20_000, 42
     )
     expected = frame[(frame["band"] == "20–49") & (frame["jaccard"] <= 0.5)].sort_values(
         ["jaccard", "count_a"], ascending=[True, False]
@@ -335,7 +337,7 @@ def test_compare_page_builds_a_downloadable_report(compare_query, tiny_run):
     download = at.get("download_button")[-1].proto
     assert download.label == "Download the report"
     report = at.session_state["cmp_report"][0].decode()
-    assert "“matrix”" in report and "“sparse”" in report and tiny_run["id"] in report
+    assert "“matrix”" in report and "“sparse”" in report and tiny_run.id in report
 
 
 def test_train_page_finetune_mode_shows_its_budget_and_label_option(fresh_home):
@@ -381,14 +383,14 @@ def test_evaluate_page_scores_the_task_when_the_corpus_has_labels(fresh_home):
     at = _app("pages/evaluate.py")
     assert not at.exception and not at.error
     task = at.dataframe[-1].value  # the task table comes last
-    assert task["space"].tolist() == [run["id"], "baseline"]
+    assert task["space"].tolist() == [run.id, "baseline"]
     assert (task["documents"] == 60).all() and (task["labels"] == 2).all()
     assert task["accuracy"].between(0, 1).all() and (task["folds"] == 5).all()
 
 
 def test_evaluate_page_runs_a_dimension_sweep(tiny_run):
     at = _app("pages/evaluate.py")
-    at.selectbox(key="eval_sweep_space").set_value(tiny_run["id"]).run()
+    at.selectbox(key="eval_sweep_space").set_value(tiny_run.id).run()
     at.button(key="eval_sweep_run").click().run()
     assert not at.exception
     sweep = [f.value for f in at.dataframe if "MB per 100k words" in f.value.columns][0]
@@ -420,7 +422,7 @@ def test_evaluate_page_retrieves_held_out_pairs_keeps_results_with_the_run_and_a
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     retrieval = table[table["metric"] == "MRR@10"].set_index("space")
-    assert retrieval.loc[run["id"], "benchmark"] == "held-out retrieval (mean word vectors)"
+    assert retrieval.loc[run.id, "benchmark"] == "held-out retrieval (mean word vectors)"
     assert retrieval.loc["baseline", "benchmark"] == "held-out retrieval (sentence embeddings)"
     assert retrieval["score"].between(0, 1).all() and (retrieval["total"] >= 20).all()
     assert any("neighbouring sentences" in caption.value for caption in at.caption)
@@ -428,20 +430,20 @@ def test_evaluate_page_retrieves_held_out_pairs_keeps_results_with_the_run_and_a
     at.button(key="eval_add_debiased").click().run()
     assert not at.exception and not at.error
     assert at.multiselect(key="eval_spaces").value == [
-        run["id"],
+        run.id,
         "baseline",
-        run["id"] + "@debiased",
+        run.id + "@debiased",
         "baseline@debiased",
     ]
     assert set(at.dataframe[0].value["space"]) == set(at.multiselect(key="eval_spaces").value)
 
     (runs,) = [f.value.set_index("run") for f in _app("pages/runs.py").dataframe if "run" in f.value.columns]
-    assert runs.loc[run["id"], "retrieval MRR@10"] == pytest.approx(retrieval.loc[run["id"], "score"])
-    assert evaluation.run_results(run["id"])["retrieval"]["corpus_id"] == corpus.id
+    assert runs.loc[run.id, "retrieval MRR@10"] == pytest.approx(retrieval.loc[run.id, "score"])
+    assert evaluation.run_results(run.id)["retrieval"]["corpus_id"] == corpus.id
 
 
 def test_evaluate_page_says_why_a_space_cannot_be_debiased(tiny_run, tiny_text_corpus):
-    at = _app("pages/evaluate.py", corpus=tiny_text_corpus.id, spaces=f"{tiny_run['id']}@debiased,baseline")
+    at = _app("pages/evaluate.py", corpus=tiny_text_corpus.id, spaces=f"{tiny_run.id}@debiased,baseline")
     assert not at.exception
     assert any("0 of the 10 definitional pairs" in error.value for error in at.error)
     assert set(at.dataframe[0].value["space"]) == {"baseline"}  # the page goes on with the spaces that loaded

@@ -394,7 +394,7 @@ def saved(tmp_path_factory) -> Saved:
         yield Saved(
             home,
             corpus.id,
-            run["id"],
+            run.id,
             save_uploaded_vectors("kept.vec", GOOD_VECTORS).spec,
             save_uploaded_vectors("other.vec", OTHER_VECTORS).spec,
         )
@@ -410,7 +410,7 @@ def _snapshot() -> dict[str, str]:
         if path.is_file() and not any(part.startswith(".") for part in path.relative_to(home).parts)
     }
     rows = {
-        f"{table} {row['id']}": "row"
+        f"{table} {row.id}": "row"
         for table, listed in (
             ("corpora", store.list_corpora()),
             ("runs", store.list_runs()),
@@ -453,9 +453,9 @@ def _shown(markdown: str) -> str:
 def _stored_corpus(name: str):
     from embedlab.corpus import load_corpus
 
-    rows = [row for row in store.list_corpora() if row["name"] == name]
+    rows = [row for row in store.list_corpora() if row.name == name]
     assert rows, f"no corpus named {name} was stored"
-    return load_corpus(rows[0]["id"])
+    return load_corpus(rows[0].id)
 
 
 # --- the CLI --------------------------------------------------------------------------------------------------

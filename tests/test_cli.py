@@ -82,6 +82,7 @@ def test_train_then_neighbors_compare_coverage_export(corpus_file, tmp_path, cap
     assert reloaded.words == spaces.load_space(trained["run_id"]).words
 
 
+@pytest.mark.slow
 def test_compare_against_baseline_uses_the_runs_corpus(corpus_file, capsys, fresh_home):
     trained = _run_json(capsys, "train", str(corpus_file), "--dim", "16", "--min-count", "1", "--epochs", "2")
     result = _run_json(capsys, "compare", "--a", trained["run_id"], "--b", "baseline", "--k", "5")
@@ -132,6 +133,7 @@ def test_errors_are_one_line_with_nonzero_exit(argv, message, corpus_file, fresh
     assert done.stdout == ""
 
 
+@pytest.mark.slow
 def test_report_writes_a_self_contained_html_file(corpus_file, tmp_path, capsys, fresh_home):
     trained = _run_json(capsys, "train", str(corpus_file), "--dim", "16", "--min-count", "1", "--epochs", "2")
     out = tmp_path / "report.html"
@@ -159,6 +161,7 @@ def test_report_writes_a_self_contained_html_file(corpus_file, tmp_path, capsys,
     assert trained["run_id"] in text and trained["corpus_id"] in text
 
 
+@pytest.mark.slow
 def test_train_finetunes_minilm_and_reports_held_out_retrieval(tmp_path, capsys, fresh_home):
     from conftest import notes_text
 
@@ -188,6 +191,7 @@ def test_train_finetunes_minilm_and_reports_held_out_retrieval(tmp_path, capsys,
     assert len(found["neighbors"]) == 3
 
 
+@pytest.mark.slow
 def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_run, tiny_text_corpus):
     from gensim.test.utils import datapath
 
@@ -195,19 +199,19 @@ def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_
 
     pairs = tmp_path / "mine.csv"
     pairs.write_text("word1,word2,score\nmatrix,matrices,9\nsparse,dense,3\nsignal,spectrum,7\nsolver,matrix,6\n")
-    result = _run_json(capsys, "evaluate", "--space", tiny_run["id"], "--space", "baseline", "--pairs", str(pairs))
+    result = _run_json(capsys, "evaluate", "--space", tiny_run.id, "--space", "baseline", "--pairs", str(pairs))
     rows = {(r["space"], r["benchmark"]): r for r in result["benchmarks"]}
     assert set(rows) == {
         (space, name)
-        for space in (tiny_run["id"], "baseline")
+        for space in (tiny_run.id, "baseline")
         for name in ("WordSim-353", "SimLex-999", "your pairs", "Google analogies")
     }
     kv = evaluation.to_keyed_vectors(spaces.load_space("baseline"))
     pearson, spearman, oov = kv.evaluate_word_pairs(datapath("wordsim353.tsv"))
     wordsim = rows[("baseline", "WordSim-353")]
     assert wordsim["score"] == pytest.approx(spearman.statistic) and wordsim["oov_share"] == pytest.approx(oov / 100)
-    assert rows[(tiny_run["id"], "your pairs")]["used"] == 4  # every word of the pairs is in the tiny corpus
-    assert set(result["spaces"]) == {tiny_run["id"], "baseline"} and "wordsim353" not in result  # two spaces
+    assert rows[(tiny_run.id, "your pairs")]["used"] == 4  # every word of the pairs is in the tiny corpus
+    assert set(result["spaces"]) == {tiny_run.id, "baseline"} and "wordsim353" not in result  # two spaces
     sections = result["spaces"]["baseline"]["analogies"]["sections"]
     assert sections[0]["section"] == "capital-common-countries" and sections[0]["total"] > 0
 
@@ -220,7 +224,7 @@ def test_evaluate_one_space_gives_the_documented_shape_with_weat_and_sweep_and_k
     corpus_file = tmp_path / "tiny.txt"
     corpus_file.write_text(TINY_TEXT * 20, encoding="utf-8")
     result = _run_json(
-        capsys, "evaluate", "--space", tiny_run["id"], "--corpus", str(corpus_file), "--weat", "career", "--sweep"
+        capsys, "evaluate", "--space", tiny_run.id, "--corpus", str(corpus_file), "--weat", "career", "--sweep"
     )
     assert set(result["wordsim353"]) >= {"spearman", "pearson", "oov_ratio"}
     assert set(result["simlex999"]) >= {"spearman", "pearson", "oov_ratio"}
@@ -230,7 +234,7 @@ def test_evaluate_one_space_gives_the_documented_shape_with_weat_and_sweep_and_k
     (weat,) = result["weat"].values()
     assert weat["effect_size"] is None and "too few words left" in weat["note"]
     assert [row["dim"] for row in result["sweep"]] == [16]
-    kept = evaluation.run_results(tiny_run["id"])
+    kept = evaluation.run_results(tiny_run.id)
     assert kept["benchmarks"]["corpus_id"] == tiny_text_corpus.id
     assert {row["benchmark"] for row in kept["benchmarks"]["result"]} == {
         "WordSim-353",
@@ -241,5 +245,5 @@ def test_evaluate_one_space_gives_the_documented_shape_with_weat_and_sweep_and_k
 
 
 def test_evaluate_refuses_an_unknown_weat_set(capsys, tiny_run):
-    assert main(["evaluate", "--space", tiny_run["id"], "--weat", "zebras"]) == 1
+    assert main(["evaluate", "--space", tiny_run.id, "--weat", "zebras"]) == 1
     assert "WEAT set 'zebras' names no set: give the start of one of: Flowers vs insects" in capsys.readouterr().err

@@ -317,7 +317,7 @@ def test_same_bytes_and_options_return_the_stored_corpus_without_rewriting(fresh
     assert second.id == first.id and second.path == first.path
     assert {name: (second.path / name).stat().st_mtime_ns for name in files} == before
     assert second.stats == first.stats and second.counts == first.counts
-    assert [row["id"] for row in store.list_corpora()] == [first.id]
+    assert [row.id for row in store.list_corpora()] == [first.id]
     assert load_corpus(first.id).stats == first.stats
 
 

@@ -21,6 +21,8 @@ from embedlab import spaces, store, ui
 from embedlab.corpus import build_corpus, list_corpora, load_corpus
 from embedlab.training import TrainConfig, jobs, train_run
 
+pytestmark = pytest.mark.slow
+
 SHORT = TrainConfig(dim=8, min_count=1, epochs=2, workers=1)
 
 
@@ -35,7 +37,7 @@ def _visible(folder: Path) -> list[str]:
 
 def _ended(job_id: str) -> dict:
     return _wait_for(
-        lambda: (j := jobs.get_job(job_id))["status"] not in jobs.ACTIVE and j,
+        lambda: (j := jobs.get_job(job_id)).status not in jobs.ACTIVE and j,
         f"job {job_id} to end",
         timeout=120,
         interval=0.1,
@@ -62,11 +64,11 @@ def lee_with_a_run(fresh_home) -> tuple:
     """The Lee corpus and a run already trained on it: what a crash elsewhere must leave alone."""
     corpus = build_corpus("lee.txt", _lee_bytes())
     kept = train_run(corpus, TrainConfig(dim=8, min_count=2, epochs=1, workers=1, seed=5))
-    return corpus, kept["id"], _digest(fresh_home / "runs" / kept["id"])
+    return corpus, kept.id, _digest(fresh_home / "runs" / kept.id)
 
 
 def _assert_only(kept: str, digest: dict, home: Path) -> None:
-    assert [row["id"] for row in store.list_runs()] == [kept] and _visible(home / "runs") == [kept]
+    assert [row.id for row in store.list_runs()] == [kept] and _visible(home / "runs") == [kept]
     assert {s.split("@")[0] for s in spaces.space_choices() if s.startswith("run-")} == {kept}
     assert _digest(home / "runs" / kept) == digest and len(spaces.load_space(kept)) > 100
 
@@ -74,11 +76,11 @@ def _assert_only(kept: str, digest: dict, home: Path) -> None:
 def test_kill_9_mid_training_interrupts_the_job_and_keeps_the_other_runs(lee_with_a_run, fresh_home):
     corpus, kept, digest = lee_with_a_run
     job_id = jobs.start_job(corpus.id, LONG)
-    job = _wait_for(lambda: (j := jobs.get_job(job_id))["progress"] > 0 and j, "training to make progress")
-    os.kill(job["pid"], signal.SIGKILL)
+    job = _wait_for(lambda: (j := jobs.get_job(job_id)).progress > 0 and j, "training to make progress")
+    os.kill(job.pid, signal.SIGKILL)
     job = _ended(job_id)
-    assert job["status"] == "interrupted" and job["run_id"] is None
-    assert job["message"] == (
+    assert job.status == "interrupted" and job.run_id is None
+    assert job.message == (
         "The training process stopped unexpectedly (killed, or the server restarted). "
         "Nothing was saved; start the training again."
     )
@@ -107,13 +109,13 @@ def test_kill_9_while_committing_leaves_no_half_written_run(lee_with_a_run, fres
     job_id = store.new_id("job")
     store.add_job(job_id, corpus.id, SHORT.to_dict(), SHORT.epochs)
     worker = _python(_PAUSED_AT_COMMIT, job_id, home=fresh_home)
-    _wait_for(lambda: store.get_job(job_id)["status"] == "committing", "the worker to commit", timeout=120)
+    _wait_for(lambda: store.get_job(job_id).status == "committing", "the worker to commit", timeout=120)
     [staging] = (fresh_home / "runs").glob(".staging-run-*")
     assert {p.name for p in staging.iterdir()} == {"vectors.bin", "params.json"}  # written, not yet renamed
     worker.kill()
     worker.wait(timeout=30)
     job = _ended(job_id)
-    assert job["status"] == "interrupted" and job["run_id"] is None
+    assert job.status == "interrupted" and job.run_id is None
     _assert_only(kept, digest, fresh_home)
     store.remove_stale_staging(fresh_home / "runs", older_than_seconds=0)  # what the next training clears
     assert sorted(p.name for p in (fresh_home / "runs").iterdir()) == [kept]
@@ -139,29 +141,29 @@ def test_restarting_the_server_during_a_job(machine_restarts, lee_with_a_run, fr
     config = LONG if machine_restarts else SHORT
     server = _python(_SERVER, corpus.id, json.dumps(config.to_dict()), home=fresh_home)
     job_id = server.stdout.readline().strip()
-    job = _wait_for(lambda: (j := store.get_job(job_id))["status"] == "running" and j, "the worker to start")
+    job = _wait_for(lambda: (j := store.get_job(job_id)).status == "running" and j, "the worker to start")
     server.kill()  # kill -9: no cleanup of any kind
     server.wait(timeout=30)
     if machine_restarts:
-        os.kill(job["pid"], signal.SIGKILL)
+        os.kill(job.pid, signal.SIGKILL)
     job = _ended(job_id)  # the "next server": this process, reading the registry
     if machine_restarts:
-        assert job["status"] == "interrupted" and job["run_id"] is None
+        assert job.status == "interrupted" and job.run_id is None
         _assert_only(kept, digest, fresh_home)
     else:
-        assert job["status"] == "done" and job["run_id"] != kept
-        assert _visible(fresh_home / "runs") == sorted([kept, job["run_id"]])
-        assert len(spaces.load_space(job["run_id"])) > 100 and _digest(fresh_home / "runs" / kept) == digest
+        assert job.status == "done" and job.run_id != kept
+        assert _visible(fresh_home / "runs") == sorted([kept, job.run_id])
+        assert len(spaces.load_space(job.run_id)) > 100 and _digest(fresh_home / "runs" / kept) == digest
 
 
 def test_a_job_whose_server_died_before_its_worker_started_is_interrupted(fresh_home):
     corpus = build_corpus("tiny.txt", (TINY_TEXT * 5).encode())
     job_id = store.new_id("job")
     store.add_job(job_id, corpus.id, SHORT.to_dict(), SHORT.epochs)  # ...and the server died before Popen
-    assert jobs.get_job(job_id)["status"] == "queued"  # within the grace period it may still start
+    assert jobs.get_job(job_id).status == "queued"  # within the grace period it may still start
     with store.connect() as conn:
         conn.execute("UPDATE jobs SET created = created - 61 WHERE id = ?", (job_id,))
-    assert jobs.get_job(job_id)["status"] == "interrupted"
+    assert jobs.get_job(job_id).status == "interrupted"
 
 
 # --- two sessions at once -----------------------------------------------------------------------------------
@@ -199,13 +201,13 @@ def test_two_sessions_train_and_compare_at_the_same_time(fresh_home, app):  # no
         for at in sessions:  # both start before either ends
             at.button[0].click().run()
         started = jobs.list_jobs()
-        assert len(started) == 2 and all(job["status"] in jobs.ACTIVE for job in started)
-        done = [_ended(job["id"]) for job in started]
+        assert len(started) == 2 and all(job.status in jobs.ACTIVE for job in started)
+        done = [_ended(job.id) for job in started]
     finally:
         stop.set()
         watcher.join()
-    assert [job["status"] for job in done] == ["done", "done"], [job["message"] for job in done]
-    runs = {job["corpus_id"]: job["run_id"] for job in done}
+    assert [job.status for job in done] == ["done", "done"], [job.message for job in done]
+    runs = {job.corpus_id: job.run_id for job in done}
     assert len(set(runs.values())) == 2 and set(runs) == {first.id, second.id}
     assert not failures, failures[:3]
     assert {spec for spec, _ in seen} <= set(runs.values())  # it saw runs only once they were whole
@@ -240,7 +242,7 @@ for i in range(count):
     store.update_job(f"job-{item}", status="running", progress=0.5)
     store.transition_job(f"job-{item}", ("running",), status="done", progress=1.0)
     store.add_vectors(f"v-{item}", item, f"{item}.txt", "GloVe text", 1, 1, 1, 0)
-    assert store.get_job(f"job-{item}")["status"] == "done"
+    assert store.get_job(f"job-{item}").status == "done"
     store.list_corpora()
 """
 
@@ -255,7 +257,7 @@ def test_the_registry_survives_concurrent_writers(fresh_home):
     errors = [process.communicate(timeout=120)[1] for process in processes]
     assert [process.returncode for process in processes] == [0] * writers, errors  # no "database is locked"
     assert len(store.list_corpora()) == len(store.list_vectors()) == writers * count
-    assert {job["status"] for job in store.list_jobs()} == {"done"} and len(store.list_jobs()) == writers * count
+    assert {job.status for job in store.list_jobs()} == {"done"} and len(store.list_jobs()) == writers * count
     with store.connect() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -346,4 +348,4 @@ def test_kill_9_while_a_corpus_is_written_leaves_no_corpus(fresh_home):
     # the same upload again works, and is whole
     corpus = build_corpus("big.txt", _lee_bytes() * 40)
     assert load_corpus(corpus.id).stats.documents == corpus.stats.documents > 0
-    assert [row["id"] for row in list_corpora()] == [corpus.id]
+    assert [row.id for row in list_corpora()] == [corpus.id]

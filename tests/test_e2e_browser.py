@@ -38,6 +38,8 @@ if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
 playwright_api = pytest.importorskip("playwright.sync_api") if os.environ.get("CI") != "true" else None
 from playwright.sync_api import expect, sync_playwright  # noqa: E402  (after the skip above, on purpose)
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 expect.set_options(timeout=TIMEOUT_MS)
 
 

@@ -417,7 +417,7 @@ def test_a_reduced_or_debiased_transformer_space_transforms_its_encoder_too():
 
 
 def test_results_are_kept_with_a_run_and_summarised_for_the_runs_page(tiny_run):
-    run_id = tiny_run["id"]
+    run_id = tiny_run.id
     assert not evaluation.save_run_results("baseline", None, "task", {"accuracy": 1.0})
     rows = [
         {"space": run_id, "benchmark": "WordSim-353", "metric": "Spearman", "score": 0.25},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -11,7 +12,9 @@ from conftest import NOTE_TOPICS, notes_text
 
 from embedlab import spaces, store, training
 from embedlab.corpus import build_corpus
-from embedlab.training import Cancelled, FinetuneConfig, finetune, jobs
+from embedlab.training import Cancelled, FinetuneConfig, jobs
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -103,8 +106,8 @@ def test_finetune_run_saves_a_loadable_model_whose_embeddings_changed(tuned_run,
 
     home, corpus, run, seen = tuned_run
     monkeypatch.setenv("EMBEDLAB_HOME", str(home))
-    assert run["method"] == "sentence-transformer" and store.get_run(run["id"])["corpus_id"] == corpus.id
-    folder = home / "runs" / run["id"]
+    assert run.method == "sentence-transformer" and store.get_run(run.id).corpus_id == corpus.id
+    folder = home / "runs" / run.id
     tuned = SentenceTransformer(str(folder / "model"), device="cpu", local_files_only=True)
     text = ["the sparse matrix solver converges"]
     before = baseline.load_model().encode(text)
@@ -117,7 +120,7 @@ def test_finetune_run_saves_a_loadable_model_whose_embeddings_changed(tuned_run,
     assert retrieval["held_out_pairs"] == len((folder / "held_out.jsonl").read_text().splitlines())
     assert 0 < retrieval["baseline"]["mrr@10"] <= 1 and 0 < retrieval["finetuned"]["recall@10"] <= 1
     assert [p.step for p in seen] == [1, 2] and seen[-1].fraction == 1.0
-    assert "→" in training.retrieval_summary(run["id"])
+    assert "→" in training.retrieval_summary(run.id)
 
 
 def test_a_finetuned_run_is_a_space_comparable_with_the_baseline(tuned_run, monkeypatch):
@@ -125,15 +128,14 @@ def test_a_finetuned_run_is_a_space_comparable_with_the_baseline(tuned_run, monk
 
     home, corpus, run, _ = tuned_run
     monkeypatch.setenv("EMBEDLAB_HOME", str(home))
-    tuned = spaces.load_space(run["id"], corpus)
+    tuned = spaces.load_space(run.id, corpus)
     base = spaces.load_space("baseline", corpus)
     assert tuned.words == base.words and tuned.dim == 384 and tuned.piece_counter is not None
     summary, _ = analysis.compare_spaces(base, tuned, 5)
     assert summary.shared_words == len(base) and 0 < summary.mean_jaccard < 1  # a few steps moved some words
 
 
-def test_cancel_before_commit_leaves_no_run(docs_corpus, monkeypatch):
-    monkeypatch.setattr(finetune, "_train", lambda model, pairs, config, workdir, progress: (len(pairs), 0.1))
+def test_cancel_before_commit_leaves_no_run(docs_corpus):
     with pytest.raises(Cancelled):
         training.finetune_run(docs_corpus, TINY, may_commit=lambda: False)
     assert store.list_runs() == [] and list(store.runs_dir().iterdir()) == []
@@ -142,13 +144,13 @@ def test_cancel_before_commit_leaves_no_run(docs_corpus, monkeypatch):
 def test_finetune_job_runs_in_the_background_and_reports_retrieval(docs_corpus):
     job_id = jobs.start_job(docs_corpus.id, TINY)
     deadline = time.time() + 240
-    while (job := jobs.get_job(job_id))["status"] in jobs.ACTIVE and time.time() < deadline:
+    while (job := jobs.get_job(job_id)).status in jobs.ACTIVE and time.time() < deadline:
         time.sleep(0.5)
-    assert job["status"] == "done", job["message"]
-    assert job["epochs"] == 2 and job["epoch"] == 2  # steps
-    params = training.run_params(job["run_id"])
+    assert job.status == "done", job.message
+    assert job.epochs == 2 and job.epoch == 2  # steps
+    params = training.run_params(job.run_id)
     assert params["retrieval"]["held_out_pairs"] >= training.MIN_HELD_OUT_PAIRS
-    assert "step 2/2" in jobs.progress_text({**job, "status": "running"})
+    assert "step 2/2" in jobs.progress_text(dataclasses.replace(job, status="running"))
 
 
 def test_contextual_space_reads_words_in_their_sentences(tiny_text_corpus, tiny_run):
@@ -165,7 +167,7 @@ def test_contextual_space_reads_words_in_their_sentences(tiny_text_corpus, tiny_
     assert contextual.all() and np.array_equal(again, read.vectors)  # cached, same result
     assert "baseline@context" in spaces.space_choices()
     with pytest.raises(ValueError, match="contextual vectors need a sentence-transformer"):
-        spaces.load_space(tiny_run["id"] + "@context", tiny_text_corpus)
+        spaces.load_space(tiny_run.id + "@context", tiny_text_corpus)
     with pytest.raises(ValueError, match="contextual vectors are read from a corpus"):
         spaces.load_space("baseline@context")
 
@@ -178,9 +180,9 @@ def test_runs_page_offers_the_finetuned_model_and_shows_its_retrieval(tuned_run,
 
     home, _, run, _ = tuned_run
     monkeypatch.setenv("EMBEDLAB_HOME", str(home))
-    archive = zipfile.ZipFile(__import__("io").BytesIO(training.model_zip_bytes(run["id"])))
-    assert f"{run['id']}/model.safetensors" in archive.namelist()
-    assert f"{run['id']}/modules.json" in archive.namelist()
+    archive = zipfile.ZipFile(__import__("io").BytesIO(training.model_zip_bytes(run.id)))
+    assert f"{run.id}/model.safetensors" in archive.namelist()
+    assert f"{run.id}/modules.json" in archive.namelist()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.switch_page("pages/runs.py")
     at.run()
@@ -190,7 +192,7 @@ def test_runs_page_offers_the_finetuned_model_and_shows_its_retrieval(tuned_run,
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels == ["sentence-transformer model (zip)"]
     table = at.dataframe[0].value
-    retrieval = training.run_params(run["id"])["retrieval"]
+    retrieval = training.run_params(run.id)["retrieval"]
     assert table.loc[0, "held-out MRR@10"] == (
         f"{retrieval['baseline']['mrr@10']:.3f} → {retrieval['finetuned']['mrr@10']:.3f}"
     )
@@ -199,13 +201,13 @@ def test_runs_page_offers_the_finetuned_model_and_shows_its_retrieval(tuned_run,
 def test_cancelling_a_finetune_job_leaves_no_half_written_run(docs_corpus):
     job_id = jobs.start_job(docs_corpus.id, FinetuneConfig(max_pairs=2000, batch_size=8, held_out_share=0.3))
     deadline = time.time() + 180
-    while jobs.get_job(job_id)["epoch"] < 1 and time.time() < deadline:  # wait for the first training step
+    while jobs.get_job(job_id).epoch < 1 and time.time() < deadline:  # wait for the first training step
         time.sleep(0.3)
-    assert jobs.get_job(job_id)["status"] == "running"
+    assert jobs.get_job(job_id).status == "running"
     assert jobs.cancel_job(job_id)
-    while (pid := jobs.get_job(job_id)["pid"]) and jobs._is_worker_alive(pid, job_id) and time.time() < deadline:
+    while (pid := jobs.get_job(job_id).pid) and jobs._is_worker_alive(pid, job_id) and time.time() < deadline:
         time.sleep(0.3)
-    assert jobs.get_job(job_id)["status"] == "cancelled"
+    assert jobs.get_job(job_id).status == "cancelled"
     assert store.list_runs() == []
     assert [p.name for p in store.runs_dir().iterdir()] == []  # neither a run nor a staging folder
 

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow
+
 GUARD = """
 import ipaddress, json, os, socket
 
@@ -143,17 +145,17 @@ from embedlab.training import TrainConfig
 corpus = build_corpus("scipy_docs_small.txt", Path(sys.argv[1]).read_bytes())
 job_id = jobs.start_job(corpus.id, TrainConfig(dim=16, min_count=3, epochs=2, workers=1, seed=1))
 deadline = time.time() + 300
-while (job := jobs.get_job(job_id))["status"] in jobs.ACTIVE and time.time() < deadline:
+while (job := jobs.get_job(job_id)).status in jobs.ACTIVE and time.time() < deadline:
     time.sleep(0.2)
-assert job["status"] == "done", job
-run = spaces.load_space(job["run_id"], corpus)
+assert job.status == "done", job
+run = spaces.load_space(job.run_id, corpus)
 baseline = spaces.load_space("baseline", corpus)
 summary, _ = analysis.compare_spaces(run, baseline, k=5)
 found = analysis.compare_neighbors(*analysis.shared_spaces(run, baseline), "matrix", 5)
 # AlignedUMAP is local numba code that costs 20-50 s cold on 2 cores: the report's maps get a stand-in layout
 maps.aligned_layouts = lambda a, b, settings: (a[:, :2], b[:, :2])
 html = report.build_report(run, baseline, corpus, report.ReportSettings(k=5, words=("matrix",), map_words=200))
-print(json.dumps({"run": job["run_id"], "shared": summary.shared_words, "neighbours": len(found.b),
+print(json.dumps({"run": job.run_id, "shared": summary.shared_words, "neighbours": len(found.b),
                   "report": len(html), "baseline_words": len(baseline)}))
 """
 

@@ -9,10 +9,12 @@ import pytest
 from embedlab import analysis, spaces
 from embedlab.present import report
 
+pytestmark = pytest.mark.slow  # every test encodes the corpus with MiniLM
+
 
 @pytest.fixture(scope="module")
 def built(tiny_text_corpus, tiny_run):
-    a = spaces.load_space(tiny_run["id"], tiny_text_corpus)
+    a = spaces.load_space(tiny_run.id, tiny_text_corpus)
     b = spaces.load_space("baseline", tiny_text_corpus)
     settings = report.ReportSettings(k=5, words=("matrix", "<script>alert(1)</script>"), map_words=100, seed=3)
     return a, b, report.build_report(a, b, tiny_text_corpus, settings)
@@ -48,8 +50,8 @@ def test_report_shows_the_same_neighbours_and_numbers_as_the_app(built, tiny_tex
     summary, _ = analysis.compare_spaces(a, b, 5)
     assert f"<b>{summary.mean_jaccard:.3f}</b>mean Jaccard@5" in text
     assert f"<b>{summary.shared_words:,}</b>shared words" in text
-    assert tiny_text_corpus.id in text and tiny_run["id"] in text
-    assert '<td>param: min_count</td><td class="num">1</td>' in text
+    assert tiny_text_corpus.id in text and tiny_run.id in text
+    assert '<td>min count</td><td class="num">1</td>' in text and "<td>architecture</td><td>CBOW</td>" in text
     coverage = analysis.coverage(b, tiny_text_corpus)
     assert f"<b>{coverage.token_coverage:.1%}</b>token coverage" in text
 
@@ -72,7 +74,7 @@ def test_report_has_held_out_retrieval_rows_when_the_corpus_has_sentence_pairs(f
 
     corpus = build_corpus("notes.txt", notes_text(80))
     run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1))
-    a, b = spaces.load_space(run["id"], corpus), spaces.load_space("baseline", corpus)
+    a, b = spaces.load_space(run.id, corpus), spaces.load_space("baseline", corpus)
     text = report.build_report(a, b, corpus, report.ReportSettings(k=5, map_words=50, seed=1))
     section = text[text.index("<h2>Benchmarks</h2>") : text.index("<h2>Maps</h2>")]
     pairs, _ = evaluation.held_out_pairs(corpus)

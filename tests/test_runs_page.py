@@ -36,8 +36,8 @@ def two_runs(fresh_home) -> tuple[str, str]:
     from embedlab.training import TrainConfig, train_run
 
     built = build_corpus("tiny.txt", (TINY_TEXT * 5).encode())
-    older = train_run(built, TrainConfig(dim=8, min_count=1, epochs=1, workers=1, seed=1))["id"]
-    newer = train_run(built, TrainConfig(dim=6, min_count=2, epochs=1, window=3, workers=1, seed=2, sg=True))["id"]
+    older = train_run(built, TrainConfig(dim=8, min_count=1, epochs=1, workers=1, seed=1)).id
+    newer = train_run(built, TrainConfig(dim=6, min_count=2, epochs=1, window=3, workers=1, seed=2, sg=True)).id
     return older, newer
 
 
@@ -81,11 +81,11 @@ def test_runs_table_lists_every_run_with_its_parameters(two_runs):
         "method",
         "dim",
         "window",
-        "min_count",
+        "min count",
         "epochs",
         "architecture",
-        "negative",
-        "sample",
+        "negative samples",
+        "subsampling",
         "seed",
         "corpus",
         "corpus id",
@@ -98,13 +98,13 @@ def test_runs_table_lists_every_run_with_its_parameters(two_runs):
         row["method"],
         row["dim"],
         row["window"],
-        row["min_count"],
+        row["min count"],
         row["epochs"],
         row["architecture"],
         row["seed"],
         row["corpus"],
-    ) == ("word2vec", 6, 3, 2, 1, "skip-gram", 2, "tiny.txt")
-    assert row["vocabulary"] == store.get_run(newer)["vocab_size"]
+    ) == ("Word2Vec", 6, 3, 2, 1, "skip-gram", 2, "tiny.txt")
+    assert row["vocabulary"] == store.get_run(newer).vocab_size
     assert table.set_index("run").loc[older, "architecture"] == "CBOW"
 
 

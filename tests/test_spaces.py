@@ -255,13 +255,13 @@ def test_load_space_of_missing_run_is_a_value_error(fresh_home):
 
 
 def test_load_space_of_a_run(tiny_run, tiny_text_corpus):
-    space = load_space(tiny_run["id"])
-    assert space.name == tiny_run["id"] and space.dim == 16 and len(space) == tiny_run["vocab_size"]
+    space = load_space(tiny_run.id)
+    assert space.name == tiny_run.id and space.dim == 16 and len(space) == tiny_run.vocab_size
     assert set(space.words) == set(tiny_text_corpus.counts)  # min_count=1 keeps every word
     assert space.counts.tolist() == [tiny_text_corpus.counts[w] for w in space.words]  # from its own corpus
     assert space.vectors.dtype == np.float32 and _unit_or_zero(space.vectors)
     assert "word2vec run" in space.source
-    assert tiny_run["id"] in space_choices() and space_choices()[0] == BASELINE
+    assert tiny_run.id in space_choices() and space_choices()[0] == BASELINE
 
 
 # --- the bundled baseline -----------------------------------------------------------------------------------
@@ -311,11 +311,11 @@ def test_baseline_keeps_only_the_most_frequent_words_up_to_the_cap(tiny_text_cor
     np.testing.assert_allclose(capped.vectors, baseline_space.vectors[:7], atol=1e-5)
 
 
-def test_baseline_progress_reports_reach_one(tiny_text_corpus, monkeypatch, fresh_home):
+def test_baseline_progress_reports_reach_one(tiny_text_corpus, fresh_home):
     seen = []
-    monkeypatch.setattr(baseline, "_ENCODE_BATCH", 16)
-    space = load_space("baseline", tiny_text_corpus, progress=seen.append)
-    n = len(space)
+    words = list(tiny_text_corpus.counts)
+    baseline.encode_texts(words, seen.append, progress_every=16)
+    n = len(words)
     assert seen == [min(1.0, min(start + 16, n) / n) for start in range(0, n, 16)]
     assert seen[-1] == 1.0
 
@@ -347,5 +347,56 @@ def test_a_debiased_space_loads_like_any_other_and_says_what_was_done(fresh_home
 
 
 def test_a_space_without_the_definitional_words_cannot_be_debiased(tiny_run):
-    with pytest.raises(ValueError, match=rf"{tiny_run['id']}: 0 of the 10 definitional pairs"):
-        load_space(tiny_run["id"] + "@debiased")
+    with pytest.raises(ValueError, match=rf"{tiny_run.id}: 0 of the 10 definitional pairs"):
+        load_space(tiny_run.id + "@debiased")
+
+
+@pytest.mark.parametrize(
+    "text, kind, source, context, debiased",
+    [
+        ("baseline", "baseline", "baseline", False, False),
+        ("baseline@context@debiased", "baseline", "baseline", True, True),
+        ("run-20260101-120000-abc123@context", "run", "run-20260101-120000-abc123", True, False),
+        ("vectors:/data/glove.txt@debiased", "vectors", "/data/glove.txt", False, True),
+        ("vectors:/data/odd@context", "vectors", "/data/odd@context", False, False),  # a path is taken whole
+    ],
+)
+def test_a_space_spec_is_parsed_once_into_its_parts_and_written_back_the_same(text, kind, source, context, debiased):
+    from embedlab.spaces import SpaceSpec
+
+    spec = SpaceSpec.parse(text)
+    assert (spec.kind, spec.source, spec.context, spec.debiased) == (kind, source, context, debiased)
+    assert str(spec) == text and SpaceSpec.parse(str(spec)) == spec
+    assert str(spec.undebiased()) == text.removesuffix("@debiased")
+    assert spec.as_debiased().debiased and str(spec.as_debiased()).endswith("@debiased")
+
+
+def test_pages_offer_the_newest_plain_run_first_and_debiased_copies_once():
+    from embedlab.spaces import debiased_copies, newest_run_or_baseline
+
+    run, older = "run-20260102-120000-abc123", "run-20260101-120000-abc123"
+    choices = ["baseline", "baseline@context", f"{run}@context", run, older, f"{run}@debiased"]
+    assert newest_run_or_baseline(choices) == run
+    assert newest_run_or_baseline(["baseline", "baseline@context", "vectors:/x.txt"]) == "baseline"
+    assert debiased_copies(["baseline", f"{run}@debiased", "vectors:/x.txt"]) == [
+        "baseline@debiased",
+        "vectors:/x.txt@debiased",
+    ]
+
+
+@pytest.mark.parametrize(
+    "init, message",
+    [
+        ("baseline", "the baseline is a sentence model, not a word-vectors file"),
+        ("run-20260101-120000-abc123@debiased", "a derived space: start from the vectors it comes from"),
+        ("baseline@context", "the baseline is a sentence model"),
+        ("vectors:/v.txt@debiased", "a derived space: start from the vectors it comes from"),
+    ],
+)
+def test_training_starts_only_from_vectors_a_file_or_run_holds(init, message):
+    from embedlab.errors import EmbedLabError
+    from embedlab.training import TrainConfig
+
+    with pytest.raises(EmbedLabError, match="init must be empty") as caught:
+        TrainConfig(init=init)
+    assert message in str(caught.value)

@@ -36,29 +36,20 @@ def pretrained_file(fresh_home) -> tuple[Path, dict[str, np.ndarray]]:
     return path, dict(zip(words, vectors))
 
 
-@pytest.fixture
-def start_vectors(monkeypatch) -> list:
-    """Records each model's vectors right after the pretrained ones were put in (i.e. just before training)."""
-    seen = []
-    original = word2vec._apply_pretrained
-
-    def recording(model, *args, **kwargs):
-        count = original(model, *args, **kwargs)
-        seen.append({word: model.wv.vectors[i].copy() for i, word in enumerate(model.wv.index_to_key)})
-        return count
-
-    monkeypatch.setattr(word2vec, "_apply_pretrained", recording)
-    return seen
+def _start(corpus, config) -> dict[str, np.ndarray]:
+    """Each word's vector as training with ``config`` starts (after the pretrained ones were put in)."""
+    model, _ = word2vec.prepare_model(corpus, config)
+    return {word: model.wv.vectors[i].copy() for i, word in enumerate(model.wv.index_to_key)}
 
 
 def _trained(row: dict) -> dict[str, np.ndarray]:
     """A run's vectors exactly as saved (raw, not normalised)."""
-    found = read_vectors(store.runs_dir() / row["id"] / "vectors.bin", fmt=VectorFormat.WORD2VEC_BINARY)
+    found = read_vectors(store.runs_dir() / row.id / "vectors.bin", fmt=VectorFormat.WORD2VEC_BINARY)
     return dict(zip(found.words, found.vectors))
 
 
 def _params(row: dict) -> dict:
-    return json.loads((store.runs_dir() / row["id"] / "params.json").read_text(encoding="utf-8"))
+    return json.loads((store.runs_dir() / row.id / "params.json").read_text(encoding="utf-8"))
 
 
 def _run_folders(home: Path) -> list[str]:
@@ -68,7 +59,7 @@ def _run_folders(home: Path) -> list[str]:
 
 def _finished(job_id: str, timeout: float = 60) -> dict:
     deadline = time.monotonic() + timeout
-    while (job := jobs.get_job(job_id))["status"] in jobs.ACTIVE:
+    while (job := jobs.get_job(job_id)).status in jobs.ACTIVE:
         assert time.monotonic() < deadline, f"job {job_id} did not end within {timeout} s"
         time.sleep(0.05)
     return job
@@ -145,12 +136,11 @@ def test_config_defaults_normalisation_and_dict_round_trip(tmp_path, monkeypatch
 # --- Word2Vec -----------------------------------------------------------------------------------------------
 
 
-def test_lock_zero_keeps_pretrained_vectors_exactly_while_the_rest_train(
-    tiny_text_corpus, pretrained_file, start_vectors, fresh_home
-):
+def test_lock_zero_keeps_pretrained_vectors_exactly_while_the_rest_train(tiny_text_corpus, pretrained_file, fresh_home):
     path, file_vectors = pretrained_file
-    row = train_run(tiny_text_corpus, _config(init=f"vectors:{path}", lock_pretrained=0.0))
-    trained, (start,) = _trained(row), start_vectors
+    config = _config(init=f"vectors:{path}", lock_pretrained=0.0)
+    row = train_run(tiny_text_corpus, config)
+    trained, start = _trained(row), _start(tiny_text_corpus, config)
     for word in PRETRAINED:
         np.testing.assert_array_equal(start[word], file_vectors[word])  # raw, not normalised
         np.testing.assert_array_equal(trained[word], file_vectors[word])
@@ -161,11 +151,11 @@ def test_lock_zero_keeps_pretrained_vectors_exactly_while_the_rest_train(
     params = _params(row)
     assert params["init"] == f"vectors:{path}" and params["init_words"] == len(PRETRAINED)
     assert params["config"]["init"] == f"vectors:{path}" and params["config"]["lock_pretrained"] == 0.0
-    assert store.get_run(row["id"])["params"] == params["config"]
+    assert store.get_run(row.id).params == params["config"]
 
 
 def test_lock_one_trains_pretrained_words_and_a_partial_lock_moves_them_less(
-    tiny_text_corpus, pretrained_file, start_vectors, fresh_home
+    tiny_text_corpus, pretrained_file, fresh_home
 ):
     path, file_vectors = pretrained_file
     moved = {}
@@ -176,12 +166,12 @@ def test_lock_one_trains_pretrained_words_and_a_partial_lock_moves_them_less(
     assert 0 < moved[0.3] < 0.6 * moved[1.0], moved
 
 
-def test_words_not_in_the_file_train_as_without_init(tiny_text_corpus, pretrained_file, start_vectors, fresh_home):
+def test_words_not_in_the_file_train_as_without_init(tiny_text_corpus, pretrained_file, fresh_home):
     """Other words keep gensim's random start (same seed, same start) and train as much as in a plain run."""
     path, _ = pretrained_file
     plain = _trained(train_run(tiny_text_corpus, _config()))
     trained = _trained(train_run(tiny_text_corpus, _config(init=f"vectors:{path}")))
-    (start,) = start_vectors
+    start = _start(tiny_text_corpus, _config(init=f"vectors:{path}"))
     others = [w for w in tiny_text_corpus.counts if w not in PRETRAINED]
     from gensim.models import Word2Vec
 
@@ -197,11 +187,11 @@ def test_init_from_an_earlier_run_continues_from_its_vectors(tiny_text_corpus, f
     earlier = train_run(tiny_text_corpus, _config(min_count=41, seed=9))  # a smaller vocabulary than the next run
     earlier_vectors = _trained(earlier)
     assert 2 < len(earlier_vectors) < len(tiny_text_corpus.counts)
-    row = train_run(tiny_text_corpus, _config(init=earlier["id"], lock_pretrained=0.0))
+    row = train_run(tiny_text_corpus, _config(init=earlier.id, lock_pretrained=0.0))
     trained = _trained(row)
     for word, vector in earlier_vectors.items():
         np.testing.assert_array_equal(trained[word], vector)
-    assert _params(row)["init_words"] == len(earlier_vectors) and _params(row)["init"] == earlier["id"]
+    assert _params(row)["init_words"] == len(earlier_vectors) and _params(row)["init"] == earlier.id
 
 
 def test_glove_text_file_without_header(tiny_text_corpus, tmp_path, fresh_home):
@@ -240,8 +230,8 @@ def test_dimension_mismatch_names_the_dim_to_set(tiny_text_corpus, pretrained_fi
 
 def test_run_dimension_mismatch(tiny_text_corpus, fresh_home):
     earlier = train_run(tiny_text_corpus, _config(dim=8, epochs=1))
-    with pytest.raises(ValueError, match=f"^run {earlier['id']} has 8 dimensions; set dim=8 to continue from it$"):
-        train_run(tiny_text_corpus, _config(init=earlier["id"]))
+    with pytest.raises(ValueError, match=f"^run {earlier.id} has 8 dimensions; set dim=8 to continue from it$"):
+        train_run(tiny_text_corpus, _config(init=earlier.id))
 
 
 def test_no_shared_word_says_so_with_counts(tiny_text_corpus, fresh_home):
@@ -279,16 +269,16 @@ def test_missing_file_and_missing_run(tiny_text_corpus, fresh_home):
 # --- FastText -----------------------------------------------------------------------------------------------
 
 
-def test_fasttext_starts_from_pretrained_vectors_and_honours_the_lock(
-    tiny_text_corpus, pretrained_file, start_vectors, fresh_home
-):
+@pytest.mark.slow
+def test_fasttext_starts_from_pretrained_vectors_and_honours_the_lock(tiny_text_corpus, pretrained_file, fresh_home):
     """A FastText word vector is the mean of its own row and its n-grams': the mean starts at the file's vector,
     and a lock of 0 keeps it there (its n-gram buckets are locked too)."""
     path, file_vectors = pretrained_file
     moved = {}
     for lock in (0.0, 0.3, 1.0):
-        row = train_run(tiny_text_corpus, _config(method="fasttext", init=f"vectors:{path}", lock_pretrained=lock))
-        trained, start = _trained(row), start_vectors[-1]
+        config = _config(method="fasttext", init=f"vectors:{path}", lock_pretrained=lock)
+        row = train_run(tiny_text_corpus, config)
+        trained, start = _trained(row), _start(tiny_text_corpus, config)
         for word in PRETRAINED:
             np.testing.assert_allclose(start[word], file_vectors[word], rtol=0, atol=1e-5)
         moved[lock] = _moved(trained, file_vectors, PRETRAINED)
@@ -302,21 +292,23 @@ def test_fasttext_starts_from_pretrained_vectors_and_honours_the_lock(
 # --- jobs ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_job_trains_from_a_vectors_file(pretrained_file, fresh_home):
     path, file_vectors = pretrained_file
     corpus = build_corpus("tiny.txt", (TINY_TEXT * 20).encode())
     config = _config(epochs=2, init=f"vectors:{path}", lock_pretrained=0.0)
     job = _finished(jobs.start_job(corpus.id, config))
-    assert job["status"] == "done", job
-    assert job["params"] == config.to_dict()
-    trained = _trained(store.get_run(job["run_id"]))
+    assert job.status == "done", job
+    assert job.params == config.to_dict()
+    trained = _trained(store.get_run(job.run_id))
     np.testing.assert_array_equal(trained["matrix"], file_vectors["matrix"])
 
 
+@pytest.mark.slow
 def test_job_with_mismatched_dim_fails_with_our_message(pretrained_file, fresh_home):
     path, _ = pretrained_file
     corpus = build_corpus("tiny.txt", (TINY_TEXT * 20).encode())
     job = _finished(jobs.start_job(corpus.id, _config(dim=30, init=f"vectors:{path}")))
-    assert job["status"] == "failed"
-    assert job["message"] == f"the vectors file has {DIM} dimensions; set dim={DIM} to continue from it"
-    assert job["run_id"] is None and _run_folders(fresh_home) == []
+    assert job.status == "failed"
+    assert job.message == f"the vectors file has {DIM} dimensions; set dim={DIM} to continue from it"
+    assert job.run_id is None and _run_folders(fresh_home) == []

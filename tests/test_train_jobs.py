@@ -15,6 +15,7 @@ from conftest import TINY_TEXT
 
 from embedlab import store
 from embedlab.corpus import build_corpus
+from embedlab.records import JobRecord
 from embedlab.spaces import load_space
 from embedlab.training import Cancelled, Method, TrainConfig, jobs, train_run
 
@@ -88,7 +89,7 @@ def test_train_config_from_dict_names_unknown_parameters():
 
 
 def test_train_run_writes_artefacts_and_registry_row(tiny_run, tiny_text_corpus, session_home):
-    run_id = tiny_run["id"]
+    run_id = tiny_run.id
     folder = session_home / "runs" / run_id
     assert (folder / "vectors.bin").is_file()
     params = json.loads((folder / "params.json").read_text(encoding="utf-8"))
@@ -99,9 +100,9 @@ def test_train_run_writes_artefacts_and_registry_row(tiny_run, tiny_text_corpus,
     assert params["vocab_size"] == len(tiny_text_corpus.counts)
     row = store.get_run(run_id)
     assert row == tiny_run
-    assert row["corpus_id"] == tiny_text_corpus.id and row["method"] == "word2vec"
-    assert row["params"] == config.to_dict() and row["vocab_size"] == len(tiny_text_corpus.counts)
-    assert row["seconds"] >= 0
+    assert row.corpus_id == tiny_text_corpus.id and row.method == "word2vec"
+    assert row.params == config.to_dict() and row.vocab_size == len(tiny_text_corpus.counts)
+    assert row.seconds >= 0
     assert not list((session_home / "runs").glob(".staging-*"))
 
 
@@ -110,27 +111,27 @@ def test_vocab_size_is_the_number_of_words_with_count_at_least_min_count(tiny_te
     expected = sorted(w for w, c in tiny_text_corpus.counts.items() if c >= min_count)
     assert 2 < len(expected) < len(tiny_text_corpus.counts)
     row = train_run(tiny_text_corpus, TrainConfig(dim=8, min_count=min_count, epochs=1, workers=1))
-    assert row["vocab_size"] == len(expected)
-    assert sorted(load_space(row["id"]).words) == expected
-    assert _run_folders(fresh_home) == [row["id"]]
+    assert row.vocab_size == len(expected)
+    assert sorted(load_space(row.id).words) == expected
+    assert _run_folders(fresh_home) == [row.id]
 
 
 def test_fasttext_run(tiny_text_corpus, fresh_home):
     row = train_run(tiny_text_corpus, TrainConfig(method="fasttext", dim=12, min_count=1, epochs=2, workers=1))
-    assert row["method"] == "fasttext" and row["vocab_size"] == len(tiny_text_corpus.counts)
-    space = load_space(row["id"])
+    assert row.method == "fasttext" and row.vocab_size == len(tiny_text_corpus.counts)
+    space = load_space(row.id)
     assert space.dim == 12 and set(space.words) == set(tiny_text_corpus.counts)
     assert "fasttext run" in space.source
-    params = json.loads((fresh_home / "runs" / row["id"] / "params.json").read_text())
+    params = json.loads((fresh_home / "runs" / row.id / "params.json").read_text())
     assert params["method"] == "fasttext"
 
 
 def test_same_seed_and_one_worker_give_identical_vectors(tiny_text_corpus, fresh_home):
     config = TrainConfig(dim=10, min_count=1, epochs=3, workers=1, seed=11)
-    first = load_space(train_run(tiny_text_corpus, config)["id"])
-    second = load_space(train_run(tiny_text_corpus, config)["id"])
+    first = load_space(train_run(tiny_text_corpus, config).id)
+    second = load_space(train_run(tiny_text_corpus, config).id)
     other_seed = load_space(
-        train_run(tiny_text_corpus, TrainConfig(dim=10, min_count=1, epochs=3, workers=1, seed=12))["id"]
+        train_run(tiny_text_corpus, TrainConfig(dim=10, min_count=1, epochs=3, workers=1, seed=12)).id
     )
     assert first.name != second.name
     assert first.words == second.words
@@ -151,7 +152,7 @@ def test_min_count_too_high_suggests_a_smaller_one(tiny_text_corpus, fresh_home)
     assert _run_folders(fresh_home) == [] and store.list_runs() == []
     # the suggestion works
     assert (
-        train_run(tiny_text_corpus, TrainConfig(dim=8, min_count=smallest, epochs=1, workers=1))["vocab_size"]
+        train_run(tiny_text_corpus, TrainConfig(dim=8, min_count=smallest, epochs=1, workers=1)).vocab_size
         == stats.types
     )
 
@@ -193,6 +194,7 @@ def test_progress_fractions_never_decrease_and_end_at_one(tiny_text_corpus, fres
     assert seen[-1].epoch == 5 and seen[-1].eta_seconds == 0
 
 
+@pytest.mark.slow
 def test_progress_with_several_workers_on_a_bigger_corpus(fresh_home):
     corpus = build_corpus("lee.txt", _lee_bytes() * 10)
     seen = []
@@ -215,7 +217,7 @@ def lee_corpus(fresh_home):
 LONG = TrainConfig(dim=50, min_count=2, epochs=300, workers=1)  # tens of seconds: long enough to stop it
 
 
-def _job(job_id: str) -> dict:
+def _job(job_id: str) -> JobRecord:
     job = jobs.get_job(job_id)
     assert job is not None
     return job
@@ -230,72 +232,76 @@ def _process_gone(pid: int) -> bool:
         return True
 
 
+@pytest.mark.slow
 def test_job_runs_to_done_with_a_loadable_run(fresh_home):
     corpus = build_corpus("tiny.txt", (TINY_TEXT * 20).encode())
     config = TrainConfig(dim=8, min_count=1, epochs=3, workers=1)
     job_id = jobs.start_job(corpus.id, config)
     queued = store.get_job(job_id)
-    assert queued["status"] in ("queued", "running") and queued["pid"] and queued["corpus_id"] == corpus.id
-    assert queued["params"] == config.to_dict() and queued["epochs"] == 3
-    job = _wait_for(lambda: (j := _job(job_id))["status"] not in jobs.ACTIVE and j, "the job to end")
-    assert job["status"] == "done", job
-    assert job["progress"] == 1.0 and job["message"] == "" and job["eta_seconds"] == 0
-    run = store.get_run(job["run_id"])
-    assert run is not None and run["corpus_id"] == corpus.id and run["params"] == config.to_dict()
-    assert _run_folders(fresh_home) == [job["run_id"]]
-    assert load_space(job["run_id"]).dim == 8
-    assert [j["id"] for j in jobs.list_jobs()] == [job_id]
+    assert queued.status in ("queued", "running") and queued.pid and queued.corpus_id == corpus.id
+    assert queued.params == config.to_dict() and queued.epochs == 3
+    job = _wait_for(lambda: (j := _job(job_id)).status not in jobs.ACTIVE and j, "the job to end")
+    assert job.status == "done", job
+    assert job.progress == 1.0 and job.message == "" and job.eta_seconds == 0
+    run = store.get_run(job.run_id)
+    assert run is not None and run.corpus_id == corpus.id and run.params == config.to_dict()
+    assert _run_folders(fresh_home) == [job.run_id]
+    assert load_space(job.run_id).dim == 8
+    assert [j.id for j in jobs.list_jobs()] == [job_id]
     assert jobs.cancel_job(job_id) is False  # already ended
-    assert _job(job_id)["status"] == "done"
+    assert _job(job_id).status == "done"
 
 
+@pytest.mark.slow
 def test_cancel_running_job(lee_corpus, fresh_home):
     job_id = jobs.start_job(lee_corpus.id, LONG)
     job = _wait_for(
-        lambda: (j := _job(job_id))["status"] == "running" and j["progress"] > 0 and j, "the job to report progress"
+        lambda: (j := _job(job_id)).status == "running" and j.progress > 0 and j, "the job to report progress"
     )
-    assert job["status"] == "running" and 0 < job["progress"] < 1
+    assert job.status == "running" and 0 < job.progress < 1
     assert jobs.cancel_job(job_id) is True
-    _wait_for(lambda: _process_gone(job["pid"]), "the worker to exit")
+    _wait_for(lambda: _process_gone(job.pid), "the worker to exit")
     job = _job(job_id)
-    assert job["status"] == "cancelled" and job["message"] == "Cancelled." and job["run_id"] is None
+    assert job.status == "cancelled" and job.message == "Cancelled." and job.run_id is None
     assert store.list_runs() == []
     assert [name for name in _run_folders(fresh_home) if not name.startswith(".")] == []
     assert jobs.cancel_job(job_id) is False
     time.sleep(0.3)  # a late progress write must not resurrect the job
-    assert _job(job_id)["status"] == "cancelled"
+    assert _job(job_id).status == "cancelled"
 
 
+@pytest.mark.slow
 def test_killed_worker_is_reported_interrupted(lee_corpus, fresh_home):
     job_id = jobs.start_job(lee_corpus.id, LONG)
     job = _wait_for(
-        lambda: (j := _job(job_id))["status"] == "running" and j["progress"] > 0 and j, "the job to report progress"
+        lambda: (j := _job(job_id)).status == "running" and j.progress > 0 and j, "the job to report progress"
     )
-    os.kill(job["pid"], signal.SIGKILL)
-    job = _wait_for(lambda: (j := _job(job_id))["status"] != "running" and j, "the job to be marked")
-    assert job["status"] == "interrupted"
-    assert "stopped unexpectedly" in job["message"] and "start the training again" in job["message"]
-    assert job["run_id"] is None and store.list_runs() == []
+    os.kill(job.pid, signal.SIGKILL)
+    job = _wait_for(lambda: (j := _job(job_id)).status != "running" and j, "the job to be marked")
+    assert job.status == "interrupted"
+    assert "stopped unexpectedly" in job.message and "start the training again" in job.message
+    assert job.run_id is None and store.list_runs() == []
     assert [name for name in _run_folders(fresh_home) if not name.startswith(".")] == []
-    _wait_for(lambda: _process_gone(job["pid"]), "the killed worker to be gone")
+    _wait_for(lambda: _process_gone(job.pid), "the killed worker to be gone")
     assert jobs.cancel_job(job_id) is False
 
 
+@pytest.mark.slow
 def test_job_with_impossible_min_count_fails_with_our_message(fresh_home):
     corpus = build_corpus("tiny.txt", (TINY_TEXT * 20).encode())
     job_id = jobs.start_job(corpus.id, TrainConfig(dim=8, min_count=10**6, epochs=1, workers=1))
-    job = _wait_for(lambda: (j := _job(job_id))["status"] not in jobs.ACTIVE and j, "the job to end")
-    assert job["status"] == "failed"
-    assert job["message"].startswith("min_count=1000000 leaves 0 words: the corpus has ")
-    assert "try min_count=20" in job["message"]
-    assert "Traceback" not in job["message"] and "ValueError" not in job["message"]
-    assert job["run_id"] is None and store.list_runs() == [] and _run_folders(fresh_home) == []
+    job = _wait_for(lambda: (j := _job(job_id)).status not in jobs.ACTIVE and j, "the job to end")
+    assert job.status == "failed"
+    assert job.message.startswith("min_count=1000000 leaves 0 words: the corpus has ")
+    assert "try min_count=20" in job.message
+    assert "Traceback" not in job.message and "ValueError" not in job.message
+    assert job.run_id is None and store.list_runs() == [] and _run_folders(fresh_home) == []
 
 
 def test_job_for_a_missing_corpus_fails_with_a_message(fresh_home):
     job_id = jobs.start_job("c000000000000", TrainConfig(dim=8, min_count=1, epochs=1, workers=1))
-    job = _wait_for(lambda: (j := _job(job_id))["status"] not in jobs.ACTIVE and j, "the job to end")
-    assert job["status"] == "failed" and job["message"].startswith("no corpus 'c000000000000'")
+    job = _wait_for(lambda: (j := _job(job_id)).status not in jobs.ACTIVE and j, "the job to end")
+    assert job.status == "failed" and job.message.startswith("no corpus 'c000000000000'")
 
 
 @pytest.fixture
@@ -317,28 +323,30 @@ def test_job_is_not_done_when_its_run_could_not_be_registered(fresh_home, monkey
     seen_when_registering = []
 
     def locked_registry(*args, **kwargs):
-        seen_when_registering.append(store.get_job(job_id)["status"])
+        seen_when_registering.append(store.get_job(job_id).status)
         raise sqlite3.OperationalError("database is locked")
 
     monkeypatch.setattr(store, "add_run", locked_registry)
     jobs.work(job_id)
     job = store.get_job(job_id)
     assert seen_when_registering == ["committing"], "the job was already 'done' before its run was registered"
-    assert job["status"] == "failed" and "database is locked" in job["message"]
+    assert job.status == "failed" and "database is locked" in job.message
     assert not [p for p in (fresh_home / "runs").iterdir()]
 
 
 # --- what a training worker loads ---------------------------------------------------------------------------
 
 
-def test_training_jobs_run_without_importing_fine_tuning():
-    """embedlab.finetune pulls in pandas and scipy: a Word2Vec worker must not pay for them (memory, start-up)."""
+def test_training_jobs_run_without_importing_fine_tuning_libraries():
+    """pandas, scipy.stats, torch and sentence-transformers cost a Word2Vec worker ~130 MB and seconds before training
+    starts: a worker imports them only for the jobs that need them."""
     import subprocess
     import sys
 
+    heavy = ("pandas", "scipy.stats", "sklearn", "torch", "sentence_transformers", "streamlit")
     code = (
         "import sys, embedlab.training.jobs as jobs; run, config = jobs._runner({'method': 'word2vec', 'epochs': 2}); "
-        "print(run.__name__, config.epochs, 'embedlab.finetune' in sys.modules)"
+        f"print(run.__name__, config.epochs, [m for m in {heavy!r} if m in sys.modules])"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],
@@ -346,8 +354,8 @@ def test_training_jobs_run_without_importing_fine_tuning():
         text=True,
         check=True,
         cwd=Path(__file__).resolve().parent.parent,
-    ).stdout.split()
-    assert out == ["train_run", "2", "False"]
+    ).stdout
+    assert out.split(maxsplit=2) == ["train_run", "2", "[]\n"]
 
 
 def test_job_runner_picks_fine_tuning_and_keeps_the_message_for_unknown_methods():

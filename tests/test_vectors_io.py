@@ -311,8 +311,8 @@ def two_runs(fresh_home) -> tuple[str, str]:
     from embedlab.training import TrainConfig, train_run
 
     built = build_corpus("tiny.txt", (TINY_TEXT * 5).encode())
-    older = train_run(built, TrainConfig(dim=8, min_count=1, epochs=1, workers=1, seed=1))["id"]
-    newer = train_run(built, TrainConfig(dim=6, min_count=2, epochs=1, workers=1, seed=2, sg=True))["id"]
+    older = train_run(built, TrainConfig(dim=8, min_count=1, epochs=1, workers=1, seed=1)).id
+    newer = train_run(built, TrainConfig(dim=6, min_count=2, epochs=1, workers=1, seed=2, sg=True)).id
     return older, newer
 
 
@@ -320,7 +320,7 @@ def test_delete_run_removes_its_folder_and_row_only(two_runs):
     older, newer = two_runs
     store.delete_run(older)
     assert store.get_run(older) is None and not (store.runs_dir() / older).exists()
-    assert [r["id"] for r in store.list_runs()] == [newer] and (store.runs_dir() / newer / "vectors.bin").is_file()
+    assert [r.id for r in store.list_runs()] == [newer] and (store.runs_dir() / newer / "vectors.bin").is_file()
     assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, newer, DEBIASED, newer + "@debiased"]
     with pytest.raises(ValueError, match=f"no run '{older}' in the registry"):
         store.delete_run(older)

@@ -1,4 +1,4 @@
-"""TODO"""
+"""Frequency bands (1, 2–4, 5–9, 10–19, ...): fixed edges, so a band in a link means the same on every corpus."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO"""
+"""How every shared word's neighbourhood changed between two spaces: Jaccard@k and rank-biased overlap, computed
+in blocks of matrix products, with a frequency-stratified sample past a cap.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from embedlab.analysis.bands import frequency_bands
+from embedlab.analysis.maps import sample_words
 from embedlab.analysis.neighbours import BLOCK_ROWS, neighbor_indices, shared_spaces
 from embedlab.metrics import _row_jaccard, rank_biased_overlap
 from embedlab.spaces.space import EmbeddingSpace
@@ -18,6 +21,9 @@ DEFAULT_MAX_WORDS = 20_000
 
 @dataclass(frozen=True)
 class ComparisonSummary:
+    """How much neighbourhoods changed between two spaces, over the words scored (means and medians of Jaccard@k and
+    rank-biased overlap, in 0..1)."""
+
     shared_words: int
     only_a: int
     only_b: int
@@ -57,8 +63,6 @@ def compare_spaces(
         The summary and a frame with columns word, jaccard, rank_overlap, count_a, count_b, band, most frequent
         first.
     """
-    from embedlab.analysis.maps import sample_words
-
     shared_a, shared_b = shared_spaces(a, b)
     scored = sample_words(shared_a.words, max_words, seed, must_include)
     rows = np.sort(np.fromiter((shared_a.index[w] for w in scored), dtype=np.int64, count=len(scored)))

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Corpus coverage: the share of tokens and words a space has vectors for, overall and per frequency band, the
+words it misses, WordPiece fragmentation, and what FastText's character n-grams recover.
+"""
 
 from __future__ import annotations
 

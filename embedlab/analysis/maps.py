@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embedlab import store
 from embedlab.errors import EmbedLabError
 
 _FREQUENCY_BANDS = 10
@@ -33,6 +34,8 @@ warmed_up = threading.Event()
 
 @dataclass(frozen=True)
 class MapSettings:
+    """UMAP settings of a map: words sampled (10..50,000), seed, ``n_neighbors`` and ``min_dist`` (umap-learn's)."""
+
     sample_size: int = 2000
     seed: int = 42
     n_neighbors: int = 15
@@ -94,6 +97,7 @@ class _CompileOnce:
 
 def _umap():
     """umap-learn, imported on first use (it is slow to import), with AlignedUMAP's kernel compiled once."""
+    # lazy: umap-learn takes ~14 s to import (numba); only maps need it
     import umap
     import umap.aligned_umap
 
@@ -101,6 +105,9 @@ def _umap():
     if not getattr(optimiser, "compiles_once", False):
         umap.aligned_umap.optimize_layout_aligned_euclidean = _compiling_once(optimiser)
     return umap
+
+
+UMAP_WRITTEN_FOR = "0.5.12"  # _compiling_once copies this release's aligned optimiser; a test re-checks on upgrade
 
 
 def _compiling_once(optimiser):
@@ -149,6 +156,7 @@ def umap_layout(vectors: np.ndarray, settings: MapSettings = MapSettings()) -> n
 
 def _procrustes_onto(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Rotate/reflect, scale and shift ``source`` to best match ``target`` point by point."""
+    # lazy: scipy adds ~0.3 s to every start-up; only this path needs it
     from scipy.linalg import orthogonal_procrustes
 
     source_centre, target_centre = source.mean(axis=0), target.mean(axis=0)
@@ -205,8 +213,6 @@ def aligned_layouts(
     Returns:
         Two float32 arrays of shape (n, 2).
     """
-    from embedlab import store
-
     if a_vectors.shape[0] != b_vectors.shape[0]:
         raise EmbedLabError(f"both maps need the same words: got {a_vectors.shape[0]} and {b_vectors.shape[0]} rows")
     cache = store.cache_dir() / "maps" / f"{_cache_key(a_vectors, b_vectors, settings)}.npz"

@@ -16,12 +16,16 @@ BLOCK_ROWS = 1024  # rows per matrix product: 1024 x 20k float32 similarities is
 
 @dataclass(frozen=True)
 class Neighbor:
+    """One neighbour of a query word: the word and its cosine similarity (-1..1)."""
+
     word: str
     similarity: float
 
 
 @dataclass(frozen=True)
 class NeighborComparison:
+    """A word's k nearest neighbours in two spaces side by side, with the Jaccard overlap of the two lists."""
+
     word: str
     k: int
     a: list[Neighbor]

@@ -56,6 +56,9 @@ class _Documents:
 
 @dataclass
 class RawDocuments:
+    """An upload's documents before tokenising: the texts (re-iterable, streamed), their labels when a label column
+    was chosen, and notices for the user (how the file was decoded, ragged rows...)."""
+
     texts: Iterable[str] = ()  # can be iterated more than once
     labels: list[str] | None = None
     notices: list[str] = field(default_factory=list)
@@ -302,7 +305,9 @@ def table_columns(name: str, data: bytes) -> tuple[list[str], str | None]:
         else the column with the longest values).
     """
     table = _first_table(name, data)
-    columns = _columns(table[1]) if table else []
+    if table is None:
+        return [], None
+    columns = _columns(table[1])
     return columns, (_guess_text_column(table[1], columns) if columns else None)
 
 
@@ -389,7 +394,7 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
             kept += 1
             letters = letters or bool(_LETTER.search(document))
             if labels is not None:
-                labels.append(row.get(options.label_column) or "")
+                labels.append(row.get(options.label_column or "") or "")
     if not options.text_column and kept and not letters:
         raise EmbedLabError(
             f"{name}: no text column found: '{_shown(text_column)}' (the best guess) holds only "

@@ -1,4 +1,6 @@
-"""TODO"""
+"""The stored corpus: an upload read, tokenised and written once under a hash of its bytes and options
+(``corpora/<id>/sentences.txt``, ``counts.tsv``, ``meta.json``), its statistics, and loading it back.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +26,14 @@ from embedlab.corpus.tokens import (
     _write_sentences,
 )
 from embedlab.errors import EmbedLabError
+from embedlab.records import CorpusRecord
 
 
 @dataclass(frozen=True)
 class CorpusStats:
+    """A corpus's counts: documents, sentences, tokens, distinct words (types), the share of types seen once, and the
+    25 most frequent words with their counts."""
+
     documents: int
     sentences: int
     tokens: int
@@ -181,6 +187,6 @@ def corpus_from_file(
     return build_corpus(path.name, path.read_bytes(), read, tokenize_options)
 
 
-def list_corpora() -> list[dict]:
-    """Registry rows of the stored corpora, newest first."""
-    return [row for row in store.list_corpora() if (store.corpora_dir() / row["id"] / "meta.json").exists()]
+def list_corpora() -> list[CorpusRecord]:
+    """The stored corpora whose files are still there, newest first."""
+    return [row for row in store.list_corpora() if (store.corpora_dir() / row.id / "meta.json").exists()]

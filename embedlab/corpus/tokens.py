@@ -1,4 +1,6 @@
-"""TODO"""
+"""Tokenising: text into sentences of word tokens, written to the corpus's sentence file as they are made, and
+optional phrase detection (gensim's ``Phrases``) over that file.
+"""
 
 from __future__ import annotations
 
@@ -89,6 +91,7 @@ class _SentenceFile:
 
 def _apply_phrases(path: Path, options: TokenizeOptions) -> Counter:
     """Join detected phrases (``heart_failure``) in the sentences file, in place; returns the new token counts."""
+    # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only this path needs it
     from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
     model = Phrases(

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,7 @@ PairRow = tuple[str, str, float]
 
 
 def _datapath(filename: str) -> str:
+    # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only this path needs it
     from gensim.test.utils import datapath
 
     return datapath(filename)
@@ -164,7 +165,7 @@ def _correlation(func, gold: np.ndarray, model: np.ndarray) -> tuple[float, floa
 
 def word_similarity(
     space: EmbeddingSpace,
-    pairs_path_or_rows: str | Path | Iterable[Sequence],
+    pairs_path_or_rows: str | Path | Iterable[Sequence[Any]],
     name: str | None = None,
     restrict_vocab: int = RESTRICT_VOCAB,
 ) -> SimilarityResult:
@@ -182,7 +183,7 @@ def word_similarity(
         rows, invalid = _read_pairs_file(pairs_path_or_rows)
         name = name or Path(pairs_path_or_rows).name
     else:
-        rows = [(str(a), str(b), float(s)) for a, b, s in pairs_path_or_rows]
+        rows = [(str(a), str(b), float(s)) for a, b, s in map(tuple, pairs_path_or_rows)]
         name = name or "pairs"
     ok = _ok_vocab(space, restrict_vocab)
     used = [(a, b, s, ok[a.upper()], ok[b.upper()]) for a, b, s in rows if a.upper() in ok and b.upper() in ok]
@@ -200,9 +201,8 @@ def word_similarity(
         pearson = spearman = (nan, nan)
         note = f"only {len(used)} of {total} pairs have both words in the vocabulary; correlations need at least 3"
     else:
-        from scipy import (
-            stats,  # lazy: importing the CLI (and finetune, which ranks with this module) stays fast
-        )
+        # lazy: scipy adds ~0.3 s to every start-up; only this path needs it
+        from scipy import stats
 
         pearson = _correlation(stats.pearsonr, gold, model)
         spearman = _correlation(stats.spearmanr, gold, model)
@@ -263,7 +263,7 @@ def user_word_pairs(name: str, data: bytes) -> list[PairRow]:
 def _read_analogies(path: str | Path) -> tuple[list[str], list[tuple[int, str, str, str, str]]]:
     """Section names and questions (section index, a, b, c, expected), read like gensim."""
     sections: list[str] = []
-    questions = []
+    questions: list[tuple[int, str, str, str, str]] = []
     with open(path, "rb") as fin:
         for line_no, raw in enumerate(fin):
             line = raw.decode("utf8")
@@ -275,7 +275,7 @@ def _read_analogies(path: str | Path) -> tuple[list[str], list[tuple[int, str, s
             parts = line.split()
             if len(parts) != 4:
                 continue  # gensim skips invalid (including blank) lines
-            questions.append((len(sections) - 1, *parts))
+            questions.append((len(sections) - 1, parts[0], parts[1], parts[2], parts[3]))
     return sections, questions
 
 
@@ -360,6 +360,7 @@ def analogies(
 
 def to_keyed_vectors(space: EmbeddingSpace) -> KeyedVectors:
     """A gensim ``KeyedVectors`` with the space's words and vectors, in the same order."""
+    # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only this path needs it
     from gensim.models import KeyedVectors
 
     kv = KeyedVectors(vector_size=space.dim, count=0, dtype=np.float32)

@@ -1,13 +1,15 @@
-"""TODO"""
+"""Bias: the Word Embedding Association Test (WEAT, Caliskan et al. 2017) and the word sets it ships with."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from embedlab.errors import EmbedLabError
 
 if TYPE_CHECKING:
     from embedlab.spaces.space import EmbeddingSpace
@@ -44,6 +46,35 @@ WEAT_SETS: dict[str, dict[str, list[str]]] = {
 WEAT_MIN_WORDS = 2  # per set, after dropping missing words
 
 
+WEAT_LISTS = ("X", "Y", "A", "B")  # targets X and Y, attributes A and B
+
+
+def choose_weat_sets(names: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+    """Shipped WEAT sets (:data:`WEAT_SETS`) by the start of their names, case-insensitive, or all for ``"all"``.
+
+    Args:
+        names: e.g. ``["career", "math"]`` or ``["all"]``.
+
+    Returns:
+        Set name -> lists X, Y, A, B, in the order asked for.
+
+    Raises:
+        EmbedLabError: a name is empty, or starts no set or more than one; the message lists the sets.
+    """
+    if "all" in names:
+        return dict(WEAT_SETS)
+    chosen = {}
+    for wanted in names:
+        found = [name for name in WEAT_SETS if name.lower().startswith(wanted.strip().lower())]
+        if len(found) != 1 or not wanted.strip():
+            raise EmbedLabError(
+                f"WEAT set {wanted!r} names {'no' if not found else 'more than one'} set: give the "
+                f"start of one of: {'; '.join(WEAT_SETS)} (e.g. 'career'), or 'all'"
+            )
+        chosen[found[0]] = WEAT_SETS[found[0]]
+    return chosen
+
+
 @dataclass(frozen=True, eq=False)
 class WeatResult:
     """WEAT effect size (Cohen's d of the targets' association difference) and a one-sided permutation p-value."""
@@ -57,15 +88,15 @@ class WeatResult:
 
 
 def weat(
-    space: EmbeddingSpace, sets: dict[str, Sequence[str]], permutations: int = 10_000, seed: int = 42
+    space: EmbeddingSpace, sets: Mapping[str, Sequence[str]], permutations: int = 10_000, seed: int = 42
 ) -> WeatResult:
     """The Word Embedding Association Test of target sets X, Y against attribute sets A, B.
 
     s(w) = mean cos(w, A) - mean cos(w, B); effect size = (mean s(X) - mean s(Y)) / std s(X ∪ Y); p = share of
     random equal-size splits of X ∪ Y whose statistic is at least the observed one (seeded).
     """
-    missing = {name: [w for w in sets[name] if w not in space.index] for name in ("X", "Y", "A", "B")}
-    present = {name: [w for w in sets[name] if w in space.index] for name in ("X", "Y", "A", "B")}
+    missing = {name: [w for w in sets[name] if w not in space.index] for name in WEAT_LISTS}
+    present = {name: [w for w in sets[name] if w in space.index] for name in WEAT_LISTS}
     used = {name: len(words) for name, words in present.items()}
     short = [name for name, count in used.items() if count < WEAT_MIN_WORDS]
     if short:

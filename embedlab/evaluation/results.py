@@ -1,40 +1,83 @@
-"""TODO"""
+"""Results kept with the runs they scored (``runs/<id>/evaluation.json``), and their summary for the Runs page.
+
+The file holds one entry per section (``benchmarks``, ``task``, ``retrieval``, ``weat``):
+``{"corpus_id": ..., "saved": <unix time>, "result": <plain JSON>}``. Spaces that are not runs (the baseline,
+vectors files, derived copies) keep nothing. What goes into each section is built in one place,
+:meth:`embedlab.evaluation.run.SpaceEvaluation.payloads`; :func:`embedlab.evaluation.run.save_results` writes it.
+"""
 
 from __future__ import annotations
 
 import json
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Mapping
+from typing import Any
 
 import numpy as np
 
+from embedlab import store
 from embedlab.evaluation.benchmarks import BUILTIN_PAIRS
 from embedlab.metrics import RETRIEVAL_K
-
-if TYPE_CHECKING:
-    pass
-
 
 RESULTS_FILE = "evaluation.json"
 
 
+SECTIONS = ("benchmarks", "task", "retrieval", "weat")
+
+
 def save_run_results(spec: str, corpus_id: str | None, section: str, payload: Any) -> bool:
-    """Keep an evaluation result with the run it scored (``runs/<id>/evaluation.json``, written atomically), so
-    the Runs page shows it; other spaces (baseline, files, derived copies) keep nothing. Returns whether kept.
+    """Keep one section of a run's results with it (replacing what the section held), so the Runs page shows it.
 
     Args:
-        section: ``benchmarks``, ``task``, ``retrieval`` or ``weat``; payload: plain JSON-able data.
-    """
-    from embedlab import store
+        spec: the space the result belongs to; only a run keeps anything.
+        corpus_id: the corpus the result was computed on (None: none).
+        section: one of :data:`SECTIONS`.
+        payload: plain JSON-able data (numpy scalars and NaN are fine).
 
+    Returns:
+        Whether ``spec`` is a run that keeps it (also when the stored content was already identical).
+    """
+    return write_run_results(spec, corpus_id, {section: payload}) is not None
+
+
+def write_run_results(
+    spec: str, corpus_id: str | None, sections: Mapping[str, Any], merged: Collection[str] = ()
+) -> tuple[str, ...] | None:
+    """Write several sections of a run's results in one atomic write; a section whose stored corpus and content
+    are identical is left alone, so saving the same results again writes nothing.
+
+    Args:
+        spec: the space the results belong to; only a run keeps anything.
+        corpus_id: the corpus they were computed on.
+        sections: section name (see :data:`SECTIONS`) -> plain JSON-able payload.
+        merged: sections whose payload is a dict by name (``weat``: test name -> result) to merge into the stored
+            dict (a name given replaces its entry, the others stay), rather than replace.
+
+    Returns:
+        The sections written, in order (empty when nothing changed); None when ``spec`` is not a run.
+    """
     folder = store.runs_dir() / spec
     if store.get_run(spec) is None or not folder.is_dir():
-        return False
+        return None
     saved = run_results(spec)
-    saved[section] = {"corpus_id": corpus_id, "saved": time.time(), "result": payload}
-    store.write_bytes(folder / RESULTS_FILE, json.dumps(saved, ensure_ascii=False, default=_plain).encode("utf-8"))
-    return True
+    written = []
+    for section, payload in sections.items():
+        stored = saved.get(section) or {}
+        if section in merged and isinstance(stored.get("result"), dict) and isinstance(payload, Mapping):
+            payload = {**stored["result"], **payload}
+        if stored.get("corpus_id") == corpus_id and _canonical(stored.get("result")) == _canonical(payload):
+            continue
+        saved[section] = {"corpus_id": corpus_id, "saved": time.time(), "result": payload}
+        written.append(section)
+    if written:
+        store.write_bytes(folder / RESULTS_FILE, json.dumps(saved, ensure_ascii=False, default=_plain).encode("utf-8"))
+    return tuple(written)
+
+
+def _canonical(value: Any) -> str:
+    """The JSON text a value is stored as, keys sorted: equal texts mean equal stored content (NaN included)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_plain)
 
 
 def _plain(value: Any) -> Any:
@@ -46,8 +89,6 @@ def _plain(value: Any) -> Any:
 
 def run_results(run_id: str) -> dict[str, Any]:
     """A run's stored evaluation results by section (empty when it was never evaluated or the file is damaged)."""
-    from embedlab import store
-
     path = store.runs_dir() / run_id / RESULTS_FILE
     try:
         return json.loads(path.read_text(encoding="utf-8"))

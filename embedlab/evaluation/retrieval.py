@@ -1,4 +1,4 @@
-"""TODO"""
+"""Held-out retrieval: sentence pairs no chosen model trained on, each anchor ranking every positive by cosine."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from embedlab import training
 from embedlab.errors import EmbedLabError
 from embedlab.evaluation.tasks import features_kind, text_vectors
 from embedlab.metrics import RETRIEVAL_K, rank_metrics
+from embedlab.spaces.space import normalise_rows
 
 if TYPE_CHECKING:
     from embedlab.spaces.space import EmbeddingSpace
@@ -36,8 +38,6 @@ def retrieval(
     progress: Callable[[float], None] | None = None,
 ) -> RetrievalResult:
     """Held-out retrieval for any space, so static and sentence-transformer spaces sit in one table."""
-    from embedlab.spaces.space import normalise_rows
-
     if not pairs:
         raise EmbedLabError("no held-out pairs to retrieve")
     vectors = normalise_rows(text_vectors(space, pair_texts(pairs), progress))
@@ -63,8 +63,6 @@ def pair_texts(pairs: Sequence[tuple[str, str]]) -> list[str]:
 
 def held_out_run(specs: Sequence[str]) -> str:
     """The first fine-tuned run among ``specs`` (its held-out pairs are the ones retrieval uses), or ""."""
-    from embedlab import training
-
     return next((spec for spec in specs if training.has_held_out_pairs(spec)), "")
 
 
@@ -78,8 +76,6 @@ def held_out_pairs(corpus, run_ids: Sequence[str] = ()) -> tuple[list[tuple[str,
     Raises:
         ValueError: the corpus has too few sentence pairs.
     """
-    from embedlab import training
-
     for run_id in run_ids:
         pairs = training.held_out_pairs(run_id)
         if pairs:

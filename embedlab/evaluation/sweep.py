@@ -1,4 +1,4 @@
-"""TODO"""
+"""The dimension sweep: a space reduced with PCA to smaller sizes, each size scored again."""
 
 from __future__ import annotations
 

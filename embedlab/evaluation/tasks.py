@@ -1,4 +1,4 @@
-"""TODO"""
+"""The corpus's own labels as a task: cross-validated document classification on a space's document vectors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from embedlab.corpus.tokens import tokenize
 from embedlab.errors import EmbedLabError
 
 if TYPE_CHECKING:
@@ -59,8 +60,6 @@ def text_vectors(
 
 def _known_rows(space: EmbeddingSpace, text: str) -> list[int]:
     """Rows of the text's words: as written, else lowercased, else as the corpus tokeniser splits them."""
-    from embedlab.corpus.tokens import tokenize
-
     rows = []
     for token in text.split():
         for candidate in (token, token.lower()):
@@ -78,6 +77,7 @@ def document_texts(corpus) -> list[str]:
 
 
 def features_kind(space: EmbeddingSpace) -> str:
+    """What a space's text vectors are: a sentence-transformer's own sentence embeddings, or mean word vectors."""
     return SENTENCE_EMBEDDINGS if space.encoder is not None else MEAN_WORD_VECTORS
 
 
@@ -95,6 +95,7 @@ def task_evaluation(
     Raises:
         ValueError: the corpus has no labels, or too few labelled documents to cross-validate.
     """
+    # lazy: scikit-learn adds ~1 s to start-up; only this path needs it
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_validate
 

@@ -33,8 +33,8 @@ def _text(value: object) -> str:
 
 def rank_frequency(counts: Sequence[int]) -> go.Figure:
     """Zipf plot: word frequency against rank, both axes logarithmic."""
-    counts = np.asarray(counts)
-    ranks = np.arange(1, len(counts) + 1)
+    frequencies = np.asarray(counts)
+    ranks = np.arange(1, len(frequencies) + 1)
     fig = go.Figure(
         go.Scattergl(
             x=ranks, y=counts, mode="lines", name="words", hovertemplate="rank %{x}<br>count %{y}<extra></extra>"

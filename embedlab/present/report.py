@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from embedlab import analysis, store
+from embedlab import analysis, evaluation, store
 from embedlab.analysis import maps
 from embedlab.present import figures
 from embedlab.spaces.space import EmbeddingSpace
@@ -41,6 +41,9 @@ th { background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: ta
 
 @dataclass(frozen=True)
 class ReportSettings:
+    """What the HTML report shows: k neighbours, the words whose neighbour lists go in, the words on the maps, the
+    seed of the map sample, and how many words are scored for what changed."""
+
     k: int = 10
     words: tuple[str, ...] = ()
     map_words: int = 2000
@@ -88,11 +91,11 @@ def _describe(space: EmbeddingSpace) -> pd.DataFrame:
     run = store.get_run(space.name)
     if run is not None:
         rows += [
-            ("method", run["method"]),
-            ("corpus id", run["corpus_id"]),
-            ("training seconds", round(run["seconds"], 2)),
+            ("method", run.method.display_name),
+            ("corpus id", run.corpus_id),
+            ("training seconds", round(run.seconds, 2)),
         ]
-        rows += [(f"param: {name}", value) for name, value in run["params"].items()]
+        rows += [(name, value) for name, value in run.parameters().items() if value is not None]
     return pd.DataFrame(rows, columns=["", "value"])
 
 
@@ -117,21 +120,14 @@ def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word:
 
 def _benchmarks(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
     """The Evaluate page's benchmark table (held-out retrieval included when the corpus has sentence pairs, and
-    the task when it has labels) for the report."""
-    from embedlab import evaluation
-
-    try:
-        pairs, pairs_note = evaluation.held_out_pairs(corpus, [space.name for space in specs])
-        retrievals = {space.name: evaluation.retrieval(space, pairs, pairs_note) for space in specs}
-    except ValueError as error:
-        retrievals, pairs_note = {}, f"no held-out retrieval on this corpus: {error}"
-    table = evaluation.benchmark_table({space.name: evaluation.intrinsic(space) for space in specs}, retrievals)
+    the task when it has labels) for the report: the same flow, ``evaluation.evaluate_spaces``."""
+    result = evaluation.evaluate_spaces(specs, corpus)
     parts = [
-        _table(table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]]),
-        f"<p>Held-out pairs: {_e(pairs_note)}</p>",
+        _table(result.table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]]),
+        f"<p>Held-out pairs: {_e(result.held_out.note)}</p>",
     ]
-    if corpus.labels:
-        tasks = [evaluation.task_evaluation(space, corpus) for space in specs]
+    tasks = [found.task for found in result.spaces if found.task is not None]
+    if tasks:
         parts.append("<b>Task: classifying the documents by label (logistic regression, stratified k-fold)</b>")
         parts.append(
             _table(
@@ -153,39 +149,49 @@ def _benchmarks(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
     return "".join(parts)
 
 
-def build_report(
-    a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings: ReportSettings = ReportSettings()
-) -> str:
-    """The whole comparison of A and B on a corpus as one HTML document that needs no network to open.
-
-    Returns:
-        The HTML text (a few MB: plotly's JavaScript is inline).
-    """
-    from plotly.offline import get_plotlyjs
-
-    shared_a, shared_b = analysis.shared_spaces(a, b)
-    summary, frame = analysis.compare_spaces(a, b, settings.k, settings.max_scored_words, settings.seed)
+def _changed_section(frame: pd.DataFrame, k: int) -> str:
+    """The histogram of Jaccard@k and the most and least changed words."""
     ranked = frame.sort_values(["jaccard", "count_a"], ascending=[True, False])
-    change_columns = {
+    columns = {
         "word": "word",
-        "jaccard": f"Jaccard@{summary.k}",
+        "jaccard": f"Jaccard@{k}",
         "rank_overlap": "rank overlap",
         "count_a": "count",
         "band": "band",
     }
-    most = ranked.head(_TABLE_ROWS)[list(change_columns)].rename(columns=change_columns)
-    least = ranked.tail(_TABLE_ROWS).iloc[::-1][list(change_columns)].rename(columns=change_columns)
+    most = ranked.head(_TABLE_ROWS)[list(columns)].rename(columns=columns)
+    least = ranked.tail(_TABLE_ROWS).iloc[::-1][list(columns)].rename(columns=columns)
+    return (
+        "<h2>What changed</h2>"
+        + _figure(figures.change_histogram(frame["jaccard"], "Jaccard@k", 0.0, 1.0))
+        + f"<div class='pair'><div><b>Most changed</b>{_table(most)}</div>"
+        f"<div><b>Least changed</b>{_table(least)}</div></div>"
+    )
 
-    specs = list(dict.fromkeys((a, b)))
+
+def _coverage_section(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
+    """Token and type coverage per space, by frequency band, and each space's most frequent missing words."""
     coverages = [analysis.coverage(space, corpus, top=_TABLE_ROWS) for space in specs]
-    coverage_blocks = []
+    blocks = []
     for result in coverages:
         numbers = [("token coverage", f"{result.token_coverage:.1%}"), ("type coverage", f"{result.type_coverage:.1%}")]
         if result.split_token_share is not None:
             numbers.append(("tokens split into 2+ pieces", f"{result.split_token_share:.1%}"))
         missing = pd.DataFrame(result.top_missing, columns=["missing word", "count"])
-        coverage_blocks.append(f"<div><b>{_e(result.space)}</b>{_numbers(numbers)}{_table(missing)}</div>")
+        blocks.append(f"<div><b>{_e(result.space)}</b>{_numbers(numbers)}{_table(missing)}</div>")
+    by_band = {space.name: analysis.coverage_by_band(space, corpus) for space in specs}
+    return (
+        "<h2>Coverage</h2>"
+        + _figure(figures.coverage_bars(coverages))
+        + _figure(figures.coverage_by_band(by_band))
+        + f"<div class='pair'>{''.join(blocks)}</div>"
+    )
 
+
+def _map_section(
+    a: EmbeddingSpace, b: EmbeddingSpace, shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, settings: ReportSettings
+) -> str:
+    """Both maps, fitted together, with the chosen words and their neighbours highlighted."""
     highlighted = [w for w in settings.words if w in shared_a]
     comparisons = [analysis.compare_neighbors(shared_a, shared_b, w, settings.k) for w in highlighted]
     neighbours = {n.word for c in comparisons for n in c.a + c.b}
@@ -196,7 +202,7 @@ def build_report(
         shared_b.vectors[rows],
         maps.MapSettings(sample_size=max(10, len(sample)), seed=settings.seed),
     )
-    map_figure = figures.map_pair(
+    figure = figures.map_pair(
         layout_a,
         layout_b,
         sample,
@@ -205,7 +211,28 @@ def build_report(
         highlighted[0] if highlighted else "",
         sorted(neighbours | set(highlighted[1:])),
     )
+    return (
+        "<h2>Maps</h2>"
+        f"<p class='muted'>{len(sample):,} words, frequency-stratified sample (seed {settings.seed}); both maps "
+        "fitted together with AlignedUMAP, so a word that kept its neighbours sits in the same place.</p>"
+        + _figure(figure)
+    )
 
+
+def build_report(
+    a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings: ReportSettings = ReportSettings()
+) -> str:
+    """The whole comparison of A and B on a corpus as one HTML document that needs no network to open.
+
+    Returns:
+        The HTML text (a few MB: plotly's JavaScript is inline).
+    """
+    # lazy: plotly's 4 MB JavaScript bundle is read only to write a report
+    from plotly.offline import get_plotlyjs
+
+    shared_a, shared_b = analysis.shared_spaces(a, b)
+    summary, frame = analysis.compare_spaces(a, b, settings.k, settings.max_scored_words, settings.seed)
+    specs = list(dict.fromkeys((a, b)))
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -232,20 +259,11 @@ def build_report(
         "<h2>Neighbours</h2>",
         *(_neighbour_section(shared_a, shared_b, w, settings.k) for w in settings.words),
         "" if settings.words else "<p class='muted'>No words chosen.</p>",
-        "<h2>What changed</h2>",
-        _figure(figures.change_histogram(frame["jaccard"], "Jaccard@k", 0.0, 1.0)),
-        f"<div class='pair'><div><b>Most changed</b>{_table(most)}</div>"
-        f"<div><b>Least changed</b>{_table(least)}</div></div>",
-        "<h2>Coverage</h2>",
-        _figure(figures.coverage_bars(coverages)),
-        _figure(figures.coverage_by_band({space.name: analysis.coverage_by_band(space, corpus) for space in specs})),
-        f"<div class='pair'>{''.join(coverage_blocks)}</div>",
+        _changed_section(frame, summary.k),
+        _coverage_section(specs, corpus),
         "<h2>Benchmarks</h2>",
         _benchmarks(specs, corpus),
-        "<h2>Maps</h2>",
-        f"<p class='muted'>{len(sample):,} words, frequency-stratified sample (seed {settings.seed}); both maps "
-        "fitted together with AlignedUMAP, so a word that kept its neighbours sits in the same place.</p>",
-        _figure(map_figure),
+        _map_section(a, b, shared_a, shared_b, settings),
         f"<p class='muted'>The space {_e(BASELINE)} is all-MiniLM-L6-v2 encoding each word alone.</p>",
         "</body></html>",
     ]

@@ -91,7 +91,7 @@ class ViewState:
             raise EmbedLabError(f"word must be one line of at most {_MAX_WORD_LENGTH} characters")
 
 
-_TYPES = {f.name: {"int": int, "float": float, "str": str}[f.type] for f in fields(ViewState)}
+_TYPES: dict[str, type] = {f.name: {"int": int, "float": float, "str": str}[str(f.type)] for f in fields(ViewState)}
 
 
 _NAMES = tuple(_TYPES)
@@ -158,5 +158,5 @@ def check_references(state: ViewState, spaces: Sequence[str], corpora: Sequence[
         spec = getattr(state, name)
         if spec and spec not in spaces:  # never open an arbitrary server path named in a link
             problems.append(f"The link's space {name}={spec} is not on this server (deleted, or another server's).")
-            state = replace(state, **{name: ""})
+            state = replace(state, a="") if name == "a" else replace(state, b="")
     return state, problems

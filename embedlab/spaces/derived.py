@@ -1,17 +1,20 @@
-"""TODO"""
+"""Spaces derived from another: a PCA-reduced copy (the dimension sweep) and a debiased copy (``SPEC@debiased``).
+
+A derived space keeps its words and counts; its vectors (and a sentence-transformer's text encoder) go through the
+same linear map, then rows are re-normalised.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from embedlab.errors import EmbedLabError
-
-if TYPE_CHECKING:
-    from embedlab.spaces.space import EmbeddingSpace
+from embedlab.spaces.space import EmbeddingSpace, normalise_rows
+from embedlab.spaces.spec import DEBIAS_SUFFIX
 
 
 def reduced(space: EmbeddingSpace, dim: int, seed: int = 42) -> EmbeddingSpace:
@@ -19,7 +22,7 @@ def reduced(space: EmbeddingSpace, dim: int, seed: int = 42) -> EmbeddingSpace:
     sentence-transformer's text encoder is reduced by the same projection."""
     if dim >= space.dim:
         return space
-    from sklearn.decomposition import PCA
+    from sklearn.decomposition import PCA  # lazy: scikit-learn costs ~1 s to import, and only the sweep uses PCA
 
     pca = PCA(n_components=dim, random_state=seed).fit(space.vectors)
     return _linear_copy(space, pca.transform, space.name, f"{space.source}, PCA to {dim} dimensions")
@@ -30,10 +33,6 @@ def _linear_copy(
 ) -> EmbeddingSpace:
     """A derived space: ``transform`` applied to every word vector (and to the encoder's text vectors), rows
     re-normalised."""
-    import dataclasses
-
-    from embedlab.spaces.space import normalise_rows
-
     encoder = None if space.encoder is None else partial(_transformed_encoder, space.encoder, transform)
     return dataclasses.replace(
         space, name=name, vectors=normalise_rows(transform(space.vectors)), source=source, encoder=encoder
@@ -46,8 +45,6 @@ def _transformed_encoder(
     texts: Sequence[str],
     progress: Callable[[float], None] | None = None,
 ) -> np.ndarray:
-    from embedlab.spaces.space import normalise_rows
-
     return normalise_rows(transform(encoder(texts, progress)))
 
 
@@ -120,6 +117,4 @@ def debias(
         f"{space.source}; debiased: the gender direction from {len(used)} definitional pairs "
         f"({', '.join(f'{a}–{b}' for a, b in used)}) projected out"
     )
-    from embedlab.spaces.spec import DEBIAS_SUFFIX
-
     return _linear_copy(space, project_out, name or space.name + DEBIAS_SUFFIX, source)

@@ -1,4 +1,4 @@
-"""TODO"""
+"""Exporting spaces and runs: a space's unit vectors to a file, a run's vectors as trained in a download format."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab import store
+from embedlab.corpus.stored import load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.spaces.formats import (
     _EXPORT_SUFFIX,
@@ -56,12 +57,10 @@ def run_export_bytes(run_id: str, fmt: ExportFormat | str) -> bytes:
     found = read_vectors(path, fmt=VectorFormat.WORD2VEC_BINARY)
     if fmt is ExportFormat.WORD2VEC:
         return word2vec_bytes(found.words, found.vectors)
-    return projector_zip(found.words, found.vectors, _run_counts(row["corpus_id"], found.words))
+    return projector_zip(found.words, found.vectors, _run_counts(row.corpus_id, found.words))
 
 
 def _run_counts(corpus_id: str, words: Sequence[str]) -> np.ndarray:
-    from embedlab.corpus.stored import load_corpus
-
     try:
         counts = load_corpus(corpus_id).counts
     except ValueError:  # the corpus was removed: counts unknown

@@ -34,6 +34,7 @@ from typing import BinaryIO
 import numpy as np
 
 from embedlab import store
+from embedlab.corpus.readers import file_kind
 from embedlab.errors import EmbedLabError
 
 
@@ -314,8 +315,6 @@ def _decode_words(raw: list[bytes]) -> tuple[tuple[str, ...], np.ndarray | None,
 
 def _refuse_foreign(label: str, head: bytes) -> None:
     """Refuse, by its first bytes, a file that is not word vectors; a pickle is never opened."""
-    from embedlab.corpus.readers import file_kind
-
     kind = file_kind(head)
     if kind == "a Python pickle":
         raise EmbedLabError(
@@ -435,7 +434,7 @@ def _write_projector_tsv(
     metadata_handle: BinaryIO,
     words: Sequence[str],
     vectors: np.ndarray,
-    counts: Sequence[int],
+    counts: Sequence[int] | np.ndarray,
 ) -> None:
     metadata_handle.write(b"word\tcount\n")
     for start in range(0, len(words), 10_000):
@@ -446,10 +445,10 @@ def _write_projector_tsv(
         )
 
 
-def projector_zip(words: Sequence[str], vectors: np.ndarray, counts: Sequence[int] | None = None) -> bytes:
+def projector_zip(words: Sequence[str], vectors: np.ndarray, counts: Sequence[int] | np.ndarray | None = None) -> bytes:
     """A zip holding the Embedding Projector's ``vectors.tsv`` and ``metadata.tsv`` (word, count)."""
     vectors = _check_words(words, vectors)
-    counts = np.zeros(len(words), np.int64) if counts is None else counts
+    counts = np.zeros(len(words), np.int64) if counts is None else np.asarray(counts)
     vectors_tsv, metadata_tsv = io.BytesIO(), io.BytesIO()
     _write_projector_tsv(vectors_tsv, metadata_tsv, words, vectors, counts)
     out = io.BytesIO()
@@ -470,7 +469,7 @@ def write_vectors(
     out: str | Path,
     words: Sequence[str],
     vectors: np.ndarray,
-    counts: Sequence[int] | None = None,
+    counts: Sequence[int] | np.ndarray | None = None,
     fmt: ExportFormat | str = ExportFormat.WORD2VEC,
 ) -> Path:
     """Write vectors to ``out`` atomically (a reader never sees half a file).
@@ -495,7 +494,7 @@ def write_vectors(
         raise EmbedLabError(f"format must be one of {', '.join(f.value for f in ExportFormat)}, got '{fmt}'") from None
     out = Path(out).expanduser()
     vectors = _check_words(words, vectors)
-    counts = np.zeros(len(words), np.int64) if counts is None else counts
+    counts = np.zeros(len(words), np.int64) if counts is None else np.asarray(counts)
     if fmt is ExportFormat.PROJECTOR and out.suffix.lower() == ".zip":
         store.write_bytes(out, projector_zip(words, vectors, counts))
     elif fmt is ExportFormat.PROJECTOR:

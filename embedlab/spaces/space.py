@@ -1,4 +1,6 @@
-"""TODO"""
+"""``EmbeddingSpace``, the one thing every comparison takes: words, an L2-normalised float32 matrix, corpus counts
+and where it came from.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Uploaded vectors files: checked whole, stored once by content hash under ``EMBEDLAB_HOME/vectors/``, listed,
+labelled and deleted.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from pathlib import Path
 
 from embedlab import config, store
 from embedlab.errors import EmbedLabError
+from embedlab.records import VectorsRecord
 from embedlab.spaces.formats import VectorFormat, read_vectors
+from embedlab.spaces.spec import DEBIAS_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -42,17 +46,17 @@ class UploadedVectors:
         return f"vectors:{self.path}"
 
     @classmethod
-    def _from_row(cls, row: dict) -> UploadedVectors:
+    def from_record(cls, record: VectorsRecord) -> UploadedVectors:
         return cls(
-            row["id"],
-            row["name"],
-            store.vectors_dir().resolve() / row["file"],
-            row["format"],
-            row["words"],
-            row["dim"],
-            row["bytes"],
-            row["duplicates"],
-            row["created"],
+            record.id,
+            record.name,
+            store.vectors_dir().resolve() / record.file,
+            record.format,
+            record.words,
+            record.dim,
+            record.size,
+            record.duplicates,
+            record.created,
         )
 
 
@@ -86,8 +90,8 @@ def save_uploaded_vectors(name: str, data: bytes) -> UploadedVectors:
         )
     digest = hashlib.sha256(data).hexdigest()[:20]
     existing = store.get_vectors(digest)
-    if existing is not None and (store.vectors_dir() / existing["file"]).is_file():
-        return UploadedVectors._from_row(existing)
+    if existing is not None and (store.vectors_dir() / existing.file).is_file():
+        return UploadedVectors.from_record(existing)
     folder = store.vectors_dir()
     fd, staging = tempfile.mkstemp(dir=folder, prefix=f".upload-{digest}-", suffix=".tmp")
     try:
@@ -99,14 +103,14 @@ def save_uploaded_vectors(name: str, data: bytes) -> UploadedVectors:
     finally:
         Path(staging).unlink(missing_ok=True)
     store.add_vectors(digest, name, file, found.format.value, len(found), found.dim, len(data), found.duplicates)
-    return UploadedVectors._from_row(store.get_vectors(digest))
+    stored = store.get_vectors(digest)
+    assert stored is not None  # just added
+    return UploadedVectors.from_record(stored)
 
 
 def space_labels(specs: Sequence[str]) -> dict[str, str]:
     """How to show space specs in a picker (one registry read): uploaded files by the name they were uploaded
     under (and its debiased copy likewise), the rest as they are."""
-    from embedlab.spaces.spec import DEBIAS_SUFFIX
-
     uploaded = {item.spec: f"{item.name} (vectors file · {item.words:,} words)" for item in list_uploaded_vectors()}
     uploaded.update({spec + DEBIAS_SUFFIX: f"{label}, debiased" for spec, label in uploaded.items()})
     return {spec: uploaded.get(spec, spec) for spec in specs}
@@ -114,7 +118,7 @@ def space_labels(specs: Sequence[str]) -> dict[str, str]:
 
 def list_uploaded_vectors() -> list[UploadedVectors]:
     """Uploaded vectors files whose file is still there, newest first."""
-    items = [UploadedVectors._from_row(row) for row in store.list_vectors()]
+    items = [UploadedVectors.from_record(record) for record in store.list_vectors()]
     return [item for item in items if item.path.is_file()]
 
 
@@ -128,4 +132,4 @@ def delete_uploaded_vectors(vectors_id: str) -> None:
     if row is None:
         raise EmbedLabError(f"no uploaded vectors file '{vectors_id}'; it may have been deleted already")
     store.delete_vectors(vectors_id)
-    (store.vectors_dir() / Path(row["file"]).name).unlink(missing_ok=True)
+    (store.vectors_dir() / Path(row.file).name).unlink(missing_ok=True)

@@ -2,6 +2,11 @@
 run them in their own process (``embedlab.training.jobs``).
 """
 
+from embedlab.training.commit import (
+    PARAMS_FILE,
+    StagedRun,
+    staged_run,
+)
 from embedlab.training.configs import (
     METHOD,
     Cancelled,
@@ -12,8 +17,10 @@ from embedlab.training.configs import (
     TrainConfig,
 )
 from embedlab.training.finetune import (
+    RetrievalCheck,
     finetune_run,
     model_zip_bytes,
+    retrieval_check,
     retrieval_scores,
     retrieval_summary,
     run_params,
@@ -32,6 +39,7 @@ from embedlab.training.pairs import (
     save_pairs_upload,
 )
 from embedlab.training.word2vec import (
+    prepare_model,
     train_run,
     train_vectors,
 )
@@ -46,8 +54,11 @@ __all__ = [
     "MIN_HELD_OUT_PAIRS",
     "MIN_WORDS_PER_SENTENCE",
     "Method",
+    "PARAMS_FILE",
     "Pairs",
     "Progress",
+    "RetrievalCheck",
+    "StagedRun",
     "TrainConfig",
     "finetune_run",
     "has_held_out_pairs",
@@ -55,11 +66,14 @@ __all__ = [
     "make_pairs",
     "model_zip_bytes",
     "parse_pairs_csv",
+    "prepare_model",
     "read_pairs_csv",
+    "retrieval_check",
     "retrieval_scores",
     "retrieval_summary",
     "run_params",
     "save_pairs_upload",
+    "staged_run",
     "train_run",
     "train_vectors",
 ]

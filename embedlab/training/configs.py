@@ -1,18 +1,22 @@
-"""TODO"""
+"""Training settings as typed, validated, frozen dataclasses: ``TrainConfig`` (Word2Vec/FastText) and
+``FinetuneConfig`` (the sentence-transformer), the progress reports of each, and ``Cancelled``.
+"""
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from enum import Enum
 from typing import Any
 
 from embedlab.errors import EmbedLabError
-from embedlab.spaces.spec import BASELINE, VECTORS_PREFIX, validate_spec
+from embedlab.spaces.spec import SpaceKind, SpaceSpec
 
 
 class Method(str, Enum):
+    """The static-vector methods: gensim's Word2Vec and FastText."""
+
     WORD2VEC = "word2vec"
     FASTTEXT = "fasttext"
 
@@ -105,7 +109,7 @@ def _normalise_init(init: Any) -> str:
     """``init`` stripped, with a vectors file's path made absolute (a job may run elsewhere later).
 
     Raises:
-        ValueError: not empty, ``vectors:PATH`` or a run id.
+        EmbedLabError: not empty, ``vectors:PATH`` or a run id.
     """
     accepted = (
         "init must be empty (random start), vectors:PATH (a word2vec, GloVe or fastText .vec file) "
@@ -117,18 +121,23 @@ def _normalise_init(init: Any) -> str:
     if not init:
         return ""
     try:
-        spec = validate_spec(init)
-    except ValueError:
+        spec = SpaceSpec.parse(init)
+    except EmbedLabError:
         raise EmbedLabError(f"{accepted}, got '{init}'") from None
-    if spec == BASELINE:
+    if spec.kind is SpaceKind.BASELINE:
         raise EmbedLabError(f"{accepted}; the baseline is a sentence model, not a word-vectors file")
-    if spec.startswith(VECTORS_PREFIX):
-        return VECTORS_PREFIX + os.path.abspath(os.path.expanduser(spec[len(VECTORS_PREFIX) :].strip()))
-    return spec
+    if spec.context or spec.debiased:
+        raise EmbedLabError(f"{accepted}; got '{init}', a derived space: start from the vectors it comes from")
+    if spec.kind is SpaceKind.VECTORS:
+        return str(replace(spec, source=os.path.abspath(os.path.expanduser(spec.source.strip()))))
+    return str(spec)
 
 
 @dataclass(frozen=True)
 class Progress:
+    """Where a Word2Vec/FastText training is: the epoch (1-based), the share done (0..1), words per second and the
+    estimated seconds left."""
+
     epoch: int  # 1-based epoch in progress
     epochs: int
     fraction: float  # of the whole training, 0..1
@@ -182,6 +191,9 @@ class FinetuneConfig:
 
 @dataclass(frozen=True)
 class FinetuneProgress:
+    """Where a fine-tuning is: the optimiser step, the share done (0..1), pairs per second and the estimated seconds
+    left."""
+
     step: int
     steps: int
     fraction: float

@@ -16,13 +16,19 @@ import json
 import math
 import shutil
 import time
+import zipfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from embedlab import config as settings
 from embedlab import store
 from embedlab.errors import EmbedLabError
 from embedlab.metrics import RETRIEVAL_K, rank_metrics
+from embedlab.records import RunRecord
+from embedlab.spaces import baseline
+from embedlab.training.commit import staged_run
 from embedlab.training.configs import METHOD, FinetuneConfig, FinetuneProgress
 from embedlab.training.pairs import make_pairs
 
@@ -42,6 +48,7 @@ def retrieval_scores(model, pairs: Sequence[tuple[str, str]], k: int = RETRIEVAL
 
 
 def _device() -> str:
+    # lazy: torch takes seconds and hundreds of MB to import; only model paths need it
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
@@ -55,12 +62,11 @@ def _train(
     on_progress: Callable[[FinetuneProgress], None] | None,
 ) -> tuple[int, float]:
     """Run the sentence-transformers trainer; returns (pairs trained on, seconds)."""
+    # lazy: torch, datasets, transformers and sentence-transformers take seconds to import; only training needs them
     import torch
     from datasets import Dataset
     from sentence_transformers import SentenceTransformerTrainer
-    from sentence_transformers.sentence_transformer.losses import (
-        MultipleNegativesRankingLoss,
-    )
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from sentence_transformers.sentence_transformer.training_args import (
         BatchSamplers,
         SentenceTransformerTrainingArguments,
@@ -124,64 +130,56 @@ def finetune_run(
     on_progress: Callable[[FinetuneProgress], None] | None = None,
     run_id: str | None = None,
     may_commit: Callable[[], bool] = lambda: True,
-) -> dict[str, Any]:
+) -> RunRecord:
     """Fine-tune MiniLM on the corpus and save it as a run: ``runs/<id>/model/`` (a sentence-transformers
-    folder), ``params.json`` (budget, pairs, timings, device, retrieval), ``held_out.jsonl``.
+    folder), ``params.json`` (budget, pairs, timings, device, retrieval, dim, base model), ``held_out.jsonl``.
 
-    The folder appears in one rename once complete; ``may_commit`` is asked just before (False: nothing saved).
+    Saved by :func:`embedlab.training.commit.staged_run`: the folder appears in one rename once complete;
+    ``may_commit`` is asked just before (False: :class:`Cancelled`, nothing saved). The registry row's params are
+    the config plus ``dim`` (the embedding dimension) and ``base_model``.
 
     Returns:
         The run's registry row.
     """
+    # lazy: torch and sentence-transformers take seconds to import; only fine-tuning needs them
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from embedlab import config as settings
-    from embedlab.spaces import baseline
-    from embedlab.training.configs import Cancelled
-
     pairs = make_pairs(corpus, config)
-    run_id = run_id or store.new_id("run")
     device = _device()
     model = SentenceTransformer(str(baseline.model_path()), device=device, local_files_only=True)
+    dim = model.get_embedding_dimension()
     before = retrieval_scores(model, pairs.held_out)
-    store.remove_stale_staging(store.runs_dir())
-    with store.staged_dir(store.runs_dir() / run_id) as staging:
-        trained_pairs, seconds = _train(model, pairs.train, config, staging / "trainer", on_progress)
-        shutil.rmtree(staging / "trainer", ignore_errors=True)
+    vocab_size = min(len(corpus.counts), settings.BASELINE_VOCAB_CAP)
+    recorded = {**config.to_dict(), "dim": dim, "base_model": baseline.MODEL_NAME}
+    with staged_run(corpus.id, METHOD, recorded, run_id=run_id, may_commit=may_commit) as run:
+        trained_pairs, seconds = _train(model, pairs.train, config, run.folder / "trainer", on_progress)
+        shutil.rmtree(run.folder / "trainer", ignore_errors=True)
         after = retrieval_scores(model, pairs.held_out)
-        model.save(str(staging / "model"))
-        (staging / "held_out.jsonl").write_text(
+        model.save(str(run.folder / "model"))
+        (run.folder / "held_out.jsonl").write_text(
             "".join(json.dumps({"anchor": a, "positive": p}, ensure_ascii=False) + "\n" for a, p in pairs.held_out),
             encoding="utf-8",
         )
-        vocab_size = min(len(corpus.counts), settings.BASELINE_VOCAB_CAP)
-        params = {
-            "run_id": run_id,
-            "method": METHOD,
-            "config": config.to_dict(),
-            "corpus_id": corpus.id,
-            "corpus_name": corpus.name,
-            "base_model": baseline.MODEL_NAME,
-            "pairs_source": pairs.source,
-            "train_pairs": len(pairs.train),
-            "pairs_trained": trained_pairs,
-            "train_seconds": round(seconds, 3),
-            "pairs_per_second": round(trained_pairs / max(seconds, 1e-9), 2),
-            "device": device,
-            "torch_threads": torch.get_num_threads(),
-            "retrieval": {"baseline": before, "finetuned": after, "held_out_pairs": len(pairs.held_out)},
-            "vocab_size": vocab_size,
-        }
-        (staging / "params.json").write_text(json.dumps(params, indent=2, ensure_ascii=False), encoding="utf-8")
-        if not may_commit():
-            raise Cancelled(f"run {run_id} was cancelled")
-    try:
-        store.add_run(run_id, corpus.id, METHOD, config.to_dict(), vocab_size, seconds)
-    except BaseException:
-        shutil.rmtree(store.runs_dir() / run_id, ignore_errors=True)
-        raise
-    return store.get_run(run_id)
+        run.finish(
+            {
+                "corpus_name": corpus.name,
+                "base_model": baseline.MODEL_NAME,
+                "dim": dim,
+                "pairs_source": pairs.source,
+                "train_pairs": len(pairs.train),
+                "pairs_trained": trained_pairs,
+                "train_seconds": round(seconds, 3),
+                "pairs_per_second": round(trained_pairs / max(seconds, 1e-9), 2),
+                "device": device,
+                "torch_threads": torch.get_num_threads(),
+                "retrieval": {"baseline": before, "finetuned": after, "held_out_pairs": len(pairs.held_out)},
+                "vocab_size": vocab_size,
+            },
+            vocab_size=vocab_size,
+            seconds=seconds,
+        )
+    return run.record
 
 
 def run_params(run_id: str) -> dict[str, Any]:
@@ -192,22 +190,59 @@ def run_params(run_id: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+@dataclass(frozen=True)
+class RetrievalCheck:
+    """A fine-tuned run's held-out check: MRR@k and recall@k (0..1) of the baseline and of the fine-tuned model on
+    pairs it never trained on."""
+
+    pairs: int
+    k: int
+    baseline_mrr: float
+    finetuned_mrr: float
+    baseline_recall: float
+    finetuned_recall: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """As params.json and ``train --json`` hold it: ``{"baseline": {"mrr@10", "recall@10"}, "finetuned": {...},
+        "held_out_pairs"}``."""
+        return {
+            "baseline": {f"mrr@{self.k}": self.baseline_mrr, f"recall@{self.k}": self.baseline_recall},
+            "finetuned": {f"mrr@{self.k}": self.finetuned_mrr, f"recall@{self.k}": self.finetuned_recall},
+            "held_out_pairs": self.pairs,
+        }
+
+    @property
+    def mrr_change(self) -> str:
+        """``0.132 → 0.134``"""
+        return f"{self.baseline_mrr:.3f} → {self.finetuned_mrr:.3f}"
+
+
+def retrieval_check(run_id: str) -> RetrievalCheck:
+    """The held-out check a fine-tuned run measured when it was trained (its ``params.json``).
+
+    Raises:
+        EmbedLabError: no such run, or not a fine-tuned one.
+    """
+    found = run_params(run_id).get("retrieval")
+    if not found:
+        raise EmbedLabError(f"run '{run_id}' is not a fine-tuned run: it has no held-out retrieval check")
+    before, after, k = found["baseline"], found["finetuned"], RETRIEVAL_K
+    return RetrievalCheck(
+        found["held_out_pairs"], k, before[f"mrr@{k}"], after[f"mrr@{k}"], before[f"recall@{k}"], after[f"recall@{k}"]
+    )
+
+
 def retrieval_summary(run_id: str) -> str:
     """One line: the held-out retrieval of the baseline and of the fine-tuned model."""
-    retrieval = run_params(run_id)["retrieval"]
-    before, after = retrieval["baseline"], retrieval["finetuned"]
+    check = retrieval_check(run_id)
     return (
-        f"Held-out retrieval ({retrieval['held_out_pairs']} pairs never trained on): "
-        f"MRR@{RETRIEVAL_K} {before[f'mrr@{RETRIEVAL_K}']:.3f} → {after[f'mrr@{RETRIEVAL_K}']:.3f}, "
-        f"recall@{RETRIEVAL_K} {before[f'recall@{RETRIEVAL_K}']:.3f} → {after[f'recall@{RETRIEVAL_K}']:.3f} "
-        "(baseline → fine-tuned)"
+        f"Held-out retrieval ({check.pairs} pairs never trained on): MRR@{check.k} {check.mrr_change}, "
+        f"recall@{check.k} {check.baseline_recall:.3f} → {check.finetuned_recall:.3f} (baseline → fine-tuned)"
     )
 
 
 def model_zip_bytes(run_id: str) -> bytes:
     """A fine-tuned run's sentence-transformers folder as a zip (load it with ``SentenceTransformer(folder)``)."""
-    import zipfile
-
     folder = store.runs_dir() / run_id / "model"
     if not folder.is_dir():
         raise EmbedLabError(f"run '{run_id}' holds no fine-tuned model")

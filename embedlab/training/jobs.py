@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from embedlab import store
+from embedlab.corpus.stored import load_corpus
 from embedlab.errors import EmbedLabError
+from embedlab.records import JOB_ACTIVE, JOB_CANCELLABLE, JobRecord, RunMethod
+from embedlab.training import configs, finetune
 from embedlab.training.configs import Cancelled, Method, Progress, TrainConfig
 from embedlab.training.word2vec import train_run
 
@@ -27,10 +30,8 @@ if TYPE_CHECKING:
     from embedlab.training.configs import FinetuneConfig, FinetuneProgress
 
 
-ACTIVE = ("queued", "running", "committing")
-
-
-CANCELLABLE = ("queued", "running")
+ACTIVE = JOB_ACTIVE
+CANCELLABLE = JOB_CANCELLABLE
 
 
 _START_GRACE_SECONDS = 60
@@ -49,15 +50,12 @@ def start_job(corpus_id: str, config: TrainConfig | FinetuneConfig) -> str:
     """Queue a training or fine-tuning job and start its worker process; returns the job id at once."""
     job_id = store.new_id("job")
     store.add_job(job_id, corpus_id, config.to_dict(), getattr(config, "epochs", 0))
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
     with (store.jobs_dir() / f"{job_id}.log").open("ab") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "embedlab.training.jobs", job_id],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=env,
             start_new_session=True,
         )
     _children.append(child)
@@ -91,11 +89,11 @@ def _mark_vanished_jobs() -> None:
     _reap_children()
     now = time.time()
     for job in store.list_jobs():
-        if job["status"] not in ACTIVE or now - job["created"] < _START_GRACE_SECONDS and not job["pid"]:
+        if job.status not in ACTIVE or now - job.created < _START_GRACE_SECONDS and not job.pid:
             continue
-        if not _is_worker_alive(job["pid"], job["id"]):
+        if not _is_worker_alive(job.pid, job.id):
             store.transition_job(
-                job["id"],
+                job.id,
                 ACTIVE,
                 status="interrupted",
                 message="The training process stopped unexpectedly (killed, or the server restarted). "
@@ -103,29 +101,28 @@ def _mark_vanished_jobs() -> None:
             )
 
 
-def progress_text(job: dict[str, Any]) -> str:
+def progress_text(job: JobRecord) -> str:
     """One line for a running job: where it is, how fast, how long still."""
-    from embedlab.training.configs import METHOD as FINETUNE_METHOD
-
-    finetuning = job["params"].get("method") == FINETUNE_METHOD
+    finetuning = job.method is RunMethod.SENTENCE_TRANSFORMER
     unit, speed_unit = ("step", "pairs/s") if finetuning else ("epoch", "words/s")
-    parts = [job["status"]]
-    if job["epochs"]:
-        parts.append(f"{unit} {max(job['epoch'], 1)}/{job['epochs']}")
-    if job["words_per_second"]:
-        parts.append(f"{job['words_per_second']:,.0f} {speed_unit}")
-    if job["eta_seconds"] is not None:
-        parts.append(f"ETA {job['eta_seconds']:.0f} s")
+    parts = [job.status]
+    if job.epochs:
+        parts.append(f"{unit} {max(job.epoch, 1)}/{job.epochs}")
+    if job.words_per_second:
+        parts.append(f"{job.words_per_second:,.0f} {speed_unit}")
+    if job.eta_seconds is not None:
+        parts.append(f"ETA {job.eta_seconds:.0f} s")
     return " · ".join(parts)
 
 
-def list_jobs() -> list[dict[str, Any]]:
+def list_jobs() -> list[JobRecord]:
     """All jobs, newest first, with vanished workers marked interrupted."""
     _mark_vanished_jobs()
     return store.list_jobs()
 
 
-def get_job(job_id: str) -> dict[str, Any] | None:
+def get_job(job_id: str) -> JobRecord | None:
+    """A job's record, with a vanished worker marked interrupted first; None when there is no such job."""
     _mark_vanished_jobs()
     return store.get_job(job_id)
 
@@ -135,8 +132,8 @@ def cancel_job(job_id: str) -> bool:
     job = store.get_job(job_id)
     if job is None or not store.transition_job(job_id, CANCELLABLE, status="cancelled", message="Cancelled."):
         return False
-    if _is_worker_alive(job["pid"], job_id):
-        os.kill(job["pid"], signal.SIGTERM)
+    if job.pid and _is_worker_alive(job.pid, job_id):
+        os.kill(job.pid, signal.SIGTERM)
     _reap_children()
     return True
 
@@ -182,8 +179,6 @@ def _runner(params: dict[str, Any]) -> tuple[Callable[..., Any], TrainConfig | F
     made a Word2Vec worker's peak memory 1.5x raw gensim's.
     """
     if params.get("method") not in _TRAIN_METHODS:
-        from embedlab.training import configs, finetune
-
         if params.get("method") == configs.METHOD:
             return finetune.finetune_run, configs.FinetuneConfig.from_dict(params)
     return train_run, TrainConfig.from_dict(params)
@@ -191,11 +186,9 @@ def _runner(params: dict[str, Any]) -> tuple[Callable[..., Any], TrainConfig | F
 
 def work(job_id: str) -> int:
     """The worker process's body: train, then commit the run unless the job was cancelled meanwhile."""
-    from embedlab.corpus.stored import load_corpus
-
     signal.signal(signal.SIGTERM, _raise_cancelled)
     job = store.get_job(job_id)
-    if job is None or job["status"] not in ACTIVE:
+    if job is None or job.status not in ACTIVE:
         return 0
     store.update_job(job_id, status="running", pid=os.getpid())
     run_id = store.new_id("run")
@@ -206,8 +199,8 @@ def work(job_id: str) -> int:
         return store.transition_job(job_id, CANCELLABLE, status="committing")
 
     try:
-        run, config = _runner(job["params"])
-        run(load_corpus(job["corpus_id"]), config, _progress_writer(job_id), run_id, may_commit)
+        run, config = _runner(job.params)
+        run(load_corpus(job.corpus_id), config, _progress_writer(job_id), run_id, may_commit)
     except Cancelled:
         return 0
     except EmbedLabError as error:

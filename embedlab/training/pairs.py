@@ -1,8 +1,11 @@
-"""TODO"""
+"""Training pairs for fine-tuning: neighbouring sentences of a document, documents sharing a label, or the
+user's ``anchor,positive`` CSV, split into training and held-out pairs that never share text.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import random
@@ -12,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from embedlab import store
+from embedlab.corpus.readers import decode
 from embedlab.errors import EmbedLabError
 from embedlab.training.configs import FinetuneConfig
 
@@ -54,8 +58,6 @@ def parse_pairs_csv(name: str, data: bytes) -> list[tuple[str, str]]:
     Raises:
         ValueError: missing columns or too few usable pairs, naming the problem.
     """
-    from embedlab.corpus.readers import decode
-
     text, _ = decode(data, name)
     try:
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
@@ -175,8 +177,6 @@ def save_pairs_upload(name: str, data: bytes) -> str:
     Raises:
         ValueError: the file is not a usable pairs CSV (see :func:`parse_pairs_csv`); nothing is kept.
     """
-    import hashlib
-
     parse_pairs_csv(name, data)
     path = store.cache_dir().parent / "pairs" / f"{hashlib.sha256(data).hexdigest()[:20]}.csv"
     store.write_bytes(path, data)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +12,11 @@ import numpy as np
 
 from embedlab import store
 from embedlab.errors import EmbedLabError
-from embedlab.spaces.spec import VECTORS_PREFIX
-from embedlab.training.configs import Cancelled, Method, Progress, TrainConfig
+from embedlab.records import RunRecord
+from embedlab.spaces.formats import VectorFormat, read_vectors
+from embedlab.spaces.spec import SpaceKind, SpaceSpec
+from embedlab.training.commit import staged_run
+from embedlab.training.configs import Method, Progress, TrainConfig
 
 if TYPE_CHECKING:
     from embedlab.corpus.stored import Corpus
@@ -44,12 +45,11 @@ def _load_pretrained(spec: str) -> _Pretrained:
     """Read the vectors ``spec`` names.
 
     Raises:
-        ValueError: no such file or run, or a malformed file (with the line number).
+        EmbedLabError: no such file or run, or a malformed file (with the line number).
     """
-    from embedlab.spaces.formats import VectorFormat, read_vectors
-
-    if spec.startswith(VECTORS_PREFIX):
-        found = read_vectors(Path(spec[len(VECTORS_PREFIX) :]))
+    parsed = SpaceSpec.parse(spec)
+    if parsed.kind is SpaceKind.VECTORS:
+        found = read_vectors(Path(parsed.source))
         return _Pretrained("the vectors file", found.words, found.vectors)
     path = store.runs_dir() / spec / "vectors.bin"
     if store.get_run(spec) is None or not path.is_file():
@@ -85,6 +85,7 @@ def _apply_pretrained(model, pretrained: _Pretrained, lock: float, min_count: in
     Raises:
         ValueError: no vocabulary word is in ``pretrained``.
     """
+    # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only this path needs it
     from gensim.models import FastText
 
     wv = model.wv
@@ -129,12 +130,12 @@ def _apply_fasttext(wv, rows: np.ndarray, source: np.ndarray, lock: float) -> No
 
 def _reporting_model_class(method: Method):
     """The gensim model class, extended to pass gensim's periodic progress figures to a hook."""
-    if method is Method.FASTTEXT:
-        from gensim.models import FastText as base
-    else:
-        from gensim.models import Word2Vec as base
+    # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only training needs it
+    from gensim.models import FastText, Word2Vec
 
-    class Reporting(base):
+    base = FastText if method is Method.FASTTEXT else Word2Vec
+
+    class Reporting(base):  # type: ignore[misc, valid-type]  # the gensim class is chosen at run time
         progress_hook: Callable[[int, float, float], None] | None = None
 
         def _log_progress(
@@ -194,10 +195,18 @@ def train_vectors(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Pr
     return _train(corpus, config, on_progress)[0]
 
 
-def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress], None] | None):
-    """:func:`train_vectors`, also returning how many vocabulary words started from ``config.init``."""
-    from gensim.models.callbacks import CallbackAny2Vec
+def prepare_model(corpus: Corpus, config: TrainConfig) -> tuple[Any, int]:
+    """The gensim model as training starts: vocabulary built from ``corpus.sentences_path``, rows seeded by
+    ``config.seed``, and the words ``config.init`` knows set to its vectors (with their lock factors).
 
+    Returns:
+        The untrained gensim ``Word2Vec``/``FastText`` model and how many vocabulary words start from
+        ``config.init`` (0 without one).
+
+    Raises:
+        EmbedLabError: the parameters leave no vocabulary; the init vectors are missing, malformed, of another
+            dimension than ``config.dim``, or share no word with the vocabulary.
+    """
     _check_vocabulary(corpus, config)
     pretrained = _load_pretrained(config.init) if config.init else None
     if pretrained is not None and pretrained.dim != config.dim:
@@ -218,7 +227,15 @@ def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress]
     init_words = 0
     if pretrained is not None:
         init_words = _apply_pretrained(model, pretrained, config.lock_pretrained, config.min_count)
-        del pretrained  # a big file's matrix need not stay in memory while training
+    return model, init_words
+
+
+def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress], None] | None):
+    """:func:`train_vectors`, also returning how many vocabulary words started from ``config.init``."""
+    # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only this path needs it
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    model, init_words = prepare_model(corpus, config)  # a big init file's matrix is not kept while training
     started = time.perf_counter()
 
     def report(epoch_index: int, done_in_epoch: float, words_per_second: float) -> None:
@@ -258,46 +275,40 @@ def train_run(
     on_progress: Callable[[Progress], None] | None = None,
     run_id: str | None = None,
     may_commit: Callable[[], bool] = lambda: True,
-) -> dict[str, Any]:
+) -> RunRecord:
     """Train and save a run: ``runs/<run_id>/`` (vectors.bin, params.json) and a registry row.
 
-    The folder appears in one rename after everything is written; ``may_commit`` is asked just before, and a
-    False answer raises :class:`Cancelled` and leaves nothing behind.
+    Saved by :func:`embedlab.training.commit.staged_run`: the folder appears in one rename after everything is
+    written; ``may_commit`` is asked just before, and a False answer raises :class:`Cancelled` and leaves nothing
+    behind.
 
     Returns:
         The run's registry row.
     """
+    # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only this path needs it
     import gensim
 
-    run_id = run_id or store.new_id("run")
     started_at = time.time()
     started = time.perf_counter()
     vectors, init_words = _train(corpus, config, on_progress)
     seconds = time.perf_counter() - started
-    params = {
-        "run_id": run_id,
-        "method": config.method.value,
-        "config": config.to_dict(),
-        "corpus_id": corpus.id,
-        "corpus_name": corpus.name,
-        "corpus_tokens": corpus.stats.tokens,
-        "vocab_size": len(vectors.index_to_key),
-        "init": config.init,
-        "init_words": init_words,
-        "train_seconds": round(seconds, 3),
-        "started": started_at,
-        "finished": time.time(),
-        "gensim": gensim.__version__,
-    }
-    store.remove_stale_staging(store.runs_dir())
-    with store.staged_dir(store.runs_dir() / run_id) as staging:
-        vectors.save_word2vec_format(str(staging / "vectors.bin"), binary=True)
-        (staging / "params.json").write_text(json.dumps(params, indent=2, ensure_ascii=False), encoding="utf-8")
-        if not may_commit():
-            raise Cancelled(f"run {run_id} was cancelled")
-    try:
-        store.add_run(run_id, corpus.id, config.method.value, config.to_dict(), len(vectors.index_to_key), seconds)
-    except BaseException:
-        shutil.rmtree(store.runs_dir() / run_id, ignore_errors=True)  # a run folder without its row is invisible
-        raise
-    return store.get_run(run_id)
+    finished_at = time.time()
+    vocab_size = len(vectors.index_to_key)
+    with staged_run(corpus.id, config.method.value, config.to_dict(), run_id=run_id, may_commit=may_commit) as run:
+        vectors.save_word2vec_format(str(run.folder / "vectors.bin"), binary=True)
+        run.finish(
+            {
+                "corpus_name": corpus.name,
+                "corpus_tokens": corpus.stats.tokens,
+                "vocab_size": vocab_size,
+                "init": config.init,
+                "init_words": init_words,
+                "train_seconds": round(seconds, 3),
+                "started": started_at,
+                "finished": finished_at,
+                "gensim": gensim.__version__,
+            },
+            vocab_size=vocab_size,
+            seconds=seconds,
+        )
+    return run.record

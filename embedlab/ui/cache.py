@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedlab import analysis, corpus, spaces, store
+from embedlab import analysis, corpus, evaluation, spaces, store
 from embedlab.analysis import maps
 from embedlab.analysis.comparison import ComparisonSummary
 from embedlab.analysis.coverage import Coverage
 from embedlab.corpus.stored import Corpus
+from embedlab.present import report
+from embedlab.records import RunMethod
+from embedlab.spaces import baseline
 from embedlab.spaces.space import EmbeddingSpace
+
+if TYPE_CHECKING:
+    from embedlab.evaluation import (
+        AnalogyResult,
+        HeldOut,
+        RetrievalResult,
+        SimilarityResult,
+        TaskResult,
+        WeatResult,
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -41,12 +54,13 @@ def load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
     """A space with the corpus's counts; the baseline's first load encodes the corpus words (then cached)."""
     if (spec, corpus_id) in _spaces_in_memory:
         return _load_space(spec, corpus_id)
-    if spec.endswith(spaces.CONTEXT_SUFFIX):
+    parsed = spaces.SpaceSpec.parse(spec)
+    if parsed.context:
         message = (
-            f"Reading the corpus words in their sentences with {spec.removesuffix(spaces.CONTEXT_SUFFIX)} "
+            f"Reading the corpus words in their sentences with {parsed.source} "
             "(up to 5,000 sentences: a minute or more the first time, then cached on disk)…"
         )
-    elif spec == spaces.BASELINE:
+    elif parsed.is_baseline:
         message = "Encoding the corpus words with all-MiniLM-L6-v2 (once per corpus, then cached on disk)…"
     else:
         message = f"Loading {spec}…"
@@ -85,8 +99,6 @@ def missing_words_csv(spec: str, corpus_id: str) -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def baseline_fragmentation(corpus_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from embedlab.spaces import baseline
-
     return analysis.fragmentation(load_space(spaces.BASELINE, corpus_id), load_corpus(corpus_id), baseline.word_pieces)
 
 
@@ -94,7 +106,7 @@ def baseline_fragmentation(corpus_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 def fasttext_subword_coverage(spec: str, corpus_id: str) -> tuple[float, float] | None:
     """Share of missing tokens and words a FastText run still represents through subwords; None otherwise."""
     run = store.get_run(spec)
-    if run is None or run["method"] != "fasttext":
+    if run is None or run.method is not RunMethod.FASTTEXT:
         return None
     return analysis.subword_coverage(load_space(spec, corpus_id).words, load_corpus(corpus_id))
 
@@ -118,75 +130,57 @@ def change_scores(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def report_html(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int, map_words: int, seed: int) -> bytes:
-    from embedlab.present import report
-
     settings = report.ReportSettings(k=k, words=words, map_words=map_words, seed=seed)
     return report.build_report(
         load_space(a, corpus_id), load_space(b, corpus_id), load_corpus(corpus_id), settings
     ).encode("utf-8")
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def intrinsic(spec: str, corpus_id: str, user_pairs: tuple = (), user_name: str = "your pairs"):
-    from embedlab import evaluation
+# The evaluation wrappers below compute and return only: the Evaluate page keeps a run's results with it
+# explicitly (evaluation.save_results), so nothing depends on whether a call hit the cache.
 
-    results = evaluation.intrinsic(load_space(spec, corpus_id), user_pairs, user_name)
-    evaluation.save_run_results(
-        spec, corpus_id, "benchmarks", evaluation.benchmark_table({spec: results}).to_dict("records")
-    )
-    return results
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def intrinsic(
+    spec: str, corpus_id: str, user_pairs: tuple = (), user_name: str = "your pairs"
+) -> tuple[tuple[SimilarityResult, ...], AnalogyResult]:
+    """The benchmarks section of ``spec`` (``evaluation.intrinsic_section``), with the user's pairs if any."""
+    options = evaluation.EvaluationOptions(user_pairs=user_pairs, user_pairs_name=user_name)
+    return evaluation.intrinsic_section(load_space(spec, corpus_id), options)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def document_texts(corpus_id: str) -> list[str]:
-    from embedlab import evaluation
-
     return evaluation.document_texts(load_corpus(corpus_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def task_evaluation(spec: str, corpus_id: str):
-    from embedlab import evaluation
-
-    result = evaluation.task_evaluation(load_space(spec, corpus_id), load_corpus(corpus_id))
-    evaluation.save_run_results(spec, corpus_id, "task", asdict(result))
-    return result
+def task_evaluation(spec: str, corpus_id: str) -> TaskResult | None:
+    """The task section of ``spec`` (``evaluation.task_section``); None when the corpus has no labels."""
+    return evaluation.task_section(load_space(spec, corpus_id), load_corpus(corpus_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def held_out_pairs(corpus_id: str, tuned_run: str) -> tuple[list[tuple[str, str]], str]:
-    """The pairs ``tuned_run`` held out (see ``evaluate.held_out_run``), else the corpus's default split."""
-    from embedlab import evaluation
-
-    return evaluation.held_out_pairs(load_corpus(corpus_id), [tuned_run] if tuned_run else [])
+def held_out_pairs(corpus_id: str, tuned_run: str) -> HeldOut:
+    """The pairs ``tuned_run`` held out (see ``evaluation.held_out_run``), else the corpus's default split; no
+    pairs, and why, when the corpus has too few (``evaluation.held_out_section``)."""
+    return evaluation.held_out_section(load_corpus(corpus_id), [tuned_run] if tuned_run else [])
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def retrieval(spec: str, corpus_id: str, tuned_run: str):
-    """Held-out retrieval of ``spec`` on the pairs ``held_out_pairs(corpus_id, tuned_run)`` gives."""
-    from embedlab import evaluation
-
-    pairs, source = held_out_pairs(corpus_id, tuned_run)
-    result = evaluation.retrieval(load_space(spec, corpus_id), pairs, source)
-    evaluation.save_run_results(spec, corpus_id, "retrieval", asdict(result))
-    return result
+def retrieval(spec: str, corpus_id: str, tuned_run: str) -> RetrievalResult | None:
+    """Held-out retrieval of ``spec`` on the pairs ``held_out_pairs(corpus_id, tuned_run)`` gives (None without
+    pairs)."""
+    return evaluation.retrieval_section(load_space(spec, corpus_id), held_out_pairs(corpus_id, tuned_run))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def weat(spec: str, corpus_id: str, sets: tuple[tuple[str, tuple[str, ...]], ...], label: str = ""):
-    """WEAT of ``spec``; with a ``label`` (the shipped set's name, when unedited) it is kept with the run."""
-    from embedlab import evaluation
-
-    result = evaluation.weat(load_space(spec, corpus_id), {name: list(words) for name, words in sets})
-    if label:
-        saved = evaluation.run_results(spec).get("weat", {}).get("result", {})
-        saved[label] = {"effect_size": result.effect_size, "p_value": result.p_value, "used": result.used}
-        evaluation.save_run_results(spec, corpus_id, "weat", saved)
-    return result
+def weat(spec: str, corpus_id: str, name: str, sets: tuple[tuple[str, tuple[str, ...]], ...]) -> WeatResult:
+    """The WEAT test ``name`` with word lists ``sets`` (X, Y, A, B; edited or not) on ``spec``."""
+    options = evaluation.EvaluationOptions(weat_sets={name: dict(sets)})
+    return evaluation.weat_section(load_space(spec, corpus_id), options)[name]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def sweep_row(spec: str, corpus_id: str, dim: int) -> dict[str, float]:
-    from embedlab import evaluation
-
     return evaluation.sweep_row(load_space(spec, corpus_id), dim, load_corpus(corpus_id))

@@ -1,9 +1,15 @@
-"""TODO"""
+"""Guarded workarounds of Streamlit internals.
+
+Each was written for one Streamlit release (``WRITTEN_FOR``, the version requirements.txt pins); a test fails when
+another release is installed, so an upgrade re-checks them instead of breaking shared links silently.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
+WRITTEN_FOR = "1.67.0"  # the streamlit these workarounds were checked against
 _ROUTED = "_routed_by_app"
 
 
@@ -20,8 +26,6 @@ def ensure_router() -> None:
     warm-up) would be skipped. Leaving that mode and rerunning sends the request through app.py. A session that
     went through app.py once is left alone (AppTest re-enters the legacy mode on every run).
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
     if PagesManager.uses_pages_directory and not st.session_state.get(_ROUTED):
         PagesManager.uses_pages_directory = False
         st.rerun()

@@ -1,4 +1,6 @@
-"""TODO"""
+"""View state in the address bar: the Compare and Evaluate pages read a shared link into their widgets, and write
+their widgets back, so a page's URL is always its share link.
+"""
 
 from __future__ import annotations
 
@@ -119,6 +121,7 @@ def evaluation_from_url(
 
 
 def evaluation_to_url(corpus_id: str, chosen: list[str], weat_set: str) -> None:
+    """Mirror the Evaluate page's corpus, spaces and WEAT set into the address bar (its share link)."""
     query = {"corpus": corpus_id, "spaces": ",".join(chosen), "weat": weat_set}
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)

@@ -1,4 +1,6 @@
-"""TODO"""
+"""Widgets and messages several pages share: the corpus picker, error messages, the maps status, and encoding
+progress bars.
+"""
 
 from __future__ import annotations
 
@@ -36,9 +38,7 @@ def show_maps_status() -> None:
 
 def corpus_options() -> dict[str, str]:
     """Stored corpora as id -> label for a selectbox, newest first."""
-    return {
-        row["id"]: f"{row['name']} · {row['stats']['tokens']:,} tokens · {row['id']}" for row in corpus.list_corpora()
-    }
+    return {record.id: record.label for record in corpus.list_corpora()}
 
 
 def active_corpus_id(options: dict[str, str]) -> str | None:

@@ -1,0 +1,583 @@
+"""One evaluation flow for the Evaluate page, the CLI's ``evaluate`` verb and the HTML report.
+
+A space's evaluation has sections, each computed by one function here that all three share:
+
+- ``benchmarks``: WordSim-353, SimLex-999, the user's word pairs and Google analogies (:func:`intrinsic_section`);
+- ``task``: the corpus's labels as a classification task, when it has labels (:func:`task_section`);
+- ``retrieval``: held-out sentence pairs (:func:`held_out_section`) ranked by cosine (:func:`retrieval_section`);
+- ``weat``: WEAT bias tests on the chosen word sets (:func:`weat_section`);
+- ``sweep``: quality against size after PCA, only when asked for (:func:`sweep_section`).
+
+:func:`evaluate_spaces` (several spaces, one set of held-out pairs) and :func:`evaluate_space` run them in that
+order and assemble a :class:`SpaceEvaluation` per space; nothing is written to disk. :func:`save_results` keeps
+a run's results with it (``runs/<id>/evaluation.json``), explicitly and only what changed. The Evaluate page,
+whose cached wrappers call the section functions one by one, assembles :class:`SpaceEvaluation` objects from
+their results and saves them the same way.
+
+Example::
+
+    from embedlab import corpus, evaluation
+
+    notes = corpus.load_corpus(corpus_id)
+    options = evaluation.EvaluationOptions(weat_sets=evaluation.choose_weat_sets(["career"]))
+    result = evaluation.evaluate_spaces(["baseline", run_id], notes, options)
+    print(result.table)                 # one row per space and benchmark
+    evaluation.save_results(result)     # the run keeps its results; the baseline keeps nothing
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from embedlab.errors import EmbedLabError
+from embedlab.evaluation.benchmarks import (
+    BUILTIN_PAIRS,
+    AnalogyResult,
+    PairRow,
+    SimilarityResult,
+    benchmark_table,
+    intrinsic,
+)
+from embedlab.evaluation.bias import WEAT_LISTS, WeatResult, weat
+from embedlab.evaluation.results import write_run_results
+from embedlab.evaluation.retrieval import RetrievalResult, held_out_pairs, held_out_run, retrieval
+from embedlab.evaluation.sweep import SWEEP_DIMS, sweep_dims, sweep_row
+from embedlab.evaluation.tasks import TaskResult, task_evaluation
+from embedlab.spaces.load import load_space
+
+if TYPE_CHECKING:
+    from embedlab.corpus.stored import Corpus
+    from embedlab.spaces.space import EmbeddingSpace
+
+
+USER_PAIRS_NAME = "your pairs"  # the benchmark name of the user's word pairs unless they name them
+
+
+_BENCHMARK_KEYS = {"WordSim-353": "wordsim353", "SimLex-999": "simlex999"}  # to_dict keys; the user's: user_pairs
+
+
+_MAX_SEED = 2**32 - 1  # scikit-learn's and numpy's limit
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    """What an evaluation scores besides the built-in benchmarks, and its seed.
+
+    Attributes:
+        user_pairs: the user's word pairs ``(word1, word2, score)``, e.g. from :func:`user_word_pairs`; scored like
+            WordSim-353 when given.
+        user_pairs_name: their name in the benchmark table (e.g. the file name).
+        weat_sets: WEAT test name -> word lists ``X``, ``Y`` (targets), ``A``, ``B`` (attributes), e.g.
+            :data:`WEAT_SETS` or :func:`choose_weat_sets`; lists may lose words a space lacks (they are listed).
+        sweep: also reduce each space with PCA to each of ``sweep_dims`` and score every size (slow).
+        sweep_dims: the sizes a sweep tries (those larger than a space are skipped; its own size is added).
+        seed: of the task's folds, the sweep's PCA and the WEAT permutations.
+
+    Raises:
+        EmbedLabError: a value out of shape, with what was wrong (see each check in ``__post_init__``).
+    """
+
+    user_pairs: Sequence[PairRow] = ()
+    user_pairs_name: str = USER_PAIRS_NAME
+    weat_sets: Mapping[str, Mapping[str, Sequence[str]]] = field(default_factory=dict)
+    sweep: bool = False
+    sweep_dims: Sequence[int] = SWEEP_DIMS
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "user_pairs", tuple(_pair_row(i, row) for i, row in enumerate(self.user_pairs, 1)))
+        if not isinstance(self.user_pairs_name, str) or not self.user_pairs_name.strip():
+            raise EmbedLabError("user_pairs_name is empty: name your word pairs (the benchmark table shows it)")
+        if self.user_pairs_name in BUILTIN_PAIRS:
+            raise EmbedLabError(
+                f"user_pairs_name {self.user_pairs_name!r} is a built-in benchmark's name: "
+                "give your word pairs another name"
+            )
+        if not isinstance(self.weat_sets, Mapping):
+            raise EmbedLabError(
+                f"weat_sets must map test names to word lists X, Y, A and B, got {type(self.weat_sets).__name__}"
+            )
+        object.__setattr__(
+            self, "weat_sets", {name: _weat_lists(name, lists) for name, lists in dict(self.weat_sets).items()}
+        )
+        if not isinstance(self.sweep, bool):
+            raise EmbedLabError(f"sweep must be True or False, got {self.sweep!r}")
+        dims = tuple(self.sweep_dims) if isinstance(self.sweep_dims, Sequence) else ()
+        if not dims or not all(_whole(d) and d >= 1 for d in dims):
+            raise EmbedLabError(f"sweep_dims must be whole numbers of dimensions from 1 up, got {self.sweep_dims!r}")
+        object.__setattr__(self, "sweep_dims", dims)
+        if not _whole(self.seed) or not 0 <= self.seed <= _MAX_SEED:
+            raise EmbedLabError(f"seed must be a whole number from 0 to {_MAX_SEED}, got {self.seed!r}")
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _pair_row(number: int, row: object) -> PairRow:
+    if (
+        not isinstance(row, Sequence)
+        or isinstance(row, str)
+        or len(row) != 3
+        or not all(isinstance(word, str) and word for word in row[:2])
+    ):
+        raise EmbedLabError(f"user_pairs row {number}: expected (word1, word2, score), got {row!r}")
+    first, second, score = row
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise EmbedLabError(f"user_pairs row {number}: score {score!r} is not a finite number")
+    return first, second, float(score)
+
+
+def _weat_lists(name: object, lists: object) -> dict[str, tuple[str, ...]]:
+    if not isinstance(name, str) or not name.strip():
+        raise EmbedLabError(f"a WEAT test needs a name (non-empty text), got {name!r}")
+    if not isinstance(lists, Mapping) or set(lists) != set(WEAT_LISTS):
+        has = ", ".join(map(str, lists)) if isinstance(lists, Mapping) else type(lists).__name__
+        raise EmbedLabError(f"WEAT test {name!r} needs the word lists X, Y, A and B; it has {has or 'none'}")
+    checked = {}
+    for key in WEAT_LISTS:
+        words = lists[key]
+        if isinstance(words, str) or not isinstance(words, Sequence):
+            raise EmbedLabError(f"WEAT test {name!r}, list {key}: give a list of words, not {type(words).__name__}")
+        odd = [word for word in words if not isinstance(word, str)]
+        if odd:
+            raise EmbedLabError(f"WEAT test {name!r}, list {key}: every word must be text, got {odd[0]!r}")
+        checked[key] = tuple(words)
+    return checked
+
+
+@dataclass(frozen=True)
+class EvaluationStep:
+    """Where an evaluation is, for a progress display.
+
+    Attributes:
+        space: the space's name (its spec).
+        section: ``load`` (a space given by spec is being loaded), ``benchmarks``, ``task``, ``retrieval``,
+            ``weat`` or ``sweep``.
+        fraction: how much of the section is done (0 when it starts; encodings and sweeps report in between).
+        message: what the section does, on the step that starts it (e.g. "held-out retrieval of 120 pairs");
+            empty on the steps that only report progress.
+    """
+
+    space: str
+    section: str
+    fraction: float
+    message: str = ""
+
+
+Progress = Callable[[EvaluationStep], None]
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """The sentence pairs held-out retrieval ranks, and where they come from (or why there are none).
+
+    Attributes:
+        pairs: ``(anchor, positive)`` texts; empty when there is no retrieval.
+        note: a sentence for people: the pairs' source, or why there are none.
+    """
+
+    pairs: tuple[tuple[str, str], ...]
+    note: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pairs", tuple((str(a), str(b)) for a, b in self.pairs))
+
+
+@dataclass(frozen=True, eq=False)
+class SpaceEvaluation:
+    """Every section of one space's evaluation; sections that were not evaluated are None (or empty).
+
+    Attributes:
+        space: the space's name (its spec).
+        corpus_id: the corpus it was evaluated on (None without one); results are kept with a run under it.
+        similarities: word-similarity results: WordSim-353, SimLex-999, then the user's pairs if any.
+        analogy: Google analogies (3CosAdd).
+        task: the corpus's labels as a task; None without a corpus with labels.
+        retrieval: held-out retrieval; None without held-out pairs.
+        retrieval_note: where the held-out pairs come from, or why there are none.
+        weat: WEAT test name -> result, for the tests chosen.
+        sweep: the dimension sweep (columns as :func:`sweep_row`'s keys, one row per size); None unless asked for.
+    """
+
+    space: str
+    corpus_id: str | None
+    similarities: tuple[SimilarityResult, ...]
+    analogy: AnalogyResult
+    task: TaskResult | None = None
+    retrieval: RetrievalResult | None = None
+    retrieval_note: str = ""
+    weat: Mapping[str, WeatResult] = field(default_factory=dict)
+    sweep: pd.DataFrame | None = None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The space's rows of the benchmark table (:func:`benchmark_table`), retrieval included."""
+        return _table((self,))
+
+    def payloads(self) -> dict[str, Any]:
+        """What :func:`save_results` keeps with a run, by section: plain JSON-able data.
+
+        Returns:
+            ``benchmarks``: the benchmark table's rows without retrieval (records); ``task`` and ``retrieval``:
+            their results as dicts, when evaluated; ``weat``: test name -> effect_size, p_value, used, when any.
+            The sweep is not kept.
+        """
+        payloads: dict[str, Any] = {
+            "benchmarks": benchmark_table({self.space: (self.similarities, self.analogy)}).to_dict("records")
+        }
+        if self.task is not None:
+            payloads["task"] = asdict(self.task)
+        if self.retrieval is not None:
+            payloads["retrieval"] = asdict(self.retrieval)
+        if self.weat:
+            payloads["weat"] = {
+                name: {"effect_size": found.effect_size, "p_value": found.p_value, "used": found.used}
+                for name, found in self.weat.items()
+            }
+        return payloads
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data, as ``python -m embedlab evaluate --json`` prints per space (NaN as None).
+
+        Returns:
+            ``wordsim353``, ``simlex999`` (and ``user_pairs``): spearman, pearson, oov_ratio, pairs_used,
+            pairs_total; ``analogies``: accuracy, oov_ratio, correct, total, sections (records); ``task`` when
+            evaluated; ``retrieval``, or ``retrieval_note`` saying why there is none; ``weat`` (name -> result)
+            when any test was chosen; ``sweep`` (records) when swept.
+        """
+        detail: dict[str, Any] = {
+            _BENCHMARK_KEYS.get(r.name, "user_pairs"): {
+                "spearman": r.spearman,
+                "pearson": r.pearson,
+                "oov_ratio": r.oov_share,
+                "pairs_used": r.pairs_used,
+                "pairs_total": r.pairs_total,
+            }
+            for r in self.similarities
+        }
+        detail["analogies"] = {
+            "accuracy": self.analogy.accuracy,
+            "oov_ratio": self.analogy.oov_share,
+            "correct": self.analogy.correct,
+            "total": self.analogy.total,
+            "sections": self.analogy.sections.to_dict("records"),
+        }
+        if self.task is not None:
+            detail["task"] = self.task
+        if self.retrieval is not None:
+            detail["retrieval"] = self.retrieval
+        else:
+            detail["retrieval_note"] = self.retrieval_note
+        if self.weat:
+            detail["weat"] = dict(self.weat)
+        if self.sweep is not None:
+            detail["sweep"] = self.sweep.to_dict("records")
+        return _json_safe(detail)
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """Several spaces evaluated the same way, on the same held-out pairs.
+
+    Attributes:
+        spaces: one :class:`SpaceEvaluation` per space, in the order given.
+        held_out: the held-out pairs every space's retrieval ranked (or why there were none).
+    """
+
+    spaces: tuple[SpaceEvaluation, ...]
+    held_out: HeldOut
+
+    def __getitem__(self, name: str) -> SpaceEvaluation:
+        """The evaluation of the space named ``name`` (KeyError naming the spaces there are)."""
+        for found in self.spaces:
+            if found.space == name:
+                return found
+        raise KeyError(f"{name!r} was not evaluated; these were: {', '.join(self.names)}")
+
+    @property
+    def names(self) -> list[str]:
+        return [found.space for found in self.spaces]
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The benchmark table of every space (:func:`benchmark_table`): the one the page, CLI and report show."""
+        return _table(self.spaces)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: ``benchmarks`` (the table's records, NaN as None) and ``spaces`` (name ->
+        :meth:`SpaceEvaluation.to_dict`)."""
+        return {
+            "benchmarks": json.loads(self.table.to_json(orient="records")),
+            "spaces": {found.space: found.to_dict() for found in self.spaces},
+        }
+
+
+def _table(evaluated: Sequence[SpaceEvaluation]) -> pd.DataFrame:
+    return benchmark_table(
+        {found.space: (found.similarities, found.analogy) for found in evaluated},
+        {found.space: found.retrieval for found in evaluated if found.retrieval is not None},
+    )
+
+
+def intrinsic_section(
+    space: EmbeddingSpace, options: EvaluationOptions | None = None
+) -> tuple[tuple[SimilarityResult, ...], AnalogyResult]:
+    """The ``benchmarks`` section: WordSim-353 and SimLex-999 (gensim's copies), the options' user pairs when
+    given, and the Google analogy set; the numbers equal gensim's ``evaluate_word_pairs`` /
+    ``evaluate_word_analogies`` (see :mod:`embedlab.evaluation.benchmarks`).
+
+    Returns:
+        (word-similarity results in that order, the analogy result).
+    """
+    options = options or EvaluationOptions()
+    similarities, analogy = intrinsic(space, options.user_pairs, options.user_pairs_name)
+    return tuple(similarities), analogy
+
+
+def task_section(
+    space: EmbeddingSpace,
+    corpus: Corpus | None,
+    options: EvaluationOptions | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> TaskResult | None:
+    """The ``task`` section: logistic regression on the space's document vectors predicting the corpus's labels,
+    stratified k-fold (:func:`task_evaluation`).
+
+    Args:
+        progress: called with the fraction of documents encoded (sentence-transformer spaces only).
+
+    Returns:
+        The result; None when there is no corpus or it has no labels.
+
+    Raises:
+        EmbedLabError: fewer than two labels have enough documents to cross-validate.
+    """
+    if corpus is None or not corpus.labels:
+        return None
+    return task_evaluation(space, corpus, seed=(options or EvaluationOptions()).seed, progress=progress)
+
+
+def held_out_section(corpus: Corpus | None, names: Sequence[str] = ()) -> HeldOut:
+    """The pairs held-out retrieval ranks: those the first fine-tuned run among ``names`` held out, else the
+    neighbouring-sentence pairs a default fine-tune on ``corpus`` would hold out (:func:`held_out_pairs`).
+
+    Returns:
+        The pairs and where they come from; no pairs, and why, when there is no corpus or it has too few
+        sentence pairs.
+    """
+    if corpus is None:
+        return HeldOut((), "no corpus: held-out retrieval needs one")
+    run = held_out_run(names)
+    try:
+        pairs, note = held_out_pairs(corpus, [run] if run else [])
+    except EmbedLabError as error:
+        return HeldOut((), f"no held-out retrieval on this corpus: {error}")
+    return HeldOut(tuple(pairs), note)
+
+
+def retrieval_section(
+    space: EmbeddingSpace, held_out: HeldOut, progress: Callable[[float], None] | None = None
+) -> RetrievalResult | None:
+    """The ``retrieval`` section: each held-out anchor ranks every held-out positive by cosine; MRR@10 and
+    recall@10 of its own (:func:`retrieval`).
+
+    Args:
+        progress: called with the fraction of texts encoded (sentence-transformer spaces only).
+
+    Returns:
+        The result; None when ``held_out`` has no pairs.
+    """
+    if not held_out.pairs:
+        return None
+    return retrieval(space, held_out.pairs, held_out.note, progress=progress)
+
+
+def weat_section(space: EmbeddingSpace, options: EvaluationOptions) -> dict[str, WeatResult]:
+    """The ``weat`` section: the Word Embedding Association Test (Caliskan et al. 2017) for each of the options'
+    WEAT sets (:func:`weat`, seeded with the options' seed).
+
+    Returns:
+        Test name -> result, in the options' order (empty without sets).
+    """
+    return {name: weat(space, lists, seed=options.seed) for name, lists in options.weat_sets.items()}
+
+
+def sweep_section(
+    space: EmbeddingSpace,
+    corpus: Corpus | None,
+    options: EvaluationOptions | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> pd.DataFrame:
+    """The ``sweep`` section: the space reduced with PCA to each of :func:`sweep_dims` and scored
+    (:func:`sweep_row`: WordSim-353 and SimLex-999 Spearman, and the task when the corpus has labels).
+
+    Args:
+        progress: called with the fraction of sizes done.
+
+    Returns:
+        One row per size, ascending; columns dim, MB per 100k words, the benchmarks' Spearman (task accuracy and
+        macro-F1 with labels).
+    """
+    options = options or EvaluationOptions()
+    dims = sweep_dims(space, options.sweep_dims)
+    rows = []
+    for done, dim in enumerate(dims, 1):
+        rows.append(sweep_row(space, dim, corpus, options.seed))
+        if progress is not None:
+            progress(done / len(dims))
+    return pd.DataFrame(rows)
+
+
+class _Steps:
+    """Progress steps of one space's evaluation."""
+
+    def __init__(self, space: str, progress: Progress | None) -> None:
+        self.space, self.progress = space, progress
+
+    def start(self, section: str, message: str) -> None:
+        if self.progress is not None:
+            self.progress(EvaluationStep(self.space, section, 0.0, message))
+
+    def within(self, section: str) -> Callable[[float], None] | None:
+        progress = self.progress
+        if progress is None:
+            return None
+        return lambda done: progress(EvaluationStep(self.space, section, float(done)))
+
+
+def evaluate_space(
+    space: EmbeddingSpace,
+    corpus: Corpus | None = None,
+    options: EvaluationOptions | None = None,
+    held_out: HeldOut | None = None,
+    progress: Progress | None = None,
+) -> SpaceEvaluation:
+    """Every section of one space's evaluation: benchmarks, the task (when the corpus has labels), held-out
+    retrieval (when there are pairs), the chosen WEAT tests and, when asked for, the dimension sweep. Nothing is
+    written: see :func:`save_results`.
+
+    Args:
+        space: the space to evaluate.
+        corpus: for the task and the held-out pairs (None: neither).
+        options: user pairs, WEAT sets, sweep, seed (default: none of them, seed 42).
+        held_out: the pairs to rank (default: :func:`held_out_section` for this space on ``corpus``).
+        progress: called with an :class:`EvaluationStep` as each section starts, and as encodings and sweeps go.
+
+    Raises:
+        EmbedLabError: the corpus has labels but too few documents per label to cross-validate.
+    """
+    options = options or EvaluationOptions()
+    held_out = held_out if held_out is not None else held_out_section(corpus, [space.name])
+    steps = _Steps(space.name, progress)
+    steps.start("benchmarks", "word similarity and analogies")
+    similarities, analogy = intrinsic_section(space, options)
+    task = None
+    if corpus is not None and corpus.labels:
+        steps.start("task", f"task: classifying {corpus.stats.documents:,} documents by label")
+        task = task_section(space, corpus, options, steps.within("task"))
+    found = None
+    if held_out.pairs:
+        steps.start("retrieval", f"held-out retrieval of {len(held_out.pairs):,} pairs")
+        found = retrieval_section(space, held_out, steps.within("retrieval"))
+    tests: dict[str, WeatResult] = {}
+    if options.weat_sets:
+        steps.start("weat", f"WEAT: {len(options.weat_sets)} test{'s' * (len(options.weat_sets) != 1)}")
+        tests = weat_section(space, options)
+    sweep = None
+    if options.sweep:
+        steps.start("sweep", "dimension sweep")
+        sweep = sweep_section(space, corpus, options, steps.within("sweep"))
+    return SpaceEvaluation(
+        space.name,
+        corpus.id if corpus is not None else None,
+        similarities,
+        analogy,
+        task,
+        found,
+        held_out.note,
+        tests,
+        sweep,
+    )
+
+
+def evaluate_spaces(
+    spaces: Sequence[EmbeddingSpace | str],
+    corpus: Corpus | None = None,
+    options: EvaluationOptions | None = None,
+    held_out: HeldOut | None = None,
+    progress: Progress | None = None,
+) -> Evaluation:
+    """:func:`evaluate_space` for several spaces side by side, all ranking the same held-out pairs.
+
+    Args:
+        spaces: spaces, or specs (``baseline``, a run id, ``vectors:PATH``, ...) loaded one at a time with
+            ``corpus``'s counts; a name given twice is evaluated once.
+        corpus: for the task, the held-out pairs and the loaded spaces' counts (None: none of them).
+        options: as for :func:`evaluate_space`.
+        held_out: the pairs to rank (default: :func:`held_out_section` on ``corpus`` for these spaces, so a
+            fine-tuned run's own held-out pairs are used when one is among them).
+        progress: as for :func:`evaluate_space`; a space given by spec first reports a ``load`` step.
+
+    Raises:
+        EmbedLabError: no space given, a spec that does not load, or a task that cannot be cross-validated.
+    """
+    options = options or EvaluationOptions()
+    names = list(dict.fromkeys(item.strip() if isinstance(item, str) else item.name for item in spaces))
+    if not names:
+        raise EmbedLabError("no space to evaluate: give at least one")
+    held_out = held_out if held_out is not None else held_out_section(corpus, names)
+    evaluated: dict[str, SpaceEvaluation] = {}
+    for item in spaces:
+        name = item.strip() if isinstance(item, str) else item.name
+        if name in evaluated:
+            continue
+        if isinstance(item, str):
+            if progress is not None:
+                progress(EvaluationStep(name, "load", 0.0, f"loading {name}"))
+            item = load_space(name, corpus)
+        evaluated[name] = evaluate_space(item, corpus, options, held_out, progress)
+    return Evaluation(tuple(evaluated.values()), held_out)
+
+
+def save_results(result: Evaluation | SpaceEvaluation, *, merge_weat: bool = False) -> dict[str, tuple[str, ...]]:
+    """Keep each run's results with it (``runs/<id>/evaluation.json``, written atomically) for the Runs page;
+    other spaces keep nothing. Only sections that were evaluated are written, and only when their content (or
+    corpus) differs from what is stored, so saving the same results again writes nothing.
+
+    Args:
+        result: from :func:`evaluate_spaces` or :func:`evaluate_space` (or assembled from the section functions).
+        merge_weat: keep stored WEAT tests the result does not hold (the Evaluate page scores one test at a time);
+            by default the stored WEAT section becomes exactly the result's tests.
+
+    Returns:
+        Space name -> the sections written (:meth:`SpaceEvaluation.payloads`); empty for spaces that are not runs
+        or whose stored results were already the same.
+    """
+    evaluated = result.spaces if isinstance(result, Evaluation) else (result,)
+    merged = ("weat",) if merge_weat else ()
+    return {
+        found.space: write_run_results(found.space, found.corpus_id, found.payloads(), merged) or ()
+        for found in evaluated
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON: dataclasses as dicts, NaN as None, numpy scalars as numbers."""
+    if hasattr(value, "__dataclass_fields__"):
+        value = asdict(value)
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value

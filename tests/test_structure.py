@@ -1,0 +1,201 @@
+"""The package's shape, checked: no import cycle, no import from a lower stage to a higher one, streamlit only in
+``embedlab.ui``, every import inside a function says why it is there, and the usage example in the package
+docstring runs."""
+
+from __future__ import annotations
+
+import ast
+import doctest
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+import embedlab
+
+PACKAGE = ROOT / "embedlab"
+
+# Pipeline stages from the bottom up: a module may import its own stage and the ones below, never one above.
+LAYERS = [
+    ("embedlab", "embedlab.config", "embedlab.errors", "embedlab.records"),
+    ("embedlab.store",),
+    ("embedlab.metrics",),
+    ("embedlab.corpus",),
+    ("embedlab.spaces",),
+    ("embedlab.training",),
+    ("embedlab.analysis",),
+    ("embedlab.evaluation",),
+    ("embedlab.present",),
+    ("embedlab.ui",),
+    ("embedlab.cli", "embedlab.__main__"),
+]
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _layer(module: str) -> int:
+    for rank, prefixes in enumerate(LAYERS):
+        if any(module == p or (p != "embedlab" and module.startswith(p + ".")) for p in prefixes):
+            return rank
+    raise AssertionError(f"{module} belongs to no stage: add it to LAYERS")
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    return "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _imports(module: str) -> list[tuple[str, int, bool]]:
+    """(imported embedlab module, line, inside a function) for every import that runs (TYPE_CHECKING ones don't)."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    found: list[tuple[str, int, bool]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                continue
+            inner = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            if isinstance(child, ast.Import):
+                found.extend((a.name, child.lineno, in_function) for a in child.names if a.name.startswith("embedlab"))
+            elif isinstance(child, ast.ImportFrom) and child.module and child.module.startswith("embedlab"):
+                for alias in child.names:
+                    target = f"{child.module}.{alias.name}"
+                    found.append((target if target in MODULES else child.module, child.lineno, in_function))
+            visit(child, inner)
+
+    visit(tree, False)
+    return found
+
+
+GRAPH = {module: sorted({target for target, _, _ in _imports(module)} - {module}) for module in MODULES}
+
+
+def _cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in graph:
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_import_graph_has_no_cycle():
+    assert _cycle(GRAPH) is None, " -> ".join(_cycle(GRAPH) or [])
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert _cycle({"a": ["b"], "b": ["c"], "c": ["a"], "d": []}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": ["b"], "b": [], "c": ["a", "b"]}) is None
+
+
+def test_no_stage_imports_a_stage_above_it():
+    upward = [
+        f"{module} -> {target}"
+        for module, targets in GRAPH.items()
+        for target in targets
+        if _layer(target) > _layer(module)
+    ]
+    assert upward == []
+
+
+def _says_why(lines: list[str], lineno: int) -> bool:
+    """A comment on the import's line, or above the block of imports it belongs to."""
+    if "#" in lines[lineno - 1]:
+        return True
+    above = lineno - 2
+    while above >= 0 and (
+        lines[above].strip().startswith(("import ", "from ", ")")) or lines[above].strip().endswith(",")
+    ):
+        above -= 1
+    return above >= 0 and lines[above].strip().startswith("#")
+
+
+def test_imports_inside_functions_say_why():
+    """A function-level import is for start-up time (a heavy library) and says so on its line or the line above;
+    EmbedLab's own modules are imported at the top, where the graph above can see them."""
+    silent, own = [], []
+    for module, path in MODULES.items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        tree = ast.parse("\n".join(lines))
+        for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)):
+            for node in (n for n in ast.walk(function) if isinstance(n, ast.Import | ast.ImportFrom)):
+                name = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+                if name and name.startswith("embedlab"):
+                    own.append(f"{module}:{node.lineno} {name}")
+                elif not _says_why(lines, node.lineno):
+                    silent.append(f"{module}:{node.lineno} {name}")
+    assert own == [] and silent == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["import embedlab", "import embedlab.cli", "from embedlab import analysis, corpus, evaluation, spaces, training"],
+)
+def test_the_package_and_the_cli_never_import_streamlit_or_torch(statement):
+    code = f"import sys; {statement}; print(sorted(m for m in ('streamlit', 'torch') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+def test_only_the_ui_package_imports_streamlit():
+    importers = [
+        module
+        for module, path in MODULES.items()
+        if "import streamlit" in path.read_text(encoding="utf-8")
+        or "from streamlit" in path.read_text(encoding="utf-8")
+    ]
+    assert importers and all(module.startswith("embedlab.ui.") for module in importers)
+
+
+def test_every_public_function_and_class_has_a_docstring():
+    missing = []
+    for module, path in MODULES.items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+                if not ast.get_docstring(node) and not (module.startswith("embedlab.ui") and node.name.islower()):
+                    missing.append(f"{module}.{node.name}")
+    assert missing == []
+
+
+@pytest.mark.slow
+def test_the_usage_example_in_the_package_docstring_runs(fresh_home):
+    """The example loads a space, compares two and evaluates one: it is what a newcomer copies first."""
+    results = doctest.testmod(embedlab, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE, verbose=False)
+    assert results.attempted >= 6 and results.failed == 0
+
+
+@pytest.mark.slow  # importing umap-learn takes seconds
+def test_workarounds_of_third_party_internals_match_the_installed_releases():
+    """ui.compat and maps._compiling_once reach into Streamlit's router and umap-learn's optimiser: an upgrade must
+    re-check them (then move WRITTEN_FOR to the new release)."""
+    import streamlit
+    import umap
+    from streamlit.runtime.pages_manager import PagesManager
+
+    from embedlab.analysis import maps
+    from embedlab.ui import compat
+
+    assert streamlit.__version__ == compat.WRITTEN_FOR and hasattr(PagesManager, "uses_pages_directory")
+    assert umap.__version__ == maps.UMAP_WRITTEN_FOR
+    requirements = (ROOT / "requirements.txt").read_text()
+    assert f"streamlit=={compat.WRITTEN_FOR}" in requirements and f"umap-learn=={maps.UMAP_WRITTEN_FOR}" in requirements
