@@ -4,13 +4,23 @@ import streamlit as st
 
 from embedlab import ui
 
-st.set_page_config(page_title="EmbedLab", page_icon=":material/hub:", layout="wide")
+# An emoji, not a Material symbol: a symbol as the page icon makes the browser fetch it from a font CDN.
+st.set_page_config(page_title="EmbedLab", page_icon="🧭", layout="wide")
 ui.mark_routed()
 ui.start_background_warm_up()
 
+corpus_page = st.Page("pages/corpus.py", title="Corpus", icon=":material/description:", url_path="corpus")
+
+
+def _start() -> None:
+    """``/`` opens the Corpus page at its own path (Streamlit serves its default page only at ``/``)."""
+    st.switch_page(corpus_page)
+
+
 navigation = st.navigation(
     [
-        st.Page("pages/corpus.py", title="Corpus", icon=":material/description:", url_path="corpus", default=True),
+        st.Page(_start, title="EmbedLab", url_path="start", default=True, visibility="hidden"),
+        corpus_page,
         st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
         st.Page("pages/runs.py", title="Runs", icon=":material/inventory_2:", url_path="runs"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
@@ -23,4 +33,4 @@ with st.sidebar:
         "machine; nothing leaves it."
     )
     ui.show_maps_status()
-navigation.run()
+ui.run_page(navigation)

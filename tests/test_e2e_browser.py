@@ -288,3 +288,29 @@ def test_a_50k_point_map_draws_and_hovers_without_freezing(browser, tmp_path):
         )
     assert first_paint_ms < 30_000 and hover_ms < 5_000 and frame_ms < 1_000
     page.close()
+
+
+PAGES = {"corpus": "Corpus", "train": "Train", "runs": "Runs", "compare": "Compare", "evaluate": "Evaluate"}
+
+
+def test_every_page_opens_at_its_own_path_and_the_browser_reaches_no_other_host(server, browser):
+    """The browser, not only the server, stays on this machine: every request of every page (scripts, fonts, the
+    page icon, websockets) goes to the server's own address. ``/`` opens the Corpus page at ``/corpus``."""
+    context = browser.new_context()
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server.url + "/")
+    page.wait_for_url("**/corpus")
+    for path, title in PAGES.items():
+        page.goto(f"{server.url}/{path}")
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+    context.close()
+    parts = [urllib.parse.urlsplit(url) for url in requests]
+    network = [part for part in parts if part.scheme not in ("data", "blob")]  # in-page resources, no request
+    assert len(network) > 20 and {part.hostname for part in network} == {"127.0.0.1"}, [
+        part.geturl() for part in network if part.hostname != "127.0.0.1"
+    ][:10]

@@ -71,3 +71,25 @@ def test_a_job_that_hits_a_bug_says_so_and_keeps_the_traceback_in_its_log(fresh_
     assert job.message.startswith("Unexpected error: ") and job.message.endswith(f"(the traceback is in {log})")
     assert "Traceback (most recent call last)" in log.read_text()
     assert not (fresh_home / "runs").exists() or not [p for p in (fresh_home / "runs").iterdir()]
+
+
+@pytest.mark.slow
+def test_a_page_that_hits_a_bug_shows_a_short_message_and_logs_the_traceback(fresh_home, caplog):
+    """A stored corpus whose meta.json was damaged on disk: the Compare page fails on a JSON error, which is ours to
+    fix. The user sees what failed and where the details are, not Streamlit's traceback panel."""
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    corpus = build_corpus("tiny.txt", b"alpha beta gamma alpha beta\n" * 20)
+    (corpus.path / "meta.json").write_text("{not json", encoding="utf-8")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["corpus"] = corpus.id
+    at.switch_page("pages/compare.py")
+    at.run()
+    assert not at.exception
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("Something went wrong on the Compare page: JSONDecodeError: ")
+    assert "The full traceback is in the server's log" in error and "Traceback" not in error
+    logged = [r for r in caplog.records if r.name == "embedlab"]
+    assert logged and logged[0].exc_info is not None and "Compare" in logged[0].getMessage()
+    assert [title for title in at.sidebar.children.values()]  # the navigation is still there: the app stays usable

@@ -25,6 +25,7 @@ from embedlab.ui.cache import (
     weat,
 )
 from embedlab.ui.compat import (
+    WRITTEN_FOR,
     ensure_router,
     mark_routed,
 )
@@ -44,6 +45,7 @@ from embedlab.ui.widgets import (
     corpus_options,
     corpus_selectbox,
     encode_with_progress,
+    run_page,
     show_error,
     show_maps_status,
     start_background_warm_up,
@@ -53,6 +55,7 @@ __all__ = [
     "ACTIVE_CORPUS",
     "MAPS_COMPILING",
     "SCORE_RANGE_KEY",
+    "WRITTEN_FOR",
     "active_corpus_id",
     "baseline_fragmentation",
     "change_scores",
@@ -76,6 +79,7 @@ __all__ = [
     "missing_words_csv",
     "report_html",
     "retrieval",
+    "run_page",
     "share_url",
     "shared_pair",
     "show_error",

@@ -5,8 +5,10 @@ progress bars.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from embedlab import corpus
 from embedlab.analysis import maps
@@ -80,3 +82,28 @@ _ENCODED = "_encoded_texts"  # session key: (spec, corpus, texts digest) already
 def show_error(error: Exception) -> None:
     """Our errors carry a message for people; show it, never a traceback."""
     st.error(plain_markdown(str(error)), icon=":material/error:")
+
+
+def run_page(page: StreamlitPage) -> None:
+    """Run the chosen page; an unexpected error (a bug of ours, not the user's mistake) becomes a short message
+    naming what failed and where the traceback is, instead of Streamlit's traceback panel. The traceback goes to
+    the server's log (the terminal running ``streamlit run``); the rest of the app stays usable.
+
+    ``st.stop`` and ``st.rerun`` raise ``BaseException`` subclasses of Streamlit's, which pass through untouched.
+    """
+    try:
+        page.run()
+    except Exception as error:
+        title = getattr(page, "title", "this page")
+        _LOG.exception("EmbedLab: unexpected error on the %s page", title)
+        st.error(
+            plain_markdown(
+                f"Something went wrong on the {title} page: {type(error).__name__}: {error}. This is a bug in "
+                "EmbedLab, not something you did. The full traceback is in the server's log (the terminal running "
+                "streamlit run app.py); your corpora and runs are untouched, and the other pages still work."
+            ),
+            icon=":material/bug_report:",
+        )
+
+
+_LOG = logging.getLogger("embedlab")
