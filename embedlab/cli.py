@@ -99,7 +99,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
     else:
         config = TrainConfig(
             method=args.method,
-            dim=args.dim,
+            dim=_dim(args),
             window=args.window,
             min_count=args.min_count,
             epochs=args.epochs or TrainConfig.epochs,
@@ -126,6 +126,13 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
         "seconds": round(run.seconds, 3),
         **extra,
     }
+
+
+def _dim(args: argparse.Namespace) -> int:
+    """``--dim`` when given, else the dimension of the ``--init`` vectors, else the default."""
+    if args.dim is not None:
+        return args.dim
+    return training.init_dim(args.init) if args.init else TrainConfig.dim
 
 
 def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
@@ -231,7 +238,10 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     )
     train.add_argument("corpus", help="a .txt/.md/.csv/.tsv/.jsonl/.zip file")
     train.add_argument("--method", choices=[m.value for m in Method] + [training.METHOD], default=defaults.method.value)
-    for name in ("dim", "window", "min_count", "negative", "seed", "workers"):
+    train.add_argument(
+        "--dim", type=int, help=f"vector dimensions: default {defaults.dim}, or those of the --init vectors"
+    )
+    for name in ("window", "min_count", "negative", "seed", "workers"):
         train.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     train.add_argument("--epochs", type=int, help=f"default {defaults.epochs}; {tuned.epochs} when fine-tuning")
     train.add_argument("--sample", type=float, default=defaults.sample, help="subsampling threshold")

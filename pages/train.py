@@ -22,7 +22,9 @@ METHODS = {
     "fasttext": "FastText (subwords)",
     training.METHOD: "Fine-tune MiniLM (sentence-transformer)",
 }
-method = st.radio("Method", list(METHODS), horizontal=True, key="train_method", format_func=METHODS.get)
+method = st.radio(
+    "Method", list(METHODS), horizontal=True, key="train_method", format_func=METHODS.get, persist_state="session"
+)
 
 
 def start(config) -> None:
@@ -40,7 +42,7 @@ if method == training.METHOD:
         "recall@10 on them are measured before and after. About 15–30 pairs/s on a 2-core CPU, ~50x on "
         "a GPU (used when present)."
     )
-    with st.form("finetune_form"):
+    with st.form("finetune_form", enter_to_submit=False):
         cells = st.columns(4)
         max_pairs = cells[0].number_input(
             "Training pairs (budget)", 8, 10_000_000, tuned.max_pairs, step=100, key="ft_max_pairs"
@@ -81,9 +83,48 @@ if method == training.METHOD:
             ui.show_error(error)
 else:
     defaults = training.TrainConfig()
-    with st.form("train_form"):
+    starts = [
+        "",
+        *(item.spec for item in spaces.list_uploaded_vectors()),
+        *(run.id for run in store.list_runs() if not run.is_finetuned),
+    ]
+    start_labels = spaces.space_labels(starts[1:])
+    cells = st.columns([3, 2])
+    init = cells[0].selectbox(
+        "Start from pretrained vectors (optional)",
+        starts,
+        key="train_init",
+        format_func=lambda spec: start_labels.get(spec) or "random init",
+        help="Words the file (or earlier run) knows start from its vectors; add files on the Runs page",
+    )
+    lock = cells[1].slider(
+        "Pretrained rows: 1 = train freely, 0 = frozen",
+        0.0,
+        1.0,
+        1.0,
+        0.05,
+        key="train_lock",
+        disabled=not init,
+        help=None if init else "Choose pretrained vectors first",
+    )
+    init_dim = None
+    if init:
+        try:
+            init_dim = training.init_dim(init)
+        except EmbedLabError as error:
+            ui.show_error(error)
+    with st.form("train_form", enter_to_submit=False):
         cells = st.columns(4)
-        dim = cells[0].number_input("Dimensions", 2, 2000, defaults.dim, key="train_dim")
+        if init_dim is None:
+            dim = cells[0].number_input("Dimensions", 2, 2000, defaults.dim, key="train_dim")
+        else:  # continued training keeps the pretrained vectors' dimension
+            dim = cells[0].number_input(
+                "Dimensions",
+                value=init_dim,
+                disabled=True,
+                key="train_dim_from_init",
+                help="Those of the pretrained vectors",
+            )
         window = cells[1].number_input("Window", 1, 50, defaults.window, key="train_window")
         min_count = cells[2].number_input("Min count", 1, 10**9, defaults.min_count, key="train_min_count")
         epochs = cells[3].number_input("Epochs", 1, 1000, defaults.epochs, key="train_epochs")
@@ -100,21 +141,6 @@ else:
             help="Frequent words are down-sampled above this frequency; 0 turns it off",
         )
         seed = cells[3].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="train_seed")
-        starts = [
-            "",
-            *(item.spec for item in spaces.list_uploaded_vectors()),
-            *(run.id for run in store.list_runs() if not run.is_finetuned),
-        ]
-        start_labels = spaces.space_labels(starts[1:])
-        cells = st.columns([3, 2])
-        init = cells[0].selectbox(
-            "Start from pretrained vectors (optional)",
-            starts,
-            key="train_init",
-            format_func=lambda spec: start_labels.get(spec) or "random init",
-            help="Words the file (or earlier run) knows start from its vectors; add files on the Runs page",
-        )
-        lock = cells[1].slider("Pretrained rows: 1 = train freely, 0 = frozen", 0.0, 1.0, 1.0, 0.05, key="train_lock")
         reproducible = st.checkbox("Exactly reproducible (one thread: slower)", key="train_reproducible")
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
@@ -157,6 +183,8 @@ def _show_job(job: JobRecord) -> None:
         if job.is_cancellable and right.button("Cancel", key=f"cancel_{job.id}"):
             jobs.cancel_job(job.id)
             st.rerun(scope="app")
+    elif job.status == "done" and job.run_id and store.get_run(job.run_id) is None:
+        st.info(f"{_job_line(job)} — done: run `{job.run_id}`, deleted since", icon=":material/delete:")
     elif job.status == "done" and job.run_id:
         st.success(f"{_job_line(job)} — done: run `{job.run_id}`", icon=_STATUS_ICONS["done"])
         if job.method is RunMethod.SENTENCE_TRANSFORMER:
@@ -164,7 +192,8 @@ def _show_job(job: JobRecord) -> None:
     elif job.status == "failed":
         st.error(f"{_job_line(job)} — failed: {job.message}", icon=_STATUS_ICONS["failed"])
     else:
-        st.warning(f"{_job_line(job)} — {job.status}: {job.message}", icon=_STATUS_ICONS.get(job.status))
+        ended = f"{job.status}: {job.message}" if job.message else job.status
+        st.warning(f"{_job_line(job)} — {ended}", icon=_STATUS_ICONS.get(job.status))
 
 
 recent = jobs.list_jobs()[:8]

@@ -173,7 +173,7 @@ def test_train_page_shows_progress_and_cancels_a_running_job(fresh_home):
     job_id = jobs.list_jobs()[0].id
     at.button(key=f"cancel_{job_id}").click().run()
     assert jobs.get_job(job_id).status == "cancelled"
-    assert "cancelled: Cancelled." in at.warning[0].value
+    assert "— cancelled: cancelled by you; nothing was saved" in at.warning[0].value
     assert store.list_runs() == []
 
 

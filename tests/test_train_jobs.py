@@ -262,7 +262,7 @@ def test_cancel_running_job(lee_corpus, fresh_home):
     assert jobs.cancel_job(job_id) is True
     _wait_for(lambda: _process_gone(job.pid), "the worker to exit")
     job = _job(job_id)
-    assert job.status == "cancelled" and job.message == "Cancelled." and job.run_id is None
+    assert job.status == "cancelled" and job.message == "cancelled by you; nothing was saved" and job.run_id is None
     assert store.list_runs() == []
     assert [name for name in _run_folders(fresh_home) if not name.startswith(".")] == []
     assert jobs.cancel_job(job_id) is False

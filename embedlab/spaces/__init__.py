@@ -22,6 +22,7 @@ from embedlab.spaces.formats import (
     projector_zip,
     read_vectors,
     read_vectors_file,
+    vectors_dim,
     word2vec_bytes,
     write_vectors,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "space_choices",
     "space_labels",
     "validate_spec",
+    "vectors_dim",
     "word2vec_bytes",
     "write_vectors",
 ]

@@ -387,6 +387,25 @@ def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | 
     return VectorsFile(words, vectors, kind, duplicates)
 
 
+def vectors_dim(path: str | Path, name: str | None = None) -> int:
+    """The dimension of a vectors file, from its first line only: a word2vec header ``N D``, else the numbers after
+    the word (GloVe text). The file is not checked further (:func:`read_vectors` does that).
+
+    Raises:
+        EmbedLabError: no such file, or an empty one.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise EmbedLabError(f"no such vectors file: {path}")
+    with path.open("rb") as handle:
+        first = _first_line(handle)
+    if first is None:
+        raise EmbedLabError(f"{name or path}: empty file, expected word vectors")
+    if _looks_like_header(first):
+        return _parse_header(first, "line 1")[1]
+    return len(first.split()) - 1
+
+
 def read_vectors_file(path: str | Path, name: str | None = None) -> tuple[tuple[str, ...], np.ndarray]:
     """Read word2vec text or binary, or GloVe text; see :func:`read_vectors`.
 

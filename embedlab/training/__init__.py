@@ -15,6 +15,7 @@ from embedlab.training.configs import (
     Method,
     Progress,
     TrainConfig,
+    init_dim,
 )
 from embedlab.training.finetune import (
     RetrievalCheck,
@@ -63,6 +64,7 @@ __all__ = [
     "finetune_run",
     "has_held_out_pairs",
     "held_out_pairs",
+    "init_dim",
     "make_pairs",
     "model_zip_bytes",
     "parse_pairs_csv",

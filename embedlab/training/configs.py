@@ -10,7 +10,9 @@ from dataclasses import asdict, dataclass, fields, replace
 from enum import Enum
 from typing import Any
 
+from embedlab import store
 from embedlab.errors import EmbedLabError
+from embedlab.spaces.formats import vectors_dim
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 
 
@@ -199,3 +201,19 @@ class FinetuneProgress:
     fraction: float
     pairs_per_second: float
     eta_seconds: float | None
+
+
+def init_dim(init: str) -> int:
+    """The dimension of the vectors ``init`` names (a ``vectors:PATH`` file or a Word2Vec/FastText run): what a
+    continued training must use.
+
+    Raises:
+        EmbedLabError: not a vectors file or a static run; no such file or run.
+    """
+    spec = SpaceSpec.parse(_normalise_init(init))
+    if spec.kind is SpaceKind.VECTORS:
+        return vectors_dim(spec.source)
+    run = store.get_run(spec.source)
+    if run is None or run.is_finetuned:
+        raise EmbedLabError(f"init: no Word2Vec or FastText run '{spec.source}'; pick a run from the list, or a file")
+    return run.dim

@@ -47,9 +47,20 @@ _TRAIN_METHODS = frozenset(method.value for method in Method)
 
 
 def start_job(corpus_id: str, config: TrainConfig | FinetuneConfig) -> str:
-    """Queue a training or fine-tuning job and start its worker process; returns the job id at once."""
+    """Queue a training or fine-tuning job and start its worker process; returns the job id at once.
+
+    Raises:
+        EmbedLabError: the same job (same corpus, same settings) is still queued or running.
+    """
+    params = config.to_dict()
+    same = [job for job in list_jobs() if job.is_active and job.corpus_id == corpus_id and job.params == params]
+    if same:
+        raise EmbedLabError(
+            f"the same training is already running on this corpus ({same[0].id}, {same[0].status}): wait for it to "
+            "finish, or cancel it first"
+        )
     job_id = store.new_id("job")
-    store.add_job(job_id, corpus_id, config.to_dict(), getattr(config, "epochs", 0))
+    store.add_job(job_id, corpus_id, params, getattr(config, "epochs", 0))
     with (store.jobs_dir() / f"{job_id}.log").open("ab") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "embedlab.training.jobs", job_id],
@@ -130,7 +141,9 @@ def get_job(job_id: str) -> JobRecord | None:
 def cancel_job(job_id: str) -> bool:
     """Stop a queued or running job; False when it had already ended."""
     job = store.get_job(job_id)
-    if job is None or not store.transition_job(job_id, CANCELLABLE, status="cancelled", message="Cancelled."):
+    if job is None or not store.transition_job(
+        job_id, CANCELLABLE, status="cancelled", message="cancelled by you; nothing was saved"
+    ):
         return False
     if job.pid and _is_worker_alive(job.pid, job_id):
         os.kill(job.pid, signal.SIGTERM)
