@@ -146,6 +146,7 @@ def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
         )
     return {
         "space": space.name,
+        "label": space.title,
         "word": args.word,
         "neighbors": [{"word": n.word, "similarity": round(n.similarity, 6)} for n in found],
     }

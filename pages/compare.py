@@ -81,7 +81,9 @@ def show_neighbours(target: str) -> None:
         f"{result.jaccard:.2f}",
         help="Share of the two neighbour lists' union that is in both",
     )
-    for column, title, neighbours in zip(st.columns(2), (f"A · {a}", f"B · {b}"), (result.a, result.b)):
+    for column, title, neighbours in zip(
+        st.columns(2), (f"A · {space_labels[a]}", f"B · {space_labels[b]}"), (result.a, result.b)
+    ):
         column.markdown(f"**{plain_markdown(title)}**")
         column.table(
             pd.DataFrame(
@@ -265,7 +267,16 @@ def map_tab() -> None:
         values, title = np.log10(np.maximum(counts, 1)), "log10 count"
     st.plotly_chart(
         figures.map_pair(
-            layout_a, layout_b, sample, counts, (f"A · {a}", f"B · {b}"), word, highlighted, values, title, moves
+            layout_a,
+            layout_b,
+            sample,
+            counts,
+            (f"A · {space_labels[a]}", f"B · {space_labels[b]}"),
+            word,
+            highlighted,
+            values,
+            title,
+            moves,
         ),
         key="cmp_map",
     )

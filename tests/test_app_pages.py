@@ -355,7 +355,7 @@ def test_train_page_finetune_mode_shows_its_budget_and_label_option(fresh_home):
 
 
 def test_evaluate_page_shows_every_chosen_space_in_one_table(tiny_run, tiny_text_corpus):
-    at = _app("pages/evaluate.py")
+    at = _app("pages/evaluate.py", corpus=tiny_text_corpus.id)  # not the newest corpus when other tests ran first
     assert not at.exception and not at.error
     chosen = at.multiselect(key="eval_spaces").value
     assert len(chosen) == 2 and chosen[0].startswith("run-") and chosen[1] == "baseline"  # newest run vs baseline

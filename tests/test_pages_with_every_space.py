@@ -91,7 +91,10 @@ def test_train_page_lists_every_run_with_its_dimension(home):
     # fine-tuned runs are no starting point for Word2Vec; the uploaded file and the static runs are
     starts = at.selectbox(key="train_init").options  # as shown
     assert starts[:2] == ["random init", "mine.vec (vectors file · 30 words)"]
-    assert len(starts) == 4 and tuned.id not in " ".join(starts) and {word2vec.id, fasttext.id} <= set(starts)
+    assert sorted(starts[2:]) == [
+        f"FastText · dim 10 · notes.txt · {fasttext.id[-6:]}",
+        f"Word2Vec · dim 12 · notes.txt · {word2vec.id[-6:]}",
+    ]  # the fine-tuned run is no starting point for Word2Vec
 
 
 def test_runs_page_shows_a_fine_tuned_runs_real_parameters(home):
@@ -130,3 +133,26 @@ def test_evaluate_page_opens_with_a_fine_tuned_and_a_static_run(home):
     at = _page("pages/evaluate.py", corpus=corpus.id, spaces=f"{tuned.id},{word2vec.id}")
     assert not at.exception and not at.error
     assert set(at.dataframe[0].value["space"]) == {tuned.id, word2vec.id}
+
+
+def test_every_kind_of_space_has_one_readable_label_in_pickers_and_headings(home):
+    _, corpus, word2vec, fasttext, tuned, uploaded = home
+    labels = spaces.space_labels(
+        ["baseline", "baseline@context", word2vec.id, f"{fasttext.id}@debiased", f"{tuned.id}@context", uploaded.spec]
+    )
+    assert list(labels.values()) == [
+        "MiniLM baseline",
+        "MiniLM baseline, read in context",
+        f"Word2Vec · dim 12 · notes.txt · {word2vec.id[-6:]}",
+        f"FastText · dim 10 · notes.txt · {fasttext.id[-6:]}, debiased",
+        f"fine-tuned MiniLM · notes.txt · {tuned.id[-6:]}, read in context",
+        "mine.vec (vectors file · 30 words)",
+    ]
+    assert spaces.load_space(word2vec.id, corpus).title == labels[word2vec.id]
+    at = _page("pages/compare.py", corpus=corpus.id, a=word2vec.id, b="baseline", word="matrix", k="3")
+    assert not at.exception
+    shown = set(at.selectbox(key="cmp_a").options)
+    assert {labels[word2vec.id], "MiniLM baseline", "mine.vec (vectors file · 30 words)"} <= shown
+    assert not [option for option in shown if option.startswith("run-")]  # no bare run ids
+    headings = [m.value for m in at.markdown if m.value.startswith("**A · ") or m.value.startswith("**B · ")]
+    assert headings == [f"**A · {labels[word2vec.id]}**", "**B · MiniLM baseline**"]

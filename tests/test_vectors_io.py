@@ -222,7 +222,7 @@ def test_upload_is_checked_stored_once_and_listed_after_the_runs(fresh_home, vec
     assert spaces.space_choices() == [spaces.BASELINE, CONTEXT, first.spec, DEBIASED, first.spec + "@debiased"]
     assert spaces.space_labels([first.spec, spaces.BASELINE, first.spec + "@debiased"]) == {
         first.spec: "glove.small.txt (vectors file · 6 words)",
-        spaces.BASELINE: spaces.BASELINE,
+        spaces.BASELINE: "MiniLM baseline",
         first.spec + "@debiased": "glove.small.txt (vectors file · 6 words), debiased",
     }
     space = spaces.load_space(first.spec, tiny_text_corpus)

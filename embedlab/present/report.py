@@ -83,7 +83,8 @@ def _figure(fig: go.Figure) -> str:
 def _describe(space: EmbeddingSpace) -> pd.DataFrame:
     """Where a space came from: a run's parameters, the baseline model, or a vectors file."""
     rows: list[tuple[str, object]] = [
-        ("space", space.name),
+        ("space", space.title),
+        ("spec", space.name),
         ("source", space.source),
         ("words", len(space)),
         ("dimensions", space.dim),
@@ -105,7 +106,7 @@ def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word:
     except ValueError as error:
         return f"<h3>{_e(word)}</h3><p class='muted'>{_e(error)}</p>"
     columns = []
-    for title, neighbours in ((f"A · {shared_a.name}", result.a), (f"B · {shared_b.name}", result.b)):
+    for title, neighbours in ((f"A · {shared_a.title}", result.a), (f"B · {shared_b.title}", result.b)):
         frame = pd.DataFrame(
             {
                 "rank": range(1, len(neighbours) + 1),
@@ -179,7 +180,7 @@ def _coverage_section(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
             numbers.append(("tokens split into 2+ pieces", f"{result.split_token_share:.1%}"))
         missing = pd.DataFrame(result.top_missing, columns=["missing word", "count"])
         blocks.append(f"<div><b>{_e(result.space)}</b>{_numbers(numbers)}{_table(missing)}</div>")
-    by_band = {space.name: analysis.coverage_by_band(space, corpus) for space in specs}
+    by_band = {space.title: analysis.coverage_by_band(space, corpus) for space in specs}
     return (
         "<h2>Coverage</h2>"
         + _figure(figures.coverage_bars(coverages))
@@ -207,7 +208,7 @@ def _map_section(
         layout_b,
         sample,
         shared_a.counts[rows],
-        (f"A · {a.name}", f"B · {b.name}"),
+        (f"A · {a.title}", f"B · {b.title}"),
         highlighted[0] if highlighted else "",
         sorted(neighbours | set(highlighted[1:])),
     )
@@ -236,9 +237,9 @@ def build_report(
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>EmbedLab report: {_e(a.name)} vs {_e(b.name)}</title><style>{_STYLE}</style>",
+        f"<title>EmbedLab report: {_e(a.title)} vs {_e(b.title)}</title><style>{_STYLE}</style>",
         f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>",
-        f"<h1>{_e(a.name)} vs {_e(b.name)}</h1>",
+        f"<h1>{_e(a.title)} vs {_e(b.title)}</h1>",
         f"<p class='muted'>EmbedLab report, {created}. Corpus <b>{_e(corpus.name)}</b> (id {_e(corpus.id)}, "
         f"the hash of its bytes and options): {corpus.stats.documents:,} documents, {corpus.stats.tokens:,} tokens, "
         f"{corpus.stats.types:,} distinct words.</p>",

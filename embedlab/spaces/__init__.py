@@ -26,6 +26,11 @@ from embedlab.spaces.formats import (
     word2vec_bytes,
     write_vectors,
 )
+from embedlab.spaces.labels import (
+    BASELINE_LABEL,
+    space_label,
+    space_labels,
+)
 from embedlab.spaces.load import (
     load_space,
     space_choices,
@@ -50,11 +55,11 @@ from embedlab.spaces.uploads import (
     delete_uploaded_vectors,
     list_uploaded_vectors,
     save_uploaded_vectors,
-    space_labels,
 )
 
 __all__ = [
     "BASELINE",
+    "BASELINE_LABEL",
     "CONTEXT_SUFFIX",
     "DEBIAS_SUFFIX",
     "EXPORT_MIME",
@@ -85,6 +90,7 @@ __all__ = [
     "run_export_bytes",
     "save_uploaded_vectors",
     "space_choices",
+    "space_label",
     "space_labels",
     "validate_spec",
     "vectors_dim",

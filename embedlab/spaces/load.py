@@ -6,6 +6,7 @@ User files are parsed as text or raw floats, never unpickled.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -17,6 +18,7 @@ from embedlab.corpus.stored import Corpus, load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.spaces import baseline, derived
 from embedlab.spaces.formats import VectorFormat, read_vectors, read_vectors_file
+from embedlab.spaces.labels import space_label
 from embedlab.spaces.space import EmbeddingSpace, normalise_rows
 from embedlab.spaces.spec import BASELINE, SpaceKind, SpaceSpec
 from embedlab.spaces.uploads import list_uploaded_vectors
@@ -49,15 +51,21 @@ def _counts_for(words: Sequence[str], corpus: Corpus | None) -> np.ndarray:
 def load_space(
     spec: str, corpus: Corpus | None = None, progress: Callable[[float], None] | None = None
 ) -> EmbeddingSpace:
-    """Load a space by spec; ``corpus`` supplies counts (and the baseline's vocabulary).
+    """Load a space by spec, labelled for people (``embedlab.spaces.labels``); ``corpus`` supplies counts (and the
+    baseline's vocabulary).
 
     Raises:
         EmbedLabError: unknown spec, missing run, unreadable vectors file, too few words to debias.
     """
+    space = _load(spec, corpus, progress)
+    return dataclasses.replace(space, label=space_label(space.name))
+
+
+def _load(spec: str, corpus: Corpus | None = None, progress: Callable[[float], None] | None = None) -> EmbeddingSpace:
     parsed = SpaceSpec.parse(spec)
     name = str(parsed)
     if parsed.debiased:
-        return derived.debias(load_space(str(parsed.undebiased()), corpus, progress), name=name)
+        return derived.debias(_load(str(parsed.undebiased()), corpus, progress), name=name)
     if parsed.context:
         return _contextual_space(parsed, corpus)
     if parsed.kind is SpaceKind.BASELINE:

@@ -23,6 +23,8 @@ class EmbeddingSpace:
         counts: int64 array of shape (len(words),): corpus counts, 0 where unknown.
         source: a human description of where it came from.
         piece_counter: for WordPiece models, a function giving the pieces per word (coverage uses it).
+        label: how people see it (``embedlab.spaces.labels``), e.g. ``Word2Vec · dim 100 · notes.csv · a408e2``;
+            empty: its name.
         encoder: for sentence-transformer spaces, ``encoder(texts, progress=None)`` gives unit float32 sentence
             embeddings of shape (len(texts), dim); None for static spaces (a text is its mean word vector).
     """
@@ -34,6 +36,7 @@ class EmbeddingSpace:
     source: str
     piece_counter: Callable[[Sequence[str]], np.ndarray] | None = None
     encoder: Callable[..., np.ndarray] | None = None
+    label: str = ""
     index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -51,6 +54,11 @@ class EmbeddingSpace:
         return word in self.index
 
     @property
+    def title(self) -> str:
+        """Its label, else its name."""
+        return self.label or self.name
+
+    @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
 
@@ -65,6 +73,7 @@ class EmbeddingSpace:
             self.source,
             self.piece_counter,
             self.encoder,
+            self.label,
         )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from embedlab import config, store
 from embedlab.errors import EmbedLabError
 from embedlab.records import VectorsRecord
 from embedlab.spaces.formats import VectorFormat, read_vectors
-from embedlab.spaces.spec import DEBIAS_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -106,14 +104,6 @@ def save_uploaded_vectors(name: str, data: bytes) -> UploadedVectors:
     stored = store.get_vectors(digest)
     assert stored is not None  # just added
     return UploadedVectors.from_record(stored)
-
-
-def space_labels(specs: Sequence[str]) -> dict[str, str]:
-    """How to show space specs in a picker (one registry read): uploaded files by the name they were uploaded
-    under (and its debiased copy likewise), the rest as they are."""
-    uploaded = {item.spec: f"{item.name} (vectors file · {item.words:,} words)" for item in list_uploaded_vectors()}
-    uploaded.update({spec + DEBIAS_SUFFIX: f"{label}, debiased" for spec, label in uploaded.items()})
-    return {spec: uploaded.get(spec, spec) for spec in specs}
 
 
 def list_uploaded_vectors() -> list[UploadedVectors]:

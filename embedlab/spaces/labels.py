@@ -1,0 +1,56 @@
+"""One readable label per space, used by every picker, table heading, map title, report and the CLI's human output:
+what it is (method and dimension, or base model), the corpus it learned from, and a short id.
+
+``run-20261130-101500-a408e2`` reads as ``Word2Vec · dim 100 · scipy_docs.csv · a408e2``; the baseline as
+``MiniLM baseline``; an uploaded file by the name it was uploaded under. ``@context`` and ``@debiased`` copies add
+``, read in context`` and ``, debiased``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from embedlab import store
+from embedlab.records import RunRecord
+from embedlab.spaces.spec import SpaceKind, SpaceSpec
+from embedlab.spaces.uploads import UploadedVectors, list_uploaded_vectors
+
+__all__ = ["BASELINE_LABEL", "space_label", "space_labels"]
+
+BASELINE_LABEL = "MiniLM baseline"
+
+
+def space_labels(specs: Sequence[str]) -> dict[str, str]:
+    """Each spec's label (one registry read for all of them); a spec naming nothing known is shown as written.
+
+    Returns:
+        spec -> label, in the order given.
+    """
+    runs = {run.id: run for run in store.list_runs()}
+    corpora = {record.id: record.name for record in store.list_corpora()}
+    uploads = {item.spec: item for item in list_uploaded_vectors()}
+    return {spec: _label(spec, runs, corpora, uploads) for spec in specs}
+
+
+def space_label(spec: str) -> str:
+    """One spec's label (see :func:`space_labels`)."""
+    return space_labels([spec])[spec]
+
+
+def _label(spec: str, runs: dict[str, RunRecord], corpora: dict[str, str], uploads: dict[str, UploadedVectors]) -> str:
+    try:
+        parsed = SpaceSpec.parse(spec)
+    except ValueError:
+        return spec
+    plain = str(SpaceSpec(parsed.kind, parsed.source))
+    if parsed.kind is SpaceKind.BASELINE:
+        label = BASELINE_LABEL
+    elif parsed.kind is SpaceKind.VECTORS:
+        item = uploads.get(plain)
+        label = f"{item.name} (vectors file · {item.words:,} words)" if item else f"vectors file {parsed.source}"
+    elif (run := runs.get(parsed.source)) is not None:
+        made = "fine-tuned MiniLM" if run.is_finetuned else f"{run.method.display_name} · dim {run.dim}"
+        label = f"{made} · {corpora.get(run.corpus_id, 'deleted corpus')} · {run.id[-6:]}"
+    else:
+        return spec
+    return label + (", read in context" if parsed.context else "") + (", debiased" if parsed.debiased else "")
