@@ -25,7 +25,16 @@ import _common  # noqa: E402
 
 _common.pin_threads()  # before numpy, torch or numba start their thread pools
 
-BENCHMARKS = ("train_path", "ingest", "compare_speed", "baseline_encode", "umap_speed", "browser_views", "idle_cpu")
+BENCHMARKS = (
+    "train_path",
+    "ingest",
+    "compare_speed",
+    "baseline_encode",
+    "umap_speed",
+    "browser_views",
+    "idle_cpu",
+    "compare_after_finetune",
+)
 MAP_TEST = "tests/test_e2e_browser.py::test_a_50k_point_map_draws_and_hovers_without_freezing"
 
 

@@ -26,7 +26,7 @@ if not corpora:
     st.stop()
 
 if st.session_state.cmp_a not in space_choices:  # the newest run, else the baseline
-    st.session_state.cmp_a = spaces.newest_run_or_baseline(space_choices)
+    st.session_state.cmp_a = spaces.default_comparison(space_choices)
 if st.session_state.cmp_b not in space_choices:
     st.session_state.cmp_b = spaces.BASELINE
 
@@ -246,10 +246,16 @@ def map_tab() -> None:
     )
     moves = controls[3].toggle("Show how far the highlighted words moved", key="cmp_moves", persist_state="page")
     highlighted: list[str] = []
-    if word and word in shared_a:
+    selected = [w for w in st.session_state.get(ui.MAP_SELECTION, []) if w in shared_a]
+    if selected:
+        st.caption(
+            plain_markdown(f"Selected on the map: {', '.join(selected[:20])}" + (" …" if len(selected) > 20 else ""))
+        )
+        highlighted = selected
+    elif word and word in shared_a:
         result = analysis.compare_neighbors(shared_a, shared_b, word, k)
         highlighted = [nb.word for nb in result.a + result.b]
-    elif word:
+    if word and word not in shared_a:
         st.warning(plain_markdown(f"'{word}' is not in both spaces, so nothing is highlighted."))
     sample = tuple(maps.sample_words(shared_a.words, n, seed, [word, *highlighted] if highlighted else ()))
     eta = len(sample) * SECONDS_PER_MAPPED_WORD
@@ -265,6 +271,7 @@ def map_tab() -> None:
         values, title = ui.change_scores(a, b, corpus_id, sample, k, "jaccard"), f"Jaccard@{k}"
     elif colour == "frequency":
         values, title = np.log10(np.maximum(counts, 1)), "log10 count"
+    st.session_state[ui.MAP_TRACE_WORDS] = figures.map_trace_words(sample, word, highlighted)
     st.plotly_chart(
         figures.map_pair(
             layout_a,
@@ -279,11 +286,14 @@ def map_tab() -> None:
             moves,
         ),
         key="cmp_map",
+        on_select=ui.select_on_map,
+        selection_mode=("points", "box", "lasso"),
     )
     st.caption(
         "Both maps are fitted together with AlignedUMAP (cosine), which keeps each word near its place in "
         "the other map unless its neighbourhood pulls it away: a word that sits in the same place in both "
-        "kept its neighbours. Zoom one map and the other follows."
+        "kept its neighbours. Zoom one map and the other follows. Click a point to make it the word; draw a box "
+        "or lasso to highlight those words in both maps."
     )
 
 

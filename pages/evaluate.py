@@ -23,7 +23,7 @@ if not corpora:
     st.info("No corpus yet: add one on the Corpus page first.")
     st.stop()
 choices = [spec for spec in spaces.space_choices() if not spaces.SpaceSpec.parse(spec).context]
-default = list(dict.fromkeys([spaces.newest_run_or_baseline(choices), spaces.BASELINE]))
+default = list(dict.fromkeys([spaces.default_comparison(choices), spaces.BASELINE]))
 for problem in ui.evaluation_from_url(choices, list(corpora), list(evaluation.WEAT_SETS), default):
     st.warning(plain_markdown(problem), icon=":material/link_off:")
 corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")

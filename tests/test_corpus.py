@@ -386,6 +386,16 @@ def test_phrases_join_a_frequent_pair(fresh_home):
     assert joined.options["tokenize"]["phrases"] is True
 
 
+def test_phrases_never_glue_two_function_words(fresh_home):
+    """ "if you" and "will be" are as frequent together as "heart failure", and say nothing about the domain."""
+    lines = [f"patient{i} if you have heart failure it will be day{i}" for i in range(40)]
+    lines += [f"filler{i} word{i} text{i}" for i in range(300)]
+    joined = build_corpus("hf.txt", "\n".join(lines).encode(), tokenize_options=TokenizeOptions(phrases=True))
+    assert joined.counts["heart_failure"] == 40
+    assert not [w for w in joined.counts if w in ("if_you", "will_be", "you_have", "it_will")]
+    assert joined.counts["if"] == joined.counts["you"] == joined.counts["will"] == 40
+
+
 # --- property: any bytes either read or fail with a ValueError -----------------------------------------------
 
 

@@ -31,8 +31,26 @@ def test_map_pair_draws_both_maps_with_query_and_neighbours_in_each():
     assert [list(t.text) for t in query] == [["matrix"]] * 2
     assert list(query[0].x) == [0.0] and list(query[1].x) == [1.0]  # each map its own layout
     assert [a["text"] for a in fig.to_dict()["layout"]["annotations"]] == ["A · run", "B · baseline"]
-    assert "count %{customdata}" in words[0].hovertemplate
+    assert "count %{customdata[1]}" in words[0].hovertemplate
     assert sum(len(t.x) for t in data) == 2 * len(WORDS)  # every word once per map
+
+
+def test_a_selection_on_the_maps_gives_back_the_words_whatever_their_markup():
+    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"], moves=True)
+    by_trace = [list(trace.customdata) if trace.customdata is not None else None for trace in fig.data]
+    plain = [row[0] for row in by_trace[0]]
+    bold = plain.index("<b>bold</b>")
+    assert fig.data[0].text[bold] == "&lt;b&gt;bold&lt;/b&gt;"  # shown escaped...
+    clicked = [{"curve_number": 0, "point_index": bold, "customdata": list(by_trace[0][bold])}]
+    assert figures.selected_words(clicked) == ["<b>bold</b>"]  # ...and selected as the raw word
+    lasso = [{"customdata": list(row)} for trace in by_trace[:3] for row in trace] + [{"x": 1.0, "y": 2.0}]
+    assert figures.selected_words(lasso) == [*plain, "sparse", "matrix"] and len(plain) == len(WORDS) - 2
+    assert figures.selected_words([]) == []
+    # an event without customdata: its curve and point index are looked up in the drawn map's words
+    trace_words = figures.map_trace_words(WORDS, "matrix", ["sparse"])
+    assert [len(words) for words in trace_words] == [len(t.x) for t in fig.data[:6]]
+    assert figures.selected_words([{"curve_number": 4, "point_index": 0}], trace_words) == ["sparse"]  # map B
+    assert figures.selected_words([{"curve_number": 6, "point_index": 0}], trace_words) == []  # the move lines
 
 
 def test_map_pair_colours_by_values_and_draws_moves():

@@ -119,7 +119,22 @@ def test_finetune_run_saves_a_loadable_model_whose_embeddings_changed(tuned_run,
     assert set(retrieval) == {"baseline", "finetuned", "held_out_pairs"}
     assert retrieval["held_out_pairs"] == len((folder / "held_out.jsonl").read_text().splitlines())
     assert 0 < retrieval["baseline"]["mrr@10"] <= 1 and 0 < retrieval["finetuned"]["recall@10"] <= 1
-    assert [p.step for p in seen] == [1, 2] and seen[-1].fraction == 1.0
+    assert [p.step for p in seen if p.phase == "training"] == [1, 2]
+    phases = list(dict.fromkeys(p.phase for p in seen))
+    assert phases[:2] == [
+        "loading all-MiniLM-L6-v2",
+        f"measuring the baseline on {retrieval['held_out_pairs']} held-out pairs",
+    ]
+    assert phases[2:5] == [
+        "training",
+        f"measuring the fine-tuned model on {retrieval['held_out_pairs']} held-out pairs",
+        "saving the model",
+    ]
+    assert phases[5:] == [
+        f"encoding {len(corpus.counts):,} corpus words with the fine-tuned model, for Compare",
+        f"encoding {len(corpus.counts):,} corpus words with the baseline, for Compare",
+    ]
+    assert seen[-1].fraction == 1.0
     assert "→" in training.retrieval_summary(run.id)
 
 
@@ -128,8 +143,10 @@ def test_a_finetuned_run_is_a_space_comparable_with_the_baseline(tuned_run, monk
 
     home, corpus, run, _ = tuned_run
     monkeypatch.setenv("EMBEDLAB_HOME", str(home))
+    cached = sorted((home / "cache").iterdir())
     tuned = spaces.load_space(run.id, corpus)
     base = spaces.load_space("baseline", corpus)
+    assert sorted((home / "cache").iterdir()) == cached  # the job encoded the words for both: nothing new to encode
     assert tuned.words == base.words and tuned.dim == 384 and tuned.piece_counter is not None
     summary, _ = analysis.compare_spaces(base, tuned, 5)
     assert summary.shared_words == len(base) and 0 < summary.mean_jaccard < 1  # a few steps moved some words
@@ -151,6 +168,12 @@ def test_finetune_job_runs_in_the_background_and_reports_retrieval(docs_corpus):
     params = training.run_params(job.run_id)
     assert params["retrieval"]["held_out_pairs"] >= training.MIN_HELD_OUT_PAIRS
     assert "step 2/2" in jobs.progress_text(dataclasses.replace(job, status="running"))
+    measuring = dataclasses.replace(
+        job, status="running", progress=0.0, message="measuring the baseline on 20 held-out pairs"
+    )
+    assert jobs.progress_text(measuring) == "running · measuring the baseline on 20 held-out pairs"  # no "step 1/1"
+    encoding = dataclasses.replace(job, status="committing", progress=0.5, message="encoding 96 corpus words")
+    assert jobs.progress_text(encoding) == "committing · encoding 96 corpus words · 50%"
 
 
 def test_contextual_space_reads_words_in_their_sentences(tiny_text_corpus, tiny_run):

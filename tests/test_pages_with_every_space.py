@@ -156,3 +156,11 @@ def test_every_kind_of_space_has_one_readable_label_in_pickers_and_headings(home
     assert not [option for option in shown if option.startswith("run-")]  # no bare run ids
     headings = [m.value for m in at.markdown if m.value.startswith("**A · ") or m.value.startswith("**B · ")]
     assert headings == [f"**A · {labels[word2vec.id]}**", "**B · MiniLM baseline**"]
+
+
+def test_compare_opens_on_the_newest_static_run_the_cheapest_to_load(home):
+    _, corpus, _, fasttext, tuned, _ = home
+    assert tuned.created > fasttext.created  # the fine-tuned run is the newest
+    assert spaces.default_comparison(spaces.space_choices()) == fasttext.id
+    at = _page("pages/compare.py", corpus=corpus.id)
+    assert not at.exception and at.selectbox(key="cmp_a").value == fasttext.id

@@ -23,7 +23,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2010": "-", "\u20
 
 
 # Part of every corpus id: bump it when tokenising changes, so stored corpora are not reused across versions.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,16 @@ def _apply_phrases(path: Path, options: TokenizeOptions) -> Counter:
     """Join detected phrases (``heart_failure``) in the sentences file, in place; returns the new token counts."""
     # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only this path needs it
     from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+    from gensim.parsing.preprocessing import STOPWORDS
 
+    # Every English function word is a connector: a phrase may hold them inside (state_of_the_art) but never
+    # start or end with one. gensim's own list has only 15, so "if_you", "have_heart" or "will_be" were joined:
+    # they are as frequent together as "heart failure" and say nothing about the domain.
     model = Phrases(
         _SentenceFile(path),
         min_count=options.phrase_min_count,
         threshold=options.phrase_threshold,
-        connector_words=ENGLISH_CONNECTOR_WORDS,
+        connector_words=frozenset(ENGLISH_CONNECTOR_WORDS | STOPWORDS),
     ).freeze()
     counts: Counter = Counter()
     phrased = path.with_name(path.name + ".phrased")

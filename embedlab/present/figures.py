@@ -184,7 +184,9 @@ def _map_traces(
     is_highlight = np.fromiter((w in highlighted for w in words), dtype=bool, count=len(words))
     is_query = words_array == query
     plain = ~(is_highlight | is_query)
-    hover = "%{text}<br>count %{customdata}<extra></extra>"
+    hover = "%{text}<br>count %{customdata[1]}<extra></extra>"
+    # Each point carries its word (raw, never shown: the label is the escaped text) so a click can select it.
+    data = np.column_stack([words_array, np.asarray(counts, dtype=object)])
     marker = dict(size=4, color=_BACKGROUND_POINT)
     if colour is not None:
         marker = dict(
@@ -202,7 +204,7 @@ def _map_traces(
             mode="markers",
             name="words",
             text=shown[plain],
-            customdata=counts[plain],
+            customdata=data[plain],
             hovertemplate=hover,
             marker=marker,
             showlegend=show_legend,
@@ -217,7 +219,7 @@ def _map_traces(
                 mode="markers+text",
                 name=name,
                 text=shown[mask],
-                customdata=counts[mask],
+                customdata=data[mask],
                 hovertemplate=hover,
                 textposition="top center",
                 marker=dict(size=size, color=color),
@@ -226,6 +228,39 @@ def _map_traces(
             )
         )
     return traces
+
+
+def map_trace_words(words: Sequence[str], query: str = "", highlighted: Sequence[str] = ()) -> list[list[str]]:
+    """The words of each point trace of :func:`map_pair`, in trace and point order (words, neighbours, query in map
+    A, then the same in map B): what a selection's ``curve_number`` and ``point_index`` point at."""
+    marked = set(highlighted) - {query}
+    per_map = [
+        [w for w in words if w not in marked and w != query],
+        [w for w in words if w in marked],
+        [w for w in words if w == query],
+    ]
+    return per_map + per_map
+
+
+def selected_words(points: Sequence[dict], trace_words: Sequence[Sequence[str]] = ()) -> list[str]:
+    """The words of the points selected on a :func:`map_pair` figure (a click, a box or a lasso), in order, once each.
+
+    Args:
+        points: the ``selection.points`` of a Streamlit plotly chart event. A map point's ``customdata`` is
+            ``[word, count]``; where the event does not carry it, ``curve_number`` and ``point_index`` are looked up
+            in ``trace_words`` (:func:`map_trace_words`). Other points (the movement lines) are skipped.
+    """
+    found = []
+    for point in points:
+        data = point.get("customdata")
+        if isinstance(data, list | tuple) and data:
+            found.append(str(data[0]))
+            continue
+        curve, index = point.get("curve_number"), point.get("point_index", point.get("point_number"))
+        if isinstance(curve, int) and isinstance(index, int) and curve < len(trace_words):
+            if 0 <= index < len(trace_words[curve]):
+                found.append(trace_words[curve][index])
+    return list(dict.fromkeys(found))
 
 
 def _move_trace(layout_a: np.ndarray, layout_b: np.ndarray, words: Sequence[str], moved: set[str]) -> go.Scattergl:

@@ -32,8 +32,10 @@ from embedlab.spaces.labels import (
     space_labels,
 )
 from embedlab.spaces.load import (
+    default_comparison,
     load_space,
     space_choices,
+    transformer_vocabulary,
 )
 from embedlab.spaces.space import (
     EmbeddingSpace,
@@ -76,6 +78,7 @@ __all__ = [
     "bias_direction",
     "debias",
     "debiased_copies",
+    "default_comparison",
     "delete_uploaded_vectors",
     "export_file_name",
     "export_space",
@@ -92,6 +95,7 @@ __all__ = [
     "space_choices",
     "space_label",
     "space_labels",
+    "transformer_vocabulary",
     "validate_spec",
     "vectors_dim",
     "word2vec_bytes",

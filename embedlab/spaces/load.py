@@ -20,7 +20,7 @@ from embedlab.spaces import baseline, derived
 from embedlab.spaces.formats import VectorFormat, read_vectors, read_vectors_file
 from embedlab.spaces.labels import space_label
 from embedlab.spaces.space import EmbeddingSpace, normalise_rows
-from embedlab.spaces.spec import BASELINE, SpaceKind, SpaceSpec
+from embedlab.spaces.spec import BASELINE, SpaceKind, SpaceSpec, newest_run_or_baseline
 from embedlab.spaces.uploads import list_uploaded_vectors
 
 _DOCUMENT_BATCH = 32  # sentence-transformers batch for whole documents (attention memory grows with length)
@@ -84,7 +84,7 @@ def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | N
         if corpus is None
         else f"{baseline.MODEL_NAME}, words of corpus {corpus.name}"
     )
-    return _transformer_space(BASELINE, None, _transformer_vocabulary(corpus), source, corpus, progress)
+    return _transformer_space(BASELINE, None, transformer_vocabulary(corpus), source, corpus, progress)
 
 
 def _contextual_space(spec: SpaceSpec, corpus: Corpus | None) -> EmbeddingSpace:
@@ -95,7 +95,7 @@ def _contextual_space(spec: SpaceSpec, corpus: Corpus | None) -> EmbeddingSpace:
         raise EmbedLabError(f"{spec}: contextual vectors need a sentence-transformer; {base} is not a fine-tuned run")
     if corpus is None:
         raise EmbedLabError(f"{spec}: contextual vectors are read from a corpus; choose one")
-    words = _transformer_vocabulary(corpus)
+    words = transformer_vocabulary(corpus)
     vectors, contextual = baseline.contextual_word_vectors(words, corpus.sentences(), model_dir)
     source = (
         f"{'MiniLM' if model_dir is None else 'fine-tuned MiniLM ' + base} in context: mean token embedding "
@@ -113,8 +113,9 @@ def _contextual_space(spec: SpaceSpec, corpus: Corpus | None) -> EmbeddingSpace:
     )
 
 
-def _transformer_vocabulary(corpus: Corpus | None) -> tuple[str, ...]:
-    """The words a sentence-transformer space holds: the corpus's most frequent, else the model's whole words."""
+def transformer_vocabulary(corpus: Corpus | None) -> tuple[str, ...]:
+    """The words a sentence-transformer space holds: the corpus's most frequent (up to
+    ``config.BASELINE_VOCAB_CAP``), else the model's own whole words."""
     if corpus is None:
         return baseline.whole_word_vocabulary()
     return tuple(list(corpus.counts)[: config.BASELINE_VOCAB_CAP])
@@ -158,10 +159,17 @@ def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
             corpus = None
     if _model_dir(run_id).is_dir():  # a fine-tuned sentence-transformer
         return _transformer_space(
-            run_id, _model_dir(run_id), _transformer_vocabulary(corpus), f"fine-tuned MiniLM run {run_id}", corpus, None
+            run_id, _model_dir(run_id), transformer_vocabulary(corpus), f"fine-tuned MiniLM run {run_id}", corpus, None
         )
     found = read_vectors(folder / "vectors.bin", fmt=VectorFormat.WORD2VEC_BINARY)
     words, vectors = found.words, found.vectors
     return EmbeddingSpace(
         run_id, words, normalise_rows(vectors), _counts_for(words, corpus), f"{row.method.value} run {run_id}"
     )
+
+
+def default_comparison(choices: Sequence[str]) -> str:
+    """What a page offers first to set against the baseline: the newest Word2Vec/FastText run among ``choices``
+    (the cheapest to open: no model to load), else the newest run, else the baseline."""
+    static = {run.id for run in store.list_runs() if not run.is_finetuned}
+    return next((choice for choice in choices if choice in static), None) or newest_run_or_baseline(choices)

@@ -193,14 +193,15 @@ class FinetuneConfig:
 
 @dataclass(frozen=True)
 class FinetuneProgress:
-    """Where a fine-tuning is: the optimiser step, the share done (0..1), pairs per second and the estimated seconds
-    left."""
+    """Where a fine-tuning is: the phase (measuring the held-out check, training, encoding the corpus words...), the
+    optimiser step, the share of the phase done (0..1), pairs per second and the estimated seconds left."""
 
     step: int
     steps: int
     fraction: float
     pairs_per_second: float
     eta_seconds: float | None
+    phase: str = "training"
 
 
 def init_dim(init: str) -> int:

@@ -16,9 +16,11 @@ import json
 import math
 import shutil
 import time
+import traceback
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,7 @@ from embedlab.errors import EmbedLabError
 from embedlab.metrics import RETRIEVAL_K, rank_metrics
 from embedlab.records import RunRecord
 from embedlab.spaces import baseline
+from embedlab.spaces.load import transformer_vocabulary
 from embedlab.training.commit import staged_run
 from embedlab.training.configs import METHOD, FinetuneConfig, FinetuneProgress
 from embedlab.training.pairs import make_pairs
@@ -145,17 +148,25 @@ def finetune_run(
     import torch
     from sentence_transformers import SentenceTransformer
 
+    def phase(name: str, fraction: float = 0.0) -> None:
+        if on_progress is not None:
+            on_progress(FinetuneProgress(0, 0, fraction, 0.0, None, phase=name))
+
     pairs = make_pairs(corpus, config)
     device = _device()
+    phase(f"loading {baseline.MODEL_NAME}")
     model = SentenceTransformer(str(baseline.model_path()), device=device, local_files_only=True)
     dim = model.get_embedding_dimension()
+    phase(f"measuring the baseline on {len(pairs.held_out):,} held-out pairs")
     before = retrieval_scores(model, pairs.held_out)
     vocab_size = min(len(corpus.counts), settings.BASELINE_VOCAB_CAP)
     recorded = {**config.to_dict(), "dim": dim, "base_model": baseline.MODEL_NAME}
     with staged_run(corpus.id, METHOD, recorded, run_id=run_id, may_commit=may_commit) as run:
         trained_pairs, seconds = _train(model, pairs.train, config, run.folder / "trainer", on_progress)
         shutil.rmtree(run.folder / "trainer", ignore_errors=True)
+        phase(f"measuring the fine-tuned model on {len(pairs.held_out):,} held-out pairs", 1.0)
         after = retrieval_scores(model, pairs.held_out)
+        phase("saving the model", 1.0)
         model.save(str(run.folder / "model"))
         (run.folder / "held_out.jsonl").write_text(
             "".join(json.dumps({"anchor": a, "positive": p}, ensure_ascii=False) + "\n" for a, p in pairs.held_out),
@@ -179,6 +190,17 @@ def finetune_run(
             vocab_size=vocab_size,
             seconds=seconds,
         )
+    # The first comparison with this run would otherwise wait for every corpus word to be encoded (minutes on a
+    # CPU): the job does it now, into the same disk cache the Compare page reads.
+    words = transformer_vocabulary(corpus)
+    tuned_dir = store.runs_dir() / run.run_id / "model"
+    try:
+        models: tuple[tuple[Path | None, str], ...] = ((tuned_dir, "the fine-tuned model"), (None, "the baseline"))
+        for model_dir, whose in models:  # a no-op for the baseline when its words are cached already
+            encoding = f"encoding {len(words):,} corpus words with {whose}, for Compare"
+            baseline.encode_words(words, partial(phase, encoding), model_dir)
+    except Exception:  # the run is saved and whole; Compare encodes the words itself when it opens
+        traceback.print_exc()
     return run.record
 
 

@@ -113,10 +113,14 @@ def _mark_vanished_jobs() -> None:
 
 
 def progress_text(job: JobRecord) -> str:
-    """One line for a running job: where it is, how fast, how long still."""
+    """One line for a running job: where it is (a fine-tune's phase), how fast, how long still."""
     finetuning = job.method is RunMethod.SENTENCE_TRANSFORMER
     unit, speed_unit = ("step", "pairs/s") if finetuning else ("epoch", "words/s")
     parts = [job.status]
+    if finetuning and job.message not in ("", "training"):  # held-out checks, saving, encoding: no steps or speed
+        return " · ".join([*parts, job.message] + ([f"{job.progress:.0%}"] if job.progress else []))
+    if finetuning and job.message:
+        parts.append(job.message)
     if job.epochs:
         parts.append(f"{unit} {max(job.epoch, 1)}/{job.epochs}")
     if job.words_per_second:
@@ -172,7 +176,7 @@ def _progress_writer(job_id: str):
                 words_per_second=progress.words_per_second,
                 eta_seconds=progress.eta_seconds,
             )
-        else:  # fine-tuning: steps and pairs/s share the epoch and speed columns
+        elif progress.phase == "training":  # steps and pairs/s share the epoch and speed columns
             store.update_job(
                 job_id,
                 progress=progress.fraction,
@@ -180,7 +184,10 @@ def _progress_writer(job_id: str):
                 epochs=progress.steps,
                 words_per_second=progress.pairs_per_second,
                 eta_seconds=progress.eta_seconds,
+                message=progress.phase,
             )
+        else:  # the phases around training (held-out checks, saving, encoding): the running message names them
+            store.update_job(job_id, progress=progress.fraction, eta_seconds=None, message=progress.phase)
 
     return write
 
@@ -229,7 +236,7 @@ def work(job_id: str) -> int:
             message=f"Unexpected error: {type(error).__name__}: {error} (the traceback is in {log})",
         )
         return 1
-    store.transition_job(job_id, ("committing",), status="done", progress=1.0, run_id=run_id, eta_seconds=0)
+    store.transition_job(job_id, ("committing",), status="done", progress=1.0, run_id=run_id, eta_seconds=0, message="")
     return 0
 
 

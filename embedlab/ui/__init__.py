@@ -30,9 +30,12 @@ from embedlab.ui.compat import (
     mark_routed,
 )
 from embedlab.ui.urls import (
+    MAP_SELECTION,
+    MAP_TRACE_WORDS,
     SCORE_RANGE_KEY,
     evaluation_from_url,
     evaluation_to_url,
+    select_on_map,
     share_url,
     view_from_url,
     view_state,
@@ -54,6 +57,8 @@ from embedlab.ui.widgets import (
 __all__ = [
     "ACTIVE_CORPUS",
     "MAPS_COMPILING",
+    "MAP_SELECTION",
+    "MAP_TRACE_WORDS",
     "SCORE_RANGE_KEY",
     "WRITTEN_FOR",
     "active_corpus_id",
@@ -80,6 +85,7 @@ __all__ = [
     "report_html",
     "retrieval",
     "run_page",
+    "select_on_map",
     "share_url",
     "shared_pair",
     "show_error",

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from embedlab.present import share
+from embedlab.present import figures, share
 
 
 def share_url(state: share.ViewState) -> str:
@@ -126,3 +126,20 @@ def evaluation_to_url(corpus_id: str, chosen: list[str], weat_set: str) -> None:
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     st.session_state[_EVAL_URL_SEEN] = query
+
+
+MAP_SELECTION = "cmp_selected"  # session key: words chosen by a box or lasso on the maps (highlighted in both)
+MAP_TRACE_WORDS = "cmp_map_trace_words"  # session key: the drawn map's words per trace (figures.map_trace_words)
+
+
+def select_on_map() -> None:
+    """``on_select`` of the Compare maps: a click on one point makes its word the view's word (neighbour lists and
+    the link follow); a box or lasso over several highlights those words in both maps."""
+    event = st.session_state.get("cmp_map")
+    points = event.selection.points if event else []
+    words = figures.selected_words(points, st.session_state.get(MAP_TRACE_WORDS, ()))
+    if len(words) == 1:
+        st.session_state[_VIEW_KEYS["word"]] = words[0]
+        st.session_state.pop(MAP_SELECTION, None)
+    elif words:
+        st.session_state[MAP_SELECTION] = words
