@@ -192,7 +192,7 @@ def coverage_tab() -> None:
         key="cmp_coverage_bands",
     )
     for column, result in zip(st.columns(len(results)), results):
-        column.markdown(f"**{plain_markdown(result.space)}**")
+        column.markdown(f"**{plain_markdown(space_labels[result.space])}**")
         column.metric(
             "Token coverage",
             f"{result.token_coverage:.1%}",
@@ -213,7 +213,12 @@ def coverage_tab() -> None:
                 f"{subwords[0]:.1%}",
                 help="Missing words at least half of whose character n-grams FastText trained",
             )
-        column.caption("Most frequent missing words")
+        column.caption(
+            "Most frequent words its tokenizer splits into word pieces (it still encodes them, from the pieces; "
+            "the Neighbours tab shows what it makes of them)"
+            if result.split_token_share is not None
+            else "Most frequent corpus words it has no vector for"
+        )
         column.dataframe(
             pd.DataFrame(result.top_missing, columns=["word", "count"]),
             hide_index=True,

@@ -164,3 +164,14 @@ def test_compare_opens_on_the_newest_static_run_the_cheapest_to_load(home):
     assert spaces.default_comparison(spaces.space_choices()) == fasttext.id
     at = _page("pages/compare.py", corpus=corpus.id)
     assert not at.exception and at.selectbox(key="cmp_a").value == fasttext.id
+
+
+def test_coverage_names_what_each_space_misses(home):
+    _, corpus, word2vec, _, _, _ = home
+    at = _page("pages/compare.py", corpus=corpus.id, a=word2vec.id, b="baseline", tab="coverage")
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert "Most frequent corpus words it has no vector for" in captions  # the Word2Vec run
+    assert any(c.startswith("Most frequent words its tokenizer splits into word pieces") for c in captions)
+    labels = spaces.space_labels([word2vec.id, "baseline"])
+    assert {f"**{labels[word2vec.id]}**", "**MiniLM baseline**"} <= {m.value for m in at.markdown}
