@@ -295,9 +295,12 @@ def remove_stale_staging(parent: Path, older_than_seconds: float = 3600) -> None
 
 
 def _writer_alive(name: str) -> bool:
+    """Whether the process named in a staging folder's name still runs (no pid in the name: an old folder, dead)."""
     found = _STAGING_PID.search(name)
-    if found is None or int(found.group(1)) == os.getpid():  # ours is never stale: this process is not writing it
+    if found is None:
         return False
+    if int(found.group(1)) == os.getpid():  # this very process: another of its threads may be writing it
+        return True
     try:
         os.kill(int(found.group(1)), 0)
     except ProcessLookupError:
