@@ -169,21 +169,28 @@ def pieces_histogram(histogram: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def _trace_masks(words: Sequence[str], query: str, highlighted: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """Which words each point trace of a map holds: the rest, the highlighted neighbours, the query (bool arrays of
+    shape (len(words),)); :func:`map_pair` draws them and :func:`map_trace_words` reads selections by them."""
+    marked = set(highlighted) - {query}
+    is_highlight = np.fromiter((w in marked for w in words), dtype=bool, count=len(words))
+    is_query = np.fromiter((w == query for w in words), dtype=bool, count=len(words))
+    return ~(is_highlight | is_query), is_highlight, is_query
+
+
 def _map_traces(
     layout: np.ndarray,
     words: Sequence[str],
     counts: np.ndarray,
     query: str,
-    highlighted: set[str],
+    highlighted: Sequence[str],
     show_legend: bool,
     colour: np.ndarray | None,
     colour_title: str,
 ) -> list[go.Scattergl]:
     words_array = np.asarray(words, dtype=object)
     shown = np.asarray([_text(w) for w in words], dtype=object)
-    is_highlight = np.fromiter((w in highlighted for w in words), dtype=bool, count=len(words))
-    is_query = words_array == query
-    plain = ~(is_highlight | is_query)
+    plain, is_highlight, is_query = _trace_masks(words, query, highlighted)
     hover = "%{text}<br>count %{customdata[1]}<extra></extra>"
     # Each point carries its word (raw, never shown: the label is the escaped text) so a click can select it.
     data = np.column_stack([words_array, np.asarray(counts, dtype=object)])
@@ -233,12 +240,8 @@ def _map_traces(
 def map_trace_words(words: Sequence[str], query: str = "", highlighted: Sequence[str] = ()) -> list[list[str]]:
     """The words of each point trace of :func:`map_pair`, in trace and point order (words, neighbours, query in map
     A, then the same in map B): what a selection's ``curve_number`` and ``point_index`` point at."""
-    marked = set(highlighted) - {query}
-    per_map = [
-        [w for w in words if w not in marked and w != query],
-        [w for w in words if w in marked],
-        [w for w in words if w == query],
-    ]
+    array = np.asarray(words, dtype=object)
+    per_map = [array[mask].tolist() for mask in _trace_masks(words, query, highlighted)]
     return per_map + per_map
 
 
@@ -309,12 +312,11 @@ def map_pair(
         shared_xaxes=True,
         shared_yaxes=True,
     )
-    marked = set(highlighted) - {query}
     for col, layout in ((1, layout_a), (2, layout_b)):
-        for trace in _map_traces(layout, words, np.asarray(counts), query, marked, col == 1, colour, colour_title):
+        for trace in _map_traces(layout, words, np.asarray(counts), query, highlighted, col == 1, colour, colour_title):
             fig.add_trace(trace, row=1, col=col)
     if moves:
-        fig.add_trace(_move_trace(layout_a, layout_b, words, marked | {query}), row=1, col=2)
+        fig.add_trace(_move_trace(layout_a, layout_b, words, set(highlighted) | {query}), row=1, col=2)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_layout(
