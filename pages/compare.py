@@ -251,6 +251,7 @@ def map_tab() -> None:
     )
     moves = controls[3].toggle("Show how far the highlighted words moved", key="cmp_moves", persist_state="page")
     highlighted: list[str] = []
+    highlighted_b: list[str] | None = None
     selected = [w for w in st.session_state.get(ui.MAP_SELECTION, []) if w in shared_a]
     if selected:
         st.caption(
@@ -259,10 +260,17 @@ def map_tab() -> None:
         highlighted = selected
     elif word and word in shared_a:
         result = analysis.compare_neighbors(shared_a, shared_b, word, k)
-        highlighted = [nb.word for nb in result.a + result.b]
+        highlighted, highlighted_b = [nb.word for nb in result.a], [nb.word for nb in result.b]
+        st.caption(
+            plain_markdown(
+                f"Map A marks the {len(highlighted)} nearest neighbours of '{word}' in A, map B its "
+                f"{len(highlighted_b)} nearest in B ({len(result.in_both)} in both)."
+            )
+        )
     if word and word not in shared_a:
         st.warning(plain_markdown(f"'{word}' is not in both spaces, so nothing is highlighted."))
-    sample = tuple(maps.sample_words(shared_a.words, n, seed, [word, *highlighted] if highlighted else ()))
+    marked = [word, *highlighted, *(highlighted_b or [])] if highlighted else ()
+    sample = tuple(maps.sample_words(shared_a.words, n, seed, marked))
     eta = len(sample) * SECONDS_PER_MAPPED_WORD
     warming = "" if maps.warmed_up.is_set() else f" {ui.MAPS_COMPILING}"
     with st.spinner(
@@ -271,12 +279,13 @@ def map_tab() -> None:
     ):
         layout_a, layout_b = ui.map_layouts(a, b, corpus_id, sample, seed)
     counts = shared_a.subset(sample).counts
+    details = ui.word_changes(a, b, corpus_id, sample, k)
     values, title = None, ""
     if colour == "change":
-        values, title = ui.change_scores(a, b, corpus_id, sample, k, "jaccard"), f"Jaccard@{k}"
+        values, title = details["jaccard"].to_numpy(), f"Jaccard@{k}"
     elif colour == "frequency":
         values, title = np.log10(np.maximum(counts, 1)), "log10 count"
-    st.session_state[ui.MAP_TRACE_WORDS] = figures.map_trace_words(sample, word, highlighted)
+    st.session_state[ui.MAP_TRACE_WORDS] = figures.map_trace_words(sample, word, highlighted, highlighted_b)
     st.plotly_chart(
         figures.map_pair(
             layout_a,
@@ -289,6 +298,10 @@ def map_tab() -> None:
             values,
             title,
             moves,
+            highlighted_b=highlighted_b,
+            highlight_name="selected" if selected else "neighbours",
+            details=details,
+            change_label=f"Jaccard@{k}",
         ),
         key="cmp_map",
         on_select=ui.select_on_map,
@@ -297,8 +310,8 @@ def map_tab() -> None:
     st.caption(
         "Both maps are fitted together with AlignedUMAP (cosine), which keeps each word near its place in "
         "the other map unless its neighbourhood pulls it away: a word that sits in the same place in both "
-        "kept its neighbours. Zoom one map and the other follows. Click a point to make it the word; draw a box "
-        "or lasso to highlight those words in both maps."
+        "kept its neighbours. Zoom one map and the other follows. Hover a point for its change score and nearest "
+        "words in A and B; click it to make it the word; draw a box or lasso to highlight those words in both maps."
     )
 
 

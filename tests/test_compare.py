@@ -275,6 +275,22 @@ def test_compare_spaces_is_the_same_with_small_blocks():
     assert frame["jaccard"].tolist() == expected_frame["jaccard"].tolist()
 
 
+def test_word_changes_score_given_words_in_order_as_the_table_does_and_name_their_nearest(compass):
+    a = _random_space(n=80, seed=3)
+    b = make_space(a.words, a.vectors + np.random.default_rng(4).normal(scale=0.4, size=a.vectors.shape), name="b")
+    words = ["w17", "w3", "w60"]
+    changes = analysis.word_changes(a, b, words, k=5, shown=2)
+    _, frame = compare_spaces(a, b, k=5)
+    table = frame.set_index("word")
+    assert changes["word"].tolist() == words  # the order asked for, not frequency order
+    assert changes["jaccard"].tolist() == pytest.approx(table.loc[words, "jaccard"].tolist())
+    assert changes["rank_overlap"].tolist() == pytest.approx(table.loc[words, "rank_overlap"].tolist())
+    assert changes["neighbours_a"].iloc[1] == ", ".join(n.word for n in nearest(a, "w3", 2))
+    assert changes["neighbours_b"].iloc[1] == ", ".join(n.word for n in nearest(b, "w3", 2))
+    same = analysis.word_changes(compass, compass, ["east"], k=2)
+    assert same["jaccard"].tolist() == [1.0] and same["neighbours_a"].tolist() == ["northeast, north"]
+
+
 # --- coverage -----------------------------------------------------------------------------------------------
 
 COVERAGE_TEXT = b"alpha alpha alpha beta beta gamma delta"  # alpha 3, beta 2, delta 1, gamma 1

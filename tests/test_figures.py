@@ -66,6 +66,77 @@ def test_map_pair_colours_by_values_and_draws_moves():
     assert moved.xaxis == "x2"
 
 
+def test_each_map_marks_its_own_spaces_neighbours_under_its_own_legend_entry():
+    fig = figures.map_pair(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse", "dense"], highlighted_b=["solver"]
+    )
+    in_a, in_b = _traces(fig, "neighbours in A"), _traces(fig, "neighbours in B")
+    assert [list(t.text) for t in in_a + in_b] == [["sparse", "dense"], ["solver"]]
+    assert (in_a[0].xaxis, in_b[0].xaxis) == ("x", "x2") and in_a[0].showlegend and in_b[0].showlegend
+    assert in_a[0].marker.color != in_b[0].marker.color
+    trace_words = figures.map_trace_words(WORDS, "matrix", ["sparse", "dense"], ["solver"])
+    assert trace_words[1] == ["sparse", "dense"] and trace_words[4] == ["solver"]  # as drawn, for selections
+    assert [len(words) for words in trace_words] == [len(t.x) for t in fig.data]
+    shared = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "", ["sparse"], highlight_name="selected")
+    assert [t.showlegend for t in _traces(shared, "selected")] == [True, False]  # one entry for both maps
+
+
+def test_map_hover_gives_change_score_and_nearest_words_in_a_and_b():
+    details = pd.DataFrame(
+        {
+            "jaccard": np.linspace(0, 1, 6),
+            "neighbours_a": [f"a{i}, <i>x</i>" for i in range(6)],
+            "neighbours_b": [f"b{i}" for i in range(6)],
+        }
+    )
+    fig = figures.map_pair(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", [], details=details, change_label="Jaccard@5"
+    )
+    (query, _) = _traces(fig, "query")
+    assert list(query.customdata[0]) == ["matrix", 50, "matrix", "0.00", "a0, &lt;i&gt;x&lt;/i&gt;", "b0"]
+    assert "Jaccard@5 %{customdata[3]}" in query.hovertemplate and "B: %{customdata[5]}" in query.hovertemplate
+    plain = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix")
+    assert "customdata[3]" not in plain.data[0].hovertemplate  # nothing to say without details
+
+
+def test_labels_are_placed_apart_and_the_rest_left_to_the_hover():
+    ranges = ((0.0, 10.0), (0.0, 10.0))
+    # three labels on one spot: each takes a free place around it, never the same box twice
+    positions = figures.place_labels(np.array([[5, 5], [5, 5], [5, 5]]), ["alpha", "beta", "gamma"], *ranges)
+    assert positions[:2] == ["top center", "bottom center"] and positions[2] not in positions[:2]
+    assert figures.place_labels(np.array([[5, 5]] * 3), ["a", "b", "c"], *ranges, max_labels=2)[2] == ""
+    # a crowd: no two drawn label boxes overlap
+    rng = np.random.default_rng(0)
+    points = rng.uniform(4, 6, size=(30, 2))
+    labels = [f"word{i}" for i in range(30)]
+    positions = figures.place_labels(points, labels, *ranges, plot_px=(400, 400))
+    drawn = [i for i, p in enumerate(positions) if p]
+    assert 3 <= len(drawn) < 30
+    scale = 40.0  # px per data unit
+    boxes = [
+        figures._label_box(
+            points[i, 0] * scale, points[i, 1] * scale, 0.6 * 12 * len(labels[i]) + 2, 14.4, 6, positions[i]
+        )
+        for i in drawn
+    ]
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1 :]:
+            assert not (first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3])
+    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", WORDS[1:])
+    neighbours = _traces(fig, "neighbours")[0]
+    assert len(neighbours.textposition) == len(neighbours.x) == 5
+
+
+def test_both_maps_share_one_range_that_holds_every_point_and_move():
+    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"], moves=True)
+    layout = fig.to_dict()["layout"]
+    for axis, column in (("xaxis", 0), ("yaxis", 1)):
+        low, high = layout[axis]["range"]
+        assert layout[axis + "2"]["range"] == [low, high]
+        assert low < min(LAYOUT_A[:, column].min(), LAYOUT_B[:, column].min())
+        assert high > max(LAYOUT_A[:, column].max(), LAYOUT_B[:, column].max())
+
+
 def test_change_histogram_shades_the_selected_range():
     fig = figures.change_histogram([0.0, 0.1, 0.1, 0.9], "Jaccard@k", 0.2, 0.6)
     (histogram,) = fig.data  # binned here: 20 bars of 0.05, whatever the number of words

@@ -10,6 +10,7 @@ from embedlab.analysis.comparison import (
     DEFAULT_MAX_WORDS,
     ComparisonSummary,
     compare_spaces,
+    word_changes,
 )
 from embedlab.analysis.coverage import (
     Coverage,
@@ -52,4 +53,5 @@ __all__ = [
     "shared_spaces",
     "shared_vocabulary",
     "subword_coverage",
+    "word_changes",
 ]

@@ -94,3 +94,38 @@ def compare_spaces(
         median_rank_overlap=float(np.median(overlaps)),
     )
     return summary, frame
+
+
+def word_changes(
+    a: EmbeddingSpace, b: EmbeddingSpace, words: Sequence[str], k: int = 10, shown: int = 3
+) -> pd.DataFrame:
+    """Each given word's change between A and B, with its nearest neighbours in each: what a map's hover shows.
+
+    Neighbours are searched over the whole shared vocabulary (as in :func:`compare_spaces`), so the scores equal
+    that table's for the same words.
+
+    Args:
+        words: shared words, in the order wanted (e.g. a map's sample).
+        shown: how many nearest neighbours to name per space.
+
+    Returns:
+        A frame with one row per word, in the given order, and columns word, jaccard, rank_overlap (Jaccard@k and
+        rank-biased overlap, 0..1), neighbours_a and neighbours_b (the ``shown`` nearest, comma-separated).
+
+    Raises:
+        KeyError: a word is not in both spaces.
+    """
+    shared_a, shared_b = shared_spaces(a, b)
+    rows = np.fromiter((shared_a.index[w] for w in words), dtype=np.int64, count=len(words))
+    first, second = neighbor_indices(shared_a, k, rows), neighbor_indices(shared_b, k, rows)
+    jaccards, overlaps = _block_scores(first, second, BLOCK_ROWS)
+    vocabulary = np.asarray(shared_a.words, dtype=object)
+    return pd.DataFrame(
+        {
+            "word": list(words),
+            "jaccard": jaccards,
+            "rank_overlap": overlaps,
+            "neighbours_a": [", ".join(vocabulary[row[:shown]]) for row in first],
+            "neighbours_b": [", ".join(vocabulary[row[:shown]]) for row in second],
+        }
+    ).astype({"word": object, "neighbours_a": object, "neighbours_b": object})

@@ -170,7 +170,7 @@ def pieces_histogram(histogram: pd.DataFrame) -> go.Figure:
 
 
 def _trace_masks(words: Sequence[str], query: str, highlighted: Sequence[str]) -> tuple[np.ndarray, ...]:
-    """Which words each point trace of a map holds: the rest, the highlighted neighbours, the query (bool arrays of
+    """Which words each point trace of one map holds: the rest, the highlighted words, the query (bool arrays of
     shape (len(words),)); :func:`map_pair` draws them and :func:`map_trace_words` reads selections by them."""
     marked = set(highlighted) - {query}
     is_highlight = np.fromiter((w in marked for w in words), dtype=bool, count=len(words))
@@ -178,31 +178,149 @@ def _trace_masks(words: Sequence[str], query: str, highlighted: Sequence[str]) -
     return ~(is_highlight | is_query), is_highlight, is_query
 
 
+_LABEL_FONT_PX = 12
+_MAP_PLOT_PX = (430.0, 530.0)  # one map's plot area (width, height) on the Compare page, 600 px tall, wide layout
+_MAX_LABELS = 40  # past this, labels only on hover: a map with 200 labels is a blob whatever the placement
+_LABEL_POSITIONS = (
+    "top center",
+    "bottom center",
+    "middle right",
+    "middle left",
+    "top right",
+    "bottom right",
+    "top left",
+    "bottom left",
+)
+
+
+def _label_box(x: float, y: float, width: float, height: float, gap: float, position: str) -> np.ndarray:
+    """The pixel box (x0, y0, x1, y1; y up) a plotly text label at ``position`` takes next to a point at (x, y)."""
+    vertical, horizontal = position.split()
+    if horizontal == "center":
+        x0 = x - width / 2
+    else:
+        x0 = x + gap if horizontal == "right" else x - gap - width
+    if vertical == "middle":
+        y0 = y - height / 2
+    else:
+        y0 = y + gap if vertical == "top" else y - gap - height
+    return np.array([x0, y0, x0 + width, y0 + height])
+
+
+def place_labels(
+    points: np.ndarray,
+    labels: Sequence[str],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    plot_px: tuple[float, float] = _MAP_PLOT_PX,
+    font_px: float = _LABEL_FONT_PX,
+    max_labels: int = _MAX_LABELS,
+) -> list[str]:
+    """Where to put each point's text label so that no label overlaps another label or a labelled point.
+
+    Greedy, most important first (the order given): each label takes the first of eight places around its point
+    (above, below, right, left, then the corners) that is free, or is left to the hover ("") when none is. Sizes
+    are estimated from the font (0.6 em per character) and the plot's size in pixels. Written here because the
+    maintained label-placement libraries (adjustText, textalloc) work on matplotlib artists, not plotly traces.
+
+    Args:
+        points: float array of shape (m, 2), data coordinates.
+        labels: m texts, as drawn.
+        x_range, y_range: the axes' ranges, data units.
+        plot_px: the plot area's (width, height) in pixels.
+
+    Returns:
+        m plotly ``textposition`` values; "" where the label is not drawn.
+    """
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    scale = np.array(
+        [plot_px[0] / max(x_range[1] - x_range[0], 1e-12), plot_px[1] / max(y_range[1] - y_range[0], 1e-12)]
+    )
+    pixels = (points - np.array([x_range[0], y_range[0]])) * scale
+    gap = font_px / 2
+    # Every labelled point's marker is an obstacle from the start, so no label covers another point.
+    taken = [np.array([x - gap / 2, y - gap / 2, x + gap / 2, y + gap / 2]) for x, y in pixels]
+    chosen: list[str] = []
+    for i, ((x, y), label) in enumerate(zip(pixels, labels)):
+        if i >= max_labels:
+            chosen.append("")
+            continue
+        width, height = 0.6 * font_px * max(len(label), 1) + 2, 1.2 * font_px
+        others = np.array([box for j, box in enumerate(taken) if j != i])
+        for position in _LABEL_POSITIONS:
+            box = _label_box(x, y, width, height, gap, position)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= plot_px[0] and box[3] <= plot_px[1]
+            if inside and not _overlaps_any(box, others):
+                taken.append(box)
+                chosen.append(position)
+                break
+        else:
+            chosen.append("")
+    return chosen
+
+
+def _overlaps_any(box: np.ndarray, boxes: np.ndarray) -> bool:
+    if not len(boxes):
+        return False
+    return bool(
+        np.any((boxes[:, 0] < box[2]) & (box[0] < boxes[:, 2]) & (boxes[:, 1] < box[3]) & (box[1] < boxes[:, 3]))
+    )
+
+
+def _axis_ranges(*layouts: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Both maps' common x and y ranges: every point of every layout, 5% to spare on each side."""
+    points = np.concatenate([np.asarray(layout, dtype=float).reshape(-1, 2) for layout in layouts])
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = np.maximum((high - low) * 0.05, 1e-3)
+    return (float(low[0] - pad[0]), float(high[0] + pad[0])), (float(low[1] - pad[1]), float(high[1] + pad[1]))
+
+
+_HOVER = "%{customdata[2]}<br>count %{customdata[1]}"
+_HOVER_DETAILS = "<br>{change} %{{customdata[3]}}<br>A: %{{customdata[4]}}<br>B: %{{customdata[5]}}"
+
+
+def _hover_data(words: Sequence[str], counts: np.ndarray, details: pd.DataFrame | None) -> np.ndarray:
+    """Per point: [word (raw, for selections), count, label, change score, A's and B's nearest] (n, 6)."""
+    n = len(words)
+    columns = [
+        np.asarray(words, dtype=object),
+        np.asarray(counts, dtype=object),
+        np.asarray([_text(w) for w in words], dtype=object),
+    ]
+    if details is None:
+        columns += [np.full(n, "", dtype=object)] * 3
+    else:
+        columns += [
+            np.asarray([f"{v:.2f}" for v in details["jaccard"]], dtype=object),
+            np.asarray([_text(v) for v in details["neighbours_a"]], dtype=object),
+            np.asarray([_text(v) for v in details["neighbours_b"]], dtype=object),
+        ]
+    return np.column_stack(columns)
+
+
 def _map_traces(
     layout: np.ndarray,
     words: Sequence[str],
-    counts: np.ndarray,
+    data: np.ndarray,
     query: str,
     highlighted: Sequence[str],
-    show_legend: bool,
-    colour: np.ndarray | None,
-    colour_title: str,
+    style: dict,
 ) -> list[go.Scattergl]:
-    words_array = np.asarray(words, dtype=object)
-    shown = np.asarray([_text(w) for w in words], dtype=object)
+    """One map's point traces: the rest of the words, the highlighted ones, the query; labels placed apart."""
     plain, is_highlight, is_query = _trace_masks(words, query, highlighted)
-    hover = "%{text}<br>count %{customdata[1]}<extra></extra>"
-    # Each point carries its word (raw, never shown: the label is the escaped text) so a click can select it.
-    data = np.column_stack([words_array, np.asarray(counts, dtype=object)])
-    marker = dict(size=4, color=_BACKGROUND_POINT)
-    if colour is not None:
+    shown = data[:, 2]
+    rank = {w: i for i, w in enumerate(dict.fromkeys([query, *highlighted]))}
+    labelled = sorted(np.flatnonzero(is_highlight | is_query).tolist(), key=lambda i: rank.get(words[i], len(rank)))
+    positions = dict(zip(labelled, place_labels(layout[labelled], [shown[i] for i in labelled], *style["ranges"])))
+    marker: dict = dict(size=4, color=_BACKGROUND_POINT)
+    if style["colour"] is not None:
         marker = dict(
             size=5,
-            color=colour[plain],
+            color=style["colour"][plain],
             colorscale="Viridis",
             opacity=0.8,
-            showscale=show_legend,
-            colorbar=dict(title=colour_title, len=0.6, x=1.02),
+            showscale=style["legend"],
+            colorbar=dict(title=style["colour_title"], len=0.6, x=1.02),
         )
     traces = [
         go.Scattergl(
@@ -212,45 +330,54 @@ def _map_traces(
             name="words",
             text=shown[plain],
             customdata=data[plain],
-            hovertemplate=hover,
+            hovertemplate=style["hover"],
             marker=marker,
-            showlegend=show_legend,
+            showlegend=style["legend"],
             legendgroup="words",
         )
     ]
-    for mask, name, color, size in ((is_highlight, "neighbours", _HIGHLIGHT, 9), (is_query, "query", _QUERY, 13)):
+    highlight = (is_highlight, style["highlight_name"], style["highlight_colour"], 9, style["highlight_legend"])
+    for mask, name, color, size, legend in (highlight, (is_query, "query", _QUERY, 13, style["legend"])):
+        rows = np.flatnonzero(mask).tolist()
         traces.append(
             go.Scattergl(
                 x=layout[mask, 0],
                 y=layout[mask, 1],
                 mode="markers+text",
                 name=name,
-                text=shown[mask],
+                text=[shown[i] if positions.get(i) else "" for i in rows],
+                textposition=[positions.get(i) or "top center" for i in rows],
                 customdata=data[mask],
-                hovertemplate=hover,
-                textposition="top center",
+                hovertemplate=style["hover"],
                 marker=dict(size=size, color=color),
-                showlegend=show_legend,
+                showlegend=legend,
                 legendgroup=name,
             )
         )
     return traces
 
 
-def map_trace_words(words: Sequence[str], query: str = "", highlighted: Sequence[str] = ()) -> list[list[str]]:
-    """The words of each point trace of :func:`map_pair`, in trace and point order (words, neighbours, query in map
-    A, then the same in map B): what a selection's ``curve_number`` and ``point_index`` point at."""
+def map_trace_words(
+    words: Sequence[str],
+    query: str = "",
+    highlighted: Sequence[str] = (),
+    highlighted_b: Sequence[str] | None = None,
+) -> list[list[str]]:
+    """The words of each point trace of :func:`map_pair`, in trace and point order (words, highlighted, query in
+    map A, then the same in map B): what a selection's ``curve_number`` and ``point_index`` point at."""
     array = np.asarray(words, dtype=object)
-    per_map = [array[mask].tolist() for mask in _trace_masks(words, query, highlighted)]
-    return per_map + per_map
+    traces = []
+    for marked in (highlighted, highlighted if highlighted_b is None else highlighted_b):
+        traces += [array[mask].tolist() for mask in _trace_masks(words, query, marked)]
+    return traces
 
 
 def selected_words(points: Sequence[dict], trace_words: Sequence[Sequence[str]] = ()) -> list[str]:
     """The words of the points selected on a :func:`map_pair` figure (a click, a box or a lasso), in order, once each.
 
     Args:
-        points: the ``selection.points`` of a Streamlit plotly chart event. A map point's ``customdata`` is
-            ``[word, count]``; where the event does not carry it, ``curve_number`` and ``point_index`` are looked up
+        points: the ``selection.points`` of a Streamlit plotly chart event. A map point's ``customdata`` starts
+            with its word; where the event does not carry it, ``curve_number`` and ``point_index`` are looked up
             in ``trace_words`` (:func:`map_trace_words`). Other points (the movement lines) are skipped.
     """
     found = []
@@ -284,6 +411,9 @@ def _move_trace(layout_a: np.ndarray, layout_b: np.ndarray, words: Sequence[str]
     )
 
 
+_HIGHLIGHT_B = "#ff7f0e"
+
+
 def map_pair(
     layout_a: np.ndarray,
     layout_b: np.ndarray,
@@ -295,14 +425,23 @@ def map_pair(
     colour: np.ndarray | None = None,
     colour_title: str = "",
     moves: bool = False,
+    *,
+    highlighted_b: Sequence[str] | None = None,
+    highlight_name: str = "neighbours",
+    details: pd.DataFrame | None = None,
+    change_label: str = "Jaccard@k",
 ) -> go.Figure:
-    """Two aligned maps side by side, the query word and its neighbours labelled in both.
+    """Two aligned maps side by side, the query word and the highlighted words labelled (apart) in each.
 
     Args:
         layout_a, layout_b: float arrays of shape (n, 2), row i for ``words[i]`` in each space.
         counts: corpus counts of shape (n,), shown on hover.
+        highlighted: words highlighted in map A, most important first (labels are placed in this order); also in
+            map B unless ``highlighted_b`` is given (each space's own neighbours: legend "<name> in A" / "in B").
         colour: optional values of shape (n,) colouring the points (change score, log frequency).
         moves: draw, in map B, a segment from each highlighted word's place in map A.
+        details: optional frame aligned with ``words`` (``analysis.word_changes``: jaccard, neighbours_a,
+            neighbours_b), shown on hover under ``change_label``.
     """
     fig = make_subplots(
         rows=1,
@@ -312,13 +451,30 @@ def map_pair(
         shared_xaxes=True,
         shared_yaxes=True,
     )
-    for col, layout in ((1, layout_a), (2, layout_b)):
-        for trace in _map_traces(layout, words, np.asarray(counts), query, highlighted, col == 1, colour, colour_title):
+    own = highlighted_b is not None
+    data = _hover_data(words, np.asarray(counts), details)
+    hover = (
+        _HOVER + (_HOVER_DETAILS.format(change=_text(change_label)) if details is not None else "") + "<extra></extra>"
+    )
+    x_range, y_range = _axis_ranges(layout_a, layout_b)
+    marked_b = highlighted if highlighted_b is None else highlighted_b
+    for col, layout, marked in ((1, layout_a, highlighted), (2, layout_b, marked_b)):
+        style = dict(
+            ranges=(x_range, y_range),
+            colour=colour,
+            colour_title=colour_title,
+            legend=col == 1,
+            hover=hover,
+            highlight_name=f"{highlight_name} in {'AB'[col - 1]}" if own else highlight_name,
+            highlight_colour=_HIGHLIGHT_B if own and col == 2 else _HIGHLIGHT,
+            highlight_legend=own or col == 1,
+        )
+        for trace in _map_traces(layout, words, data, query, marked, style):
             fig.add_trace(trace, row=1, col=col)
     if moves:
-        fig.add_trace(_move_trace(layout_a, layout_b, words, set(highlighted) | {query}), row=1, col=2)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+        fig.add_trace(_move_trace(layout_a, layout_b, words, set(highlighted) | set(marked_b) | {query}), row=1, col=2)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=x_range)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, range=y_range)
     fig.update_layout(
         height=600, margin=dict(l=10, r=10, t=40, b=10), hovermode="closest", legend=dict(orientation="h", y=-0.02)
     )

@@ -4,7 +4,6 @@ the pages, view state in the URL, and guarded workarounds of Streamlit internals
 
 from embedlab.ui.cache import (
     baseline_fragmentation,
-    change_scores,
     compare_spaces,
     coverage,
     coverage_by_band,
@@ -23,6 +22,7 @@ from embedlab.ui.cache import (
     table_columns,
     task_evaluation,
     weat,
+    word_changes,
 )
 from embedlab.ui.compat import (
     WRITTEN_FOR,
@@ -63,7 +63,6 @@ __all__ = [
     "WRITTEN_FOR",
     "active_corpus_id",
     "baseline_fragmentation",
-    "change_scores",
     "compare_spaces",
     "corpus_options",
     "corpus_selectbox",
@@ -98,4 +97,5 @@ __all__ = [
     "view_state",
     "view_to_url",
     "weat",
+    "word_changes",
 ]

@@ -122,10 +122,9 @@ def map_layouts(a: str, b: str, corpus_id: str, words: tuple[str, ...], seed: in
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def change_scores(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int, metric: str) -> np.ndarray:
-    """The change score of exactly ``words`` (e.g. a map's sample), in that order."""
-    _, frame = analysis.compare_spaces(load_space(a, corpus_id), load_space(b, corpus_id), k, len(words), 0, words)
-    return frame.set_index("word").loc[list(words), metric].to_numpy()
+def word_changes(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int) -> pd.DataFrame:
+    """Change scores and nearest neighbours of exactly ``words`` (a map's sample), in that order."""
+    return analysis.word_changes(load_space(a, corpus_id), load_space(b, corpus_id), words, k)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
