@@ -482,7 +482,13 @@ def map_pair(
 
 
 def dimension_sweep(frame: pd.DataFrame) -> go.Figure:
-    """Quality metrics against dimension (log axis); hover shows the memory per 100k words."""
+    """Quality metrics against dimension (log axis, ticked at exactly the swept sizes); hover shows the memory per
+    100k words.
+
+    Args:
+        frame: one row per size, as ``evaluation.dimension_sweep`` returns it (columns dim, MB per 100k words, and
+            one column per metric).
+    """
     metrics = [c for c in frame.columns if c not in ("dim", "MB per 100k words")]
     fig = go.Figure(
         [
@@ -500,6 +506,10 @@ def dimension_sweep(frame: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         xaxis_title="dimensions (PCA)",
         xaxis_type="log",
+        # ticks at exactly the sizes swept (a log axis would tick at 20, 50, 100…, none of them a swept size)
+        xaxis_tickmode="array",
+        xaxis_tickvals=[int(d) for d in frame["dim"]],
+        xaxis_ticktext=[str(int(d)) for d in frame["dim"]],
         yaxis_title="score",
         height=340,
         margin=dict(l=10, r=10, t=30, b=10),
