@@ -215,6 +215,11 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     out = result.to_dict()
     if len(result.spaces) == 1:
         out.update(out["spaces"][result.names[0]])
+    if not args.json:  # people get the Evaluate page's table (a row per measure, * on the better value), not records
+        print("benchmarks (every measure: higher is better; * marks the better value):")
+        print(evaluation.comparison_text(result.comparison()))
+        print(evaluation.vocabulary_table(result.table, spaces.space_labels(result.names)).to_string(index=False))
+        del out["benchmarks"]
     return out
 
 

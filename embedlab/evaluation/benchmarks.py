@@ -11,11 +11,18 @@ defaults (``restrict_vocab=300000``, ``case_insensitive=True``, ``dummy4unknown=
 
 Differences from gensim, on purpose: ``oov_share`` is a fraction (0..1), not a percentage; fewer than three usable
 pairs give NaN correlations and a ``note`` instead of an exception; an empty analogy section has NaN accuracy.
+
+Which vocabulary a space is scored on (:func:`intrinsic`, the one the Evaluate page, the CLI and the report use):
+a space with a model that encodes any text (the MiniLM baseline, a fine-tuned MiniLM, their debiased or reduced
+copies) is scored on the benchmark's own words, each encoded alone by that model (:func:`with_encoded_words`), so
+its score no longer depends on which words the corpus happened to hold; a Word2Vec/FastText run or a vectors file
+cannot encode a word it never saw and is scored on its own vocabulary. Every result says which in ``vocabulary``.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import math
 import warnings
@@ -82,6 +89,7 @@ class SimilarityResult:
         pairs: DataFrame word1, word2, gold, model (cosine) of the used pairs, in file order.
         invalid_lines: lines of a benchmark file skipped as malformed (gensim skips them too).
         note: why a number is NaN, or "".
+        vocabulary: which words the space was scored on, for people (e.g. "the space's own 8,661 words").
     """
 
     name: str
@@ -95,6 +103,7 @@ class SimilarityResult:
     pairs: pd.DataFrame
     invalid_lines: int = 0
     note: str = ""
+    vocabulary: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,6 +120,7 @@ class AnalogyResult:
         sections: DataFrame section, correct, total, accuracy (NaN for an empty section), in file order.
         restrict_vocab: how many leading rows counted as vocabulary.
         note: why a number is NaN, or "".
+        vocabulary: which words were questions and answer candidates, for people.
     """
 
     name: str
@@ -122,6 +132,7 @@ class AnalogyResult:
     sections: pd.DataFrame
     restrict_vocab: int
     note: str = ""
+    vocabulary: str = ""
 
 
 def _ok_vocab(space: EmbeddingSpace, restrict_vocab: int) -> dict[str, int]:
@@ -209,7 +220,18 @@ def word_similarity(
         if math.isnan(pearson[0]) or math.isnan(spearman[0]):
             note = "a constant score column makes the correlation undefined"
     return SimilarityResult(
-        name, total, len(used), oov_share, pearson[0], pearson[1], spearman[0], spearman[1], table, invalid, note
+        name,
+        total,
+        len(used),
+        oov_share,
+        pearson[0],
+        pearson[1],
+        spearman[0],
+        spearman[1],
+        table,
+        invalid,
+        note,
+        own_vocabulary(space, restrict_vocab),
     )
 
 
@@ -355,6 +377,7 @@ def analogies(
         table,
         restrict_vocab,
         note,
+        own_vocabulary(space, restrict_vocab) + " (answers searched among them)",
     )
 
 
@@ -380,7 +403,7 @@ def benchmark_table(
 
     Returns:
         Columns space, benchmark, metric (Spearman / accuracy / MRR@k / recall@k), score, pearson, used, total,
-        oov_share.
+        oov_share, vocabulary (which words the space was scored on).
     """
     rows = []
     for space, (similarities, analogy) in results.items():
@@ -395,6 +418,7 @@ def benchmark_table(
                     "used": result.pairs_used,
                     "total": result.pairs_total,
                     "oov_share": result.oov_share,
+                    "vocabulary": result.vocabulary,
                 }
             )
         rows.append(
@@ -407,6 +431,7 @@ def benchmark_table(
                 "used": analogy.total,
                 "total": analogy.questions,
                 "oov_share": analogy.oov_share,
+                "vocabulary": analogy.vocabulary,
             }
         )
         found = (retrievals or {}).get(space)
@@ -422,16 +447,133 @@ def benchmark_table(
                         "used": found.pairs - found.unanswerable,
                         "total": found.pairs,
                         "oov_share": found.unanswerable / found.pairs,
+                        "vocabulary": f"the held-out pairs' texts ({found.features})",
                     }
                 )
     return pd.DataFrame(rows)
 
 
+def own_vocabulary(space: EmbeddingSpace, restrict_vocab: int = RESTRICT_VOCAB) -> str:
+    """How people read "scored on the space's own words": e.g. ``the space's own 8,661 words``."""
+    if len(space) > restrict_vocab:
+        return f"the space's first {restrict_vocab:,} of its {len(space):,} words"
+    return f"the space's own {len(space):,} words"
+
+
+def with_encoded_words(
+    space: EmbeddingSpace, words: Iterable[str], case_insensitive: bool = True
+) -> tuple[EmbeddingSpace, int]:
+    """The space with the ``words`` it lacks added, each encoded alone by the space's own model.
+
+    Only a space with a text encoder (``space.encoder``: the MiniLM baseline, a fine-tuned MiniLM, their debiased,
+    in-context or PCA-reduced copies, whose encoder applies the same map) can encode a word it does not hold; any
+    other space is returned unchanged. Added rows come after the space's own (counts 0), so its own words keep their
+    vectors (an in-context space keeps its contextual ones). All of ``words`` are encoded in one call, whatever the
+    space already holds, so the disk cache of the encodings is shared by every corpus.
+
+    Args:
+        space: the space to extend.
+        words: the words wanted (e.g. a benchmark's); duplicates and empty strings are ignored.
+        case_insensitive: match words as the benchmarks do (``str.upper``), else exactly (as WEAT does).
+
+    Returns:
+        (the extended space, or ``space`` itself; how many words were added).
+    """
+    if space.encoder is None:
+        return space, 0
+    wanted = list(dict.fromkeys(w for w in words if w))
+    fold = str.upper if case_insensitive else str
+    known = {fold(w) for w in space.words}
+    added: dict[str, int] = {}
+    for row, word in enumerate(wanted):
+        if fold(word) not in known:
+            added.setdefault(fold(word), row)
+    if not added:
+        return space, 0
+    encoded, _ = _unit_rows(space.encoder(wanted))  # (len(wanted), dim)
+    rows = list(added.values())
+    return (
+        dataclasses.replace(
+            space,
+            words=space.words + tuple(wanted[row] for row in rows),
+            vectors=np.vstack([space.vectors, encoded[rows]]).astype(np.float32),
+            counts=np.concatenate([space.counts, np.zeros(len(rows), dtype=np.int64)]),
+        ),
+        len(rows),
+    )
+
+
+def pair_words(rows: Iterable[Sequence[Any]]) -> list[str]:
+    """The words of word-pair rows ``(word1, word2, score)``, in order, each once."""
+    return list(dict.fromkeys(str(word) for row in rows for word in row[:2]))
+
+
+def analogy_words(path: str | Path | None = None) -> list[str]:
+    """The words of an analogy file (default: the Google set), in order, each once."""
+    _, questions = _read_analogies(path or questions_words_path())
+    return list(dict.fromkeys(word for question in questions for word in question[1:]))
+
+
+def _missing(space: EmbeddingSpace, words: Sequence[str]) -> int:
+    """How many of ``words`` (case-insensitive, each once) the space lacks."""
+    known = {w.upper() for w in space.words}
+    return len({w.upper() for w in words} - known)
+
+
+def _encoded_vocabulary(space: EmbeddingSpace, words: Sequence[str], what: str) -> str:
+    missing, total = _missing(space, words), len({w.upper() for w in words})
+    shown = f"{missing:,} of {total:,} not among its {len(space):,} words"
+    return f"{what}'s own words, encoded by the space's model ({shown})"
+
+
+def score_pairs(space: EmbeddingSpace, rows: Sequence[PairRow], name: str, invalid_lines: int = 0) -> SimilarityResult:
+    """:func:`word_similarity` on the words a space can give: a space with a model is scored on every word of the
+    pairs (:func:`with_encoded_words`), any other space on its own vocabulary; ``vocabulary`` says which.
+
+    Args:
+        space: the space to score.
+        rows: ``(word1, word2, score)`` rows, e.g. read from a benchmark file.
+        name: the benchmark's name.
+        invalid_lines: malformed lines skipped while reading ``rows`` (reported in the result).
+    """
+    words = pair_words(rows)
+    extended, _ = with_encoded_words(space, words)
+    result = word_similarity(extended, rows, name)
+    if extended is space:
+        return dataclasses.replace(result, invalid_lines=invalid_lines)
+    vocabulary = _encoded_vocabulary(space, words, "the benchmark")
+    return dataclasses.replace(result, invalid_lines=invalid_lines, vocabulary=vocabulary)
+
+
+def builtin_pairs(name: str) -> tuple[list[PairRow], int]:
+    """The rows of a built-in word-pair benchmark (``WordSim-353``, ``SimLex-999``) and its malformed lines."""
+    return _read_pairs_file(builtin_pairs_path(name))
+
+
 def intrinsic(
     space: EmbeddingSpace, user_pairs: Sequence[PairRow] = (), user_name: str = "your pairs"
 ) -> tuple[list[SimilarityResult], AnalogyResult]:
-    """Every intrinsic benchmark for one space: WordSim-353, SimLex-999, the user's pairs (if any), analogies."""
-    similarities = [word_similarity(space, builtin_pairs_path(name), name) for name in BUILTIN_PAIRS]
+    """Every intrinsic benchmark for one space: WordSim-353, SimLex-999, the user's pairs (if any), analogies.
+
+    A space with a model (see :func:`with_encoded_words`) is scored on each benchmark's own words; for the
+    analogies its answer candidates are the space's own words plus every word of the analogy file (encoded by its
+    model), so each expected answer is a candidate, as it is in a Word2Vec space that holds all four words. Other
+    spaces are scored on their own vocabulary, the numbers equal to gensim's. Each result's ``vocabulary`` says
+    which. The first call for a model encodes about 2,300 benchmark words (seconds; then cached on disk).
+    """
+    similarities = []
+    for name in BUILTIN_PAIRS:
+        rows, invalid = builtin_pairs(name)
+        similarities.append(score_pairs(space, rows, name, invalid))
     if user_pairs:
-        similarities.append(word_similarity(space, user_pairs, user_name))
-    return similarities, analogies(space, name="Google analogies")
+        similarities.append(score_pairs(space, list(user_pairs), user_name))
+    words = analogy_words()
+    extended, _ = with_encoded_words(space, words)
+    analogy = analogies(extended, name="Google analogies")
+    if extended is not space:
+        vocabulary = (
+            f"answers searched among the space's {len(space):,} words + the analogy file's {len(words):,}, encoded "
+            f"by the space's model ({_missing(space, words):,} not among its own)"
+        )
+        analogy = dataclasses.replace(analogy, vocabulary=vocabulary)
+    return similarities, analogy

@@ -1,10 +1,12 @@
-"""Bias: the Word Embedding Association Test (WEAT, Caliskan et al. 2017) and the word sets it ships with."""
+"""Bias: the Word Embedding Association Test (WEAT, Caliskan et al. 2017), the word sets it ships with, which of them
+suits a space (:func:`default_weat_set`), and what a result means in plain words (:func:`weat_reading`)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,6 +51,15 @@ WEAT_MIN_WORDS = 2  # per set, after dropping missing words
 WEAT_LISTS = ("X", "Y", "A", "B")  # targets X and Y, attributes A and B
 
 
+OWN_LISTS = "Your own lists"  # what the Evaluate page's selector shows once the lists are not a preset's
+
+
+OWN_NAME_PREFIX = "own lists "  # how the name of a test on the person's own lists starts (:func:`own_weat_name`)
+
+
+WEAT_SIGNIFICANCE = 0.05  # the p-value below which :func:`weat_reading` calls an association more than chance
+
+
 def choose_weat_sets(names: Sequence[str]) -> dict[str, dict[str, list[str]]]:
     """Shipped WEAT sets (:data:`WEAT_SETS`) by the start of their names, case-insensitive, or all for ``"all"``.
 
@@ -77,14 +88,30 @@ def choose_weat_sets(names: Sequence[str]) -> dict[str, dict[str, list[str]]]:
 
 @dataclass(frozen=True, eq=False)
 class WeatResult:
-    """WEAT effect size (Cohen's d of the targets' association difference) and a one-sided permutation p-value."""
+    """WEAT effect size (Cohen's d of the targets' association difference) and one-sided permutation p-values.
+
+    Attributes:
+        space: the space's name.
+        effect_size: Cohen's d: > 0 when X sits closer to A (and Y to B) than Y does; NaN with too few words.
+        p_value: one-sided, for "X is more associated with A than Y is": the share of random equal-size splits of
+            X ∪ Y whose statistic is at least the observed one. A negative effect gives a p near 1.
+        used: words of each list the space could give (X, Y, A, B -> count).
+        missing: words of each list the space lacks: listed, never silently dropped.
+        note: why the numbers are NaN, or "".
+        p_value_other_way: one-sided p for the reverse claim (Y more associated with A than X is).
+        vocabulary: which words the test used, for people.
+        lists: the word lists tested (X, Y, A, B -> words, as given).
+    """
 
     space: str
     effect_size: float
     p_value: float
     used: dict[str, int]
-    missing: dict[str, list[str]]  # words of each set the space lacks: listed, never silently dropped
+    missing: dict[str, list[str]]
     note: str = ""
+    p_value_other_way: float = math.nan
+    vocabulary: str = ""
+    lists: dict[str, list[str]] = field(default_factory=dict)
 
 
 def weat(
@@ -93,8 +120,16 @@ def weat(
     """The Word Embedding Association Test of target sets X, Y against attribute sets A, B.
 
     s(w) = mean cos(w, A) - mean cos(w, B); effect size = (mean s(X) - mean s(Y)) / std s(X ∪ Y); p = share of
-    random equal-size splits of X ∪ Y whose statistic is at least the observed one (seeded).
+    random equal-size splits of X ∪ Y whose statistic is at least the observed one (seeded), the one-sided test of
+    Caliskan et al. (2017); ``p_value_other_way`` is the share at most the observed one. Words are matched exactly.
+
+    Args:
+        space: the space to test.
+        sets: lists ``X``, ``Y`` (targets) and ``A``, ``B`` (attributes) of words.
+        permutations: random splits drawn.
+        seed: of the splits.
     """
+    lists = {name: list(sets[name]) for name in WEAT_LISTS}
     missing = {name: [w for w in sets[name] if w not in space.index] for name in WEAT_LISTS}
     present = {name: [w for w in sets[name] if w in space.index] for name in WEAT_LISTS}
     used = {name: len(words) for name, words in present.items()}
@@ -104,7 +139,7 @@ def weat(
             f"too few words left in {', '.join(short)} (at least {WEAT_MIN_WORDS} per set are needed); "
             "add words the space knows"
         )
-        return WeatResult(space.name, math.nan, math.nan, used, missing, note)
+        return WeatResult(space.name, math.nan, math.nan, used, missing, note, lists=lists)
     vectors = {name: space.vectors[[space.index[w] for w in words]] for name, words in present.items()}
     targets = np.vstack([vectors["X"], vectors["Y"]])
     association = (targets @ vectors["A"].T).mean(axis=1) - (targets @ vectors["B"].T).mean(axis=1)
@@ -116,4 +151,111 @@ def weat(
     samples = np.array([association[rng.permutation(len(association))[:size_x]].sum() for _ in range(permutations)])
     statistics = samples - (total - samples)
     p_value = float((np.sum(statistics >= observed) + 1) / (permutations + 1))
-    return WeatResult(space.name, float(effect), p_value, used, missing)
+    p_other = float((np.sum(statistics <= observed) + 1) / (permutations + 1))
+    return WeatResult(space.name, float(effect), p_value, used, missing, p_value_other_way=p_other, lists=lists)
+
+
+def weat_reading(result: WeatResult, significance: float = WEAT_SIGNIFICANCE) -> str:
+    """What a WEAT result says, in plain words, for its actual sign and p-value.
+
+    The p-value tests one direction only: "X is more associated with A (and Y with B) than Y is" (Caliskan et al.
+    2017). A negative effect size therefore comes with a p near 1: the association runs the other way (X nearer B),
+    which is not "no bias"; the sentence then gives the reverse direction's own one-sided p.
+
+    Returns:
+        One or two sentences (Markdown-free), e.g. "X is more associated with A than Y is (d = 0.91, ...)".
+    """
+    d, p, other = result.effect_size, result.p_value, result.p_value_other_way
+    if math.isnan(d) or math.isnan(p):
+        return f"No result: {result.note or 'the effect size is undefined (every target scores the same)'}."
+    size = _size(d)
+    if d >= 0:
+        if p < significance:
+            return (
+                f"X is more associated with A (and Y with B) than chance gives: a {size} effect (d = {d:.2f}), "
+                f"one-sided p = {p:.3f}: random splits of the targets reach it {p:.1%} of the time."
+            )
+        return (
+            f"X leans towards A (d = {d:.2f}, {size}), but random splits of the targets do as well {p:.1%} of the "
+            f"time (one-sided p = {p:.3f}): no evidence that X is more associated with A than Y is."
+        )
+    reverse = f"one-sided p of that reverse direction = {other:.3f}" if not math.isnan(other) else ""
+    verdict = (
+        f"more than chance gives ({reverse})"
+        if not math.isnan(other) and other < significance
+        else f"but not beyond chance ({reverse})"
+    )
+    return (
+        f"The association runs the other way: Y is more associated with A (and X with B) than X is, a {size} effect "
+        f'(d = {d:.2f}), {verdict}. The p = {p:.3f} shown tests only "X more associated with A", so a p near 1 '
+        'here means the opposite direction, not "no bias".'
+    )
+
+
+def _size(d: float) -> str:
+    """Cohen's conventional reading of |d|."""
+    magnitude = abs(d)
+    return "large" if magnitude >= 0.8 else "medium" if magnitude >= 0.5 else "small" if magnitude >= 0.2 else "tiny"
+
+
+def weat_coverage(
+    space: EmbeddingSpace, sets: Mapping[str, Mapping[str, Sequence[str]]] = WEAT_SETS
+) -> dict[str, dict[str, int]]:
+    """How many words of each list of each test the space can give: every word for a space with a model (it
+    encodes any word, see ``with_encoded_words``), else the words it holds (matched exactly, as :func:`weat`).
+
+    Returns:
+        test name -> {list name (X, Y, A, B) -> words usable}.
+    """
+    if space.encoder is not None:
+        return {name: {key: len(dict.fromkeys(lists[key])) for key in WEAT_LISTS} for name, lists in sets.items()}
+    return {
+        name: {key: len([w for w in dict.fromkeys(lists[key]) if w in space.index]) for key in WEAT_LISTS}
+        for name, lists in sets.items()
+    }
+
+
+def default_weat_set(coverage: Mapping[str, Mapping[str, Mapping[str, int]]]) -> tuple[str, list[str]]:
+    """The shipped test to open with for these spaces, and the spaces no shipped test suits.
+
+    A test suits a space when each of its lists keeps at least :data:`WEAT_MIN_WORDS` words there. The test chosen
+    suits the most spaces; among those, it keeps the largest share of its words, summed over the spaces (shares,
+    not counts, so a space with a model, which keeps every word of every test, does not favour the longest lists);
+    ties go to the first in :data:`WEAT_SETS`.
+
+    Args:
+        coverage: space name -> :func:`weat_coverage` of that space (test -> list -> usable words).
+
+    Returns:
+        (the test's name, the names of the spaces where no shipped test has enough words, in the order given).
+    """
+    names = list(WEAT_SETS)
+    sizes = {name: sum(len(dict.fromkeys(WEAT_SETS[name][key])) for key in WEAT_LISTS) for name in names}
+
+    def suits(counts: Mapping[str, int]) -> bool:
+        return all(counts.get(key, 0) >= WEAT_MIN_WORDS for key in WEAT_LISTS)
+
+    def rank(name: str) -> tuple[int, float, int]:
+        suited = sum(suits(tests.get(name, {})) for tests in coverage.values())
+        share = sum(sum(tests.get(name, {}).values()) / sizes[name] for tests in coverage.values())
+        return suited, round(share, 9), -names.index(name)
+
+    best = max(names, key=rank)
+    unsuited = [space for space, tests in coverage.items() if not any(suits(tests.get(n, {})) for n in names)]
+    return best, unsuited
+
+
+def own_weat_name(sets: Mapping[str, Sequence[str]]) -> str:
+    """The name a test on the person's own lists is kept under: its first words and a short content hash, so
+    different lists are kept side by side and the same lists replace their earlier result.
+
+    Returns:
+        e.g. ``own lists 3f9a2c: matrix, sparse… vs signal, filter… / fast, good… vs slow, bad…``.
+    """
+    words = {key: list(sets.get(key, ())) for key in WEAT_LISTS}
+    digest = hashlib.sha256(repr([words[key] for key in WEAT_LISTS]).encode("utf-8")).hexdigest()[:6]
+
+    def start(key: str) -> str:
+        return ", ".join(words[key][:2]) + ("…" if len(words[key]) > 2 else "")
+
+    return f"{OWN_NAME_PREFIX}{digest}: {start('X')} vs {start('Y')} / {start('A')} vs {start('B')}"

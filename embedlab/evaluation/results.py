@@ -96,6 +96,16 @@ def run_results(run_id: str) -> dict[str, Any]:
         return {}
 
 
+def kept_weat(spec: str) -> dict[str, dict[str, Any]]:
+    """The WEAT tests kept with a run (test name -> effect_size, p_value, used, and, for results saved since they
+    were kept, p_value_other_way, vocabulary and the lists tested), in the order first kept; empty for a space
+    that is not a run or was never tested."""
+    if store.get_run(spec) is None:
+        return {}
+    found = run_results(spec).get("weat", {}).get("result")
+    return dict(found) if isinstance(found, dict) else {}
+
+
 def results_summary(run_id: str) -> dict[str, float]:
     """A run's stored results as flat columns for the Runs page: each benchmark's score, the task accuracy and
     macro-F1, held-out MRR@10, WEAT effect sizes (NaN where never evaluated)."""

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -43,12 +43,16 @@ from embedlab.evaluation.benchmarks import (
     SimilarityResult,
     benchmark_table,
     intrinsic,
+    own_vocabulary,
+    with_encoded_words,
 )
 from embedlab.evaluation.bias import WEAT_LISTS, WeatResult, weat
 from embedlab.evaluation.results import write_run_results
 from embedlab.evaluation.retrieval import RetrievalResult, held_out_pairs, held_out_run, retrieval
 from embedlab.evaluation.sweep import SWEEP_DIMS, sweep_dims, sweep_row
+from embedlab.evaluation.table import comparison_table, vocabulary_table
 from embedlab.evaluation.tasks import TaskResult, task_evaluation
+from embedlab.spaces.labels import space_labels
 from embedlab.spaces.load import load_space
 
 if TYPE_CHECKING:
@@ -226,8 +230,9 @@ class SpaceEvaluation:
 
         Returns:
             ``benchmarks``: the benchmark table's rows without retrieval (records); ``task`` and ``retrieval``:
-            their results as dicts, when evaluated; ``weat``: test name -> effect_size, p_value, used, when any.
-            The sweep is not kept.
+            their results as dicts, when evaluated; ``weat``: test name -> effect_size, p_value,
+            p_value_other_way, used, vocabulary and the lists tested (so a test on the person's own lists can be
+            shown again), when any. The sweep is not kept.
         """
         payloads: dict[str, Any] = {
             "benchmarks": benchmark_table({self.space: (self.similarities, self.analogy)}).to_dict("records")
@@ -238,7 +243,14 @@ class SpaceEvaluation:
             payloads["retrieval"] = asdict(self.retrieval)
         if self.weat:
             payloads["weat"] = {
-                name: {"effect_size": found.effect_size, "p_value": found.p_value, "used": found.used}
+                name: {
+                    "effect_size": found.effect_size,
+                    "p_value": found.p_value,
+                    "p_value_other_way": found.p_value_other_way,
+                    "used": found.used,
+                    "vocabulary": found.vocabulary,
+                    "lists": found.lists,
+                }
                 for name, found in self.weat.items()
             }
         return payloads
@@ -307,8 +319,23 @@ class Evaluation:
 
     @property
     def table(self) -> pd.DataFrame:
-        """The benchmark table of every space (:func:`benchmark_table`): the one the page, CLI and report show."""
+        """The benchmark table of every space, one row per space and benchmark (:func:`benchmark_table`): the one
+        the report and the CLI's JSON hold."""
         return _table(self.spaces)
+
+    def comparison(self, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """The benchmark table the Evaluate page and the CLI show: one row per measure, a column per space, the
+        better space named (:func:`comparison_table`).
+
+        Args:
+            labels: space name -> column heading (default: the readable labels, ``spaces.space_labels``).
+        """
+        return comparison_table(self.table, labels if labels is not None else space_labels(self.names))
+
+    def vocabularies(self, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """Which words each space was scored on, one row per benchmark, a column per space
+        (:func:`vocabulary_table`)."""
+        return vocabulary_table(self.table, labels if labels is not None else space_labels(self.names))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data: ``benchmarks`` (the table's records, NaN as None) and ``spaces`` (name ->
@@ -401,12 +428,27 @@ def retrieval_section(
 
 def weat_section(space: EmbeddingSpace, options: EvaluationOptions) -> dict[str, WeatResult]:
     """The ``weat`` section: the Word Embedding Association Test (Caliskan et al. 2017) for each of the options'
-    WEAT sets (:func:`weat`, seeded with the options' seed).
+    WEAT sets (:func:`weat`, seeded with the options' seed). A space with a model encodes every word of the lists
+    (``with_encoded_words``), as it does the benchmarks' words; any other space tests the words it holds. Each
+    result's ``vocabulary`` says which.
 
     Returns:
         Test name -> result, in the options' order (empty without sets).
     """
-    return {name: weat(space, lists, seed=options.seed) for name, lists in options.weat_sets.items()}
+    results = {}
+    for name, lists in options.weat_sets.items():
+        words = [word for key in WEAT_LISTS for word in lists[key]]
+        extended, _ = with_encoded_words(space, words, case_insensitive=False)
+        found = weat(extended, lists, seed=options.seed)
+        if extended is space:
+            vocabulary = own_vocabulary(space)
+        else:
+            missing = len({w for w in words if w not in space.index})
+            vocabulary = (
+                f"the lists' own words, encoded by the space's model ({missing:,} not among its {len(space):,} words)"
+            )
+        results[name] = replace(found, vocabulary=vocabulary)
+    return results
 
 
 def sweep_section(

@@ -7,11 +7,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from embedlab.evaluation.benchmarks import (
-    BUILTIN_PAIRS,
-    builtin_pairs_path,
-    word_similarity,
-)
+from embedlab.evaluation.benchmarks import BUILTIN_PAIRS, builtin_pairs, score_pairs
 from embedlab.evaluation.tasks import task_evaluation
 from embedlab.spaces.derived import reduced
 
@@ -29,11 +25,15 @@ def sweep_dims(space: EmbeddingSpace, dims: Sequence[int] = SWEEP_DIMS) -> list[
 
 def sweep_row(space: EmbeddingSpace, dim: int, corpus=None, seed: int = 42) -> dict[str, float]:
     """One size of a dimension sweep: dim, MB per 100k words (float32), WordSim-353 and SimLex-999 Spearman, and
-    when the corpus has labels the task accuracy and macro-F1."""
+    when the corpus has labels the task accuracy and macro-F1.
+
+    The benchmarks are scored as the benchmark table scores them (:func:`score_pairs`): a space with a model on the
+    benchmark's own words, encoded and reduced by the same PCA; so the full size's row equals the table's."""
     smaller = reduced(space, dim, seed)
     row = {"dim": dim, "MB per 100k words": dim * 4 * 100_000 / 1e6}
     for name in BUILTIN_PAIRS:
-        row[f"{name} Spearman"] = word_similarity(smaller, builtin_pairs_path(name), name).spearman
+        rows, _ = builtin_pairs(name)
+        row[f"{name} Spearman"] = score_pairs(smaller, rows, name).spearman
     if corpus is not None and corpus.labels:
         task = task_evaluation(smaller, corpus, seed=seed)
         row["task accuracy"], row["task macro-F1"] = task.accuracy, task.macro_f1
