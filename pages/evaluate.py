@@ -2,6 +2,7 @@
 debiased copies), dimensions (PCA sweep) and the corpus's own labels as a task, spaces side by side."""
 
 import dataclasses
+import math
 
 import pandas as pd
 import streamlit as st
@@ -24,7 +25,8 @@ if not corpora:
     st.stop()
 choices = [spec for spec in spaces.space_choices() if not spaces.SpaceSpec.parse(spec).context]
 default = list(dict.fromkeys([spaces.default_comparison(choices), spaces.BASELINE]))
-for problem in ui.evaluation_from_url(choices, list(corpora), list(evaluation.WEAT_SETS), default):
+weat_choices = [*evaluation.WEAT_SETS, evaluation.OWN_LISTS]
+for problem in ui.evaluation_from_url(choices, list(corpora), weat_choices, default):
     st.warning(plain_markdown(problem), icon=":material/link_off:")
 corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
 corpus = ui.load_corpus(corpus_id)
@@ -49,7 +51,7 @@ if not chosen:
 intrinsics = {}
 for spec in chosen:
     try:
-        with st.spinner(f"Scoring {spec} on the benchmarks…"):
+        with st.spinner(f"Scoring {space_labels[spec]} on the benchmarks…"):
             intrinsics[spec] = ui.intrinsic(
                 spec, corpus_id, user_pairs, upload.name if upload else evaluation.USER_PAIRS_NAME
             )
@@ -58,12 +60,13 @@ for spec in chosen:
 chosen = list(intrinsics)  # the rest of the page scores the spaces that loaded
 if not chosen:
     st.stop()
+labels = {spec: space_labels[spec] for spec in chosen}
 tuned_run = evaluation.held_out_run(chosen)
 held_out = ui.held_out_pairs(corpus_id, tuned_run)
 retrievals = {}
 for spec in chosen if held_out.pairs else ():
     ui.encode_with_progress(spec, corpus_id, evaluation.pair_texts(held_out.pairs), "held-out sentences")
-    with st.spinner(f"Retrieving held-out pairs with {spec}…"):
+    with st.spinner(f"Retrieving held-out pairs with {labels[spec]}…"):
         retrievals[spec] = ui.retrieval(spec, corpus_id, tuned_run)
 scored = {
     spec: evaluation.SpaceEvaluation(
@@ -71,73 +74,165 @@ scored = {
     )
     for spec in chosen
 }
-table = evaluation.Evaluation(tuple(scored.values()), held_out).table
+result = evaluation.Evaluation(tuple(scored.values()), held_out)
 st.subheader("Benchmarks")
 st.caption(
-    "score: Spearman correlation with human judgements (similarity), accuracy (analogies, 3CosAdd), or "
-    "held-out retrieval: each anchor sentence ranks every held-out positive by cosine (sentence embeddings "
-    "for sentence-transformer spaces, mean word vectors for the others), MRR@10 and recall@10 of its own. "
-    "oov_share: share of pairs or questions the space could not answer because a word is missing."
+    "One row per measure, one column per space; every measure here is better when higher, and the better value "
+    "of each row is in bold and named under “better” (equal at three decimals: a tie). Spearman ρ: rank "
+    "correlation of the space's cosine similarities with human judgements; analogy accuracy: a : b :: c : ? "
+    "answered right by 3CosAdd; held-out retrieval: each anchor sentence ranks every held-out positive by cosine, "
+    "MRR@10 and recall@10 of its own. Coverage: the share of pairs or questions the space could score."
 )
-st.caption(f"Held-out pairs: {held_out.note}")
-st.dataframe(
-    table.style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
-    hide_index=True,
-    key="eval_table",
+st.dataframe(evaluation.comparison_styler(result.comparison(labels)), hide_index=True, key="eval_table")
+st.caption(
+    "MiniLM spaces encode any word, so they are scored on each benchmark's own words; Word2Vec and FastText runs "
+    "(and vectors files) only know their vocabulary and are scored on the pairs it covers, so their ρ may come "
+    f"from far fewer pairs. Held-out pairs: {held_out.note}"
 )
+st.markdown("**Which words each space was scored on**")
+st.dataframe(result.vocabularies(labels), hide_index=True, key="eval_vocabulary")
 for spec, found in scored.items():
     notes = [f"{r.name}: {r.note}" for r in found.similarities if r.note]
     for note in notes + ([found.analogy.note] if found.analogy.note else []):
-        st.warning(f"{spec} — {note}", icon=":material/info:")
+        st.warning(f"{labels[spec]} — {note}", icon=":material/info:")
 with st.expander("Analogy accuracy by section"):
     for column, (spec, found) in zip(st.columns(len(scored)), scored.items()):
-        column.markdown(f"**{spec}**")
+        column.markdown(f"**{plain_markdown(labels[spec])}**")
         column.dataframe(
             found.analogy.sections.style.format({"accuracy": "{:.3f}"}), hide_index=True, key=f"eval_sections_{spec}"
         )
+with st.expander("Every number, one row per space and benchmark"):
+    st.dataframe(
+        result.table.style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
+        hide_index=True,
+        key="eval_table_long",
+    )
 
 st.subheader("Bias: the Word Embedding Association Test (WEAT)")
 st.caption(
-    "Do target words X (vs Y) sit closer to attribute words A (vs B)? Effect size is Cohen's d (|d| > 0.8 "
-    "is large); p is a one-sided permutation test (10,000 splits, seeded). Edit the lists freely."
+    "Do target words X (vs Y) sit closer to attribute words A (vs B)? Effect size d is Cohen's d (|d| ≥ 0.8 is "
+    "large); p is the one-sided permutation test of “X is more associated with A than Y is” (Caliskan et al. "
+    "2017; 10,000 splits, seeded). A negative d comes with a p near 1: the association runs the other way, which "
+    "is not “no bias”. MiniLM spaces encode every word of the lists; runs test the words they hold."
 )
-preset = st.selectbox("Word sets", list(evaluation.WEAT_SETS), key="eval_weat_set")
-ui.evaluation_to_url(corpus_id, chosen, preset)
+WEAT_KEY, OWN = "eval_weat_set", evaluation.OWN_LISTS
+OWN_MIRROR, AUTO = "_eval_weat_own_lists", "_eval_weat_auto"  # own lists outlive their text areas; the last default
+weat_coverage = {spec: evaluation.weat_coverage(ui.load_space(spec, corpus_id)) for spec in chosen}
+default_set, unsuited = evaluation.default_weat_set(weat_coverage)
+if st.session_state.get(WEAT_KEY) in (None, st.session_state.get(AUTO)):  # never chosen by hand, nor by a link
+    st.session_state[WEAT_KEY] = default_set
+st.session_state[AUTO] = default_set
+if unsuited:
+    st.info(
+        "None of the shipped word sets has enough words in "
+        + "; ".join(plain_markdown(labels[spec]) for spec in unsuited)
+        + f" (each list needs at least {evaluation.WEAT_MIN_WORDS} words the space holds): its WEAT below says "
+        "nothing. Write your own lists, with words of your corpus, to test it.",
+        icon=":material/info:",
+    )
+if OWN_MIRROR not in st.session_state:  # reopened: the own lists last kept with a chosen run, if any
+    own_kept = [
+        found["lists"]
+        for spec in chosen
+        for name, found in evaluation.kept_weat(spec).items()
+        if name.startswith(evaluation.OWN_NAME_PREFIX) and "lists" in found
+    ]
+    if own_kept:
+        st.session_state[OWN_MIRROR] = {key: " ".join(own_kept[-1][key]) for key in evaluation.WEAT_LISTS}
+
+
+def _preset_edited(preset: str) -> None:
+    """Edited lists are no longer the preset's: they become the person's own, and the preset stays as shipped."""
+    texts = {key: st.session_state.get(f"eval_weat_{preset}_{key}", "") for key in evaluation.WEAT_LISTS}
+    if all(_words(texts[key]) == evaluation.WEAT_SETS[preset][key] for key in texts):
+        return
+    st.session_state[OWN_MIRROR] = texts
+    for key in evaluation.WEAT_LISTS:
+        st.session_state[f"eval_weat_own_{key}"] = texts[key]
+        st.session_state[f"eval_weat_{preset}_{key}"] = " ".join(evaluation.WEAT_SETS[preset][key])
+    st.session_state[WEAT_KEY] = OWN
+
+
+def _words(text: str) -> list[str]:
+    return list(dict.fromkeys(text.lower().split()))
+
+
+chosen_set = st.selectbox(
+    "Word sets (edit any list to write your own)",
+    weat_choices,
+    key=WEAT_KEY,
+    format_func=lambda name: name + (" (the best covered here)" if name == default_set else ""),
+)
+ui.evaluation_to_url(corpus_id, chosen, chosen_set)
 cells = st.columns(4)
 sets = {}
-for cell, (name, label) in zip(
+for cell, (key, label) in zip(
     cells, (("X", "Targets X"), ("Y", "Targets Y"), ("A", "Attributes A"), ("B", "Attributes B"))
 ):
-    text = cell.text_area(
-        label, " ".join(evaluation.WEAT_SETS[preset][name]), key=f"eval_weat_{preset}_{name}", height=140
-    )
-    sets[name] = list(dict.fromkeys(text.lower().split()))
-unedited = all(words == evaluation.WEAT_SETS[preset][name] for name, words in sets.items())
-weat_rows = []
+    if chosen_set == OWN:
+        widget = f"eval_weat_own_{key}"
+        st.session_state.setdefault(widget, st.session_state.get(OWN_MIRROR, {}).get(key, ""))
+        text = cell.text_area(label, key=widget, height=140)
+    else:
+        widget = f"eval_weat_{chosen_set}_{key}"
+        st.session_state.setdefault(widget, " ".join(evaluation.WEAT_SETS[chosen_set][key]))
+        text = cell.text_area(label, key=widget, height=140, on_change=_preset_edited, args=(chosen_set,))
+    sets[key] = _words(text)
+if chosen_set == OWN:
+    st.session_state[OWN_MIRROR] = {key: " ".join(words) for key, words in sets.items()}
+test_name = chosen_set if chosen_set != OWN else evaluation.own_weat_name(sets)
+weat_rows, readings = [], []
 for spec in chosen:
-    result = ui.weat(spec, corpus_id, preset, tuple((name, tuple(words)) for name, words in sets.items()))
-    if unedited:  # a run keeps the shipped sets' results, by name; an edited test is shown, not kept
-        scored[spec] = dataclasses.replace(scored[spec], weat={preset: result})
+    tested = ui.weat(spec, corpus_id, test_name, tuple((key, tuple(words)) for key, words in sets.items()))
+    if chosen_set != OWN or not math.isnan(tested.effect_size):  # own lists are kept too, once they give a number
+        scored[spec] = dataclasses.replace(scored[spec], weat={test_name: tested})
     weat_rows.append(
         {
-            "space": spec,
-            "effect size d": result.effect_size,
-            "p-value": result.p_value,
-            **{f"{name} used": count for name, count in result.used.items()},
-            "missing words": "; ".join(f"{name}: {', '.join(words)}" for name, words in result.missing.items() if words)
+            "space": labels[spec],
+            "effect size d": tested.effect_size,
+            "p (X more with A, one-sided)": tested.p_value,
+            "p (the other way)": tested.p_value_other_way,
+            **{f"{key} used": count for key, count in tested.used.items()},
+            "missing words": "; ".join(f"{key}: {', '.join(words)}" for key, words in tested.missing.items() if words)
             or "none",
+            "words from": tested.vocabulary,
         }
     )
-    if result.note:
-        st.warning(f"{spec}: {result.note}", icon=":material/info:")
+    readings.append(f"**{plain_markdown(labels[spec])}**: {plain_markdown(evaluation.weat_reading(tested))}")
+    if tested.note:
+        st.warning(f"{labels[spec]}: {tested.note}", icon=":material/info:")
+st.markdown(f"**{plain_markdown(test_name)}**")
 st.dataframe(
-    pd.DataFrame(weat_rows).style.format({"effect size d": "{:.3f}", "p-value": "{:.4f}"}),
+    pd.DataFrame(weat_rows).style.format(
+        {"effect size d": "{:.3f}", "p (X more with A, one-sided)": "{:.4f}", "p (the other way)": "{:.4f}"},
+        na_rep="—",
+    ),
     hide_index=True,
     key="eval_weat",
 )
-# Runs keep their benchmarks, retrieval and WEAT results (the task's follow below); one set's WEAT result joins the
-# sets kept before. Unchanged results are not rewritten, so reruns write nothing.
+for reading in readings:
+    st.markdown(reading)
+# Runs keep their benchmarks, retrieval and WEAT results (the task's follow below); each test joins the tests kept
+# before, the person's own lists under their own name. Unchanged results are not rewritten, so reruns write nothing.
 evaluation.save_results(evaluation.Evaluation(tuple(scored.values()), held_out), merge_weat=True)
+kept_rows = [
+    {
+        "space": labels[spec],
+        "test": name,
+        "effect size d": found.get("effect_size"),
+        "p-value (one-sided)": found.get("p_value"),
+        "words used X/Y/A/B": "/".join(str(found.get("used", {}).get(key, "?")) for key in evaluation.WEAT_LISTS),
+    }
+    for spec in chosen
+    for name, found in evaluation.kept_weat(spec).items()
+]
+if kept_rows:
+    st.markdown("**WEAT tests kept with the runs** (every set and list tested on them so far)")
+    st.dataframe(
+        pd.DataFrame(kept_rows).style.format({"effect size d": "{:.3f}", "p-value (one-sided)": "{:.4f}"}, na_rep="—"),
+        hide_index=True,
+        key="eval_weat_kept",
+    )
 
 
 def _add_debiased(specs: list[str]) -> None:
