@@ -56,13 +56,22 @@ def test_report_shows_the_same_neighbours_and_numbers_as_the_app(built, tiny_tex
     assert f"<b>{coverage.token_coverage:.1%}</b>token coverage" in text
 
 
-def test_report_includes_the_benchmarks_of_both_spaces(built):
-    a, b, text = built
-    section = text[text.index("<h2>Benchmarks</h2>") : text.index("<h2>Maps</h2>")]
+def test_the_default_report_holds_the_comparison_sections_only(built):
+    _, _, text = built
+    assert re.findall(r"<h2>(.*?)</h2>", text) == [s.heading for s in report.COMPARISON_SECTIONS]
+    assert "<h2>Benchmarks</h2>" not in text and "WordSim-353" not in text  # evaluation is opt-in
+
+
+def test_report_includes_the_benchmarks_of_both_spaces_when_chosen(built, tiny_text_corpus):
+    a, b, _ = built
+    settings = report.ReportSettings(k=5, sections=("benchmarks", "retrieval"))
+    text = report.build_report(a, b, tiny_text_corpus, settings)
+    assert re.findall(r"<h2>(.*?)</h2>", text) == ["Benchmarks", "Held-out retrieval"]
+    section = text[text.index("<h2>Benchmarks</h2>") : text.index("<h2>Held-out retrieval</h2>")]
     for name in ("WordSim-353", "SimLex-999", "Google analogies"):
         assert section.count(f"<td>{name}</td>") == 2
     assert f"<td>{a.name}</td>" in section and "<td>baseline</td>" in section
-    assert "Held-out pairs: no held-out retrieval on this corpus" in section  # the tiny text has too few pairs
+    assert "Held-out pairs: no held-out retrieval on this corpus" in text  # the tiny text has too few pairs
 
 
 def test_report_has_held_out_retrieval_rows_when_the_corpus_has_sentence_pairs(fresh_home):
@@ -75,8 +84,8 @@ def test_report_has_held_out_retrieval_rows_when_the_corpus_has_sentence_pairs(f
     corpus = build_corpus("notes.txt", notes_text(80))
     run = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1))
     a, b = spaces.load_space(run.id, corpus), spaces.load_space("baseline", corpus)
-    text = report.build_report(a, b, corpus, report.ReportSettings(k=5, map_words=50, seed=1))
-    section = text[text.index("<h2>Benchmarks</h2>") : text.index("<h2>Maps</h2>")]
+    text = report.build_report(a, b, corpus, report.ReportSettings(k=5, seed=1, sections=("retrieval",)))
+    section = text[text.index("<h2>Held-out retrieval</h2>") :]
     pairs, _ = evaluation.held_out_pairs(corpus)
     expected = evaluation.retrieval(b, pairs, "").mrr
     assert "<td>held-out retrieval (mean word vectors)</td>" in section

@@ -1,25 +1,45 @@
-"""A self-contained HTML report of one comparison: opens offline, plotly's JavaScript inline."""
+"""A self-contained HTML report of one comparison: opens offline, plotly's JavaScript inline.
+
+The caller chooses its sections (:class:`Section`): the comparison sections (spaces and parameters, summary,
+neighbour lists, what changed, coverage, maps) take seconds; the evaluation sections (benchmarks, the labels as a
+task, held-out retrieval, WEAT) run the Evaluate page's flow and can take minutes, so they are opt-in.
+:func:`estimate_seconds` says what each costs before it runs, and :func:`build_report` reports each step
+(:class:`ReportStep`) as it goes, for a progress bar or the command line.
+
+Example::
+
+    from embedlab.present import report
+
+    settings = report.ReportSettings(words=("matrix",), sections=report.choose_sections(["comparison", "task"]))
+    html = report.build_report(a, b, corpus, settings, progress=lambda step: print(step.fraction, step.message))
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
 
 from embedlab import analysis, evaluation, store
 from embedlab.analysis import maps
+from embedlab.errors import EmbedLabError
 from embedlab.present import figures
 from embedlab.spaces.space import EmbeddingSpace
 from embedlab.spaces.spec import BASELINE
+from embedlab.training import MAX_HELD_OUT_PAIRS
 
 if TYPE_CHECKING:
-    import plotly.graph_objects as go
-
     from embedlab.corpus.stored import Corpus
 
 
@@ -39,16 +59,249 @@ th { background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: ta
 """
 
 
+class Section(str, Enum):
+    """A section of the report; the report shows the chosen ones in this order."""
+
+    SPACES = "spaces"
+    SUMMARY = "summary"
+    NEIGHBOURS = "neighbours"
+    CHANGED = "changed"
+    COVERAGE = "coverage"
+    MAPS = "maps"
+    BENCHMARKS = "benchmarks"
+    TASK = "task"
+    RETRIEVAL = "retrieval"
+    WEAT = "weat"
+
+    @property
+    def heading(self) -> str:
+        """The section's heading in the report (``<h2>``) and its name in the app."""
+        return SECTION_TITLES[self]
+
+
+SECTION_TITLES = {
+    Section.SPACES: "Spaces and parameters",
+    Section.SUMMARY: "Summary",
+    Section.NEIGHBOURS: "Neighbours",
+    Section.CHANGED: "What changed",
+    Section.COVERAGE: "Coverage",
+    Section.MAPS: "Maps",
+    Section.BENCHMARKS: "Benchmarks",
+    Section.TASK: "Task",
+    Section.RETRIEVAL: "Held-out retrieval",
+    Section.WEAT: "Bias (WEAT)",
+}
+
+
+COMPARISON_SECTIONS = (
+    Section.SPACES,
+    Section.SUMMARY,
+    Section.NEIGHBOURS,
+    Section.CHANGED,
+    Section.COVERAGE,
+    Section.MAPS,
+)
+
+
+EVALUATION_SECTIONS = (Section.BENCHMARKS, Section.TASK, Section.RETRIEVAL, Section.WEAT)
+
+
+# What an evaluation section runs, for people choosing it (the app adds the estimated seconds).
+SECTION_WORK = {
+    Section.BENCHMARKS: "runs WordSim-353, SimLex-999 and the Google analogies",
+    Section.TASK: "classifies the documents by label, 5-fold",
+    Section.RETRIEVAL: "encodes and ranks the held-out sentence pairs",
+    Section.WEAT: "runs the shipped WEAT bias tests",
+}
+
+
+_GROUPS = {"comparison": COMPARISON_SECTIONS, "evaluation": EVALUATION_SECTIONS, "all": tuple(Section)}
+
+
+def choose_sections(names: Iterable[str]) -> tuple[Section, ...]:
+    """Sections by name (``summary``, ``maps``, ...) or group (``comparison``, ``evaluation``, ``all``), in the
+    report's order, each once.
+
+    Args:
+        names: e.g. ``["comparison", "task"]`` or ``"summary,neighbours".split(",")``; blanks are ignored and case
+            does not matter.
+
+    Raises:
+        EmbedLabError: a name that is neither a section nor a group (the message lists both), or no name at all.
+    """
+    chosen: set[Section] = set()
+    for raw in names:
+        name = raw.strip().lower()
+        if not name:
+            continue
+        if name in _GROUPS:
+            chosen.update(_GROUPS[name])
+            continue
+        try:
+            chosen.add(Section(name))
+        except ValueError:
+            known = ", ".join([*(s.value for s in Section), *_GROUPS])
+            raise EmbedLabError(f"unknown report section {raw.strip()!r}: choose from {known}") from None
+    if not chosen:
+        raise EmbedLabError("no report section chosen: choose at least one (or 'comparison' for the usual ones)")
+    return tuple(s for s in Section if s in chosen)
+
+
 @dataclass(frozen=True)
 class ReportSettings:
-    """What the HTML report shows: k neighbours, the words whose neighbour lists go in, the words on the maps, the
-    seed of the map sample, and how many words are scored for what changed."""
+    """What the HTML report shows.
+
+    Attributes:
+        k: neighbours per list (and of Jaccard@k).
+        words: the words whose neighbour lists go in; the first is the query word on the maps.
+        map_words: how many words the maps show (a frequency-stratified sample).
+        seed: of the map sample, the evaluation's folds and the WEAT permutations.
+        max_scored_words: how many shared words are scored for what changed.
+        sections: the sections shown, as :class:`Section` values or their names (see :func:`choose_sections`);
+            default: the comparison sections only.
+
+    Raises:
+        EmbedLabError: an unknown section name, or none.
+    """
 
     k: int = 10
     words: tuple[str, ...] = ()
     map_words: int = 2000
     seed: int = 42
     max_scored_words: int = analysis.DEFAULT_MAX_WORDS
+    sections: tuple[Section, ...] = COMPARISON_SECTIONS
+
+    def __post_init__(self) -> None:
+        given = [self.sections] if isinstance(self.sections, str) else list(self.sections)
+        object.__setattr__(self, "sections", choose_sections(str(getattr(s, "value", s)) for s in given))
+
+
+@dataclass(frozen=True)
+class ReportStep:
+    """Where a report build is, for a progress bar (the app) or a line on stderr (the CLI); the report's
+    counterpart of :class:`embedlab.evaluation.EvaluationStep`.
+
+    Attributes:
+        section: the :class:`Section` value being built, or ``"done"`` on the last step.
+        fraction: how much of the whole report is done, 0 to 1, each section weighted by its estimated seconds
+            (:func:`estimate_seconds`); 1.0 only on the ``done`` step.
+        message: what the step does, for people (e.g. "Maps: AlignedUMAP of 2,000 words"), on the step that starts
+            it; empty on the steps that only report progress within it (encodings).
+        eta_seconds: estimated seconds left: the estimates at first, then the time so far extrapolated.
+    """
+
+    section: str
+    fraction: float
+    message: str = ""
+    eta_seconds: float | None = None
+
+
+ReportProgress = Callable[[ReportStep], None]
+
+
+# Costs on the 2-core CPU the benchmarks are set for (bench/report_build.py measures them on the sample corpus);
+# only for estimates and progress weights, never for results.
+_SECONDS_BASE = 0.05  # any section: tables, figures to JSON
+_SECONDS_PER_SCORED_WORD = 2e-4  # Jaccard@k and rank overlap of one word (analysis.compare_spaces)
+_SECONDS_PER_COVERAGE_TOKEN = 1.5e-6  # per space
+_SECONDS_PER_MAPPED_WORD = 0.0085  # AlignedUMAP of both spaces, warm
+_UMAP_COMPILE_SECONDS = 45.0  # the first map of a process that has not warmed UMAP up (maps.warm_up)
+_SECONDS_PER_ENCODED_TEXT = 0.01  # all-MiniLM-L6-v2 encoding running text: per text (batching, padding) ...
+_SECONDS_PER_ENCODED_WORD = 3e-4  # ... and per word of it
+_SECONDS_PER_TASK_DOCUMENT = 3e-3  # 5-fold logistic regression on document vectors
+_SECONDS_BENCHMARKS = (0.3, 12.0)  # per space: without, with a model (it encodes the benchmark words it lacks)
+_SECONDS_WEAT = (0.05, 3.0)  # per space, every shipped test: without, with a model (it encodes the test words)
+
+
+def estimate_seconds(
+    a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings: ReportSettings | None = None
+) -> dict[Section, float]:
+    """Roughly how long each section would take on 2 CPU cores, for every section (chosen or not): what the app
+    shows next to the evaluation sections, and the weights of :class:`ReportStep`'s fraction.
+
+    Encoding with a sentence-transformer dominates the task and retrieval (less when the Evaluate page already
+    encoded the same texts: they are cached on disk); a GPU is much faster.
+
+    Returns:
+        Section -> seconds (> 0).
+    """
+    settings = settings or ReportSettings()
+    specs = _distinct(a, b)
+    shared = min(len(a), len(b))  # at most; counting the shared words is not worth it for an estimate
+    words = corpus.stats.tokens
+    per_text = words / max(corpus.stats.sentences, 1)
+    pairs = min(MAX_HELD_OUT_PAIRS, max(corpus.stats.sentences - corpus.stats.documents, 0) // 10)
+    encoders = sum(space.encoder is not None for space in specs)
+
+    def encoding(texts: int, text_words: float) -> float:
+        return encoders * (texts * _SECONDS_PER_ENCODED_TEXT + text_words * _SECONDS_PER_ENCODED_WORD)
+
+    costs = {
+        Section.SPACES: 0.0,
+        Section.SUMMARY: min(shared, settings.max_scored_words) * _SECONDS_PER_SCORED_WORD,
+        Section.NEIGHBOURS: 0.02 * len(settings.words),
+        Section.CHANGED: 0.1,
+        Section.COVERAGE: len(specs) * words * _SECONDS_PER_COVERAGE_TOKEN,
+        Section.MAPS: min(shared, settings.map_words) * _SECONDS_PER_MAPPED_WORD
+        + (0.0 if maps.warmed_up.is_set() else _UMAP_COMPILE_SECONDS),
+        Section.BENCHMARKS: sum(_SECONDS_BENCHMARKS[space.encoder is not None] for space in specs),
+        Section.TASK: (
+            len(specs) * corpus.stats.documents * _SECONDS_PER_TASK_DOCUMENT + encoding(corpus.stats.documents, words)
+            if corpus.labels
+            else 0.0
+        ),
+        Section.RETRIEVAL: encoding(2 * pairs, 2 * pairs * per_text),
+        Section.WEAT: sum(_SECONDS_WEAT[space.encoder is not None] for space in specs),
+    }
+    return {section: _SECONDS_BASE + seconds for section, seconds in costs.items()}
+
+
+class _Steps:
+    """The :class:`ReportStep` s of one build: fractions weighted by the estimates, an ETA that learns the pace."""
+
+    def __init__(
+        self, sections: Sequence[Section], estimates: dict[Section, float], progress: ReportProgress | None
+    ) -> None:
+        total = sum(estimates[s] for s in sections)
+        self.share = {s: estimates[s] / total for s in sections}
+        self.start_at: dict[Section, float] = {}
+        done = 0.0
+        for section in sections:
+            self.start_at[section] = done
+            done += self.share[section]
+        self.total, self.progress, self.started = total, progress, time.perf_counter()
+
+    def _send(self, section: str, fraction: float, message: str) -> None:
+        if self.progress is None:
+            return
+        if section != "done":  # sums of shares can round up to 1.0: it means the end
+            fraction = min(fraction, 0.999)
+        elapsed = time.perf_counter() - self.started
+        # The estimates until a tenth is done (or 2 s passed), then the pace so far: it corrects a GPU, a warm cache.
+        if fraction >= 0.1 or (fraction > 0 and elapsed >= 2):
+            eta = elapsed / fraction * (1 - fraction)
+        else:
+            eta = self.total * (1 - fraction)
+        self.progress(ReportStep(section, fraction, message, max(eta, 0.0)))
+
+    def start(self, section: Section, message: str) -> None:
+        self._send(section.value, self.start_at[section], message)
+
+    def start_part(self, section: Section, part: int, parts: int, message: str) -> None:
+        """The step that starts part ``part`` of ``parts`` of the section (e.g. its second space), with a message."""
+        self._send(section.value, self.start_at[section] + self.share[section] * part / parts, message)
+
+    def within(self, section: Section, part: float = 0.0, parts: int = 1) -> Callable[[float], None]:
+        """A fraction-done callback for part ``part`` of ``parts`` of the section (e.g. one space of two)."""
+
+        def report(done: float) -> None:
+            inside = (part + min(max(float(done), 0.0), 1.0)) / parts
+            self._send(section.value, self.start_at[section] + self.share[section] * inside, "")
+
+        return report
+
+    def done(self) -> None:
+        self._send("done", 1.0, "Report written")
 
 
 def _e(value: object) -> str:
@@ -76,8 +329,37 @@ def _numbers(pairs: Sequence[tuple[str, str]]) -> str:
     return '<div class="numbers">' + "".join(f"<div><b>{_e(v)}</b>{_e(k)}</div>" for k, v in pairs) + "</div>"
 
 
+# The colours of Streamlit's light chart theme, which the app's charts get; in the app's process plotly's default
+# template is Streamlit's, whose colours are placeholders only the app's browser code fills in ("#000001"...),
+# so a figure built there and written to a file would be near-black.
+APP_COLOURS = (
+    "#0068c9",
+    "#83c9ff",
+    "#ff2b2b",
+    "#ffabab",
+    "#29b09d",
+    "#7defa1",
+    "#ff8700",
+    "#ffd16a",
+    "#6d3fc0",
+    "#d5dae5",
+)
+
+
+def report_template() -> go.layout.Template:
+    """The template every figure of the report is drawn with, whatever plotly's default is in this process:
+    plotly's ``plotly_white`` with the app's colours (:data:`APP_COLOURS`) and text colour, so the file looks like
+    the app."""
+    template = go.layout.Template(pio.templates["plotly_white"])
+    template.layout.colorway = APP_COLOURS
+    template.layout.font = {"family": '"Source Sans Pro", system-ui, sans-serif', "color": "#31333F"}
+    return template
+
+
 def _figure(fig: go.Figure) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    drawn = go.Figure(fig)
+    drawn.update_layout(template=report_template())
+    return drawn.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
 
 
 def _describe(space: EmbeddingSpace) -> pd.DataFrame:
@@ -119,35 +401,192 @@ def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word:
     return f"<h3>“{_e(word)}” — Jaccard@{k} {result.jaccard:.2f}</h3><div class='pair'>{''.join(columns)}</div>"
 
 
-def _benchmarks(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
-    """The Evaluate page's benchmark table (held-out retrieval included when the corpus has sentence pairs, and
-    the task when it has labels) for the report: the same flow, ``evaluation.evaluate_spaces``."""
-    result = evaluation.evaluate_spaces(specs, corpus)
-    parts = [
-        _table(result.table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]]),
-        f"<p>Held-out pairs: {_e(result.held_out.note)}</p>",
-    ]
-    tasks = [found.task for found in result.spaces if found.task is not None]
-    if tasks:
-        parts.append("<b>Task: classifying the documents by label (logistic regression, stratified k-fold)</b>")
-        parts.append(
-            _table(
-                pd.DataFrame(
-                    [
-                        {
-                            "space": t.space,
-                            "features": t.features,
-                            "accuracy": t.accuracy,
-                            "±": t.accuracy_std,
-                            "macro-F1": t.macro_f1,
-                            "folds": t.folds,
-                        }
-                        for t in tasks
-                    ]
-                )
-            )
+def _distinct(a: EmbeddingSpace, b: EmbeddingSpace) -> list[EmbeddingSpace]:
+    """A and B, once when they are the same space."""
+    return [a] if a.name == b.name else [a, b]
+
+
+def _h2(section: Section) -> str:
+    return f"<h2>{_e(section.heading)}</h2>"
+
+
+class _Inputs:
+    """What the sections read, each computed once and only when a chosen section needs it."""
+
+    def __init__(self, a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings: ReportSettings) -> None:
+        self.a, self.b, self.corpus, self.settings = a, b, corpus, settings
+        self.specs = _distinct(a, b)
+        self.options = evaluation.EvaluationOptions(weat_sets=evaluation.WEAT_SETS, seed=settings.seed)
+
+    @cached_property
+    def shared(self) -> tuple[EmbeddingSpace, EmbeddingSpace]:
+        return analysis.shared_spaces(self.a, self.b)
+
+    @cached_property
+    def compared(self) -> tuple[analysis.ComparisonSummary, pd.DataFrame]:
+        s = self.settings
+        return analysis.compare_spaces(self.a, self.b, s.k, s.max_scored_words, s.seed)
+
+
+def _spaces_section(inputs: _Inputs, steps: _Steps) -> str:
+    """Where each space came from: a run's parameters, the baseline model, or a vectors file."""
+    return (
+        _h2(Section.SPACES)
+        + "<div class='pair'>"
+        + "".join(f"<div>{_table(_describe(space))}</div>" for space in inputs.specs)
+        + "</div>"
+    )
+
+
+def _summary_section(inputs: _Inputs, steps: _Steps) -> str:
+    """Shared words and the mean neighbour overlap over the scored words."""
+    summary, _ = inputs.compared
+    numbers = _numbers(
+        [
+            ("shared words", f"{summary.shared_words:,}"),
+            ("only in A", f"{summary.only_a:,}"),
+            ("only in B", f"{summary.only_b:,}"),
+            (f"mean Jaccard@{summary.k}", f"{summary.mean_jaccard:.3f}"),
+            ("mean rank-biased overlap", f"{summary.mean_rank_overlap:.3f}"),
+        ]
+    )
+    return (
+        _h2(Section.SUMMARY)
+        + numbers
+        + f"<p class='muted'>Over {summary.compared_words:,} scored words; neighbours are searched among the "
+        "shared words only, so the two lists are comparable.</p>"
+    )
+
+
+def _neighbours_section(inputs: _Inputs, steps: _Steps) -> str:
+    """A's and B's neighbour lists of each chosen word."""
+    words = inputs.settings.words
+    if not words:
+        return _h2(Section.NEIGHBOURS) + "<p class='muted'>No words chosen.</p>"
+    shared_a, shared_b = inputs.shared
+    return _h2(Section.NEIGHBOURS) + "".join(
+        _neighbour_section(shared_a, shared_b, w, inputs.settings.k) for w in words
+    )
+
+
+def _what_changed_section(inputs: _Inputs, steps: _Steps) -> str:
+    summary, frame = inputs.compared
+    return _changed_section(frame, summary.k)
+
+
+def _coverage_of(inputs: _Inputs, steps: _Steps) -> str:
+    return _coverage_section(inputs.specs, inputs.corpus)
+
+
+def _maps_of(inputs: _Inputs, steps: _Steps) -> str:
+    shared_a, shared_b = inputs.shared
+    return _map_section(inputs.a, inputs.b, shared_a, shared_b, inputs.settings)
+
+
+def _benchmarks_section(inputs: _Inputs, steps: _Steps) -> str:
+    """WordSim-353, SimLex-999 and the Google analogies of each space (``evaluation.intrinsic_section``)."""
+    results: dict[str, tuple[Sequence[evaluation.SimilarityResult], evaluation.AnalogyResult]] = {}
+    for number, space in enumerate(inputs.specs):
+        steps.within(Section.BENCHMARKS, number, len(inputs.specs))(0.0)
+        results[space.name] = evaluation.intrinsic_section(space, inputs.options)
+    table = evaluation.benchmark_table(results)
+    return _h2(Section.BENCHMARKS) + _table(
+        table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]]
+    )
+
+
+def _task_section(inputs: _Inputs, steps: _Steps) -> str:
+    """The corpus's labels as a classification task (``evaluation.task_section``), one row per space."""
+    corpus = inputs.corpus
+    if not corpus.labels:
+        return _h2(Section.TASK) + "<p class='muted'>The corpus has no labels: there is no task to score.</p>"
+    rows, notes = [], []
+    for number, space in enumerate(inputs.specs):
+        steps.start_part(
+            Section.TASK,
+            number,
+            len(inputs.specs),
+            f"Task: {space.title} classifies {corpus.stats.documents:,} documents by label (5-fold)",
         )
-    return "".join(parts)
+        try:
+            found = evaluation.task_section(
+                space, corpus, inputs.options, steps.within(Section.TASK, number, len(inputs.specs))
+            )
+        except EmbedLabError as error:
+            notes.append(f"{space.title}: {error}")
+            continue
+        if found is not None:
+            rows.append(
+                {
+                    "space": found.space,
+                    "features": found.features,
+                    "accuracy": found.accuracy,
+                    "±": found.accuracy_std,
+                    "macro-F1": found.macro_f1,
+                    "folds": found.folds,
+                    "documents": found.documents,
+                }
+            )
+    return (
+        _h2(Section.TASK)
+        + "<p class='muted'>Logistic regression on each space's document vectors predicting the corpus's labels, "
+        "stratified k-fold.</p>"
+        + (_table(pd.DataFrame(rows)) if rows else "")
+        + "".join(f"<p class='muted'>{_e(note)}</p>" for note in notes)
+    )
+
+
+def _retrieval_section(inputs: _Inputs, steps: _Steps) -> str:
+    """Held-out sentence pairs ranked by cosine (``evaluation.retrieval_section``), one row per space."""
+    held_out = evaluation.held_out_section(inputs.corpus, [space.name for space in inputs.specs])
+    if not held_out.pairs:
+        return _h2(Section.RETRIEVAL) + f"<p class='muted'>Held-out pairs: {_e(held_out.note)}</p>"
+    rows = []
+    for number, space in enumerate(inputs.specs):
+        steps.start_part(
+            Section.RETRIEVAL,
+            number,
+            len(inputs.specs),
+            f"Held-out retrieval: {space.title} ranks {len(held_out.pairs):,} sentence pairs",
+        )
+        found = evaluation.retrieval_section(
+            space, held_out, steps.within(Section.RETRIEVAL, number, len(inputs.specs))
+        )
+        if found is not None:
+            rows.append(
+                {
+                    "space": found.space,
+                    "benchmark": f"held-out retrieval ({found.features})",
+                    f"MRR@{found.k}": found.mrr,
+                    f"recall@{found.k}": found.recall,
+                    "pairs": found.pairs,
+                    "unanswerable": found.unanswerable,
+                }
+            )
+    return _h2(Section.RETRIEVAL) + f"<p>Held-out pairs: {_e(held_out.note)}</p>" + _table(pd.DataFrame(rows))
+
+
+def _weat_section(inputs: _Inputs, steps: _Steps) -> str:
+    """The shipped WEAT tests (``evaluation.weat_section``) on each space, with what each result says."""
+    rows = []
+    for number, space in enumerate(inputs.specs):
+        steps.within(Section.WEAT, number, len(inputs.specs))(0.0)
+        for name, found in evaluation.weat_section(space, inputs.options).items():
+            rows.append(
+                {
+                    "space": space.name,
+                    "test": name,
+                    "effect size d": found.effect_size,
+                    "p-value": found.p_value,
+                    "words used (X/Y/A/B)": "/".join(str(found.used[key]) for key in evaluation.WEAT_LISTS),
+                    "reading": found.note or evaluation.weat_reading(found),
+                }
+            )
+    return (
+        _h2(Section.WEAT)
+        + f"<p class='muted'>Word Embedding Association Test (Caliskan et al. 2017), 10,000 permutations, seed "
+        f"{inputs.options.seed}.</p>" + _table(pd.DataFrame(rows))
+    )
 
 
 def _changed_section(frame: pd.DataFrame, k: int) -> str:
@@ -163,7 +602,7 @@ def _changed_section(frame: pd.DataFrame, k: int) -> str:
     most = ranked.head(_TABLE_ROWS)[list(columns)].rename(columns=columns)
     least = ranked.tail(_TABLE_ROWS).iloc[::-1][list(columns)].rename(columns=columns)
     return (
-        "<h2>What changed</h2>"
+        _h2(Section.CHANGED)
         + _figure(figures.change_histogram(frame["jaccard"], "Jaccard@k", 0.0, 1.0))
         + f"<div class='pair'><div><b>Most changed</b>{_table(most)}</div>"
         f"<div><b>Least changed</b>{_table(least)}</div></div>"
@@ -171,8 +610,11 @@ def _changed_section(frame: pd.DataFrame, k: int) -> str:
 
 
 def _coverage_section(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
-    """Token and type coverage per space, by frequency band, and each space's most frequent missing words."""
-    coverages = [analysis.coverage(space, corpus, top=_TABLE_ROWS) for space in specs]
+    """Token and type coverage per space, by frequency band, and each space's most frequent missing words; the
+    charts name the spaces by their titles, as the tables do."""
+    coverages = [
+        dataclasses.replace(analysis.coverage(space, corpus, top=_TABLE_ROWS), space=space.title) for space in specs
+    ]
     blocks = []
     for result in coverages:
         numbers = [("token coverage", f"{result.token_coverage:.1%}"), ("type coverage", f"{result.type_coverage:.1%}")]
@@ -182,7 +624,7 @@ def _coverage_section(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
         blocks.append(f"<div><b>{_e(result.space)}</b>{_numbers(numbers)}{_table(missing)}</div>")
     by_band = {space.title: analysis.coverage_by_band(space, corpus) for space in specs}
     return (
-        "<h2>Coverage</h2>"
+        _h2(Section.COVERAGE)
         + _figure(figures.coverage_bars(coverages))
         + _figure(figures.coverage_by_band(by_band))
         + f"<div class='pair'>{''.join(blocks)}</div>"
@@ -213,27 +655,70 @@ def _map_section(
         sorted(neighbours | set(highlighted[1:])),
     )
     return (
-        "<h2>Maps</h2>"
-        f"<p class='muted'>{len(sample):,} words, frequency-stratified sample (seed {settings.seed}); both maps "
+        _h2(Section.MAPS)
+        + f"<p class='muted'>{len(sample):,} words, frequency-stratified sample (seed {settings.seed}); both maps "
         "fitted together with AlignedUMAP, so a word that kept its neighbours sits in the same place.</p>"
         + _figure(figure)
     )
 
 
+_BUILDERS: dict[Section, Callable[[_Inputs, _Steps], str]] = {
+    Section.SPACES: _spaces_section,
+    Section.SUMMARY: _summary_section,
+    Section.NEIGHBOURS: _neighbours_section,
+    Section.CHANGED: _what_changed_section,
+    Section.COVERAGE: _coverage_of,
+    Section.MAPS: _maps_of,
+    Section.BENCHMARKS: _benchmarks_section,
+    Section.TASK: _task_section,
+    Section.RETRIEVAL: _retrieval_section,
+    Section.WEAT: _weat_section,
+}
+
+
+def _start_message(section: Section, inputs: _Inputs) -> str:
+    """What the step that starts ``section`` says."""
+    settings, corpus = inputs.settings, inputs.corpus
+    if section is Section.SUMMARY:
+        return f"Summary: scoring up to {settings.max_scored_words:,} shared words (Jaccard@{settings.k})"
+    if section is Section.NEIGHBOURS:
+        return f"Neighbours of {len(settings.words):,} word{'s' * (len(settings.words) != 1)}"
+    if section is Section.COVERAGE:
+        return f"Coverage of {corpus.stats.tokens:,} tokens"
+    if section is Section.MAPS:
+        return f"Maps: AlignedUMAP of up to {settings.map_words:,} words of both spaces"
+    if section in SECTION_WORK:
+        return f"{section.heading}: {SECTION_WORK[section]}"
+    return section.heading
+
+
 def build_report(
-    a: EmbeddingSpace, b: EmbeddingSpace, corpus: Corpus, settings: ReportSettings = ReportSettings()
+    a: EmbeddingSpace,
+    b: EmbeddingSpace,
+    corpus: Corpus,
+    settings: ReportSettings = ReportSettings(),
+    progress: ReportProgress | None = None,
 ) -> str:
-    """The whole comparison of A and B on a corpus as one HTML document that needs no network to open.
+    """The comparison of A and B on a corpus, the chosen sections only, as one HTML document that needs no network
+    to open; its figures use :func:`report_template`, whatever plotly's default template is.
+
+    Args:
+        a, b: the spaces (loaded with ``corpus``'s counts).
+        corpus: for coverage, the bands, the task and the held-out pairs.
+        settings: k, the words, the map, the seed and the sections.
+        progress: called with a :class:`ReportStep` as each section starts (in the report's order), as the
+            encodings of the task and retrieval go, and once at the end with ``section="done"``, fraction 1.0.
 
     Returns:
-        The HTML text (a few MB: plotly's JavaScript is inline).
+        The HTML text (a few MB: plotly's JavaScript is inline). Each chosen section has its heading
+        (``<h2>`` :attr:`Section.heading`); an evaluation that cannot run on this corpus (no labels, too few
+        sentence pairs) says why in its section.
     """
     # lazy: plotly's 4 MB JavaScript bundle is read only to write a report
     from plotly.offline import get_plotlyjs
 
-    shared_a, shared_b = analysis.shared_spaces(a, b)
-    summary, frame = analysis.compare_spaces(a, b, settings.k, settings.max_scored_words, settings.seed)
-    specs = list(dict.fromkeys((a, b)))
+    inputs = _Inputs(a, b, corpus, settings)
+    steps = _Steps(settings.sections, estimate_seconds(a, b, corpus, settings), progress)
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -242,30 +727,15 @@ def build_report(
         f"<h1>{_e(a.title)} vs {_e(b.title)}</h1>",
         f"<p class='muted'>EmbedLab report, {created}. Corpus <b>{_e(corpus.name)}</b> (id {_e(corpus.id)}, "
         f"the hash of its bytes and options): {corpus.stats.documents:,} documents, {corpus.stats.tokens:,} tokens, "
-        f"{corpus.stats.types:,} distinct words.</p>",
-        "<h2>Spaces</h2><div class='pair'>",
-        *(f"<div>{_table(_describe(space))}</div>" for space in specs),
-        "</div><h2>Summary</h2>",
-        _numbers(
-            [
-                ("shared words", f"{summary.shared_words:,}"),
-                ("only in A", f"{summary.only_a:,}"),
-                ("only in B", f"{summary.only_b:,}"),
-                (f"mean Jaccard@{summary.k}", f"{summary.mean_jaccard:.3f}"),
-                ("mean rank-biased overlap", f"{summary.mean_rank_overlap:.3f}"),
-            ]
-        ),
-        f"<p class='muted'>Over {summary.compared_words:,} scored words; neighbours are searched among the shared "
-        "words only, so the two lists are comparable.</p>",
-        "<h2>Neighbours</h2>",
-        *(_neighbour_section(shared_a, shared_b, w, settings.k) for w in settings.words),
-        "" if settings.words else "<p class='muted'>No words chosen.</p>",
-        _changed_section(frame, summary.k),
-        _coverage_section(specs, corpus),
-        "<h2>Benchmarks</h2>",
-        _benchmarks(specs, corpus),
-        _map_section(a, b, shared_a, shared_b, settings),
+        f"{corpus.stats.types:,} distinct words. Sections: "
+        f"{_e(', '.join(s.heading for s in settings.sections))}.</p>",
+    ]
+    for section in settings.sections:
+        steps.start(section, _start_message(section, inputs))
+        parts.append(_BUILDERS[section](inputs, steps))
+    parts += [
         f"<p class='muted'>The space {_e(BASELINE)} is all-MiniLM-L6-v2 encoding each word alone.</p>",
         "</body></html>",
     ]
+    steps.done()
     return "".join(parts)
