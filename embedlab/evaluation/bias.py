@@ -173,13 +173,13 @@ def weat_reading(result: WeatResult, significance: float = WEAT_SIGNIFICANCE) ->
         if p < significance:
             return (
                 f"X is more associated with A (and Y with B) than chance gives: a {size} effect (d = {d:.2f}), "
-                f"one-sided p = {p:.3f}: random splits of the targets reach it {p:.1%} of the time."
+                f"one-sided p {_p(p)}: random splits of the targets reach it {_share(p)} of the time."
             )
         return (
-            f"X leans towards A (d = {d:.2f}, {size}), but random splits of the targets do as well {p:.1%} of the "
-            f"time (one-sided p = {p:.3f}): no evidence that X is more associated with A than Y is."
+            f"X leans towards A (d = {d:.2f}, {size}), but random splits of the targets do as well {_share(p)} of "
+            f"the time (one-sided p {_p(p)}): no evidence that X is more associated with A than Y is."
         )
-    reverse = f"one-sided p of that reverse direction = {other:.3f}" if not math.isnan(other) else ""
+    reverse = f"one-sided p of that reverse direction {_p(other)}" if not math.isnan(other) else ""
     verdict = (
         f"more than chance gives ({reverse})"
         if not math.isnan(other) and other < significance
@@ -190,6 +190,15 @@ def weat_reading(result: WeatResult, significance: float = WEAT_SIGNIFICANCE) ->
         f'(d = {d:.2f}), {verdict}. The p = {p:.3f} shown tests only "X more associated with A", so a p near 1 '
         'here means the opposite direction, not "no bias".'
     )
+
+
+def _p(p: float) -> str:
+    """``= 0.023``, or ``< 0.001`` where three decimals would show 0."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def _share(p: float) -> str:
+    return "less than 0.1%" if p < 0.001 else f"{p:.1%}"
 
 
 def _size(d: float) -> str:

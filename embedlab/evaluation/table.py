@@ -32,6 +32,19 @@ NO_SCORE = "no score"
 _METRIC_NAMES = {"Spearman": "Spearman ρ", "accuracy": "accuracy (3CosAdd)"}
 
 
+RETRIEVAL = "held-out retrieval"
+
+
+def _grouped(table: pd.DataFrame) -> pd.DataFrame:
+    """The long table with each space's held-out retrieval under one name: the benchmark's name carries the features
+    (sentence embeddings / mean word vectors), which differ by space, but the measure is the same; the vocabulary
+    table says which features each space used."""
+    if not len(table):
+        return table
+    names = table["benchmark"].where(~table["benchmark"].str.startswith(RETRIEVAL), RETRIEVAL)
+    return table.assign(benchmark=names)
+
+
 def _unit(metric: str) -> str:
     if metric == "Spearman":
         return "pairs"
@@ -58,12 +71,14 @@ def comparison_table(table: pd.DataFrame, labels: Mapping[str, str] | None = Non
         labels: space name -> column heading (default: the names).
 
     Returns:
-        Columns ``measure`` (e.g. "WordSim-353 · Spearman ρ", "WordSim-353 · coverage (pairs scored)"),
+        Columns ``measure`` (e.g. "WordSim-353 · Spearman ρ", "WordSim-353 · coverage (pairs scored)"; held-out
+        retrieval is one measure whatever features each space ranks with),
         ``direction`` ("higher is better"), one float column per space in the table's order (NaN where a space has
         no value), and ``better``: the heading of the space with the best value, "tie: A = B" when the best are
         equal at three decimals, "A (the only one scored)", "no score", or "—" with a single space. Each benchmark
         gives its score rows, then a coverage row: the share of its pairs or questions the space could score.
     """
+    table = _grouped(table)
     names = list(dict.fromkeys(table["space"])) if len(table) else []
     columns = space_columns(names, labels or {})
     rows: list[dict[str, Any]] = []
@@ -174,6 +189,7 @@ def vocabulary_table(table: pd.DataFrame, labels: Mapping[str, str] | None = Non
     Returns:
         Columns ``benchmark`` and one text column per space ("" where the space has no row for the benchmark).
     """
+    table = _grouped(table)
     names = list(dict.fromkeys(table["space"])) if len(table) else []
     columns = space_columns(names, labels or {})
     rows = []
