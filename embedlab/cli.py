@@ -188,10 +188,31 @@ def _export(args: argparse.Namespace) -> dict[str, Any]:
 def _report(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _read_corpus(args.corpus, args)
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
-    settings = report.ReportSettings(k=args.k, words=tuple(args.word or ()), map_words=args.map_words, seed=args.seed)
-    text = report.build_report(first, second, corpus_, settings)
+    sections = report.choose_sections([*args.sections.split(","), *(["evaluation"] if args.with_evaluation else [])])
+    settings = report.ReportSettings(
+        k=args.k, words=tuple(args.word or ()), map_words=args.map_words, seed=args.seed, sections=sections
+    )
+    text = report.build_report(first, second, corpus_, settings, progress=None if args.json else _print_report_step)
     store.write_bytes(Path(args.out).expanduser().resolve(), text.encode("utf-8"))
-    return {"a": args.a, "b": args.b, "corpus_id": corpus_.id, "out": str(args.out), "bytes": len(text.encode())}
+    return {
+        "a": args.a,
+        "b": args.b,
+        "corpus_id": corpus_.id,
+        "out": str(args.out),
+        "bytes": len(text.encode()),
+        "sections": [section.value for section in settings.sections],
+    }
+
+
+def _print_report_step(step: report.ReportStep) -> None:
+    """A report step on stderr: a line per section; on a terminal, the progress within it redrawn in place."""
+    eta = f", about {step.eta_seconds:.0f} s left" if step.eta_seconds is not None and step.fraction < 1 else ""
+    terminal = sys.stderr.isatty()
+    line = f"[{step.fraction:4.0%}] {step.message or step.section}{eta}"
+    if step.message:  # on a terminal, over the in-place line (padded to cover it)
+        print(f"\r{line:<60}" if terminal else line, file=sys.stderr, flush=True)
+    elif terminal:
+        print(f"\r{line:<60}", end="", file=sys.stderr, flush=True)
 
 
 def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
@@ -339,6 +360,19 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     reporting.add_argument("--map-words", type=int, default=2000, help="words on the maps")
     reporting.add_argument("--seed", type=int, default=42)
     reporting.add_argument("--out", required=True, help="the .html file to write")
+    reporting.add_argument(
+        "--sections",
+        default="comparison",
+        metavar="LIST",
+        help="comma-separated sections: "
+        + ", ".join(section.value for section in report.Section)
+        + "; or the groups comparison (the default: seconds), evaluation (minutes), all",
+    )
+    reporting.add_argument(
+        "--with-evaluation",
+        action="store_true",
+        help="add the evaluation sections (benchmarks, task, held-out retrieval, WEAT): can take minutes",
+    )
     _add_corpus_options(reporting)
     reporting.set_defaults(handler=_report)
 

@@ -7,7 +7,7 @@ import streamlit as st
 from embedlab import analysis, spaces, ui
 from embedlab.analysis import maps
 from embedlab.errors import EmbedLabError
-from embedlab.present import figures, share
+from embedlab.present import figures, report, share
 from embedlab.present.text import plain_markdown
 
 TAB_LABELS = {"neighbours": "Neighbours", "changed": "What changed", "coverage": "Coverage", "map": "Map"}
@@ -36,7 +36,9 @@ space_labels = spaces.space_labels(space_choices)
 a = middle.selectbox("Space A", space_choices, key="cmp_a", format_func=space_labels.get)
 b = right.selectbox("Space B", space_choices, key="cmp_b", format_func=space_labels.get)
 left, right = st.columns([3, 2])
-word = left.text_input("Word", key="cmp_word", placeholder="a word from the corpus, e.g. matrix").strip()
+hints = ui.distinctive_words(corpus_id)
+example = f", e.g. {hints[0]}" if hints else ""
+word = left.text_input("Word", key="cmp_word", placeholder=f"a word from the corpus{example}").strip()
 k = right.slider("Neighbours (k)", 1, 100, key="cmp_k")
 tab = st.radio("View", share.TABS, key="cmp_tab", horizontal=True, format_func=TAB_LABELS.get)
 link_box = st.container()  # filled last, once every widget of the view has its value
@@ -49,7 +51,9 @@ except EmbedLabError as error:
 
 
 def pick_word(key: str) -> None:
-    st.session_state.cmp_word = st.session_state[key]
+    if st.session_state[key]:  # pills give None when their choice is clicked off
+        st.session_state.cmp_word = st.session_state[key]
+    st.session_state.pop("cmp_hint", None)
 
 
 def show_neighbours(target: str) -> None:
@@ -104,10 +108,24 @@ def neighbours_tab() -> None:
     cells[1].metric("Only in A", f"{len(ui.load_space(a, corpus_id)) - len(shared_a):,}")
     cells[2].metric("Only in B", f"{len(ui.load_space(b, corpus_id)) - len(shared_a):,}")
     if not word:
+        typical = [w for w in hints if w in shared_a][:12]
         st.info(
-            "Type a word to see its neighbours in both spaces. Frequent shared words: "
-            + plain_markdown(", ".join(shared_a.words[:12]))
+            "Type a word to see its neighbours in both spaces"
+            + (
+                ", or pick one of this corpus's typical words (frequent here, rare in general English):"
+                if typical
+                else "."
+            )
         )
+        if typical:
+            st.pills(
+                "Typical words",
+                typical,
+                key="cmp_hint",
+                on_change=pick_word,
+                args=("cmp_hint",),
+                label_visibility="collapsed",
+            )
         return
     show_neighbours(word)
 
@@ -213,20 +231,27 @@ def coverage_tab() -> None:
                 f"{subwords[0]:.1%}",
                 help="Missing words at least half of whose character n-grams FastText trained",
             )
-        column.caption(
-            "Most frequent words its tokenizer splits into word pieces (it still encodes them, from the pieces; "
-            "the Neighbours tab shows what it makes of them)"
-            if result.split_token_share is not None
-            else "Most frequent corpus words it has no vector for"
-        )
-        column.dataframe(
-            pd.DataFrame(result.top_missing, columns=["word", "count"]),
-            hide_index=True,
-            key=f"cmp_missing_{result.space}",
-        )
+        missing = ui.missing_words(result.space, corpus_id)
+        if result.split_token_share is not None:
+            column.caption(
+                "Most frequent words its tokenizer splits into word pieces (it still encodes them, from the "
+                "pieces; the Neighbours tab shows what it makes of them)"
+            )
+        elif "why" in missing:
+            reasons = missing["why"].value_counts()
+            column.caption(
+                f"Corpus words the run has no vector for: {reasons.get(analysis.BELOW_MIN_COUNT, 0):,} seen fewer "
+                f"than min_count times in its training corpus, {reasons.get(analysis.NEVER_SEEN, 0):,} not in "
+                "its training corpus at all"
+                + (f", {reasons[analysis.NOT_KEPT]:,} not kept" if analysis.NOT_KEPT in reasons else "")
+                + ". The most frequent:"
+            )
+        else:
+            column.caption("Most frequent corpus words it has no vector for")
+        column.dataframe(missing.head(50), hide_index=True, key=f"cmp_missing_{result.space}")
         column.download_button(
-            "Download all missing words (CSV)",
-            ui.missing_words_csv(result.space, corpus_id),
+            f"Download all {len(missing):,} missing words (CSV)",
+            missing.to_csv(index=False).encode(),
             file_name=f"missing-{result.space.replace(':', '_').replace('/', '_')}.csv",
             mime="text/csv",
             key=f"cmp_missing_csv_{result.space}",
@@ -271,13 +296,13 @@ def map_tab() -> None:
         st.warning(plain_markdown(f"'{word}' is not in both spaces, so nothing is highlighted."))
     marked = [word, *highlighted, *(highlighted_b or [])] if highlighted else ()
     sample = tuple(maps.sample_words(shared_a.words, n, seed, marked))
-    eta = len(sample) * SECONDS_PER_MAPPED_WORD
+    eta = len(sample) * SECONDS_PER_MAPPED_WORD + (0 if maps.warmed_up.is_set() else ui.WARM_UP_SECONDS)
     warming = "" if maps.warmed_up.is_set() else f" {ui.MAPS_COMPILING}"
-    with st.spinner(
-        f"Projecting {len(sample):,} words of both spaces with AlignedUMAP (about {eta:.0f} s the "
-        f"first time; then cached).{warming}"
-    ):
-        layout_a, layout_b = ui.map_layouts(a, b, corpus_id, sample, seed)
+    layout_a, layout_b = ui.wait_with_progress(
+        f"Projecting {len(sample):,} words of both spaces with AlignedUMAP (the first time; then cached).{warming}",
+        lambda report: ui.map_layouts(a, b, corpus_id, sample, seed),
+        estimate_seconds=eta,
+    )
     counts = shared_a.subset(sample).counts
     details = ui.word_changes(a, b, corpus_id, sample, k)
     values, title = None, ""
@@ -321,19 +346,63 @@ state = ui.view_state()
 ui.view_to_url(state)
 with st.expander("HTML report", icon=":material/description:"):
     st.caption(
-        "One self-contained file (opens offline): spaces and parameters, summary, neighbour lists, the change "
-        "table, coverage and the maps."
+        "One self-contained file (opens offline) with the sections you choose. The comparison sections take "
+        "seconds (the maps most of them); the evaluation sections run the Evaluate page's scoring, which can take "
+        "minutes."
     )
-    chosen = st.text_input(
-        "Words whose neighbour lists go in the report (comma-separated)", value=word, key="cmp_report_words"
+    # The words follow the page's word until the user types their own list (a keyed text_input would keep the
+    # word it was first drawn with); the key is set again after a page switch dropped it.
+    typed, prefilled = st.session_state.get("cmp_report_words"), st.session_state.get("cmp_report_prefill")
+    if typed is None or (prefilled != word and typed.strip() in ("", prefilled)):
+        st.session_state["cmp_report_words"] = word
+    st.session_state["cmp_report_prefill"] = word
+    chosen = st.text_input("Words whose neighbour lists go in the report (comma-separated)", key="cmp_report_words")
+    report_words = tuple(dict.fromkeys(w.strip() for w in chosen.split(",") if w.strip()))
+    report_settings = report.ReportSettings(k=k, words=report_words, map_words=state.n, seed=state.seed)
+    costs = report.estimate_seconds(
+        ui.load_space(a, corpus_id), ui.load_space(b, corpus_id), ui.load_corpus(corpus_id), report_settings
     )
+    comparison_sections = st.multiselect(
+        "Comparison sections",
+        [s.value for s in report.COMPARISON_SECTIONS],
+        default=[s.value for s in report.COMPARISON_SECTIONS],
+        format_func=lambda value: report.Section(value).heading,
+        key="cmp_report_sections",
+    )
+    st.caption("Evaluation sections (each runs its scoring now; estimated time on 2 CPU cores)")
+    evaluation_sections = [
+        s.value
+        for s in report.EVALUATION_SECTIONS
+        if st.checkbox(f"{s.heading} ({report.SECTION_WORK[s]}, ~{costs[s]:,.0f} s)", key=f"cmp_report_{s.value}")
+    ]
     if st.button("Build the report", key="cmp_report_build"):
-        words = tuple(dict.fromkeys(w.strip() for w in chosen.split(",") if w.strip()))
-        with st.spinner("Building the report (maps included)…"):
-            st.session_state["cmp_report"] = (
-                ui.report_html(a, b, corpus_id, words, k, state.n, state.seed),
-                f"embedlab-{a}-vs-{b}.html".replace(":", "_").replace("/", "_"),
+        try:
+            report_settings = report.ReportSettings(
+                k=k,
+                words=report_words,
+                map_words=state.n,
+                seed=state.seed,
+                sections=(*comparison_sections, *evaluation_sections),
             )
+        except EmbedLabError as error:  # no section chosen
+            ui.show_error(error)
+        else:
+            bar = st.progress(0.0, text="Building the report…")
+            shown = {"message": "Building the report"}
+
+            def show_step(step: report.ReportStep) -> None:
+                shown["message"] = step.message or shown["message"]
+                left = f" · about {step.eta_seconds:,.0f} s left" if step.eta_seconds is not None else ""
+                bar.progress(step.fraction, text=f"{shown['message']}… {step.fraction:.0%}{left}")
+
+            try:
+                st.session_state["cmp_report"] = (
+                    ui.report_html(a, b, corpus_id, report_settings, show_step),
+                    f"embedlab-{a}-vs-{b}.html".replace(":", "_").replace("/", "_"),
+                )
+            except EmbedLabError as error:
+                ui.show_error(error)
+            bar.empty()
     if "cmp_report" in st.session_state:
         data, file_name = st.session_state["cmp_report"]
         st.download_button(

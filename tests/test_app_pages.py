@@ -111,6 +111,18 @@ def test_compare_page_opens_a_shared_link(compare_query, tiny_run):
     assert at.query_params["word"] == "matrix" and at.query_params["k"] == "5"
 
 
+def test_compare_page_without_a_word_offers_the_corpus_s_typical_words_and_a_pick_opens_it(compare_query):
+    at = _app("pages/compare.py", **{**compare_query, "word": ""})
+    assert not at.exception
+    assert "typical words" in at.info[0].value
+    hints = at.button_group(key="cmp_hint").options
+    assert "matrix" in hints and "spectrum" in hints and not {"the", "a", "of", "is"} & set(hints)
+    assert at.text_input(key="cmp_word").placeholder == f"a word from the corpus, e.g. {hints[0]}"
+    at.button_group(key="cmp_hint").set_value("spectrum").run()
+    assert at.text_input(key="cmp_word").value == "spectrum" and at.query_params["word"] == "spectrum"
+    assert _metrics(at).get("Jaccard@5 for “spectrum”") is not None
+
+
 def test_compare_page_explains_bad_link_parameters(compare_query):
     at = _app(
         "pages/compare.py",
@@ -139,6 +151,9 @@ def test_compare_page_coverage_tab(compare_query, tiny_text_corpus):
     assert any(label == "Tokens split into 2+ word pieces" for label, _ in metrics)
     missing = at.dataframe[-1].value  # B's (the baseline's) missing words
     assert "eigendecomposition" in set(missing["word"])
+    assert "0 seen fewer than min_count times in its training corpus, 0 not in its training corpus" in " ".join(
+        c.value for c in at.caption
+    )  # the run (min_count=1) was trained on this very corpus
 
 
 def test_compare_page_map_tab_highlights_the_word_in_both_maps(compare_query):
@@ -147,6 +162,8 @@ def test_compare_page_map_tab_highlights_the_word_in_both_maps(compare_query):
     figure = at.get("plotly_chart")[0].proto.spec
     assert '"query"' in figure and '"matrix"' in figure
     assert figure.count('"name":"query"') == 2  # the query point drawn in map A and map B
+    assert '"name":"neighbours in A"' in figure and '"name":"neighbours in B"' in figure  # each map its own
+    assert any("nearest neighbours of 'matrix' in A" in caption.value for caption in at.caption)
 
 
 def test_train_page_shows_progress_and_cancels_a_running_job(fresh_home):
@@ -194,6 +211,7 @@ def test_encodings_for_the_evaluate_page_show_a_progress_bar_once_per_session(mo
         def empty(self):
             self.emptied = True
 
+    ui.load_space("baseline", tiny_text_corpus.id)  # its own bar (if any) is not the encoding's
     bars = []
     monkeypatch.setattr(st, "progress", lambda value, text: bars.append(Bar(value, text)) or bars[-1])
     monkeypatch.setattr(st, "session_state", {})
@@ -238,35 +256,79 @@ def test_streamlit_config_keeps_usage_stats_off_and_the_upload_limit_in_step():
     assert settings["runner"]["postScriptGC"] is False
 
 
-def test_load_space_shows_its_spinner_only_while_the_space_is_not_in_memory(monkeypatch, tiny_run, tiny_text_corpus):
-    import contextlib
+def test_load_space_shows_progress_only_while_the_space_is_not_in_memory(monkeypatch, tiny_run, tiny_text_corpus):
     import gc
 
-    import streamlit as st
-
-    from embedlab import ui
+    from embedlab import spaces, ui
     from embedlab.ui import cache
 
-    shown = []
+    shown, reports = [], []
 
-    @contextlib.contextmanager
-    def spinner(message):
+    def wait_with_progress(message, work):
         shown.append(message)
-        yield
+        return work(reports.append)
 
-    monkeypatch.setattr(st, "spinner", spinner)
+    monkeypatch.setattr(cache, "wait_with_progress", wait_with_progress)
     cache._load_space.clear()
     space = ui.load_space(tiny_run.id, tiny_text_corpus.id)
-    assert shown == [f"Loading {tiny_run.id}…"]
+    assert shown == [f"Loading {spaces.space_label(tiny_run.id)}…"]
     assert ui.load_space(tiny_run.id, tiny_text_corpus.id) is space and len(shown) == 1
     ui.load_space("baseline", tiny_text_corpus.id)
     assert shown[-1].startswith("Encoding the corpus words with all-MiniLM-L6-v2") and len(shown) == 2
+    ui.load_space("baseline@context", tiny_text_corpus.id)
+    assert shown[-1].startswith("Reading the corpus words in their sentences with MiniLM")
+    assert reports and reports == sorted(reports) and reports[-1] == 1.0  # the read in context reports its way
 
-    cache._load_space.clear()  # evicted: once nothing holds it, loading it again shows the spinner again
+    cache._load_space.clear()  # evicted: once nothing holds it, loading it again shows the bar again
     del space
     gc.collect()
     ui.load_space(tiny_run.id, tiny_text_corpus.id)
-    assert shown[-1] == f"Loading {tiny_run.id}…" and len(shown) == 3
+    assert shown[-1] == f"Loading {spaces.space_label(tiny_run.id)}…" and len(shown) == 4
+
+
+def test_a_wait_shows_a_bar_with_the_share_done_and_an_eta_then_removes_it(monkeypatch):
+    import time
+
+    import streamlit as st
+
+    from embedlab.ui import progress
+
+    texts, removed = [], []
+
+    class Bar:
+        def progress(self, fraction, text):
+            texts.append((fraction, text))
+
+        def empty(self):
+            removed.append(True)
+
+    def st_progress(fraction, text):
+        texts.append((fraction, text))
+        return Bar()
+
+    monkeypatch.setattr(st, "progress", st_progress)
+    monkeypatch.setattr(progress, "QUIET_SECONDS", 0.0)
+
+    def work(report):
+        for step in range(1, 5):
+            time.sleep(0.4)
+            report(step / 4)
+        return "done"
+
+    assert progress.wait_with_progress("Encoding…", work) == "done"
+    assert texts and all(text.startswith("Encoding… ") for _, text in texts) and removed == [True]
+    assert [f for f, _ in texts] == sorted(f for f, _ in texts)
+    assert any("s left" in text for _, text in texts)
+    texts.clear()
+    assert progress.wait_with_progress("Projecting…", lambda report: time.sleep(0.8) or 7, estimate_seconds=100) == 7
+    assert texts and all("(estimated)" in text and 0 < f < 0.05 for f, text in texts)  # the clock, not the work
+
+    def failing(report):
+        raise ValueError("no words")
+
+    with pytest.raises(ValueError, match="no words"):
+        progress.wait_with_progress("Loading…", failing)
+    assert progress.eta_text(0.5, 10.0) == "about 10 s left" and progress.eta_text(0.01, 10.0) == ""
 
 
 def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, tiny_run, tiny_text_corpus):

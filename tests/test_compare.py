@@ -431,6 +431,18 @@ def test_missing_words_lists_every_missing_word_most_frequent_first(fresh_home):
     assert missing.values.tolist() == [["often", 6], ["some", 3], ["odd", 1], ["rare", 1]]
 
 
+def test_missing_words_of_a_run_say_whether_training_dropped_them_or_never_saw_them(fresh_home):
+    corpus = build_corpus("banded.txt", BANDED_TEXT)  # common 12, often 6, some 3, odd 1, rare 1
+    training = {"common": 40, "often": 2, "some": 9, "odd": 1}  # the run's own corpus: no "rare"
+    missing = analysis.missing_words(make_space(["common", "zzz"], np.eye(2)), corpus, training, min_count=3)
+    assert missing.to_dict("list") == {
+        "word": ["often", "some", "odd", "rare"],
+        "count": [6, 3, 1, 1],
+        "why": [analysis.BELOW_MIN_COUNT, analysis.NOT_KEPT, analysis.BELOW_MIN_COUNT, analysis.NEVER_SEEN],
+        "training_count": [2, 9, 1, 0],
+    }
+
+
 def test_fragmentation_histogram_and_worst_words(fresh_home):
     corpus = build_corpus("banded.txt", BANDED_TEXT)
     pieces = {"common": 1, "often": 2, "some": 1, "rare": 4, "odd": 2}

@@ -149,9 +149,9 @@ def test_change_histogram_shades_the_selected_range():
 
 def test_coverage_figures():
     results = [Coverage("run", 100, 10, 0.9, 0.5, []), Coverage("baseline", 100, 10, 0.8, 0.6, [])]
-    bars = figures.coverage_bars(results).data
-    assert [t.name for t in bars] == ["token coverage", "type coverage"]
-    assert list(bars[0].y) == [90.0, 80.0] and list(bars[1].text) == ["50.0%", "60.0%"]
+    bars = figures.coverage_bars(results).data  # one trace per space, grouped by measure
+    assert [t.name for t in bars] == ["run", "baseline"] and list(bars[0].x) == ["token coverage", "type coverage"]
+    assert list(bars[0].y) == [90.0, 50.0] and list(bars[1].text) == ["80.0%", "60.0%"]
     band = pd.DataFrame({"band": ["1", "2–4"], "words": [5, 3], "covered_words": [1, 3], "token_coverage": [0.2, 1.0]})
     lines = figures.coverage_by_band({"run": band, "baseline": band}).data
     assert [t.name for t in lines] == ["run", "baseline"] and list(lines[0].y) == [20.0, 100.0]

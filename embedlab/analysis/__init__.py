@@ -13,6 +13,9 @@ from embedlab.analysis.comparison import (
     word_changes,
 )
 from embedlab.analysis.coverage import (
+    BELOW_MIN_COUNT,
+    NEVER_SEEN,
+    NOT_KEPT,
     Coverage,
     character_ngrams,
     coverage,
@@ -33,6 +36,9 @@ from embedlab.analysis.neighbours import (
 )
 
 __all__ = [
+    "BELOW_MIN_COUNT",
+    "NEVER_SEEN",
+    "NOT_KEPT",
     "BLOCK_ROWS",
     "ComparisonSummary",
     "Coverage",

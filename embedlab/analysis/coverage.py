@@ -4,7 +4,7 @@ words it misses, WordPiece fragmentation, and what FastText's character n-grams 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,16 +90,37 @@ def coverage_by_band(space: EmbeddingSpace, corpus: Corpus) -> pd.DataFrame:
     return grouped[["band", "words", "tokens", "covered_words", "type_coverage", "token_coverage"]]
 
 
-def missing_words(space: EmbeddingSpace, corpus: Corpus) -> pd.DataFrame:
-    """Every corpus word the space does not cover, with its count, most frequent first."""
+BELOW_MIN_COUNT = "below min_count"
+NEVER_SEEN = "not in its training corpus"
+NOT_KEPT = "in its training corpus, not kept"
+
+
+def missing_words(
+    space: EmbeddingSpace,
+    corpus: Corpus,
+    training_counts: Mapping[str, int] | None = None,
+    min_count: int = 1,
+) -> pd.DataFrame:
+    """Every corpus word the space does not cover, with its count, most frequent first.
+
+    Args:
+        training_counts: for a trained run, word -> count in the corpus it was trained on; adds a column ``why``:
+            ``BELOW_MIN_COUNT`` (seen there fewer than ``min_count`` times, so training dropped it),
+            ``NEVER_SEEN`` (not in its training corpus at all, e.g. another corpus or a phrase-joined word), or
+            ``NOT_KEPT`` (frequent enough yet absent: a vocabulary cap or another tokenizer version).
+
+    Returns:
+        Columns word, count (in ``corpus``) and, with ``training_counts``, why and training_count.
+    """
     words = list(corpus.counts)
     covered = _covered(space, words)
-    return pd.DataFrame(
-        {
-            "word": [w for w, c in zip(words, covered) if not c],
-            "count": [corpus.counts[w] for w, c in zip(words, covered) if not c],
-        }
-    )
+    missing = [w for w, c in zip(words, covered) if not c]
+    frame = pd.DataFrame({"word": missing, "count": [corpus.counts[w] for w in missing]}).astype({"word": object})
+    if training_counts is not None:
+        seen = [int(training_counts.get(w, 0)) for w in missing]
+        frame["why"] = [NEVER_SEEN if n == 0 else BELOW_MIN_COUNT if n < min_count else NOT_KEPT for n in seen]
+        frame["training_count"] = seen
+    return frame
 
 
 def _covered(space: EmbeddingSpace, words: Sequence[str]) -> np.ndarray:

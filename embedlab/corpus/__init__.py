@@ -1,5 +1,6 @@
 """Corpora: reading uploads (sniffing, decoding, CSV/TSV/JSONL/zip), tokenising, and the stored corpus."""
 
+from embedlab.corpus.keywords import distinctive_words
 from embedlab.corpus.readers import (
     ACCEPTED_SUFFIXES,
     JSONL_SUFFIXES,
@@ -42,6 +43,7 @@ __all__ = [
     "check_size",
     "corpus_from_file",
     "decode",
+    "distinctive_words",
     "file_kind",
     "list_corpora",
     "load_corpus",

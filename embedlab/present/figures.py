@@ -52,33 +52,45 @@ def rank_frequency(counts: Sequence[int]) -> go.Figure:
     return fig
 
 
+# One colour per space, by position (A, then B, ...), in every coverage chart: given explicitly, so a figure keeps
+# its colours outside the app (Streamlit's theme colours exist only in the app's browser code).
+_SPACE_COLOURS = ("#0068c9", "#ff8700", "#29b09d", "#6d3fc0", "#ff2b2b", "#83c9ff")
+
+
 def coverage_bars(coverages: Sequence[Coverage]) -> go.Figure:
-    """Token and type coverage per space, as grouped bars in percent."""
-    names = [_text(c.space) for c in coverages]
+    """Token and type coverage per space, in percent: one bar trace per space (its own colour, in the order
+    given), grouped by measure.
+
+    Args:
+        coverages: one :func:`embedlab.analysis.coverage` result per space.
+
+    Returns:
+        A figure with ``len(coverages)`` bar traces named after the spaces, x = token coverage, type coverage.
+    """
+    measures = ["token coverage", "type coverage"]
     fig = go.Figure(
         [
             go.Bar(
-                name="token coverage",
-                x=names,
-                y=[100 * c.token_coverage for c in coverages],
-                text=[f"{100 * c.token_coverage:.1f}%" for c in coverages],
+                name=_text(c.space),
+                x=measures,
+                y=[100 * c.token_coverage, 100 * c.type_coverage],
+                text=[f"{100 * c.token_coverage:.1f}%", f"{100 * c.type_coverage:.1f}%"],
                 textposition="auto",
-            ),
-            go.Bar(
-                name="type coverage",
-                x=names,
-                y=[100 * c.type_coverage for c in coverages],
-                text=[f"{100 * c.type_coverage:.1f}%" for c in coverages],
-                textposition="auto",
-            ),
+                marker_color=_SPACE_COLOURS[i % len(_SPACE_COLOURS)],
+                hovertemplate="%{x}: %{y:.1f}%<extra>" + _text(c.space) + "</extra>",
+            )
+            for i, c in enumerate(coverages)
         ]
     )
     fig.update_layout(
         barmode="group",
         yaxis_title="% of corpus",
         yaxis_range=[0, 100],
+        xaxis_automargin=True,
+        yaxis_automargin=True,
         height=320,
-        margin=dict(l=10, r=10, t=30, b=10),
+        margin=dict(l=60, r=10, t=30, b=10),
+        legend=dict(orientation="h", y=1.12),
     )
     return fig
 
@@ -120,7 +132,8 @@ def change_histogram(scores: Sequence[float], metric_label: str, low: float, hig
 
 
 def coverage_by_band(frames: dict[str, pd.DataFrame]) -> go.Figure:
-    """Token coverage per frequency band for each space: where each one loses the corpus.
+    """Token coverage per frequency band for each space: where each one loses the corpus. Each space's line has
+    its own colour, by position, the same as in :func:`coverage_bars`.
 
     Args:
         frames: space name -> :func:`embedlab.analysis.coverage_by_band` frame.
@@ -132,19 +145,23 @@ def coverage_by_band(frames: dict[str, pd.DataFrame]) -> go.Figure:
                 y=100 * frame["token_coverage"],
                 mode="lines+markers",
                 name=_text(name),
+                line_color=_SPACE_COLOURS[i % len(_SPACE_COLOURS)],
+                marker_color=_SPACE_COLOURS[i % len(_SPACE_COLOURS)],
                 customdata=np.stack([frame["words"], frame["covered_words"]], axis=1),
                 hovertemplate="%{x}: %{y:.1f}% of tokens<br>%{customdata[1]} of %{customdata[0]} words"
                 "<extra>" + _text(name) + "</extra>",
             )
-            for name, frame in frames.items()
+            for i, (name, frame) in enumerate(frames.items())
         ]
     )
     fig.update_layout(
         xaxis_title="corpus count of the word (frequency band)",
         yaxis_title="% of tokens covered",
         yaxis_range=[0, 105],
+        xaxis_automargin=True,
+        yaxis_automargin=True,
         height=340,
-        margin=dict(l=10, r=10, t=30, b=10),
+        margin=dict(l=60, r=10, t=30, b=10),
         legend=dict(orientation="h", y=1.12),
     )
     return fig

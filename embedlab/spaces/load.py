@@ -67,7 +67,7 @@ def _load(spec: str, corpus: Corpus | None = None, progress: Callable[[float], N
     if parsed.debiased:
         return derived.debias(_load(str(parsed.undebiased()), corpus, progress), name=name)
     if parsed.context:
-        return _contextual_space(parsed, corpus)
+        return _contextual_space(parsed, corpus, progress)
     if parsed.kind is SpaceKind.BASELINE:
         return _baseline_space(corpus, progress)
     if parsed.kind is SpaceKind.VECTORS:
@@ -75,7 +75,7 @@ def _load(spec: str, corpus: Corpus | None = None, progress: Callable[[float], N
         return EmbeddingSpace(
             name, words, normalise_rows(vectors), _counts_for(words, corpus), f"vectors file {parsed.source}"
         )
-    return _run_space(parsed.source, corpus)
+    return _run_space(parsed.source, corpus, progress)
 
 
 def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:
@@ -87,7 +87,9 @@ def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | N
     return _transformer_space(BASELINE, None, transformer_vocabulary(corpus), source, corpus, progress)
 
 
-def _contextual_space(spec: SpaceSpec, corpus: Corpus | None) -> EmbeddingSpace:
+def _contextual_space(
+    spec: SpaceSpec, corpus: Corpus | None, progress: Callable[[float], None] | None
+) -> EmbeddingSpace:
     """A sentence-transformer's words as it reads them in the corpus (see baseline.contextual_word_vectors)."""
     base = spec.source
     model_dir = None if spec.kind is SpaceKind.BASELINE else _model_dir(base)
@@ -96,7 +98,7 @@ def _contextual_space(spec: SpaceSpec, corpus: Corpus | None) -> EmbeddingSpace:
     if corpus is None:
         raise EmbedLabError(f"{spec}: contextual vectors are read from a corpus; choose one")
     words = transformer_vocabulary(corpus)
-    vectors, contextual = baseline.contextual_word_vectors(words, corpus.sentences(), model_dir)
+    vectors, contextual = baseline.contextual_word_vectors(words, corpus.sentences(), model_dir, progress=progress)
     source = (
         f"{'MiniLM' if model_dir is None else 'fine-tuned MiniLM ' + base} in context: mean token embedding "
         f"over up to {baseline.CONTEXT_OCCURRENCES} occurrences ({int(contextual.sum()):,} of {len(words):,} "
@@ -147,7 +149,7 @@ def _encoder(model_dir: Path | None) -> Callable[..., np.ndarray]:
     return partial(baseline.encode_texts, model_dir=model_dir, batch_size=_DOCUMENT_BATCH)
 
 
-def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
+def _run_space(run_id: str, corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:
     row = store.get_run(run_id)
     folder = store.runs_dir() / run_id
     if row is None or not folder.is_dir():
@@ -159,7 +161,12 @@ def _run_space(run_id: str, corpus: Corpus | None) -> EmbeddingSpace:
             corpus = None
     if _model_dir(run_id).is_dir():  # a fine-tuned sentence-transformer
         return _transformer_space(
-            run_id, _model_dir(run_id), transformer_vocabulary(corpus), f"fine-tuned MiniLM run {run_id}", corpus, None
+            run_id,
+            _model_dir(run_id),
+            transformer_vocabulary(corpus),
+            f"fine-tuned MiniLM run {run_id}",
+            corpus,
+            progress,
         )
     found = read_vectors(folder / "vectors.bin", fmt=VectorFormat.WORD2VEC_BINARY)
     words, vectors = found.words, found.vectors

@@ -7,6 +7,7 @@ from embedlab.ui.cache import (
     compare_spaces,
     coverage,
     coverage_by_band,
+    distinctive_words,
     document_texts,
     fasttext_subword_coverage,
     held_out_pairs,
@@ -14,7 +15,7 @@ from embedlab.ui.cache import (
     load_corpus,
     load_space,
     map_layouts,
-    missing_words_csv,
+    missing_words,
     report_html,
     retrieval,
     shared_pair,
@@ -29,6 +30,7 @@ from embedlab.ui.compat import (
     ensure_router,
     mark_routed,
 )
+from embedlab.ui.progress import wait_with_progress
 from embedlab.ui.urls import (
     MAP_SELECTION,
     MAP_TRACE_WORDS,
@@ -44,6 +46,7 @@ from embedlab.ui.urls import (
 from embedlab.ui.widgets import (
     ACTIVE_CORPUS,
     MAPS_COMPILING,
+    WARM_UP_SECONDS,
     active_corpus_id,
     corpus_options,
     corpus_selectbox,
@@ -60,6 +63,7 @@ __all__ = [
     "MAP_SELECTION",
     "MAP_TRACE_WORDS",
     "SCORE_RANGE_KEY",
+    "WARM_UP_SECONDS",
     "WRITTEN_FOR",
     "active_corpus_id",
     "baseline_fragmentation",
@@ -68,6 +72,7 @@ __all__ = [
     "corpus_selectbox",
     "coverage",
     "coverage_by_band",
+    "distinctive_words",
     "document_texts",
     "encode_with_progress",
     "ensure_router",
@@ -80,7 +85,7 @@ __all__ = [
     "load_space",
     "map_layouts",
     "mark_routed",
-    "missing_words_csv",
+    "missing_words",
     "report_html",
     "retrieval",
     "run_page",
@@ -96,6 +101,7 @@ __all__ = [
     "view_from_url",
     "view_state",
     "view_to_url",
+    "wait_with_progress",
     "weat",
     "word_changes",
 ]

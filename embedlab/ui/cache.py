@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +19,7 @@ from embedlab.present import report
 from embedlab.records import RunMethod
 from embedlab.spaces import baseline
 from embedlab.spaces.space import EmbeddingSpace
+from embedlab.ui.progress import wait_with_progress
 
 if TYPE_CHECKING:
     from embedlab.evaluation import (
@@ -35,38 +37,57 @@ def load_corpus(corpus_id: str) -> Corpus:
     return corpus.load_corpus(corpus_id)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def distinctive_words(corpus_id: str) -> list[str]:
+    """The corpus's typical words (``corpus.distinctive_words``), for hints."""
+    return corpus.distinctive_words(load_corpus(corpus_id).counts, n=30)
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def table_columns(name: str, data: bytes) -> tuple[list[str], str | None]:
     return corpus.table_columns(name, data)
 
 
+# Where a space being loaded reports its progress: set around the call by load_space (a cached function cannot take
+# a callback argument, and must not touch page elements, which Streamlit would replay on a cache hit).
+_load_progress: dict[tuple[str, str], Callable[[float], None]] = {}
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
-    return spaces.load_space(spec, load_corpus(corpus_id) if corpus_id else None)
+    report = _load_progress.get((spec, corpus_id))
+    return spaces.load_space(spec, load_corpus(corpus_id) if corpus_id else None, report)
 
 
-# Spaces _load_space has returned that are still in memory. A cache hit skips the spinner, which costs a thread
+# Spaces _load_space has returned that are still in memory. A cache hit skips the progress bar, which costs a thread
 # and a message to the browser on every rerun; a space the cache has evicted (and nothing else holds) drops out.
 _spaces_in_memory: weakref.WeakValueDictionary[tuple[str, str], EmbeddingSpace] = weakref.WeakValueDictionary()
 
 
 def load_space(spec: str, corpus_id: str) -> EmbeddingSpace:
-    """A space with the corpus's counts; the baseline's first load encodes the corpus words (then cached)."""
-    if (spec, corpus_id) in _spaces_in_memory:
+    """A space with the corpus's counts; a first load that encodes words (the baseline, a fine-tuned run, a read
+    in context) shows a progress bar with an ETA, then the space stays in memory (and its vectors on disk)."""
+    key = (spec, corpus_id)
+    if key in _spaces_in_memory:
         return _load_space(spec, corpus_id)
     parsed = spaces.SpaceSpec.parse(spec)
+    label = spaces.space_label(spec)
     if parsed.context:
-        message = (
-            f"Reading the corpus words in their sentences with {parsed.source} "
-            "(up to 5,000 sentences: a minute or more the first time, then cached on disk)…"
-        )
-    elif parsed.is_baseline:
+        message = f"Reading the corpus words in their sentences with {label} (the first time only, then on disk)…"
+    elif parsed.kind is spaces.SpaceKind.BASELINE:
         message = "Encoding the corpus words with all-MiniLM-L6-v2 (once per corpus, then cached on disk)…"
     else:
-        message = f"Loading {spec}…"
-    with st.spinner(message):
-        space = _load_space(spec, corpus_id)
-    _spaces_in_memory[spec, corpus_id] = space
+        message = f"Loading {label}…"
+
+    def work(report: Callable[[float], None]) -> EmbeddingSpace:
+        _load_progress[key] = report
+        try:
+            return _load_space(spec, corpus_id)
+        finally:
+            _load_progress.pop(key, None)
+
+    space = wait_with_progress(message, work)
+    _spaces_in_memory[key] = space
     return space
 
 
@@ -93,8 +114,18 @@ def coverage_by_band(spec: str, corpus_id: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def missing_words_csv(spec: str, corpus_id: str) -> bytes:
-    return analysis.missing_words(load_space(spec, corpus_id), load_corpus(corpus_id)).to_csv(index=False).encode()
+def missing_words(spec: str, corpus_id: str) -> pd.DataFrame:
+    """The corpus words ``spec`` has no vector for; for a Word2Vec/FastText run, why (``analysis.missing_words``)."""
+    parsed = spaces.SpaceSpec.parse(spec)
+    run = store.get_run(parsed.source) if parsed.kind is spaces.SpaceKind.RUN and not parsed.context else None
+    training_counts, min_count = None, 1
+    if (
+        run is not None
+        and run.method is not RunMethod.SENTENCE_TRANSFORMER
+        and store.get_corpus(run.corpus_id) is not None
+    ):
+        training_counts, min_count = load_corpus(run.corpus_id).counts, int(run.params.get("min_count", 1))
+    return analysis.missing_words(load_space(spec, corpus_id), load_corpus(corpus_id), training_counts, min_count)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -127,11 +158,21 @@ def word_changes(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int)
     return analysis.word_changes(load_space(a, corpus_id), load_space(b, corpus_id), words, k)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def report_html(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int, map_words: int, seed: int) -> bytes:
-    settings = report.ReportSettings(k=k, words=words, map_words=map_words, seed=seed)
+def report_html(
+    a: str, b: str, corpus_id: str, settings: report.ReportSettings, progress: report.ReportProgress | None = None
+) -> bytes:
+    """The HTML report of ``a`` vs ``b`` on the corpus, its chosen sections only (``report.build_report``), UTF-8.
+
+    Not an ``st.cache_data`` function, unlike its neighbours: ``progress`` updates a progress bar the page made,
+    and Streamlit cannot replay a cached function's calls on an element made outside it (a cache hit raises
+    ``CacheReplayClosureError``). The page keeps the report it built in the session; the slow parts are cached
+    anyway (the spaces in memory, the baseline's encodings and the aligned maps on disk).
+
+    Args:
+        progress: called with each ``report.ReportStep`` (section, fraction of the whole, message, ETA).
+    """
     return report.build_report(
-        load_space(a, corpus_id), load_space(b, corpus_id), load_corpus(corpus_id), settings
+        load_space(a, corpus_id), load_space(b, corpus_id), load_corpus(corpus_id), settings, progress
     ).encode("utf-8")
 
 

@@ -25,6 +25,7 @@ def start_background_warm_up() -> bool:
     return True
 
 
+WARM_UP_SECONDS = 40.0  # UMAP's numba compile on 2 cores, measured after a cold start (bench/umap_speed.py)
 MAPS_COMPILING = (
     "UMAP is still compiling in the background (about 40 s after the server starts); a map asked for now waits for it."
 )
