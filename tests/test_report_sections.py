@@ -184,3 +184,19 @@ def test_coverage_figures_give_each_space_its_own_explicit_colour_and_unclipped_
     for layout in (bars["layout"], lines["layout"]):
         assert layout["yaxis"]["automargin"] is True and layout["xaxis"]["automargin"] is True
         assert layout["margin"]["l"] >= 50  # room for "100" and the axis title
+
+
+def test_the_maps_sample_is_the_compare_pages_for_one_word_so_its_layouts_are_reused(labelled):
+    corpus, a, b = labelled
+    from embedlab import analysis
+    from embedlab.analysis import maps
+
+    shared_a, shared_b = analysis.shared_spaces(a, b)
+    settings = report.ReportSettings(k=4, words=("sparse",), map_words=40, seed=7)
+    result = analysis.compare_neighbors(shared_a, shared_b, "sparse", 4)
+    page = maps.sample_words(
+        shared_a.words, 40, 7, ["sparse", *(n.word for n in result.a), *(n.word for n in result.b)]
+    )
+    assert report.map_sample(shared_a, shared_b, settings) == page  # the Map tab's rule (pages/compare.py)
+    two = report.map_sample(shared_a, shared_b, report.ReportSettings(k=4, words=("sparse", "spectra"), map_words=40))
+    assert two[0] == "sparse" and "spectra" in two and len(two) == 40
