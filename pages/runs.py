@@ -7,6 +7,7 @@ import streamlit as st
 
 from embedlab import config, evaluation, spaces, store, training, ui
 from embedlab.errors import EmbedLabError
+from embedlab.present.text import plain_markdown
 from embedlab.records import RunRecord
 
 ui.ensure_router()
@@ -58,13 +59,17 @@ def _runs_frame(runs: list[RunRecord], corpus_names: dict[str, str]) -> pd.DataF
 
 def _delete_run(run_id: str) -> None:
     st.session_state.pop(_PENDING_RUN, None)
+    label = spaces.space_label(run_id)  # read before the run is gone
     try:
         store.delete_run(run_id)
     except EmbedLabError as error:
         st.session_state[_NOTICE] = ("error", str(error))
         return
     st.session_state.pop("runs_selected", None)
-    st.session_state[_NOTICE] = ("success", f"Deleted run {run_id}; the other runs are untouched.")
+    st.session_state[_NOTICE] = (
+        "success",
+        f"Deleted run {plain_markdown(label)} (`{run_id}`); the other runs are untouched.",
+    )
 
 
 def _delete_vectors(item_id: str, name: str) -> None:
@@ -115,7 +120,9 @@ else:
         "are kept with a run once it has been evaluated on the Evaluate page or with "
         "`python -m embedlab evaluate`; empty means not evaluated yet."
     )
-    labels = {run.id: f"{run.id} · {run.summary} · {corpus_names.get(run.corpus_id, run.corpus_id)}" for run in runs}
+    labels = {
+        run.id: f"{run.summary} · {corpus_names.get(run.corpus_id, 'deleted corpus')} · {run.id[-6:]}" for run in runs
+    }
     if st.session_state.get("runs_selected") not in labels:
         st.session_state.pop("runs_selected", None)
     run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="runs_selected")
@@ -150,7 +157,7 @@ else:
     _confirm(
         _PENDING_RUN,
         run_id,
-        f"Delete run `{run_id}`? Its vectors and parameters are removed from this "
+        f"Delete run {plain_markdown(labels[run_id])} (`{run_id}`)? Its vectors and parameters are removed from this "
         "machine; other runs stay. This cannot be undone.",
         _delete_run,
         (run_id,),

@@ -193,8 +193,6 @@ def test_train_finetunes_minilm_and_reports_held_out_retrieval(tmp_path, capsys,
 
 @pytest.mark.slow
 def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_run, tiny_text_corpus):
-    from gensim.test.utils import datapath
-
     from embedlab import evaluation
 
     pairs = tmp_path / "mine.csv"
@@ -206,10 +204,14 @@ def test_evaluate_scores_spaces_side_by_side_like_gensim(tmp_path, capsys, tiny_
         for space in (tiny_run.id, "baseline")
         for name in ("WordSim-353", "SimLex-999", "your pairs", "Google analogies")
     }
-    kv = evaluation.to_keyed_vectors(spaces.load_space("baseline"))
-    pearson, spearman, oov = kv.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    # MiniLM encodes every WordSim-353 word: the baseline is scored on all 353 pairs (evaluation.score_pairs)
+    pairs, _ = evaluation.builtin_pairs("WordSim-353")
+    expected = evaluation.score_pairs(spaces.load_space("baseline"), pairs, "WordSim-353")
     wordsim = rows[("baseline", "WordSim-353")]
-    assert wordsim["score"] == pytest.approx(spearman.statistic) and wordsim["oov_share"] == pytest.approx(oov / 100)
+    assert wordsim["score"] == pytest.approx(expected.spearman) and wordsim["oov_share"] == 0
+    assert wordsim["used"] == wordsim["total"] == 353 and wordsim["vocabulary"].startswith("the benchmark's own words")
+    run_wordsim = rows[(tiny_run.id, "WordSim-353")]  # a run is scored on its own vocabulary
+    assert run_wordsim["vocabulary"].startswith("the space's own ") and run_wordsim["oov_share"] > 0.9
     assert rows[(tiny_run.id, "your pairs")]["used"] == 4  # every word of the pairs is in the tiny corpus
     assert set(result["spaces"]) == {tiny_run.id, "baseline"} and "wordsim353" not in result  # two spaces
     sections = result["spaces"]["baseline"]["analogies"]["sections"]

@@ -113,7 +113,8 @@ def test_runs_page_shows_a_fine_tuned_runs_real_parameters(home):
     assert row["learning rate"] == pytest.approx(5e-5) and row["held-out MRR@10"].count("→") == 1
     assert runs.loc[word2vec.id, "architecture"] == "CBOW" and runs.loc[word2vec.id, "dim"] == 12
     labels = at.selectbox(key="runs_selected").options  # as shown
-    assert f"{tuned.id} · fine-tuned MiniLM · dim 384 · 16 pairs · batch 8 · notes.txt" in labels
+    assert f"fine-tuned MiniLM · dim 384 · 16 pairs · batch 8 · notes.txt · {tuned.id[-6:]}" in labels
+    assert not [label for label in labels if "run-20" in label]  # readable, the short id last
     assert not [label for label in labels if "None" in label]
 
 
@@ -132,7 +133,8 @@ def test_evaluate_page_opens_with_a_fine_tuned_and_a_static_run(home):
     _, corpus, word2vec, _, tuned, _ = home
     at = _page("pages/evaluate.py", corpus=corpus.id, spaces=f"{tuned.id},{word2vec.id}")
     assert not at.exception and not at.error
-    assert set(at.dataframe[0].value["space"]) == {tuned.id, word2vec.id}
+    long = next(frame.value for frame in at.dataframe if "oov_share" in frame.value.columns)
+    assert set(long["space"]) == {tuned.id, word2vec.id}
 
 
 def test_every_kind_of_space_has_one_readable_label_in_pickers_and_headings(home):

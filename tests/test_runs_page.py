@@ -137,13 +137,14 @@ def test_delete_asks_for_confirmation_and_removes_only_that_run(two_runs):
     at.button(key="runs_delete").click().run()
     assert not at.exception
     assert older in at.warning[0].value and "cannot be undone" in at.warning[0].value
+    assert at.warning[0].value.startswith("Delete run Word2Vec · dim")  # its readable name first
     assert store.get_run(older) is not None  # nothing happens before the confirmation
     at.button(key="runs_delete_cancel").click().run()
     assert not at.warning and store.get_run(older) is not None
     at.button(key="runs_delete").click().run()
     at.button(key="runs_delete_confirm").click().run()
     assert not at.exception
-    assert f"Deleted run {older}" in at.success[0].value
+    assert at.success[0].value.startswith("Deleted run Word2Vec · dim") and f"(`{older}`)" in at.success[0].value
     assert store.get_run(older) is None and not (store.runs_dir() / older).exists()
     assert _table(at, "run")["run"].tolist() == [newer]
     assert (store.runs_dir() / newer / "vectors.bin").is_file() and store.get_run(newer) is not None

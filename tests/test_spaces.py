@@ -346,6 +346,19 @@ def test_a_debiased_space_loads_like_any_other_and_says_what_was_done(fresh_home
     assert debiased.encoder is not None and "baseline@debiased" in space_choices()
 
 
+def test_the_baseline_is_debiased_on_any_corpus_by_encoding_the_definitional_words(tiny_text_corpus):
+    from embedlab import spaces
+
+    plain = load_space("baseline", tiny_text_corpus)
+    assert "woman" not in plain.index and "he" not in plain.index  # a maths corpus: no gendered words
+    direction, used = spaces.bias_direction(plain)
+    assert used == list(spaces.GENDER_PAIRS)  # every pair, each word encoded alone as the space's own are
+    she, he = plain.encoder(["she", "he"])
+    assert (she - he) @ direction > 0.3  # points from the second word of the pairs to the first
+    debiased = load_space("baseline@debiased", tiny_text_corpus)
+    assert np.abs(debiased.vectors @ direction).max() < 1e-5 and debiased.words == plain.words
+
+
 def test_a_space_without_the_definitional_words_cannot_be_debiased(tiny_run):
     with pytest.raises(ValueError, match=rf"{tiny_run.id}: 0 of the 10 definitional pairs"):
         load_space(tiny_run.id + "@debiased")

@@ -70,29 +70,37 @@ def bias_direction(
     space: EmbeddingSpace, pairs: Sequence[tuple[str, str]] = GENDER_PAIRS
 ) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """The first principal component of the definitional pairs' differences (each pair centred on its mean),
-    signed so that it points from the second word of the pairs to the first.
+    signed so that it points from the second word of the pairs to the first (Bolukbasi et al. 2016, "Man is to
+    Computer Programmer as Woman is to Homemaker?", section 5).
+
+    A space that can encode text (the baseline, a fine-tuned MiniLM) encodes the pair words it does not hold, each
+    alone, as it does its own words; other spaces use the pairs whose both words they have.
 
     Returns:
-        A unit vector of shape (dim,) and the pairs used (both words in the space).
+        A unit vector of shape (dim,) and the pairs used.
 
     Raises:
         ValueError: fewer than two pairs have both words in the space (the message names the missing words).
     """
-    used = [(a, b) for a, b in pairs if a in space.index and b in space.index]
+    vectors = {w: space.vectors[space.index[w]] for pair in pairs for w in pair if w in space.index}
+    unknown = sorted({w for pair in pairs for w in pair} - set(vectors))
+    if unknown and space.encoder is not None:
+        vectors |= dict(zip(unknown, np.asarray(space.encoder(unknown), dtype=np.float32)))
+    used = [(a, b) for a, b in pairs if a in vectors and b in vectors]
     if len(used) < MIN_DEFINITIONAL_PAIRS:
-        missing = sorted({w for pair in pairs for w in pair if w not in space.index})
+        missing = sorted({w for pair in pairs for w in pair if w not in vectors})
         raise EmbedLabError(
             f"{space.name}: {len(used)} of the {len(pairs)} definitional pairs have both words in the "
             f"space (missing: {', '.join(missing)}); debiasing needs at least {MIN_DEFINITIONAL_PAIRS}"
         )
     differences = []
     for a, b in used:
-        first, second = space.vectors[space.index[a]], space.vectors[space.index[b]]
+        first, second = vectors[a], vectors[b]
         centre = (first + second) / 2
         differences += [first - centre, second - centre]
     _, _, components = np.linalg.svd(np.asarray(differences, dtype=np.float64), full_matrices=False)
     direction = components[0]
-    spread = np.mean([space.vectors[space.index[a]] - space.vectors[space.index[b]] for a, b in used], axis=0)
+    spread = np.mean([vectors[a] - vectors[b] for a, b in used], axis=0)
     if spread @ direction < 0:
         direction = -direction
     return direction.astype(np.float32), used
