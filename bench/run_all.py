@@ -7,7 +7,7 @@ Each benchmark runs in its own process (threads pinned to 2), one after the othe
 
     python bench/run_all.py [--quick] [--only NAME ...]
 
-About 15 minutes on 2 cores; ``--quick`` (smaller sizes) about 4.
+About 20 minutes on 2 cores; ``--quick`` (smaller sizes) about 5.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ BENCHMARKS = (
     "browser_views",
     "idle_cpu",
     "compare_after_finetune",
+    "report_build",
 )
 MAP_TEST = "tests/test_e2e_browser.py::test_a_50k_point_map_draws_and_hovers_without_freezing"
 
