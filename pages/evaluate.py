@@ -12,6 +12,11 @@ from embedlab.errors import EmbedLabError
 from embedlab.present import figures
 from embedlab.present.text import plain_markdown
 
+# Estimated waits on 2 cores (the sample corpus), for the progress bars of work that cannot measure itself.
+SCORING_SECONDS = {True: 10.0, False: 2.0}  # benchmarks; MiniLM first encodes ~2,300 benchmark words (7.6 s)
+RETRIEVAL_SECONDS = 2.0  # held-out sentences are encoded before, with their own bar
+TASK_SECONDS = 8.0  # stratified 5-fold logistic regression on document vectors
+
 ui.ensure_router()
 st.title("Evaluate")
 st.write(
@@ -51,10 +56,14 @@ if not chosen:
 intrinsics = {}
 for spec in chosen:
     try:
-        with st.spinner(f"Scoring {space_labels[spec]} on the benchmarks…"):
-            intrinsics[spec] = ui.intrinsic(
+        encodes = ui.load_space(spec, corpus_id).encoder is not None  # MiniLM encodes the benchmarks' words
+        intrinsics[spec] = ui.wait_with_progress(
+            f"Scoring {space_labels[spec]} on the benchmarks…",
+            lambda report, spec=spec: ui.intrinsic(
                 spec, corpus_id, user_pairs, upload.name if upload else evaluation.USER_PAIRS_NAME
-            )
+            ),
+            estimate_seconds=SCORING_SECONDS[encodes],
+        )
     except EmbedLabError as error:  # e.g. a debiased copy of a space that lacks the definitional words
         ui.show_error(error)
 chosen = list(intrinsics)  # the rest of the page scores the spaces that loaded
@@ -66,8 +75,11 @@ held_out = ui.held_out_pairs(corpus_id, tuned_run)
 retrievals = {}
 for spec in chosen if held_out.pairs else ():
     ui.encode_with_progress(spec, corpus_id, evaluation.pair_texts(held_out.pairs), "held-out sentences")
-    with st.spinner(f"Retrieving held-out pairs with {labels[spec]}…"):
-        retrievals[spec] = ui.retrieval(spec, corpus_id, tuned_run)
+    retrievals[spec] = ui.wait_with_progress(
+        f"Retrieving held-out pairs with {labels[spec]}…",
+        lambda report, spec=spec: ui.retrieval(spec, corpus_id, tuned_run),
+        estimate_seconds=RETRIEVAL_SECONDS,
+    )
 scored = {
     spec: evaluation.SpaceEvaluation(
         spec, corpus_id, *intrinsics[spec], retrieval=retrievals.get(spec), retrieval_note=held_out.note
@@ -285,8 +297,11 @@ task_rows = []
 for spec in chosen:
     try:
         ui.encode_with_progress(spec, corpus_id, ui.document_texts(corpus_id), "documents")
-        with st.spinner(f"Cross-validating a classifier on {spec}…"):
-            task = ui.task_evaluation(spec, corpus_id)
+        task = ui.wait_with_progress(
+            f"Cross-validating a classifier on {labels[spec]}…",
+            lambda report, spec=spec: ui.task_evaluation(spec, corpus_id),
+            estimate_seconds=TASK_SECONDS,
+        )
     except EmbedLabError as error:
         ui.show_error(error)
         st.stop()

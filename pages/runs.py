@@ -10,6 +10,8 @@ from embedlab.errors import EmbedLabError
 from embedlab.present.text import plain_markdown
 from embedlab.records import RunRecord
 
+VECTORS_BYTES_PER_SECOND = 50e6  # read, checked, stored: a 43 MB word2vec text file took 0.54 s on 2 cores
+
 ui.ensure_router()
 st.title("Runs")
 
@@ -178,8 +180,11 @@ upload = st.file_uploader(
 )
 if upload is not None and st.button("Add as a space", type="primary", key="vectors_add"):
     try:
-        with st.spinner(f"Reading {upload.name}…"):
-            added = spaces.save_uploaded_vectors(upload.name, upload.getvalue())
+        added = ui.wait_with_progress(
+            f"Reading and checking {upload.name}…",
+            lambda report: spaces.save_uploaded_vectors(upload.name, upload.getvalue()),
+            estimate_seconds=upload.size / VECTORS_BYTES_PER_SECOND,
+        )
     except (EmbedLabError, OSError) as error:
         ui.show_error(error)
     else:
