@@ -12,8 +12,8 @@ UMAP is warmed up as the app's server does when it starts. Then ``report.build_r
   benchmarks, the labels as a 5-fold task and held-out retrieval.
 
 The aligned maps' disk cache is emptied before each build, so each side fits its map; the comparison sections are
-built ``--repeats`` times (default 3) and the median is the row's number, the first build shown beside it (it also
-pays the process's first real AlignedUMAP fit, which the warm-up does not cover). Usage::
+built ``--repeats`` times (default 3) and the median is the row's number, the first build of the process shown
+beside it. Usage::
 
     python bench/report_build.py [--quick] [--no-before] [--repeats R]
 
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> bool:
             before, before_steps, _ = _build(a, b, corpus, old)
             before_sections = _section_seconds(before_steps)
 
-    seconds = _common.median(ours)  # the first build also pays AlignedUMAP's first real fit (see the notes)
+    seconds = _common.median(ours)
     row = _common.Row(
         f"HTML report, comparison sections (sample corpus: Word2Vec run vs baseline, {map_words:,}-word maps)",
         "—" if before is None else f"all sections {_common.seconds(before)}",
@@ -132,8 +132,7 @@ def main(argv: list[str] | None = None) -> bool:
     if before is not None:
         result.notes.append(f"before, per section (s): {before_sections}")
     result.notes.append(
-        f"builds: {', '.join(_common.seconds(s) for s in ours)} (median shown; the map cache emptied before each); "
-        "the first AlignedUMAP fit of a process costs more even after the server's warm-up"
+        f"builds: {', '.join(_common.seconds(s) for s in ours)} (median shown; the map cache emptied before each)"
     )
     result.notes.append(
         f"not timed: the baseline's encoding of the corpus words ({load_seconds:.1f} s, done when the Compare page "
