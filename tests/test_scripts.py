@@ -328,3 +328,9 @@ def test_cli_word_is_normalised_like_the_corpus(tmp_path, capsys, fresh_home):
     assert json.loads(capsys.readouterr().out)["word"] == "café"
     assert main(["neighbors", "--space", f"vectors:{vectors}", "--word", "NumPy", "--json"]) == 1
     assert "did you mean numpy?" in capsys.readouterr().err
+
+
+def test_the_block_prefilter_holds_every_letter_of_the_unspaced_scripts():
+    exact = segmenting._NO_SPACE
+    missed = [hex(c) for c in range(0x110000) if exact.match(chr(c)) and not segmenting._BLOCKS.match(chr(c))]
+    assert missed == []

@@ -76,6 +76,7 @@ _SENTENCE_END = re.compile(r"[.!?\u0964\u0965\u061f\u06d4](?<!\b\w\.\w\.)\s+|[ã€
 
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u2010": "-", "\u2011": "-"})
+_TYPOGRAPHIC = ("\u2019", "\u2018", "\u2010", "\u2011")
 
 
 # Part of every corpus id: bump it when tokenising changes, so stored corpora are not reused across versions.
@@ -159,7 +160,8 @@ def _normalise(text: str, lowercase: bool, report: TokenizeReport | None = None)
         text = unicodedata.normalize("NFC", text)
         if report is not None:
             report.normalised += 1
-    text = text.translate(_APOSTROPHES)
+    if any(mark in text for mark in _TYPOGRAPHIC):  # a few fast scans: translate() is slow on non-ASCII text
+        text = text.translate(_APOSTROPHES)
     if lowercase:
         text = text.lower()
         if not unicodedata.is_normalized("NFC", text):
