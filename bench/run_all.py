@@ -28,6 +28,7 @@ _common.pin_threads()  # before numpy, torch or numba start their thread pools
 BENCHMARKS = (
     "train_path",
     "ingest",
+    "segmentation",
     "compare_speed",
     "baseline_encode",
     "umap_speed",
