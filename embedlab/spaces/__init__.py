@@ -17,6 +17,7 @@ from embedlab.spaces.export import (
 from embedlab.spaces.formats import (
     EXPORT_MIME,
     ExportFormat,
+    RenamedWord,
     VectorFormat,
     VectorsFile,
     projector_zip,
@@ -56,6 +57,7 @@ from embedlab.spaces.uploads import (
     UploadedVectors,
     delete_uploaded_vectors,
     list_uploaded_vectors,
+    register_vectors_path,
     save_uploaded_vectors,
 )
 
@@ -74,6 +76,7 @@ __all__ = [
     "UploadedVectors",
     "VECTORS_PREFIX",
     "VectorFormat",
+    "RenamedWord",
     "VectorsFile",
     "bias_direction",
     "debias",
@@ -91,6 +94,7 @@ __all__ = [
     "read_vectors_file",
     "reduced",
     "run_export_bytes",
+    "register_vectors_path",
     "save_uploaded_vectors",
     "space_choices",
     "space_label",

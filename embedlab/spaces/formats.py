@@ -10,7 +10,20 @@ Formats read (detected from the bytes, not the file name):
 - **word2vec text** / **fastText .vec**: a header line ``N D``, then ``word x1 ... xD`` a line.
 - **word2vec binary**: the header line, then per word ``word<space>`` and D little-endian float32 (an optional
   newline before the next word, as the original C tool writes).
-- **GloVe text**: like word2vec text without the header; the first line sets D.
+- **GloVe text**: like word2vec text without the header; D is the most common count of numbers on the first
+  lines (so a first line whose word holds spaces does not set it).
+
+Words are never merged or dropped silently. A word that is not valid UTF-8 is read as Latin-1 (old tools), or, when
+only its last character was cut by the writer's byte limit, without that partial character; a word holding ASCII
+whitespace (GloVe Common Crawl lines with more fields than D + 1) gets ``_`` for each run of it. Every such word is
+renamed to a name no other word of the file has (escaped bytes ``\\xe9`` where the readable name is taken), and
+listed in :attr:`VectorsFile.renamed`; a word that really occurs twice keeps its first vector and is listed in
+:attr:`VectorsFile.repeated`. Unlike gensim's ``load_word2vec_format`` (which decodes with one ``unicode_errors``
+rule for the whole file, so ``caf\\xe9`` and ``caf\\xe8`` both become ``caf\ufffd`` and one vector is lost, and
+refuses a line with spaces in its word), nothing collapses.
+
+``limit`` reads only the first N vectors (files list the most frequent words first, as gensim's ``limit``), streaming:
+memory is bounded by what is kept, not by the file's size.
 
 Formats written (atomically: temp file, then one rename): word2vec text and binary, and the TensorFlow
 Embedding Projector's ``vectors.tsv`` (tab-separated numbers, no header) + ``metadata.tsv`` (header
@@ -22,10 +35,12 @@ user's file name kept in the registry; each is the space ``vectors:/abs/path``.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -84,6 +99,25 @@ _CHUNK = 1 << 20
 _MAX_WORD_BYTES = 10_000  # a binary "word" longer than this means the file is not what its header says
 
 
+@dataclass(frozen=True)
+class RenamedWord:
+    """A word of a file that could not be kept as written, and the name it got.
+
+    Attributes:
+        raw: the word as in the file, printable: undecodable bytes as ``\\xNN``, e.g. ``caf\\xe9``.
+        word: its name in the space, e.g. ``café``.
+        reason: why, in words: ``not UTF-8, read as Latin-1``, ``last character cut by the writer's byte limit``,
+            ``held spaces``.
+    """
+
+    raw: str
+    word: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"'{self.raw}' → '{self.word}' ({self.reason})"
+
+
 @dataclass(frozen=True, eq=False)
 class VectorsFile:
     """What :func:`read_vectors` found in a file.
@@ -93,12 +127,21 @@ class VectorsFile:
         vectors: float32 array of shape (len(words), dim), as stored (not normalised).
         format: the format it was read as.
         duplicates: how many later repeats of a word were dropped.
+        renamed: words that could not be kept as written (not UTF-8, cut, holding spaces), with their new names.
+        repeated: the words that occurred more than once (each counted in ``duplicates`` per extra occurrence).
+        entries: how many vectors were read (``len(words) + duplicates``).
+        limit: the ``limit`` it was read with (None: the whole file).
+        complete: False when ``limit`` stopped reading before the end of the file.
     """
 
     words: tuple[str, ...]
     vectors: np.ndarray
     format: VectorFormat
     duplicates: int = 0
+    renamed: tuple[RenamedWord, ...] = ()
+    repeated: tuple[str, ...] = ()
+    limit: int | None = None
+    complete: bool = True
 
     def __len__(self) -> int:
         return len(self.words)
@@ -106,6 +149,53 @@ class VectorsFile:
     @property
     def dim(self) -> int:
         return int(self.vectors.shape[1])
+
+    @property
+    def entries(self) -> int:
+        return len(self.words) + self.duplicates
+
+    @property
+    def zero_words(self) -> tuple[str, ...]:
+        """Words whose vector is all zeros (padding, unknown): cosine is undefined for them, so spaces leave them
+        out (see ``EmbeddingSpace.zero_words``)."""
+        return zero_row_words(self.words, self.vectors)
+
+    def notes(self) -> list[str]:
+        """What reading changed or left out, one sentence each (empty when the file was read exactly as written)."""
+        out = []
+        if self.renamed:
+            out.append(f"{_words(len(self.renamed))} renamed: {_listed(self.renamed)}")
+        if self.duplicates:
+            out.append(
+                f"{self.duplicates:,} repeated {'entry' if self.duplicates == 1 else 'entries'} dropped, each word "
+                f"keeping its first vector: {_listed(self.repeated)}"
+            )
+        zero = self.zero_words
+        if zero:
+            out.append(
+                f"{_words(len(zero))} with an all-zero vector, left out of neighbours and scores because cosine is "
+                f"undefined for them: {_listed(zero)}"
+            )
+        if not self.complete:
+            out.append(
+                f"kept the first {_words(len(self.words))} (limit {self.limit:,}); the rest of the file is unread"
+            )
+        return out
+
+
+def zero_row_words(words: Sequence[str], vectors: np.ndarray) -> tuple[str, ...]:
+    """The words whose row of ``vectors`` (shape (len(words), dim)) has no direction: all zeros, or so small that its
+    float32 norm is 0."""
+    rows = np.asarray(vectors, dtype=np.float32)
+    zero = np.flatnonzero(np.einsum("ij,ij->i", rows, rows) == 0)
+    return tuple(words[int(i)] for i in zero)
+
+
+def _listed(items: Iterable[str | RenamedWord], shown: int = 12) -> str:
+    """``'a', 'b'`` or ``'a', 'b', … and 88 more``: names in a message, never thousands of them."""
+    items = [item if isinstance(item, RenamedWord) else f"'{item}'" for item in items]
+    head = ", ".join(str(item) for item in items[:shown])
+    return head + (f", … and {len(items) - shown:,} more" if len(items) > shown else "")
 
 
 class _Malformed(Exception):
@@ -159,6 +249,14 @@ def _first_line(handle: BinaryIO) -> bytes | None:
             return line
 
 
+def _is_number(token: bytes) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
 def _bad_number(tokens: Sequence[bytes]) -> str:
     """Why ``tokens`` did not convert to finite float32 values: the first offender, named."""
     for token in tokens:
@@ -173,19 +271,59 @@ def _bad_number(tokens: Sequence[bytes]) -> str:
     return "the numbers do not convert to 32-bit floats"
 
 
-def _read_text(handle: BinaryIO, size: int, with_header: bool) -> tuple[list[bytes], np.ndarray]:
-    """Parse word2vec text (``with_header``) or GloVe text, line by line.
+def _glove_dim(handle: BinaryIO, lines: int = 1000) -> tuple[int, int] | None:
+    """D of a GloVe file and the first line showing it: the most common count of numbers after the word on its
+    first ``lines`` lines holding any (a line whose word holds spaces has more fields, so it cannot set D on its
+    own); None when no line has numbers after its word."""
+    counts: Counter[int] = Counter()
+    first: dict[int, int] = {}
+    for line_no, line in enumerate(handle, 1):
+        fields = len((line.removeprefix(_BOM) if line_no == 1 else line).split())
+        if fields > 1:
+            counts[fields - 1] += 1
+            first.setdefault(fields - 1, line_no)
+            if counts.total() == lines:
+                break
+    if not counts:
+        return None
+    dim = max(counts, key=lambda d: (counts[d], -first[d]))  # ties: the count seen first, as on the first line
+    return dim, first[dim]
+
+
+def _grown(rows: np.ndarray | None, dim: int, most: int, at_once: bool) -> np.ndarray:
+    """A float32 array of shape (M, dim) holding ``rows`` first, M at most ``most``: all of it at once when asked (a
+    limit: what is kept) or small, else 1.5 times the rows held, so reading a whole big file never sizes it twice."""
+    held = 0 if rows is None else len(rows)
+    size = most if at_once or most <= 1 << 16 else min(most, max(1 << 16, held * 3 // 2))
+    bigger = np.empty((size, dim), dtype=np.float32)
+    if rows is not None:
+        bigger[:held] = rows
+    return bigger
+
+
+def _read_text(
+    handle: BinaryIO, size: int, with_header: bool, limit: int | None = None, glove: tuple[int, int] | None = None
+) -> tuple[list[bytes], np.ndarray, bool]:
+    """Parse word2vec text (``with_header``) or GloVe text (``glove``: D and the line that shows it, from
+    :func:`_glove_dim`), line by line.
+
+    A line with more than D + 1 fields whose field before the last D is not a number holds a word with spaces: its
+    last D fields are the vector, the rest the word (its fields joined by one space). Reading stops after ``limit``
+    vectors.
+
+    Returns:
+        The raw words, a float32 array of shape (len(words), D) and whether the whole file was read.
 
     Raises:
         _Malformed: naming the line and what was wrong on it.
     """
     words: list[bytes] = []
     expected: int | None = None  # the header's word count
-    dim: int | None = None
-    dim_from = ""
+    dim, dim_from = (None, "") if glove is None else (glove[0], f" (as on line {glove[1]})")
+    cap = limit if limit is not None else size  # a row takes at least 2 bytes, so never more rows than size
     rows: np.ndarray | None = None
-    glove_rows: list[np.ndarray] = []
     line_no = header_line = last_data_line = 0
+    complete = True
     with np.errstate(over="ignore", invalid="ignore"):
         for line in handle:
             line_no += 1
@@ -197,52 +335,61 @@ def _read_text(handle: BinaryIO, size: int, with_header: bool) -> tuple[list[byt
                 header_line = line_no
                 dim_from = f" (the header on line {line_no} says {dim:,})"
                 # A row takes at least 2*dim+1 bytes, so a header cannot make us allocate more than the file holds.
-                rows = np.empty((min(expected, size // (2 * dim + 1)), dim), dtype=np.float32)
+                rows = np.empty((min(expected, size // (2 * dim + 1), cap), dim), dtype=np.float32)
                 continue
+            if len(words) == cap:
+                complete = False
+                break
             if expected is not None and len(words) == expected:
                 raise _Malformed(
                     f"line {line_no}", f"the header (line {header_line}) says {_words(expected)}, but more follow"
                 )
-            numbers = parts[1:]
             if dim is None:
-                if not numbers:
+                if len(parts) < 2:
                     raise _Malformed(
                         f"line {line_no}",
                         f"'{_show(parts[0])}' has no numbers after it; expected a "
                         "word and its vector's numbers on each line",
                     )
-                dim, dim_from = len(numbers), f" (as on line {line_no})"
-            elif len(numbers) != dim:
+                dim, dim_from = len(parts) - 1, f" (as on line {line_no})"
+            if len(parts) < dim + 1 or (len(parts) > dim + 1 and _is_number(parts[-dim - 1])):
                 raise _Malformed(
-                    f"line {line_no}", f"expected {_numbers(dim)} after the word{dim_from}, found {len(numbers):,}"
+                    f"line {line_no}", f"expected {_numbers(dim)} after the word{dim_from}, found {len(parts) - 1:,}"
                 )
+            numbers = parts[len(parts) - dim :]
             try:
                 row = np.array(numbers, dtype=np.float32)
             except ValueError:
                 raise _Malformed(f"line {line_no}", _bad_number(numbers)) from None
             if not np.isfinite(row).all():
                 raise _Malformed(f"line {line_no}", _bad_number(numbers))
-            if rows is not None:
-                rows[len(words)] = row
-            else:
-                glove_rows.append(row)
-            words.append(parts[0])
+            if rows is None or len(words) == len(rows):  # GloVe: no header to size the array by
+                rows = _grown(rows, dim, min(cap, size // (2 * dim + 1)), at_once=limit is not None)
+            rows[len(words)] = row
+            words.append(b" ".join(parts[: len(parts) - dim]))
             last_data_line = line_no
     if expected is not None and not words:
         raise _Malformed(f"line {header_line}", f"the header says {_words(expected)}, but none follow")
-    if expected is not None and len(words) < expected:
+    if complete and expected is not None and len(words) < expected and len(words) < cap:
         raise _Malformed(
             f"line {last_data_line}",
             f"the file ends after {_words(len(words))}, but its header (line {header_line}) says {expected:,}",
         )
-    if dim is None:
+    if dim is None or not words:
         raise _Malformed(None, "no word vectors found")
-    vectors = rows[: len(words)] if rows is not None else np.stack(glove_rows)
-    return words, vectors
+    if expected is not None and len(words) == expected:
+        complete = True
+    assert rows is not None  # words were read
+    vectors = rows if len(rows) == len(words) else rows[: len(words)].copy()  # a view would keep the spare rows
+    return words, vectors, complete
 
 
-def _read_binary(handle: BinaryIO, size: int) -> tuple[list[bytes], np.ndarray]:
-    """Parse word2vec binary: the header line, then per word ``word<space>`` and D little-endian float32.
+def _read_binary(handle: BinaryIO, size: int, limit: int | None = None) -> tuple[list[bytes], np.ndarray, bool]:
+    """Parse word2vec binary: the header line, then per word ``word<space>`` and D little-endian float32; stop after
+    ``limit`` vectors.
+
+    Returns:
+        The raw words, a float32 array of shape (len(words), D) and whether the whole file was read.
 
     Raises:
         _Malformed: naming the vector (1-based) and what was wrong with it.
@@ -250,7 +397,8 @@ def _read_binary(handle: BinaryIO, size: int) -> tuple[list[bytes], np.ndarray]:
     header = _first_line(handle)
     count, dim = _parse_header(header or b"", "line 1")
     stride = 4 * dim
-    rows = np.empty((min(count, max(size - handle.tell(), 0) // (stride + 2)), dim), dtype=np.float32)
+    wanted = count if limit is None else min(count, limit)
+    rows = np.empty((min(wanted, max(size - handle.tell(), 0) // (stride + 2)), dim), dtype=np.float32)
     words: list[bytes] = []
     buffer, pos = bytearray(), 0
 
@@ -265,7 +413,7 @@ def _read_binary(handle: BinaryIO, size: int) -> tuple[list[bytes], np.ndarray]:
             buffer += more
         return True
 
-    for index in range(count):
+    for index in range(wanted):
         where = f"vector {index + 1:,} of {count:,}"
         while (space := buffer.find(b" ", pos)) == -1:
             if len(buffer) - pos > _MAX_WORD_BYTES:
@@ -289,10 +437,12 @@ def _read_binary(handle: BinaryIO, size: int) -> tuple[list[bytes], np.ndarray]:
         rows[index] = row
         words.append(word)
         pos += stride
+    if wanted < count:
+        return words, rows, False
     trailing = bytes(buffer[pos:]) + handle.read(4096)
     if trailing.strip():
         raise _Malformed(None, f"more bytes follow the {count:,} vectors its header announces")
-    return words, rows
+    return words, rows, True
 
 
 def _sample_after_first_line(path: Path) -> bytes:
@@ -301,16 +451,92 @@ def _sample_after_first_line(path: Path) -> bytes:
         return handle.read(4096)
 
 
-def _decode_words(raw: list[bytes]) -> tuple[tuple[str, ...], np.ndarray | None, int]:
-    """Words as text and, when some repeat, the rows to keep (each word's first occurrence)."""
-    words = [w.decode("utf-8", "replace") for w in raw]
+_ASCII_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]+")  # what splits fields, for us and for gensim
+_FIELD_SEPARATOR = re.compile(r"[ \t\n\r\x0b\x0c]")
+_CUT = "last character cut by the writer's byte limit"
+_LATIN1 = "not UTF-8, read as Latin-1/Windows-1252"
+# Latin-1 with the bytes 0x80-0x9F that Windows-1252 defines (curly quotes, the euro sign) read as it reads them:
+# still one character per byte and no two bytes alike, so distinct words keep distinct names.
+_WINDOWS_1252 = {i: bytes([i]).decode("cp1252") for i in range(0x80, 0xA0) if i not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+_SPACED = "held spaces"
+
+
+def _escaped(raw: bytes) -> str:
+    """``raw`` with every byte that is not UTF-8 text, and every ASCII whitespace, as ``\\xNN``: one name per byte
+    string, and one a vectors file can store."""
+    text = raw.decode("utf-8", "backslashreplace")
+    return re.sub(r"[ \t\n\r\x0b\x0c]", lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _readable(raw: bytes) -> tuple[str, str] | None:
+    """The name a word that cannot be kept as written should get, and why; None for valid UTF-8 without spaces."""
+    spaced = _ASCII_SPACE.search(raw) is not None
+    try:
+        text = raw.decode("utf-8")
+        reason = ""
+    except UnicodeDecodeError:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:  # valid but for an unfinished character at the end: what the C tool's byte limit leaves
+            text = decoder.decode(raw, final=False)
+            # A lone high byte after ASCII (caf\xe9) is a Latin-1 word far more often than a cut one; a cut is
+            # evident when the word already holds other UTF-8 characters or the unfinished one has 2+ bytes.
+            tail = len(raw) - len(text.encode("utf-8"))
+            reason = _CUT if text and (tail > 1 or not text.isascii()) else _LATIN1
+        except UnicodeDecodeError:
+            text, reason = "", _LATIN1
+        if reason == _LATIN1:
+            text = raw.decode("latin-1").translate(_WINDOWS_1252)  # a character per byte: nothing is lost
+    if spaced:
+        text = "_".join(text.split())
+        reason = f"{reason}; {_SPACED}" if reason else _SPACED
+    return (text, reason) if reason else None
+
+
+def _name_words(raw: list[bytes]) -> tuple[list[str], list[RenamedWord]]:
+    """A name per raw word: its UTF-8 text, or for a word that cannot be kept as written a readable name that no
+    other word of the file has (else its escaped bytes, else those with ``#2``...). Equal bytes get equal names."""
+    names: list[str | None] = []
+    odd: dict[bytes, tuple[str, str]] = {}
+    for word in raw:
+        try:
+            text = word.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is None or _ASCII_SPACE.search(word) is not None:
+            names.append(None)
+            if word not in odd:
+                found = _readable(word)
+                assert found is not None  # not clean UTF-8 without spaces
+                odd[word] = found
+        else:
+            names.append(text)
+    if not odd:
+        return [n for n in names if n is not None], []
+    taken = {n for n in names if n is not None}
+    given: dict[bytes, str] = {}
+    renamed = []
+    for word, (readable, reason) in odd.items():
+        name = readable if readable and readable not in taken else _escaped(word)
+        suffix = 1
+        while name in taken:
+            suffix += 1
+            name = f"{_escaped(word)}#{suffix}"
+        taken.add(name)
+        given[word] = name
+        renamed.append(RenamedWord(_escaped(word).replace("\\x20", " "), name, reason))
+    return [n if n is not None else given[w] for n, w in zip(names, raw)], renamed
+
+
+def _first_occurrences(words: list[str]) -> tuple[np.ndarray | None, tuple[str, ...]]:
+    """The rows to keep (each word's first occurrence; None when no word repeats) and the repeated words."""
     first: dict[str, int] = {}
     for i, word in enumerate(words):
         first.setdefault(word, i)
     if len(first) == len(words):
-        return tuple(words), None, 0
-    keep = np.fromiter(first.values(), dtype=np.int64, count=len(first))
-    return tuple(first), keep, len(words) - len(first)
+        return None, ()
+    seen = Counter(words)
+    repeated = tuple(word for word in first if seen[word] > 1)
+    return np.fromiter(first.values(), dtype=np.int64, count=len(first)), repeated
 
 
 def _refuse_foreign(label: str, head: bytes) -> None:
@@ -328,22 +554,33 @@ def _refuse_foreign(label: str, head: bytes) -> None:
         )
 
 
-def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | str | None = None) -> VectorsFile:
-    """Read a vectors file; the format is detected from its bytes unless ``fmt`` is given.
+def read_vectors(
+    path: str | Path, name: str | None = None, fmt: VectorFormat | str | None = None, limit: int | None = None
+) -> VectorsFile:
+    """Read a vectors file, streaming; the format is detected from its bytes unless ``fmt`` is given.
 
     A file whose first line is ``N D`` is word2vec text, or binary when it does not read as text; any other is
-    GloVe text. A word that occurs again keeps its first vector.
+    GloVe text. Words that cannot be kept as written are renamed (see the module notes and
+    :attr:`VectorsFile.renamed`); a word that occurs again keeps its first vector (:attr:`VectorsFile.repeated`).
 
     Args:
         path: the file.
         name: how messages call the file (default: its path), e.g. the name a user uploaded it under.
         fmt: read only as this format.
+        limit: read only the first ``limit`` vectors (files list the most frequent words first); memory then grows
+            with ``limit``, not with the file (as gensim's ``load_word2vec_format(limit=...)``).
+
+    Returns:
+        A :class:`VectorsFile`; ``vectors`` has shape (len(words), D).
 
     Raises:
-        ValueError: missing, empty or malformed file: its name, the line or vector number, what was wrong.
+        EmbedLabError: missing, empty or malformed file (its name, the line or vector number, what was wrong), a
+            pickle or another kind of file, or ``limit`` below 1.
     """
     path = Path(path)
     label = name or str(path)
+    if limit is not None and limit < 1:
+        raise EmbedLabError(f"limit must be at least 1 word, got {limit}")
     if not path.is_file():
         raise EmbedLabError(f"no such vectors file: {path}")
     size = path.stat().st_size
@@ -364,9 +601,13 @@ def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | 
         try:
             with path.open("rb") as handle:
                 if kind is VectorFormat.WORD2VEC_BINARY:
-                    raw, vectors = _read_binary(handle, size)
+                    raw, vectors, complete = _read_binary(handle, size, limit)
+                elif kind is VectorFormat.WORD2VEC_TEXT:
+                    raw, vectors, complete = _read_text(handle, size, True, limit)
                 else:
-                    raw, vectors = _read_text(handle, size, with_header=kind is VectorFormat.WORD2VEC_TEXT)
+                    glove = _glove_dim(handle)
+                    handle.seek(0)
+                    raw, vectors, complete = _read_text(handle, size, False, limit, glove)
             break
         except _Malformed as problem:
             failures[kind] = problem
@@ -381,10 +622,15 @@ def read_vectors(path: str | Path, name: str | None = None, fmt: VectorFormat | 
                 "'WORDS DIMENSIONS' such as '400000 300'"
             )
         raise EmbedLabError(message)
-    words, keep, duplicates = _decode_words(raw)
+    names, renamed = _name_words(raw)
+    del raw
+    read = len(names)
+    keep, repeated = _first_occurrences(names)
     if keep is not None:
         vectors = vectors[keep]
-    return VectorsFile(words, vectors, kind, duplicates)
+        names = [names[i] for i in keep]
+    duplicates = read - len(names)
+    return VectorsFile(tuple(names), vectors, kind, duplicates, tuple(renamed), repeated, limit, complete)
 
 
 def vectors_dim(path: str | Path, name: str | None = None) -> int:
@@ -424,8 +670,16 @@ def _check_words(words: Sequence[str], vectors: np.ndarray) -> np.ndarray:
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise EmbedLabError(f"{len(words)} words but vectors of shape {vectors.shape}")
     for word in words:
-        if not word or any(ch.isspace() for ch in word):
-            raise EmbedLabError(f"the word {word!r} is empty or holds whitespace, which vectors files cannot store")
+        # Only ASCII whitespace separates fields (for gensim too): a no-break space or any other character stays.
+        if not word or _FIELD_SEPARATOR.search(word):
+            raise EmbedLabError(
+                f"the word {word!r} is empty or holds whitespace (a space, tab or line break), which vectors "
+                "files cannot store"
+            )
+        try:
+            word.encode("utf-8")
+        except UnicodeEncodeError:
+            raise EmbedLabError(f"the word {word!r} is not valid Unicode text (a lone surrogate)") from None
     return vectors
 
 
