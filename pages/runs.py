@@ -1,6 +1,7 @@
 """Runs page: every trained run with its parameters, downloads of its vectors, delete; pretrained vectors files."""
 
 import time
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -83,6 +84,17 @@ def _delete_vectors(item_id: str, name: str) -> None:
         return
     st.session_state.pop("vectors_selected", None)
     st.session_state[_NOTICE] = ("success", f"Deleted the vectors file {name}.")
+
+
+def _show_added(added: spaces.UploadedVectors) -> None:
+    """What was added, and what reading changed or left out: renamed words, repeats, all-zero rows, the limit."""
+    st.success(
+        f"{plain_markdown(added.name)}: {added.words:,} words × {added.dim} dimensions ({added.format}). It is a "
+        "space on the Compare page now.",
+        icon=":material/check_circle:",
+    )
+    for note in added.notes:
+        st.info(plain_markdown(note[0].upper() + note[1:] + "."), icon=":material/info:")
 
 
 def _ask(pending_key: str, value: str) -> None:
@@ -188,13 +200,39 @@ if upload is not None and st.button("Add as a space", type="primary", key="vecto
     except (EmbedLabError, OSError) as error:
         ui.show_error(error)
     else:
-        st.success(
-            f"{added.name}: {added.words:,} words × {added.dim} dimensions ({added.format}). It is a space "
-            "on the Compare page now.",
-            icon=":material/check_circle:",
-        )
-        if added.duplicates:
-            st.info(f"{added.duplicates:,} repeated words: each keeps the vector of its first line.")
+        _show_added(added)
+
+with st.expander("A file on this machine, too big to upload (GloVe 840B, fastText Common Crawl)"):
+    st.caption(
+        "EmbedLab runs on your machine, so it can read the file where it is. It keeps the first N words "
+        "(pretrained files list the most frequent first), reading only those: memory grows with N, not with the "
+        "file. What is kept is stored as word2vec binary, so the space opens fast even if the file moves."
+    )
+    path_text = st.text_input(
+        "Path of the vectors file on this machine",
+        key="vectors_path",
+        placeholder="/data/glove.840B.300d.txt",
+    ).strip()
+    keep = st.number_input(
+        "Keep the N most frequent words (0 keeps every word)",
+        min_value=0,
+        value=200_000,
+        step=50_000,
+        key="vectors_path_limit",
+    )
+    if path_text and st.button("Add by path", type="primary", key="vectors_path_add"):
+        limit = int(keep) or None
+        try:
+            row_bytes = spaces.vectors_dim(Path(path_text).expanduser()) * 9 + 10  # a text row; binary is smaller
+            added = ui.wait_with_progress(
+                f"Reading {'the first ' + format(limit, ',') + ' words of ' if limit else ''}{path_text}…",
+                lambda report: spaces.register_vectors_path(path_text, limit),
+                estimate_seconds=(limit or 400_000) * row_bytes / VECTORS_BYTES_PER_SECOND,
+            )
+        except (EmbedLabError, OSError) as error:
+            ui.show_error(error)
+        else:
+            _show_added(added)
 
 uploaded = spaces.list_uploaded_vectors()
 if not uploaded:
@@ -210,6 +248,9 @@ st.dataframe(
                 "format": item.format,
                 "MB": round(item.size / 1024 / 1024, 2),
                 "duplicates dropped": item.duplicates,
+                "renamed": item.renamed,
+                "zero rows": len(item.zero_words),
+                "source": item.source or "upload",
                 "added": _when(item.created),
                 "space": item.spec,
             }
