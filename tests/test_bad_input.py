@@ -224,8 +224,9 @@ CASES = [
         "csv-ragged-rows",
         "ragged.csv",
         b"text,label\nThe matrix is sparse,a\nA row with, an unquoted comma,b\nno label here\nFine row,c\n",
-        "ragged.csv: 2 rows do not have the header's 2 fields (rows 3, 4, the header being row 1): extra "
-        "fields were ignored, missing ones read as empty. If a text holds commas, put it in double quotes.",
+        "ragged.csv: 2 rows do not have the header's 2 fields separated by commas (rows 3, 4, the header being "
+        "row 1): extra fields were ignored, missing ones read as empty. If a text holds commas, put it in double "
+        "quotes; if another character separates the fields, choose it as the delimiter.",
         outcome="stored",
         words=("matrix", "with", "label"),
     ),

@@ -11,7 +11,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from embedlab import config
@@ -35,12 +35,60 @@ _TEXT_COLUMN_NAMES = ("text", "body", "content", "document", "note", "sentence")
 csv.field_size_limit(64 * 1024 * 1024)
 
 
+# The field delimiters a table may use, by the names the page and the CLI show.
+DELIMITERS: dict[str, str] = {"comma": ",", "semicolon": ";", "tab": "\t", "pipe": "|"}
+
+
+# ``ReadOptions.delimiter`` for a .txt file read as plain text even though it looks like a table.
+PLAIN_TEXT = ""
+
+
+_PLAIN_TEXT_NAME = "none (plain text)"
+
+
+_PLURALS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes ('|')"}
+
+
 @dataclass(frozen=True)
 class ReadOptions:
-    """Which fields of a table (CSV/TSV/JSONL) hold the text and the optional label."""
+    """Which fields of a table (CSV/TSV/JSONL) hold the text and the optional label, and what separates fields.
+
+    ``delimiter`` is None to detect it (see :func:`detect_delimiter`), one of ``DELIMITERS`` (by character or by
+    name: ``";"`` or ``"semicolon"``), or ``PLAIN_TEXT`` to read a .txt file as plain text. A name is stored as its
+    character.
+
+    Raises:
+        ValueError: an unknown delimiter.
+    """
 
     text_column: str | None = None
     label_column: str | None = None
+    delimiter: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.delimiter in DELIMITERS:
+            object.__setattr__(self, "delimiter", DELIMITERS[self.delimiter])
+        if self.delimiter is not None and self.delimiter not in (PLAIN_TEXT, *DELIMITERS.values()):
+            known = ", ".join(f"{name} ({char!r})" for name, char in DELIMITERS.items())
+            raise EmbedLabError(
+                f"delimiter {_shown(repr(self.delimiter))} is not one EmbedLab reads; choose one of: {known}"
+            )
+
+
+def delimiter_name(delimiter: str | None) -> str:
+    """The name shown for a delimiter: ``"semicolon"`` for ``";"``, ``"none (plain text)"`` for None or ``""``."""
+    return next((name for name, char in DELIMITERS.items() if char == delimiter), _PLAIN_TEXT_NAME)
+
+
+def delimiter_choices(name: str) -> dict[str, str]:
+    """The delimiters a user may choose for an upload, by name: empty for files that have none (.md, .jsonl, .zip,
+    whose members are detected one by one); a .txt file may also be read as plain text (``PLAIN_TEXT``)."""
+    suffix = _suffix(name)
+    if suffix in TABLE_SUFFIXES:
+        return dict(DELIMITERS)
+    if suffix == ".txt":
+        return {_PLAIN_TEXT_NAME: PLAIN_TEXT, **DELIMITERS}
+    return {}
 
 
 class _Documents:
@@ -62,6 +110,7 @@ class RawDocuments:
     texts: Iterable[str] = ()  # can be iterated more than once
     labels: list[str] | None = None
     notices: list[str] = field(default_factory=list)
+    delimiter: str | None = None  # the delimiter the table was read with; None for plain text, JSONL and zips
 
 
 def decode(data: bytes, name: str = "file") -> tuple[str, str | None]:
@@ -244,11 +293,11 @@ def _check_jsonl(name: str, text: str) -> None:
         )
 
 
-def _table_rows(name: str, text: str) -> Iterator[dict[str, str]]:
+def _table_rows(name: str, text: str, delimiter: str) -> Iterator[dict[str, str]]:
     """The rows of a table, parsed as they are read (JSONL is checked by :func:`_table_head` first)."""
     if _suffix(name) in JSONL_SUFFIXES:
         return (_json_object(line) for line in _lines(text) if line.strip())
-    return _csv_rows(name, text, "\t" if _suffix(name) == ".tsv" else ",")
+    return _csv_rows(name, text, delimiter)
 
 
 def _csv_rows(name: str, text: str, delimiter: str) -> Iterator[dict[str, str]]:
@@ -259,11 +308,149 @@ def _csv_rows(name: str, text: str, delimiter: str) -> Iterator[dict[str, str]]:
         raise EmbedLabError(f"{name}: not a readable {kind} file ({error})") from None
 
 
-def _table_head(name: str, text: str) -> list[dict[str, str]]:
+def _table_head(name: str, text: str, delimiter: str) -> list[dict[str, str]]:
     """The first rows of a table, after checking a JSONL file whole."""
     if _suffix(name) in JSONL_SUFFIXES:
         _check_jsonl(name, text)
-    return list(itertools.islice(_table_rows(name, text), _HEAD_ROWS))
+    return list(itertools.islice(_table_rows(name, text, delimiter), _HEAD_ROWS))
+
+
+# --- the delimiter of a table -----------------------------------------------------------------------------------
+#
+# csv.Sniffer proposes a delimiter, but alone it is fooled: it counts characters per line without knowing quotes
+# (a quoted text holding semicolons or newlines votes for ";"), and its quote pattern takes whatever sits next to
+# a quote in the text. So every candidate is checked here by parsing a sample with csv.reader, which knows quotes:
+# the right delimiter splits the header into two or more fields and (nearly) every row into as many. Sniffer's
+# pick only breaks ties between candidates that parse equally well.
+
+_SAMPLE_ROWS = 200  # records of the sample that vote
+_SNIFFER_CHARS = 4096  # Sniffer's quote pattern backtracks: give it a short head only
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """How well one delimiter splits a sample: the header's fields and the share of rows with as many."""
+
+    delimiter: str
+    header: list[str]
+    rows: int
+    consistency: float
+
+
+def _sample(name: str, data: bytes) -> tuple[str, bool]:
+    """The upload's first 64 KB decoded, cut after a line end, and whether the file goes on after it."""
+    if b"\x00" in data[:_SNIFF_BYTES]:  # UTF-16: decode whole, then cut (a cut in bytes may split a character)
+        text = decode(data, name)[0]
+        if len(text) <= _SNIFF_BYTES:
+            return text, False
+        cut = text[:_SNIFF_BYTES]
+        return cut[: cut.rfind("\n") + 1] or cut, True
+    if len(data) <= _SNIFF_BYTES:
+        return decode(data, name)[0], False
+    head = data[:_SNIFF_BYTES]
+    return decode(head[: head.rfind(b"\n") + 1] or head, name)[0], True
+
+
+def _fit(sample: str, delimiter: str, truncated: bool) -> _Fit:
+    try:
+        records = [r for r in itertools.islice(csv.reader(_lines(sample), delimiter=delimiter), _SAMPLE_ROWS) if r]
+    except csv.Error:  # e.g. a field over the size limit: this delimiter does not read the file
+        return _Fit(delimiter, [], 0, 0.0)
+    if truncated and len(records) > 2:
+        records.pop()  # may be a quoted field cut by the sample's end
+    if not records:
+        return _Fit(delimiter, [], 0, 0.0)
+    header, rows = records[0], records[1:]
+    matching = sum(len(row) == len(header) for row in rows)
+    return _Fit(delimiter, header, len(rows), matching / len(rows) if rows else 1.0)
+
+
+def _sniffed(sample: str, candidates: str) -> str | None:
+    head = sample[:_SNIFFER_CHARS]
+    try:
+        return csv.Sniffer().sniff(head[: head.rfind("\n") + 1] or head, delimiters=candidates).delimiter
+    except csv.Error:  # "Could not determine delimiter"
+        return None
+
+
+def _looks_like_header(fields: list[str]) -> bool:
+    """Column names: short, non-empty, distinct, and not prose, which puts a space after a delimiter but none
+    before it ("red; violets"), where a table has none or both ("id | text")."""
+    names = [f.strip() for f in fields]
+    prose = any(f.startswith(" ") and not before.endswith(" ") for before, f in itertools.pairwise(fields))
+    return not prose and all(0 < len(n) <= 40 for n in names) and len(set(names)) == len(names)
+
+
+def _detect(name: str, data: bytes) -> str | None:
+    """The delimiter of a .csv/.tsv/.txt upload's table, or None when a .txt file is plain text.
+
+    .csv and .tsv: the candidate whose header has two or more fields and which gives the most rows as many
+    fields; ties go to Sniffer's pick, then the suffix's own delimiter. None qualifying (a one-column file): the
+    suffix's own. A .txt file is a table only on firm evidence (tab, semicolon or pipe, never comma, which prose
+    is full of; a header of names; at least two rows; 90% of rows as wide as the header).
+    """
+    suffix = _suffix(name)
+    is_text = suffix == ".txt"
+    default = "\t" if suffix == ".tsv" else ","
+    candidates = ";\t|" if is_text else ",;\t|"
+    sample, truncated = _sample(name, data)
+    fits = [_fit(sample, c, truncated) for c in candidates]
+    if is_text:
+        fits = [f for f in fits if f.rows >= 2 and f.consistency >= 0.9 and _looks_like_header(f.header)]
+    fits = [f for f in fits if len(f.header) >= 2]
+    if not fits:
+        return None if is_text else default
+    sniffed = _sniffed(sample, candidates)
+    best = max(fits, key=lambda f: (f.consistency, f.delimiter == sniffed, f.delimiter == default))
+    return best.delimiter
+
+
+def _delimiter(name: str, data: bytes, requested: str | None, in_archive: bool = False) -> str | None:
+    """The delimiter a file is read with: the one requested, else the one detected; None for plain text (.md,
+    a .txt without a table or asked to be plain text, any .txt inside a zip) and JSONL.
+
+    Raises:
+        ValueError: plain text asked for a .csv/.tsv file.
+    """
+    suffix = _suffix(name)
+    if suffix in JSONL_SUFFIXES or suffix == ".md" or (suffix == ".txt" and in_archive):
+        return None
+    if requested == PLAIN_TEXT:
+        if suffix in TABLE_SUFFIXES:
+            raise EmbedLabError(
+                f"{name} is a table ({suffix}): choose its delimiter ({', '.join(DELIMITERS)}), not plain text"
+            )
+        return None
+    return requested or _detect(name, data)
+
+
+def detect_delimiter(name: str, data: bytes) -> str | None:
+    """The delimiter an upload is read with when none is chosen.
+
+    Returns:
+        ``","``, ``";"``, ``"\\t"`` or ``"|"`` for a .csv/.tsv file, or a .txt file that holds a table; None for
+        plain text, Markdown, JSONL and zips (whose members are detected one by one).
+
+    Raises:
+        ValueError: the file is not text (see :func:`decode`).
+    """
+    if _check_suffix(name) == ".zip":
+        return None
+    return _delimiter(name, data, None)
+
+
+def applied_read_options(name: str, data: bytes, options: ReadOptions) -> ReadOptions | None:
+    """``options`` with the delimiter the file is read with filled in, or None when they do not apply (the file is
+    read as plain text); what a stored corpus's id must depend on.
+
+    Raises:
+        ValueError: the file is not text, or plain text was asked for a .csv/.tsv file.
+    """
+    suffix = _check_suffix(name)
+    if suffix == ".zip" or suffix in JSONL_SUFFIXES:
+        return options  # a zip's members are detected one by one, from its bytes
+    delimiter = _delimiter(name, data, options.delimiter)
+    return None if delimiter is None else replace(options, delimiter=delimiter)
 
 
 def _columns(rows: list[dict[str, str]]) -> list[str]:
@@ -283,28 +470,40 @@ def _guess_text_column(rows: list[dict[str, str]], columns: list[str]) -> str:
     return max(columns, key=lambda c: sum(len(r.get(c) or "") for r in sample))
 
 
-def _first_table(name: str, data: bytes) -> tuple[str, list[dict[str, str]]] | None:
+def _first_table(
+    name: str, data: bytes, delimiter: str | None, in_archive: bool = False
+) -> tuple[str, list[dict[str, str]]] | None:
     """The first rows of the upload's table, or of the first table in a zip; None for plain text."""
     if _check_suffix(name) == ".zip":
         tables = [(n, read) for n, read in _zip_members(name, data) if _suffix(n) not in TEXT_SUFFIXES]
         if not tables:
             return None
         member_name, read = tables[0]
-        return _first_table(member_name, read())
-    if _suffix(name) in TEXT_SUFFIXES:
+        return _first_table(member_name, read(), delimiter, in_archive=True)
+    if _suffix(name) in TEXT_SUFFIXES and (_suffix(name) == ".md" or in_archive):
         return None
     _check_line_lengths(name, data)
-    return name, _table_head(name, decode(data, name)[0])
+    used = _delimiter(name, data, delimiter, in_archive)
+    if used is None and _suffix(name) not in JSONL_SUFFIXES:
+        return None
+    return name, _table_head(name, decode(data, name)[0], used or ",")
 
 
-def table_columns(name: str, data: bytes) -> tuple[list[str], str | None]:
-    """The column (CSV/TSV) or field (JSONL) names of an upload and the one read as text by default.
+def table_columns(name: str, data: bytes, delimiter: str | None = None) -> tuple[list[str], str | None]:
+    """The column (CSV/TSV, or a .txt holding a table) or field (JSONL) names of an upload and the one read as
+    text by default.
+
+    Args:
+        delimiter: as ``ReadOptions.delimiter``: None detects it (:func:`detect_delimiter`).
 
     Returns:
         ``([], None)`` for plain text; else the columns and the default text column (a text-like name,
         else the column with the longest values).
+
+    Raises:
+        ValueError: the file cannot be read (not text, a line too long, a bad JSONL line or zip...).
     """
-    table = _first_table(name, data)
+    table = _first_table(name, data, ReadOptions(delimiter=delimiter).delimiter)
     if table is None:
         return [], None
     columns = _columns(table[1])
@@ -360,33 +559,57 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
     """Read an upload into documents (and labels when a label column is chosen).
 
     Plain text and Markdown: one document per paragraph (blank-line separated), or per line when the file has
-    no blank lines (one-document-a-line corpora). Tables: one per non-empty row.
+    no blank lines (one-document-a-line corpora). Tables (CSV/TSV, JSONL, a .txt holding a table): one per
+    non-empty row; the delimiter is ``options.delimiter``, else detected (:func:`detect_delimiter`) and, when
+    it is not the suffix's usual one, named in a notice.
+
+    Raises:
+        ValueError: the file cannot be read; the message says why and what to do.
     """
+    return _read_documents(name, data, options, in_archive=False)
+
+
+def _read_documents(name: str, data: bytes, options: ReadOptions, in_archive: bool) -> RawDocuments:
     suffix = _check_suffix(name)
     if suffix == ".zip":
         return _zip_documents(name, data, options)
     _check_line_lengths(name, data)
+    delimiter = _delimiter(name, data, options.delimiter, in_archive)
     text, notice = decode(data, name)
     notices = [notice] if notice else []
-    if suffix in TEXT_SUFFIXES:
+    if suffix in TEXT_SUFFIXES and delimiter is None:
         text = _unix_newlines(text)
         return RawDocuments(_Documents(lambda: _text_documents(text)), None, notices)
-    head = _table_head(name, text)
+    delimiter = delimiter or ","  # JSONL: unused
+    head = _table_head(name, text, delimiter)
     columns = _columns(head)
     if not columns:
-        raise EmbedLabError(_no_rows_message(name, text))
+        raise EmbedLabError(_no_rows_message(name, text, delimiter))
+    if options.delimiter is None and delimiter != ("\t" if suffix == ".tsv" else ",") and suffix in (".csv", ".tsv"):
+        notices.append(
+            f"{name}: fields are separated by {_PLURALS[delimiter]} (detected), giving {len(columns)} columns: "
+            f"{_listed(columns)}. If that is wrong, choose another delimiter."
+        )
+    elif options.delimiter is None and suffix == ".txt":
+        notices.append(
+            f"{name}: read as a table, its fields separated by {_PLURALS[delimiter]} (detected), giving "
+            f"{len(columns)} columns: {_listed(columns)}. To read it as plain text, choose "
+            f"'{_PLAIN_TEXT_NAME}' as the delimiter."
+        )
     text_column = options.text_column or _guess_text_column(head, columns)
     for wanted in (text_column, options.label_column):
         if wanted and wanted not in columns:
             raise EmbedLabError(f"{name}: no column '{_shown(wanted)}'; the columns are: {_listed(columns)}")
 
     def documents() -> Iterator[str]:
-        return (document for row in _table_rows(name, text) if (document := row.get(text_column) or "").strip())
+        return (
+            document for row in _table_rows(name, text, delimiter) if (document := row.get(text_column) or "").strip()
+        )
 
     # One pass that keeps no text: the labels, the ragged rows, and whether the text column has any letter.
     labels: list[str] | None = [] if options.label_column else None
     ragged, kept, letters = [], 0, False
-    for number, row in enumerate(_table_rows(name, text), start=2):
+    for number, row in enumerate(_table_rows(name, text, delimiter), start=2):
         if None in row or None in row.values():
             ragged.append(number)
         document = row.get(text_column) or ""
@@ -402,12 +625,14 @@ def read_documents(name: str, data: bytes, options: ReadOptions = ReadOptions())
         )
     if ragged:
         shown = ", ".join(map(str, ragged[:10])) + (", …" if len(ragged) > 10 else "")
+        separated = _PLURALS[delimiter]
         notices.append(
-            f"{name}: {len(ragged):,} rows do not have the header's {len(columns)} fields (rows {shown}, "
-            "the header being row 1): extra fields were ignored, missing ones read as empty. If a text "
-            "holds commas, put it in double quotes."
+            f"{name}: {len(ragged):,} rows do not have the header's {len(columns)} fields separated by {separated} "
+            f"(rows {shown}, the header being row 1): extra fields were ignored, missing ones read as empty. "
+            f"If a text holds {separated}, put it in double quotes; if another character separates the fields, "
+            "choose it as the delimiter."
         )
-    return RawDocuments(_Documents(documents), labels, notices)
+    return RawDocuments(_Documents(documents), labels, notices, delimiter if suffix not in JSONL_SUFFIXES else None)
 
 
 def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments:
@@ -420,7 +645,7 @@ def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments
 
     def member_documents(member: tuple[str, Callable[[], bytes]]) -> RawDocuments:
         member_name, read = member
-        return read_documents(f"{name}/{_shown(member_name)}", read(), options)
+        return _read_documents(f"{name}/{_shown(member_name)}", read(), options, in_archive=True)
 
     notices: list[str] = []
     labels: list[str] | None = [] if options.label_column else None
@@ -445,10 +670,10 @@ def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def _no_rows_message(name: str, text: str) -> str:
+def _no_rows_message(name: str, text: str, delimiter: str) -> str:
     """Why a table gave no rows: empty, or a header with nothing below it."""
     if _suffix(name) not in JSONL_SUFFIXES and text.strip():
-        header = next(csv.reader(io.StringIO(text, newline=""), delimiter="\t" if _suffix(name) == ".tsv" else ","))
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         return (
             f"{name}: only a header row ({_listed(header)}) and no rows below it: add one row per "
             "document and upload the file again"
