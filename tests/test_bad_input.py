@@ -314,7 +314,7 @@ CASES = [
         "vectors-duplicate-words",
         "dup.vec",
         b"alpha 1 0\nbeta 0 1\nalpha 5 5\ngamma 1 1\n",
-        "1 repeated words: each keeps the vector of its first line.",
+        "1 repeated entry dropped, each word keeping its first vector: 'alpha'.",
         target="vectors",
         outcome="stored",
         cli_message="",
