@@ -36,6 +36,7 @@ BENCHMARKS = (
     "idle_cpu",
     "compare_after_finetune",
     "report_build",
+    "vectors_limit",
 )
 MAP_TEST = "tests/test_e2e_browser.py::test_a_50k_point_map_draws_and_hovers_without_freezing"
 
