@@ -280,6 +280,8 @@ def test_terms_keep_their_case_when_asked():
         ("don\u2019t", None, "don't"),
         ("heart failure", TokenizeOptions(phrases=True), "heart_failure"),
         ("heart  failure", None, "heart failure"),  # not one token of the corpus: left for the "not found" message
+        (" Two  Words ", None, "Two Words"),  # ... quoted as typed
+        ("[Sign in](https://x.example)", None, "[Sign in](https://x.example)"),
         ("北京", None, "北京"),
         ("   ", None, ""),
     ],

@@ -81,7 +81,15 @@ _TYPOGRAPHIC = ("\u2019", "\u2018", "\u2010", "\u2011")
 
 # Part of every corpus id: bump it when tokenising changes, so stored corpora are not reused across versions.
 # 3: NFC, combining marks kept inside words, ICU segmentation of unspaced scripts, technical terms kept whole.
-TOKENIZER_VERSION = 3
+# 4: sentences longer than MAX_SENTENCE_TOKENS cut into pieces.
+TOKENIZER_VERSION = 4
+
+# gensim's Cython training keeps at most 10,000 words of one batch of sentences and silently skips the rest
+# (MAX_SENTENCE_LEN in word2vec_corpusfile.pyx, piskvorky/gensim#2880); its corpus_file batcher fills a batch
+# until it passes 10,000 words, so the sentence that crosses the limit loses its tail. A 24,000-token transcript
+# cut at 10,000 still left its last topics untrained; cut at 5,000 or less, every topic trained. So long
+# sentences are cut when stored, into pieces short enough that a batch overshoots by little.
+MAX_SENTENCE_TOKENS = 1_000
 
 
 @dataclass(frozen=True)
@@ -115,11 +123,13 @@ class TokenizeReport:
         documents: documents tokenised.
         normalised: documents whose text Unicode NFC normalisation changed (decomposed accents, for instance).
         scripts: the scripts written without spaces that were segmented, with how many documents held each.
+        split_sentences: sentences longer than ``MAX_SENTENCE_TOKENS`` tokens, cut into pieces of at most that many.
     """
 
     documents: int = 0
     normalised: int = 0
     scripts: Counter = field(default_factory=Counter)
+    split_sentences: int = 0
 
     @property
     def segmenter(self) -> str | None:
@@ -145,6 +155,12 @@ class TokenizeReport:
             found.append(
                 f"text in scripts written without spaces ({names}) was split into words by "
                 f"{_segment.segmenter_name()}; without it each clause would be one 'word'"
+            )
+        if self.split_sentences:
+            found.append(
+                f"{self.split_sentences:,} texts ran longer than {MAX_SENTENCE_TOKENS:,} tokens without a sentence "
+                f"end (transcripts, code, lists): each was cut into pieces of at most {MAX_SENTENCE_TOKENS:,} tokens, "
+                "because gensim's Word2Vec and FastText skip the end of longer texts; no token was dropped"
             )
         return found
 
@@ -219,8 +235,8 @@ def normalise_query(text: str, options: TokenizeOptions | Mapping[str, Any] | No
     The same steps as :func:`tokenize`: surrounding space stripped, NFC, plain apostrophes, lowercased when the
     corpus was (``VACUUM`` finds ``vacuum``; ``café`` typed in NFD finds ``café``). When the query is one token of
     the corpus's tokeniser that token is returned (``"NumPy."`` gives ``numpy``); several tokens are joined with
-    ``_`` when the corpus joined phrases (``heart failure`` gives ``heart_failure``), else the normalised text is
-    returned as typed, space-collapsed, and will not be found.
+    ``_`` when the corpus joined phrases (``heart failure`` gives ``heart_failure``), else the text is returned as
+    typed (NFC, spaces collapsed, case kept), so that the "not found" message quotes what the user typed.
 
     Args:
         text: what the user typed.
@@ -234,13 +250,13 @@ def normalise_query(text: str, options: TokenizeOptions | Mapping[str, Any] | No
         options = TokenizeOptions()
     elif not isinstance(options, TokenizeOptions):
         options = TokenizeOptions.from_dict(options)
-    cleaned = " ".join(_normalise(text, options.lowercase).split())
-    tokens = [token for sentence in _tokenize(cleaned, options.lowercase, None) for token in sentence]
+    typed = " ".join(unicodedata.normalize("NFC", text).split())
+    tokens = [token for sentence in _tokenize(typed, options.lowercase, None) for token in sentence]
     if len(tokens) == 1:
         return tokens[0]
     if len(tokens) > 1 and options.phrases:
         return "_".join(tokens)
-    return cleaned
+    return typed  # not one word of the corpus: the "not found" message quotes it as typed
 
 
 def _write_sentences(
@@ -258,12 +274,25 @@ def _write_sentences(
     per_document = []
     with path.open("w", encoding="utf-8") as handle:
         for text in texts:
-            sentences = _tokenize(text, lowercase, report)
+            sentences = _within_limit(_tokenize(text, lowercase, report), report)
             per_document.append(len(sentences))
             for sentence in sentences:
                 counts.update(sentence)
                 handle.write(" ".join(sentence) + "\n")
     return counts, per_document
+
+
+def _within_limit(sentences: list[list[str]], report: TokenizeReport | None = None) -> list[list[str]]:
+    """The sentences, each longer than ``MAX_SENTENCE_TOKENS`` cut into consecutive pieces of at most that many
+    tokens (the last piece the shortest), counted in ``report``; every token is kept, in order."""
+    if all(len(sentence) <= MAX_SENTENCE_TOKENS for sentence in sentences):
+        return sentences
+    out = []
+    for sentence in sentences:
+        if len(sentence) > MAX_SENTENCE_TOKENS and report is not None:
+            report.split_sentences += 1
+        out += [sentence[i : i + MAX_SENTENCE_TOKENS] for i in range(0, len(sentence), MAX_SENTENCE_TOKENS)]
+    return out
 
 
 def _read_sentences(path: Path) -> Iterator[list[str]]:
