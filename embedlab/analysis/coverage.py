@@ -158,6 +158,47 @@ def fragmentation(
     return histogram.reset_index(drop=True), worst.reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class SubwordCoverage:
+    """What a FastText run builds from subwords for the corpus words it does not hold whole.
+
+    Attributes:
+        token_share: share (0..1) of the corpus's missing tokens whose word gets a vector from its character
+            n-grams (some n-gram seen in training); 1.0 when none is missing; None when the run cannot build any.
+        type_share: the same share over distinct missing words.
+        words: how many missing distinct words get such a vector.
+        note: why the shares are None (a run saved without its subword model); empty otherwise.
+    """
+
+    token_share: float | None
+    type_share: float | None
+    words: int = 0
+    note: str = ""
+
+
+def subword_vector_coverage(space: EmbeddingSpace, corpus: Corpus) -> SubwordCoverage | None:
+    """For a space that builds vectors for unseen words from subwords (``space.oov_vector``: a FastText run), how
+    many of the corpus words it misses get one: exactly the words the Neighbours tab and the CLI can look up.
+
+    Cost: one n-gram hashing per missing distinct word (about 50 µs each).
+
+    Returns:
+        None for a space without subwords; else the shares (None, with a note, when the run was saved without its
+        subword model).
+    """
+    if space.oov_vector is None:
+        return None
+    missing = [(w, c) for w, c in corpus.counts.items() if w not in space.index]
+    if not missing:
+        return SubwordCoverage(1.0, 1.0)
+    try:
+        built = np.fromiter((space.oov_vector(w) is not None for w, _ in missing), dtype=bool, count=len(missing))
+    except EmbedLabError as why:
+        return SubwordCoverage(None, None, note=str(why))
+    counts = np.fromiter((c for _, c in missing), dtype=np.int64, count=len(missing))
+    return SubwordCoverage(float(counts[built].sum() / counts.sum()), float(built.mean()), int(built.sum()))
+
+
 def character_ngrams(word: str, min_n: int, max_n: int) -> set[str]:
     """FastText's character n-grams of a word, with ``<`` and ``>`` marking its ends."""
     marked = f"<{word}>"
