@@ -28,6 +28,13 @@ __all__ = ["main"]
 def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-column", help="CSV/TSV column or JSONL field holding the text")
     parser.add_argument("--label-column", help="optional column holding a label per document")
+    parser.add_argument(
+        "--delimiter",
+        choices=["auto", *corpus.DELIMITERS, "none"],
+        default="auto",
+        help="what separates a table's fields (default: detected, and named in a notice when unusual); "
+        "none reads a .txt file as plain text",
+    )
     parser.add_argument("--no-lowercase", action="store_true", help="keep the original case")
     parser.add_argument("--phrases", action="store_true", help="join frequent word pairs (heart_failure)")
 
@@ -37,12 +44,23 @@ def _read_corpus(path: str, args: argparse.Namespace) -> corpus.Corpus:
     on stderr."""
     found = corpus.corpus_from_file(
         path,
-        corpus.ReadOptions(args.text_column, args.label_column),
+        corpus.ReadOptions(
+            args.text_column,
+            args.label_column,
+            {"auto": None, "none": corpus.PLAIN_TEXT}.get(args.delimiter, args.delimiter),  # a name, or these two
+        ),
         corpus.TokenizeOptions(lowercase=not args.no_lowercase, phrases=args.phrases),
     )
     for notice in found.notices:
         print(f"embedlab {args.command}: notice: {notice}", file=sys.stderr)
     return found
+
+
+def _query_word(word: str, found: corpus.Corpus | None) -> str:
+    """``--word`` normalised exactly as the corpus's tokens were (``corpus.normalise_query``: NFC, case, stripped);
+    without a corpus only NFC and the spaces, the case kept, since a vectors file may hold cased words."""
+    options = found.options["tokenize"] if found is not None else corpus.TokenizeOptions(lowercase=False)
+    return corpus.normalise_query(word, options)
 
 
 def _optional_corpus(args: argparse.Namespace) -> corpus.Corpus | None:
@@ -136,8 +154,23 @@ def _dim(args: argparse.Namespace) -> int:
 
 
 def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
-    space = spaces.load_space(args.space, _optional_corpus(args))
-    found = analysis.nearest(space, args.word, args.k)
+    corpus_ = _optional_corpus(args)
+    space = spaces.load_space(args.space, corpus_)
+    args.word = _query_word(args.word, corpus_ or _run_corpus(args.space))
+    _note_zero_words(args.command, space)
+    query = analysis.word_query(space, args.word)
+    found = analysis.nearest(space, args.word, args.k, query)
+    if query.from_subwords:
+        print(
+            f"embedlab neighbors: note: '{args.word}' is not in {space.name}: its vector is built from subwords "
+            "(the character n-grams FastText saw in training)",
+            file=sys.stderr,
+        )
+    elif query.origin is analysis.VectorOrigin.ENCODER:
+        print(
+            f"embedlab neighbors: note: '{args.word}' is not among {space.name}'s words: the model encodes it alone",
+            file=sys.stderr,
+        )
     if len(found) < args.k:
         print(
             f"embedlab neighbors: note: {space.name} holds {len(found)} other words, so {len(found)} neighbours "
@@ -148,21 +181,28 @@ def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
         "space": space.name,
         "label": space.title,
         "word": args.word,
+        "from_subwords": query.from_subwords,
+        "vector_from": query.origin.value,
         "neighbors": [{"word": n.word, "similarity": round(n.similarity, 6)} for n in found],
     }
 
 
 def _coverage(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _read_corpus(args.corpus, args)
-    result = analysis.coverage(spaces.load_space(args.space, corpus_), corpus_, top=args.top)
+    space = spaces.load_space(args.space, corpus_)
+    result = analysis.coverage(space, corpus_, top=args.top)
     out = asdict(result)
     out["top_missing"] = [{"word": word, "count": count} for word, count in result.top_missing]
+    subwords = analysis.subword_vector_coverage(space, corpus_)
+    if subwords is not None:  # a FastText run: the missing words it still builds vectors for from subwords
+        out["subwords"] = asdict(subwords)
     return out
 
 
 def _compare(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _optional_corpus(args) or _run_corpus(args.a, args.b)
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
+    _note_zero_words(args.command, first, second)
     summary, frame = analysis.compare_spaces(first, second, args.k, args.max_words, args.seed)
     words = [
         {
@@ -175,6 +215,39 @@ def _compare(args: argparse.Namespace) -> dict[str, Any]:
         for row in frame.itertuples(index=False)
     ]
     return {"a": args.a, "b": args.b, "corpus_id": corpus_.id if corpus_ else None, **asdict(summary), "words": words}
+
+
+def _add_vectors_file(args: argparse.Namespace) -> dict[str, Any]:
+    """Register a vectors file on this machine by its path (see ``spaces.register_vectors_path``)."""
+    added = spaces.register_vectors_path(args.path, args.limit, args.name)
+    for note in added.notes:
+        print(f"embedlab add-vectors: notice: {note}", file=sys.stderr)
+    return {
+        "id": added.id,
+        "space": added.spec,
+        "name": added.name,
+        "format": added.format,
+        "words": added.words,
+        "dim": added.dim,
+        "source": added.source,
+        "limit": added.limit,
+        "duplicates": added.duplicates,
+        "renamed": added.renamed,
+        "zero_words": list(added.zero_words),
+    }
+
+
+def _note_zero_words(command: str, *loaded: spaces.EmbeddingSpace) -> None:
+    """Name on stderr the words a space left out for their all-zero vectors (cosine is undefined for them)."""
+    for space in loaded:
+        if space.zero_words:
+            shown = ", ".join(space.zero_words[:12]) + (" …" if len(space.zero_words) > 12 else "")
+            print(
+                f"embedlab {command}: notice: {space.name} leaves out {len(space.zero_words):,} "
+                f"word{'' if len(space.zero_words) == 1 else 's'} with an all-zero vector (no direction, so no "
+                f"neighbours and no score): {shown}",
+                file=sys.stderr,
+            )
 
 
 def _export(args: argparse.Namespace) -> dict[str, Any]:
@@ -190,7 +263,11 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
     sections = report.choose_sections([*args.sections.split(","), *(["evaluation"] if args.with_evaluation else [])])
     settings = report.ReportSettings(
-        k=args.k, words=tuple(args.word or ()), map_words=args.map_words, seed=args.seed, sections=sections
+        k=args.k,
+        words=tuple(_query_word(word, corpus_) for word in args.word or ()),
+        map_words=args.map_words,
+        seed=args.seed,
+        sections=sections,
     )
     text = report.build_report(first, second, corpus_, settings, progress=None if args.json else _print_report_step)
     store.write_bytes(Path(args.out).expanduser().resolve(), text.encode("utf-8"))
@@ -297,7 +374,9 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
 def _add_neighbors(commands: argparse._SubParsersAction) -> None:
     neighbors = commands.add_parser("neighbors", help="a word's nearest neighbours in a space")
     neighbors.add_argument("--space", required=True, help="baseline, a run id, or vectors:PATH")
-    neighbors.add_argument("--word", required=True)
+    neighbors.add_argument(
+        "--word", required=True, help="a word; one a FastText run does not hold gets a vector from its subwords"
+    )
     neighbors.add_argument("--k", type=int, default=10)
     neighbors.add_argument("--corpus", help="limit the baseline's vocabulary to this corpus's words")
     _add_corpus_options(neighbors)
@@ -331,6 +410,22 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
     comparison.add_argument("--seed", type=int, default=0, help="seed of that sample")
     _add_corpus_options(comparison)
     comparison.set_defaults(handler=_compare)
+
+
+def _add_add_vectors(commands: argparse._SubParsersAction) -> None:
+    adding = commands.add_parser(
+        "add-vectors",
+        help="add a vectors file on this machine by its path (for files too big to upload); prints its space",
+    )
+    adding.add_argument("path", help="word2vec text or binary, GloVe text or fastText .vec")
+    adding.add_argument(
+        "--limit",
+        type=int,
+        help="keep the first N words only (files list the most frequent first); read streaming, memory grows "
+        "with N, not with the file",
+    )
+    adding.add_argument("--name", help="how the space is listed (default: the file name)")
+    adding.set_defaults(handler=_add_vectors_file)
 
 
 def _add_export(commands: argparse._SubParsersAction) -> None:
@@ -408,6 +503,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_neighbors,
         _add_coverage,
         _add_compare,
+        _add_add_vectors,
         _add_export,
         _add_report,
         _add_evaluate,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedlab import analysis, spaces, ui
+from embedlab import analysis, corpus, spaces, ui
 from embedlab.analysis import maps
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures, report, share
@@ -13,6 +13,15 @@ from embedlab.present.text import plain_markdown
 TAB_LABELS = {"neighbours": "Neighbours", "changed": "What changed", "coverage": "Coverage", "map": "Map"}
 METRIC_LABELS = {"jaccard": "Jaccard@k", "rank_overlap": "Rank-biased overlap"}
 COLOUR_LABELS = {"none": "Plain", "change": "Change score", "frequency": "Frequency (log)"}
+ORIGIN_NOTES = {  # how a side got a vector for a word it does not hold
+    analysis.VectorOrigin.SUBWORDS: "Built from subwords: '{word}' is not in the run",
+    analysis.VectorOrigin.ENCODER: "Encoded alone: '{word}' is not among this space's words",
+}
+ORIGIN_HELP = {
+    analysis.VectorOrigin.SUBWORDS: "FastText's vector for an unseen word: the mean of its character n-grams' "
+    "vectors (those seen in training); its neighbours are searched among the words both spaces hold",
+    analysis.VectorOrigin.ENCODER: "The sentence model encodes the word by itself, as it does its own words",
+}
 SECONDS_PER_MAPPED_WORD = 0.0075  # AlignedUMAP of both spaces on 2 cores, measured at 2,000 words
 
 ui.ensure_router()
@@ -38,7 +47,11 @@ b = right.selectbox("Space B", space_choices, key="cmp_b", format_func=space_lab
 left, right = st.columns([3, 2])
 hints = ui.distinctive_words(corpus_id)
 example = f", e.g. {hints[0]}" if hints else ""
-word = left.text_input("Word", key="cmp_word", placeholder=f"a word from the corpus{example}").strip()
+# normalised exactly as the corpus's tokens were (NFC, case, spaces): "VACUUM" or an NFD "café" finds the word
+word = corpus.normalise_query(
+    left.text_input("Word", key="cmp_word", placeholder=f"a word from the corpus{example}"),
+    ui.load_corpus(corpus_id).options["tokenize"],
+)
 k = right.slider("Neighbours (k)", 1, 100, key="cmp_k")
 tab = st.radio("View", share.TABS, key="cmp_tab", horizontal=True, format_func=TAB_LABELS.get)
 link_box = st.container()  # filled last, once every widget of the view has its value
@@ -48,6 +61,16 @@ try:
 except EmbedLabError as error:
     ui.show_error(error)
     st.stop()
+for side, spec in (("A", a), ("B", b)):
+    if zero := ui.load_space(spec, corpus_id).zero_words:
+        shown = ", ".join(zero[:12]) + (f" … and {len(zero) - 12:,} more" if len(zero) > 12 else "")
+        st.info(
+            plain_markdown(
+                f"{side} ({space_labels[spec]}) leaves out {len(zero):,} words whose vector is all zeros: {shown}. "
+                "Cosine is undefined for them, so they have no neighbours, are nobody's neighbour and get no score."
+            ),
+            icon=":material/info:",
+        )
 
 
 def pick_word(key: str) -> None:
@@ -58,8 +81,15 @@ def pick_word(key: str) -> None:
 
 def show_neighbours(target: str) -> None:
     """A's and B's neighbour lists of ``target`` side by side, shared neighbours marked."""
-    in_a, in_b = target in ui.load_space(a, corpus_id), target in ui.load_space(b, corpus_id)
-    if in_a != in_b:  # compare's own message would name the shared words only
+    whole_a, whole_b = ui.load_space(a, corpus_id), ui.load_space(b, corpus_id)
+    queries, problems = [], []
+    for space in (whole_a, whole_b):  # from the whole spaces: a word only one holds keeps its own vector there
+        try:
+            queries.append(analysis.word_query(space, target))
+        except EmbedLabError as error:
+            problems.append(error)
+    in_a, in_b = target in whole_a, target in whole_b
+    if problems and in_a != in_b:  # the other side neither holds the word nor builds a vector for it
         st.error(
             plain_markdown(
                 f"'{target}' is in {a if in_a else b} but not in {b if in_a else a}: "
@@ -70,7 +100,9 @@ def show_neighbours(target: str) -> None:
         )
         return
     try:
-        result = analysis.compare_neighbors(shared_a, shared_b, target, k)
+        if problems:
+            raise problems[0]
+        result = analysis.compare_neighbors(shared_a, shared_b, target, k, (queries[0], queries[1]))
     except EmbedLabError as error:  # it quotes the word, which may come from someone else's link: shown as typed
         st.error(plain_markdown(str(error)), icon=":material/error:")
         return
@@ -85,10 +117,15 @@ def show_neighbours(target: str) -> None:
         f"{result.jaccard:.2f}",
         help="Share of the two neighbour lists' union that is in both",
     )
-    for column, title, neighbours in zip(
-        st.columns(2), (f"A · {space_labels[a]}", f"B · {space_labels[b]}"), (result.a, result.b)
+    for column, title, neighbours, origin in zip(
+        st.columns(2),
+        (f"A · {space_labels[a]}", f"B · {space_labels[b]}"),
+        (result.a, result.b),
+        (result.origin_a, result.origin_b),
     ):
         column.markdown(f"**{plain_markdown(title)}**")
+        if origin in ORIGIN_NOTES:
+            column.caption(plain_markdown(ORIGIN_NOTES[origin].format(word=target)), help=ORIGIN_HELP[origin])
         column.table(
             pd.DataFrame(
                 {
@@ -225,11 +262,14 @@ def coverage_tab() -> None:
             column.metric("Tokens split into 2+ word pieces", f"{result.split_token_share:.1%}")
             column.metric("Mean word pieces per token", f"{result.mean_pieces_per_token:.2f}")
         subwords = ui.fasttext_subword_coverage(result.space, corpus_id)
-        if subwords is not None:
+        if subwords is not None and subwords.token_share is None:
+            column.caption(plain_markdown(subwords.note))
+        elif subwords is not None:
             column.metric(
-                "Missing tokens still represented by subwords",
-                f"{subwords[0]:.1%}",
-                help="Missing words at least half of whose character n-grams FastText trained",
+                "Missing tokens with a subword vector",
+                f"{subwords.token_share:.1%}",
+                help=f"{subwords.words:,} of the words below get a vector built from their character n-grams seen in "
+                "training, as the Neighbours tab looks them up; a word none of whose n-grams was seen gets none",
             )
         missing = ui.missing_words(result.space, corpus_id)
         if result.split_token_share is not None:

@@ -39,13 +39,29 @@ else:
         st.info("No sample corpora found in sample_data/.")
 
 if data is not None:
+    delimiter = None  # None: the one detected
     try:
         corpus.check_size(name, len(data))  # the server caps uploads too; this also covers other ways in
-        columns, default_text_column = ui.table_columns(name, data)
+        choices = corpus.delimiter_choices(name)  # by name; none for .md, .jsonl and zips (detected per member)
+        if choices:
+            if st.session_state.get("corpus_delimiter_file") != (name, len(data)):  # another file: its own guess
+                st.session_state["corpus_delimiter_file"] = (name, len(data))
+                st.session_state.pop("corpus_delimiter", None)
+            detected = corpus.delimiter_name(ui.detect_delimiter(name, data))
+            picked = st.selectbox(
+                f"Delimiter (detected: {detected})",
+                list(choices),
+                index=list(choices).index(detected),
+                key="corpus_delimiter",
+                help="The character between the fields of a row. Excel writes semicolons where the decimal "
+                "separator is a comma.",
+            )
+            delimiter = None if picked == detected else choices[picked]  # the detected one passed as "detect"
+        columns, default_text_column = ui.table_columns(name, data, delimiter)
     except EmbedLabError as error:
         ui.show_error(error)
         columns, default_text_column, data = [], None, None
-    read = corpus.ReadOptions()
+    read = corpus.ReadOptions(delimiter=delimiter)
     if columns:
         left, right = st.columns(2)
         text_column = left.selectbox(
@@ -57,7 +73,9 @@ if data is not None:
         # The guessed column is passed as "guess", like the CLI without --text-column: the same corpus either way,
         # and a guess that finds no text says so.
         read = corpus.ReadOptions(
-            None if text_column == default_text_column else text_column, None if label == "(none)" else label
+            None if text_column == default_text_column else text_column,
+            None if label == "(none)" else label,
+            delimiter,
         )
     left, right = st.columns(2)
     lowercase = left.checkbox("Lowercase", value=True, key="corpus_lowercase")
@@ -90,6 +108,8 @@ cells[2].metric("Tokens", f"{stats.tokens:,}")
 cells[3].metric("Distinct words", f"{stats.types:,}")
 cells[4].metric("Seen once", f"{stats.hapax_share:.1%}", help="Share of distinct words that occur exactly once")
 cells[5].metric("Labels", f"{len(set(shown.labels)):,}" if shown.labels else "none")
+if stats.segmenter:  # Chinese, Japanese, Thai, Lao, Khmer or Burmese text: words found by a segmenter
+    st.caption(plain_markdown(f"Words of scripts written without spaces found by {stats.segmenter}"))
 left, right = st.columns([1, 2])
 left.dataframe(
     pd.DataFrame(stats.top_words, columns=["word", "count"]), hide_index=True, height=320, key="corpus_top_words"

@@ -259,7 +259,7 @@ def test_tokenize_normalises_curly_apostrophes_and_unicode_hyphens():
 
 def test_tokenize_keeps_non_ascii_words_and_decimals():
     assert tokenize("Über-fast naïve café costs 3.5 or 1,000.25 euros_total") == [
-        ["über-fast", "naïve", "café", "costs", "3.5", "or", "1,000.25", "euros", "total"]
+        ["über-fast", "naïve", "café", "costs", "3.5", "or", "1,000.25", "euros_total"]  # identifiers kept whole
     ]
 
 
@@ -330,20 +330,21 @@ def test_different_options_or_bytes_give_a_different_id(fresh_home):
 
 
 def test_csv_and_tsv_uploads_of_the_same_bytes_are_different_corpora(fresh_home):
-    """The suffix decides the delimiter, so it must be part of the corpus id."""
+    """The suffix is part of the corpus id; a tab-separated file saved as .csv is read with tabs all the same."""
     data = b"text\tlabel\nhello world\tpos\ngood day\tneg\n"
-    as_csv = build_corpus("x.csv", data)  # one column "text\tlabel": the labels are words
+    as_csv = build_corpus("x.csv", data)  # the tabs are detected
     as_tsv = build_corpus("x.tsv", data)
-    assert "pos" in as_csv.counts
     assert as_tsv.id != as_csv.id
-    assert set(as_tsv.counts) == {"hello", "world", "good", "day"}
+    assert set(as_tsv.counts) == set(as_csv.counts) == {"hello", "world", "good", "day"}
+    forced = build_corpus("x.csv", data, ReadOptions(delimiter=","))  # one column "text\tlabel": labels are words
+    assert "pos" in forced.counts and forced.id != as_csv.id
 
 
 def test_build_corpus_keeps_csv_labels(fresh_home):
     corpus = build_corpus("data.csv", CSV, ReadOptions(label_column="label"))
     assert corpus.labels == ("pos", "neg")
     assert corpus.stats.documents == 2
-    assert corpus.options["read"] == {"text_column": None, "label_column": "label"}
+    assert corpus.options["read"] == {"text_column": None, "label_column": "label", "delimiter": None}
     assert load_corpus(corpus.id).labels == ("pos", "neg")
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import fields
 
 import numpy as np
 import pytest
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_corpus import _zip
@@ -98,6 +100,9 @@ def _clear(error: ValueError) -> None:
 
 # --- the tokeniser --------------------------------------------------------------------------------------------
 
+_LETTER = r"[\p{L}\p{M}\p{N}\u200c\u200d]"
+WORD_SHAPE = regex.compile(rf"(?:--|\.)?{_LETTER}(?:[\w\p{{N}}'\-.,:\u05f3\u05f4\u200c\u200d]*{_LETTER})?(?:\+\+|#)?")
+
 
 @QUICK
 @given(st.text(max_size=300), st.booleans())
@@ -106,8 +111,10 @@ def test_tokens_are_words_never_markup_or_whitespace(text, lowercase):
         assert sentence
         for token in sentence:
             assert token and not any(ch.isspace() for ch in token)
-            assert re.fullmatch(r"[^\W_](?:[\w'\-.,]*[^\W_])?", token), token  # a letter or digit at each end
-            assert not set(token) & set('<>[]()&"`*_$/\\')
+            # a letter, mark or digit at each end, but for the prefixes of --flags and .NET and the C++/C# suffixes
+            assert WORD_SHAPE.fullmatch(token), token
+            assert not set(token) & set('<>[]()&"`*$/\\')
+            assert unicodedata.is_normalized("NFC", token), token
 
 
 # --- loaders of user bytes ------------------------------------------------------------------------------------
@@ -295,6 +302,6 @@ def test_streamed_csv_rows_are_what_the_csv_module_reads_from_the_whole_text(tex
         expected = list(csv.DictReader(io.StringIO(text, newline="")))
     except csv.Error:
         with pytest.raises(ValueError, match="not a readable CSV file"):
-            list(readers._table_rows("x.csv", text))
+            list(readers._table_rows("x.csv", text, ","))
         return
-    assert list(readers._table_rows("x.csv", text)) == expected
+    assert list(readers._table_rows("x.csv", text, ",")) == expected

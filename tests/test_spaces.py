@@ -160,11 +160,12 @@ def test_load_space_from_vectors_file_gives_unit_float32_rows_and_corpus_counts(
     path = _write(tmp_path, "w2v.txt", b"3 3\nfoo 3 4 0\nbar 0 0 -2\nzero 0 0 0\n")
     space = load_space(f"  vectors:{path} ", corpus)
     assert space.name == f"vectors:{path}"
-    assert space.words == ("foo", "bar", "zero") and len(space) == 3 and space.dim == 3
-    assert "foo" in space and "baz" not in space and space.index["bar"] == 1
+    # The all-zero row has no direction: left out of the space, and named.
+    assert space.words == ("foo", "bar") and len(space) == 2 and space.dim == 3 and space.zero_words == ("zero",)
+    assert "foo" in space and "baz" not in space and "zero" not in space and space.index["bar"] == 1
     assert space.vectors.dtype == np.float32
-    np.testing.assert_allclose(space.vectors, [[0.6, 0.8, 0], [0, 0, -1], [0, 0, 0]], atol=1e-7)
-    assert space.counts.dtype == np.int64 and space.counts.tolist() == [3, 1, 0]
+    np.testing.assert_allclose(space.vectors, [[0.6, 0.8, 0], [0, 0, -1]], atol=1e-7)
+    assert space.counts.dtype == np.int64 and space.counts.tolist() == [3, 1]
     assert space.piece_counter is None and str(path) in space.source
 
 

@@ -17,22 +17,27 @@ from embedlab.analysis.coverage import (
     NEVER_SEEN,
     NOT_KEPT,
     Coverage,
+    SubwordCoverage,
     character_ngrams,
     coverage,
     coverage_by_band,
     fragmentation,
     missing_words,
     subword_coverage,
+    subword_vector_coverage,
 )
 from embedlab.analysis.neighbours import (
     BLOCK_ROWS,
     Neighbor,
     NeighborComparison,
+    VectorOrigin,
+    WordQuery,
     compare_neighbors,
     nearest,
     neighbor_indices,
     shared_spaces,
     shared_vocabulary,
+    word_query,
 )
 
 __all__ = [
@@ -45,6 +50,9 @@ __all__ = [
     "DEFAULT_MAX_WORDS",
     "Neighbor",
     "NeighborComparison",
+    "SubwordCoverage",
+    "VectorOrigin",
+    "WordQuery",
     "band_order",
     "character_ngrams",
     "compare_neighbors",
@@ -59,5 +67,7 @@ __all__ = [
     "shared_spaces",
     "shared_vocabulary",
     "subword_coverage",
+    "subword_vector_coverage",
+    "word_query",
     "word_changes",
 ]

@@ -33,6 +33,8 @@ class ComparisonSummary:
     median_jaccard: float
     mean_rank_overlap: float
     median_rank_overlap: float
+    zero_a: tuple[str, ...] = ()  # words left out of A (and B) for their all-zero vectors: no direction, no score
+    zero_b: tuple[str, ...] = ()
 
 
 def _block_scores(first: np.ndarray, second: np.ndarray, block_rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -92,6 +94,8 @@ def compare_spaces(
         median_jaccard=float(np.median(jaccards)),
         mean_rank_overlap=float(overlaps.mean()),
         median_rank_overlap=float(np.median(overlaps)),
+        zero_a=a.zero_words,
+        zero_b=b.zero_words,
     )
     return summary, frame
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
 from embedlab.errors import EmbedLabError
 from embedlab.metrics import jaccard
-from embedlab.spaces.space import EmbeddingSpace
+from embedlab.spaces.space import EmbeddingSpace, normalise_rows
 
 BLOCK_ROWS = 1024  # rows per matrix product: 1024 x 20k float32 similarities is 80 MB
 
@@ -22,9 +24,38 @@ class Neighbor:
     similarity: float
 
 
+class VectorOrigin(str, Enum):
+    """Where a query word's vector comes from."""
+
+    VOCABULARY = "vocabulary"  # the space holds the word
+    SUBWORDS = "subwords"  # a FastText run built it from the word's character n-grams
+    ENCODER = "encoder"  # a sentence-transformer encoded the word alone
+
+
+@dataclass(frozen=True, eq=False)
+class WordQuery:
+    """A word to find neighbours of, with its vector in one space.
+
+    Attributes:
+        word: the word as asked.
+        vector: float32 array of shape (dim,), unit norm.
+        origin: where the vector comes from.
+    """
+
+    word: str
+    vector: np.ndarray
+    origin: VectorOrigin = VectorOrigin.VOCABULARY
+
+    @property
+    def from_subwords(self) -> bool:
+        """True when a FastText run built the vector from the word's character n-grams."""
+        return self.origin is VectorOrigin.SUBWORDS
+
+
 @dataclass(frozen=True)
 class NeighborComparison:
-    """A word's k nearest neighbours in two spaces side by side, with the Jaccard overlap of the two lists."""
+    """A word's k nearest neighbours in two spaces side by side, with the Jaccard overlap of the two lists, and
+    where each side's vector of the word came from."""
 
     word: str
     k: int
@@ -32,28 +63,93 @@ class NeighborComparison:
     b: list[Neighbor]
     in_both: frozenset[str]
     jaccard: float
+    origin_a: VectorOrigin = VectorOrigin.VOCABULARY
+    origin_b: VectorOrigin = VectorOrigin.VOCABULARY
+
+
+def _suggestions(space: EmbeddingSpace, word: str, n: int = 3) -> list[str]:
+    """Up to ``n`` words of the space (its 50,000 first) that ``word`` may have meant, compared case-insensitively
+    and in NFC (``NumPy`` or ``VACUUM`` finds ``numpy``, ``vacuum``; and ``numpy`` finds ``NumPy`` in a cased
+    space): the same word in another case first, then near spellings (difflib, ratio >= 0.75)."""
+    key = unicodedata.normalize("NFC", word).casefold()
+    folded: dict[str, list[str]] = {}
+    for candidate in space.words[:50_000]:
+        folded.setdefault(unicodedata.normalize("NFC", candidate).casefold(), []).append(candidate)
+    found = [candidate for candidate in folded.get(key, []) if candidate != word]
+    for close in difflib.get_close_matches(key, list(folded), n=n + 1, cutoff=0.75):
+        found.extend(candidate for candidate in folded[close] if candidate not in found and candidate != word)
+    return found[:n]
 
 
 def _unknown_word_error(space: EmbeddingSpace, word: str) -> EmbedLabError:
-    close = difflib.get_close_matches(word, space.words[:50_000], n=3, cutoff=0.75)
+    if word in space.zero_words:
+        return EmbedLabError(
+            f"'{word}' has an all-zero vector in {space.name} (a padding or unknown row): cosine is undefined for it, "
+            "so it has no neighbours and is left out of every comparison"
+        )
+    close = _suggestions(space, word)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return EmbedLabError(f"'{word}' is not in {space.name} ({len(space):,} words){hint}")
 
 
-def nearest(space: EmbeddingSpace, word: str, k: int = 10) -> list[Neighbor]:
-    """The k words closest to ``word`` by cosine similarity, most similar first, the word itself excluded.
+def word_query(space: EmbeddingSpace, word: str) -> WordQuery:
+    """``word``'s vector in ``space``: its own row; else, for a word the space does not hold, the vector the space
+    builds for unseen words: a FastText run's from the word's character n-grams (``space.oov_vector``; Bojanowski
+    et al. 2017, as gensim's ``FastTextKeyedVectors.get_vector``), a sentence-transformer's by encoding the word
+    alone (``space.encoder``).
+
+    A space cut down by ``EmbeddingSpace.subset`` keeps the hooks of the whole space: for a word the subset dropped
+    but the whole space holds, ask the whole space.
+
+    Returns:
+        The query; its vector is float32 of shape (dim,), unit norm.
 
     Raises:
-        ValueError: the word is not in the space, or k is not positive.
+        EmbedLabError: the space neither holds the word nor can build its vector (the message says why: not in
+            the space, with close words; a FastText run saved without its subword model; no character n-gram of the
+            word seen in training, so its vector would be zero).
+    """
+    if word in space.index:
+        return WordQuery(word, space.vectors[space.index[word]], VectorOrigin.VOCABULARY)
+    if space.oov_vector is not None and word:
+        try:
+            vector = space.oov_vector(word)
+        except EmbedLabError as why:
+            raise EmbedLabError(f"{_unknown_word_error(space, word)}; {why}") from None
+        if vector is None:
+            raise EmbedLabError(
+                f"'{word}' is not in {space.name}, and none of its character n-grams was seen in training, so "
+                "FastText has no vector to build for it (it would be zero)"
+            )
+        return WordQuery(word, np.asarray(vector, dtype=np.float32), VectorOrigin.SUBWORDS)
+    if space.encoder is not None and word.strip():
+        vector = normalise_rows(space.encoder([word]))[0]
+        if np.any(vector):
+            return WordQuery(word, vector, VectorOrigin.ENCODER)
+    raise _unknown_word_error(space, word)
+
+
+def nearest(space: EmbeddingSpace, word: str, k: int = 10, query: WordQuery | None = None) -> list[Neighbor]:
+    """The k words closest to ``word`` by cosine similarity, most similar first, the word itself excluded.
+
+    A word the space does not hold is looked up by the vector :func:`word_query` builds (a FastText run's subwords,
+    a sentence-transformer's encoding); all of the space's words are then candidates.
+
+    Args:
+        query: the word's vector, when it comes from elsewhere (e.g. the whole space, for a space cut down to
+            shared words); default :func:`word_query` of ``space``.
+
+    Raises:
+        ValueError: the space neither holds the word nor can build its vector, or k is not positive.
     """
     if k < 1:
         raise EmbedLabError(f"k must be at least 1, got {k}")
-    if word not in space:
-        raise _unknown_word_error(space, word)
-    row = space.index[word]
-    sims = space.vectors @ space.vectors[row]
-    sims[row] = -np.inf
-    k = min(k, len(space) - 1)
+    query = query if query is not None else word_query(space, word)
+    sims = space.vectors @ query.vector
+    row = space.index.get(word)
+    if row is not None:
+        sims[row] = -np.inf
+    k = min(k, len(space) - (row is not None))
     top = np.argpartition(-sims, k - 1)[:k] if k > 0 else np.zeros(0, dtype=np.int64)
     top = top[np.lexsort((top, -sims[top]))]  # ties broken by row order, so results are stable
     return [Neighbor(space.words[i], float(sims[i])) for i in top]
@@ -78,12 +174,38 @@ def shared_spaces(a: EmbeddingSpace, b: EmbeddingSpace) -> tuple[EmbeddingSpace,
     return a.subset(words), b.subset(words)
 
 
-def compare_neighbors(a: EmbeddingSpace, b: EmbeddingSpace, word: str, k: int = 10) -> NeighborComparison:
-    """Top-k neighbours of ``word`` in A and B; pass spaces from :func:`shared_spaces` for comparable lists."""
-    first, second = nearest(a, word, k), nearest(b, word, k)
+def compare_neighbors(
+    a: EmbeddingSpace,
+    b: EmbeddingSpace,
+    word: str,
+    k: int = 10,
+    queries: tuple[WordQuery, WordQuery] | None = None,
+) -> NeighborComparison:
+    """Top-k neighbours of ``word`` in A and B; pass spaces from :func:`shared_spaces` for comparable lists.
+
+    A word only one side holds: the neighbours are still searched among the words both hold, so the lists stay
+    comparable; the side without the word uses the vector it builds for unseen words (a FastText run's subwords,
+    a sentence-transformer's encoding), marked in ``origin_a``/``origin_b``. A side that cannot build one raises.
+
+    Args:
+        queries: the word's vector in A and in B (:func:`word_query` of the whole spaces), for a word the shared
+            spaces dropped; default: :func:`word_query` of ``a`` and ``b``.
+
+    Raises:
+        EmbedLabError: a side neither holds the word nor can build its vector; k is not positive.
+    """
+    query_a, query_b = queries if queries is not None else (word_query(a, word), word_query(b, word))
+    first, second = nearest(a, word, k, query_a), nearest(b, word, k, query_b)
     in_both = frozenset(n.word for n in first) & frozenset(n.word for n in second)
     return NeighborComparison(
-        word, k, first, second, in_both, jaccard([n.word for n in first], [n.word for n in second])
+        word,
+        k,
+        first,
+        second,
+        in_both,
+        jaccard([n.word for n in first], [n.word for n in second]),
+        query_a.origin,
+        query_b.origin,
     )
 
 

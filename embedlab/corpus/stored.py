@@ -12,9 +12,9 @@ from pathlib import Path
 
 from embedlab import store
 from embedlab.corpus.readers import (
-    TEXT_SUFFIXES,
     ReadOptions,
     _suffix,
+    applied_read_options,
     check_size,
     read_documents,
 )
@@ -22,6 +22,7 @@ from embedlab.corpus.tokens import (
     _WORD,
     TOKENIZER_VERSION,
     TokenizeOptions,
+    TokenizeReport,
     _apply_phrases,
     _write_sentences,
 )
@@ -40,6 +41,10 @@ class CorpusStats:
     types: int
     hapax_share: float  # share of distinct words seen exactly once
     top_words: list[tuple[str, int]]
+    # what split the scripts written without spaces, and which (TokenizeReport.segmenter); None: none needed one
+    segmenter: str | None = None
+    # texts longer than MAX_SENTENCE_TOKENS without a sentence end, cut into pieces (TokenizeReport.split_sentences)
+    split_sentences: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,10 @@ class Corpus:
 
 def _content_id(name: str, data: bytes, read: ReadOptions, tokenize_options: TokenizeOptions) -> str:
     digest = hashlib.sha256(data)
-    is_table = _suffix(name) not in TEXT_SUFFIXES
+    applied = applied_read_options(name, data, read)  # the delimiter used, detected or chosen; None: plain text
     options = {
         "format": _suffix(name),
-        "read": asdict(read) if is_table else {},
+        "read": asdict(applied) if applied is not None else {},
         "tokenize": asdict(tokenize_options),
         "version": TOKENIZER_VERSION,
     }
@@ -115,7 +120,10 @@ def build_corpus(
     try:
         with store.staged_dir(folder) as staging:
             # Streamed to disk: the corpus's tokens are never one list in memory (a 100 MB upload stays < 1 GB).
-            counts, per_document = _write_sentences(raw.texts, tokenize_options.lowercase, staging / "sentences.txt")
+            report = TokenizeReport()  # NFC and segmentation, for the stats and notices
+            counts, per_document = _write_sentences(
+                raw.texts, tokenize_options.lowercase, staging / "sentences.txt", report
+            )
             if tokenize_options.phrases:
                 counts = _apply_phrases(staging / "sentences.txt", tokenize_options)
             ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
@@ -126,13 +134,15 @@ def build_corpus(
                 types=len(ordered),
                 hapax_share=sum(1 for c in ordered.values() if c == 1) / len(ordered),
                 top_words=list(ordered.items())[:25],
+                segmenter=report.segmenter,
+                split_sentences=report.split_sentences,
             )
             meta = {
                 "id": corpus_id,
                 "name": name,
                 "stats": asdict(stats),
                 "options": options,
-                "notices": raw.notices,
+                "notices": [*raw.notices, *report.notices()],
                 "labels": raw.labels,
                 "sentences_per_document": per_document,
             }

@@ -388,6 +388,13 @@ def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word:
     except ValueError as error:
         return f"<h3>{_e(word)}</h3><p class='muted'>{_e(error)}</p>"
     columns = []
+    notes = [  # a side that does not hold the word built its vector: say how
+        f"{_e(space.title)}: built from subwords ('{_e(word)}' is not in the run)"
+        if origin is analysis.VectorOrigin.SUBWORDS
+        else f"{_e(space.title)}: '{_e(word)}' encoded alone (not among its words)"
+        for origin, space in ((result.origin_a, shared_a), (result.origin_b, shared_b))
+        if origin is not analysis.VectorOrigin.VOCABULARY
+    ]
     for title, neighbours in ((f"A · {shared_a.title}", result.a), (f"B · {shared_b.title}", result.b)):
         frame = pd.DataFrame(
             {
@@ -398,7 +405,8 @@ def _neighbour_section(shared_a: EmbeddingSpace, shared_b: EmbeddingSpace, word:
             }
         )
         columns.append(f"<div><b>{_e(title)}</b>{_table(frame)}</div>")
-    return f"<h3>“{_e(word)}” — Jaccard@{k} {result.jaccard:.2f}</h3><div class='pair'>{''.join(columns)}</div>"
+    note = f"<p class='muted'>{'; '.join(notes)}</p>" if notes else ""
+    return f"<h3>“{_e(word)}” — Jaccard@{k} {result.jaccard:.2f}</h3>{note}<div class='pair'>{''.join(columns)}</div>"
 
 
 def _distinct(a: EmbeddingSpace, b: EmbeddingSpace) -> list[EmbeddingSpace]:

@@ -1,7 +1,7 @@
 """Spaces derived from another: a PCA-reduced copy (the dimension sweep) and a debiased copy (``SPEC@debiased``).
 
-A derived space keeps its words and counts; its vectors (and a sentence-transformer's text encoder) go through the
-same linear map, then rows are re-normalised.
+A derived space keeps its words and counts; its vectors (and a sentence-transformer's text encoder, and a FastText
+run's vectors built from subwords) go through the same linear map, then rows are re-normalised.
 """
 
 from __future__ import annotations
@@ -34,9 +34,23 @@ def _linear_copy(
     """A derived space: ``transform`` applied to every word vector (and to the encoder's text vectors), rows
     re-normalised."""
     encoder = None if space.encoder is None else partial(_transformed_encoder, space.encoder, transform)
+    oov_vector = None if space.oov_vector is None else partial(_transformed_oov_vector, space.oov_vector, transform)
     return dataclasses.replace(
-        space, name=name, vectors=normalise_rows(transform(space.vectors)), source=source, encoder=encoder
+        space,
+        name=name,
+        vectors=normalise_rows(transform(space.vectors)),
+        source=source,
+        encoder=encoder,
+        oov_vector=oov_vector,
     )
+
+
+def _transformed_oov_vector(
+    oov_vector: Callable[[str], np.ndarray | None], transform: Callable[[np.ndarray], np.ndarray], word: str
+) -> np.ndarray | None:
+    """A FastText word built from subwords, mapped like the space's own words (unit vector of shape (dim,))."""
+    vector = oov_vector(word)
+    return None if vector is None else normalise_rows(transform(vector[None, :]))[0]
 
 
 def _transformed_encoder(

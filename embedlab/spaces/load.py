@@ -16,11 +16,13 @@ import numpy as np
 from embedlab import config, store
 from embedlab.corpus.stored import Corpus, load_corpus
 from embedlab.errors import EmbedLabError
+from embedlab.records import RunMethod
 from embedlab.spaces import baseline, derived
 from embedlab.spaces.formats import VectorFormat, read_vectors, read_vectors_file
 from embedlab.spaces.labels import space_label
 from embedlab.spaces.space import EmbeddingSpace, normalise_rows
 from embedlab.spaces.spec import BASELINE, SpaceKind, SpaceSpec, newest_run_or_baseline
+from embedlab.spaces.subwords import SUBWORDS_FILE, load_subwords
 from embedlab.spaces.uploads import list_uploaded_vectors
 
 _DOCUMENT_BATCH = 32  # sentence-transformers batch for whole documents (attention memory grows with length)
@@ -171,7 +173,26 @@ def _run_space(run_id: str, corpus: Corpus | None, progress: Callable[[float], N
     found = read_vectors(folder / "vectors.bin", fmt=VectorFormat.WORD2VEC_BINARY)
     words, vectors = found.words, found.vectors
     return EmbeddingSpace(
-        run_id, words, normalise_rows(vectors), _counts_for(words, corpus), f"{row.method.value} run {run_id}"
+        run_id,
+        words,
+        normalise_rows(vectors),
+        _counts_for(words, corpus),
+        f"{row.method.value} run {run_id}",
+        oov_vector=_subword_vectors(run_id, folder) if row.method is RunMethod.FASTTEXT else None,
+    )
+
+
+def _subword_vectors(run_id: str, folder: Path) -> Callable[[str], np.ndarray | None]:
+    """A FastText run's builder of vectors for unseen words; for a run saved without its subword model (before
+    runs kept it), one that says so."""
+    path = folder / SUBWORDS_FILE
+    return load_subwords(path) if path.is_file() else partial(_no_subword_model, run_id)
+
+
+def _no_subword_model(run_id: str, word: str) -> np.ndarray | None:
+    raise EmbedLabError(
+        f"{run_id} is a FastText run saved without its subword model (trained before EmbedLab kept it), so it has "
+        "vectors for whole words only: train it again to get vectors for unseen words"
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -27,6 +28,13 @@ class EmbeddingSpace:
             empty: its name.
         encoder: for sentence-transformer spaces, ``encoder(texts, progress=None)`` gives unit float32 sentence
             embeddings of shape (len(texts), dim); None for static spaces (a text is its mean word vector).
+        oov_vector: for FastText runs, ``oov_vector(word)`` gives a word the space does not hold a unit float32
+            vector of shape (dim,) built from its character n-grams (``embedlab.spaces.subwords``), or None when
+            none of its n-grams was trained; it raises EmbedLabError, saying why, when the space cannot build such
+            vectors at all (a FastText run saved without its subword model). None for other spaces.
+        zero_words: words whose vector was all zeros (padding, unknown rows of vectors files). Cosine is undefined
+            for them, so construction leaves them out of ``words``/``vectors``/``counts`` (no neighbour list, no
+            score, never anyone's neighbour) and records them here, for pages and the CLI to name.
     """
 
     name: str
@@ -37,6 +45,8 @@ class EmbeddingSpace:
     piece_counter: Callable[[Sequence[str]], np.ndarray] | None = None
     encoder: Callable[..., np.ndarray] | None = None
     label: str = ""
+    oov_vector: Callable[[str], np.ndarray | None] | None = None
+    zero_words: tuple[str, ...] = ()
     index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -45,7 +55,23 @@ class EmbeddingSpace:
                 f"space {self.name}: {len(self.words)} words but {self.vectors.shape[0]} vectors "
                 f"and {self.counts.shape[0]} counts"
             )
+        self._exclude_zero_rows()
         object.__setattr__(self, "index", {word: i for i, word in enumerate(self.words)})
+
+    def _exclude_zero_rows(self) -> None:
+        """Drop rows without a direction (see ``zero_words``); the kept rows keep their order."""
+        vectors = np.asarray(self.vectors)
+        if vectors.ndim != 2 or not len(vectors):
+            return
+        norms = np.einsum("ij,ij->i", vectors, vectors)  # float32: a denormal row's squares are 0 too
+        if norms.all():
+            return
+        keep = np.flatnonzero(norms)
+        zero = tuple(self.words[i] for i in np.flatnonzero(norms == 0))
+        object.__setattr__(self, "words", tuple(self.words[i] for i in keep))
+        object.__setattr__(self, "vectors", vectors[keep])
+        object.__setattr__(self, "counts", self.counts[keep])
+        object.__setattr__(self, "zero_words", self.zero_words + zero)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -74,7 +100,19 @@ class EmbeddingSpace:
             self.piece_counter,
             self.encoder,
             self.label,
+            None if self.oov_vector is None else partial(_subset_oov_vector, self.index, self.name, self.oov_vector),
+            zero_words=self.zero_words,
         )
+
+
+def _subset_oov_vector(
+    whole: dict[str, int], name: str, oov_vector: Callable[[str], np.ndarray | None], word: str
+) -> np.ndarray | None:
+    """A subset's ``oov_vector``: a word the whole space holds is not unseen, and its subword vector is not its
+    vector; ask the whole space for it."""
+    if word in whole:
+        raise EmbedLabError(f"'{word}' is in {name} but not among the words of this comparison (both spaces' words)")
+    return oov_vector(word)
 
 
 def normalise_rows(matrix: np.ndarray) -> np.ndarray:

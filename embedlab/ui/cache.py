@@ -13,7 +13,7 @@ import streamlit as st
 from embedlab import analysis, corpus, evaluation, spaces, store
 from embedlab.analysis import maps
 from embedlab.analysis.comparison import ComparisonSummary
-from embedlab.analysis.coverage import Coverage
+from embedlab.analysis.coverage import Coverage, SubwordCoverage
 from embedlab.corpus.stored import Corpus
 from embedlab.present import report
 from embedlab.records import RunMethod
@@ -44,8 +44,14 @@ def distinctive_words(corpus_id: str) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def table_columns(name: str, data: bytes) -> tuple[list[str], str | None]:
-    return corpus.table_columns(name, data)
+def table_columns(name: str, data: bytes, delimiter: str | None = None) -> tuple[list[str], str | None]:
+    return corpus.table_columns(name, data, delimiter)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def detect_delimiter(name: str, data: bytes) -> str | None:
+    """The delimiter the upload is read with when none is chosen (``corpus.detect_delimiter``)."""
+    return corpus.detect_delimiter(name, data)
 
 
 # Where a space being loaded reports its progress: set around the call by load_space (a cached function cannot take
@@ -134,12 +140,10 @@ def baseline_fragmentation(corpus_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def fasttext_subword_coverage(spec: str, corpus_id: str) -> tuple[float, float] | None:
-    """Share of missing tokens and words a FastText run still represents through subwords; None otherwise."""
-    run = store.get_run(spec)
-    if run is None or run.method is not RunMethod.FASTTEXT:
-        return None
-    return analysis.subword_coverage(load_space(spec, corpus_id).words, load_corpus(corpus_id))
+def fasttext_subword_coverage(spec: str, corpus_id: str) -> SubwordCoverage | None:
+    """How many of the corpus words a FastText run misses it builds a vector for from subwords
+    (``analysis.subword_vector_coverage``); None for other spaces."""
+    return analysis.subword_vector_coverage(load_space(spec, corpus_id), load_corpus(corpus_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
