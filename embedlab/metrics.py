@@ -1,16 +1,11 @@
 """Ranking and overlap metrics on plain numpy arrays: Jaccard@k, rank-biased overlap (Webber, Moffat and Zobel
-2010, "A similarity measure for indefinite rankings"), and MRR@k / recall@k of held-out pairs.
+2010, "A similarity measure for indefinite rankings"), MRR@k / recall@k of held-out pairs, and anisotropy
+(the mean cosine of random pairs of vectors).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-if TYPE_CHECKING:
-    pass
-from typing import TYPE_CHECKING
 
 RETRIEVAL_K = 10
 
@@ -70,3 +65,34 @@ def rank_biased_overlap(first: np.ndarray, second: np.ndarray, p: float = RBO_P)
     depths = np.arange(1, k + 1)
     weights = (1 - p) / p * p**depths
     return (overlap / depths * weights).sum(axis=1) + overlap[:, -1] / k * p**k
+
+
+ANISOTROPY_PAIRS = 2000
+
+
+def mean_pair_cosine(vectors: np.ndarray, pairs: int = ANISOTROPY_PAIRS, seed: int = 0) -> float:
+    """Anisotropy: the mean cosine of a seeded random sample of pairs of distinct rows (Ethayarajh 2019, "How
+    contextual are contextualized word representations?"). Near 0 for directions spread over the space; near 1
+    when every vector points the same way, so that every neighbour scores ~1 and rankings carry no meaning.
+
+    Args:
+        vectors: float array of shape (n, dim); rows need not be unit length (all-zero rows count as cosine 0).
+        pairs: how many random pairs (i, j), i != j, to average over; all pairs when n is small.
+        seed: the sampling seed (the same vectors always give the same value).
+
+    Returns:
+        The mean cosine in [-1, 1]; NaN when there are fewer than two rows.
+    """
+    n = len(vectors)
+    if n < 2:
+        return float("nan")
+    matrix = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    unit = matrix / np.where(norms == 0, 1, norms)
+    if n * (n - 1) // 2 <= pairs:  # small: every pair exactly
+        first, second = np.triu_indices(n, k=1)
+    else:
+        rng = np.random.default_rng(seed)
+        first = rng.integers(0, n, pairs)
+        second = (first + rng.integers(1, n, pairs)) % n  # never the same row
+    return float(np.einsum("ij,ij->i", unit[first], unit[second]).mean())

@@ -10,6 +10,7 @@ from embedlab import config, evaluation, spaces, store, training, ui
 from embedlab.errors import EmbedLabError
 from embedlab.present.text import plain_markdown
 from embedlab.records import RunRecord
+from embedlab.ui.health import show_run_health
 
 VECTORS_BYTES_PER_SECOND = 50e6  # read, checked, stored: a 43 MB word2vec text file took 0.54 s on 2 cores
 
@@ -141,6 +142,7 @@ else:
         st.session_state.pop("runs_selected", None)
     run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="runs_selected")
     buttons = st.container(horizontal=True)
+    show_run_health(run_id, labels[run_id])
     if next(run for run in runs if run.id == run_id).is_finetuned:
         st.caption(training.retrieval_summary(run_id))
         buttons.download_button(

@@ -7,6 +7,7 @@ from embedlab import spaces, store, training, ui
 from embedlab.errors import EmbedLabError
 from embedlab.records import JobRecord, RunMethod
 from embedlab.training import jobs
+from embedlab.ui.health import show_run_health
 
 ui.ensure_router()
 st.title("Train")
@@ -187,6 +188,7 @@ def _show_job(job: JobRecord) -> None:
         st.info(f"{_job_line(job)} — done: run `{job.run_id}`, deleted since", icon=":material/delete:")
     elif job.status == "done" and job.run_id:
         st.success(f"{_job_line(job)} — done: run `{job.run_id}`", icon=_STATUS_ICONS["done"])
+        show_run_health(job.run_id, f"Run {job.run_id}")
         if job.method is RunMethod.SENTENCE_TRANSFORMER:
             st.caption(training.retrieval_summary(job.run_id))
     elif job.status == "failed":

@@ -33,6 +33,7 @@ from embedlab.spaces import baseline
 from embedlab.spaces.load import transformer_vocabulary
 from embedlab.training.commit import staged_run
 from embedlab.training.configs import METHOD, FinetuneConfig, FinetuneProgress
+from embedlab.training.health import finetune_health, save_health
 from embedlab.training.pairs import make_pairs
 
 if TYPE_CHECKING:
@@ -135,7 +136,8 @@ def finetune_run(
     may_commit: Callable[[], bool] = lambda: True,
 ) -> RunRecord:
     """Fine-tune MiniLM on the corpus and save it as a run: ``runs/<id>/model/`` (a sentence-transformers
-    folder), ``params.json`` (budget, pairs, timings, device, retrieval, dim, base model), ``held_out.jsonl``.
+    folder), ``params.json`` (budget, pairs, timings, device, retrieval, dim, base model), ``held_out.jsonl``,
+    ``health.json`` (:func:`embedlab.training.health.finetune_health`: did held-out MRR@10 change at all).
 
     Saved by :func:`embedlab.training.commit.staged_run`: the folder appears in one rename once complete;
     ``may_commit`` is asked just before (False: :class:`Cancelled`, nothing saved). The registry row's params are
@@ -166,6 +168,7 @@ def finetune_run(
         shutil.rmtree(run.folder / "trainer", ignore_errors=True)
         phase(f"measuring the fine-tuned model on {len(pairs.held_out):,} held-out pairs", 1.0)
         after = retrieval_scores(model, pairs.held_out)
+        save_health(run.folder, finetune_health({"baseline": before, "finetuned": after}, trained_pairs))
         phase("saving the model", 1.0)
         model.save(str(run.folder / "model"))
         (run.folder / "held_out.jsonl").write_text(

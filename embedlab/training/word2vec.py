@@ -18,6 +18,7 @@ from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.spaces.subwords import SUBWORDS_FILE, save_subwords
 from embedlab.training.commit import staged_run
 from embedlab.training.configs import Method, Progress, TrainConfig
+from embedlab.training.health import SAMPLE_ROWS, RunHealth, save_health, sentence_context_share, static_health
 
 if TYPE_CHECKING:
     from embedlab.corpus.stored import Corpus
@@ -232,11 +233,13 @@ def prepare_model(corpus: Corpus, config: TrainConfig) -> tuple[Any, int]:
 
 
 def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress], None] | None):
-    """:func:`train_vectors`, also returning how many vocabulary words started from ``config.init``."""
+    """:func:`train_vectors`, also returning how many vocabulary words started from ``config.init`` and the
+    start sample (:func:`_start_sample`) for the health check."""
     # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only this path needs it
     from gensim.models.callbacks import CallbackAny2Vec
 
     model, init_words = prepare_model(corpus, config)  # a big init file's matrix is not kept while training
+    start = _start_sample(model, config.seed)
     started = time.perf_counter()
 
     def report(epoch_index: int, done_in_epoch: float, words_per_second: float) -> None:
@@ -267,7 +270,35 @@ def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress]
         callbacks=[EpochEnd()],
         report_delay=0.5,
     )
-    return model.wv, init_words
+    return model.wv, init_words, start
+
+
+def _start_sample(model, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``SAMPLE_ROWS`` seeded rows of the word vectors as training starts: (row indices, float32 copy of shape
+    (rows, dim)). Rows whose lock factor is 0 (pretrained words kept as loaded) are left out: they stay by design."""
+    wv = model.wv
+    lockf = np.asarray(wv.vectors_vocab_lockf if hasattr(wv, "vectors_vocab_lockf") else wv.vectors_lockf)
+    free = np.arange(len(wv))
+    if lockf.ndim == 1 and len(lockf) == len(wv):
+        free = free[lockf > 0]
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(free, size=min(SAMPLE_ROWS, len(free)), replace=False)) if len(free) else free
+    return rows, np.array(wv.vectors[rows], dtype=np.float32)
+
+
+def _health(corpus: Corpus, config: TrainConfig, vectors, start: tuple[np.ndarray, np.ndarray]) -> RunHealth:
+    """The run's health (:mod:`embedlab.training.health`) from its corpus, start sample and trained vectors."""
+    rows, initial = start
+    with corpus.sentences_path.open(encoding="utf-8") as lines:
+        context = sentence_context_share(lines)
+    return static_health(
+        vectors.vectors,
+        initial=initial,
+        final_rows=vectors.vectors[rows],
+        context=context,
+        epochs=config.epochs,
+        min_count=config.min_count,
+    )
 
 
 def train_run(
@@ -282,7 +313,8 @@ def train_run(
     A FastText run also keeps its subword model, ``subwords.npz`` (:mod:`embedlab.spaces.subwords`: the trained
     character n-gram buckets only, about ``distinct n-grams x dim x 4`` bytes; 13 MB next to vectors.bin's 1.5 MB
     on the sample corpus at dim 100), so that words it never saw still get vectors; ``params.json`` says what
-    it holds under ``subwords``.
+    it holds under ``subwords``. Every run keeps its health check, ``health.json`` (:mod:`embedlab.training.health`:
+    context share, how far vectors moved from their seeded start, anisotropy, vocabulary size).
 
     Saved by :func:`embedlab.training.commit.staged_run`: the folder appears in one rename after everything is
     written; ``may_commit`` is asked just before, and a False answer raises :class:`Cancelled` and leaves nothing
@@ -296,8 +328,9 @@ def train_run(
 
     started_at = time.time()
     started = time.perf_counter()
-    vectors, init_words = _train(corpus, config, on_progress)
+    vectors, init_words, start = _train(corpus, config, on_progress)
     seconds = time.perf_counter() - started
+    health = _health(corpus, config, vectors, start)
     finished_at = time.time()
     vocab_size = len(vectors.index_to_key)
     with staged_run(corpus.id, config.method.value, config.to_dict(), run_id=run_id, may_commit=may_commit) as run:
@@ -305,6 +338,7 @@ def train_run(
         subwords = {}
         if config.method is Method.FASTTEXT:
             subwords["subwords"] = save_subwords(vectors, run.folder / SUBWORDS_FILE)
+        save_health(run.folder, health)
         run.finish(
             {
                 "corpus_name": corpus.name,

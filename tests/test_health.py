@@ -1,0 +1,160 @@
+"""Run health (embedlab.training.health): each bad case gives its own warning with the measured value; the sample
+corpus with the defaults gives none."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT, make_space
+from streamlit.testing.v1 import AppTest
+
+from embedlab.cli import main
+from embedlab.corpus import corpus_from_file
+from embedlab.metrics import mean_pair_cosine
+from embedlab.training import Method, TrainConfig, train_run
+from embedlab.training.health import (
+    HEALTH_FILE,
+    RunHealth,
+    anisotropy_check,
+    finetune_health,
+    load_run_health,
+    save_health,
+    sentence_context_share,
+    space_health,
+    start_cosine,
+    static_health,
+)
+
+WORD_LIST = Path("/work/shared/cases/c15-one-word-per-line.txt")
+
+
+def _collapsed(n: int = 400, dim: int = 50, seed: int = 0) -> np.ndarray:
+    """Vectors sharing one direction, with mean pairwise cosine about 0.97."""
+    rng = np.random.default_rng(seed)
+    common = rng.normal(size=dim)
+    common /= np.linalg.norm(common)
+    return (common + 0.025 * rng.normal(size=(n, dim))).astype(np.float32)
+
+
+def test_mean_pair_cosine_matches_every_pair_on_small_input_and_is_near_zero_for_random_vectors():
+    rng = np.random.default_rng(1)
+    small = rng.normal(size=(20, 8))
+    unit = small / np.linalg.norm(small, axis=1, keepdims=True)
+    sims = unit @ unit.T
+    assert mean_pair_cosine(small) == pytest.approx(sims[np.triu_indices(20, 1)].mean())
+    assert abs(mean_pair_cosine(rng.normal(size=(5000, 100)))) < 0.01
+    assert np.isnan(mean_pair_cosine(small[:1]))
+
+
+def test_collapsed_space_gets_an_anisotropy_warning_with_its_value():
+    vectors = _collapsed()
+    value = mean_pair_cosine(vectors)
+    assert 0.95 < value < 0.99
+    health = static_health(vectors)
+    assert not health.ok
+    assert health.checks["anisotropy"]["ok"] is False
+    assert health.checks["anisotropy"]["value"] == pytest.approx(value, abs=1e-4)
+    assert health.checks["moved"]["ok"] is None and "unknown" in health.checks["moved"]["detail"]
+    (warning,) = health.warnings
+    assert warning.startswith("Collapsed space") and f"{value:.3f}" in warning and "more epochs" in warning
+    assert anisotropy_check(0.5).ok
+
+
+def test_tiny_vocabulary_gets_its_own_warning():
+    vectors = np.random.default_rng(2).normal(size=(40, 16))
+    health = static_health(vectors, min_count=5)
+    assert health.checks["vocabulary"] == {"value": 40, "ok": False, "detail": "40 words"}
+    (warning,) = health.warnings
+    assert "Tiny vocabulary: 40 words" in warning and "lower min_count (now 5)" in warning
+
+
+def test_start_cosine_and_context_share():
+    a = np.eye(3, dtype=np.float32)
+    assert start_cosine(a, a) == (1.0, 0.0)
+    moved, changed = start_cosine(a, a[[1, 2, 0]])
+    assert moved == 0.0 and changed == 1.0
+    assert sentence_context_share(["a b\n", "c\n", "d e f\n", "\n"]) == (0.5, 4)
+
+
+def test_finetune_that_changed_nothing_is_flagged_and_a_real_change_is_not():
+    same = {"baseline": {"mrr@10": 0.114, "recall@10": 0.2}, "finetuned": {"mrr@10": 0.114, "recall@10": 0.2}}
+    health = finetune_health(same, pairs_trained=0)
+    assert not health.ok and health.checks["retrieval"]["value"] == 0.0
+    (warning,) = health.warnings
+    assert "Nothing visible changed" in warning and "trained on no pairs" in warning
+    assert "larger fine-tuning budget" in warning
+    better = {**same, "finetuned": {"mrr@10": 0.120, "recall@10": 0.21}}
+    assert finetune_health(better, pairs_trained=512).ok
+
+
+def test_health_round_trips_through_json(tmp_path):
+    health = static_health(_collapsed())
+    save_health(tmp_path, health)
+    assert RunHealth.from_dict(json.loads((tmp_path / HEALTH_FILE).read_text())) == health
+    assert health.to_dict()["warnings"] == list(health.warnings)
+
+
+@pytest.fixture(scope="module")
+def word_list_run():
+    corpus = corpus_from_file(WORD_LIST)
+    return train_run(corpus, TrainConfig(workers=1))
+
+
+def test_word_list_run_learned_nothing_and_says_why(word_list_run):
+    health = load_run_health(word_list_run.id)
+    assert health is not None and not health.ok
+    assert health.checks["context"]["value"] == 0.0
+    assert health.checks["moved"]["value"] == 1.0  # every sampled row bit-identical to its seeded start
+    assert "0.0% of sampled rows changed" in health.checks["moved"]["detail"]
+    joined = " ".join(health.warnings)
+    assert "Learned nothing" in joined and "no sentence has two words" in joined
+    assert "word segmentation" in joined and "Tiny vocabulary: 88 words" in joined
+
+
+def test_cli_json_carries_health(word_list_run, capsys):
+    assert main(["neighbors", "--space", word_list_run.id, "--word", "fog", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["health"]["ok"] is False
+    assert out["health"]["checks"]["moved"]["value"] == 1.0
+    assert any("Learned nothing" in w for w in out["health"]["warnings"])
+
+
+def test_cli_train_json_carries_health(capsys):
+    assert main(["train", str(WORD_LIST), "--workers", "1", "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["health"]["ok"] is False and out["health"]["checks"]["context"]["value"] == 0.0
+    assert "warning" in captured.err and "Learned nothing" in captured.err
+
+
+def test_space_without_a_record_marks_training_checks_unknown():
+    space = make_space([f"w{i}" for i in range(150)], np.random.default_rng(3).normal(size=(150, 12)), name="x")
+    health = space_health(space)
+    assert health.ok and health.checks["moved"]["ok"] is None and health.checks["context"]["ok"] is None
+    assert health.checks["vocabulary"]["value"] == 150
+
+
+def test_runs_page_shows_the_word_list_run_s_warning(word_list_run):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.switch_page("pages/runs.py")
+    at.run()
+    if at.selectbox(key="runs_selected").value != word_list_run.id:
+        at.selectbox(key="runs_selected").set_value(word_list_run.id).run()
+    assert not at.exception
+    shown = " ".join(w.value for w in at.warning)
+    assert "looks unhealthy" in shown and "Learned nothing" in shown
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", [Method.WORD2VEC, Method.FASTTEXT])
+def test_sample_corpus_with_defaults_is_healthy(sample_csv_path, method):
+    run = train_run(corpus_from_file(sample_csv_path), TrainConfig(method=method, workers=1))
+    health = load_run_health(run.id)
+    assert health is not None and health.ok and health.warnings == ()
+    assert health.checks["context"]["value"] > 0.95
+    assert health.checks["moved"]["value"] < 0.3
+    assert health.checks["anisotropy"]["value"] < 0.8  # 0.67 Word2Vec, 0.50 FastText: not collapsed
+    assert health.checks["vocabulary"]["value"] > 3000
