@@ -149,9 +149,20 @@ def test_identical_spaces_have_jaccard_one():
         200,
         10,
     )
-    assert list(frame.columns) == ["word", "jaccard", "rank_overlap", "count_a", "count_b", "band"]
+    assert list(frame.columns) == [
+        "word",
+        "jaccard",
+        "rank_overlap",
+        "deep_overlap",
+        "count_a",
+        "count_b",
+        "band",
+        "kind",
+    ]
     assert frame["jaccard"].eq(1.0).all() and len(frame) == 200
     assert frame["rank_overlap"].to_numpy() == pytest.approx(1.0)
+    assert frame["deep_overlap"].to_numpy() == pytest.approx(1.0) and summary.tie_depth == 100
+    assert frame["kind"].eq("content").all()  # w0..w199 are identifiers, not numbers
     assert summary.mean_rank_overlap == pytest.approx(1.0)
 
 

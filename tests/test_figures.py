@@ -93,7 +93,7 @@ def test_map_hover_gives_change_score_and_nearest_words_in_a_and_b():
         LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", [], details=details, change_label="Jaccard@5"
     )
     (query, _) = _traces(fig, "query")
-    assert list(query.customdata[0]) == ["matrix", 50, "matrix", "0.00", "a0, &lt;i&gt;x&lt;/i&gt;", "b0"]
+    assert list(query.customdata[0]) == ["matrix", 50, "matrix", "0.00", "a0, &lt;i&gt;x&lt;/i&gt;", "b0", ""]
     assert "Jaccard@5 %{customdata[3]}" in query.hovertemplate and "B: %{customdata[5]}" in query.hovertemplate
     plain = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix")
     assert "customdata[3]" not in plain.data[0].hovertemplate  # nothing to say without details

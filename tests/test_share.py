@@ -6,7 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embedlab.present.share import COLOURS, METRICS, TABS, ViewState, check_references, from_query, to_query
+from embedlab.present.share import (
+    COLOURS,
+    METRICS,
+    TABS,
+    WORD_FILTERS,
+    ViewState,
+    check_references,
+    from_query,
+    to_query,
+)
 
 DEFAULT = ViewState()
 
@@ -40,8 +49,26 @@ view_states = st.builds(
     seed=st.integers(0, 2**31 - 1),
     colour=st.sampled_from(COLOURS),
     moves=st.integers(0, 1),
+    words=st.sampled_from(WORD_FILTERS),
 )
-FIELDS = {"corpus", "a", "b", "word", "k", "tab", "m", "metric", "band", "lo", "hi", "n", "seed", "colour", "moves"}
+FIELDS = {
+    "corpus",
+    "a",
+    "b",
+    "word",
+    "k",
+    "tab",
+    "m",
+    "metric",
+    "band",
+    "lo",
+    "hi",
+    "n",
+    "seed",
+    "colour",
+    "moves",
+    "words",
+}
 
 
 @settings(max_examples=300, deadline=None)
@@ -82,6 +109,7 @@ def test_to_query_writes_every_field_as_text():
         "seed": "3",
         "colour": "none",
         "moves": "0",
+        "words": "content",
     }
 
 
@@ -237,3 +265,17 @@ def test_score_range_must_be_ordered():
     state, problems = from_query({"lo": "0.7", "hi": "0.2"})
     assert (state.lo, state.hi) == (0.7, 1.0)
     assert problems == ["Link parameter hi='0.2' was ignored: lo must not exceed hi, got lo=0.7 and hi=0.2."]
+
+
+def test_word_filter_round_trips_and_defaults_to_content_words():
+    assert DEFAULT.words == "content"
+    everything = ViewState(tab="changed", words="all")
+    query = to_query(everything)
+    assert query["words"] == "all"
+    assert from_query(query) == (everything, [])
+    assert from_query({"words": "all"})[0].words == "all"
+    back, problems = from_query({"words": "stopwords"})
+    assert back.words == "content"
+    assert problems == [
+        "Link parameter words='stopwords' was ignored: words must be one of content, all, got 'stopwords'."
+    ]

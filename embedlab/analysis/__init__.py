@@ -8,9 +8,14 @@ from embedlab.analysis.bands import (
 )
 from embedlab.analysis.comparison import (
     DEFAULT_MAX_WORDS,
+    RANK_METRICS,
     ComparisonSummary,
+    RankedChanges,
+    WordKind,
     compare_spaces,
+    rank_changes,
     word_changes,
+    word_kind,
 )
 from embedlab.analysis.coverage import (
     BELOW_MIN_COUNT,
@@ -48,6 +53,9 @@ __all__ = [
     "ComparisonSummary",
     "Coverage",
     "DEFAULT_MAX_WORDS",
+    "RANK_METRICS",
+    "RankedChanges",
+    "WordKind",
     "Neighbor",
     "NeighborComparison",
     "SubwordCoverage",
@@ -69,5 +77,7 @@ __all__ = [
     "subword_coverage",
     "subword_vector_coverage",
     "word_query",
+    "rank_changes",
     "word_changes",
+    "word_kind",
 ]

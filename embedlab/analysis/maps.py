@@ -154,8 +154,9 @@ def umap_layout(vectors: np.ndarray, settings: MapSettings = MapSettings()) -> n
     return _plain_reducer(n, settings).fit_transform(np.asarray(vectors, dtype=np.float32)).astype(np.float32)
 
 
-def _procrustes_onto(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Rotate/reflect, scale and shift ``source`` to best match ``target`` point by point."""
+def _procrustes_onto(source: np.ndarray, target: np.ndarray, apply_to: np.ndarray | None = None) -> np.ndarray:
+    """Rotate/reflect, scale and shift ``source`` to best match ``target`` point by point; the same transform
+    applied to ``apply_to`` instead when given."""
     # lazy: scipy adds ~0.3 s to every start-up; only this path needs it
     from scipy.linalg import orthogonal_procrustes
 
@@ -164,13 +165,91 @@ def _procrustes_onto(source: np.ndarray, target: np.ndarray) -> np.ndarray:
     rotation, _ = orthogonal_procrustes(src, tgt)
     rotated = src @ rotation
     scale = np.sum(rotated * tgt) / max(np.sum(rotated * rotated), 1e-12)
+    if apply_to is not None:
+        rotated = (apply_to - source_centre) @ rotation
     return (rotated * scale + target_centre).astype(np.float32)
 
 
-def _fit_aligned(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings) -> tuple[np.ndarray, np.ndarray]:
-    n = a_vectors.shape[0]
+def distinct_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of ``vectors`` that are exact duplicates of an earlier row, found bit for bit.
+
+    Args:
+        vectors: array of shape (n, dim).
+
+    Returns:
+        ``first`` of shape (m,): the index of each distinct vector's first row, ascending; and ``inverse`` of
+        shape (n,): for each row, its vector's position in ``first`` (``vectors[first][inverse] == vectors``).
+    """
+    rows = np.ascontiguousarray(vectors)
+    if rows.ndim != 2 or len(rows) == 0:
+        return np.arange(len(rows)), np.arange(len(rows))
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # np.unique sorts by bytes: renumber in order of first appearance
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    return first[order], position[inverse.ravel()]
+
+
+def duplicate_counts(vectors: np.ndarray) -> np.ndarray:
+    """For each row, how many other rows hold exactly the same vector (0 for a unique one).
+
+    Args:
+        vectors: array of shape (n, dim).
+
+    Returns:
+        int64 array of shape (n,).
+    """
+    _, inverse = distinct_rows(vectors)
+    return np.bincount(inverse)[inverse].astype(np.int64) - 1
+
+
+def duplicate_groups(words: Sequence[str], vectors: np.ndarray) -> list[tuple[str, ...]]:
+    """Words that hold exactly the same vector as another word, one group per shared vector.
+
+    Args:
+        words: n words, row i of ``vectors`` for ``words[i]``.
+        vectors: array of shape (n, dim).
+
+    Returns:
+        Groups of two or more words (in the given order within a group), the largest group first.
+    """
+    _, inverse = distinct_rows(vectors)
+    sizes = np.bincount(inverse)
+    groups: dict[int, list[str]] = {}
+    for word, group in zip(words, inverse.tolist()):
+        if sizes[group] > 1:
+            groups.setdefault(group, []).append(word)
+    return sorted((tuple(g) for g in groups.values()), key=len, reverse=True)
+
+
+def duplicates_note(side: str, groups: Sequence[Sequence[str]], shown: int = 8) -> str:
+    """One sentence naming a space's duplicate vectors for the Map tab and What changed ("" when there are none).
+
+    Args:
+        side: how the space is named to the reader ("A (Word2Vec …)").
+        groups: from :func:`duplicate_groups`.
+    """
+    if not groups:
+        return ""
+    words = sum(len(g) for g in groups)
+    largest = groups[0]
+    named = ", ".join(largest[:shown]) + (f" … and {len(largest) - shown:,} more" if len(largest) > shown else "")
+    others = f" and {len(groups) - 1:,} smaller groups" if len(groups) > 1 else ""
+    return (
+        f"{side} has {words:,} words whose vector is an exact copy of another word's, in {len(groups):,} "
+        f"group{'s' if len(groups) > 1 else ''} (the largest, {len(largest):,} words: {named}{others}). Each group "
+        "is drawn at one point on the map, and their neighbour lists are arbitrary among themselves: identical "
+        "vectors tie, and ties are broken by word order."
+    )
+
+
+def _fit_aligned(
+    a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings, relation: dict[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    n = min(a_vectors.shape[0], b_vectors.shape[0])
     if n < 3:
-        raise EmbedLabError(f"a map needs at least 3 words, got {n}")
+        raise EmbedLabError(f"a map needs at least 3 words (distinct vectors), got {n}")
     reducer = _umap().AlignedUMAP(
         n_components=2,
         n_neighbors=min(settings.n_neighbors, n - 1),
@@ -183,17 +262,44 @@ def _fit_aligned(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSett
     with warnings.catch_warnings():  # "n_jobs overridden by setting random_state": seeded on purpose
         warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
         reducer.fit(
-            [np.asarray(a_vectors, np.float32), np.asarray(b_vectors, np.float32)], relations=[{i: i for i in range(n)}]
+            [np.asarray(a_vectors, np.float32), np.asarray(b_vectors, np.float32)],
+            relations=[relation if relation is not None else {i: i for i in range(n)}],
         )
     layout_a, layout_b = (np.asarray(e, dtype=np.float32) for e in reducer.embeddings_)
+    if relation is not None:  # the caller aligns B onto A over its own pairs
+        return layout_a, layout_b
     return layout_a, _procrustes_onto(layout_b, layout_a)
 
 
-def _cache_key(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings) -> str:
+def _fit_distinct(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Aligned maps fitted once per distinct vector of each space, duplicates placed at their first copy's point.
+
+    Duplicates (an unknown-word bucket: many words, one vector) would otherwise be spread over the map, since
+    UMAP cannot tell identical points apart and lays them out as if they differed. Each space keeps its own
+    distinct vectors; AlignedUMAP links a distinct A vector to the distinct B vector of its first word (one to one),
+    and Procrustes aligns B onto A over the distinct (A, B) pairs, so copies do not outweigh other words.
+    """
+    first_a, inverse_a = distinct_rows(a_vectors)
+    first_b, inverse_b = distinct_rows(b_vectors)
+    relation: dict[int, int] = {}
+    linked: set[int] = set()
+    for in_a, in_b in zip(inverse_a.tolist(), inverse_b.tolist()):
+        if in_a not in relation and in_b not in linked:
+            relation[in_a] = in_b
+            linked.add(in_b)
+    layout_a, layout_b = _fit_aligned(a_vectors[first_a], b_vectors[first_b], settings, relation)
+    pairs = np.unique(np.stack([inverse_a, inverse_b], axis=1), axis=0)
+    layout_b = _procrustes_onto(layout_b[pairs[:, 1]], layout_a[pairs[:, 0]], layout_b)
+    return layout_a[inverse_a], layout_b[inverse_b]
+
+
+def _cache_key(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings, distinct: bool = False) -> str:
     digest = hashlib.sha256()
     for array in (a_vectors, b_vectors):
         digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
     digest.update(repr((settings.seed, settings.n_neighbors, settings.min_dist, ALIGNMENT_REGULARISATION)).encode())
+    if distinct:  # maps with duplicates were once fitted row by row: never serve those from the cache
+        digest.update(b"distinct vectors")
     return digest.hexdigest()[:24]
 
 
@@ -207,19 +313,28 @@ def aligned_layouts(
     map; a final orthogonal Procrustes fit removes any leftover rotation. Results are cached on disk by the
     exact input vectors and settings, so reopening a view (even after a restart) does not recompute.
 
+    Exact duplicate vectors within a space are fitted once and drawn at one point (see :func:`distinct_rows`):
+    rows that hold the same vector in A share their point in map A, and likewise in B; :func:`duplicate_counts`
+    says how many share each point. Without duplicates the fit is the plain one, row for row.
+
     Args:
         a_vectors, b_vectors: float arrays of shape (n, dim_a) and (n, dim_b); row i is the same word.
 
     Returns:
         Two float32 arrays of shape (n, 2).
+
+    Raises:
+        EmbedLabError: the row counts differ, or either space has fewer than 3 distinct vectors.
     """
     if a_vectors.shape[0] != b_vectors.shape[0]:
         raise EmbedLabError(f"both maps need the same words: got {a_vectors.shape[0]} and {b_vectors.shape[0]} rows")
-    cache = store.cache_dir() / "maps" / f"{_cache_key(a_vectors, b_vectors, settings)}.npz"
+    distinct = bool(duplicate_counts(a_vectors).any() or duplicate_counts(b_vectors).any())
+    cache = store.cache_dir() / "maps" / f"{_cache_key(a_vectors, b_vectors, settings, distinct)}.npz"
     if cache.exists():
         with np.load(cache) as saved:
             return saved["a"], saved["b"]
-    layout_a, layout_b = _fit_aligned(a_vectors, b_vectors, settings)
+    fit = _fit_distinct if distinct else _fit_aligned
+    layout_a, layout_b = fit(a_vectors, b_vectors, settings)
     buffer = io.BytesIO()
     np.savez(buffer, a=layout_a, b=layout_b)
     store.write_bytes(cache, buffer.getvalue())

@@ -292,12 +292,27 @@ def _axis_ranges(*layouts: np.ndarray) -> tuple[tuple[float, float], tuple[float
     return (float(low[0] - pad[0]), float(high[0] + pad[0])), (float(low[1] - pad[1]), float(high[1] + pad[1]))
 
 
-_HOVER = "%{customdata[2]}<br>count %{customdata[1]}"
+_HOVER = "%{customdata[2]}<br>count %{customdata[1]}%{customdata[6]}"
 _HOVER_DETAILS = "<br>{change} %{{customdata[3]}}<br>A: %{{customdata[4]}}<br>B: %{{customdata[5]}}"
 
 
-def _hover_data(words: Sequence[str], counts: np.ndarray, details: pd.DataFrame | None) -> np.ndarray:
-    """Per point: [word (raw, for selections), count, label, change score, A's and B's nearest] (n, 6)."""
+def _duplicate_notes(duplicates: np.ndarray | None, n: int) -> np.ndarray:
+    if duplicates is None:
+        return np.full(n, "", dtype=object)
+    return np.asarray(
+        [
+            f"<br>same vector as {d:,} other word{'s' if d > 1 else ''}: drawn at one point" if d else ""
+            for d in duplicates
+        ],
+        dtype=object,
+    )
+
+
+def _hover_data(
+    words: Sequence[str], counts: np.ndarray, details: pd.DataFrame | None, duplicates: np.ndarray | None = None
+) -> np.ndarray:
+    """Per point: [word (raw, for selections), count, label, change score, A's and B's nearest, duplicates note]
+    (n, 7); the note says how many other words share the point's exact vector ("" for none)."""
     n = len(words)
     columns = [
         np.asarray(words, dtype=object),
@@ -312,6 +327,7 @@ def _hover_data(words: Sequence[str], counts: np.ndarray, details: pd.DataFrame 
             np.asarray([_text(v) for v in details["neighbours_a"]], dtype=object),
             np.asarray([_text(v) for v in details["neighbours_b"]], dtype=object),
         ]
+    columns.append(_duplicate_notes(duplicates, n))
     return np.column_stack(columns)
 
 
@@ -447,6 +463,8 @@ def map_pair(
     highlight_name: str = "neighbours",
     details: pd.DataFrame | None = None,
     change_label: str = "Jaccard@k",
+    duplicates_a: np.ndarray | None = None,
+    duplicates_b: np.ndarray | None = None,
 ) -> go.Figure:
     """Two aligned maps side by side, the query word and the highlighted words labelled (apart) in each.
 
@@ -459,6 +477,8 @@ def map_pair(
         moves: draw, in map B, a segment from each highlighted word's place in map A.
         details: optional frame aligned with ``words`` (``analysis.word_changes``: jaccard, neighbours_a,
             neighbours_b), shown on hover under ``change_label``.
+        duplicates_a, duplicates_b: optional int arrays of shape (n,): how many other words hold exactly the same
+            vector in that space (``maps.duplicate_counts``), said on hover ("same vector as N other words").
     """
     fig = make_subplots(
         rows=1,
@@ -469,13 +489,15 @@ def map_pair(
         shared_yaxes=True,
     )
     own = highlighted_b is not None
-    data = _hover_data(words, np.asarray(counts), details)
+    data_a = _hover_data(words, np.asarray(counts), details, duplicates_a)
+    data_b = data_a.copy()
+    data_b[:, 6] = _duplicate_notes(duplicates_b, len(words))
     hover = (
         _HOVER + (_HOVER_DETAILS.format(change=_text(change_label)) if details is not None else "") + "<extra></extra>"
     )
     x_range, y_range = _axis_ranges(layout_a, layout_b)
     marked_b = highlighted if highlighted_b is None else highlighted_b
-    for col, layout, marked in ((1, layout_a, highlighted), (2, layout_b, marked_b)):
+    for col, layout, marked, data in ((1, layout_a, highlighted, data_a), (2, layout_b, marked_b, data_b)):
         style = dict(
             ranges=(x_range, y_range),
             colour=colour,

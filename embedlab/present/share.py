@@ -19,7 +19,10 @@ METRICS = ("jaccard", "rank_overlap")
 COLOURS = ("none", "change", "frequency")
 
 
-_CHOICES = {"tab": TABS, "metric": METRICS, "colour": COLOURS}
+WORD_FILTERS = ("content", "all")  # "What changed" lists content words only, or every scored word
+
+
+_CHOICES = {"tab": TABS, "metric": METRICS, "colour": COLOURS, "words": WORD_FILTERS}
 
 
 _CORPUS_ID = re.compile(r"c[0-9a-f]{12}")
@@ -67,6 +70,7 @@ class ViewState:
     seed: int = 42  # of the map's and the change table's samples
     colour: str = "none"  # map colouring: none, change, frequency
     moves: int = 0  # 1: draw how far the highlighted words moved between the maps
+    words: str = "content"  # "What changed" hides stopwords, numbers and punctuation; "all" shows them
 
     def __post_init__(self) -> None:
         for name in ("corpus", "a", "b", "word", "band"):  # a URL cannot keep surrounding spaces, so neither do we

@@ -102,6 +102,16 @@ def shared_pair(a: str, b: str, corpus_id: str) -> tuple[EmbeddingSpace, Embeddi
     return analysis.shared_spaces(load_space(a, corpus_id), load_space(b, corpus_id))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def duplicate_groups(a: str, b: str, corpus_id: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """The shared words that hold exactly the same vector as another, per space (``maps.duplicate_groups``)."""
+    shared_a, shared_b = shared_pair(a, b, corpus_id)
+    return (
+        maps.duplicate_groups(shared_a.words, shared_a.vectors),
+        maps.duplicate_groups(shared_b.words, shared_b.vectors),
+    )
+
+
 @st.cache_data(show_spinner="Scoring how every shared word's neighbourhood changed…", max_entries=16)
 def compare_spaces(
     a: str, b: str, corpus_id: str, k: int, max_words: int, seed: int
