@@ -73,6 +73,7 @@ from embedlab.evaluation.run import (
     task_section,
     weat_section,
 )
+from embedlab.evaluation.stats import NO_DIFFERENCE, verdict
 from embedlab.evaluation.sweep import (
     SWEEP_DIMS,
     dimension_sweep,
@@ -80,6 +81,7 @@ from embedlab.evaluation.sweep import (
     sweep_row,
 )
 from embedlab.evaluation.table import (
+    DIFFERENCE,
     better_mask,
     comparison_styler,
     comparison_table,
@@ -95,9 +97,19 @@ from embedlab.evaluation.tasks import (
     task_evaluation,
     text_vectors,
 )
+from embedlab.evaluation.uncertainty import (
+    TASK,
+    measure_intervals,
+    reference_space,
+    space_differences,
+    task_differences,
+)
 
 __all__ = [
     "ANALOGY_TOPN",
+    "DIFFERENCE",
+    "NO_DIFFERENCE",
+    "TASK",
     "AnalogyResult",
     "BUILTIN_PAIRS",
     "Evaluation",
@@ -146,11 +158,13 @@ __all__ = [
     "intrinsic",
     "intrinsic_section",
     "kept_weat",
+    "measure_intervals",
     "own_vocabulary",
     "own_weat_name",
     "pair_texts",
     "pair_words",
     "questions_words_path",
+    "reference_space",
     "results_summary",
     "retrieval",
     "retrieval_section",
@@ -158,14 +172,17 @@ __all__ = [
     "save_results",
     "save_run_results",
     "score_pairs",
+    "space_differences",
     "sweep_dims",
     "sweep_row",
     "sweep_section",
     "task_evaluation",
+    "task_differences",
     "task_section",
     "text_vectors",
     "to_keyed_vectors",
     "user_word_pairs",
+    "verdict",
     "vocabulary_table",
     "weat",
     "weat_coverage",

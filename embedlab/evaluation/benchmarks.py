@@ -90,6 +90,8 @@ class SimilarityResult:
         invalid_lines: lines of a benchmark file skipped as malformed (gensim skips them too).
         note: why a number is NaN, or "".
         vocabulary: which words the space was scored on, for people (e.g. "the space's own 8,661 words").
+        pair_ids: int array of shape (pairs_used,): each used pair's row among the benchmark's valid rows, so two
+            spaces can be compared on the pairs both score (:mod:`embedlab.evaluation.uncertainty`).
     """
 
     name: str
@@ -104,6 +106,7 @@ class SimilarityResult:
     invalid_lines: int = 0
     note: str = ""
     vocabulary: str = ""
+    pair_ids: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
 
 
 @dataclass(frozen=True, eq=False)
@@ -121,6 +124,8 @@ class AnalogyResult:
         restrict_vocab: how many leading rows counted as vocabulary.
         note: why a number is NaN, or "".
         vocabulary: which words were questions and answer candidates, for people.
+        question_ids: int array of shape (total,): each evaluated question's index among the questions read.
+        question_correct: bool array of shape (total,): whether that question was answered right.
     """
 
     name: str
@@ -133,6 +138,8 @@ class AnalogyResult:
     restrict_vocab: int
     note: str = ""
     vocabulary: str = ""
+    question_ids: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
+    question_correct: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, dtype=bool), repr=False)
 
 
 def _ok_vocab(space: EmbeddingSpace, restrict_vocab: int) -> dict[str, int]:
@@ -197,7 +204,8 @@ def word_similarity(
         rows = [(str(a), str(b), float(s)) for a, b, s in map(tuple, pairs_path_or_rows)]
         name = name or "pairs"
     ok = _ok_vocab(space, restrict_vocab)
-    used = [(a, b, s, ok[a.upper()], ok[b.upper()]) for a, b, s in rows if a.upper() in ok and b.upper() in ok]
+    used_ids = [i for i, (a, b, _) in enumerate(rows) if a.upper() in ok and b.upper() in ok]
+    used = [(a, b, s, ok[a.upper()], ok[b.upper()]) for a, b, s in (rows[i] for i in used_ids)]
     unit, _ = _unit_rows(space.vectors)
     left = np.array([u[3] for u in used], dtype=np.int64)
     right = np.array([u[4] for u in used], dtype=np.int64)
@@ -232,6 +240,7 @@ def word_similarity(
         invalid,
         note,
         own_vocabulary(space, restrict_vocab),
+        np.array(used_ids, dtype=np.int64),
     )
 
 
@@ -318,7 +327,9 @@ def analogies(
     section_names, questions = _read_analogies(path)
     ok = _ok_vocab(space, restrict_vocab)
     limit = min(restrict_vocab, len(space))
-    usable = [q for q in questions if all(w.upper() in ok for w in q[1:])]
+    usable_ids = [i for i, q in enumerate(questions) if all(w.upper() in ok for w in q[1:])]
+    usable = [questions[i] for i in usable_ids]
+    answered = np.zeros(len(usable), dtype=bool)
     correct_by_section = np.zeros(len(section_names), dtype=np.int64)
     total_by_section = np.zeros(len(section_names), dtype=np.int64)
     if usable:
@@ -355,7 +366,8 @@ def analogies(
                     if predicted not in ignore:
                         break
                 total_by_section[section] += 1
-                correct_by_section[section] += predicted == expected.upper()
+                answered[start + k] = predicted == expected.upper()
+                correct_by_section[section] += answered[start + k]
     with np.errstate(invalid="ignore", divide="ignore"):
         accuracy = np.where(total_by_section > 0, correct_by_section / np.maximum(total_by_section, 1), np.nan)
     table = pd.DataFrame(
@@ -378,6 +390,8 @@ def analogies(
         restrict_vocab,
         note,
         own_vocabulary(space, restrict_vocab) + " (answers searched among them)",
+        np.array(usable_ids, dtype=np.int64),
+        answered,
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from embedlab import training
 from embedlab.errors import EmbedLabError
@@ -28,6 +30,9 @@ class RetrievalResult:
     unanswerable: int  # pairs whose anchor or positive has no vector in the space (a static space knows no word)
     features: str
     pairs_source: str
+    # per held-out pair, in the order given (for paired comparisons; not stored, see SpaceEvaluation.payloads):
+    reciprocal_ranks: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)  # 1/rank, 0 beyond k
+    hits: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool), repr=False)  # own positive in top k
 
 
 def retrieval(
@@ -44,6 +49,7 @@ def retrieval(
     anchors, positives = vectors[0::2], vectors[1::2]
     scores = rank_metrics(anchors, positives, k)
     unanswerable = int((~anchors.any(axis=1) | ~positives.any(axis=1)).sum())
+    reciprocal, hits = query_scores(anchors, positives, k)
     return RetrievalResult(
         space.name,
         len(pairs),
@@ -53,7 +59,25 @@ def retrieval(
         unanswerable,
         features_kind(space),
         pairs_source,
+        reciprocal,
+        hits,
     )
+
+
+def query_scores(anchors: np.ndarray, positives: np.ndarray, k: int = RETRIEVAL_K) -> tuple[np.ndarray, np.ndarray]:
+    """Per query, what :func:`embedlab.metrics.rank_metrics` averages: the reciprocal rank of the anchor's own
+    positive (0 beyond rank k or for a zero row) and whether it is in the top k.
+
+    Args:
+        anchors, positives: unit rows of shape (pairs, dim).
+
+    Returns:
+        (float64 array of shape (pairs,), bool array of shape (pairs,)).
+    """
+    sims = anchors @ positives.T
+    ranks = (sims > np.diag(sims)[:, None]).sum(axis=1) + 1
+    hits = (ranks <= k) & anchors.any(axis=1) & positives.any(axis=1)
+    return np.where(hits, 1.0 / ranks, 0.0), hits
 
 
 def pair_texts(pairs: Sequence[tuple[str, str]]) -> list[str]:

@@ -27,10 +27,11 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -52,6 +53,7 @@ from embedlab.evaluation.retrieval import RetrievalResult, held_out_pairs, held_
 from embedlab.evaluation.sweep import SWEEP_DIMS, sweep_dims, sweep_row
 from embedlab.evaluation.table import comparison_table, vocabulary_table
 from embedlab.evaluation.tasks import TaskResult, task_evaluation
+from embedlab.evaluation.uncertainty import measure_intervals, reference_space, space_differences
 from embedlab.spaces.labels import space_labels
 from embedlab.spaces.load import load_space
 
@@ -238,9 +240,9 @@ class SpaceEvaluation:
             "benchmarks": benchmark_table({self.space: (self.similarities, self.analogy)}).to_dict("records")
         }
         if self.task is not None:
-            payloads["task"] = asdict(self.task)
+            payloads["task"] = _summary(self.task)
         if self.retrieval is not None:
-            payloads["retrieval"] = asdict(self.retrieval)
+            payloads["retrieval"] = _summary(self.retrieval)
         if self.weat:
             payloads["weat"] = {
                 name: {
@@ -282,9 +284,9 @@ class SpaceEvaluation:
             "sections": self.analogy.sections.to_dict("records"),
         }
         if self.task is not None:
-            detail["task"] = self.task
+            detail["task"] = _summary(self.task)
         if self.retrieval is not None:
-            detail["retrieval"] = self.retrieval
+            detail["retrieval"] = _summary(self.retrieval)
         else:
             detail["retrieval_note"] = self.retrieval_note
         if self.weat:
@@ -318,6 +320,36 @@ class Evaluation:
         return [found.space for found in self.spaces]
 
     @property
+    def reference(self) -> str:
+        """The space every other one is compared with (:func:`reference_space`: the baseline, else the first)."""
+        return reference_space(self.names)
+
+    @functools.cached_property
+    def intervals(self) -> pd.DataFrame:
+        """Each space's measures with their 95% bootstrap intervals (:func:`measure_intervals`), one row per space
+        and measure: columns space, benchmark, metric, score, ci_low, ci_high, p_value, items."""
+        rows = [
+            row
+            for found in self.spaces
+            for row in measure_intervals(found.space, found.similarities, found.analogy, found.retrieval, found.task)
+        ]
+        return pd.DataFrame(rows, columns=_INTERVAL_COLUMNS)
+
+    @functools.cached_property
+    def differences(self) -> pd.DataFrame:
+        """Each space against :attr:`reference`, measure by measure, on the items both score
+        (:func:`space_differences`): columns benchmark, metric, a (the space), b (the reference), difference (a − b),
+        ci_low, ci_high, p_value, items, test, a_score, b_score, verdict."""
+        reference = self[self.reference]
+        rows = [
+            row
+            for found in self.spaces
+            if found.space != reference.space
+            for row in space_differences(found.space, reference.space, _parts(found), _parts(reference))
+        ]
+        return pd.DataFrame(rows, columns=_DIFFERENCE_COLUMNS)
+
+    @property
     def table(self) -> pd.DataFrame:
         """The benchmark table of every space, one row per space and benchmark (:func:`benchmark_table`): the one
         the report and the CLI's JSON hold."""
@@ -330,7 +362,9 @@ class Evaluation:
         Args:
             labels: space name -> column heading (default: the readable labels, ``spaces.space_labels``).
         """
-        return comparison_table(self.table, labels if labels is not None else space_labels(self.names))
+        return comparison_table(
+            self.table, labels if labels is not None else space_labels(self.names), self.differences
+        )
 
     def vocabularies(self, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Which words each space was scored on, one row per benchmark, a column per space
@@ -338,12 +372,54 @@ class Evaluation:
         return vocabulary_table(self.table, labels if labels is not None else space_labels(self.names))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON data: ``benchmarks`` (the table's records, NaN as None) and ``spaces`` (name ->
-        :meth:`SpaceEvaluation.to_dict`)."""
+        """Plain JSON data: ``benchmarks`` (the table's records, NaN as None), ``spaces`` (name ->
+        :meth:`SpaceEvaluation.to_dict`), ``intervals`` (:attr:`intervals`' records: ci_low, ci_high, p_value per
+        measure), ``reference`` and ``differences`` (:attr:`differences`' records: ci_low, ci_high, p_value and the
+        verdict per difference)."""
         return {
             "benchmarks": json.loads(self.table.to_json(orient="records")),
             "spaces": {found.space: found.to_dict() for found in self.spaces},
+            "intervals": _json_safe(self.intervals.to_dict("records")),
+            "reference": self.reference,
+            "differences": _json_safe(self.differences.to_dict("records")),
         }
+
+
+_INTERVAL_COLUMNS = ["space", "benchmark", "metric", "score", "ci_low", "ci_high", "p_value", "items"]
+
+
+_DIFFERENCE_COLUMNS = [
+    "benchmark",
+    "metric",
+    "a",
+    "b",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "items",
+    "test",
+    "a_score",
+    "b_score",
+    "verdict",
+]
+
+
+_PER_ITEM = {"reciprocal_ranks", "hits", "document_correct"}  # kept for comparisons, never stored or printed
+
+
+def _summary(result: TaskResult | RetrievalResult) -> dict[str, Any]:
+    """A task or retrieval result as plain data, without its per-item arrays."""
+    return {f.name: getattr(result, f.name) for f in fields(result) if f.name not in _PER_ITEM}
+
+
+def _parts(found: SpaceEvaluation) -> dict[str, Any]:
+    return {
+        "similarities": found.similarities,
+        "analogy": found.analogy,
+        "retrieval": found.retrieval,
+        "task": found.task,
+    }
 
 
 def _table(evaluated: Sequence[SpaceEvaluation]) -> pd.DataFrame:

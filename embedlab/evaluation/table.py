@@ -6,7 +6,11 @@ page and :func:`comparison_text` with a ``*`` for the CLI. :func:`vocabulary_tab
 which words the space was scored on.
 
 Every measure here is better when higher (correlations, accuracies, MRR, recall, coverage); the ``direction`` column
-says so per row. Values equal at the three decimals shown are a tie.
+says so per row. Given the evaluation's paired differences (:attr:`embedlab.evaluation.run.Evaluation.differences`),
+a score row's ``better`` is a test's verdict ("A better", "B better", "no significant difference at 95%") and a
+``difference`` column gives each space minus the reference with its 95% interval and p; without them, and on
+coverage rows (counts, not estimates), the higher value is named and values equal at the three decimals shown
+are a tie.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from embedlab.evaluation import stats
+
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
 
@@ -24,6 +30,7 @@ if TYPE_CHECKING:
 MEASURE = "measure"
 DIRECTION = "direction"
 BETTER = "better"
+DIFFERENCE = "difference (95% CI), p"
 HIGHER = "higher is better"
 COVERAGE = "coverage"  # the word that marks a coverage row's measure (its values are shares, shown as %)
 DECIMALS = 3  # values equal at this many decimals (as shown) are a tie
@@ -62,13 +69,21 @@ def space_columns(names: Sequence[str], labels: Mapping[str, str]) -> dict[str, 
     }
 
 
-def comparison_table(table: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+def comparison_table(
+    table: pd.DataFrame, labels: Mapping[str, str] | None = None, differences: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per measure, a column per space, and the better space named.
 
     Args:
         table: the long benchmark table (columns space, benchmark, metric, score, oov_share; one row per space,
             benchmark and metric), as ``benchmark_table`` returns it.
         labels: space name -> column heading (default: the names).
+        differences: paired differences (columns benchmark, metric, a, b, difference, ci_low, ci_high, p_value,
+            verdict), as ``Evaluation.differences`` gives them; with two or more spaces they add the
+            ``difference (95% CI), p`` column (e.g. "+0.052 [+0.010, +0.094], p = 0.015"; with more than two
+            spaces one entry per space against the reference, "A − B: ...; C − B: ...") and decide a score row's
+            ``better``: "A better", "B better" or "no significant difference at 95%" (joined by "; " as
+            "A vs B: ..." with more than two spaces). A score row no difference covers keeps the rule below.
 
     Returns:
         Columns ``measure`` (e.g. "WordSim-353 · Spearman ρ", "WordSim-353 · coverage (pairs scored)"; held-out
@@ -81,16 +96,49 @@ def comparison_table(table: pd.DataFrame, labels: Mapping[str, str] | None = Non
     table = _grouped(table)
     names = list(dict.fromkeys(table["space"])) if len(table) else []
     columns = space_columns(names, labels or {})
+    tested = differences is not None and len(names) >= 2
     rows: list[dict[str, Any]] = []
     for benchmark in dict.fromkeys(table["benchmark"]) if len(table) else []:
         part = table[table["benchmark"] == benchmark]
         metrics = list(dict.fromkeys(part["metric"]))
         for metric in metrics:
             scores = part[part["metric"] == metric].drop_duplicates("space").set_index("space")["score"]
-            rows.append(_row(f"{benchmark} · {_METRIC_NAMES.get(metric, metric)}", scores, columns))
+            row = _row(f"{benchmark} · {_METRIC_NAMES.get(metric, metric)}", scores, columns)
+            if tested and differences is not None:
+                found = differences[(differences["benchmark"] == benchmark) & (differences["metric"] == metric)]
+                row.update(_tested(found, columns, row[BETTER]))
+            rows.append(row)
         shares = 1 - part.drop_duplicates("space").set_index("space")["oov_share"]
         rows.append(_row(f"{benchmark} · {COVERAGE} ({_unit(metrics[0])} scored)", shares, columns))
-    return pd.DataFrame(rows, columns=[MEASURE, DIRECTION, *columns.values(), BETTER])
+    extra = [DIFFERENCE] if tested else []
+    frame = pd.DataFrame(rows, columns=[MEASURE, DIRECTION, *columns.values(), *extra, BETTER])
+    if tested:
+        frame[DIFFERENCE] = frame[DIFFERENCE].fillna("")
+    return frame
+
+
+def _signed(value: float) -> str:
+    return "—" if _missing(value) else f"{value:+.{DECIMALS}f}"
+
+
+def _tested(found: pd.DataFrame, columns: Mapping[str, str], fallback: str) -> dict[str, str]:
+    """The difference text and the verdict of one score row from its differences (one per space against the
+    reference); the rule's ``fallback`` verdict when none has a p-value (e.g. only one space scored)."""
+    found = found[found["a"].isin(list(columns)) & found["b"].isin(list(columns))]
+    if not len(found) or found["p_value"].isna().all():
+        return {DIFFERENCE: "", BETTER: fallback}
+    several = len(columns) > 2
+    texts, verdicts = [], []
+    for _, item in found.iterrows():
+        a, b = columns[item["a"]], columns[item["b"]]
+        text = (
+            f"{_signed(item['difference'])} [{_signed(item['ci_low'])}, {_signed(item['ci_high'])}], "
+            f"p = {'—' if _missing(item['p_value']) else format(item['p_value'], '.3g')}"
+        )
+        verdict = stats.verdict(item["difference"], item["p_value"], a, b)
+        texts.append(f"{a} − {b}: {text}" if several else text)
+        verdicts.append(f"{a} vs {b}: {verdict}" if several else verdict)
+    return {DIFFERENCE: "; ".join(texts), BETTER: "; ".join(verdicts)}
 
 
 def _row(measure: str, values: pd.Series, columns: Mapping[str, str]) -> dict[str, Any]:
@@ -125,12 +173,13 @@ def _missing(value: Any) -> bool:
 
 
 def _space_columns(frame: pd.DataFrame) -> list[str]:
-    return [c for c in frame.columns if c not in (MEASURE, DIRECTION, BETTER)]
+    return [c for c in frame.columns if c not in (MEASURE, DIRECTION, DIFFERENCE, BETTER)]
 
 
 def better_mask(frame: pd.DataFrame) -> pd.DataFrame:
     """True where a cell of :func:`comparison_table` holds its row's best value (ties: every best cell; nothing
-    in a row with fewer than two values).
+    in a row with fewer than two values). A row with a tested difference marks only the space(s) its verdict calls
+    better (nothing when no difference is significant).
 
     Returns:
         bool DataFrame with the frame's index and its space columns.
@@ -138,7 +187,12 @@ def better_mask(frame: pd.DataFrame) -> pd.DataFrame:
     spaces = _space_columns(frame)
     mask = pd.DataFrame(False, index=frame.index, columns=spaces)
     for index, row in frame.iterrows():
-        for heading in winners({heading: row[heading] for heading in spaces}):
+        if DIFFERENCE in frame.columns and row[DIFFERENCE]:
+            parts = str(row[BETTER]).split("; ")
+            best = [h for h in spaces if any(p == f"{h} better" or p.endswith(f": {h} better") for p in parts)]
+        else:
+            best = winners({heading: row[heading] for heading in spaces})
+        for heading in best:
             mask.loc[index, heading] = True
     return mask
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +37,10 @@ class TaskResult:
     empty_documents: int  # documents with no word in the space: a zero feature vector
     note: str = ""
     features: str = MEAN_WORD_VECTORS
+    # per classified document, in corpus order (for paired comparisons; not stored, see SpaceEvaluation.payloads):
+    # whether the model of the fold that held it out labelled it right. The folds depend only on the labels and
+    # the seed, so every space of one evaluation is tested on the same folds.
+    document_correct: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool), repr=False)
 
 
 def text_vectors(
@@ -97,7 +101,8 @@ def task_evaluation(
     """
     # lazy: scikit-learn adds ~1 s to start-up; only this path needs it
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_validate
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
 
     if not corpus.labels:
         raise EmbedLabError(f"{corpus.name} has no label column: choose one when adding the corpus to evaluate a task")
@@ -115,9 +120,14 @@ def task_evaluation(
     labels = np.array([corpus.labels[i] for i in rows])
     folds = min(folds, int(counts[list(kept_labels)].min()))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    scores = cross_validate(
-        LogisticRegression(max_iter=2000), features, labels, cv=splitter, scoring=("accuracy", "f1_macro")
-    )
+    correct = np.zeros(len(labels), dtype=bool)
+    accuracies, f1s = [], []
+    for train, test in splitter.split(features, labels):  # as cross_validate does, keeping each prediction
+        predicted = LogisticRegression(max_iter=2000).fit(features[train], labels[train]).predict(features[test])
+        correct[test] = predicted == labels[test]
+        accuracies.append(correct[test].mean())
+        f1s.append(f1_score(labels[test], predicted, average="macro"))
+    scores = {"test_accuracy": np.array(accuracies), "test_f1_macro": np.array(f1s)}
     note = f"{dropped} labels with fewer than {min_per_label} documents left out" if dropped else ""
     return TaskResult(
         space.name,
@@ -131,4 +141,5 @@ def task_evaluation(
         empty,
         note,
         features_kind(space),
+        correct,
     )
