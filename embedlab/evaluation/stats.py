@@ -121,6 +121,42 @@ def _rank_correlation(gold: np.ndarray, model: np.ndarray, axis: int = -1) -> np
         return (x * y).sum(axis=axis) / np.sqrt((x * x).sum(axis=axis) * (y * y).sum(axis=axis))
 
 
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Dense ranks 0..u-1 of a vector (equal values share a code): Spearman ρ of codes equals ρ of the values, and
+    :func:`_code_ranks` ranks resampled codes in linear time."""
+    return np.unique(values, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def _code_ranks(codes: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties averaged, as ``scipy.stats.rankdata``) of each row of integer codes, by counting
+    rather than sorting.
+
+    Args:
+        codes: int array of shape (rows, n), values in 0..u-1.
+    """
+    codes = np.atleast_2d(codes).astype(np.int64)
+    rows, _ = codes.shape
+    size = int(codes.max()) + 1
+    counts = np.bincount((codes + size * np.arange(rows)[:, None]).ravel(), minlength=rows * size)
+    counts = counts.reshape(rows, size)
+    average = np.cumsum(counts, axis=1) - (counts - 1) / 2  # the average rank of each code's items
+    return np.take_along_axis(average, codes, axis=1)
+
+
+def _code_correlation(gold: np.ndarray, model: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Spearman ρ per row of two arrays of codes (:func:`_codes`), shape (rows, n) -> (rows,)."""
+    shape = np.shape(gold)[:-1]
+    x, y = (
+        _code_ranks(np.reshape(gold, (-1, np.shape(gold)[-1]))),
+        _code_ranks(np.reshape(model, (-1, np.shape(model)[-1]))),
+    )
+    x = x - x.mean(axis=1, keepdims=True)
+    y = y - y.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        found = (x * y).sum(axis=1) / np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1))
+    return found.reshape(shape)
+
+
 def spearman(gold: np.ndarray, model: np.ndarray) -> float:
     """Spearman ρ of two vectors of shape (n,) (NaN with fewer than 3 items or a constant side)."""
     gold, model = np.asarray(gold, dtype=np.float64), np.asarray(model, dtype=np.float64)
@@ -177,7 +213,7 @@ def spearman_interval(
     value = spearman(gold, model)
     if len(gold) < 3:
         return Interval(value, math.nan, math.nan, len(gold))
-    found = _bootstrap((gold, model), _rank_correlation, n_resamples, seed, confidence)
+    found = _bootstrap((_codes(gold), _codes(model)), _code_correlation, n_resamples, seed, confidence)
     ci = found.confidence_interval
     return Interval(value, float(ci.low), float(ci.high), len(gold))
 
@@ -203,9 +239,10 @@ def spearman_difference(
         return Difference(a_value - b_value, math.nan, math.nan, math.nan, len(gold), "paired bootstrap")
 
     def statistic(gold, a, b, axis=-1):
-        return _rank_correlation(gold, a, axis) - _rank_correlation(gold, b, axis)
+        return _code_correlation(gold, a, axis) - _code_correlation(gold, b, axis)
 
-    found = _bootstrap((gold, model_a, model_b), statistic, n_resamples, seed, confidence)
+    codes = (_codes(gold), _codes(model_a), _codes(model_b))
+    found = _bootstrap(codes, statistic, n_resamples, seed, confidence)
     ci = found.confidence_interval
     p = bootstrap_p_value(found.bootstrap_distribution)
     return Difference(
