@@ -17,6 +17,7 @@ from embedlab.evaluation.bias import WEAT_SETS
 from embedlab.present import report
 from embedlab.records import RunRecord
 from embedlab.training.configs import FinetuneProgress, Method, Progress, TrainConfig
+from embedlab.training.health import RunHealth, load_run_health, space_health, spec_health
 from embedlab.training.word2vec import train_run
 
 if TYPE_CHECKING:
@@ -133,6 +134,8 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
         extra = {}
     if not args.json:
         print(file=sys.stderr)
+    health = load_run_health(run.id) or spec_health(run.id, corpus_)
+    _note_health(args.command, run.id, health)
     return {
         "run_id": run.id,
         "method": run.method.value,
@@ -143,6 +146,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
         "corpus_tokens": corpus_.stats.tokens,
         "seconds": round(run.seconds, 3),
         **extra,
+        "health": health.to_dict(),
     }
 
 
@@ -184,6 +188,7 @@ def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
         "from_subwords": query.from_subwords,
         "vector_from": query.origin.value,
         "neighbors": [{"word": n.word, "similarity": round(n.similarity, 6)} for n in found],
+        "health": _space_health(args.command, space),
     }
 
 
@@ -196,6 +201,7 @@ def _coverage(args: argparse.Namespace) -> dict[str, Any]:
     subwords = analysis.subword_vector_coverage(space, corpus_)
     if subwords is not None:  # a FastText run: the missing words it still builds vectors for from subwords
         out["subwords"] = asdict(subwords)
+    out["health"] = _space_health(args.command, space)
     return out
 
 
@@ -204,17 +210,44 @@ def _compare(args: argparse.Namespace) -> dict[str, Any]:
     first, second = spaces.load_space(args.a, corpus_), spaces.load_space(args.b, corpus_)
     _note_zero_words(args.command, first, second)
     summary, frame = analysis.compare_spaces(first, second, args.k, args.max_words, args.seed)
-    words = [
+    ranked = analysis.rank_changes(frame, all_words=args.all_words)
+    words = [  # most changed first; stopwords, numbers and punctuation only with --all-words
         {
             "word": row.word,
             "jaccard": round(float(row.jaccard), 6),
             "rank_overlap": round(float(row.rank_overlap), 6),
+            "deep_overlap": round(float(row.deep_overlap), 6),
             "count_a": int(row.count_a),
             "count_b": int(row.count_b),
+            "kind": row.kind,
         }
-        for row in frame.itertuples(index=False)
+        for row in ranked.words.itertuples(index=False)
     ]
-    return {"a": args.a, "b": args.b, "corpus_id": corpus_.id if corpus_ else None, **asdict(summary), "words": words}
+    health = {args.a: _space_health(args.command, first), args.b: _space_health(args.command, second)}
+    return {
+        "a": args.a,
+        "b": args.b,
+        "corpus_id": corpus_.id if corpus_ else None,
+        **asdict(summary),
+        "ties": ranked.ties,
+        "hidden_words": ranked.hidden,
+        "ranking": ranked.tie_caption(),
+        "words": words,
+        "health": health,
+    }
+
+
+def _note_health(command: str, name: str, health: RunHealth) -> None:
+    """Each failed health check of ``name`` as a warning on stderr (``--json`` carries them too)."""
+    for warning in health.warnings:
+        print(f"embedlab {command}: health: {name}: {warning}", file=sys.stderr)
+
+
+def _space_health(command: str, space: spaces.EmbeddingSpace) -> dict[str, Any]:
+    """A loaded space's health (``{"ok", "checks", "warnings"}``), its warnings also on stderr."""
+    health = space_health(space)
+    _note_health(command, space.name, health)
+    return health.to_dict()
 
 
 def _add_vectors_file(args: argparse.Namespace) -> dict[str, Any]:
@@ -311,11 +344,23 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     )
     evaluation.save_results(result)
     out = result.to_dict()
+    for name in result.names:  # a run's health is read from its record; other spaces are loaded and measured
+        health = spec_health(name, corpus_)
+        _note_health(args.command, name, health)
+        out["spaces"][name]["health"] = health.to_dict()
     if len(result.spaces) == 1:
         out.update(out["spaces"][result.names[0]])
     if not args.json:  # people get the Evaluate page's table (a row per measure, * on the better value), not records
-        print("benchmarks (every measure: higher is better; * marks the better value):")
+        print(
+            "benchmarks (every measure: higher is better; with two or more spaces each is compared with "
+            f"{result.reference}, on the items both score: paired bootstrap / McNemar, 95%; * marks the better):"
+        )
         print(evaluation.comparison_text(result.comparison()))
+        for row in result.differences[result.differences["benchmark"] == evaluation.TASK].itertuples():
+            print(
+                f"label task accuracy, {row.a} − {row.b}: {row.difference:+.3f} "
+                f"[{row.ci_low:+.3f}, {row.ci_high:+.3f}], p = {row.p_value:.3g} ({row.test}): {row.verdict}"
+            )
         print(evaluation.vocabulary_table(result.table, spaces.space_labels(result.names)).to_string(index=False))
         del out["benchmarks"]
     return out
@@ -408,6 +453,11 @@ def _add_compare(commands: argparse._SubParsersAction) -> None:
         help="score at most N shared words (a frequency-stratified sample past that)",
     )
     comparison.add_argument("--seed", type=int, default=0, help="seed of that sample")
+    comparison.add_argument(
+        "--all-words",
+        action="store_true",
+        help="list stopwords, numbers and punctuation-only tokens too (hidden by default)",
+    )
     _add_corpus_options(comparison)
     comparison.set_defaults(handler=_compare)
 

@@ -9,6 +9,7 @@ from embedlab.analysis import maps
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures, report, share
 from embedlab.present.text import plain_markdown
+from embedlab.ui.health import show_space_health
 
 TAB_LABELS = {"neighbours": "Neighbours", "changed": "What changed", "coverage": "Coverage", "map": "Map"}
 METRIC_LABELS = {"jaccard": "Jaccard@k", "rank_overlap": "Rank-biased overlap"}
@@ -62,6 +63,7 @@ except EmbedLabError as error:
     ui.show_error(error)
     st.stop()
 for side, spec in (("A", a), ("B", b)):
+    show_space_health(spec, corpus_id, f"{side} ({space_labels[spec]})")
     if zero := ui.load_space(spec, corpus_id).zero_words:
         shown = ", ".join(zero[:12]) + (f" … and {len(zero) - 12:,} more" if len(zero) > 12 else "")
         st.info(
@@ -71,6 +73,16 @@ for side, spec in (("A", a), ("B", b)):
             ),
             icon=":material/info:",
         )
+
+
+def duplicate_notes() -> list[str]:
+    """A sentence per space whose shared words include exact duplicate vectors (an unknown-word bucket)."""
+    groups_a, groups_b = ui.duplicate_groups(a, b, corpus_id)
+    notes = (
+        maps.duplicates_note(f"A ({space_labels[a]})", groups_a),
+        maps.duplicates_note(f"B ({space_labels[b]})", groups_b),
+    )
+    return [note for note in notes if note]
 
 
 def pick_word(key: str) -> None:
@@ -181,7 +193,16 @@ def changed_tab() -> None:
         persist_state="page",
         help="Past this many shared words, a frequency-stratified sample",
     )
+    all_words = st.toggle(
+        "All words",
+        key="cmp_all_words",
+        persist_state="page",
+        help="List stopwords, numbers (3.14, 3.11.2, v2.0) and punctuation-only tokens too; by default only "
+        "content words and identifiers (np.linalg.norm, C++) are listed",
+    )
     summary, frame = ui.compare_spaces(a, b, corpus_id, k, int(max_words), st.session_state.cmp_seed)
+    ranking = analysis.rank_changes(frame, metric, all_words)
+    listed = ranking.words
     present = set(frame["band"])
     bands = [band for band in analysis.band_order(frame["count_a"].to_numpy()) if band in present]
     if st.session_state.cmp_band and st.session_state.cmp_band not in bands:
@@ -203,20 +224,28 @@ def changed_tab() -> None:
     )
     cells[3].metric(f"Mean {label}", f"{mean:.3f}", help=f"Over {summary.compared_words:,} scored words, k={summary.k}")
     cells[4].metric(f"Median {label}", f"{median:.3f}")
-    in_band = frame if not band else frame[frame["band"] == band]
-    selected = in_band[(in_band[metric] >= low) & (in_band[metric] <= high)].sort_values(
-        [metric, "count_a"], ascending=[True, False]
-    )
+    in_band = listed if not band else listed[listed["band"] == band]
+    selected = in_band[(in_band[metric] >= low) & (in_band[metric] <= high)]  # ranking order kept
     st.plotly_chart(figures.change_histogram(in_band[metric], label, low, high), key="cmp_change_histogram")
     st.caption(
         f"{len(selected):,} of {len(frame):,} scored words match the filters "
-        f"(band: {band or 'all'}, {label} from {low:.2f} to {high:.2f})."
+        f"(band: {band or 'all'}, {label} from {low:.2f} to {high:.2f}"
+        + ("" if all_words else ", content words only")
+        + ")."
     )
+    st.caption(ranking.tie_caption())
+    for note in duplicate_notes():
+        st.caption(plain_markdown(note))
     if selected.empty:
         return
     shown = selected.rename(
-        columns={"jaccard": f"Jaccard@{summary.k}", "rank_overlap": "rank overlap", "count_a": "count"}
-    ).drop(columns=["count_b"])
+        columns={
+            "jaccard": f"Jaccard@{summary.k}",
+            "rank_overlap": "rank overlap",
+            "deep_overlap": f"overlap@{summary.tie_depth}",
+            "count_a": "count",
+        }
+    ).drop(columns=["count_b", "kind"])
     most, least = st.columns(2)
     most.markdown("**Most changed**")
     most.table(shown.head(15).style.format(precision=3), hide_index=True)
@@ -344,6 +373,8 @@ def map_tab() -> None:
         estimate_seconds=eta,
     )
     counts = shared_a.subset(sample).counts
+    duplicates_a = maps.duplicate_counts(shared_a.subset(sample).vectors)
+    duplicates_b = maps.duplicate_counts(shared_b.subset(sample).vectors)
     details = ui.word_changes(a, b, corpus_id, sample, k)
     values, title = None, ""
     if colour == "change":
@@ -367,6 +398,8 @@ def map_tab() -> None:
             highlight_name="selected" if selected else "neighbours",
             details=details,
             change_label=f"Jaccard@{k}",
+            duplicates_a=duplicates_a,
+            duplicates_b=duplicates_b,
         ),
         key="cmp_map",
         on_select=ui.select_on_map,
@@ -378,6 +411,8 @@ def map_tab() -> None:
         "kept its neighbours. Zoom one map and the other follows. Hover a point for its change score and nearest "
         "words in A and B; click it to make it the word; draw a box or lasso to highlight those words in both maps."
     )
+    for note in duplicate_notes():
+        st.caption(plain_markdown(note))
 
 
 {"neighbours": neighbours_tab, "changed": changed_tab, "coverage": coverage_tab, "map": map_tab}[tab]()

@@ -11,6 +11,7 @@ from embedlab import evaluation, spaces, ui
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures
 from embedlab.present.text import plain_markdown
+from embedlab.ui.health import show_space_health
 
 # Estimated waits on 2 cores (the sample corpus), for the progress bars of work that cannot measure itself.
 SCORING_SECONDS = {True: 10.0, False: 2.0}  # benchmarks; MiniLM first encodes ~2,300 benchmark words (7.6 s)
@@ -49,6 +50,8 @@ if upload is not None:
 if not chosen:
     st.info("Choose at least one space.")
     st.stop()
+for spec in chosen:
+    show_space_health(spec, corpus_id, spaces.space_label(spec))
 
 # Each section comes from a cached wrapper of the evaluation flow (evaluation.run), one space at a time, and is
 # assembled into evaluation.SpaceEvaluation objects as the CLI and the report get them; the wrappers write
@@ -95,6 +98,15 @@ st.caption(
     "answered right by 3CosAdd; held-out retrieval: each anchor sentence ranks every held-out positive by cosine, "
     "MRR@10 and recall@10 of its own. Coverage: the share of pairs or questions the space could score."
 )
+if len(chosen) > 1:
+    st.caption(
+        f"Is a difference more than chance? Each space is compared with {plain_markdown(labels[result.reference])} "
+        "(the baseline when chosen, else the first space) on the items both score: the pairs both score, the "
+        "questions both answer, every held-out query. “difference (95% CI), p” is the space minus it with a 95% "
+        "paired bootstrap interval (2,000 resamples, seeded) and the p-value of a paired test (bootstrap for ρ and "
+        "MRR, McNemar's exact test for analogy accuracy and recall); “better” says which is better, or “no "
+        "significant difference at 95%”, and only a significant winner is in bold. Coverage rows name the higher."
+    )
 st.dataframe(evaluation.comparison_styler(result.comparison(labels)), hide_index=True, key="eval_table")
 st.caption(
     "MiniLM spaces encode any word, so they are scored on each benchmark's own words; Word2Vec and FastText runs "
@@ -293,7 +305,7 @@ if not corpus.labels:
         "each space's document vectors predict the labels (logistic regression, stratified 5-fold)."
     )
     st.stop()
-task_rows = []
+task_rows, tasks = [], {}
 for spec in chosen:
     try:
         ui.encode_with_progress(spec, corpus_id, ui.document_texts(corpus_id), "documents")
@@ -308,6 +320,7 @@ for spec in chosen:
     if task is None:  # not with labels, which the corpus has (checked above)
         continue
     evaluation.save_results(dataclasses.replace(scored[spec], task=task), merge_weat=True)
+    tasks[spec] = task
     task_rows.append(
         {
             "space": spec,
@@ -325,6 +338,14 @@ for spec in chosen:
     if task.note:
         st.caption(f"{spec}: {task.note}")
 st.dataframe(pd.DataFrame(task_rows).style.format(precision=3), hide_index=True, key="eval_task")
+for row in evaluation.task_differences(tasks):  # the same folds for every space: paired per document
+    names = labels[row["a"]], labels[row["b"]]
+    st.caption(
+        f"Accuracy, {plain_markdown(labels[row['a']])} − {plain_markdown(labels[row['b']])}: "
+        f"{row['difference']:+.3f} (95% CI {row['ci_low']:+.3f} to {row['ci_high']:+.3f}), p = {row['p_value']:.3g} "
+        f"(McNemar's exact test on the {row['items']:,} documents, each predicted once by the fold that held it "
+        f"out): **{plain_markdown(evaluation.verdict(row['difference'], row['p_value'], *names))}**"
+    )
 st.caption(
     "Logistic regression on each document's vector: a sentence-transformer space's own embedding of the "
     "document (its first 256 word pieces), or the mean of the space's word vectors; accuracy and macro-F1 "

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 import time
 
+import numpy as np
 import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
@@ -342,13 +346,16 @@ def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, 
     _, frame = analysis.compare_spaces(
         spaces.load_space(tiny_run.id), spaces.load_space("baseline", tiny_text_corpus), 5, 20_000, 42
     )
-    expected = frame[(frame["band"] == "20–49") & (frame["jaccard"] <= 0.5)].sort_values(
-        ["jaccard", "count_a"], ascending=[True, False]
-    )
+    ranking = analysis.rank_changes(frame)  # content words only, ties by deep overlap
+    listed = ranking.words
+    expected = listed[(listed["band"] == "20–49") & (listed["jaccard"] <= 0.5)]
     most_changed = at.table[0].value
     assert most_changed["word"].tolist() == expected["word"].head(15).tolist()
     captions = " ".join(c.value for c in at.caption)
     assert f"{len(expected):,} of {len(frame):,} scored words match the filters" in captions
+    assert ranking.tie_caption() in captions
+    assert f"{ranking.ties:,} of {len(listed):,} scored words tie at Jaccard 0" in captions
+    assert not set(frame[frame["kind"] != "content"]["word"]) & set(most_changed["word"])
     assert at.query_params["band"] == "20–49" and at.query_params["hi"] == "0.5"
     assert not [f for f in at.dataframe if "rank overlap" in f.value.columns]  # the full table: only on request
     at.toggle(key="cmp_show_all").set_value(True).run()
@@ -359,6 +366,31 @@ def test_compare_page_what_changed_tab_filters_by_band_and_score(compare_query, 
     at.selectbox(key="cmp_pick").set_value(picked).run()
     assert at.text_input(key="cmp_word").value == picked
     assert any(m.label == f"Jaccard@5 for “{picked}”" for m in at.metric)
+
+
+def test_compare_page_all_words_toggle_shows_function_words_and_goes_in_the_link(
+    compare_query, tiny_run, tiny_text_corpus
+):
+    from embedlab import analysis, spaces
+
+    at = _app("pages/compare.py", **{**compare_query, "tab": "changed"})
+    assert not at.exception and at.toggle(key="cmp_all_words").value is False
+    assert at.query_params["words"] == "content"
+    _, frame = analysis.compare_spaces(
+        spaces.load_space(tiny_run.id), spaces.load_space("baseline", tiny_text_corpus), 5, 20_000, 42
+    )
+    hidden = set(frame[frame["kind"] != "content"]["word"])
+    assert {"the", "of", "a"} <= hidden
+    assert not hidden & set(at.table[0].value["word"]) and not hidden & set(at.table[1].value["word"])
+    at.toggle(key="cmp_all_words").set_value(True).run()
+    assert at.query_params["words"] == "all"
+    everything = analysis.rank_changes(frame, all_words=True)
+    assert at.table[0].value["word"].tolist() == everything.words["word"].head(15).tolist()
+    captions = " ".join(c.value for c in at.caption)
+    assert everything.tie_caption() in captions and "are hidden" not in captions
+    # a link with words=all opens with the toggle on
+    linked = _app("pages/compare.py", **{**compare_query, "tab": "changed", "words": "all"})
+    assert linked.toggle(key="cmp_all_words").value is True
 
 
 def test_compare_page_unknown_band_in_a_link_says_so(compare_query):
@@ -522,3 +554,58 @@ def test_evaluate_page_says_why_a_space_cannot_be_debiased(tiny_run, tiny_text_c
     assert not at.exception
     assert any("0 of the 10 definitional pairs" in error.value for error in at.error)
     assert set(_long_table(at)["space"]) == {"baseline"}  # the page goes on with the spaces that loaded
+
+
+def _bucket_space(tmp_path, corpus_) -> tuple[str, list[str]]:
+    """A vectors file in which 30 of the corpus's words share one vector (an unknown-word bucket)."""
+    from embedlab import spaces
+
+    words = sorted(corpus_.counts)
+    assert len(words) > 40
+    vectors = np.random.default_rng(0).normal(size=(len(words), 8))
+    vectors[:30] = vectors[0]
+    lines = [f"{len(words)} 8"] + [f"{w} " + " ".join(f"{v:.6f}" for v in row) for w, row in zip(words, vectors)]
+    path = tmp_path / "bucket.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return spaces.register_vectors_path(path).spec, words[:30]
+
+
+def test_what_changed_names_a_bucket_of_identical_vectors(tmp_path, tiny_text_corpus):
+    spec, bucket = _bucket_space(tmp_path, tiny_text_corpus)
+    state = share.ViewState(corpus=tiny_text_corpus.id, a=spec, b="baseline", k=5, tab="changed")
+    at = _app("pages/compare.py", **share.to_query(state))
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "has 30 words whose vector is an exact copy of another word's, in 1 group" in captions
+    named = re.search(r"the largest, 30 words: (.*?) … and 22 more\)", captions)
+    assert named is not None
+    assert len(set(named.group(1).split(", ")) & set(bucket)) == 8  # eight of the bucket's words, by name
+
+
+def _values(array) -> list[float]:
+    """A plotly JSON array: a list, or {"dtype", "bdata"} (plotly 6 sends numeric arrays base64-encoded)."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"]).tolist()
+    return list(array)
+
+
+@pytest.mark.slow
+def test_map_draws_a_bucket_of_identical_vectors_at_one_point_and_says_so(tmp_path, tiny_text_corpus):
+    spec, bucket = _bucket_space(tmp_path, tiny_text_corpus)
+    state = share.ViewState(corpus=tiny_text_corpus.id, a=spec, b="baseline", k=5, tab="map", n=100)
+    at = _app("pages/compare.py", **share.to_query(state))
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "has 30 words whose vector is an exact copy" in captions and "drawn at one point on the map" in captions
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    points = {
+        row[0]: (x, y, row[6])
+        for trace in figure["data"]
+        if trace.get("xaxis", "x") == "x" and trace.get("customdata")
+        for x, y, row in zip(_values(trace["x"]), _values(trace["y"]), trace["customdata"])
+    }
+    in_bucket = [points[w] for w in bucket]
+    assert len({(x, y) for x, y, _ in in_bucket}) == 1  # one point in map A
+    assert all(note == "<br>same vector as 29 other words: drawn at one point" for _, _, note in in_bucket)
+    others = [p for w, p in points.items() if w not in bucket]
+    assert len({(x, y) for x, y, _ in others}) == len(others) and all(note == "" for _, _, note in others)

@@ -69,7 +69,15 @@ def test_train_then_neighbors_compare_coverage_export(corpus_file, tmp_path, cap
 
     same = _run_json(capsys, "compare", "--a", trained["run_id"], "--b", trained["run_id"], "--k", "5")
     assert same["shared_words"] == trained["vocab_size"] and same["mean_jaccard"] == pytest.approx(1.0)
-    assert len(same["words"]) == trained["vocab_size"]
+    # stopwords, numbers and punctuation are hidden by default; --all-words lists them
+    listed = {row["word"] for row in same["words"]}
+    assert {"the", "of", "a", "is"}.isdisjoint(listed) and {"matrix", "sparse"} <= listed
+    assert all(row["kind"] == "content" for row in same["words"])
+    assert same["hidden_words"] > 0 and len(same["words"]) == trained["vocab_size"] - same["hidden_words"]
+    assert same["ties"] == 0 and same["ranking"].startswith(f"0 of {len(same['words'])} scored words tie")
+    every = _run_json(capsys, "compare", "--a", trained["run_id"], "--b", trained["run_id"], "--k", "5", "--all-words")
+    assert len(every["words"]) == trained["vocab_size"] and every["hidden_words"] == 0
+    assert {"the", "of"} <= {row["word"] for row in every["words"]}
     by_word = {row["word"]: row for row in same["words"]}
     assert by_word["matrix"]["jaccard"] == 1.0 and by_word["matrix"]["rank_overlap"] == pytest.approx(1.0)
     assert by_word["matrix"]["count_a"] == by_word["matrix"]["count_b"] == TINY_TEXT.lower().count("matrix") * 20

@@ -64,8 +64,9 @@ def _expected_most_changed(home: Path, run_id: str, corpus_id: str, band: str, h
         )
     finally:
         os.environ["EMBEDLAB_HOME"] = previous
-    chosen = frame[(frame["band"] == band) & (frame["jaccard"] <= high)]
-    return chosen.sort_values(["jaccard", "count_a"], ascending=[True, False])["word"].head(15).tolist()
+    listed = analysis.rank_changes(frame).words  # the page's ranking: content words, ties by deep overlap
+    chosen = listed[(listed["band"] == band) & (listed["jaccard"] <= high)]
+    return chosen["word"].head(15).tolist()
 
 
 def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):

@@ -27,7 +27,7 @@ def test_the_benchmark_table_has_a_row_per_measure_a_column_per_space_and_marks_
     run = spaces.space_label(tiny_run.id)
     element = next(f for f in at.dataframe if "measure" in f.value.columns)
     table = element.value
-    assert list(table.columns) == ["measure", "direction", run, "MiniLM baseline", "better"]
+    assert list(table.columns) == ["measure", "direction", run, "MiniLM baseline", evaluation.DIFFERENCE, "better"]
     assert table["measure"].tolist() == [  # the tiny text has too few sentence pairs for held-out retrieval
         "WordSim-353 · Spearman ρ",
         "WordSim-353 · coverage (pairs scored)",
@@ -44,6 +44,9 @@ def test_the_benchmark_table_has_a_row_per_measure_a_column_per_space_and_marks_
     assert rows.loc["WordSim-353 · Spearman ρ", "MiniLM baseline"] == pytest.approx(0.729, abs=0.002)
     assert rows.loc["WordSim-353 · Spearman ρ", "better"] == "MiniLM baseline (the only one scored)"
     assert rows.loc["Google analogies · coverage (questions scored)", "better"] == "MiniLM baseline"
+    # too few shared pairs and questions for a test: no difference shown, the verdict falls back to the rule
+    assert rows.loc["WordSim-353 · Spearman ρ", evaluation.DIFFERENCE] == ""
+    assert any("Is a difference more than chance?" in c.value and "MiniLM baseline" in c.value for c in at.caption)
     # bold: the coverage rows' baseline cells (row 1, 3, 5; column 3), nothing in rows with a single value
     styles = element.proto.arrow_data.styler.styles
     for row in (1, 3, 5):

@@ -153,7 +153,7 @@ def test_the_cli_prints_the_table_people_read(capsys, tmp_path):
     )
     assert main(["evaluate", "--space", f"vectors:{path}", "--space", f"vectors:{other}"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("benchmarks (every measure: higher is better; * marks the better value):\n")
+    assert out.startswith("benchmarks (every measure: higher is better; with two or more spaces each is compared with")
     lines = out.splitlines()
     header = lines[1].split()
     assert header[:2] == ["measure", "direction"] and header[-1] == "better"
@@ -162,6 +162,9 @@ def test_the_cli_prints_the_table_people_read(capsys, tmp_path):
     share = expected.iloc[1, 2]
     assert f"{share:.1%}*" in coverage and coverage.rstrip().endswith(f"vectors file {path}")
     assert "the space's own 119 words" in out and "spaces:" in out and "\nbenchmarks:" not in out
+    assert f"each is compared with vectors:{path}" in out  # the first space: no baseline among them
+    spearman = next(line for line in lines if "WordSim-353 · Spearman ρ" in line)
+    assert ", p = " in spearman and ("better" in spearman or "no significant difference at 95%" in spearman)
 
 
 def test_the_sweep_is_ticked_at_exactly_the_swept_sizes():

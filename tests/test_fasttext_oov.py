@@ -108,7 +108,7 @@ def test_a_word_without_a_trained_ngram_gets_no_vector_where_gensim_returns_rand
 def test_the_run_folder_stays_small(ft):
     folder = store.runs_dir() / ft.run.id
     sizes = {path.name: path.stat().st_size for path in folder.iterdir()}
-    assert set(sizes) == {"vectors.bin", "params.json", SUBWORDS_FILE}
+    assert set(sizes) == {"vectors.bin", "params.json", "health.json", SUBWORDS_FILE}
     params = json.loads((folder / "params.json").read_text(encoding="utf-8"))["subwords"]
     assert params["bucket"] == ft.wv.bucket == 2_000_000 and (params["min_n"], params["max_n"]) == (3, 6)
     assert params["bytes"] == sizes[SUBWORDS_FILE]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT, make_space
+from conftest import make_space
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +22,6 @@ from embedlab.errors import EmbedLabError
 from embedlab.training import TrainConfig
 from embedlab.training.word2vec import _check_vocabulary
 
-CASES = ROOT.parent / "shared" / "cases"
 SEGMENTER = "ICU 78.3 word break (icu4py 1.2.0)"  # the pinned icu4py's ICU: a new one may segment differently
 
 
@@ -53,13 +52,25 @@ def test_words_with_combining_marks_come_out_whole_and_nfc(text, expected):
     assert all(unicodedata.is_normalized("NFC", token) for token in expected)
 
 
-def test_c08_french_nfd_keeps_its_30_words_with_a_notice(fresh_home):
-    corpus = build_corpus("c08-french-nfd.txt", (CASES / "c08-french-nfd.txt").read_bytes())
-    assert corpus.stats.types == 30
-    assert {"café", "crème", "résumé", "naïve", "noël", "garçon", "hôpital", "forêt"} <= set(corpus.counts)
+FRENCH_WORDS = (
+    "café crème résumé naïve noël garçon hôpital forêt thé été élève école déjà très fenêtre bière pâte marché "
+    "maïs français un une le la et est dans sur avec pour"
+).split()
+
+
+def test_french_in_nfd_keeps_its_30_words_with_a_notice(fresh_home):
+    import random
+
+    rand = random.Random(8)  # 300 lines of French in NFD, as macOS file names and PDF extraction give
+    lines = [" ".join(rand.choice(FRENCH_WORDS) for _ in range(rand.randint(4, 10))) + "." for _ in range(300)]
+    lines[0] = " ".join(FRENCH_WORDS) + "."  # every word at least once
+    corpus = build_corpus("french-nfd.txt", nfd("\n".join(lines)).encode())
+    assert corpus.stats.types == 30 and set(corpus.counts) == set(FRENCH_WORDS)
     assert all(unicodedata.is_normalized("NFC", word) for word in corpus.counts)
+    changed = sum(1 for line in lines if nfd(line) != line)
+    assert changed > 250  # nearly every line holds an accented word
     assert corpus.notices == (
-        "300 of 300 documents were not in Unicode normal form C (accents written as separate combining marks, as "
+        f"{changed} of 300 documents were not in Unicode normal form C (accents written as separate combining marks, as "
         "macOS file names and PDF text give): they were normalised to NFC, so each word counts once however its "
         "accents were typed; searches are normalised the same way",
     )

@@ -178,7 +178,7 @@ def test_may_commit_false_cancels_and_leaves_nothing(tiny_text_corpus, fresh_hom
             run_id="run-20260101-120000-abcdef",
             may_commit=refuse,
         )
-    assert asked == [["params.json", "vectors.bin"]]  # asked last, when everything was written
+    assert asked == [["health.json", "params.json", "vectors.bin"]]  # asked last, when everything was written
     assert list((fresh_home / "runs").iterdir()) == []  # no run folder, no .staging-* left
     assert store.list_runs() == [] and store.get_run("run-20260101-120000-abcdef") is None
 

@@ -38,6 +38,7 @@ from embedlab.present import figures
 from embedlab.spaces.space import EmbeddingSpace
 from embedlab.spaces.spec import BASELINE
 from embedlab.training import MAX_HELD_OUT_PAIRS
+from embedlab.training.health import space_health
 
 if TYPE_CHECKING:
     from embedlab.corpus.stored import Corpus
@@ -437,13 +438,24 @@ class _Inputs:
 
 
 def _spaces_section(inputs: _Inputs, steps: _Steps) -> str:
-    """Where each space came from: a run's parameters, the baseline model, or a vectors file."""
+    """Where each space came from: a run's parameters, the baseline model, or a vectors file; then a warning per
+    failed health check (``embedlab.training.health``)."""
     return (
         _h2(Section.SPACES)
         + "<div class='pair'>"
         + "".join(f"<div>{_table(_describe(space))}</div>" for space in inputs.specs)
         + "</div>"
+        + "".join(_health_block(space) for space in inputs.specs)
     )
+
+
+def _health_block(space: EmbeddingSpace) -> str:
+    """A short "health" paragraph listing a space's failed checks; empty for a healthy space."""
+    health = space_health(space)
+    if health.ok:
+        return ""
+    items = "".join(f"<li>{_e(warning)}</li>" for warning in health.warnings)
+    return f"<div class='health'><b>Health: {_e(space.title)}</b><ul>{items}</ul></div>"
 
 
 def _summary_section(inputs: _Inputs, steps: _Steps) -> str:
@@ -598,8 +610,9 @@ def _weat_section(inputs: _Inputs, steps: _Steps) -> str:
 
 
 def _changed_section(frame: pd.DataFrame, k: int) -> str:
-    """The histogram of Jaccard@k and the most and least changed words."""
-    ranked = frame.sort_values(["jaccard", "count_a"], ascending=[True, False])
+    """The histogram of Jaccard@k and the most and least changed content words (``analysis.rank_changes``)."""
+    ranking = analysis.rank_changes(frame)
+    ranked = ranking.words
     columns = {
         "word": "word",
         "jaccard": f"Jaccard@{k}",
@@ -612,6 +625,7 @@ def _changed_section(frame: pd.DataFrame, k: int) -> str:
     return (
         _h2(Section.CHANGED)
         + _figure(figures.change_histogram(frame["jaccard"], "Jaccard@k", 0.0, 1.0))
+        + f"<p class='muted'>{_e(ranking.tie_caption())}</p>"
         + f"<div class='pair'><div><b>Most changed</b>{_table(most)}</div>"
         f"<div><b>Least changed</b>{_table(least)}</div></div>"
     )
