@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from embedlab.errors import EmbedLabError
 from embedlab.present.text import plain_markdown
 from embedlab.spaces.space import EmbeddingSpace
 from embedlab.training.health import RunHealth, load_run_health, space_health
@@ -31,8 +32,13 @@ def show_health(label: str, health: RunHealth | None) -> None:
 
 
 def show_space_health(spec: str, corpus_id: str, label: str) -> None:
-    """:func:`show_health` for a space the page has loaded (or will load)."""
-    show_health(label, cached_space_health(spec, corpus_id))
+    """:func:`show_health` for a space the page has loaded (or will load); a space that cannot be loaded (a
+    debiased copy of a space without the definitional words) shows nothing here: the page says why it failed."""
+    try:
+        health = cached_space_health(spec, corpus_id)
+    except EmbedLabError:
+        return
+    show_health(label, health)
 
 
 def show_run_health(run_id: str, label: str) -> None:
