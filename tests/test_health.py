@@ -159,6 +159,44 @@ def test_runs_page_shows_the_word_list_run_s_warning(word_list_run):
     assert "looks unhealthy" in shown and "Learned nothing" in shown
 
 
+def test_a_space_that_encodes_any_word_is_not_judged_by_its_corpus_words():
+    import dataclasses
+
+    small = make_space([f"w{i}" for i in range(40)], np.random.default_rng(1).normal(size=(40, 8)), name="baseline")
+    assert not space_health(small).ok  # a static space of 40 words: too few
+    encoder = dataclasses.replace(small, encoder=lambda texts, progress=None: np.zeros((len(texts), 8)))
+    health = space_health(encoder)  # the baseline on a small corpus: it encodes any word asked
+    assert health.ok and health.warnings == ()
+    assert health.checks["vocabulary"] == {
+        "value": 40,
+        "ok": None,
+        "detail": "40 corpus words encoded; the model encodes any word",
+    }
+
+
+HEALTH_ICON = ":material/health_and_safety:"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["compare", "evaluate"])
+def test_compare_and_evaluate_warn_about_the_word_list_run_and_not_about_the_baseline(word_list_run, page):
+    from embedlab.spaces import space_label
+
+    query = (
+        {"corpus": word_list_run.corpus_id, "a": word_list_run.id, "b": "baseline", "word": "ba"}
+        if page == "compare"
+        else {"corpus": word_list_run.corpus_id, "spaces": f"{word_list_run.id},baseline"}
+    )
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception
+    (warning,) = [w.value for w in at.warning if w.icon == HEALTH_ICON]  # the run's; the baseline is healthy
+    assert space_label(word_list_run.id) in warning and "looks unhealthy" in warning
+    assert "Learned nothing" in warning and "Tiny vocabulary: 88 words" in warning
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("method", [Method.WORD2VEC, Method.FASTTEXT])
 def test_sample_corpus_with_defaults_is_healthy(sample_csv_path, method):
