@@ -93,3 +93,14 @@ def notes_text(n: int = 80) -> bytes:
             f"Case {i} ends the discussion of {topic.split()[0]} number {i * 3}."
         )
     return "\n\n".join(docs).encode()
+
+
+def evaluate_page(**query: str):
+    """The Evaluate page as opened from a link with ``query``, run once (Streamlit's AppTest, through app.py)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page("pages/evaluate.py")
+    return at.run()

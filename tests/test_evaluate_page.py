@@ -4,25 +4,15 @@ bold and named, and which words each space was scored on; the baseline scores ev
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT
+from conftest import evaluate_page
 
 from embedlab import evaluation, spaces
 
 pytestmark = pytest.mark.slow  # encodes the benchmark words with MiniLM (once per session home)
 
 
-def _page(**query):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page("pages/evaluate.py")
-    return at.run()
-
-
 def test_the_benchmark_table_has_a_row_per_measure_a_column_per_space_and_marks_the_better(tiny_run, tiny_text_corpus):
-    at = _page(corpus=tiny_text_corpus.id, spaces=f"{tiny_run.id},baseline")
+    at = evaluate_page(corpus=tiny_text_corpus.id, spaces=f"{tiny_run.id},baseline")
     assert not at.exception and not at.error
     run = spaces.space_label(tiny_run.id)
     element = next(f for f in at.dataframe if "measure" in f.value.columns)
@@ -67,7 +57,7 @@ def test_the_benchmark_table_has_a_row_per_measure_a_column_per_space_and_marks_
 def test_the_weat_section_names_the_spaces_no_preset_suits_and_the_baseline_encodes_the_lists(
     tiny_run, tiny_text_corpus
 ):
-    at = _page(corpus=tiny_text_corpus.id, spaces=f"{tiny_run.id},baseline")
+    at = evaluate_page(corpus=tiny_text_corpus.id, spaces=f"{tiny_run.id},baseline")
     run = spaces.space_label(tiny_run.id)
     assert at.selectbox(key="eval_weat_set").value == "Flowers vs insects / pleasant vs unpleasant"  # all tie: first
     (weat,) = [f.value for f in at.dataframe if "effect size d" in f.value.columns and "test" not in f.value.columns]

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import ROOT, make_space
+from conftest import ROOT, evaluate_page, make_space
 
 from embedlab import evaluation, spaces, store
 from embedlab.present.text import plain_markdown
@@ -102,16 +102,6 @@ def test_own_lists_have_their_own_stable_name():
     assert evaluation.own_weat_name({**lists, "B": ["slower"]}) != name
 
 
-def _page(**query):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page("pages/evaluate.py")
-    return at.run()
-
-
 OWN = {"X": "matrix matrices vector", "Y": "signal spectrum frequency", "A": "array arrays", "B": "function functions"}
 
 
@@ -121,7 +111,7 @@ def test_the_page_opens_with_the_best_covered_set_keeps_own_lists_with_the_run_a
     corpus = _technical_corpus()
     assert all(word in corpus.counts for text in OWN.values() for word in text.split())
     run = train_run(corpus, TrainConfig(dim=8, min_count=2, epochs=1, workers=1))
-    at = _page(corpus=corpus.id, spaces=run.id)
+    at = evaluate_page(corpus=corpus.id, spaces=run.id)
     assert not at.exception and not at.error
     assert at.selectbox(key="eval_weat_set").value == MATH
     label = spaces.space_label(run.id)
@@ -155,7 +145,7 @@ def test_the_page_opens_with_the_best_covered_set_keeps_own_lists_with_the_run_a
     assert math.isnan(kept[MATH]["effect_size"])
     assert (store.runs_dir() / run.id / evaluation.RESULTS_FILE).is_file()
 
-    again = _page(corpus=corpus.id, spaces=run.id)  # a new session: the page reopens
+    again = evaluate_page(corpus=corpus.id, spaces=run.id)  # a new session: the page reopens
     assert not again.exception
     (table,) = [f.value for f in again.dataframe if "test" in f.value.columns]
     assert table["test"].tolist() == [MATH, name] and table["space"].tolist() == [label, label]
