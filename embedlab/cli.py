@@ -79,8 +79,9 @@ def _run_corpus(*specs: str) -> corpus.Corpus | None:
 
 def _print_progress(progress: Progress) -> None:
     eta = f", ETA {progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else ""
+    seed = f"seed {progress.replica}/{progress.replicas} " if progress.replicas > 1 else ""
     print(
-        f"\repoch {progress.epoch}/{progress.epochs} {progress.fraction:6.1%} "
+        f"\r{seed}epoch {progress.epoch}/{progress.epochs} {progress.fraction:6.1%} "
         f"{progress.words_per_second:,.0f} words/s{eta}   ",
         end="",
         file=sys.stderr,
@@ -103,6 +104,11 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _read_corpus(args.corpus, args)
     run: RunRecord
     if args.method == training.METHOD:
+        if args.seeds != 1:
+            raise EmbedLabError(
+                "--seeds applies to word2vec and fasttext: a fine-tune starts from the same pretrained model, "
+                "so its seed-noise floor would be another question"
+            )
         tuned = training.FinetuneConfig(
             max_pairs=args.max_pairs,
             max_minutes=args.max_minutes,
@@ -129,6 +135,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
             workers=args.workers,
             init=args.init or "",
             lock_pretrained=args.lock_pretrained,
+            seeds=args.seeds,
         )
         run = train_run(corpus_, config, None if args.json else _print_progress)
         extra = {}
@@ -211,6 +218,7 @@ def _compare(args: argparse.Namespace) -> dict[str, Any]:
     _note_zero_words(args.command, first, second)
     summary, frame = analysis.compare_spaces(first, second, args.k, args.max_words, args.seed)
     ranked = analysis.rank_changes(frame, all_words=args.all_words)
+    floor_known = summary.noise.known
     words = [  # most changed first; stopwords, numbers and punctuation only with --all-words
         {
             "word": row.word,
@@ -220,9 +228,12 @@ def _compare(args: argparse.Namespace) -> dict[str, Any]:
             "count_a": int(row.count_a),
             "count_b": int(row.count_b),
             "kind": row.kind,
+            **(_noise_fields(row) if floor_known else {}),
         }
         for row in ranked.words.itertuples(index=False)
     ]
+    if not args.json:
+        print(f"embedlab compare: {summary.noise.caption()}", file=sys.stderr)
     health = {args.a: _space_health(args.command, first), args.b: _space_health(args.command, second)}
     return {
         "a": args.a,
@@ -232,8 +243,20 @@ def _compare(args: argparse.Namespace) -> dict[str, Any]:
         "ties": ranked.ties,
         "hidden_words": ranked.hidden,
         "ranking": ranked.tie_caption(),
+        "noise": {**asdict(summary.noise), "share": round(summary.noise.share, 6), "note": summary.noise.caption()},
         "words": words,
         "health": health,
+    }
+
+
+def _noise_fields(row: Any) -> dict[str, Any]:
+    """A compared word's seed-noise floor (``analysis.seed_floor``); None where its replicas lack the word."""
+    if row.floor != row.floor:  # NaN: untested
+        return {"floor": None, "noise_p": None, "beyond_noise": None}
+    return {
+        "floor": round(float(row.floor), 6),
+        "noise_p": round(float(row.noise_p), 6),
+        "beyond_noise": bool(row.beyond_noise),
     }
 
 
@@ -395,6 +418,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument("--epochs", type=int, help=f"default {defaults.epochs}; {tuned.epochs} when fine-tuning")
     train.add_argument("--sample", type=float, default=defaults.sample, help="subsampling threshold")
     train.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
+    train.add_argument(
+        "--seeds",
+        type=int,
+        default=defaults.seeds,
+        help="word2vec/fasttext: also train with seeds SEED+1 .. SEED+N-1 and keep them with the run, so compare "
+        "can tell changes beyond seed noise (about N times the training time)",
+    )
     train.add_argument("--init", help="word2vec/fasttext: continue from pretrained vectors (vectors:PATH)")
     train.add_argument(
         "--lock-pretrained",

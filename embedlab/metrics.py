@@ -96,3 +96,56 @@ def mean_pair_cosine(vectors: np.ndarray, pairs: int = ANISOTROPY_PAIRS, seed: i
         first = rng.integers(0, n, pairs)
         second = (first + rng.integers(1, n, pairs)) % n  # never the same row
     return float(np.einsum("ij,ij->i", unit[first], unit[second]).mean())
+
+
+def nearest_rows(vectors: np.ndarray, k: int, rows: np.ndarray | None = None, block_rows: int = 1024) -> np.ndarray:
+    """The k nearest rows of the given rows by dot product (cosine for unit rows), nearest first, ties to the lower
+    row index; a row is never its own neighbour. Computed in blocks of matrix products.
+
+    Args:
+        vectors: float array of shape (n, dim), unit rows for cosine.
+        k: neighbours per row (capped at n - 1).
+        rows: row indices to look up (default: every row).
+        block_rows: rows per matrix product (memory: block_rows x n floats); the result is the same.
+
+    Returns:
+        int64 array of shape (len(rows), min(k, n - 1)).
+    """
+    rows = np.arange(len(vectors)) if rows is None else np.asarray(rows, dtype=np.int64)
+    k = min(k, len(vectors) - 1)
+    out = np.empty((len(rows), k), dtype=np.int64)
+    for start in range(0, len(rows), block_rows):
+        block = rows[start : start + block_rows]
+        sims = vectors[block] @ vectors.T
+        sims[np.arange(len(block)), block] = -np.inf
+        out[start : start + len(block)] = _top_k(sims, k)
+    return out
+
+
+def _top_k(sims: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of each row's k largest values, largest first, ties broken by the lower index.
+
+    The k-th largest of a row's chunk maxima bounds its k-th largest value from below, so only the few values at
+    or above that bound are sorted. ``argpartition`` over whole rows took half the time of Jaccard@k over 20k
+    words; this reads each value about three times and is ~4x faster. Chunks are strided (columns j, j + m,
+    j + 2m...), not contiguous: a row's nearest words often sit together in frequency order, and contiguous
+    chunks then gave a loose bound and thousands of candidates.
+
+    Args:
+        sims: float array of shape (rows, columns), columns > k, no NaN.
+
+    Returns:
+        int64 array of shape (rows, k).
+    """
+    n_rows, n_cols = sims.shape
+    if k == 0:
+        return np.zeros((n_rows, 0), dtype=np.int64)
+    chunks = min(n_cols, 4 * k)  # at least k chunk maxima, so the bound exists
+    whole = n_cols // chunks * chunks
+    maxima = sims[:, :whole].reshape(n_rows, -1, chunks).max(axis=1)
+    maxima = np.concatenate([maxima, sims[:, whole:]], axis=1)  # leftover columns count as chunks of one
+    bound = -np.partition(-maxima, k - 1, axis=1)[:, k - 1]
+    rows, cols = np.nonzero(sims >= bound[:, None])
+    order = np.lexsort((cols, -sims[rows, cols], rows))
+    first = np.searchsorted(rows, np.arange(n_rows))  # every row has at least k candidates
+    return cols[order][first[:, None] + np.arange(k)].astype(np.int64)

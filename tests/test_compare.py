@@ -16,7 +16,6 @@ from embedlab.analysis import (
     coverage,
     nearest,
     neighbor_indices,
-    neighbours,
     shared_spaces,
     shared_vocabulary,
 )
@@ -158,7 +157,12 @@ def test_identical_spaces_have_jaccard_one():
         "count_b",
         "band",
         "kind",
+        "floor",
+        "noise_p",
+        "beyond_noise",
     ]
+    assert frame["floor"].isna().all() and not frame["beyond_noise"].any()  # no seed replicas: floor unknown
+    assert not summary.noise.known
     assert frame["jaccard"].eq(1.0).all() and len(frame) == 200
     assert frame["rank_overlap"].to_numpy() == pytest.approx(1.0)
     assert frame["deep_overlap"].to_numpy() == pytest.approx(1.0) and summary.tie_depth == 100
@@ -266,7 +270,7 @@ def test_top_k_when_the_nearest_columns_sit_together(k):
     sims[:, 40:60] = rng.uniform(0.8, 0.9, size=(20, 20))
     sims[:, 45] = sims[:, 50] = 0.95  # a tie: the lower column comes first
     expected = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-    np.testing.assert_array_equal(neighbours._top_k(sims, k), expected)
+    np.testing.assert_array_equal(metrics._top_k(sims, k), expected)
 
 
 def test_compare_spaces_frame_columns_are_plain_python_strings():

@@ -17,6 +17,7 @@ import pandas as pd
 from embedlab.analysis.bands import frequency_bands
 from embedlab.analysis.maps import sample_words
 from embedlab.analysis.neighbours import BLOCK_ROWS, neighbor_indices, shared_spaces
+from embedlab.analysis.noise import NoiseFloor, seed_floor
 from embedlab.metrics import _row_jaccard, rank_biased_overlap
 from embedlab.spaces.space import EmbeddingSpace
 
@@ -45,6 +46,7 @@ class ComparisonSummary:
     zero_a: tuple[str, ...] = ()  # words left out of A (and B) for their all-zero vectors: no direction, no score
     zero_b: tuple[str, ...] = ()
     tie_depth: int = TIE_DEPTH  # neighbours read for the deep_overlap column (fewer when the vocabulary is small)
+    noise: NoiseFloor = NoiseFloor((), (), 10, 0, 0)  # the seed-noise floor (embedlab.analysis.noise); unknown here
 
 
 def _block_scores(first: np.ndarray, second: np.ndarray, block_rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -148,9 +150,13 @@ def compare_spaces(
         seed: of the sample.
         must_include: words kept in the sample.
 
+    When A or B is a run trained with several seeds, each word also gets its seed-noise floor and whether its
+    change is beyond it (:func:`embedlab.analysis.noise.seed_floor`); ``summary.noise`` says what the floor rests on.
+
     Returns:
         The summary and a frame with columns word, jaccard, rank_overlap, deep_overlap (all 0..1), count_a,
-        count_b, band and kind (a :class:`WordKind` value), most frequent first; :func:`rank_changes` orders it.
+        count_b, band, kind (a :class:`WordKind` value), floor (0..1, NaN without seed replicas), noise_p and
+        beyond_noise, most frequent first; :func:`rank_changes` orders it.
 
     Raises:
         EmbedLabError: the spaces share fewer than two words.
@@ -183,6 +189,7 @@ def compare_spaces(
             "kind": np.asarray([word_kind(w).value for w in words], dtype=object),
         }
     ).astype({"word": object, "band": object, "kind": object})
+    frame, noise = seed_floor(frame, a, b, shared_a.words, k)
     summary = ComparisonSummary(
         shared_words=len(shared_a),
         only_a=len(a) - len(shared_a),
@@ -196,6 +203,7 @@ def compare_spaces(
         zero_a=a.zero_words,
         zero_b=b.zero_words,
         tie_depth=depth,
+        noise=noise,
     )
     return summary, frame
 

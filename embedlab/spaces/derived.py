@@ -42,6 +42,7 @@ def _linear_copy(
         source=source,
         encoder=encoder,
         oov_vector=oov_vector,
+        seed_replicas=None,
     )
 
 

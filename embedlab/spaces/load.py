@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from embedlab.records import RunMethod
 from embedlab.spaces import baseline, derived
 from embedlab.spaces.formats import VectorFormat, read_vectors, read_vectors_file
 from embedlab.spaces.labels import space_label
+from embedlab.spaces.replicas import REPLICAS_FILE, load_replicas
 from embedlab.spaces.space import EmbeddingSpace, normalise_rows
 from embedlab.spaces.spec import BASELINE, SpaceKind, SpaceSpec, newest_run_or_baseline
 from embedlab.spaces.subwords import SUBWORDS_FILE, load_subwords
@@ -179,6 +180,9 @@ def _run_space(run_id: str, corpus: Corpus | None, progress: Callable[[float], N
         _counts_for(words, corpus),
         f"{row.method.value} run {run_id}",
         oov_vector=_subword_vectors(run_id, folder) if row.method is RunMethod.FASTTEXT else None,
+        seed_replicas=cache(partial(load_replicas, folder / REPLICAS_FILE, words))
+        if (folder / REPLICAS_FILE).is_file()
+        else None,
     )
 
 

@@ -7,10 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from embedlab.errors import EmbedLabError
+
+if TYPE_CHECKING:
+    from embedlab.spaces.replicas import SeedReplicas
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +36,9 @@ class EmbeddingSpace:
             vector of shape (dim,) built from its character n-grams (``embedlab.spaces.subwords``), or None when
             none of its n-grams was trained; it raises EmbedLabError, saying why, when the space cannot build such
             vectors at all (a FastText run saved without its subword model). None for other spaces.
+        seed_replicas: for Word2Vec/FastText runs trained with several seeds, a function that loads them
+            (:class:`embedlab.spaces.replicas.SeedReplicas`, cached after the first call); None for every other space,
+            derived copies included (their vectors are not the replicas' own).
         zero_words: words whose vector was all zeros (padding, unknown rows of vectors files). Cosine is undefined
             for them, so construction leaves them out of ``words``/``vectors``/``counts`` (no neighbour list, no
             score, never anyone's neighbour) and records them here, for pages and the CLI to name.
@@ -47,6 +54,7 @@ class EmbeddingSpace:
     label: str = ""
     oov_vector: Callable[[str], np.ndarray | None] | None = None
     zero_words: tuple[str, ...] = ()
+    seed_replicas: Callable[[], SeedReplicas] | None = None
     index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -102,6 +110,7 @@ class EmbeddingSpace:
             self.label,
             None if self.oov_vector is None else partial(_subset_oov_vector, self.index, self.name, self.oov_vector),
             zero_words=self.zero_words,
+            seed_replicas=self.seed_replicas,
         )
 
 

@@ -27,6 +27,9 @@ class Cancelled(Exception):
     """Training stopped on request; nothing was saved."""
 
 
+MAX_SEEDS = 10  # replicas beyond this add training time, not a better floor
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """The parameters people tune. ``workers=0`` uses every core; ``workers=1`` makes runs bit-reproducible.
@@ -37,6 +40,10 @@ class TrainConfig:
     to those pretrained words (gensim's lock factors): 1.0 trains them freely, 0.0 keeps them exactly as
     loaded, 0.3 lets them move about 30% as far per step. For FastText the lock also applies to the character
     n-gram buckets the pretrained words use, since a FastText word vector is the mean of its own row and them.
+
+    ``seeds`` > 1 trains the same configuration again with seeds ``seed + 1`` ... ``seed + seeds - 1`` and keeps
+    those replicas with the run (:mod:`embedlab.spaces.replicas`): "what changed" then has a seed-noise floor. The
+    run's own vectors are always those of ``seed``; the job takes about ``seeds`` times as long.
     """
 
     method: Method = Method.WORD2VEC
@@ -51,6 +58,7 @@ class TrainConfig:
     workers: int = 0
     init: str = ""
     lock_pretrained: float = 1.0
+    seeds: int = 1
 
     def __post_init__(self) -> None:
         try:
@@ -65,11 +73,14 @@ class TrainConfig:
             "negative": (0, 50),
             "seed": (0, 2**31 - 1),
             "workers": (0, 256),
+            "seeds": (1, MAX_SEEDS),
         }
         for name, (low, high) in limits.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise EmbedLabError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+        if self.seed + self.seeds - 1 > 2**31 - 1:
+            raise EmbedLabError(f"seed + seeds - 1 must be at most {2**31 - 1}: lower the seed")
         if not 0 <= self.sample < 1:
             raise EmbedLabError(f"sample (subsampling threshold) must be in [0, 1), got {self.sample}")
         object.__setattr__(self, "init", _normalise_init(self.init))
@@ -145,6 +156,8 @@ class Progress:
     fraction: float  # of the whole training, 0..1
     words_per_second: float
     eta_seconds: float | None
+    replica: int = 1  # which of the job's trainings (1-based; the run's own seed first), with seeds > 1
+    replicas: int = 1
 
 
 METHOD = "sentence-transformer"

@@ -119,7 +119,7 @@ def progress_text(job: JobRecord) -> str:
     parts = [job.status]
     if finetuning and job.message not in ("", "training"):  # held-out checks, saving, encoding: no steps or speed
         return " · ".join([*parts, job.message] + ([f"{job.progress:.0%}"] if job.progress else []))
-    if finetuning and job.message:
+    if job.message:  # a fine-tune's phase; which seed of a multi-seed training
         parts.append(job.message)
     if job.epochs:
         parts.append(f"{unit} {max(job.epoch, 1)}/{job.epochs}")
@@ -175,6 +175,7 @@ def _progress_writer(job_id: str):
                 epoch=progress.epoch,
                 words_per_second=progress.words_per_second,
                 eta_seconds=progress.eta_seconds,
+                message=f"seed {progress.replica}/{progress.replicas}" if progress.replicas > 1 else "",
             )
         elif progress.phase == "training":  # steps and pairs/s share the epoch and speed columns
             store.update_job(

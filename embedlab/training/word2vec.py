@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,8 +13,11 @@ import numpy as np
 
 from embedlab import store
 from embedlab.errors import EmbedLabError
+from embedlab.metrics import nearest_rows
 from embedlab.records import RunRecord
 from embedlab.spaces.formats import VectorFormat, read_vectors
+from embedlab.spaces.replicas import REPLICA_DEPTH, REPLICAS_FILE, save_replicas
+from embedlab.spaces.space import normalise_rows
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.spaces.subwords import SUBWORDS_FILE, save_subwords
 from embedlab.training.commit import staged_run
@@ -301,6 +305,65 @@ def _health(corpus: Corpus, config: TrainConfig, vectors, start: tuple[np.ndarra
     )
 
 
+def _replica_progress(
+    on_progress: Callable[[Progress], None] | None, replica: int, replicas: int, started: float
+) -> Callable[[Progress], None] | None:
+    """``on_progress`` for training ``replica`` (0-based) of ``replicas``: the share done and the time left count
+    every training of the job."""
+    if on_progress is None or replicas == 1:
+        return on_progress
+
+    def report(progress: Progress) -> None:
+        fraction = (replica + progress.fraction) / replicas
+        elapsed = time.perf_counter() - started
+        eta = elapsed / fraction * (1 - fraction) if fraction > 0 else None
+        on_progress(
+            dataclasses.replace(progress, fraction=fraction, eta_seconds=eta, replica=replica + 1, replicas=replicas)
+        )
+
+    return report
+
+
+@dataclass(frozen=True)
+class _Replicas:
+    """The other seeds' trainings of a job (``TrainConfig.seeds`` > 1), as :func:`save_replicas` takes them."""
+
+    seeds: tuple[int, ...]
+    neighbours: np.ndarray  # (seeds, V, depth): every seed's nearest words, the primary's first
+    vectors: np.ndarray  # (seeds - 1, V, dim): the other seeds' vectors
+
+
+def _train_replicas(
+    corpus: Corpus,
+    config: TrainConfig,
+    primary,
+    on_progress: Callable[[Progress], None] | None,
+    started: float,
+) -> _Replicas:
+    """Train ``config`` again with seeds ``seed + 1`` .. ``seed + seeds - 1`` and search every seed's nearest words.
+
+    Raises:
+        EmbedLabError: a replica's vocabulary differs from the primary's (it cannot: gensim builds the vocabulary
+            from the corpus and min_count alone; the check keeps a corpus changed mid-job from mixing words).
+    """
+    seeds = tuple(config.seed + i for i in range(config.seeds))
+    vectors = []
+    for i, seed in enumerate(seeds[1:], start=1):
+        trained = _train(
+            corpus,
+            dataclasses.replace(config, seed=seed, seeds=1),
+            _replica_progress(on_progress, i, config.seeds, started),
+        )[0]
+        if trained.index_to_key != primary.index_to_key:
+            raise EmbedLabError(f"seed {seed}: the corpus's vocabulary changed during the job; train again")
+        vectors.append(np.array(trained.vectors, dtype=np.float32))
+        del trained  # a FastText model's n-gram buckets are large: keep one at a time
+    neighbours = np.stack(
+        [nearest_rows(normalise_rows(matrix), REPLICA_DEPTH) for matrix in [primary.vectors, *vectors]]
+    )
+    return _Replicas(seeds, neighbours, np.stack(vectors))
+
+
 def train_run(
     corpus: Corpus,
     config: TrainConfig,
@@ -313,8 +376,11 @@ def train_run(
     A FastText run also keeps its subword model, ``subwords.npz`` (:mod:`embedlab.spaces.subwords`: the trained
     character n-gram buckets only, about ``distinct n-grams x dim x 4`` bytes; 13 MB next to vectors.bin's 1.5 MB
     on the sample corpus at dim 100), so that words it never saw still get vectors; ``params.json`` says what
-    it holds under ``subwords``. Every run keeps its health check, ``health.json`` (:mod:`embedlab.training.health`:
-    context share, how far vectors moved from their seeded start, anisotropy, vocabulary size).
+    it holds under ``subwords``. With ``config.seeds`` > 1 the job trains the other seeds too and keeps them in
+    ``replicas.npz`` (:mod:`embedlab.spaces.replicas`; ``params.json`` lists them under ``replicas``), and
+    ``train_seconds`` counts every training. Every run keeps its health check, ``health.json``
+    (:mod:`embedlab.training.health`: context share, how far vectors moved from their seeded start, anisotropy,
+    vocabulary size).
 
     Saved by :func:`embedlab.training.commit.staged_run`: the folder appears in one rename after everything is
     written; ``may_commit`` is asked just before, and a False answer raises :class:`Cancelled` and leaves nothing
@@ -328,16 +394,25 @@ def train_run(
 
     started_at = time.time()
     started = time.perf_counter()
-    vectors, init_words, start = _train(corpus, config, on_progress)
+    vectors, init_words, start = _train(corpus, config, _replica_progress(on_progress, 0, config.seeds, started))
+    replicas = _train_replicas(corpus, config, vectors, on_progress, started) if config.seeds > 1 else None
     seconds = time.perf_counter() - started
     health = _health(corpus, config, vectors, start)
     finished_at = time.time()
     vocab_size = len(vectors.index_to_key)
     with staged_run(corpus.id, config.method.value, config.to_dict(), run_id=run_id, may_commit=may_commit) as run:
         vectors.save_word2vec_format(str(run.folder / "vectors.bin"), binary=True)
-        subwords = {}
+        extras: dict[str, Any] = {}
         if config.method is Method.FASTTEXT:
-            subwords["subwords"] = save_subwords(vectors, run.folder / SUBWORDS_FILE)
+            extras["subwords"] = save_subwords(vectors, run.folder / SUBWORDS_FILE)
+        if replicas is not None:
+            extras["replicas"] = {
+                "seeds": list(replicas.seeds),
+                "depth": int(replicas.neighbours.shape[2]),
+                "bytes": save_replicas(
+                    run.folder / REPLICAS_FILE, replicas.seeds, replicas.neighbours, replicas.vectors
+                ),
+            }
         save_health(run.folder, health)
         run.finish(
             {
@@ -350,7 +425,7 @@ def train_run(
                 "started": started_at,
                 "finished": finished_at,
                 "gensim": gensim.__version__,
-                **subwords,
+                **extras,
             },
             vocab_size=vocab_size,
             seconds=seconds,
