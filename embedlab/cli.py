@@ -120,7 +120,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
             use_labels=args.use_labels,
         )
         run = training.finetune_run(corpus_, tuned, None if args.json else _print_finetune_progress)
-        extra = {"retrieval": training.retrieval_check(run.id).to_dict()}
+        extra: dict[str, Any] = {"retrieval": training.retrieval_check(run.id).to_dict()}
     else:
         config = TrainConfig(
             method=args.method,
@@ -138,7 +138,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
             seeds=args.seeds,
         )
         run = train_run(corpus_, config, None if args.json else _print_progress)
-        extra = {}
+        extra = {"seeds": [config.seed + i for i in range(config.seeds)]}  # more than one: replicas kept with the run
     if not args.json:
         print(file=sys.stderr)
     health = load_run_health(run.id) or spec_health(run.id, corpus_)
