@@ -153,9 +153,9 @@ class RunRecord:
 
         Returns:
             For Word2Vec/FastText: dimensions, architecture, window, min count, epochs, negative samples,
-            subsampling, seed, and the vectors it started from (when any). For a fine-tuned run: base model,
-            dimensions, training pairs, batch size, learning rate, epochs, time limit, seed, and where its pairs
-            came from.
+            subsampling, seed, the seeds of its seed replicas (when trained with several) and the vectors it
+            started from (when any). For a fine-tuned run: base model, dimensions, training pairs, batch size,
+            learning rate, epochs, time limit, seed, and where its pairs came from.
         """
         p = self.params
         if self.is_finetuned:
@@ -180,8 +180,20 @@ class RunRecord:
             "negative samples": p.get("negative"),
             "subsampling": p.get("sample"),
             "seed": p.get("seed"),
+            "seeds": ", ".join(map(str, self.seeds)) or None,
             "started from": p.get("init") or None,
         }
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """The seeds of a Word2Vec/FastText run trained with several (``TrainConfig.seeds`` > 1), its own first:
+        the run keeps the others' trainings as seed replicas, the seed-noise floor of "what changed". Empty for a
+        single-seed or fine-tuned run."""
+        count = int(self.params.get("seeds") or 1)
+        if self.is_finetuned or count < 2:
+            return ()
+        first = int(self.params["seed"])
+        return tuple(range(first, first + count))
 
     @property
     def summary(self) -> str:

@@ -201,8 +201,16 @@ def changed_tab() -> None:
         "content words and identifiers (np.linalg.norm, C++) are listed",
     )
     summary, frame = ui.compare_spaces(a, b, corpus_id, k, int(max_words), st.session_state.cmp_seed)
+    noise = summary.noise
+    beyond_only = noise.known and st.toggle(
+        "Only changes beyond seed noise",
+        key="cmp_beyond_noise",
+        persist_state="page",
+        help="List only the words whose A-vs-B change is larger than what retraining with another seed alone "
+        "changes (the test is in the caption under the scores)",
+    )
     ranking = analysis.rank_changes(frame, metric, all_words)
-    listed = ranking.words
+    listed = ranking.words[ranking.words["beyond_noise"]] if beyond_only else ranking.words
     present = set(frame["band"])
     bands = [band for band in analysis.band_order(frame["count_a"].to_numpy()) if band in present]
     if st.session_state.cmp_band and st.session_state.cmp_band not in bands:
@@ -213,7 +221,7 @@ def changed_tab() -> None:
     )
     low, high = controls[2].slider("Score range", 0.0, 1.0, step=0.05, key=ui.SCORE_RANGE_KEY, persist_state="page")
     label = METRIC_LABELS[metric]
-    cells = st.columns(5)
+    cells = st.columns(6 if noise.known else 5)
     cells[0].metric("Shared words", f"{summary.shared_words:,}")
     cells[1].metric("Only in A", f"{summary.only_a:,}")
     cells[2].metric("Only in B", f"{summary.only_b:,}")
@@ -224,6 +232,15 @@ def changed_tab() -> None:
     )
     cells[3].metric(f"Mean {label}", f"{mean:.3f}", help=f"Over {summary.compared_words:,} scored words, k={summary.k}")
     cells[4].metric(f"Median {label}", f"{median:.3f}")
+    if noise.known:
+        cells[5].metric(
+            "Beyond seed noise",
+            f"{noise.share:.1%}",
+            help=f"{noise.beyond:,} of the {noise.tested:,} scored words with a seed-noise floor changed beyond it",
+        )
+        st.caption(noise.caption("A", "B"))
+    else:
+        st.caption(noise.caption())
     in_band = listed if not band else listed[listed["band"] == band]
     selected = in_band[(in_band[metric] >= low) & (in_band[metric] <= high)]  # ranking order kept
     st.plotly_chart(figures.change_histogram(in_band[metric], label, low, high), key="cmp_change_histogram")
@@ -231,6 +248,7 @@ def changed_tab() -> None:
         f"{len(selected):,} of {len(frame):,} scored words match the filters "
         f"(band: {band or 'all'}, {label} from {low:.2f} to {high:.2f}"
         + ("" if all_words else ", content words only")
+        + (", beyond seed noise only" if beyond_only else "")
         + ")."
     )
     st.caption(ranking.tie_caption())
@@ -245,12 +263,18 @@ def changed_tab() -> None:
             "deep_overlap": f"overlap@{summary.tie_depth}",
             "count_a": "count",
         }
-    ).drop(columns=["count_b", "kind"])
+    ).drop(columns=["count_b", "kind", "noise_p"])
+    if noise.known:  # the floor next to the score it is the floor of
+        shown = shown.assign(**{"beyond noise": np.where(shown["beyond_noise"], "✓", "")}).drop(columns="beyond_noise")
+        first = ["word", f"Jaccard@{summary.k}", "floor", "beyond noise"]
+        shown = shown[first + [column for column in shown.columns if column not in first]]
+    else:
+        shown = shown.drop(columns=["floor", "beyond_noise"])
     most, least = st.columns(2)
     most.markdown("**Most changed**")
-    most.table(shown.head(15).style.format(precision=3), hide_index=True)
+    most.table(shown.head(15).style.format(precision=3, na_rep=""), hide_index=True)
     least.markdown("**Least changed**")
-    least.table(shown.tail(15).iloc[::-1].style.format(precision=3), hide_index=True)
+    least.table(shown.tail(15).iloc[::-1].style.format(precision=3, na_rep=""), hide_index=True)
     # On request: the whole table is sent to the browser on every rerun, even inside a closed expander.
     if st.toggle(f"Show all {len(selected):,} matching words (sortable table)", key="cmp_show_all"):
         st.dataframe(shown.round(3), hide_index=True, key="cmp_change_table")

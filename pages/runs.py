@@ -143,7 +143,14 @@ else:
     run_id = st.selectbox("Run", list(labels), format_func=labels.get, key="runs_selected")
     buttons = st.container(horizontal=True)
     show_run_health(run_id, labels[run_id])
-    if next(run for run in runs if run.id == run_id).is_finetuned:
+    selected = next(run for run in runs if run.id == run_id)
+    if selected.seeds:
+        st.caption(
+            f"Seeds {', '.join(map(str, selected.seeds))} (seed-noise floor): the run's vectors are seed "
+            f"{selected.seeds[0]}'s; the other seeds' trainings are kept with it, so What changed on the Compare page "
+            "tells a real change from what retraining with another seed alone changes."
+        )
+    if selected.is_finetuned:
         st.caption(training.retrieval_summary(run_id))
         buttons.download_button(
             "sentence-transformer model (zip)",

@@ -7,6 +7,7 @@ from embedlab import spaces, store, training, ui
 from embedlab.errors import EmbedLabError
 from embedlab.records import JobRecord, RunMethod
 from embedlab.training import jobs
+from embedlab.training.configs import MAX_SEEDS
 from embedlab.ui.health import show_run_health
 
 ui.ensure_router()
@@ -129,7 +130,7 @@ else:
         window = cells[1].number_input("Window", 1, 50, defaults.window, key="train_window")
         min_count = cells[2].number_input("Min count", 1, 10**9, defaults.min_count, key="train_min_count")
         epochs = cells[3].number_input("Epochs", 1, 1000, defaults.epochs, key="train_epochs")
-        cells = st.columns(4)
+        cells = st.columns(5)
         sg = cells[0].radio("Architecture", ["CBOW", "Skip-gram"], key="train_arch") == "Skip-gram"
         negative = cells[1].number_input("Negative samples", 0, 50, defaults.negative, key="train_negative")
         sample = cells[2].number_input(
@@ -142,6 +143,17 @@ else:
             help="Frequent words are down-sampled above this frequency; 0 turns it off",
         )
         seed = cells[3].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="train_seed")
+        seeds = cells[4].number_input(
+            "Seeds",
+            1,
+            MAX_SEEDS,
+            defaults.seeds,
+            key="train_seeds",
+            help="Train the same settings again with seeds Seed + 1, Seed + 2, … and keep those trainings with the "
+            "run: What changed on the Compare page then gets a seed-noise floor, which tells a real change from what "
+            "retraining with another seed alone changes. The run's own vectors are Seed's. With N seeds the job "
+            "takes about N times as long; 1 trains once, without a floor.",
+        )
         reproducible = st.checkbox("Exactly reproducible (one thread: slower)", key="train_reproducible")
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
@@ -160,6 +172,7 @@ else:
                     workers=1 if reproducible else 0,
                     init=init,
                     lock_pretrained=float(lock) if init else 1.0,
+                    seeds=int(seeds),
                 )
             )
         except EmbedLabError as error:

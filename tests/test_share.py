@@ -50,6 +50,7 @@ view_states = st.builds(
     colour=st.sampled_from(COLOURS),
     moves=st.integers(0, 1),
     words=st.sampled_from(WORD_FILTERS),
+    beyond=st.integers(0, 1),
 )
 FIELDS = {
     "corpus",
@@ -68,6 +69,7 @@ FIELDS = {
     "colour",
     "moves",
     "words",
+    "beyond",
 }
 
 
@@ -110,6 +112,7 @@ def test_to_query_writes_every_field_as_text():
         "colour": "none",
         "moves": "0",
         "words": "content",
+        "beyond": "0",
     }
 
 
@@ -141,6 +144,8 @@ def test_unknown_params_are_named_and_ignored():
         ("metric", "cosine", "metric must be one of jaccard, rank_overlap, got 'cosine'"),
         ("colour", "red", "colour must be one of none, change, frequency, got 'red'"),
         ("moves", "2", "moves must be from 0 to 1, got 2"),
+        ("beyond", "yes", "not a whole number"),
+        ("beyond", "2", "beyond must be from 0 to 1, got 2"),
         ("band", "10-19<script>", "is not a frequency band"),
         ("n", "1e3", "not a whole number"),
         ("seed", "-1", "seed must be from 0 to 2147483647, got -1"),
@@ -279,3 +284,12 @@ def test_word_filter_round_trips_and_defaults_to_content_words():
     assert problems == [
         "Link parameter words='stopwords' was ignored: words must be one of content, all, got 'stopwords'."
     ]
+
+
+def test_beyond_noise_filter_round_trips_and_defaults_to_every_change():
+    assert DEFAULT.beyond == 0
+    beyond = ViewState(tab="changed", beyond=1)
+    query = to_query(beyond)
+    assert query["beyond"] == "1"
+    assert from_query(query) == (beyond, [])
+    assert from_query({"tab": "changed"})[0].beyond == 0  # a link from before the filter lists every change

@@ -46,6 +46,7 @@ _RANGES = {
     "m": (MIN_SCORED_WORDS, MAX_SCORED_WORDS),
     "seed": (0, 2**31 - 1),
     "moves": (0, 1),
+    "beyond": (0, 1),
     "lo": (0.0, 1.0),
     "hi": (0.0, 1.0),
 }
@@ -71,6 +72,7 @@ class ViewState:
     colour: str = "none"  # map colouring: none, change, frequency
     moves: int = 0  # 1: draw how far the highlighted words moved between the maps
     words: str = "content"  # "What changed" hides stopwords, numbers and punctuation; "all" shows them
+    beyond: int = 0  # 1: "What changed" lists only the changes beyond seed noise (when the floor is known)
 
     def __post_init__(self) -> None:
         for name in ("corpus", "a", "b", "word", "band"):  # a URL cannot keep surrounding spaces, so neither do we

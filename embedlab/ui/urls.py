@@ -31,6 +31,7 @@ _VIEW_KEYS = {
     "colour": "cmp_colour",
     "moves": "cmp_moves",
     "words": "cmp_all_words",
+    "beyond": "cmp_beyond_noise",
 }
 
 
@@ -70,13 +71,14 @@ def view_from_url(space_choices: list[str], corpus_ids: list[str]) -> list[str]:
 def _widget_value(field: str, value):
     if field == "words":  # the "All words" toggle holds a bool, the URL content/all
         return value == "all"
-    return bool(value) if field == "moves" else value  # a toggle holds a bool, the URL 0/1
+    return bool(value) if field in ("moves", "beyond") else value  # a toggle holds a bool, the URL 0/1
 
 
 def view_state() -> share.ViewState:
     """The Compare widgets' current values as a view state."""
     values = {field: st.session_state[key] for field, key in _VIEW_KEYS.items()}
     values["moves"] = int(values["moves"])
+    values["beyond"] = int(values["beyond"])
     values["words"] = "all" if values["words"] else "content"
     low, high = st.session_state[SCORE_RANGE_KEY]
     return share.ViewState(**values, lo=float(low), hi=float(high))
