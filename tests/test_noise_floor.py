@@ -271,3 +271,19 @@ def test_the_job_line_names_the_seed(tiny_text_corpus):
     store.update_job("job-test-seeds", status="running", epoch=2, message="seed 2/3", words_per_second=1000.0)
     shown = jobs.progress_text(store.get_job("job-test-seeds"))
     assert shown.startswith("running · seed 2/3 · epoch 2/5")
+
+
+def test_the_caption_says_what_chance_alone_marks_and_warns_when_the_seeds_share_little():
+    stable = noise.NoiseFloor((1, 2, 3), (), 10, 200, 30, mean_floor=0.4)
+    assert stable.caption().startswith(
+        "30 of 200 scored words (15.0%) changed beyond seed noise; retraining with another seed alone marks up to "
+        "about 5%. The floor is each word's mean seed-to-seed Jaccard@10 over A's 3 seeds (1, 2, 3). B has no seed "
+        "replicas"
+    )
+    assert "train longer" not in stable.caption()
+    unstable = noise.NoiseFloor((1, 2), (5, 6), 10, 200, 0, mean_floor=0.08)
+    assert "over A's 2 seeds (1, 2) and B's 2 seeds (5, 6)." in unstable.caption()
+    assert unstable.caption().endswith(
+        "a word keeps on average 8% of its 10 nearest when only the seed changes, so few changes can stand out; "
+        "train longer (more epochs) or on more text for a floor that can."
+    )

@@ -36,6 +36,7 @@ from embedlab.spaces.replicas import SeedReplicas
 from embedlab.spaces.space import EmbeddingSpace, normalise_rows
 
 ALPHA = 0.05
+UNSTABLE_FLOOR = 0.15  # mean seed-to-seed Jaccard@k below this: neighbourhoods are mostly seed noise
 MIN_STRATUM = 50  # words per frequency stratum: 50 words x 3 seed pairs put the smallest p at 1/151
 
 
@@ -50,6 +51,7 @@ class NoiseFloor:
         beyond: of those, words whose A-vs-B change is beyond noise (the module's test).
         searched: words whose neighbours were searched again in the replicas' vectors, their stored lists holding
             fewer than k shared words (or k past the stored depth).
+        mean_floor: the tested words' mean floor (0..1): how much of a neighbourhood survives a reseeding.
         alpha: the test's level.
     """
 
@@ -59,6 +61,7 @@ class NoiseFloor:
     tested: int
     beyond: int
     searched: int = 0
+    mean_floor: float = float("nan")
     alpha: float = ALPHA
 
     @property
@@ -85,12 +88,20 @@ class NoiseFloor:
         ]
         missing = [name for name, seeds in ((a_name, self.seeds_a), (b_name, self.seeds_b)) if not seeds]
         unknown = f" {missing[0]} has no seed replicas: its own seed noise is not counted." if missing else ""
+        unstable = (
+            f" The seeds themselves share little: a word keeps on average {self.mean_floor:.0%} of its "
+            f"{self.k} nearest when only the seed changes, so few changes can stand out; train longer (more epochs) "
+            "or on more text for a floor that can."
+            if self.mean_floor < UNSTABLE_FLOOR
+            else ""
+        )
         return (
-            f"{self.beyond:,} of {self.tested:,} scored words ({self.share:.1%}) changed beyond seed noise. "
-            f"The floor is each word's mean seed-to-seed Jaccard@{self.k} over {' and '.join(sides)}.{unknown} "
-            f"Beyond noise: the A-vs-B Jaccard@{self.k} is below every seed-to-seed value of the word, and in the "
-            f"lowest {self.alpha:.0%} of seed-to-seed values of words of similar frequency (one-sided empirical "
-            f"test, p ≤ {self.alpha:g})."
+            f"{self.beyond:,} of {self.tested:,} scored words ({self.share:.1%}) changed beyond seed noise; "
+            f"retraining with another seed alone marks up to about {self.alpha:.0%}. The floor is each word's mean "
+            f"seed-to-seed Jaccard@{self.k} over {' and '.join(sides)}.{unknown} Beyond noise: the A-vs-B "
+            f"Jaccard@{self.k} is below every seed-to-seed value of the word, and in the lowest {self.alpha:.0%} of "
+            f"seed-to-seed values of words of similar frequency (one-sided empirical test, p ≤ {self.alpha:g})."
+            + unstable
         )
 
 
@@ -205,5 +216,7 @@ def seed_floor(
     floor[held] = values.mean(axis=0)
     p[held] = tested_p
     beyond[held] = (observed < values.min(axis=0)) & (tested_p <= ALPHA)
-    summary = NoiseFloor(seeds[0], seeds[1], k, int(held.sum()), int(beyond.sum()), searched)
+    summary = NoiseFloor(
+        seeds[0], seeds[1], k, int(held.sum()), int(beyond.sum()), searched, float(values.mean()) if held.any() else 0.0
+    )
     return frame.assign(floor=floor, noise_p=p, beyond_noise=beyond), summary
