@@ -37,6 +37,7 @@ BENCHMARKS = (
     "compare_after_finetune",
     "report_build",
     "vectors_limit",
+    "noise_floor",
 )
 MAP_TEST = "tests/test_e2e_browser.py::test_a_50k_point_map_draws_and_hovers_without_freezing"
 

@@ -310,13 +310,15 @@ def _e(value: object) -> str:
 
 
 def _table(frame: pd.DataFrame, marked: Sequence[set[str]] = ()) -> str:
-    """An HTML table; every cell is escaped, numbers right-aligned."""
+    """An HTML table; every cell is escaped, numbers right-aligned, a missing number (NaN) shown as a dash."""
     head = "".join(f"<th>{_e(column)}</th>" for column in frame.columns)
     rows = []
     for values in frame.itertuples(index=False):
         cells = []
         for value in values:
-            if isinstance(value, (float, np.floating)):
+            if isinstance(value, (float, np.floating)) and np.isnan(value):
+                cells.append('<td class="num">—</td>')
+            elif isinstance(value, (float, np.floating)):
                 cells.append(f'<td class="num">{value:.3f}</td>')
             elif isinstance(value, (int, np.integer)):
                 cells.append(f'<td class="num">{value:,}</td>')
@@ -491,7 +493,7 @@ def _neighbours_section(inputs: _Inputs, steps: _Steps) -> str:
 
 def _what_changed_section(inputs: _Inputs, steps: _Steps) -> str:
     summary, frame = inputs.compared
-    return _changed_section(frame, summary.k)
+    return _changed_section(frame, summary, inputs.a.title, inputs.b.title)
 
 
 def _coverage_of(inputs: _Inputs, steps: _Steps) -> str:
@@ -609,22 +611,35 @@ def _weat_section(inputs: _Inputs, steps: _Steps) -> str:
     )
 
 
-def _changed_section(frame: pd.DataFrame, k: int) -> str:
-    """The histogram of Jaccard@k and the most and least changed content words (``analysis.rank_changes``)."""
+def _changed_section(frame: pd.DataFrame, summary: analysis.ComparisonSummary, a_title: str, b_title: str) -> str:
+    """The histogram of Jaccard@k, the seed-noise floor (``analysis.seed_floor``: its caption, and the share of
+    words changed beyond it when A or B has seed replicas) and the most and least changed content words
+    (``analysis.rank_changes``), with each word's floor and a beyond-noise mark when the floor is known, as the
+    Compare page lists them."""
+    k, noise = summary.k, summary.noise
     ranking = analysis.rank_changes(frame)
     ranked = ranking.words
-    columns = {
-        "word": "word",
-        "jaccard": f"Jaccard@{k}",
-        "rank_overlap": "rank overlap",
-        "count_a": "count",
-        "band": "band",
-    }
+    columns = {"word": "word", "jaccard": f"Jaccard@{k}"}
+    if noise.known:  # the floor next to the score it is the floor of
+        ranked = ranked.assign(beyond=np.where(ranked["beyond_noise"].to_numpy(dtype=bool), "✓", ""))
+        columns |= {"floor": "floor", "beyond": "beyond noise"}
+    columns |= {"rank_overlap": "rank overlap", "count_a": "count", "band": "band"}
     most = ranked.head(_TABLE_ROWS)[list(columns)].rename(columns=columns)
     least = ranked.tail(_TABLE_ROWS).iloc[::-1][list(columns)].rename(columns=columns)
+    floor = ""
+    if noise.known:
+        floor = _numbers(
+            [
+                ("beyond seed noise", f"{noise.share:.1%}"),
+                ("words beyond seed noise", f"{noise.beyond:,}"),
+                ("words with a floor", f"{noise.tested:,}"),
+            ]
+        )
     return (
         _h2(Section.CHANGED)
         + _figure(figures.change_histogram(frame["jaccard"], "Jaccard@k", 0.0, 1.0))
+        + floor
+        + f"<p class='muted'>{_e(noise.caption(a_title, b_title))}</p>"
         + f"<p class='muted'>{_e(ranking.tie_caption())}</p>"
         + f"<div class='pair'><div><b>Most changed</b>{_table(most)}</div>"
         f"<div><b>Least changed</b>{_table(least)}</div></div>"
