@@ -200,3 +200,31 @@ def test_the_maps_sample_is_the_compare_pages_for_one_word_so_its_layouts_are_re
     assert report.map_sample(shared_a, shared_b, settings) == page  # the Map tab's rule (pages/compare.py)
     two = report.map_sample(shared_a, shared_b, report.ReportSettings(k=4, words=("sparse", "spectra"), map_words=40))
     assert two[0] == "sparse" and "spectra" in two and len(two) == 40
+
+
+def test_evaluation_sections_set_a_against_b_with_the_evaluate_flows_intervals_and_verdicts(labelled):
+    """Each evaluation section ends with A − B per measure: the same differences, intervals, p-values and verdicts
+    the Evaluate page and the CLI compute (``Evaluation.differences``, B as the reference)."""
+    from embedlab import evaluation
+
+    corpus, a, b = labelled
+    settings = report.ReportSettings(sections=("benchmarks", "task", "retrieval"))
+    text = report.build_report(a, b, corpus, settings)
+    options = evaluation.EvaluationOptions(weat_sets=evaluation.WEAT_SETS, seed=settings.seed)
+    expected = evaluation.evaluate_spaces([b, a], corpus, options).differences  # reference b: rows are a − b
+    assert len(expected) >= 5  # WordSim, SimLex, analogies, MRR@10, recall@10, task accuracy (on the shared items)
+    rows = re.findall(r"<tr><td>([^<]*)</td>((?:<td[^>]*>[^<]*</td>)+)</tr>", text)
+    shown = {measure: re.findall(r"<td[^>]*>([^<]*)</td>", cells) for measure, cells in rows}
+    for row in expected.itertuples(index=False):
+        cells = shown[f"{row.benchmark} {row.metric}"]
+        assert cells[:3] == [_cell(row.a_score), _cell(row.b_score), _cell(row.difference)]
+        interval = "—" if np.isnan(row.ci_low) else f"{row.ci_low:+.3f} to {row.ci_high:+.3f}"
+        assert cells[3] == interval and cells[4] == _cell(row.p_value)
+        assert cells[-1] == row.verdict.replace(a.name, "A").replace(b.name, "B")
+    measured = expected.dropna(subset=["p_value"])
+    assert {"held-out retrieval", "label task"} <= set(measured["benchmark"])  # real intervals, not only dashes
+    assert text.count("against B (") == 3  # one table per section
+
+
+def _cell(value: float) -> str:
+    return "—" if np.isnan(value) else f"{value:.3f}"

@@ -120,15 +120,16 @@ def space_differences(
 
     Args:
         a, b: the spaces' names.
-        parts_a, parts_b: each space's ``similarities``, ``analogy``, ``retrieval`` (or None), ``task`` (or None).
+        parts_a, parts_b: each space's ``similarities``, ``analogy``, ``retrieval`` and ``task``; a part either
+            lacks (or holds None) is not compared.
 
     Returns:
         Records benchmark, metric, a, b, difference, ci_low, ci_high, p_value, items (shared), test, a_score and
         b_score (each on the shared items), verdict ("A better", "B better" or "no significant difference at 95%").
     """
     rows = []
-    others = {r.name: r for r in parts_b["similarities"]}
-    for first in parts_a["similarities"]:
+    others = {r.name: r for r in parts_b.get("similarities") or ()}
+    for first in parts_a.get("similarities") or ():
         second = others.get(first.name)
         if second is None:
             continue
@@ -141,8 +142,8 @@ def space_differences(
             seed,
         )
         rows.append(_difference_row(first.name, "Spearman", a, b, found))
-    first, second = parts_a["analogy"], parts_b["analogy"]
-    if first.name == second.name:
+    first, second = parts_a.get("analogy"), parts_b.get("analogy")
+    if first is not None and second is not None and first.name == second.name:
         _, left, right = np.intersect1d(first.question_ids, second.question_ids, return_indices=True)
         found = stats.accuracy_difference(
             first.question_correct[left], second.question_correct[right], n_resamples, seed

@@ -19,12 +19,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -512,8 +513,11 @@ def _benchmarks_section(inputs: _Inputs, steps: _Steps) -> str:
         steps.within(Section.BENCHMARKS, number, len(inputs.specs))(0.0)
         results[space.name] = evaluation.intrinsic_section(space, inputs.options)
     table = evaluation.benchmark_table(results)
-    return _h2(Section.BENCHMARKS) + _table(
-        table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]]
+    parts = {name: {"similarities": found[0], "analogy": found[1]} for name, found in results.items()}
+    return (
+        _h2(Section.BENCHMARKS)
+        + _table(table[["space", "benchmark", "metric", "score", "used", "total", "oov_share"]])
+        + _differences(inputs, parts)
     )
 
 
@@ -522,7 +526,7 @@ def _task_section(inputs: _Inputs, steps: _Steps) -> str:
     corpus = inputs.corpus
     if not corpus.labels:
         return _h2(Section.TASK) + "<p class='muted'>The corpus has no labels: there is no task to score.</p>"
-    rows, notes = [], []
+    rows, notes, parts = [], [], {}
     for number, space in enumerate(inputs.specs):
         steps.start_part(
             Section.TASK,
@@ -538,6 +542,7 @@ def _task_section(inputs: _Inputs, steps: _Steps) -> str:
             notes.append(f"{space.title}: {error}")
             continue
         if found is not None:
+            parts[space.name] = {"task": found}
             rows.append(
                 {
                     "space": found.space,
@@ -554,6 +559,7 @@ def _task_section(inputs: _Inputs, steps: _Steps) -> str:
         + "<p class='muted'>Logistic regression on each space's document vectors predicting the corpus's labels, "
         "stratified k-fold.</p>"
         + (_table(pd.DataFrame(rows)) if rows else "")
+        + _differences(inputs, parts)
         + "".join(f"<p class='muted'>{_e(note)}</p>" for note in notes)
     )
 
@@ -563,7 +569,7 @@ def _retrieval_section(inputs: _Inputs, steps: _Steps) -> str:
     held_out = evaluation.held_out_section(inputs.corpus, [space.name for space in inputs.specs])
     if not held_out.pairs:
         return _h2(Section.RETRIEVAL) + f"<p class='muted'>Held-out pairs: {_e(held_out.note)}</p>"
-    rows = []
+    rows, parts = [], {}
     for number, space in enumerate(inputs.specs):
         steps.start_part(
             Section.RETRIEVAL,
@@ -575,6 +581,7 @@ def _retrieval_section(inputs: _Inputs, steps: _Steps) -> str:
             space, held_out, steps.within(Section.RETRIEVAL, number, len(inputs.specs))
         )
         if found is not None:
+            parts[space.name] = {"retrieval": found}
             rows.append(
                 {
                     "space": found.space,
@@ -585,7 +592,43 @@ def _retrieval_section(inputs: _Inputs, steps: _Steps) -> str:
                     "unanswerable": found.unanswerable,
                 }
             )
-    return _h2(Section.RETRIEVAL) + f"<p>Held-out pairs: {_e(held_out.note)}</p>" + _table(pd.DataFrame(rows))
+    return (
+        _h2(Section.RETRIEVAL)
+        + f"<p>Held-out pairs: {_e(held_out.note)}</p>"
+        + _table(pd.DataFrame(rows))
+        + _differences(inputs, parts)
+    )
+
+
+def _differences(inputs: _Inputs, parts: Mapping[str, Mapping[str, Any]]) -> str:
+    """A against B on what a section measured, on the items both score (``evaluation.space_differences``): the
+    difference with its 95% interval, the paired test's p and the verdict; empty with one space or nothing paired."""
+    if len(inputs.specs) < 2 or inputs.a.name not in parts or inputs.b.name not in parts:
+        return ""
+    rows = evaluation.space_differences("A", "B", dict(parts[inputs.a.name]), dict(parts[inputs.b.name]))
+    if not rows:
+        return ""
+    table = pd.DataFrame(
+        {
+            "measure": [f"{row['benchmark']} {row['metric']}" for row in rows],
+            "A": [row["a_score"] for row in rows],
+            "B": [row["b_score"] for row in rows],
+            "A − B": [row["difference"] for row in rows],
+            "95% interval": [_interval(row["ci_low"], row["ci_high"]) for row in rows],
+            "p": [row["p_value"] for row in rows],
+            "items": [row["items"] for row in rows],
+            "test": [row["test"] for row in rows],
+            "verdict": [row["verdict"] for row in rows],
+        }
+    )
+    return (
+        f"<p>A ({_e(inputs.a.title)}) against B ({_e(inputs.b.title)}) on the items both score: the difference "
+        "with its 95% bootstrap interval, a paired test, and whether it is significant at 95%.</p>" + _table(table)
+    )
+
+
+def _interval(low: float, high: float) -> str:
+    return "—" if math.isnan(low) or math.isnan(high) else f"{low:+.3f} to {high:+.3f}"
 
 
 def _weat_section(inputs: _Inputs, steps: _Steps) -> str:
