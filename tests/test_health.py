@@ -207,3 +207,22 @@ def test_sample_corpus_with_defaults_is_healthy(sample_csv_path, method):
     assert health.checks["moved"]["value"] < 0.3
     assert health.checks["anisotropy"]["value"] < 0.8  # 0.67 Word2Vec, 0.50 FastText: not collapsed
     assert health.checks["vocabulary"]["value"] > 3000
+
+
+@pytest.mark.parametrize("method", [Method.WORD2VEC, Method.FASTTEXT])
+def test_real_training_on_words_without_shared_contexts_collapses_and_says_so(tmp_path, capsys, method):
+    """Like a corpus of unrelated quotations: 20,000 short lines of Zipf-distributed words that co-occur at random.
+    With the defaults the vectors barely leave their common direction (measured 0.986 Word2Vec, 1.000 FastText)."""
+    rng = np.random.default_rng(0)
+    weights = 1 / np.arange(1, 30_001) ** 1.1
+    words = np.array([f"w{i}x" for i in range(30_000)])
+    lines = [" ".join(words[rng.choice(30_000, rng.integers(5, 15), p=weights / weights.sum())]) for _ in range(20_000)]
+    path = tmp_path / "quotations.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    assert main(["train", str(path), "--method", method.value, "--json"]) == 0
+    captured = capsys.readouterr()
+    health = json.loads(captured.out)["health"]
+    assert health["ok"] is False and health["checks"]["anisotropy"]["value"] > 0.95
+    (warning,) = [w for w in health["warnings"] if w.startswith("Collapsed space")]
+    assert "random word pairs have mean cosine" in warning and "more epochs, skip-gram" in warning
+    assert "health: " in captured.err and "Collapsed space" in captured.err
