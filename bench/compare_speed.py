@@ -106,8 +106,7 @@ def _jaccard_row(n: int, repeats: int) -> _common.Row:
     )
     raw_s, app_s = _common.median(times["raw"]), _common.median(times["app"])
     return _common.Row(
-        f"Jaccard@10 + rank overlap, all {n:,} shared words (100-d vs 384-d); raw: without the tie-break's 100 "
-        "nearest",
+        f"Jaccard@10 + rank overlap, all {n:,} shared words (100-d vs 384-d); raw: without the tie-break's 100 nearest",
         _common.seconds(raw_s),
         _common.seconds(app_s),
         app_s / raw_s,
