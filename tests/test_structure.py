@@ -27,6 +27,7 @@ LAYERS = [
     ("embedlab.training",),
     ("embedlab.analysis",),
     ("embedlab.evaluation",),
+    ("embedlab.verdict",),
     ("embedlab.present",),
     ("embedlab.ui",),
     ("embedlab.cli", "embedlab.__main__"),

@@ -19,8 +19,9 @@ SWEEP_DIMS = (16, 32, 64, 128, 256)
 
 
 def sweep_dims(space: EmbeddingSpace, dims: Sequence[int] = SWEEP_DIMS) -> list[int]:
-    """The sizes a sweep of ``space`` scores: each of ``dims`` no larger than the space, and the full size."""
-    return sorted({d for d in dims if 1 <= d <= space.dim} | {space.dim})
+    """The sizes a sweep of ``space`` scores: each of ``dims`` smaller than the space's dimension and no larger than its
+    number of words (PCA finds at most that many components), and the full size."""
+    return sorted({d for d in dims if 1 <= d < space.dim and d <= len(space)} | {space.dim})
 
 
 def sweep_row(space: EmbeddingSpace, dim: int, corpus=None, seed: int = 42) -> dict[str, float]:

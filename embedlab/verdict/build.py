@@ -1,0 +1,569 @@
+"""Assembling the verdict from the evidence EmbedLab already computes: the evaluation flow (benchmarks, held-out
+retrieval, the label task, WEAT, the dimension sweep, each candidate against the baseline with 95% intervals), What
+changed with its seed-noise floor, coverage, and run health. Nothing here measures anything new except domain
+language (:mod:`embedlab.verdict.domain`); every number is the one the Evaluate or Compare page shows.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from embedlab import analysis, config, evaluation, store
+from embedlab.errors import EmbedLabError
+from embedlab.evaluation.stats import CONFIDENCE
+from embedlab.evaluation.uncertainty import RETRIEVAL, RETRIEVAL_K, TASK
+from embedlab.records import RunMethod
+from embedlab.spaces import baseline as baseline_model
+from embedlab.spaces.labels import space_labels
+from embedlab.spaces.load import load_space
+from embedlab.spaces.spec import SpaceKind, SpaceSpec
+from embedlab.training.health import space_health
+from embedlab.verdict.domain import SHIFT_PERCENTILE, DomainLanguage, domain_language
+from embedlab.verdict.model import REASONS, Headline, Reason, Verdict
+
+if TYPE_CHECKING:
+    from embedlab.corpus.stored import Corpus
+    from embedlab.spaces.space import EmbeddingSpace
+
+MIN_TOKENS = 20_000  # below this a trained space's neighbours say little, whatever the numbers
+WITHIN = 0.01  # "within 1% of full quality" for the smallest dimension
+MEANINGFUL = 0.2  # a Spearman or accuracy below this at full size is not a quality worth keeping
+K = 10
+EXAMPLES = 8
+
+Progress = Callable[[float, str], None]
+
+_USES = ("word similarity", "retrieval", "label task", "small memory")
+
+
+def _quiet(_fraction: float, _message: str) -> None:
+    return None
+
+
+def candidate_kind(spec: str) -> str:
+    """What a space is, for the limited-data comparison: ``baseline``, ``fine-tuned``, ``trained from scratch``,
+    ``continued from pretrained``, ``pretrained file`` or ``derived`` (debiased, in context)."""
+    parsed = SpaceSpec.parse(spec)
+    if parsed.debiased or parsed.context:
+        return "derived"
+    if parsed.kind is SpaceKind.BASELINE:
+        return "baseline"
+    if parsed.kind is SpaceKind.VECTORS:
+        return "pretrained file"
+    row = store.get_run(parsed.source)
+    if row is None:
+        return "pretrained file"
+    if row.method is RunMethod.SENTENCE_TRANSFORMER:
+        return "fine-tuned"
+    return "continued from pretrained" if row.params.get("init") else "trained from scratch"
+
+
+def _options(spaces: Sequence[EmbeddingSpace], corpus: Corpus) -> evaluation.EvaluationOptions:
+    """The evaluation the verdict reads: every section, the sweep, and the shipped WEAT test most of these spaces
+    can run (as the Evaluate page opens on)."""
+    coverage = {space.name: evaluation.weat_coverage(space) for space in spaces}
+    chosen, _ = evaluation.default_weat_set(coverage)
+    return evaluation.EvaluationOptions(weat_sets={chosen: evaluation.WEAT_SETS[chosen]}, sweep=True)
+
+
+def _rows(differences: pd.DataFrame, benchmark: str, metric: str) -> pd.DataFrame:
+    return differences[(differences["benchmark"] == benchmark) & (differences["metric"] == metric)]
+
+
+def _interval(low: float, high: float) -> str:
+    return "no interval" if math.isnan(low) else f"95% interval {low:+.3f} to {high:+.3f}"
+
+
+def _headline(
+    use: str, rows: pd.DataFrame, measure: str, baseline: str, labels: Mapping[str, str], missing: str
+) -> Headline:
+    """The answer for one use from the candidates' differences with the baseline on one measure."""
+    if rows.empty or rows["difference"].isna().all():
+        return Headline(use, None, measure, math.nan, math.nan, math.nan, False, f"Not enough evidence: {missing}")
+    rows = rows.dropna(subset=["difference"])
+    significant = rows["p_value"] < 1 - CONFIDENCE
+    wins = rows[significant & (rows["difference"] > 0)]
+    if not wins.empty:
+        best = wins.loc[wins["difference"].idxmax()]
+        return Headline(
+            use,
+            best["a"],
+            measure,
+            float(best["difference"]),
+            float(best["ci_low"]),
+            float(best["ci_high"]),
+            True,
+            f"Use {labels[best['a']]}: {measure} {best['a_score']:.3f} against {best['b_score']:.3f} for "
+            f"{labels[baseline]}, {best['difference']:+.3f} ({_interval(best['ci_low'], best['ci_high'])}).",
+        )
+    closest = rows.loc[rows["difference"].idxmax()]
+    if significant.all() and (rows["difference"] < 0).all():
+        return Headline(
+            use,
+            baseline,
+            measure,
+            -float(closest["difference"]),
+            -float(closest["ci_high"]),
+            -float(closest["ci_low"]),
+            True,
+            f"Keep {labels[baseline]}: it beats every candidate on {measure}; the closest, "
+            f"{labels[closest['a']]}, scores {closest['a_score']:.3f} against {closest['b_score']:.3f} "
+            f"({closest['difference']:+.3f}, {_interval(closest['ci_low'], closest['ci_high'])}).",
+        )
+    return Headline(
+        use,
+        None,
+        measure,
+        float(closest["difference"]),
+        float(closest["ci_low"]),
+        float(closest["ci_high"]),
+        False,
+        f"No significant difference at 95%: {labels[closest['a']]} scores {closest['a_score']:.3f} against "
+        f"{closest['b_score']:.3f} for {labels[baseline]} on {measure} ({closest['difference']:+.3f}, "
+        f"{_interval(closest['ci_low'], closest['ci_high'])}); the baseline needs no training.",
+    )
+
+
+def _similarity_measure(found: evaluation.Evaluation) -> tuple[str, str]:
+    """The word-similarity benchmark to decide on: the person's own pairs when given (they are about this domain),
+    else WordSim-353."""
+    names = [result.name for result in found.spaces[0].similarities]
+    own = [name for name in names if name not in evaluation.BUILTIN_PAIRS]
+    return (own[0], "Spearman") if own else ("WordSim-353", "Spearman")
+
+
+def _smallest_within(sweep: pd.DataFrame | None) -> dict[str, Any] | None:
+    """The smallest swept dimension whose every measured quality is within ``WITHIN`` of the full size's."""
+    if sweep is None or sweep.empty:
+        return None
+    full = sweep.loc[sweep["dim"].idxmax()]
+    # a measure the full size barely scores (a run that knows few benchmark words) says nothing about what a
+    # smaller size keeps
+    quality = [
+        column
+        for column in sweep.columns
+        if column.endswith(("Spearman", "accuracy")) and not math.isnan(full[column]) and full[column] >= MEANINGFUL
+    ]
+    if not quality:
+        return None
+    for _, row in sweep.sort_values("dim").iterrows():
+        kept = [
+            row[column] >= full[column] - WITHIN * abs(full[column])
+            for column in quality
+            if not (math.isnan(full[column]) or math.isnan(row[column]))
+        ]
+        if kept and all(kept):
+            return {
+                "full_dim": int(full["dim"]),
+                "dim": int(row["dim"]),
+                "mb_per_100k": float(row["MB per 100k words"]),
+                "full_mb_per_100k": float(full["MB per 100k words"]),
+                "saved": 1 - float(row["dim"]) / float(full["dim"]),
+                "measures": quality,
+            }
+    return None
+
+
+def _memory_headline(
+    recommended: str, sizes: Mapping[str, dict[str, Any] | None], labels: Mapping[str, str]
+) -> Headline:
+    found = sizes.get(recommended)
+    measure = "MB per 100,000 words"
+    if found is None:
+        return Headline(
+            "small memory",
+            None,
+            measure,
+            math.nan,
+            math.nan,
+            math.nan,
+            False,
+            "Not enough evidence: the dimension sweep has no word-similarity or task score for "
+            f"{labels[recommended]}; add labels or evaluate on Evaluate's Dimensions tab.",
+        )
+    return Headline(
+        "small memory",
+        recommended,
+        measure,
+        found["saved"],
+        math.nan,
+        math.nan,
+        False,
+        f"Use {labels[recommended]} reduced to {found['dim']} dimensions (PCA): {found['mb_per_100k']:.0f} MB per "
+        f"100,000 words instead of {found['full_mb_per_100k']:.0f}, within {WITHIN:.0%} of its full-size "
+        f"quality ({', '.join(found['measures'])}).",
+    )
+
+
+def _domain_reason(found: Mapping[str, DomainLanguage], labels: Mapping[str, str]) -> Reason:
+    if not found:
+        return Reason(
+            "domain_language",
+            "Not measured: domain language is read from a Word2Vec or FastText run trained on this corpus; train "
+            "one (with 2 or more seeds to rule out seed noise).",
+            measured=False,
+        )
+    numbers = {
+        "threshold": SHIFT_PERCENTILE,
+        "spaces": {
+            name: {
+                "checked": evidence.checked,
+                "shifted": len(evidence.shifted),
+                "share": evidence.share,
+                "median_shift": evidence.median_shift,
+                "floor_known": evidence.floor_known,
+                "words": [shift.word for shift in evidence.shifted],
+            }
+            for name, evidence in found.items()
+        },
+    }
+    # the most frequent first: their neighbour lists rest on the most evidence
+    ordered = sorted(
+        ((name, shift) for name, evidence in found.items() for shift in evidence.shifted),
+        key=lambda pair: (-pair[1].count, -pair[1].shift, pair[1].word),
+    )[:EXAMPLES]
+    examples = tuple(
+        {
+            "word": shift.word,
+            "space": name,
+            "count": shift.count,
+            "shift": shift.shift,
+            "here": list(shift.here),
+            "general": list(shift.general),
+            "beyond_noise": shift.beyond_noise,
+        }
+        for name, shift in ordered
+    )
+    best = max(found.values(), key=lambda evidence: (len(evidence.shifted), evidence.checked))
+    if not best.shifted:
+        checked = max(evidence.checked for evidence in found.values())
+        return Reason(
+            "domain_language",
+            f"No sign of domain-specific language: none of the {checked:,} frequent words checked has corpus "
+            "neighbours that general English ranks as unrelated to it.",
+            numbers,
+        )
+    first = max(best.shifted, key=lambda shift: (shift.count, shift.shift))
+    noise = "" if best.floor_known else " Seed noise is not ruled out: train the run with 2 or more seeds."
+    return Reason(
+        "domain_language",
+        f"{len(best.shifted):,} of {best.checked:,} frequent words are used differently here than in general "
+        f"English ({labels[best.candidate]}): e.g. {first.word}, near {', '.join(first.here[:3])} here but "
+        f"{', '.join(first.general[:3])} in general English.{noise}",
+        numbers,
+        examples,
+    )
+
+
+def _coverage_reason(spaces: Sequence[EmbeddingSpace], corpus: Corpus, labels: Mapping[str, str]) -> Reason:
+    numbers: dict[str, Any] = {}
+    parts = []
+    for space in spaces:
+        found = analysis.coverage(space, corpus, top=10)
+        entry: dict[str, Any] = {
+            "token_coverage": found.token_coverage,
+            "type_coverage": found.type_coverage,
+            "split_token_share": found.split_token_share,
+            "by_band": analysis.coverage_by_band(space, corpus).to_dict("records"),
+            "top_missing": [word for word, _ in found.top_missing],
+        }
+        subwords = analysis.subword_vector_coverage(space, corpus)
+        if subwords is not None:
+            entry["subword_token_share"] = subwords.token_share
+        numbers[space.name] = entry
+        if found.split_token_share is not None:
+            parts.append(
+                f"{labels[space.name]} keeps {1 - found.split_token_share:.0%} of tokens whole and builds the other "
+                f"{found.split_token_share:.0%} from word pieces"
+            )
+        else:
+            recovered = ""
+            if subwords is not None and subwords.token_share is not None:
+                recovered = f", and builds vectors for {subwords.token_share:.0%} of the missing from subwords"
+            parts.append(f"{labels[space.name]} has a vector for {found.token_coverage:.1%} of tokens{recovered}")
+    return Reason("oov", "; ".join(parts) + ".", numbers)
+
+
+def _measure_table(found: evaluation.Evaluation, benchmark: str, metric: str) -> dict[str, dict[str, float]]:
+    """Each space's score on one measure with its 95% interval (the Evaluate page's intervals)."""
+    rows = found.intervals[(found.intervals["benchmark"] == benchmark) & (found.intervals["metric"] == metric)]
+    return {
+        row.space: {"score": row.score, "ci_low": row.ci_low, "ci_high": row.ci_high, "items": row.items}
+        for row in rows.itertuples(index=False)
+    }
+
+
+def _verdicts(differences: pd.DataFrame, benchmark: str, metric: str) -> dict[str, str]:
+    return {row.a: row.verdict for row in _rows(differences, benchmark, metric).itertuples(index=False)}
+
+
+def _limited_data_reason(
+    found: evaluation.Evaluation, corpus: Corpus, kinds: Mapping[str, str], labels: Mapping[str, str]
+) -> Reason:
+    retrieval = _measure_table(found, RETRIEVAL, f"MRR@{RETRIEVAL_K}")
+    numbers = {"tokens": corpus.stats.tokens, "kinds": dict(kinds), f"MRR@{RETRIEVAL_K}": retrieval}
+    by_kind: dict[str, list[str]] = {}
+    for name, kind in kinds.items():
+        by_kind.setdefault(kind, []).append(name)
+    if "fine-tuned" not in by_kind:
+        return Reason(
+            "limited_data",
+            f"With {corpus.stats.tokens:,} tokens, no fine-tuned candidate was compared: fine-tune MiniLM on the "
+            "Train page to see whether starting from a pretrained model beats training from scratch here.",
+            numbers,
+        )
+    if not retrieval:
+        return Reason(
+            "limited_data",
+            f"With {corpus.stats.tokens:,} tokens there are no held-out pairs to compare a fine-tune with training "
+            "from scratch; add documents of several sentences.",
+            numbers,
+        )
+
+    shown = []
+    for kind in ("fine-tuned", "trained from scratch", "continued from pretrained", "baseline"):
+        scored = [name for name in by_kind.get(kind, []) if name in retrieval]
+        if scored:
+            name = max(scored, key=lambda found: retrieval[found]["score"])
+            shown.append(f"{kind} {labels[name]} {retrieval[name]['score']:.3f}")
+    return Reason(
+        "limited_data",
+        f"With {corpus.stats.tokens:,} tokens, held-out MRR@{RETRIEVAL_K}: " + "; ".join(shown) + ".",
+        numbers,
+    )
+
+
+def _retrieval_reason(found: evaluation.Evaluation, headline: Headline) -> Reason:
+    metric = f"MRR@{RETRIEVAL_K}"
+    numbers = {
+        metric: _measure_table(found, RETRIEVAL, metric),
+        f"recall@{RETRIEVAL_K}": _measure_table(found, RETRIEVAL, f"recall@{RETRIEVAL_K}"),
+        "verdicts": _verdicts(found.differences, RETRIEVAL, metric),
+        "pairs": found.held_out.note,
+    }
+    return Reason(
+        "task_context", f"Reading this corpus's own sentences (held-out retrieval): {headline.sentence}", numbers
+    )
+
+
+def _task_reason(found: evaluation.Evaluation, corpus: Corpus, headline: Headline) -> Reason:
+    if not corpus.labels:
+        return Reason(
+            "task_performance",
+            "Not measured: the corpus has no labels. Upload it with a label column (CSV/TSV/JSONL) to score each "
+            "space on your own classification task.",
+            measured=False,
+        )
+    numbers = {
+        "accuracy": _measure_table(found, TASK, "accuracy"),
+        "verdicts": _verdicts(found.differences, TASK, "accuracy"),
+    }
+    return Reason("task_performance", f"On the corpus's labels (5-fold): {headline.sentence}", numbers)
+
+
+def _dimensionality_reason(sizes: Mapping[str, dict[str, Any] | None], labels: Mapping[str, str]) -> Reason:
+    known = {name: found for name, found in sizes.items() if found is not None}
+    if not known:
+        return Reason(
+            "dimensionality",
+            "Not enough evidence: no space has a swept quality to hold within 1% (word-similarity benchmarks "
+            "need words they know; labels add the task).",
+            {"spaces": dict(sizes)},
+        )
+    parts = [
+        f"{labels[name]} stays within {WITHIN:.0%} of its quality at {found['dim']} of {found['full_dim']} dimensions "
+        f"({found['saved']:.0%} less memory)"
+        for name, found in known.items()
+    ]
+    return Reason("dimensionality", "; ".join(parts) + ".", {"within": WITHIN, "spaces": dict(sizes)})
+
+
+def _bias_reason(found: evaluation.Evaluation, labels: Mapping[str, str]) -> Reason:
+    numbers: dict[str, Any] = {}
+    parts = []
+    for space in found.spaces:
+        for test, result in space.weat.items():
+            low, high = getattr(result, "ci_low", math.nan), getattr(result, "ci_high", math.nan)
+            numbers.setdefault(test, {})[space.space] = {
+                "effect_size": result.effect_size,
+                "ci_low": low,
+                "ci_high": high,
+                "p_value": result.p_value,
+                "used": dict(result.used),
+            }
+            if not math.isnan(result.effect_size):
+                interval = "" if math.isnan(low) else f" ({low:+.2f} to {high:+.2f})"
+                parts.append(f"{labels[space.space]} d = {result.effect_size:+.2f}{interval}")
+    if not parts:
+        return Reason(
+            "bias",
+            "Not enough evidence: no shipped WEAT test has enough of its words in these spaces.",
+            numbers,
+        )
+    test = next(iter(numbers))
+    return Reason(
+        "bias",
+        f"WEAT effect size on {test} (Caliskan et al. 2017; 95% intervals): " + "; ".join(parts) + ".",
+        numbers,
+    )
+
+
+def _privacy_reason(spaces: Sequence[EmbeddingSpace]) -> Reason:
+    offline = {name: os.environ.get(name, "") for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    return Reason(
+        "privacy",
+        f"Everything ran on this machine: the corpus, {len(spaces)} spaces and every score stay in {config.home()}; "
+        f"the baseline model is read from {baseline_model.model_path()}; Hugging Face downloads are switched off "
+        "and the app serves from this machine only, so no request left it.",
+        {"home": str(config.home()), "model": str(baseline_model.model_path()), "offline": offline},
+    )
+
+
+def _multimodal_reason() -> Reason:
+    return Reason(
+        "multimodal",
+        "Not measured: EmbedLab compares text embeddings. Joining text with images, audio or tables needs a "
+        "multimodal model (such as CLIP) and paired examples, which this tool neither trains nor evaluates.",
+        measured=False,
+    )
+
+
+def build_verdict(
+    corpus: Corpus,
+    candidates: Sequence[str],
+    baseline: str = "baseline",
+    *,
+    evaluated: evaluation.Evaluation | None = None,
+    comparisons: Mapping[str, tuple[Any, pd.DataFrame]] | None = None,
+    load: Callable[[str], EmbeddingSpace] | None = None,
+    progress: Progress | None = None,
+) -> Verdict:
+    """Whether the candidates beat the baseline on ``corpus``, for which use, and which reasons the corpus bears out.
+
+    Args:
+        corpus: the corpus the candidates were trained on (its counts, labels and sentences).
+        candidates: specs of the custom spaces (runs, fine-tunes, vectors files, derived spaces); at least one.
+        baseline: the pretrained space they are measured against.
+        evaluated: an evaluation of exactly these spaces on this corpus, to reuse (the Evaluate page's); default:
+            ``evaluation.evaluate_spaces`` with every section, the dimension sweep and the shipped WEAT test most
+            of them can run.
+        comparisons: candidate -> ``analysis.compare_spaces(candidate, baseline, 10)`` already computed (the Compare
+            page's What changed), to reuse.
+        load: spec -> space (default ``load_space(spec, corpus)``), so a page can pass its cached loader.
+        progress: called with (share done 0..1, what runs now).
+
+    Returns:
+        The :class:`Verdict`.
+
+    Raises:
+        EmbedLabError: no candidate, a spec that does not load, or an evaluation that cannot run.
+    """
+    report = progress or _quiet
+    names = list(dict.fromkeys(name for name in candidates if name != baseline))
+    if not names:
+        raise EmbedLabError(f"the verdict needs a candidate besides the baseline ({baseline}): choose one")
+    loader = load or (lambda spec: load_space(spec, corpus))
+    report(0.0, "loading the spaces")
+    loaded = {name: loader(name) for name in [*names, baseline]}
+    labels = space_labels([*names, baseline])
+    health = {name: space_health(space) for name, space in loaded.items()}
+    if evaluated is None:
+        seen: dict[tuple[str, str], int] = {}
+        sections = 4 + bool(corpus.labels)  # benchmarks, task, retrieval, weat, sweep per space
+
+        def step(found: evaluation.EvaluationStep) -> None:
+            seen.setdefault((found.space, found.section), len(seen))
+            done = (seen[(found.space, found.section)] + found.fraction) / (sections * len(loaded))
+            report(0.05 + 0.75 * min(done, 1.0), f"evaluating {labels[found.space]}: {found.message or found.section}")
+
+        evaluated = evaluation.evaluate_spaces(
+            [loaded[baseline], *(loaded[name] for name in names)],
+            corpus,
+            _options(list(loaded.values()), corpus),
+            progress=step,
+        )
+    report(0.8, "comparing neighbourhoods with the baseline")
+    domains = {}
+    for name in names:
+        space = loaded[name]
+        if space.encoder is not None:
+            continue  # a sentence-transformer: its words are read like the baseline's, domain language is not
+        frame = (comparisons or {}).get(name, (None, None))[1]
+        if frame is None:
+            frame = analysis.compare_spaces(space, loaded[baseline], K)[1]
+        domains[name] = domain_language(space, loaded[baseline], K, frame)
+    report(0.9, "coverage")
+    differences = evaluated.differences
+    benchmark, metric = _similarity_measure(evaluated)
+    headlines = [
+        _headline(
+            "word similarity",
+            _rows(differences, benchmark, metric),
+            f"{benchmark} {metric}",
+            baseline,
+            labels,
+            "no space knows enough of the benchmark's words; add your own word pairs on the Evaluate page",
+        ),
+        _headline(
+            "retrieval",
+            _rows(differences, RETRIEVAL, f"MRR@{RETRIEVAL_K}"),
+            f"held-out retrieval MRR@{RETRIEVAL_K}",
+            baseline,
+            labels,
+            evaluated.held_out.note or "the corpus has no held-out sentence pairs; add documents of several sentences",
+        ),
+        _headline(
+            "label task",
+            _rows(differences, TASK, "accuracy"),
+            "label task accuracy",
+            baseline,
+            labels,
+            "the corpus has no labels; upload it with a label column to measure it",
+        ),
+    ]
+    recommended = next(
+        (line.winner for line in (headlines[1], headlines[2], headlines[0]) if line.winner is not None), baseline
+    )
+    sizes = {found.space: _smallest_within(found.sweep) for found in evaluated.spaces}
+    headlines.append(_memory_headline(recommended, sizes, labels))
+    kinds = {name: candidate_kind(name) for name in [*names, baseline]}
+    reasons = {
+        "domain_language": _domain_reason(domains, labels),
+        "limited_data": _limited_data_reason(evaluated, corpus, kinds, labels),
+        "oov": _coverage_reason(list(loaded.values()), corpus, labels),
+        "task_context": _retrieval_reason(evaluated, headlines[1]),
+        "dimensionality": _dimensionality_reason(sizes, labels),
+        "bias": _bias_reason(evaluated, labels),
+        "multimodal": _multimodal_reason(),
+        "privacy": _privacy_reason(list(loaded.values())),
+        "task_performance": _task_reason(evaluated, corpus, headlines[2]),
+    }
+    assert tuple(reasons) == REASONS
+    too_small = ""
+    if corpus.stats.tokens < MIN_TOKENS:
+        too_small = (
+            f"This corpus is too small for any claim: {corpus.stats.tokens:,} tokens, where a trained space's "
+            f"neighbours start to mean something at about {MIN_TOKENS:,}. Add text; until then read what follows as "
+            "anecdotes."
+        )
+    report(1.0, "done")
+    return Verdict(
+        corpus.id,
+        corpus.name,
+        baseline,
+        tuple(names),
+        dict(labels),
+        tuple(headlines),
+        reasons,
+        health,
+        too_small,
+        recommended,
+    )
+
+
+__all__ = ["build_verdict", "candidate_kind"]

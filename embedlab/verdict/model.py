@@ -1,0 +1,172 @@
+"""What a verdict holds: a headline per use, a card per reason to customise, the spaces' health; plain JSON out."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from embedlab.training.health import RunHealth
+
+# The nine reasons teams give for customising embeddings, in the order the page shows their cards.
+REASONS = (
+    "domain_language",
+    "limited_data",
+    "oov",
+    "task_context",
+    "dimensionality",
+    "bias",
+    "multimodal",
+    "privacy",
+    "task_performance",
+)
+
+REASON_TITLES = {
+    "domain_language": "Domain-specific language",
+    "limited_data": "Limited training data",
+    "oov": "Out-of-vocabulary words",
+    "task_context": "Task-specific context",
+    "dimensionality": "Reducing dimensionality",
+    "bias": "Reducing bias",
+    "multimodal": "Multimodal integration",
+    "privacy": "Privacy",
+    "task_performance": "Task-specific performance",
+}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One use's answer: which space to use, by how much, and how sure.
+
+    Attributes:
+        use: what it is for (``word similarity``, ``retrieval``, ``label task``, ``small memory``).
+        winner: the space to use (its name), or None when no space is significantly better or nothing was measured.
+        measure: what decided it (``held-out retrieval MRR@10``, ...).
+        difference: the winner's lead over the other side (winner minus runner-up, in the measure's units; for
+            small memory, the share of memory saved); NaN when nothing was measured.
+        ci_low, ci_high: its 95% bootstrap interval (NaN where there is none).
+        significant: whether the difference is significant at 95%.
+        sentence: the answer in plain words, with its numbers.
+    """
+
+    use: str
+    winner: str | None
+    measure: str
+    difference: float
+    ci_low: float
+    ci_high: float
+    significant: bool
+    sentence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "use": self.use,
+            "winner": self.winner,
+            "measure": self.measure,
+            "difference": _number(self.difference),
+            "ci_low": _number(self.ci_low),
+            "ci_high": _number(self.ci_high),
+            "significant": self.significant,
+            "sentence": self.sentence,
+        }
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason's card: what this corpus shows about it.
+
+    Attributes:
+        key: one of :data:`REASONS`.
+        finding: one plain sentence with its numbers.
+        numbers: the evidence, plain JSON data (per space where it applies).
+        examples: for domain language, the most telling words (word, space, count, shift, here, general).
+        measured: False for what EmbedLab does not measure (multimodal): the finding says why.
+    """
+
+    key: str
+    finding: str
+    numbers: dict[str, Any] = field(default_factory=dict)
+    examples: tuple[dict[str, Any], ...] = ()
+    measured: bool = True
+
+    @property
+    def title(self) -> str:
+        return REASON_TITLES[self.key]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "finding": self.finding,
+            "measured": self.measured,
+            **_plain(self.numbers),
+            **({"examples": _plain(list(self.examples))} if self.examples else {}),
+        }
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to "would custom embeddings beat the pretrained ones on this corpus, where, and why".
+
+    Attributes:
+        corpus_id, corpus_name: the corpus.
+        baseline: the pretrained space the candidates are measured against.
+        candidates: the custom spaces, in the order given.
+        labels: space name -> readable label.
+        headlines: one per use, in the order people read them.
+        reasons: reason key -> its card, for every key of :data:`REASONS`.
+        health: space name -> its run health (every space, the baseline included).
+        too_small: when the corpus is too small for any claim, the sentence that says so (shown first); else "".
+        recommended: the space to download: the winner of the first use with one, else the baseline.
+    """
+
+    corpus_id: str
+    corpus_name: str
+    baseline: str
+    candidates: tuple[str, ...]
+    labels: dict[str, str]
+    headlines: tuple[Headline, ...]
+    reasons: dict[str, Reason]
+    health: dict[str, RunHealth]
+    too_small: str
+    recommended: str
+
+    @property
+    def spaces(self) -> tuple[str, ...]:
+        return (*self.candidates, self.baseline)
+
+    @property
+    def unhealthy(self) -> list[str]:
+        """The spaces with a failed health check, in :attr:`spaces` order."""
+        return [name for name in self.spaces if not self.health[name].ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: corpus, spaces (with labels), headlines, reasons (key -> finding and numbers), health,
+        too_small and recommended."""
+        return {
+            "corpus": {"id": self.corpus_id, "name": self.corpus_name},
+            "spaces": [
+                {"space": name, "label": self.labels[name], "baseline": name == self.baseline} for name in self.spaces
+            ],
+            "too_small": self.too_small,
+            "headlines": [headline.to_dict() for headline in self.headlines],
+            "reasons": {key: self.reasons[key].to_dict() for key in REASONS},
+            "health": {name: self.health[name].to_dict() for name in self.spaces},
+            "recommended": self.recommended,
+        }
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else round(float(value), 6)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN as None, numpy scalars as Python numbers, tuples as lists."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float):
+        return _number(value)
+    return value

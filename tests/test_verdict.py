@@ -1,0 +1,186 @@
+"""The verdict (embedlab.verdict): on a corpus with planted domain meanings it names them and a trained run wins
+held-out retrieval; on the same kind of corpus without them it claims no domain effect; its numbers are the
+evaluation flow's and What changed's; a tiny corpus is told so first."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from domain_corpus import CATEGORIES, PLANTED, domain_corpus
+
+from embedlab import analysis, evaluation, spaces, verdict
+from embedlab.corpus import build_corpus
+from embedlab.errors import EmbedLabError
+from embedlab.training import TrainConfig, train_run
+from embedlab.verdict import build as verdict_build
+
+PLANTED_WORDS = {word for word, _ in PLANTED}
+
+
+@pytest.fixture(scope="module")
+def planted():
+    corpus = build_corpus("domain.txt", domain_corpus(planted=True))
+    run = train_run(corpus, TrainConfig(seeds=3, workers=1))
+    return corpus, run, verdict.build_verdict(corpus, [run.id])
+
+
+@pytest.fixture(scope="module")
+def control():
+    corpus = build_corpus("general.txt", domain_corpus(planted=False))
+    run = train_run(corpus, TrainConfig(seeds=3, workers=1))
+    return corpus, run, verdict.build_verdict(corpus, [run.id])
+
+
+@pytest.mark.slow
+def test_planted_domain_meanings_are_named_and_the_run_wins_retrieval(planted):
+    corpus, run, found = planted
+    domain = found.reasons["domain_language"]
+    named = set(domain.numbers["spaces"][run.id]["words"])
+    assert PLANTED_WORDS <= named and len(named - PLANTED_WORDS) <= 2  # each planted word, little else
+    assert domain.finding.startswith(f"{len(named)} of {domain.numbers['spaces'][run.id]['checked']} frequent words")
+    assert "used differently here than in general English" in domain.finding
+    banana = next(example for example in domain.examples if example["word"] == "banana")
+    assert set(banana["here"]) <= set(CATEGORIES["vehicles"].split())  # its new field's words, nothing else
+    assert set(banana["general"]) & set(CATEGORIES["fruits"].split())  # the baseline's are still fruits
+    assert banana["beyond_noise"] is True and banana["shift"] >= verdict.SHIFT_PERCENTILE
+    retrieval = next(line for line in found.headlines if line.use == "retrieval")
+    assert retrieval.winner == run.id and retrieval.significant
+    assert retrieval.difference > 0 and retrieval.ci_low > 0
+    assert retrieval.sentence.startswith(f"Use {found.labels[run.id]}: held-out retrieval MRR@10 ")
+    assert found.recommended == run.id
+    assert not found.too_small
+
+
+@pytest.mark.slow
+def test_the_same_corpus_without_the_shift_claims_no_domain_effect(control):
+    _, run, found = control
+    domain = found.reasons["domain_language"]
+    assert domain.numbers["spaces"][run.id]["shifted"] == 0 and not domain.examples
+    assert domain.finding.startswith("No sign of domain-specific language: none of the ")
+
+
+@pytest.mark.slow
+def test_every_number_is_the_evaluate_flows_and_what_changeds(planted):
+    corpus, run, found = planted
+    names = ["baseline", run.id]
+    loaded = [spaces.load_space(name, corpus) for name in names]
+    evaluated = evaluation.evaluate_spaces(loaded, corpus, verdict_build._options(loaded, corpus))
+    row = evaluated.differences.query("benchmark == 'held-out retrieval' and metric == 'MRR@10'").iloc[0]
+    retrieval = next(line for line in found.headlines if line.use == "retrieval")
+    assert (retrieval.difference, retrieval.ci_low, retrieval.ci_high) == (
+        row["difference"],
+        row["ci_low"],
+        row["ci_high"],
+    )
+    shown = found.reasons["task_context"].numbers["MRR@10"]
+    intervals = evaluated.intervals.query("benchmark == 'held-out retrieval' and metric == 'MRR@10'")
+    for interval in intervals.itertuples(index=False):
+        assert shown[interval.space]["score"] == interval.score and shown[interval.space]["ci_low"] == interval.ci_low
+    coverage = found.reasons["oov"].numbers
+    for space in loaded:
+        assert coverage[space.name]["token_coverage"] == analysis.coverage(space, corpus).token_coverage
+    summary, frame = analysis.compare_spaces(loaded[1], loaded[0], 10)
+    beyond = set(frame.loc[frame["beyond_noise"], "word"])
+    assert set(found.reasons["domain_language"].numbers["spaces"][run.id]["words"]) <= beyond
+
+
+def test_a_tiny_corpus_is_told_first_and_the_json_has_every_part(tiny_text_corpus, tiny_run):
+    found = verdict.build_verdict(tiny_text_corpus, [tiny_run.id])
+    assert found.too_small.startswith(
+        f"This corpus is too small for any claim: {tiny_text_corpus.stats.tokens:,} tokens, where a trained space's "
+        "neighbours start to mean something at about 20,000."
+    )
+    data = found.to_dict()
+    assert data["corpus"] == {"id": tiny_text_corpus.id, "name": "tiny.txt"}
+    assert [item["space"] for item in data["spaces"]] == [tiny_run.id, "baseline"]
+    assert [line["use"] for line in data["headlines"]] == ["word similarity", "retrieval", "label task", "small memory"]
+    for line in data["headlines"]:
+        assert set(line) == {"use", "winner", "measure", "difference", "ci_low", "ci_high", "significant", "sentence"}
+    label_task = data["headlines"][2]
+    assert label_task["winner"] is None and label_task["difference"] is None
+    assert (
+        label_task["sentence"]
+        == "Not enough evidence: the corpus has no labels; upload it with a label column to measure it"
+    )
+    assert list(data["reasons"]) == list(verdict.REASONS)
+    assert all(reason["finding"] for reason in data["reasons"].values())
+    assert (
+        data["reasons"]["multimodal"]["measured"] is False
+        and "Not measured" in data["reasons"]["multimodal"]["finding"]
+    )
+    assert "no request left it" in data["reasons"]["privacy"]["finding"]
+    assert set(data["health"]) == {tiny_run.id, "baseline"}
+
+
+def test_a_verdict_needs_a_candidate(tiny_text_corpus):
+    with pytest.raises(EmbedLabError, match="the verdict needs a candidate besides the baseline"):
+        verdict.build_verdict(tiny_text_corpus, ["baseline"])
+
+
+def _differences(*rows: tuple[str, float, float, float, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "benchmark": "held-out retrieval",
+                "metric": "MRR@10",
+                "a": name,
+                "b": "baseline",
+                "difference": difference,
+                "ci_low": low,
+                "ci_high": high,
+                "p_value": p,
+                "a_score": 0.5 + difference,
+                "b_score": 0.5,
+            }
+            for name, difference, low, high, p in rows
+        ]
+    )
+
+
+LABELS = {"run-a": "Run A", "run-b": "Run B", "baseline": "MiniLM baseline"}
+
+
+@pytest.mark.parametrize(
+    "rows, winner, significant, start",
+    [
+        ([("run-a", 0.02, 0.01, 0.03, 0.001), ("run-b", 0.05, 0.02, 0.08, 0.01)], "run-b", True, "Use Run B: "),
+        ([("run-a", -0.02, -0.03, -0.01, 0.001), ("run-b", -0.05, -0.08, -0.02, 0.01)], "baseline", True, "Keep "),
+        ([("run-a", -0.02, -0.03, -0.01, 0.001), ("run-b", 0.01, -0.01, 0.03, 0.3)], None, False, "No significant"),
+    ],
+)
+def test_a_headline_names_the_significant_winner_or_says_there_is_none(rows, winner, significant, start):
+    found = verdict_build._headline("retrieval", _differences(*rows), "MRR@10", "baseline", LABELS, "")
+    assert (found.winner, found.significant) == (winner, significant)
+    assert found.sentence.startswith(start)
+    if winner == "baseline":  # the baseline's lead over the closest candidate, interval flipped with it
+        assert (found.difference, found.ci_low, found.ci_high) == (0.02, 0.01, 0.03)
+        assert (
+            "the closest, Run A, scores 0.480 against 0.500 (-0.020, 95% interval -0.030 to -0.010)" in found.sentence
+        )
+    if winner is None:
+        assert math.isclose(found.difference, 0.01) and "Run B scores 0.510 against 0.500" in found.sentence
+
+
+def test_the_smallest_dimension_within_one_percent_ignores_measures_the_space_barely_scores():
+    sweep = pd.DataFrame(
+        {
+            "dim": [16, 32, 64, 100],
+            "MB per 100k words": [6.4, 12.8, 25.6, 40.0],
+            "WordSim-353 Spearman": [0.50, 0.595, 0.599, 0.60],
+            "SimLex-999 Spearman": [0.05, 0.0, 0.1, 0.12],  # below 0.2 at full size: not a quality to keep
+        }
+    )
+    found = verdict_build._smallest_within(sweep)
+    assert found is not None and (found["dim"], found["full_dim"]) == (32, 100)
+    assert found["measures"] == ["WordSim-353 Spearman"] and math.isclose(found["saved"], 0.68)
+    assert verdict_build._smallest_within(sweep.assign(**{"WordSim-353 Spearman": np.full(4, 0.1)})) is None
+
+
+def test_a_sweep_of_fewer_words_than_dimensions_skips_the_sizes_pca_cannot_make():
+    from conftest import make_space
+
+    space = make_space([f"w{i}" for i in range(40)], np.random.default_rng(0).normal(size=(40, 100)), name="x")
+    assert evaluation.sweep_dims(space) == [16, 32, 100]
