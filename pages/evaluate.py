@@ -137,7 +137,10 @@ st.caption(
     "Do target words X (vs Y) sit closer to attribute words A (vs B)? Effect size d is Cohen's d (|d| ≥ 0.8 is "
     "large); p is the one-sided permutation test of “X is more associated with A than Y is” (Caliskan et al. "
     "2017; 10,000 splits, seeded). A negative d comes with a p near 1: the association runs the other way, which "
-    "is not “no bias”. MiniLM spaces encode every word of the lists; runs test the words they hold."
+    "is not “no bias”. The 95% interval of d resamples the target words X and Y (percentile bootstrap, 2,000 "
+    f"resamples, seeded; A and B fixed): none with fewer than {evaluation.WEAT_INTERVAL_MIN_WORDS} words in X or Y, "
+    "and with few words it is too narrow. MiniLM spaces encode every word of the lists; runs test the words "
+    "they hold."
 )
 WEAT_KEY, OWN = "eval_weat_set", evaluation.OWN_LISTS
 OWN_MIRROR, AUTO = "_eval_weat_own_lists", "_eval_weat_auto"  # own lists outlive their text areas; the last default
@@ -181,6 +184,13 @@ def _words(text: str) -> list[str]:
     return list(dict.fromkeys(text.lower().split()))
 
 
+def _interval(low: float | None, high: float | None) -> str:
+    """``[+0.412, +1.390]``; a dash without one (too few words, or kept before intervals were)."""
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "—"
+    return f"[{low:+.3f}, {high:+.3f}]"
+
+
 chosen_set = st.selectbox(
     "Word sets (edit any list to write your own)",
     weat_choices,
@@ -214,6 +224,7 @@ for spec in chosen:
         {
             "space": labels[spec],
             "effect size d": tested.effect_size,
+            "95% interval": _interval(tested.ci_low, tested.ci_high),
             "p (X more with A, one-sided)": tested.p_value,
             "p (the other way)": tested.p_value_other_way,
             **{f"{key} used": count for key, count in tested.used.items()},
@@ -244,6 +255,7 @@ kept_rows = [
         "space": labels[spec],
         "test": name,
         "effect size d": found.get("effect_size"),
+        "95% interval": _interval(found.get("ci_low"), found.get("ci_high")),
         "p-value (one-sided)": found.get("p_value"),
         "words used X/Y/A/B": "/".join(str(found.get("used", {}).get(key, "?")) for key in evaluation.WEAT_LISTS),
     }

@@ -27,6 +27,7 @@ from embedlab.evaluation.benchmarks import (
 from embedlab.evaluation.bias import (
     OWN_LISTS,
     OWN_NAME_PREFIX,
+    WEAT_INTERVAL_MIN_WORDS,
     WEAT_LISTS,
     WEAT_MIN_WORDS,
     WEAT_SETS,
@@ -37,6 +38,7 @@ from embedlab.evaluation.bias import (
     own_weat_name,
     weat,
     weat_coverage,
+    weat_interval,
     weat_reading,
 )
 from embedlab.evaluation.results import (
@@ -131,6 +133,7 @@ __all__ = [
     "SpaceEvaluation",
     "TaskResult",
     "USER_PAIRS_NAME",
+    "WEAT_INTERVAL_MIN_WORDS",
     "WEAT_LISTS",
     "WEAT_MIN_WORDS",
     "WEAT_SETS",
@@ -186,6 +189,7 @@ __all__ = [
     "vocabulary_table",
     "weat",
     "weat_coverage",
+    "weat_interval",
     "weat_reading",
     "weat_section",
     "with_encoded_words",

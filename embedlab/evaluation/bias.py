@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab.errors import EmbedLabError
+from embedlab.evaluation.stats import CONFIDENCE, METHOD, N_RESAMPLES, SEED
 
 if TYPE_CHECKING:
     from embedlab.spaces.space import EmbeddingSpace
@@ -46,6 +48,12 @@ WEAT_SETS: dict[str, dict[str, list[str]]] = {
 
 
 WEAT_MIN_WORDS = 2  # per set, after dropping missing words
+
+
+# Per target list, for an effect size interval (:func:`weat_interval`). Below it the percentile bootstrap of d is
+# worse than rough: with no true difference (normal scores, 1,000 simulated tests each) the "95%" interval left out
+# 0 for 22% of tests with 3 words a list, 15% with 4, 13% with 5, 8-9% with 8 to 12 and 7% with 25.
+WEAT_INTERVAL_MIN_WORDS = 5
 
 
 WEAT_LISTS = ("X", "Y", "A", "B")  # targets X and Y, attributes A and B
@@ -101,6 +109,10 @@ class WeatResult:
         p_value_other_way: one-sided p for the reverse claim (Y more associated with A than X is).
         vocabulary: which words the test used, for people.
         lists: the word lists tested (X, Y, A, B -> words, as given).
+        ci_low, ci_high: the 95% percentile bootstrap interval of ``effect_size`` over the target words
+            (:func:`weat_interval`); NaN when the effect size is NaN (its ``note`` says why), and, quietly (the
+            effect size and p stand), when X or Y keeps fewer than :data:`WEAT_INTERVAL_MIN_WORDS` words, or in the
+            rare case where some resample of the targets has no spread at all (every score equal).
     """
 
     space: str
@@ -112,6 +124,68 @@ class WeatResult:
     p_value_other_way: float = math.nan
     vocabulary: str = ""
     lists: dict[str, list[str]] = field(default_factory=dict)
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+
+
+def _cohens_d(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+    """WEAT's effect size along ``axis``: (mean x - mean y) / std(x ∪ y) (n - 1); NaN where every score is equal."""
+    both = np.concatenate([x, y], axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (np.mean(x, axis=axis) - np.mean(y, axis=axis)) / np.std(both, axis=axis, ddof=1)
+
+
+def weat_interval(
+    x_scores: np.ndarray,
+    y_scores: np.ndarray,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = SEED,
+    confidence: float = CONFIDENCE,
+) -> tuple[float, float]:
+    """The percentile bootstrap interval of WEAT's effect size, resampling the target words.
+
+    ``scipy.stats.bootstrap`` on the two samples s(X) and s(Y) (each target word's association score, s(w) as in
+    :func:`weat`), resampled independently with replacement (``paired=False``: X and Y are different words), the
+    attribute sets A and B fixed; the statistic is Cohen's d as in :func:`weat`; ``method="percentile"``
+    (Efron & Tibshirani 1993, ch. 13), as every interval of :mod:`embedlab.evaluation.stats`, for the reasons
+    given there; BCa would also rest its jackknife on the few words (2 to 25) a list has.
+
+    The interval shows how much d owes to which target words were listed; the attribute words' share of that
+    sensitivity (Ethayarajh, Duvenaud & Hirst 2019, "Understanding Undesirable Word Embedding Associations", ACL,
+    who also prove WEAT overestimates bias) is not in it. With a handful of words per list a bootstrap interval is
+    itself rough: Dobrzeniecka & Urbaniak (2024, "A Bayesian Approach to Uncertainty in Word Embedding Bias
+    Estimation", Computational Linguistics 50(2)) argue that bootstrapping pre-averaged scores of few words gives
+    false confidence, and so does this one at these sizes: "95%" intervals of d left out a true 0 in 13% of
+    simulated tests with 5 words a list and 7% with 25 (see :data:`WEAT_INTERVAL_MIN_WORDS`). Read it as a lower
+    bound on the uncertainty, not a guarantee.
+
+    Args:
+        x_scores, y_scores: s(w) of the target words of X and of Y, shape (n_x,) and (n_y,), each at least 2.
+        n_resamples: bootstrap resamples (2,000 take a few milliseconds with 25 words a list).
+        seed: of the resamples (its own generator, so the permutation test's draws do not move the interval).
+        confidence: of the two-sided interval.
+
+    Returns:
+        (low, high); (NaN, NaN) when a resample of the targets has every score equal (d undefined there).
+    """
+    # lazy: scipy.stats adds ~0.3 s to start-up; only WEAT and comparisons need it
+    from scipy import stats
+
+    with warnings.catch_warnings():
+        # a NaN resample (no spread) makes the interval NaN, which is what is returned; scipy's warning about it
+        # speaks of BCa, which is not used here
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        found = stats.bootstrap(
+            (np.asarray(x_scores, dtype=np.float64), np.asarray(y_scores, dtype=np.float64)),
+            _cohens_d,
+            n_resamples=n_resamples,
+            vectorized=True,
+            paired=False,
+            confidence_level=confidence,
+            method=METHOD,
+            rng=np.random.default_rng(seed),
+        )
+    return float(found.confidence_interval.low), float(found.confidence_interval.high)
 
 
 def weat(
@@ -122,12 +196,15 @@ def weat(
     s(w) = mean cos(w, A) - mean cos(w, B); effect size = (mean s(X) - mean s(Y)) / std s(X ∪ Y); p = share of
     random equal-size splits of X ∪ Y whose statistic is at least the observed one (seeded), the one-sided test of
     Caliskan et al. (2017); ``p_value_other_way`` is the share at most the observed one. Words are matched exactly.
+    ``ci_low``/``ci_high``: the 95% percentile bootstrap interval of the effect size, resampling X and Y's words
+    with A and B fixed (:func:`weat_interval`, :data:`~embedlab.evaluation.stats.N_RESAMPLES` resamples, seeded
+    with ``seed``); NaN when X or Y keeps fewer than :data:`WEAT_INTERVAL_MIN_WORDS` words.
 
     Args:
         space: the space to test.
         sets: lists ``X``, ``Y`` (targets) and ``A``, ``B`` (attributes) of words.
         permutations: random splits drawn.
-        seed: of the splits.
+        seed: of the splits and of the bootstrap's resamples.
     """
     lists = {name: list(sets[name]) for name in WEAT_LISTS}
     missing = {name: [w for w in sets[name] if w not in space.index] for name in WEAT_LISTS}
@@ -145,14 +222,19 @@ def weat(
     association = (targets @ vectors["A"].T).mean(axis=1) - (targets @ vectors["B"].T).mean(axis=1)
     size_x = used["X"]
     observed = association[:size_x].sum() - association[size_x:].sum()
-    effect = (association[:size_x].mean() - association[size_x:].mean()) / association.std(ddof=1)
+    effect = float(_cohens_d(association[:size_x], association[size_x:]))
+    low, high = math.nan, math.nan
+    if not math.isnan(effect) and min(used["X"], used["Y"]) >= WEAT_INTERVAL_MIN_WORDS:
+        low, high = weat_interval(association[:size_x], association[size_x:], seed=seed)
     rng = np.random.default_rng(seed)
     total = association.sum()
     samples = np.array([association[rng.permutation(len(association))[:size_x]].sum() for _ in range(permutations)])
     statistics = samples - (total - samples)
     p_value = float((np.sum(statistics >= observed) + 1) / (permutations + 1))
     p_other = float((np.sum(statistics <= observed) + 1) / (permutations + 1))
-    return WeatResult(space.name, float(effect), p_value, used, missing, p_value_other_way=p_other, lists=lists)
+    return WeatResult(
+        space.name, effect, p_value, used, missing, p_value_other_way=p_other, lists=lists, ci_low=low, ci_high=high
+    )
 
 
 def weat_reading(result: WeatResult, significance: float = WEAT_SIGNIFICANCE) -> str:

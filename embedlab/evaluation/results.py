@@ -98,8 +98,8 @@ def run_results(run_id: str) -> dict[str, Any]:
 
 def kept_weat(spec: str) -> dict[str, dict[str, Any]]:
     """The WEAT tests kept with a run (test name -> effect_size, p_value, used, and, for results saved since they
-    were kept, p_value_other_way, vocabulary and the lists tested), in the order first kept; empty for a space
-    that is not a run or was never tested."""
+    were kept, p_value_other_way, vocabulary and the lists tested, and since intervals were, ci_low and ci_high:
+    read them with ``.get``), in the order first kept; empty for a space that is not a run or was never tested."""
     if store.get_run(spec) is None:
         return {}
     found = run_results(spec).get("weat", {}).get("result")

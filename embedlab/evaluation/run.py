@@ -83,7 +83,7 @@ class EvaluationOptions:
             :data:`WEAT_SETS` or :func:`choose_weat_sets`; lists may lose words a space lacks (they are listed).
         sweep: also reduce each space with PCA to each of ``sweep_dims`` and score every size (slow).
         sweep_dims: the sizes a sweep tries (those larger than a space are skipped; its own size is added).
-        seed: of the task's folds, the sweep's PCA and the WEAT permutations.
+        seed: of the task's folds, the sweep's PCA, the WEAT permutations and its effect size's bootstrap.
 
     Raises:
         EmbedLabError: a value out of shape, with what was wrong (see each check in ``__post_init__``).
@@ -232,9 +232,9 @@ class SpaceEvaluation:
 
         Returns:
             ``benchmarks``: the benchmark table's rows without retrieval (records); ``task`` and ``retrieval``:
-            their results as dicts, when evaluated; ``weat``: test name -> effect_size, p_value,
-            p_value_other_way, used, vocabulary and the lists tested (so a test on the person's own lists can be
-            shown again), when any. The sweep is not kept.
+            their results as dicts, when evaluated; ``weat``: test name -> effect_size, its interval (ci_low,
+            ci_high), p_value, p_value_other_way, used, vocabulary and the lists tested (so a test on the person's
+            own lists can be shown again), when any. The sweep is not kept.
         """
         payloads: dict[str, Any] = {
             "benchmarks": benchmark_table({self.space: (self.similarities, self.analogy)}).to_dict("records")
@@ -247,6 +247,8 @@ class SpaceEvaluation:
             payloads["weat"] = {
                 name: {
                     "effect_size": found.effect_size,
+                    "ci_low": found.ci_low,
+                    "ci_high": found.ci_high,
                     "p_value": found.p_value,
                     "p_value_other_way": found.p_value_other_way,
                     "used": found.used,

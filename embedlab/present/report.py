@@ -642,6 +642,7 @@ def _weat_section(inputs: _Inputs, steps: _Steps) -> str:
                     "space": space.name,
                     "test": name,
                     "effect size d": found.effect_size,
+                    "95% interval": _interval(found.ci_low, found.ci_high),
                     "p-value": found.p_value,
                     "words used (X/Y/A/B)": "/".join(str(found.used[key]) for key in evaluation.WEAT_LISTS),
                     "reading": found.note or evaluation.weat_reading(found),
@@ -650,7 +651,9 @@ def _weat_section(inputs: _Inputs, steps: _Steps) -> str:
     return (
         _h2(Section.WEAT)
         + f"<p class='muted'>Word Embedding Association Test (Caliskan et al. 2017), 10,000 permutations, seed "
-        f"{inputs.options.seed}.</p>" + _table(pd.DataFrame(rows))
+        f"{inputs.options.seed}; the 95% interval of d is a percentile bootstrap over the target words (2,000 "
+        f"resamples, A and B fixed; none with fewer than {evaluation.WEAT_INTERVAL_MIN_WORDS} words in X or Y).</p>"
+        + _table(pd.DataFrame(rows))
     )
 
 
