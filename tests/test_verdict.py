@@ -184,3 +184,35 @@ def test_a_sweep_of_fewer_words_than_dimensions_skips_the_sizes_pca_cannot_make(
 
     space = make_space([f"w{i}" for i in range(40)], np.random.default_rng(0).normal(size=(40, 100)), name="x")
     assert evaluation.sweep_dims(space) == [16, 32, 100]
+
+
+@pytest.mark.slow
+def test_a_labelled_corpus_gets_a_label_task_headline_with_the_evaluate_flows_numbers():
+    import csv
+    import io
+
+    from conftest import NOTE_TOPICS
+
+    from embedlab.corpus import ReadOptions
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["text", "label"])
+    for i in range(90):
+        topic = NOTE_TOPICS[i % len(NOTE_TOPICS)]
+        writer.writerow([f"Note {i} is about {topic}. It explains {topic} with care.", topic.split()[0]])
+    corpus = build_corpus("labelled-notes.csv", out.getvalue().encode(), ReadOptions("text", "label"))
+    run = train_run(corpus, TrainConfig(dim=16, min_count=1, epochs=20, workers=1))
+    found = verdict.build_verdict(corpus, [run.id])
+    label_task = next(line for line in found.headlines if line.use == "label task")
+    assert label_task.measure == "label task accuracy" and not label_task.sentence.startswith("Not enough evidence")
+    reason = found.reasons["task_performance"]
+    assert reason.measured and reason.finding.startswith("On the corpus's labels (5-fold): ")
+    loaded = [spaces.load_space(name, corpus) for name in ("baseline", run.id)]
+    evaluated = evaluation.evaluate_spaces(loaded, corpus, verdict_build._options(loaded, corpus))
+    rows = evaluated.intervals.query("benchmark == 'label task' and metric == 'accuracy'")
+    assert {row.space: row.score for row in rows.itertuples()} == {
+        name: value["score"] for name, value in reason.numbers["accuracy"].items()
+    }
+    difference = evaluated.differences.query("benchmark == 'label task'").iloc[0]
+    assert math.isclose(abs(label_task.difference), abs(difference["difference"]))
