@@ -7,7 +7,7 @@ Each benchmark runs in its own process (threads pinned to 2), one after the othe
 
     python bench/run_all.py [--quick] [--only NAME ...]
 
-About 20 minutes on 2 cores; ``--quick`` (smaller sizes) about 5.
+About 25 minutes on 2 cores; ``--quick`` (smaller sizes) about 5.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ BENCHMARKS = (
     "report_build",
     "vectors_limit",
     "noise_floor",
+    "verdict_speed",
 )
 MAP_TEST = "tests/test_e2e_browser.py::test_a_50k_point_map_draws_and_hovers_without_freezing"
 

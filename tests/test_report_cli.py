@@ -49,15 +49,22 @@ def test_report_adds_the_evaluation_sections_on_request(files, tmp_path, capsys)
     assert main(_report(files, tmp_path, "--sections", "summary", "--with-evaluation", "--json")) == 0
     captured = capsys.readouterr()
     result = json.loads(captured.out)
-    assert result["sections"] == ["summary", "benchmarks", "task", "retrieval", "weat"]
+    assert result["sections"] == ["verdict", "summary", "benchmarks", "task", "retrieval", "weat"]
     assert captured.err == ""  # --json: machine-readable, no progress
     text = (tmp_path / "out.html").read_text(encoding="utf-8")
-    assert re.findall(r"<h2>(.*?)</h2>", text) == ["Summary", "Benchmarks", "Task", "Held-out retrieval", "Bias (WEAT)"]
+    assert re.findall(r"<h2>(.*?)</h2>", text) == [
+        "Verdict",
+        "Summary",
+        "Benchmarks",
+        "Task",
+        "Held-out retrieval",
+        "Bias (WEAT)",
+    ]
     assert "The corpus has no labels: there is no task to score." in text
 
 
 def test_report_names_an_unknown_section(files, tmp_path, capsys):
     assert main(_report(files, tmp_path, "--sections", "summary,heatmap")) == 1
     err = capsys.readouterr().err
-    assert "embedlab report: error: unknown report section 'heatmap': choose from spaces, summary" in err
+    assert "embedlab report: error: unknown report section 'heatmap': choose from verdict, spaces, summary" in err
     assert not (tmp_path / "out.html").exists()

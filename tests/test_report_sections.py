@@ -62,8 +62,16 @@ def test_choose_sections_takes_names_and_groups_in_the_reports_order():
         Section.MAPS,
         Section.TASK,
     )
-    assert report.choose_sections(["evaluation"]) == (Section.BENCHMARKS, Section.TASK, Section.RETRIEVAL, Section.WEAT)
-    with pytest.raises(EmbedLabError, match=r"unknown report section 'mapz': choose from spaces, summary.*all"):
+    assert report.choose_sections(["evaluation"]) == (
+        Section.VERDICT,
+        Section.BENCHMARKS,
+        Section.TASK,
+        Section.RETRIEVAL,
+        Section.WEAT,
+    )
+    with pytest.raises(
+        EmbedLabError, match=r"unknown report section 'mapz': choose from verdict, spaces, summary.*all"
+    ):
         report.choose_sections(["summary", "mapz"])
     with pytest.raises(EmbedLabError, match="no report section chosen"):
         report.choose_sections(["", " "])
@@ -76,6 +84,7 @@ def test_report_settings_default_to_the_comparison_sections_and_validate_them():
     with pytest.raises(EmbedLabError, match="no report section chosen"):
         report.ReportSettings(sections=())
     assert [s.heading for s in report.EVALUATION_SECTIONS] == [
+        "Verdict",
         "Benchmarks",
         "Task",
         "Held-out retrieval",

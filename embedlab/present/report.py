@@ -1,8 +1,10 @@
 """A self-contained HTML report of one comparison: opens offline, plotly's JavaScript inline.
 
 The caller chooses its sections (:class:`Section`): the comparison sections (spaces and parameters, summary,
-neighbour lists, what changed, coverage, maps) take seconds; the evaluation sections (benchmarks, the labels as a
-task, held-out retrieval, WEAT) run the Evaluate page's flow and can take minutes, so they are opt-in.
+neighbour lists, what changed, coverage, maps) take seconds; the evaluation sections (the verdict, benchmarks, the
+labels as a task, held-out retrieval, WEAT) run the Evaluate page's flow and can take minutes, so they are opt-in.
+The verdict (:mod:`embedlab.verdict`: which space to use for what, and why), when chosen, is the first section; the
+benchmarks, task and held-out retrieval then read its evaluation instead of scoring again.
 :func:`estimate_seconds` says what each costs before it runs, and :func:`build_report` reports each step
 (:class:`ReportStep`) as it goes, for a progress bar or the command line.
 
@@ -32,7 +34,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from embedlab import analysis, evaluation, store
+from embedlab import analysis, evaluation, store, verdict
 from embedlab.analysis import maps
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures
@@ -40,6 +42,7 @@ from embedlab.spaces.space import EmbeddingSpace
 from embedlab.spaces.spec import BASELINE
 from embedlab.training import MAX_HELD_OUT_PAIRS
 from embedlab.training.health import space_health
+from embedlab.verdict import build as verdict_build
 
 if TYPE_CHECKING:
     from embedlab.corpus.stored import Corpus
@@ -58,12 +61,14 @@ th { background: #f6f6f6; } td.num { text-align: right; font-variant-numeric: ta
 .pair { display: flex; gap: 2rem; flex-wrap: wrap; } .pair > div { flex: 1; min-width: 300px; }
 .numbers { display: flex; gap: 2.5rem; flex-wrap: wrap; } .numbers div { font-size: 0.85rem; color: #555; }
 .numbers b { display: block; font-size: 1.6rem; color: #222; } .muted { color: #666; font-size: 0.85rem; }
+.warn { background: #fff4e5; border-left: 4px solid #ff8700; padding: 0.4rem 0.8rem; }
 """
 
 
 class Section(str, Enum):
     """A section of the report; the report shows the chosen ones in this order."""
 
+    VERDICT = "verdict"
     SPACES = "spaces"
     SUMMARY = "summary"
     NEIGHBOURS = "neighbours"
@@ -82,6 +87,7 @@ class Section(str, Enum):
 
 
 SECTION_TITLES = {
+    Section.VERDICT: "Verdict",
     Section.SPACES: "Spaces and parameters",
     Section.SUMMARY: "Summary",
     Section.NEIGHBOURS: "Neighbours",
@@ -105,11 +111,15 @@ COMPARISON_SECTIONS = (
 )
 
 
-EVALUATION_SECTIONS = (Section.BENCHMARKS, Section.TASK, Section.RETRIEVAL, Section.WEAT)
+# The verdict runs the whole evaluation flow (with the dimension sweep): minutes from nothing, so it leads the
+# evaluation group rather than the comparison sections; chosen, it is still the report's first section.
+EVALUATION_SECTIONS = (Section.VERDICT, Section.BENCHMARKS, Section.TASK, Section.RETRIEVAL, Section.WEAT)
 
 
 # What an evaluation section runs, for people choosing it (the app adds the estimated seconds).
 SECTION_WORK = {
+    Section.VERDICT: "says which space to use and why; runs the evaluation with the dimension sweep, which the "
+    "benchmarks, task and held-out retrieval then reuse",
     Section.BENCHMARKS: "runs WordSim-353, SimLex-999 and the Google analogies",
     Section.TASK: "classifies the documents by label, 5-fold",
     Section.RETRIEVAL: "encodes and ranks the held-out sentence pairs",
@@ -213,6 +223,9 @@ _SECONDS_PER_ENCODED_WORD = 3e-4  # ... and per word of it
 _SECONDS_PER_TASK_DOCUMENT = 3e-3  # 5-fold logistic regression on document vectors
 _SECONDS_BENCHMARKS = (0.3, 12.0)  # per space: without, with a model (it encodes the benchmark words it lacks)
 _SECONDS_WEAT = (0.05, 3.0)  # per space, every shipped test: without, with a model (it encodes the test words)
+_SECONDS_PER_SWEPT_SIZE = 0.3  # the dimension sweep: PCA and the word benchmarks at one size, per space ...
+_SECONDS_PER_SWEPT_DOCUMENT = 1e-3  # ... and the task at that size, per document
+_SECONDS_DOMAIN = 0.5  # the verdict's domain language: the baseline's ranking of each checked word's neighbours
 
 
 def estimate_seconds(
@@ -255,6 +268,19 @@ def estimate_seconds(
         Section.RETRIEVAL: encoding(2 * pairs, 2 * pairs * per_text),
         Section.WEAT: sum(_SECONDS_WEAT[space.encoder is not None] for space in specs),
     }
+    swept = _SECONDS_PER_SWEPT_SIZE + (corpus.stats.documents * _SECONDS_PER_SWEPT_DOCUMENT if corpus.labels else 0)
+    costs[Section.VERDICT] = (
+        0.0
+        if len(specs) < 2
+        else costs[Section.BENCHMARKS]
+        + costs[Section.TASK]
+        + costs[Section.RETRIEVAL]
+        + costs[Section.WEAT] / len(evaluation.WEAT_SETS)  # the one test most of the spaces can run
+        + sum(len(evaluation.sweep_dims(space)) for space in specs) * swept
+        + costs[Section.SUMMARY]
+        + costs[Section.COVERAGE]
+        + _SECONDS_DOMAIN
+    )
     return {section: _SECONDS_BASE + seconds for section, seconds in costs.items()}
 
 
@@ -292,6 +318,10 @@ class _Steps:
     def start_part(self, section: Section, part: int, parts: int, message: str) -> None:
         """The step that starts part ``part`` of ``parts`` of the section (e.g. its second space), with a message."""
         self._send(section.value, self.start_at[section] + self.share[section] * part / parts, message)
+
+    def at(self, section: Section, done: float, message: str = "") -> None:
+        """A step ``done`` (0..1) of the way through the section, with a message when a new part starts."""
+        self._send(section.value, self.start_at[section] + self.share[section] * min(max(done, 0.0), 1.0), message)
 
     def within(self, section: Section, part: float = 0.0, parts: int = 1) -> Callable[[float], None]:
         """A fraction-done callback for part ``part`` of ``parts`` of the section (e.g. one space of two)."""
@@ -429,6 +459,8 @@ class _Inputs:
         self.a, self.b, self.corpus, self.settings = a, b, corpus, settings
         self.specs = _distinct(a, b)
         self.options = evaluation.EvaluationOptions(weat_sets=evaluation.WEAT_SETS, seed=settings.seed)
+        self._verdict_evaluation: evaluation.Evaluation | EmbedLabError | None = None
+        self._verdict_options: evaluation.EvaluationOptions | None = None
 
     @cached_property
     def shared(self) -> tuple[EmbeddingSpace, EmbeddingSpace]:
@@ -438,6 +470,164 @@ class _Inputs:
     def compared(self) -> tuple[analysis.ComparisonSummary, pd.DataFrame]:
         s = self.settings
         return analysis.compare_spaces(self.a, self.b, s.k, s.max_scored_words, s.seed)
+
+    @cached_property
+    def roles(self) -> tuple[EmbeddingSpace, EmbeddingSpace] | None:
+        """The verdict's (candidate, baseline): B is the baseline unless A is the pretrained one; None when A and
+        B are the same space."""
+        if self.a.name == self.b.name:
+            return None
+        return (self.b, self.a) if self.a.name == BASELINE else (self.a, self.b)
+
+    def load(self, spec: str) -> EmbeddingSpace:
+        """A or B by name: the verdict reads the spaces the report was given, not fresh copies."""
+        return {self.a.name: self.a, self.b.name: self.b}[spec]
+
+    def verdict_evaluation(self, progress: evaluation.Progress | None = None) -> evaluation.Evaluation:
+        """The evaluation the verdict reads, computed once: what ``verdict.build_verdict`` would run itself (the
+        same spaces in the same order, the same options), so the report's verdict is everyone's.
+
+        Raises:
+            EmbedLabError: it cannot run (a task that cannot be cross-validated); tried once.
+        """
+        if self._verdict_evaluation is None:
+            assert self.roles is not None
+            candidate, baseline = self.roles
+            self._verdict_options = verdict_build._options([candidate, baseline], self.corpus)
+            try:
+                self._verdict_evaluation = evaluation.evaluate_spaces(
+                    [baseline, candidate], self.corpus, self._verdict_options, progress=progress
+                )
+            except EmbedLabError as error:
+                self._verdict_evaluation = error
+        if isinstance(self._verdict_evaluation, EmbedLabError):
+            raise self._verdict_evaluation
+        return self._verdict_evaluation
+
+    @property
+    def shared_evaluation(self) -> evaluation.Evaluation | None:
+        """The verdict's evaluation when the verdict section computed one: the evaluation sections read what they
+        share with it instead of scoring again."""
+        found = self._verdict_evaluation
+        return found if isinstance(found, evaluation.Evaluation) else None
+
+    @property
+    def shares_folds(self) -> bool:
+        """Whether the verdict's task used the report's seed, so the task section can read it (its folds)."""
+        return self._verdict_options is not None and self._verdict_options.seed == self.options.seed
+
+    def verdict_comparisons(self, candidate: EmbeddingSpace) -> dict[str, tuple[Any, pd.DataFrame]] | None:
+        """What changed (A against B) for the verdict's domain language, when it is the comparison the verdict
+        would make itself: A the candidate, k = 10, every shared word scored (no sample, so the seed does not
+        matter); None otherwise, and the verdict compares on its own."""
+        s = self.settings
+        same = (
+            candidate is self.a
+            and candidate.encoder is None
+            and s.k == verdict_build.K
+            and (
+                min(len(self.a), len(self.b)) <= s.max_scored_words
+                or (s.max_scored_words, s.seed) == (analysis.DEFAULT_MAX_WORDS, 0)
+            )
+        )
+        return {candidate.name: self.compared} if same else None
+
+
+def _verdict_section(inputs: _Inputs, steps: _Steps) -> str:
+    """Whether the candidate beats the baseline on this corpus, for which use and why (``verdict.build_verdict``,
+    the Verdict page's and ``python -m embedlab verdict``'s answer): the too-small sentence, the unhealthy spaces'
+    warnings, a sentence per use, the space to download, and each reason's finding with domain language's
+    examples."""
+    if inputs.roles is None:
+        return _h2(Section.VERDICT) + (
+            "<p class='muted'>A and B are the same space: the verdict needs a candidate to set against the "
+            "baseline.</p>"
+        )
+    candidate, baseline = inputs.roles
+    labels = {candidate.name: candidate.title, baseline.name: baseline.title}
+    sections = 4 + bool(inputs.corpus.labels)  # benchmarks, task, retrieval, WEAT, sweep: as build_verdict counts
+    seen: dict[tuple[str, str], int] = {}
+
+    def evaluating(step: evaluation.EvaluationStep) -> None:
+        seen.setdefault((step.space, step.section), len(seen))
+        done = (seen[(step.space, step.section)] + step.fraction) / (sections * 2)
+        message = f"Verdict: evaluating {labels[step.space]}: {step.message}" if step.message else ""
+        steps.at(Section.VERDICT, _VERDICT_EVALUATION_SHARE * done, message)
+
+    def verdict_step(fraction: float, message: str) -> None:
+        # build_verdict's own scale: evaluating up to 0.8, then neighbourhoods and coverage
+        rest = max(fraction - 0.8, 0.0) / 0.2
+        done = _VERDICT_EVALUATION_SHARE + (1 - _VERDICT_EVALUATION_SHARE) * rest
+        steps.at(Section.VERDICT, done, f"Verdict: {message}" if 0 < fraction < 1 else "")
+
+    try:
+        found = verdict.build_verdict(
+            inputs.corpus,
+            [candidate.name],
+            baseline.name,
+            evaluated=inputs.verdict_evaluation(evaluating),
+            comparisons=inputs.verdict_comparisons(candidate),
+            load=inputs.load,
+            progress=verdict_step,
+        )
+    except EmbedLabError as error:
+        return _h2(Section.VERDICT) + f"<p class='muted'>No verdict on this corpus: {_e(error)}</p>"
+    return _h2(Section.VERDICT) + _verdict_body(found)
+
+
+# The verdict section's share of its progress that is the evaluation (the rest: neighbourhoods and coverage).
+_VERDICT_EVALUATION_SHARE = 0.9
+
+
+def _verdict_body(found: verdict.Verdict) -> str:
+    labels = found.labels
+    parts = [
+        f"<p class='muted'>Would {_e(' and '.join(labels[name] for name in found.candidates))} beat "
+        f"{_e(labels[found.baseline])} on this corpus, where, and why: the same verdict as the Verdict page and "
+        "<code>python -m embedlab verdict</code>; every number is the evaluation's or What changed's.</p>"
+    ]
+    if found.too_small:
+        parts.append(f"<p class='warn'>{_e(found.too_small)}</p>")
+    for name in found.unhealthy:
+        items = "".join(f"<li>{_e(warning)}</li>" for warning in found.health[name].warnings)
+        parts.append(f"<div class='warn'><b>Health: {_e(labels[name])}</b><ul>{items}</ul></div>")
+    headlines = pd.DataFrame(
+        {
+            "use": [line.use for line in found.headlines],
+            "use this space": [labels.get(line.winner, "—") if line.winner else "—" for line in found.headlines],
+            "answer": [line.sentence for line in found.headlines],
+        }
+    )
+    parts.append(_table(headlines))
+    parts.append(f"<p>Recommended space: <b>{_e(labels[found.recommended])}</b> ({_e(found.recommended)})</p>")
+    parts.append("<h3>Reasons to customise, on this corpus</h3>")
+    for reason in found.reasons.values():
+        parts.append(f"<p><b>{_e(reason.title)}.</b> {_e(reason.finding)}</p>")
+        if reason.key == "domain_language" and reason.examples:
+            parts.append(_domain_examples(reason.examples, labels))
+    return "".join(parts)
+
+
+def _domain_examples(examples: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> str:
+    """Domain language's most telling words: each one's nearest words here (the run) and in general English (the
+    baseline, among the same words)."""
+    frame = pd.DataFrame(
+        {
+            "word": [example["word"] for example in examples],
+            "space": [labels.get(example["space"], example["space"]) for example in examples],
+            "count": [int(example["count"]) for example in examples],
+            "usage shift": [float(example["shift"]) for example in examples],
+            "near here": [", ".join(example["here"]) for example in examples],
+            "near in general English": [", ".join(example["general"]) for example in examples],
+            "beyond seed noise": [
+                {True: "✓", False: "", None: "not known"}[example["beyond_noise"]] for example in examples
+            ],
+        }
+    )
+    return (
+        "<p class='muted'>Usage shift: where the word's nearest words here sit in general English's ranking of the "
+        "same words (0 = its nearest there, 1 = its farthest).</p>" + _table(frame)
+    )
 
 
 def _spaces_section(inputs: _Inputs, steps: _Steps) -> str:
@@ -509,9 +699,13 @@ def _maps_of(inputs: _Inputs, steps: _Steps) -> str:
 def _benchmarks_section(inputs: _Inputs, steps: _Steps) -> str:
     """WordSim-353, SimLex-999 and the Google analogies of each space (``evaluation.intrinsic_section``)."""
     results: dict[str, tuple[Sequence[evaluation.SimilarityResult], evaluation.AnalogyResult]] = {}
+    shared = inputs.shared_evaluation  # the same options for these: no user pairs
     for number, space in enumerate(inputs.specs):
         steps.within(Section.BENCHMARKS, number, len(inputs.specs))(0.0)
-        results[space.name] = evaluation.intrinsic_section(space, inputs.options)
+        if shared is not None:
+            results[space.name] = (shared[space.name].similarities, shared[space.name].analogy)
+        else:
+            results[space.name] = evaluation.intrinsic_section(space, inputs.options)
     table = evaluation.benchmark_table(results)
     parts = {name: {"similarities": found[0], "analogy": found[1]} for name, found in results.items()}
     return (
@@ -527,20 +721,24 @@ def _task_section(inputs: _Inputs, steps: _Steps) -> str:
     if not corpus.labels:
         return _h2(Section.TASK) + "<p class='muted'>The corpus has no labels: there is no task to score.</p>"
     rows, notes, parts = [], [], {}
+    shared = inputs.shared_evaluation if inputs.shares_folds else None
     for number, space in enumerate(inputs.specs):
-        steps.start_part(
-            Section.TASK,
-            number,
-            len(inputs.specs),
-            f"Task: {space.title} classifies {corpus.stats.documents:,} documents by label (5-fold)",
-        )
-        try:
-            found = evaluation.task_section(
-                space, corpus, inputs.options, steps.within(Section.TASK, number, len(inputs.specs))
+        if shared is not None:
+            found = shared[space.name].task
+        else:
+            steps.start_part(
+                Section.TASK,
+                number,
+                len(inputs.specs),
+                f"Task: {space.title} classifies {corpus.stats.documents:,} documents by label (5-fold)",
             )
-        except EmbedLabError as error:
-            notes.append(f"{space.title}: {error}")
-            continue
+            try:
+                found = evaluation.task_section(
+                    space, corpus, inputs.options, steps.within(Section.TASK, number, len(inputs.specs))
+                )
+            except EmbedLabError as error:
+                notes.append(f"{space.title}: {error}")
+                continue
         if found is not None:
             parts[space.name] = {"task": found}
             rows.append(
@@ -570,16 +768,22 @@ def _retrieval_section(inputs: _Inputs, steps: _Steps) -> str:
     if not held_out.pairs:
         return _h2(Section.RETRIEVAL) + f"<p class='muted'>Held-out pairs: {_e(held_out.note)}</p>"
     rows, parts = [], {}
+    shared = inputs.shared_evaluation
+    if shared is not None and shared.held_out != held_out:  # another fine-tune's held-out pairs came first
+        shared = None
     for number, space in enumerate(inputs.specs):
-        steps.start_part(
-            Section.RETRIEVAL,
-            number,
-            len(inputs.specs),
-            f"Held-out retrieval: {space.title} ranks {len(held_out.pairs):,} sentence pairs",
-        )
-        found = evaluation.retrieval_section(
-            space, held_out, steps.within(Section.RETRIEVAL, number, len(inputs.specs))
-        )
+        if shared is not None:
+            found = shared[space.name].retrieval
+        else:
+            steps.start_part(
+                Section.RETRIEVAL,
+                number,
+                len(inputs.specs),
+                f"Held-out retrieval: {space.title} ranks {len(held_out.pairs):,} sentence pairs",
+            )
+            found = evaluation.retrieval_section(
+                space, held_out, steps.within(Section.RETRIEVAL, number, len(inputs.specs))
+            )
         if found is not None:
             parts[space.name] = {"retrieval": found}
             rows.append(
@@ -770,6 +974,7 @@ def _map_section(
 
 
 _BUILDERS: dict[Section, Callable[[_Inputs, _Steps], str]] = {
+    Section.VERDICT: _verdict_section,
     Section.SPACES: _spaces_section,
     Section.SUMMARY: _summary_section,
     Section.NEIGHBOURS: _neighbours_section,
@@ -825,7 +1030,13 @@ def build_report(
     from plotly.offline import get_plotlyjs
 
     inputs = _Inputs(a, b, corpus, settings)
-    steps = _Steps(settings.sections, estimate_seconds(a, b, corpus, settings), progress)
+    estimates = estimate_seconds(a, b, corpus, settings)
+    if Section.VERDICT in settings.sections and inputs.roles is not None:  # these read the verdict's evaluation
+        shared = [Section.BENCHMARKS, Section.RETRIEVAL]
+        if settings.seed == evaluation.EvaluationOptions().seed:
+            shared.append(Section.TASK)
+        estimates.update(dict.fromkeys(shared, _SECONDS_BASE))
+    steps = _Steps(settings.sections, estimates, progress)
     created = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
