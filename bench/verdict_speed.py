@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> bool:
         else:
             names = ["baseline", run.id]
             loaded = {name: spaces.load_space(name, corpus) for name in names}
-            options = verdict_build._options([loaded[run.id], loaded["baseline"]], corpus)
+            options = verdict.evaluation_options([loaded[run.id], loaded["baseline"]], corpus)
             evaluated = evaluation.evaluate_spaces([loaded[name] for name in names], corpus, options)
             comparisons = {run.id: analysis.compare_spaces(loaded[run.id], loaded["baseline"], verdict_build.K)}
             times = [

@@ -67,7 +67,7 @@ def test_every_number_is_the_evaluate_flows_and_what_changeds(planted):
     corpus, run, found = planted
     names = ["baseline", run.id]
     loaded = [spaces.load_space(name, corpus) for name in names]
-    evaluated = evaluation.evaluate_spaces(loaded, corpus, verdict_build._options(loaded, corpus))
+    evaluated = evaluation.evaluate_spaces(loaded, corpus, verdict.evaluation_options(loaded, corpus))
     row = evaluated.differences.query("benchmark == 'held-out retrieval' and metric == 'MRR@10'").iloc[0]
     retrieval = next(line for line in found.headlines if line.use == "retrieval")
     assert (retrieval.difference, retrieval.ci_low, retrieval.ci_high) == (
@@ -209,7 +209,7 @@ def test_a_labelled_corpus_gets_a_label_task_headline_with_the_evaluate_flows_nu
     reason = found.reasons["task_performance"]
     assert reason.measured and reason.finding.startswith("On the corpus's labels (5-fold): ")
     loaded = [spaces.load_space(name, corpus) for name in ("baseline", run.id)]
-    evaluated = evaluation.evaluate_spaces(loaded, corpus, verdict_build._options(loaded, corpus))
+    evaluated = evaluation.evaluate_spaces(loaded, corpus, verdict.evaluation_options(loaded, corpus))
     rows = evaluated.intervals.query("benchmark == 'label task' and metric == 'accuracy'")
     assert {row.space: row.score for row in rows.itertuples()} == {
         name: value["score"] for name, value in reason.numbers["accuracy"].items()

@@ -493,7 +493,7 @@ class _Inputs:
         if self._verdict_evaluation is None:
             assert self.roles is not None
             candidate, baseline = self.roles
-            self._verdict_options = verdict_build._options([candidate, baseline], self.corpus)
+            self._verdict_options = verdict.evaluation_options([candidate, baseline], self.corpus)
             try:
                 self._verdict_evaluation = evaluation.evaluate_spaces(
                     [baseline, candidate], self.corpus, self._verdict_options, progress=progress

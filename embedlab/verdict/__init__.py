@@ -13,7 +13,7 @@ Example::
     print(found.reasons["domain_language"].finding)
 """
 
-from embedlab.verdict.build import MIN_TOKENS, build_verdict, candidate_kind
+from embedlab.verdict.build import MIN_TOKENS, build_verdict, candidate_kind, evaluation_options
 from embedlab.verdict.domain import MIN_COUNT, SHIFT_PERCENTILE, DomainLanguage, UsageShift, domain_language
 from embedlab.verdict.model import REASON_TITLES, REASONS, Headline, Reason, Verdict
 
@@ -31,4 +31,5 @@ __all__ = [
     "build_verdict",
     "candidate_kind",
     "domain_language",
+    "evaluation_options",
 ]

@@ -63,9 +63,10 @@ def candidate_kind(spec: str) -> str:
     return "continued from pretrained" if row.params.get("init") else "trained from scratch"
 
 
-def _options(spaces: Sequence[EmbeddingSpace], corpus: Corpus) -> evaluation.EvaluationOptions:
-    """The evaluation the verdict reads: every section, the sweep, and the shipped WEAT test most of these spaces
-    can run (as the Evaluate page opens on)."""
+def evaluation_options(spaces: Sequence[EmbeddingSpace], corpus: Corpus) -> evaluation.EvaluationOptions:
+    """The evaluation the verdict reads: every section, the dimension sweep, and the shipped WEAT test most of these
+    spaces can run (the one the Evaluate page opens on). Pass an evaluation made with these options as
+    ``build_verdict(evaluated=...)`` to reuse it."""
     coverage = {space.name: evaluation.weat_coverage(space) for space in spaces}
     chosen, _ = evaluation.default_weat_set(coverage)
     return evaluation.EvaluationOptions(weat_sets={chosen: evaluation.WEAT_SETS[chosen]}, sweep=True)
@@ -174,6 +175,18 @@ def _memory_headline(
 ) -> Headline:
     found = sizes.get(recommended)
     measure = "MB per 100,000 words"
+    if found is not None and found["dim"] == found["full_dim"]:
+        return Headline(
+            "small memory",
+            recommended,
+            measure,
+            0.0,
+            math.nan,
+            math.nan,
+            False,
+            f"No smaller size of {labels[recommended]} stays within {WITHIN:.0%} of its quality: it needs its full "
+            f"{found['full_dim']} dimensions ({found['full_mb_per_100k']:.0f} MB per 100,000 words).",
+        )
     if found is None:
         return Headline(
             "small memory",
@@ -378,6 +391,8 @@ def _dimensionality_reason(sizes: Mapping[str, dict[str, Any] | None], labels: M
     parts = [
         f"{labels[name]} stays within {WITHIN:.0%} of its quality at {found['dim']} of {found['full_dim']} dimensions "
         f"({found['saved']:.0%} less memory)"
+        if found["dim"] < found["full_dim"]
+        else f"{labels[name]} needs all its {found['full_dim']} dimensions to stay within {WITHIN:.0%} of its quality"
         for name, found in known.items()
     ]
     return Reason("dimensionality", "; ".join(parts) + ".", {"within": WITHIN, "spaces": dict(sizes)})
@@ -417,9 +432,9 @@ def _privacy_reason(spaces: Sequence[EmbeddingSpace]) -> Reason:
     offline = {name: os.environ.get(name, "") for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
     return Reason(
         "privacy",
-        f"Everything ran on this machine: the corpus, {len(spaces)} spaces and every score stay in {config.home()}; "
-        f"the baseline model is read from {baseline_model.model_path()}; Hugging Face downloads are switched off "
-        "and the app serves from this machine only, so no request left it.",
+        f"Everything ran on this machine: the corpus, {len(spaces)} spaces and every score stay in EmbedLab's data "
+        "folder here, the baseline model is the copy installed with EmbedLab, Hugging Face downloads are switched "
+        "off and the app serves from this machine only, so no request left it.",
         {"home": str(config.home()), "model": str(baseline_model.model_path()), "offline": offline},
     )
 
@@ -484,7 +499,7 @@ def build_verdict(
         evaluated = evaluation.evaluate_spaces(
             [loaded[baseline], *(loaded[name] for name in names)],
             corpus,
-            _options(list(loaded.values()), corpus),
+            evaluation_options(list(loaded.values()), corpus),
             progress=step,
         )
     report(0.8, "comparing neighbourhoods with the baseline")
@@ -566,4 +581,4 @@ def build_verdict(
     )
 
 
-__all__ = ["build_verdict", "candidate_kind"]
+__all__ = ["build_verdict", "candidate_kind", "evaluation_options"]
