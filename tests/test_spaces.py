@@ -289,7 +289,7 @@ def test_baseline_neighbours_make_sense(baseline_space):
 
 def test_baseline_is_cached_on_disk_and_reused(baseline_space, tiny_text_corpus, session_home, monkeypatch):
     key = hashlib.sha256("\n".join(tiny_text_corpus.counts).encode("utf-8")).hexdigest()[:20]
-    cache = session_home / "cache" / f"baseline-all-MiniLM-L6-v2-{key}.npy"
+    cache = session_home / "cache" / f"baseline-all-MiniLM-L6-v2-{baseline.MAX_TOKENS}-{key}.npy"
     assert cache.is_file()
     assert np.load(cache).shape == (len(tiny_text_corpus.counts), 384)
     mtime = cache.stat().st_mtime_ns

@@ -22,6 +22,10 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 
 
 _ENCODE_BATCH = 512
+# all-MiniLM-L6-v2 was trained on texts of at most 128 word pieces (its model card); it ships set to read 256. Reading
+# a document's first 128 halves its cost (the sample corpus's 1,898 documents: about 50 s -> 26 s on 2 cores) for
+# text the model was not trained to weigh; words and sentences are shorter and encode the same either way.
+MAX_TOKENS = 128
 PROGRESS_EVERY = 512  # texts encoded between two progress reports (each report is a model.encode call)
 
 
@@ -40,7 +44,9 @@ def _load_model_once(model_dir: str):
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # its "Loading weights" bar would clutter the CLI's stderr
-    return SentenceTransformer(model_dir, device="cpu", local_files_only=True)
+    model = SentenceTransformer(model_dir, device="cpu", local_files_only=True)
+    model.max_seq_length = min(model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
+    return model
 
 
 def load_model(model_dir: Path | None = None):
@@ -100,9 +106,10 @@ def encode_texts(
     batch_size: int = _ENCODE_BATCH,
     progress_every: int = PROGRESS_EVERY,
 ) -> np.ndarray:
-    """Sentence embeddings of ``texts`` (words, sentences or documents, truncated at the model's maximum length),
-    cached on disk by model and texts. Long texts want a smaller ``batch_size`` (attention memory grows with it);
-    ``progress`` gets the share done (0..1) after every ``progress_every`` texts.
+    """Sentence embeddings of ``texts`` (words, sentences or documents, each read to its first ``MAX_TOKENS`` (128)
+    word pieces, the length the model was trained on), cached on disk by model, length and texts. Long texts want a
+    smaller ``batch_size`` (attention memory grows with it); ``progress`` gets the share done (0..1) after every
+    ``progress_every`` texts.
 
     Returns:
         float32 array of shape (len(texts), 384), rows L2-normalised.
@@ -111,7 +118,7 @@ def encode_texts(
     model_key = (
         MODEL_NAME if model_dir is None else hashlib.sha256(str(Path(model_dir).resolve()).encode()).hexdigest()[:12]
     )
-    cache = store.cache_dir() / f"baseline-{model_key}-{key}.npy"
+    cache = store.cache_dir() / f"baseline-{model_key}-{MAX_TOKENS}-{key}.npy"
     if cache.exists():
         return np.load(cache)
     model = load_model(model_dir)

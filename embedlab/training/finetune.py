@@ -158,6 +158,7 @@ def finetune_run(
     device = _device()
     phase(f"loading {baseline.MODEL_NAME}")
     model = SentenceTransformer(str(baseline.model_path()), device=device, local_files_only=True)
+    model.max_seq_length = min(model.max_seq_length or baseline.MAX_TOKENS, baseline.MAX_TOKENS)  # as it will be read
     dim = model.get_embedding_dimension()
     phase(f"measuring the baseline on {len(pairs.held_out):,} held-out pairs")
     before = retrieval_scores(model, pairs.held_out)
