@@ -39,7 +39,7 @@ def _metrics(at: AppTest) -> dict[str, str]:
 
 
 def test_corpus_page_processes_the_sample_corpus(sample_csv_path):
-    at = _app()
+    at = _app("pages/corpus.py")  # "/" opens the Verdict once a run exists, as other tests' runs do here
     assert not at.exception
     at.radio(key="corpus_source").set_value("Sample corpus").run()
     at.selectbox(key="corpus_sample").set_value(sample_csv_path.name).run()
@@ -242,7 +242,7 @@ def test_app_warms_up_umap_in_the_background_and_the_sidebar_says_when_maps_are_
     from embedlab.analysis import maps
 
     def sidebar() -> list[str]:  # a fresh session: AppTest runs only the page, not app.py, on a rerun
-        at = _app()
+        at = _app("pages/corpus.py")
         assert not at.exception
         return [element.value for element in at.sidebar.children.values()]
 

@@ -212,14 +212,17 @@ PAGES = {"corpus": "Corpus", "train": "Train", "runs": "Runs", "compare": "Compa
 
 def test_every_page_opens_at_its_own_path_and_the_browser_reaches_no_other_host(server, browser):
     """The browser, not only the server, stays on this machine: every request of every page (scripts, fonts, the
-    page icon, websockets) goes to the server's own address. ``/`` opens the Corpus page at ``/corpus``."""
+    page icon, websockets) goes to the server's own address. ``/`` opens the Corpus page at ``/corpus``, or the
+    Verdict at ``/verdict`` once a run exists (the upload test above trains one on this server)."""
     context = browser.new_context()
     requests: list[str] = []
     context.on("request", lambda request: requests.append(request.url))
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    landing = "Verdict" if any((server.home / "runs").glob("run-*")) else "Corpus"
     page.goto(server.url + "/")
-    page.wait_for_url("**/corpus")
+    page.wait_for_url(f"**/{landing.lower()}")
+    expect(page.get_by_role("heading", name=landing, exact=True)).to_be_visible()
     for path, title in PAGES.items():
         page.goto(f"{server.url}/{path}")
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()

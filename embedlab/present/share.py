@@ -1,4 +1,4 @@
-"""The Compare view's state and its URL query parameters: validated both ways, whitelisted."""
+"""The Compare view's state and the Verdict's, and their URL query parameters: validated both ways, whitelisted."""
 
 from __future__ import annotations
 
@@ -166,3 +166,91 @@ def check_references(state: ViewState, spaces: Sequence[str], corpora: Sequence[
             problems.append(f"The link's space {name}={spec} is not on this server (deleted, or another server's).")
             state = replace(state, a="") if name == "a" else replace(state, b="")
     return state, problems
+
+
+def compare_word_query(corpus: str, a: str, b: str, word: str) -> dict[str, str]:
+    """The query of a Compare link that opens ``word``'s neighbour lists in ``a`` and ``b`` (the Neighbours view),
+    everything else at its default: what a verdict's example word links to."""
+    return to_query(ViewState(corpus=corpus, a=a, b=b, word=word, tab="neighbours"))
+
+
+VERDICT_PARAMS = ("corpus", "space", "baseline")  # ``space`` repeats, once per candidate
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """Everything needed to reopen a verdict; each field is a URL parameter (``space`` once per candidate).
+
+    Attributes:
+        corpus: the corpus id ("" for none chosen).
+        spaces: the candidates' specs, in order, each once; never the baseline.
+        baseline: the spec they are measured against.
+    """
+
+    corpus: str = ""
+    spaces: tuple[str, ...] = ()
+    baseline: str = BASELINE
+
+    def __post_init__(self) -> None:
+        corpus = self.corpus.strip()
+        if corpus and not _CORPUS_ID.fullmatch(corpus):
+            raise EmbedLabError(f"'{corpus}' is not a corpus id (like c0123456789ab)")
+        baseline = validate_spec(self.baseline)
+        specs = tuple(dict.fromkeys(validate_spec(spec) for spec in self.spaces))
+        object.__setattr__(self, "corpus", corpus)
+        object.__setattr__(self, "baseline", baseline)
+        object.__setattr__(self, "spaces", tuple(spec for spec in specs if spec != baseline))
+
+
+def verdict_query(view: VerdictView) -> dict[str, str | list[str]]:
+    """The verdict's URL query: ``corpus``, ``space`` (a list: one parameter per candidate), ``baseline``."""
+    return {"corpus": view.corpus, "space": list(view.spaces), "baseline": view.baseline}
+
+
+def _shown(raw: str) -> str:
+    return raw if len(raw) <= 60 else raw[:60] + "…"
+
+
+def verdict_from_query(
+    params: Mapping[str, Sequence[str]], spaces: Sequence[str], corpora: Sequence[str]
+) -> tuple[VerdictView, list[str]]:
+    """Read a verdict link, keeping only what this server has; each parameter dropped is said why.
+
+    Args:
+        params: parameter -> its values (every value of a repeated one, as ``st.query_params.get_all`` gives).
+        spaces: the specs this server can open; a link never opens anything else (no server path by link).
+        corpora: the corpus ids this server has.
+
+    Returns:
+        The view (the default baseline, no corpus or fewer candidates where the link's were unusable) and the
+        messages for the user.
+    """
+    problems: list[str] = []
+    unknown = sorted(set(params) - set(VERDICT_PARAMS))
+    if unknown:
+        problems.append(f"Ignored unknown link parameters: {', '.join(unknown)}.")
+    corpus = _single(list(params.get("corpus", []))).strip()
+    if corpus and not _CORPUS_ID.fullmatch(corpus):
+        problems.append(f"Link parameter corpus='{_shown(corpus)}' was ignored: it is not a corpus id.")
+        corpus = ""
+    elif corpus and corpus not in corpora:
+        problems.append(f"The link's corpus {corpus} is not on this server (deleted, or another server's).")
+        corpus = ""
+
+    def known(name: str, raw: str) -> str:
+        raw = raw.strip()
+        try:
+            spec = validate_spec(raw)
+        except ValueError as error:
+            problems.append(f"Link parameter {name}='{_shown(raw)}' was ignored: {error}.")
+            return ""
+        if spec not in spaces:
+            problems.append(f"The link's space {_shown(spec)} is not on this server (deleted, or another server's).")
+            return ""
+        return spec
+
+    baseline = BASELINE
+    if "baseline" in params and _single(list(params["baseline"])).strip():
+        baseline = known("baseline", _single(list(params["baseline"]))) or BASELINE
+    candidates = [found for raw in params.get("space", []) if raw.strip() and (found := known("space", raw))]
+    return VerdictView(corpus, tuple(candidates), baseline), problems

@@ -10,16 +10,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from embedlab import analysis, corpus, evaluation, spaces, store
+from embedlab import analysis, corpus, evaluation, spaces, store, verdict
 from embedlab.analysis import maps
 from embedlab.analysis.comparison import ComparisonSummary
 from embedlab.analysis.coverage import Coverage, SubwordCoverage
 from embedlab.corpus.stored import Corpus
-from embedlab.present import report
+from embedlab.present import report, share
 from embedlab.records import RunMethod
 from embedlab.spaces import baseline
 from embedlab.spaces.space import EmbeddingSpace
 from embedlab.ui.progress import wait_with_progress
+from embedlab.verdict import Verdict
 
 if TYPE_CHECKING:
     from embedlab.evaluation import (
@@ -238,3 +239,124 @@ def weat(spec: str, corpus_id: str, name: str, sets: tuple[tuple[str, tuple[str,
 @st.cache_data(show_spinner=False, max_entries=32)
 def sweep_row(spec: str, corpus_id: str, dim: int) -> dict[str, float]:
     return evaluation.sweep_row(load_space(spec, corpus_id), dim, load_corpus(corpus_id))
+
+
+# Where a verdict being built reports its progress (fraction, what runs now): set around the call by
+# build_verdict, as _load_progress is by load_space.
+_verdict_progress: dict[tuple[str, tuple[str, ...], str], Callable[[float, str], None]] = {}
+
+
+def _quiet(_fraction: float, _message: str) -> None:
+    return None
+
+
+def _verdict_evaluation(
+    corpus_id: str, names: list[str], report: Callable[[float, str], None]
+) -> evaluation.Evaluation:
+    """The evaluation the verdict reads (``verdict.evaluation_options``), assembled from the Evaluate page's cached
+    sections with the same arguments the page passes (no word pairs of the person's, the shipped WEAT set it opens
+    on, its sweep sizes): what Evaluate scored is not scored again, and every number is the one it shows. A
+    sentence model first encodes the documents and held-out sentences (into the disk cache the sections read), so
+    the bar moves while it does."""
+    notes = load_corpus(corpus_id)
+    loaded = {name: load_space(name, corpus_id) for name in names}
+    labels = spaces.space_labels(names)
+    options = verdict.evaluation_options(list(loaded.values()), notes)
+    chosen = next(iter(options.weat_sets))
+    sets = tuple((key, tuple(options.weat_sets[chosen][key])) for key in evaluation.WEAT_LISTS)
+    tuned = evaluation.held_out_run(names)
+    held_out = held_out_pairs(corpus_id, tuned)
+    dims = {name: evaluation.sweep_dims(space, options.sweep_dims) for name, space in loaded.items()}
+    steps = sum(4 + len(dims[name]) + 2 * (space.encoder is not None) for name, space in loaded.items())
+    done = 0
+
+    def step(what: str, share_done: float = 1.0) -> None:
+        report((done + share_done) / steps, what)
+
+    found = []
+    for name, space in loaded.items():
+        label = labels[name]
+        if space.encoder is not None:
+            for texts, what in (
+                (document_texts(corpus_id) if notes.labels else [], "documents"),
+                (evaluation.pair_texts(held_out.pairs), "held-out sentences"),
+            ):
+                said = f"encoding the {what} with {label}"
+                if texts:
+                    space.encoder(texts, lambda fraction, said=said: step(said, fraction))
+                done += 1
+        step(f"scoring {label} on the word benchmarks", 0.0)
+        similarities, analogy = intrinsic(name, corpus_id, (), evaluation.USER_PAIRS_NAME)
+        done += 1
+        step(f"classifying the documents by label with {label}", 0.0)
+        task = task_evaluation(name, corpus_id)
+        done += 1
+        step(f"held-out retrieval with {label}", 0.0)
+        ranked = retrieval(name, corpus_id, tuned) if held_out.pairs else None
+        done += 1
+        step(f"WEAT with {label}", 0.0)
+        tested = weat(name, corpus_id, chosen, sets)
+        done += 1
+        rows = []
+        for dim in dims[name]:
+            step(f"reducing {label} to {dim} dimensions and scoring it", 0.0)
+            rows.append(sweep_row(name, corpus_id, dim))
+            done += 1
+        found.append(
+            evaluation.SpaceEvaluation(
+                name,
+                corpus_id,
+                similarities,
+                analogy,
+                task,
+                ranked,
+                held_out.note,
+                {chosen: tested},
+                pd.DataFrame(rows),
+            )
+        )
+    return evaluation.Evaluation(tuple(found), held_out)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _verdict(corpus_id: str, candidates: tuple[str, ...], baseline: str) -> Verdict:
+    report = _verdict_progress.get((corpus_id, candidates, baseline), _quiet)
+    names = [baseline, *(name for name in dict.fromkeys(candidates) if name != baseline)]
+    evaluated = _verdict_evaluation(corpus_id, names, lambda fraction, what: report(0.85 * fraction, what))
+    defaults = share.ViewState()  # What changed as the Compare page opens on it: its cache is this one's
+    comparisons = {
+        name: compare_spaces(name, baseline, corpus_id, verdict.build.K, defaults.m, defaults.seed)
+        for name in names[1:]
+        if load_space(name, corpus_id).encoder is None
+    }
+    return verdict.build_verdict(
+        load_corpus(corpus_id),
+        candidates,
+        baseline,
+        evaluated=evaluated,
+        comparisons=comparisons,
+        load=lambda spec: load_space(spec, corpus_id),
+        progress=lambda fraction, what: report(0.85 + 0.15 * fraction, what),
+    )
+
+
+def build_verdict(
+    corpus_id: str, candidates: tuple[str, ...], baseline: str, progress: Callable[[float, str], None] | None = None
+) -> Verdict:
+    """The verdict on ``candidates`` against ``baseline`` (``verdict.build_verdict``), cached by corpus, candidates
+    and baseline; built from the Evaluate page's cached sections and the Compare page's cached What changed (its
+    default k, words scored and seed), so what those pages computed is reused and their numbers are the verdict's.
+
+    Args:
+        progress: called with (share done 0..1, what runs now) while it is built (not on a cache hit).
+
+    Raises:
+        EmbedLabError: no candidate, a space that does not load, or a task that cannot be cross-validated.
+    """
+    key = (corpus_id, tuple(candidates), baseline)
+    if progress is not None:
+        _verdict_progress[key] = progress
+    try:
+        return _verdict(*key)
+    finally:
+        _verdict_progress.pop(key, None)

@@ -30,24 +30,27 @@ def eta_text(fraction: float, elapsed: float) -> str:
 
 def wait_with_progress(
     message: str,
-    work: Callable[[Callable[[float], None]], T],
+    work: Callable[[Callable[..., None]], T],
     estimate_seconds: float | None = None,
 ) -> T:
     """Run ``work(report)`` while a progress bar shows its share done and an ETA; return what it returns.
 
     ``work`` runs in a worker thread that carries this script run's context (so Streamlit's caches work there as
-    they do in the page) and calls ``report(fraction)`` (0..1) as it goes. Work that cannot measure itself
+    they do in the page) and calls ``report(fraction)`` (0..1) as it goes, or ``report(fraction, message)`` to say
+    what runs now in place of ``message``. Work that cannot measure itself
     (a UMAP fit) passes ``estimate_seconds`` instead: the bar then follows the clock, capped at 95% until done.
     The bar appears only after ``QUIET_SECONDS`` and is removed when the work ends.
 
     Raises:
         Whatever ``work`` raised, in the page's thread.
     """
-    state = {"fraction": 0.0}
+    state: dict[str, float | str] = {"fraction": 0.0, "message": message}
     outcome: dict[str, object] = {}
 
-    def report(fraction: float) -> None:
+    def report(fraction: float, now: str | None = None) -> None:
         state["fraction"] = min(1.0, max(0.0, float(fraction)))
+        if now:
+            state["message"] = now
 
     def target() -> None:
         try:
@@ -65,14 +68,14 @@ def wait_with_progress(
         elapsed = time.monotonic() - start
         if not thread.is_alive() or elapsed < QUIET_SECONDS:
             continue
-        fraction = state["fraction"]
+        fraction = float(state["fraction"])
         if estimate_seconds and fraction == 0.0:
             fraction = min(ESTIMATE_CAP, elapsed / estimate_seconds)
             left = max(0.0, estimate_seconds - elapsed)
             eta = f"about {left:,.0f} s left (estimated)" if left >= 1 else "taking longer than estimated"
         else:
             eta = eta_text(fraction, elapsed)
-        text = f"{message} {fraction:.0%}" + (f" · {eta}" if eta else "")
+        text = f"{state['message']} {fraction:.0%}" + (f" · {eta}" if eta else "")
         if bar is None:
             bar = st.progress(fraction, text=text)
         else:

@@ -1,5 +1,5 @@
-"""View state in the address bar: the Compare and Evaluate pages read a shared link into their widgets, and write
-their widgets back, so a page's URL is always its share link.
+"""View state in the address bar: the Compare, Evaluate and Verdict pages read a shared link into their widgets,
+and write their widgets back, so a page's URL is always its share link.
 """
 
 from __future__ import annotations
@@ -149,3 +149,42 @@ def select_on_map() -> None:
         st.session_state.pop(MAP_SELECTION, None)
     elif words:
         st.session_state[MAP_SELECTION] = words
+
+
+VERDICT_KEYS = {"corpus": "verdict_corpus", "spaces": "verdict_spaces", "baseline": "verdict_baseline"}
+_VERDICT_URL_SEEN = "_verdict_url_seen"
+_VERDICT_URL_PROBLEMS = "_verdict_url_problems"
+
+
+def _all_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def verdict_from_url(space_choices: list[str], corpus_ids: list[str]) -> list[str]:
+    """Load a shared Verdict link (corpus, space once per candidate, baseline) into the page's widgets when the URL
+    is not the one this session wrote; returns messages about what the last link opened had that was ignored (a
+    deleted run, a bad value)."""
+    params = _all_params()
+    if not params or params == st.session_state.get(_VERDICT_URL_SEEN):
+        return st.session_state.get(_VERDICT_URL_PROBLEMS, [])
+    view, problems = share.verdict_from_query(params, space_choices, corpus_ids)
+    if view.corpus:
+        st.session_state[VERDICT_KEYS["corpus"]] = view.corpus
+    if "baseline" in params:
+        st.session_state[VERDICT_KEYS["baseline"]] = view.baseline
+    if "space" in params:
+        st.session_state[VERDICT_KEYS["spaces"]] = list(view.spaces)
+    st.session_state[_VERDICT_URL_SEEN] = params
+    st.session_state[_VERDICT_URL_PROBLEMS] = problems
+    return problems
+
+
+def verdict_to_url(view: share.VerdictView) -> str:
+    """Mirror the verdict's corpus, candidates and baseline into the address bar (its share link); returns the
+    full link."""
+    query = share.verdict_query(view)
+    seen = {key: value if isinstance(value, list) else [value] for key, value in query.items() if value != []}
+    if _all_params() != seen:
+        st.query_params.from_dict(query)
+    st.session_state[_VERDICT_URL_SEEN] = seen
+    return f"{st.context.url}?{urlencode(query, doseq=True)}"
