@@ -133,6 +133,7 @@ def _differences(*rows: tuple[str, float, float, float, float]) -> pd.DataFrame:
                 "ci_high": high,
                 "p_value": p,
                 "a_score": 0.5 + difference,
+                "items": 50,
                 "b_score": 0.5,
             }
             for name, difference, low, high, p in rows
@@ -158,7 +159,8 @@ def test_a_headline_names_the_significant_winner_or_says_there_is_none(rows, win
     if winner == "baseline":  # the baseline's lead over the closest candidate, interval flipped with it
         assert (found.difference, found.ci_low, found.ci_high) == (0.02, 0.01, 0.03)
         assert (
-            "the closest, Run A, scores 0.480 against 0.500 (-0.020, 95% interval -0.030 to -0.010)" in found.sentence
+            "the closest, Run A, scores 0.480 against 0.500 on the 50 items both score (-0.020, 95% interval -0.030 to "
+            "-0.010)" in found.sentence
         )
     if winner is None:
         assert math.isclose(found.difference, 0.01) and "Run B scores 0.510 against 0.500" in found.sentence
@@ -216,3 +218,17 @@ def test_a_labelled_corpus_gets_a_label_task_headline_with_the_evaluate_flows_nu
     }
     difference = evaluated.differences.query("benchmark == 'label task'").iloc[0]
     assert math.isclose(abs(label_task.difference), abs(difference["difference"]))
+
+
+def test_differences_are_taken_from_the_chosen_baseline_even_when_minilm_is_a_candidate():
+    from conftest import make_space
+
+    from embedlab.evaluation.benchmarks import builtin_pairs, pair_words
+
+    words = pair_words(builtin_pairs("WordSim-353")[0])
+    rng = np.random.default_rng(5)
+    made = [make_space(words, rng.normal(size=(len(words), 8)), name=f"vectors:{name}.txt") for name in "abc"]
+    evaluated = evaluation.evaluate_spaces(made)
+    against_b = evaluated.differences_from("vectors:b.txt")
+    assert set(against_b["b"]) == {"vectors:b.txt"} and set(against_b["a"]) == {"vectors:a.txt", "vectors:c.txt"}
+    assert evaluated.differences.equals(evaluated.differences_from(evaluated.reference))

@@ -339,15 +339,23 @@ class Evaluation:
 
     @functools.cached_property
     def differences(self) -> pd.DataFrame:
-        """Each space against :attr:`reference`, measure by measure, on the items both score
+        """Each space against :attr:`reference`, measure by measure (:meth:`differences_from`)."""
+        return self.differences_from(self.reference)
+
+    def differences_from(self, reference: str) -> pd.DataFrame:
+        """Each other space against ``reference``, measure by measure, on the items both score
         (:func:`space_differences`): columns benchmark, metric, a (the space), b (the reference), difference (a − b),
-        ci_low, ci_high, p_value, items, test, a_score, b_score, verdict."""
-        reference = self[self.reference]
+        ci_low, ci_high, p_value, items, test, a_score, b_score, verdict.
+
+        Raises:
+            KeyError: ``reference`` was not evaluated.
+        """
+        base = self[reference]
         rows = [
             row
             for found in self.spaces
-            if found.space != reference.space
-            for row in space_differences(found.space, reference.space, _parts(found), _parts(reference))
+            if found.space != base.space
+            for row in space_differences(found.space, base.space, _parts(found), _parts(base))
         ]
         return pd.DataFrame(rows, columns=_DIFFERENCE_COLUMNS)
 
