@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from pathlib import Path
 
@@ -104,3 +106,20 @@ def evaluate_page(**query: str):
         at.query_params[key] = value
     at.switch_page("pages/evaluate.py")
     return at.run()
+
+
+def labelled_csv(documents: int = 60) -> bytes:
+    """Three-sentence notes on six topics, labelled by topic: a task, and neighbouring sentences to hold out."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["text", "label"])
+    for i in range(documents):
+        topic = NOTE_TOPICS[i % len(NOTE_TOPICS)]
+        writer.writerow(
+            [
+                f"Note {i} is about {topic}. It explains {topic} with example {i * 7}. "
+                f"Case {i} ends the discussion of {topic.split()[0]} number {i * 3}.",
+                topic.split()[0],
+            ]
+        )
+    return out.getvalue().encode()

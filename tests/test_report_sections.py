@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 
 import numpy as np
 import plotly.io as pio
 import pytest
-from conftest import NOTE_TOPICS, make_space
+from conftest import labelled_csv, make_space
 
 from embedlab.analysis.coverage import Coverage
 from embedlab.errors import EmbedLabError
@@ -18,29 +16,12 @@ from embedlab.present import figures, report
 from embedlab.present.report import Section
 
 
-def _labelled_csv(documents: int = 60) -> bytes:
-    """Three-sentence notes on six topics, labelled by topic: a task, and neighbouring sentences to hold out."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["text", "label"])
-    for i in range(documents):
-        topic = NOTE_TOPICS[i % len(NOTE_TOPICS)]
-        writer.writerow(
-            [
-                f"Note {i} is about {topic}. It explains {topic} with example {i * 7}. "
-                f"Case {i} ends the discussion of {topic.split()[0]} number {i * 3}.",
-                topic.split()[0],
-            ]
-        )
-    return out.getvalue().encode()
-
-
 @pytest.fixture(scope="module")
 def labelled():
     """A labelled corpus and two hand-built spaces over its words: B is A with noise, and lacks a few words."""
     from embedlab.corpus import ReadOptions, build_corpus
 
-    corpus = build_corpus("notes.csv", _labelled_csv(), ReadOptions("text", "label"))
+    corpus = build_corpus("notes.csv", labelled_csv(), ReadOptions("text", "label"))
     words = list(corpus.counts)
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(len(words), 12))

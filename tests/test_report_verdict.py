@@ -3,14 +3,12 @@ shared with the evaluation sections (nothing scored twice), and the report still
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 
 import numpy as np
 import pytest
-from conftest import NOTE_TOPICS, make_space
+from conftest import labelled_csv, make_space
 
 from embedlab import evaluation, spaces, verdict
 from embedlab.present import report
@@ -87,29 +85,12 @@ def test_the_report_with_the_verdict_stays_self_contained(run_vs_baseline):
     assert re.findall(r"https?://", _outside_plotly_bundle(text)) == []
 
 
-def _labelled_csv(documents: int = 120) -> bytes:
-    """Three-sentence notes on six topics, labelled by topic: a task, and neighbouring sentences to hold out."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["text", "label"])
-    for i in range(documents):
-        topic = NOTE_TOPICS[i % len(NOTE_TOPICS)]
-        writer.writerow(
-            [
-                f"Note {i} is about {topic}. It explains {topic} with example {i * 7}. "
-                f"Case {i} ends the discussion of {topic.split()[0]} number {i * 3}.",
-                topic.split()[0],
-            ]
-        )
-    return out.getvalue().encode()
-
-
 @pytest.fixture(scope="module")
 def labelled():
     """A labelled corpus and two hand-built spaces over its words (no model): B is A with noise, lacking a few."""
     from embedlab.corpus import ReadOptions, build_corpus
 
-    corpus = build_corpus("notes.csv", _labelled_csv(), ReadOptions("text", "label"))
+    corpus = build_corpus("notes.csv", labelled_csv(120), ReadOptions("text", "label"))
     words = list(corpus.counts)
     counts = list(corpus.counts.values())
     rng = np.random.default_rng(0)
