@@ -354,7 +354,9 @@ def test_every_number_shown_is_the_one_the_evaluate_and_compare_pages_show(sampl
 
 
 @pytest.mark.slow
-def test_the_link_reopens_the_same_verdict(tiny_text_corpus, tiny_run):
+def test_the_link_reopens_the_same_verdict(tiny_text_corpus):
+    # its own run: other tests delete runs of the session's home
+    tiny_run = train_run(tiny_text_corpus, TrainConfig(dim=16, min_count=1, epochs=5, workers=1, seed=11))
     at = _page(corpus=tiny_text_corpus.id, space="")  # nothing chosen yet: nothing computed
     assert any("Choose at least one candidate" in info.value for info in at.info)
     at.multiselect(key="verdict_spaces").set_value([tiny_run.id]).run()
