@@ -69,7 +69,8 @@ def test_words_seen_only_after_token_10000_are_trained(transcript_corpus):
     corpus, topics = transcript_corpus
     run = train_run(corpus, TrainConfig(dim=24, min_count=1, epochs=5, workers=2, seed=3))
     space = load_space(run.id, corpus)
-    # Stored whole (or cut at 10,000), these words kept their random start: 0 or 1 mate in their top 4.
+    # Stored whole (or cut at 10,000), these words kept their random start: 0 or 1 mate in their top 4. Trained,
+    # at least 2 (two training threads make the exact count vary between 2 and 4).
     for topic in topics:
         mates = {n.word for n in nearest(space, topic[0], 4)}
-        assert len(mates & set(topic[1:])) >= 3, (topic, mates)
+        assert len(mates & set(topic[1:])) >= 2, (topic, mates)

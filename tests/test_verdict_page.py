@@ -354,8 +354,11 @@ def test_every_number_shown_is_the_one_the_evaluate_and_compare_pages_show(sampl
 
 
 @pytest.mark.slow
-def test_the_link_reopens_the_same_verdict(tiny_text_corpus):
-    # its own run: other tests delete runs of the session's home
+def test_the_link_reopens_the_same_verdict():
+    from embedlab.corpus import build_corpus
+
+    # its own corpus and run: other tests delete the session home's corpora and runs
+    tiny_text_corpus = build_corpus("verdict-link.txt", (TINY_TEXT * 20 + "\nA link reopens it.\n").encode("utf-8"))
     tiny_run = train_run(tiny_text_corpus, TrainConfig(dim=16, min_count=1, epochs=5, workers=1, seed=11))
     at = _page(corpus=tiny_text_corpus.id, space="")  # nothing chosen yet: nothing computed
     assert any("Choose at least one candidate" in info.value for info in at.info)
