@@ -295,7 +295,7 @@ class SpaceEvaluation:
             detail["weat"] = dict(self.weat)
         if self.sweep is not None:
             detail["sweep"] = self.sweep.to_dict("records")
-        return _json_safe(detail)
+        return json_safe(detail)
 
 
 @dataclass(frozen=True, eq=False)
@@ -389,9 +389,9 @@ class Evaluation:
         return {
             "benchmarks": json.loads(self.table.to_json(orient="records")),
             "spaces": {found.space: found.to_dict() for found in self.spaces},
-            "intervals": _json_safe(self.intervals.to_dict("records")),
+            "intervals": json_safe(self.intervals.to_dict("records")),
             "reference": self.reference,
-            "differences": _json_safe(self.differences.to_dict("records")),
+            "differences": json_safe(self.differences.to_dict("records")),
         }
 
 
@@ -696,14 +696,14 @@ def save_results(result: Evaluation | SpaceEvaluation, *, merge_weat: bool = Fal
     }
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """Plain JSON: dataclasses as dicts, NaN as None, numpy scalars as numbers."""
     if hasattr(value, "__dataclass_fields__"):
         value = asdict(value)
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         value = value.item()
     if isinstance(value, float) and value != value:

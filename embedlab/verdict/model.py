@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from embedlab.evaluation.run import json_safe
 from embedlab.training.health import RunHealth
 
 # The nine reasons teams give for customising embeddings, in the order the page shows their cards.
@@ -98,8 +99,8 @@ class Reason:
             "title": self.title,
             "finding": self.finding,
             "measured": self.measured,
-            **_plain(self.numbers),
-            **({"examples": _plain(list(self.examples))} if self.examples else {}),
+            **json_safe(self.numbers),
+            **({"examples": json_safe(list(self.examples))} if self.examples else {}),
         }
 
 
@@ -157,16 +158,3 @@ class Verdict:
 
 def _number(value: float) -> float | None:
     return None if value is None or math.isnan(value) else round(float(value), 6)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe: NaN as None, numpy scalars as Python numbers, tuples as lists."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float):
-        return _number(value)
-    return value
