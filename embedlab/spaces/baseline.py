@@ -26,6 +26,9 @@ _ENCODE_BATCH = 512
 # a document's first 128 halves its cost (the sample corpus's 1,898 documents: about 50 s -> 26 s on 2 cores) for
 # text the model was not trained to weigh; words and sentences are shorter and encode the same either way.
 MAX_TOKENS = 128
+# pieces per batch (its longest text's, [CLS] and [SEP] included, times its texts): on 2 cores, 16 documents of 128
+# pieces encode 20% faster than 512 at once (attention's memory), while words are as fast in batches of 128 or 512
+TOKENS_PER_BATCH = 2048
 PROGRESS_EVERY = 512  # texts encoded between two progress reports (each report is a model.encode call)
 
 
@@ -107,9 +110,9 @@ def encode_texts(
     progress_every: int = PROGRESS_EVERY,
 ) -> np.ndarray:
     """Sentence embeddings of ``texts`` (words, sentences or documents, each read to its first ``MAX_TOKENS`` (128)
-    word pieces, the length the model was trained on), cached on disk by model, length and texts. Long texts want a
-    smaller ``batch_size`` (attention memory grows with it); ``progress`` gets the share done (0..1) after every
-    ``progress_every`` texts.
+    word pieces, the length the model was trained on), cached on disk by model, length and texts. Texts are encoded
+    in batches of at most ``batch_size`` texts and ``TOKENS_PER_BATCH`` word pieces, the longest first; ``progress``
+    gets the share done (0..1) after every ``progress_every`` texts.
 
     Returns:
         float32 array of shape (len(texts), 384), rows L2-normalised.
@@ -122,15 +125,16 @@ def encode_texts(
     if cache.exists():
         return np.load(cache)
     model = load_model(model_dir)
-    # Longest first, as encode orders the texts of one call, so each batch pads to about its own texts' length:
-    # slices of the unsorted list padded every text to its slice's longest, 7-15% slower than one encode call.
-    order = np.argsort([-len(text) for text in texts], kind="stable")
+    # Most word pieces first, so each batch pads to about its own texts' length. encode orders one call's texts by
+    # characters, a loose proxy: the sample corpus's 9,904 words took 11.0 s ordered by characters, 5.9 s by pieces.
+    lengths = _piece_lengths(model, texts)
+    order = np.argsort(-lengths, kind="stable")
     vectors = np.zeros((len(texts), model.get_embedding_dimension()), np.float32)
     for start in range(0, len(texts), progress_every):
         rows = order[start : start + progress_every]
         vectors[rows] = model.encode(
             [texts[i] for i in rows],
-            batch_size=batch_size,
+            batch_size=max(1, min(batch_size, TOKENS_PER_BATCH // (int(lengths[rows[0]]) + 2))),
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
@@ -139,6 +143,16 @@ def encode_texts(
             progress(min(1.0, (start + len(rows)) / len(texts)))
     _save_npy_atomically(cache, vectors)
     return vectors
+
+
+def _piece_lengths(model, texts: Sequence[str]) -> np.ndarray:
+    """Word pieces per text as the model reads it (at most ``MAX_TOKENS``), without its special tokens."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64)
+    ids = model.tokenizer(
+        list(texts), add_special_tokens=False, truncation=True, max_length=MAX_TOKENS, return_attention_mask=False
+    )["input_ids"]
+    return np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
 
 
 def _save_npy_atomically(path: Path, array: np.ndarray) -> None:
