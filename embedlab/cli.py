@@ -428,6 +428,9 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     )
     evaluation.save_results(result)
     out = result.to_dict()
+    if corpus_ is not None and corpus_.labels and (problem := evaluation.task_problem(corpus_)):
+        print(f"no label task: {problem}", file=sys.stderr)
+        out["task_note"] = problem
     for name in result.names:  # a run's health is read from its record; other spaces are loaded and measured
         health = spec_health(name, corpus_)
         _note_health(args.command, name, health)

@@ -296,7 +296,7 @@ swept = left.selectbox(
     "Space to reduce with PCA (16 to 256 dimensions)", chosen, key="eval_sweep_space", format_func=space_labels.get
 )
 if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("eval_sweep_done") == (swept, corpus_id):
-    if corpus.labels:
+    if not evaluation.task_problem(corpus):
         ui.encode_with_progress(swept, corpus_id, ui.document_texts(corpus_id), "documents")
     dims = evaluation.sweep_dims(ui.load_space(swept, corpus_id))
     bar = st.progress(0.0, text=f"Reducing {swept} to {dims[0]} dimensions and scoring it…")
@@ -316,6 +316,9 @@ if not corpus.labels:
         "This corpus has no label column. Add it again on the Corpus page with a label column to see how well "
         "each space's document vectors predict the labels (logistic regression, stratified 5-fold)."
     )
+    st.stop()
+if problem := evaluation.task_problem(corpus):
+    st.info(plain_markdown(f"No task to score: {problem}."), icon=":material/label_off:")
     st.stop()
 task_rows, tasks = [], {}
 for spec in chosen:

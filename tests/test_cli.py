@@ -257,3 +257,16 @@ def test_evaluate_one_space_gives_the_documented_shape_with_weat_and_sweep_and_k
 def test_evaluate_refuses_an_unknown_weat_set(capsys, tiny_run):
     assert main(["evaluate", "--space", tiny_run.id, "--weat", "zebras"]) == 1
     assert "WEAT set 'zebras' names no set: give the start of one of: Flowers vs insects" in capsys.readouterr().err
+
+
+def test_evaluate_says_why_labels_that_cannot_be_cross_validated_give_no_task(capsys, tiny_run, tmp_path):
+    rows = [f'"Note {i} on matrices and solvers, number {i}.",{"a" if i < 30 else f"b{i}"}' for i in range(40)]
+    corpus_file = tmp_path / "one-label.csv"
+    corpus_file.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    argv = ["evaluate", "--space", tiny_run.id, "--corpus", str(corpus_file), "--label-column", "label", "--json"]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    problem = "one-label.csv: 1 label has at least 5 documents; a classifier needs two or more to cross-validate"
+    result = json.loads(out)
+    assert result["task_note"] == problem and result.get("task") is None
+    assert f"no label task: {problem}" in err

@@ -68,3 +68,18 @@ def test_report_names_an_unknown_section(files, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "embedlab report: error: unknown report section 'heatmap': choose from verdict, spaces, summary" in err
     assert not (tmp_path / "out.html").exists()
+
+
+def test_report_says_why_labels_that_cannot_be_cross_validated_give_no_task(files, tmp_path, capsys):
+    _, a, b = files
+    rows = [f'"Note {i} on matrices and solvers, number {i}.",{"a" if i < 30 else f"b{i}"}' for i in range(40)]
+    corpus = tmp_path / "one-label.csv"
+    corpus.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    argv = ["report", "--a", f"vectors:{a}", "--b", f"vectors:{b}", "--corpus", str(corpus), "--label-column", "label"]
+    assert main([*argv, "--out", str(tmp_path / "out.html"), "--sections", "task", "--json"]) == 0
+    text = (tmp_path / "out.html").read_text(encoding="utf-8")
+    assert re.findall(r"<h2>(.*?)</h2>", text) == ["Task"]
+    assert (
+        "No task to score: one-label.csv: 1 label has at least 5 documents; a classifier needs two or more to "
+        "cross-validate." in text
+    )

@@ -232,3 +232,58 @@ def test_differences_are_taken_from_the_chosen_baseline_even_when_minilm_is_a_ca
     against_b = evaluated.differences_from("vectors:b.txt")
     assert set(against_b["b"]) == {"vectors:b.txt"} and set(against_b["a"]) == {"vectors:a.txt", "vectors:c.txt"}
     assert evaluated.differences.equals(evaluated.differences_from(evaluated.reference))
+
+
+def _labelled(name: str, labels: list[str]):
+    """A labelled corpus of topic notes, one document per label given."""
+    import csv
+    import io
+
+    from conftest import NOTE_TOPICS
+
+    from embedlab.corpus import ReadOptions
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["text", "label"])
+    for i, label in enumerate(labels):
+        topic = NOTE_TOPICS[i % len(NOTE_TOPICS)]
+        writer.writerow([f"Note {i} is about {topic}. It explains {topic} with care.", label])
+    return build_corpus(name, out.getvalue().encode(), ReadOptions("text", "label"))
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["a"] * 30 + [f"one-{i}" for i in range(10)], "1 label has at least 5 documents"),
+        ([f"one-{i}" for i in range(40)], "0 labels have at least 5 documents"),
+        (["a"] * 20 + ["b"] * 4 + ["c"] * 16, ""),
+    ],
+)
+def test_task_problem_says_why_labels_cannot_be_cross_validated(labels, expected):
+    corpus = _labelled("labels.csv", labels)
+    problem = evaluation.task_problem(corpus)
+    assert (expected in problem and "a classifier needs two or more" in problem) if expected else problem == ""
+    if expected:
+        with pytest.raises(EmbedLabError, match=expected):
+            evaluation.task_evaluation(spaces.load_space("baseline", corpus), corpus)
+
+
+@pytest.mark.slow
+def test_labels_that_cannot_be_cross_validated_leave_the_task_out_instead_of_failing_the_verdict():
+    corpus = _labelled("one-big-label.csv", ["a"] * 60 + [f"one-{i}" for i in range(30)])
+    run = train_run(corpus, TrainConfig(dim=16, min_count=1, epochs=5, workers=1))
+    found = verdict.build_verdict(corpus, [run.id])
+    label_task = next(line for line in found.headlines if line.use == "label task")
+    assert label_task.winner is None and label_task.sentence == (
+        "Not enough evidence: one-big-label.csv: 1 label has at least 5 documents; a classifier needs two or more "
+        "to cross-validate; label more documents to measure it"
+    )
+    reason = found.reasons["task_performance"]
+    assert not reason.measured and "1 label has at least 5 documents" in reason.finding
+    # the rest of the verdict stands: retrieval and word similarity are still judged, the sweep without the task
+    loaded = [spaces.load_space(name, corpus) for name in ("baseline", run.id)]
+    evaluated = evaluation.evaluate_spaces(loaded, corpus, verdict.evaluation_options(loaded, corpus))
+    assert all(space.task is None for space in evaluated.spaces)
+    assert all("task accuracy" not in space.sweep.columns for space in evaluated.spaces)
+    assert "WordSim-353 Spearman" in evaluated.spaces[0].sweep.columns

@@ -398,3 +398,34 @@ def test_an_unhealthy_candidate_is_warned_about_above_the_answer(word_list_run):
     too_small = next(i for i, e in enumerate(shown) if "too small for any claim" in str(getattr(e, "value", "")))
     first_headline = next(i for i, e in enumerate(shown) if "**Word similarity** · " in str(getattr(e, "value", "")))
     assert warning < too_small < first_headline
+
+
+@pytest.mark.slow
+def test_labels_that_cannot_be_cross_validated_are_explained_on_the_verdict_and_evaluate_pages():
+    import csv
+    import io
+
+    from conftest import NOTE_TOPICS
+
+    from embedlab.corpus import ReadOptions, build_corpus
+    from embedlab.training import TrainConfig, train_run
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["text", "label"])
+    for i in range(80):  # one label of 60 documents, twenty labels of one document each
+        topic = NOTE_TOPICS[i % len(NOTE_TOPICS)]
+        writer.writerow([f"Note {i} is about {topic}. It explains {topic} with care.", "a" if i < 60 else f"b{i}"])
+    corpus = build_corpus("one-label.csv", out.getvalue().encode(), ReadOptions("text", "label"))
+    run = train_run(corpus, TrainConfig(dim=16, min_count=1, epochs=5, workers=1))
+    problem = "one-label.csv: 1 label has at least 5 documents; a classifier needs two or more to cross-validate"
+
+    at = _verdict(corpus.id, [run.id])
+    assert not at.exception and not at.error
+    assert _headlines(at)["Label task"] == f"Not enough evidence: {problem}; label more documents to measure it"
+    assert "Retrieval" in _headlines(at) and "Word similarity" in _headlines(at)  # the rest of the verdict stands
+    assert any(problem in _plain(caption.value) for caption in at.caption)  # the task card, not measured here
+
+    evaluate = _page("pages/evaluate.py", corpus=corpus.id, spaces=f"{run.id},baseline")
+    assert not evaluate.exception and not evaluate.error
+    assert any(_plain(info.value) == f"No task to score: {problem}." for info in evaluate.info)

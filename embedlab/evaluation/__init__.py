@@ -97,6 +97,7 @@ from embedlab.evaluation.tasks import (
     document_texts,
     features_kind,
     task_evaluation,
+    task_problem,
     text_vectors,
 )
 from embedlab.evaluation.uncertainty import (
@@ -180,6 +181,7 @@ __all__ = [
     "sweep_row",
     "sweep_section",
     "task_evaluation",
+    "task_problem",
     "task_differences",
     "task_section",
     "text_vectors",

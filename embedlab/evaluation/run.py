@@ -52,7 +52,7 @@ from embedlab.evaluation.results import write_run_results
 from embedlab.evaluation.retrieval import RetrievalResult, held_out_pairs, held_out_run, retrieval
 from embedlab.evaluation.sweep import SWEEP_DIMS, sweep_dims, sweep_row
 from embedlab.evaluation.table import comparison_table, vocabulary_table
-from embedlab.evaluation.tasks import TaskResult, task_evaluation
+from embedlab.evaluation.tasks import TaskResult, task_evaluation, task_problem
 from embedlab.evaluation.uncertainty import measure_intervals, reference_space, space_differences
 from embedlab.spaces.labels import space_labels
 from embedlab.spaces.load import load_space
@@ -587,7 +587,8 @@ def evaluate_space(
     held_out: HeldOut | None = None,
     progress: Progress | None = None,
 ) -> SpaceEvaluation:
-    """Every section of one space's evaluation: benchmarks, the task (when the corpus has labels), held-out
+    """Every section of one space's evaluation: benchmarks, the task (when the corpus's labels can be cross-validated,
+    :func:`task_problem`), held-out
     retrieval (when there are pairs), the chosen WEAT tests and, when asked for, the dimension sweep. Nothing is
     written: see :func:`save_results`.
 
@@ -598,8 +599,8 @@ def evaluate_space(
         held_out: the pairs to rank (default: :func:`held_out_section` for this space on ``corpus``).
         progress: called with an :class:`EvaluationStep` as each section starts, and as encodings and sweeps go.
 
-    Raises:
-        EmbedLabError: the corpus has labels but too few documents per label to cross-validate.
+    Labels that cannot be cross-validated leave the task out (``task`` None) rather than fail the evaluation; the
+    Evaluate page, the report and the verdict say why (:func:`task_problem`).
     """
     options = options or EvaluationOptions()
     held_out = held_out if held_out is not None else held_out_section(corpus, [space.name])
@@ -607,7 +608,7 @@ def evaluate_space(
     steps.start("benchmarks", "word similarity and analogies")
     similarities, analogy = intrinsic_section(space, options)
     task = None
-    if corpus is not None and corpus.labels:
+    if corpus is not None and not task_problem(corpus):  # labels that cannot be cross-validated: no task, and no error
         steps.start("task", f"task: classifying {corpus.stats.documents:,} documents by label")
         task = task_section(space, corpus, options, steps.within("task"))
     found = None
@@ -654,7 +655,7 @@ def evaluate_spaces(
         progress: as for :func:`evaluate_space`; a space given by spec first reports a ``load`` step.
 
     Raises:
-        EmbedLabError: no space given, a spec that does not load, or a task that cannot be cross-validated.
+        EmbedLabError: no space given, or a spec that does not load.
     """
     options = options or EvaluationOptions()
     names = list(dict.fromkeys(item.strip() if isinstance(item, str) else item.name for item in spaces))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from embedlab.evaluation.benchmarks import BUILTIN_PAIRS, builtin_pairs, score_pairs
-from embedlab.evaluation.tasks import task_evaluation
+from embedlab.evaluation.tasks import task_evaluation, task_problem
 from embedlab.spaces.derived import reduced
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def sweep_dims(space: EmbeddingSpace, dims: Sequence[int] = SWEEP_DIMS) -> list[
 
 def sweep_row(space: EmbeddingSpace, dim: int, corpus=None, seed: int = 42) -> dict[str, float]:
     """One size of a dimension sweep: dim, MB per 100k words (float32), WordSim-353 and SimLex-999 Spearman, and
-    when the corpus has labels the task accuracy and macro-F1.
+    when the corpus's labels can be cross-validated (:func:`task_problem`) the task accuracy and macro-F1.
 
     The benchmarks are scored as the benchmark table scores them (:func:`score_pairs`): a space with a model on the
     benchmark's own words, encoded and reduced by the same PCA; so the full size's row equals the table's."""
@@ -35,7 +35,7 @@ def sweep_row(space: EmbeddingSpace, dim: int, corpus=None, seed: int = 42) -> d
     for name in BUILTIN_PAIRS:
         rows, _ = builtin_pairs(name)
         row[f"{name} Spearman"] = score_pairs(smaller, rows, name).spearman
-    if corpus is not None and corpus.labels:
+    if corpus is not None and not task_problem(corpus):
         task = task_evaluation(smaller, corpus, seed=seed)
         row["task accuracy"], row["task macro-F1"] = task.accuracy, task.macro_f1
     return row

@@ -91,6 +91,21 @@ def features_kind(space: EmbeddingSpace) -> str:
     return SENTENCE_EMBEDDINGS if space.encoder is not None else MEAN_WORD_VECTORS
 
 
+def task_problem(corpus, min_per_label: int = 5) -> str:
+    """Why the corpus's labels cannot be cross-validated as a task, in a sentence; ``""`` when they can (two or more
+    labels with at least ``min_per_label`` documents each)."""
+    if not corpus.labels:
+        return f"{corpus.name} has no label column: choose one when adding the corpus to evaluate a task"
+    counts = pd.Series(corpus.labels).value_counts()
+    kept = set(counts[counts >= min_per_label].index) - {""}
+    if len(kept) < 2:
+        return (
+            f"{corpus.name}: {len(kept)} label{'s' * (len(kept) != 1)} {'has' if len(kept) == 1 else 'have'} at least "
+            f"{min_per_label} documents; a classifier needs two or more to cross-validate"
+        )
+    return ""
+
+
 def task_evaluation(
     space: EmbeddingSpace,
     corpus,
@@ -103,23 +118,20 @@ def task_evaluation(
     embeddings for sentence-transformer spaces, mean word vectors otherwise), stratified k-fold, seeded.
 
     Raises:
-        ValueError: the corpus has no labels, or too few labelled documents to cross-validate.
+        EmbedLabError: the corpus has no labels, or too few labelled documents to cross-validate
+            (:func:`task_problem` says which).
     """
     # lazy: scikit-learn adds ~1 s to start-up; only this path needs it
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
     from sklearn.model_selection import StratifiedKFold
 
-    if not corpus.labels:
-        raise EmbedLabError(f"{corpus.name} has no label column: choose one when adding the corpus to evaluate a task")
+    problem = task_problem(corpus, min_per_label)
+    if problem:
+        raise EmbedLabError(problem)
     counts = pd.Series(corpus.labels).value_counts()
     kept_labels = set(counts[counts >= min_per_label].index) - {""}
     rows = [i for i, label in enumerate(corpus.labels) if label in kept_labels]
-    if len(kept_labels) < 2:
-        raise EmbedLabError(
-            f"{corpus.name}: {len(kept_labels)} labels have at least {min_per_label} documents; "
-            "a classifier needs two or more"
-        )
     dropped = len(set(counts.index) - kept_labels)
     features = text_vectors(space, document_texts(corpus), progress)[rows]  # all of them: one disk-cache entry
     empty = int((~features.any(axis=1)).sum())

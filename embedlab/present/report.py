@@ -488,7 +488,7 @@ class _Inputs:
         same spaces in the same order, the same options), so the report's verdict is everyone's.
 
         Raises:
-            EmbedLabError: it cannot run (a task that cannot be cross-validated); tried once.
+            EmbedLabError: it cannot run (a space that does not load); tried once.
         """
         if self._verdict_evaluation is None:
             assert self.roles is not None
@@ -545,7 +545,8 @@ def _verdict_section(inputs: _Inputs, steps: _Steps) -> str:
         )
     candidate, baseline = inputs.roles
     labels = {candidate.name: candidate.title, baseline.name: baseline.title}
-    sections = 4 + bool(inputs.corpus.labels)  # benchmarks, task, retrieval, WEAT, sweep: as build_verdict counts
+    # benchmarks, task, retrieval, WEAT, sweep: as build_verdict counts
+    sections = 5 - bool(evaluation.task_problem(inputs.corpus))
     seen: dict[tuple[str, str], int] = {}
 
     def evaluating(step: evaluation.EvaluationStep) -> None:
@@ -720,6 +721,8 @@ def _task_section(inputs: _Inputs, steps: _Steps) -> str:
     corpus = inputs.corpus
     if not corpus.labels:
         return _h2(Section.TASK) + "<p class='muted'>The corpus has no labels: there is no task to score.</p>"
+    if problem := evaluation.task_problem(corpus):
+        return _h2(Section.TASK) + f"<p class='muted'>No task to score: {html.escape(problem)}.</p>"
     rows, notes, parts = [], [], {}
     shared = inputs.shared_evaluation if inputs.shares_folds else None
     for number, space in enumerate(inputs.specs):

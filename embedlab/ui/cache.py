@@ -269,6 +269,7 @@ def _verdict_evaluation(
     dims = {name: evaluation.sweep_dims(space, options.sweep_dims) for name, space in loaded.items()}
     steps = sum(4 + len(dims[name]) + 2 * (space.encoder is not None) for name, space in loaded.items())
     done = 0
+    task_problem = evaluation.task_problem(notes)  # labels that cannot be cross-validated: no task, as in the flow
 
     def step(what: str, share_done: float = 1.0) -> None:
         report((done + share_done) / steps, what)
@@ -278,7 +279,7 @@ def _verdict_evaluation(
         label = labels[name]
         if space.encoder is not None:
             for texts, what in (
-                (document_texts(corpus_id) if notes.labels else [], "documents"),
+                (document_texts(corpus_id) if not task_problem else [], "documents"),
                 (evaluation.pair_texts(held_out.pairs), "held-out sentences"),
             ):
                 said = f"encoding the {what} with {label}"
@@ -289,7 +290,7 @@ def _verdict_evaluation(
         similarities, analogy = intrinsic(name, corpus_id, (), evaluation.USER_PAIRS_NAME)
         done += 1
         step(f"classifying the documents by label with {label}", 0.0)
-        task = task_evaluation(name, corpus_id)
+        task = None if task_problem else task_evaluation(name, corpus_id)
         done += 1
         step(f"held-out retrieval with {label}", 0.0)
         ranked = retrieval(name, corpus_id, tuned) if held_out.pairs else None
@@ -351,7 +352,8 @@ def build_verdict(
         progress: called with (share done 0..1, what runs now) while it is built (not on a cache hit).
 
     Raises:
-        EmbedLabError: no candidate, a space that does not load, or a task that cannot be cross-validated.
+        EmbedLabError: no candidate, or a space that does not load (labels that cannot be cross-validated leave the
+            label task out, with the reason).
     """
     key = (corpus_id, tuple(candidates), baseline)
     if progress is not None:

@@ -376,11 +376,24 @@ def _task_reason(found: evaluation.Evaluation, corpus: Corpus, headline: Headlin
             "space on your own classification task.",
             measured=False,
         )
+    if problem := evaluation.task_problem(corpus):
+        return Reason(
+            "task_performance",
+            f"Not measured: {problem}. Label more documents (at least 5 for each of two labels) to score each space "
+            "on your own classification task.",
+            measured=False,
+        )
     numbers = {
         "accuracy": _measure_table(found, TASK, "accuracy"),
         "verdicts": _verdicts(found.differences, TASK, "accuracy"),
     }
     return Reason("task_performance", f"On the corpus's labels (5-fold): {headline.sentence}", numbers)
+
+
+def _no_task(corpus: Corpus) -> str:
+    if not corpus.labels:
+        return "the corpus has no labels; upload it with a label column to measure it"
+    return evaluation.task_problem(corpus) + "; label more documents to measure it"
 
 
 def _dimensionality_reason(sizes: Mapping[str, dict[str, Any] | None], labels: Mapping[str, str]) -> Reason:
@@ -493,7 +506,7 @@ def build_verdict(
     health = {name: space_health(space) for name, space in loaded.items()}
     if evaluated is None:
         seen: dict[tuple[str, str], int] = {}
-        sections = 4 + bool(corpus.labels)  # benchmarks, task, retrieval, weat, sweep per space
+        sections = 5 - bool(evaluation.task_problem(corpus))  # benchmarks, task, retrieval, weat, sweep per space
 
         def step(found: evaluation.EvaluationStep) -> None:
             seen.setdefault((found.space, found.section), len(seen))
@@ -542,7 +555,7 @@ def build_verdict(
             "label task accuracy",
             baseline,
             labels,
-            "the corpus has no labels; upload it with a label column to measure it",
+            _no_task(corpus),
         ),
     ]
     recommended = next(
