@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
+import os
 import sys
 import time
 import traceback
@@ -12,10 +15,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from embedlab import analysis, corpus, evaluation, spaces, store, training, verdict
+from embedlab.analysis import maps
 from embedlab.errors import EmbedLabError
 from embedlab.evaluation.bias import WEAT_SETS
-from embedlab.present import report
+from embedlab.present import report, share
 from embedlab.records import RunRecord
 from embedlab.training.configs import FinetuneProgress, Method, Progress, TrainConfig
 from embedlab.training.health import RunHealth, load_run_health, space_health, spec_health
@@ -338,6 +344,129 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+_MAP_HEADER = ("word", "a_x", "a_y", "b_x", "b_y")  # the map command's CSV columns
+_MAP_SEED_RANGE = (0, 2**31 - 1)  # the Compare page's "Sample seed" input
+
+
+def _map(args: argparse.Namespace) -> dict[str, Any]:
+    """The Compare page's aligned map of A and B on the corpus, written as CSV (``_MAP_HEADER``, a row per mapped
+    word in the map's order): the same sample (``maps.sample_words`` over the shared words, the ``--word`` words
+    first) and the same layouts (``maps.aligned_layouts``, from its disk cache when the page or the report already
+    fitted these words with this seed). Returns ``{"out", "words", "a", "b", "seed", "seconds"}`` (``seconds``: the
+    sampling and layout, cached or fitted), printed with ``--json``; else a line on stdout.
+
+    Raises:
+        EmbedLabError: an unknown space, ``--words`` outside 10..50,000, a seed outside 0..2**31-1, ``--out`` that
+            cannot be written, a ``--word`` that is not in both spaces, fewer than 3 shared words (or distinct
+            vectors). Nothing is written to ``--out`` then.
+    """
+    a, b = spaces.validate_spec(args.a), spaces.validate_spec(args.b)  # a misspelt space is told before any work
+    maps.MapSettings(sample_size=args.words, seed=args.seed)  # 10..50,000 words: the page's sizes and more
+    if not _MAP_SEED_RANGE[0] <= args.seed <= _MAP_SEED_RANGE[1]:
+        raise EmbedLabError(f"--seed must be from 0 to {_MAP_SEED_RANGE[1]:,}, got {args.seed}")
+    out = _writable_file(args.out)
+    say = _quiet if args.json else _say
+    corpus_ = _read_corpus(args.corpus, args)
+    loaded = []
+    for side, spec in (("A", a), ("B", b)):
+        say(f"loading {side}: {spec}…")
+        loaded.append(spaces.load_space(spec, corpus_))
+    first, second = loaded
+    _note_zero_words(args.command, first, second)
+    chosen = list(dict.fromkeys(_query_word(word, corpus_) for word in args.word or ()))
+    _check_shared(chosen, first, second)
+    shared = analysis.shared_vocabulary(first, second)
+    if len(shared) < 3:
+        raise EmbedLabError(
+            f"A ({a}) and B ({b}) share {len(shared)} word{'' if len(shared) == 1 else 's'}: a map needs at least 3"
+        )
+    shared_a, shared_b = analysis.shared_spaces(first, second)
+    started = time.perf_counter()
+    sample = maps.sample_words(shared_a.words, args.words, args.seed, chosen)
+    say(
+        f"mapping {len(sample):,} of the {len(shared):,} shared words with AlignedUMAP (seed {args.seed}; "
+        "from the disk cache when these words were mapped before)…"
+    )
+    rows_a = [shared_a.index[word] for word in sample]
+    rows_b = [shared_b.index[word] for word in sample]
+    layout_a, layout_b = maps.aligned_layouts(
+        shared_a.vectors[rows_a],
+        shared_b.vectors[rows_b],
+        maps.MapSettings(sample_size=max(10, len(sample)), seed=args.seed),
+    )
+    seconds = time.perf_counter() - started
+    store.write_bytes(out, _map_csv(sample, layout_a, layout_b))
+    if not args.json:
+        print(f"wrote the map of {len(sample):,} words of {a} and {b} (seed {args.seed}) to {out} in {seconds:.1f} s")
+        return {}
+    return {"out": str(out), "words": len(sample), "a": a, "b": b, "seed": args.seed, "seconds": round(seconds, 3)}
+
+
+def _map_csv(words: Sequence[str], layout_a: np.ndarray, layout_b: np.ndarray) -> bytes:
+    """The ``map`` command's file: a header (``_MAP_HEADER``), then a row per word, UTF-8.
+
+    Args:
+        words: n words, row i of both layouts for ``words[i]``.
+        layout_a, layout_b: float arrays of shape (n, 2) (``maps.aligned_layouts``); written as the shortest text
+            that reads back to the same float32.
+
+    Raises:
+        EmbedLabError: the lengths differ.
+    """
+    if not len(words) == len(layout_a) == len(layout_b):
+        raise EmbedLabError(f"a map row per word: got {len(words)} words, {len(layout_a)} and {len(layout_b)} rows")
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(_MAP_HEADER)
+    points = np.hstack([np.asarray(layout_a, np.float32), np.asarray(layout_b, np.float32)])
+    for word, row in zip(words, points):
+        writer.writerow([word, *(str(value) for value in row)])
+    return text.getvalue().encode("utf-8")
+
+
+def _check_shared(words: Sequence[str], first: spaces.EmbeddingSpace, second: spaces.EmbeddingSpace) -> None:
+    """Raise naming each ``--word`` a map cannot show (it shows the words both spaces hold), and the space that
+    lacks it."""
+    problems = []
+    for word in words:
+        lacking = [f"{side} ({space.name})" for side, space in (("A", first), ("B", second)) if word not in space]
+        if not lacking:
+            continue
+        zero = [side for side, space in (("A", first), ("B", second)) if word in space.zero_words]
+        why = f" (an all-zero vector in {' and '.join(zero)}: no direction)" if zero else ""
+        problems.append(f"'{word}' is not in {' nor '.join(lacking) if len(lacking) > 1 else lacking[0]}{why}")
+    if problems:
+        raise EmbedLabError("--word: " + "; ".join(problems) + ": a map shows only the words both spaces hold")
+
+
+def _writable_file(out: str) -> Path:
+    """``--out`` as an absolute path, checked before any work: not a folder, and under a folder that exists or can
+    be made, that this user may write in.
+
+    Raises:
+        EmbedLabError: saying which.
+    """
+    path = Path(out).expanduser().resolve()
+    if path.is_dir():
+        raise EmbedLabError(f"--out {out} is a folder: give a file to write, such as {Path(out) / 'map.csv'}")
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise EmbedLabError(f"cannot write --out {out}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise EmbedLabError(f"cannot write --out {out}: no permission to write in {folder}")
+    return path
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _quiet(message: str) -> None:
+    return None
+
+
 def _print_report_step(step: report.ReportStep) -> None:
     """A report step on stderr: a line per section; on a terminal, the progress within it redrawn in place."""
     eta = f", about {step.eta_seconds:.0f} s left" if step.eta_seconds is not None and step.fraction < 1 else ""
@@ -618,6 +747,41 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
     reporting.set_defaults(handler=_report)
 
 
+def _add_map(commands: argparse._SubParsersAction) -> None:
+    defaults = share.ViewState()  # the Compare page's map opens with these
+    mapping = commands.add_parser(
+        "map",
+        help="write the Compare page's aligned 2-D map of A and B (the words both hold) as CSV: "
+        + ",".join(_MAP_HEADER)
+        + "; same sample and same disk cache as the page and the report",
+    )
+    mapping.add_argument("--a", required=True)
+    mapping.add_argument("--b", required=True)
+    mapping.add_argument(
+        "--corpus", required=True, help="counts (the sample's frequency bands) and the baseline's words"
+    )
+    mapping.add_argument(
+        "--words",
+        type=int,
+        default=defaults.n,
+        help=f"how many shared words to map, 10 to 50,000 (default {defaults.n}, the page's): a frequency-stratified "
+        "sample past that",
+    )
+    mapping.add_argument(
+        "--seed", type=int, default=defaults.seed, help=f"of the sample and UMAP (default {defaults.seed})"
+    )
+    mapping.add_argument(
+        "--word",
+        action="extend",
+        nargs="+",
+        metavar="WORD",
+        help="words that must be on the map, first (repeatable); each must be in both spaces",
+    )
+    mapping.add_argument("--out", required=True, help="the .csv file to write")
+    _add_corpus_options(mapping)
+    mapping.set_defaults(handler=_map)
+
+
 def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     evaluation = commands.add_parser(
         "evaluate",
@@ -671,6 +835,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_add_vectors,
         _add_export,
         _add_report,
+        _add_map,
         _add_evaluate,
         _add_verdict,
     ):
