@@ -8,7 +8,6 @@ import sys
 import threading
 import time
 import types
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,21 @@ _FREQUENCY_BANDS = 10
 # on itself (mean shift ~2% of the map's radius) while words whose neighbourhoods changed still move ~3x more
 # than unchanged ones (measured on clustered data, see tests/test_project.py).
 ALIGNMENT_REGULARISATION = 0.1
+
+
+# Epochs of the aligned layout optimiser (AlignedUMAP runs 200), whose cost grows with the words mapped: 200 up to
+# 600 words, then 120,000 point-epochs, at least 50 (60 at 2,000 words, 50 from 2,400). Started from spectral layouts
+# aligned by Procrustes, that keeps a rotated copy within 1.5% of the map's radius, moved words 6x farther than the
+# rest, and each map's trustworthiness (k = 10) within 0.005 of a plain UMAP fit, from 300 to 10,000 clustered words
+# (tests/test_project.py, bench/umap_speed.py).
+ALIGNED_EPOCH_BUDGET = 120_000
+ALIGNED_EPOCHS = (50, 200)
+
+
+def aligned_epochs(n: int) -> int:
+    """Epochs of the aligned layout optimiser for a map of ``n`` words (see ``ALIGNED_EPOCH_BUDGET``)."""
+    fewest, most = ALIGNED_EPOCHS
+    return int(min(most, max(fewest, ALIGNED_EPOCH_BUDGET // max(n, 1))))
 
 
 _warm_up_started = threading.Event()
@@ -244,28 +258,118 @@ def duplicates_note(side: str, groups: Sequence[Sequence[str]], shown: int = 8) 
     )
 
 
+def neighbour_graph(vectors: np.ndarray, n_neighbors: int, seed: int):
+    """UMAP's fuzzy neighbour graph of ``vectors`` by cosine (umap-learn's ``fuzzy_simplicial_set``), over their exact
+    ``n_neighbors`` nearest neighbours found by matrix products (:func:`embedlab.metrics.nearest_rows`).
+
+    UMAP would compute the same exact neighbours below 4,096 points through scikit-learn's ``pairwise_distances``
+    with a numba metric called once per pair from Python (about 2.5 s for 2,000 points on 2 cores), and above that
+    approximate them with pynndescent; matrix products give the exact ones in a fraction of a second at 10,000.
+
+    Args:
+        vectors: float array of shape (n, dim), n >= 3; rows need not be unit length.
+
+    Returns:
+        scipy CSR matrix of shape (n, n): the symmetric membership strengths (0..1).
+    """
+    from embedlab import metrics
+
+    umap = _umap()
+    raw = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(raw, axis=1, keepdims=True)
+    unit = (raw / np.where(norms == 0, 1, norms)).astype(np.float32)
+    k = min(n_neighbors, len(unit) - 1)
+    rows = np.arange(len(unit))
+    others = metrics.nearest_rows(unit, k)  # (n, k), a row is never its own neighbour
+    indices = np.concatenate([rows[:, None], others], axis=1)  # UMAP counts each point as its own nearest
+    distances = 1 - np.einsum("ij,ikj->ik", unit, unit[others])
+    distances = np.concatenate([np.zeros((len(unit), 1), np.float32), np.maximum(distances, 0)], axis=1)
+    graph, _, _ = umap.umap_.fuzzy_simplicial_set(
+        unit, k + 1, np.random.RandomState(seed), "cosine", {}, indices, distances.astype(np.float32)
+    )
+    return graph.tocsr()
+
+
+def _initial_layout(vectors: np.ndarray, graph, rng: np.random.RandomState) -> np.ndarray:
+    """UMAP's spectral initialisation (random for 20 points or fewer), scaled to [-10, 10] as AlignedUMAP scales it."""
+    umap = _umap()
+    if len(vectors) > 20:
+        layout = umap.spectral.spectral_layout(vectors, graph, 2, rng)
+    else:
+        layout = rng.uniform(-10, 10, size=(len(vectors), 2))
+    return (layout * (10.0 / max(np.abs(layout).max(), 1e-12))).astype(np.float32, order="C")
+
+
+def _edges(graph, epochs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(heads, tails, epochs per sample) of a neighbour graph, edges too weak to be sampled once in ``epochs``
+    dropped, as UMAP's own layout drops them."""
+    coo = graph.tocoo()
+    kept = coo.data >= coo.data.max() / float(epochs)
+    epochs_per_sample = _umap().umap_.make_epochs_per_sample(coo.data[kept], epochs)
+    return coo.row[kept].astype(np.int32), coo.col[kept].astype(np.int32), epochs_per_sample
+
+
 def _fit_aligned(
     a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings, relation: dict[int, int] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
+    """AlignedUMAP's method (umap-learn) on two spaces: each space's fuzzy neighbour graph, spectral layouts with
+    B rotated onto A (``procrustes_align``), then :func:`aligned_epochs` epochs of umap-learn's aligned layout
+    optimiser, which pulls each word towards its place in the other map (``ALIGNMENT_REGULARISATION``).
+
+    ``umap.AlignedUMAP.fit`` does the same but first fits a whole UMAP of each space (its layout thrown away)
+    with neighbours found pair by pair, computes each spectral layout twice and runs 200 epochs: several times
+    slower, for maps whose trustworthiness differs by less than 0.005 (bench/umap_speed.py).
+    """
     n = min(a_vectors.shape[0], b_vectors.shape[0])
     if n < 3:
         raise EmbedLabError(f"a map needs at least 3 words (distinct vectors), got {n}")
-    reducer = _umap().AlignedUMAP(
-        n_components=2,
-        n_neighbors=min(settings.n_neighbors, n - 1),
-        min_dist=settings.min_dist,
-        metric="cosine",
-        random_state=settings.seed,
-        alignment_regularisation=ALIGNMENT_REGULARISATION,
-        init="spectral" if n > 20 else "random",
+    umap = _umap()
+    import numba  # lazy, as umap-learn (which imports it) is
+
+    aligned = umap.aligned_umap
+    relations = [relation if relation is not None else {i: i for i in range(n)}]
+    window = aligned.AlignedUMAP().alignment_window_size
+    expanded = aligned.expand_relations(relations, window)
+    rng = np.random.RandomState(settings.seed)
+    epochs = aligned_epochs(n)
+    graphs = [neighbour_graph(vectors, settings.n_neighbors, settings.seed) for vectors in (a_vectors, b_vectors)]
+
+    def typed(kind) -> list:
+        return numba.typed.List.empty_list(kind)
+
+    indptr, indices, heads, tails = (typed(numba.types.int32[::1]) for _ in range(4))
+    epochs_per_sample = typed(numba.types.float64[::1])
+    for graph in graphs:
+        indptr.append(graph.indptr.astype(np.int32))
+        indices.append(graph.indices.astype(np.int32))
+        head, tail, per_sample = _edges(graph, epochs)
+        heads.append(head)
+        tails.append(tail)
+        epochs_per_sample.append(per_sample)
+    weights = aligned.build_neighborhood_similarities(indptr, indices, expanded)
+    layouts = typed(numba.types.float32[:, ::1])
+    layouts.append(_initial_layout(a_vectors, graphs[0], rng))
+    anchors = expanded[1][window - 1]
+    linked = np.vstack([anchors[anchors >= 0], np.where(anchors >= 0)[0]])
+    layouts.append(aligned.procrustes_align(layouts[0], _initial_layout(b_vectors, graphs[1], rng), linked))
+    a, b = umap.umap_.find_ab_params(1.0, settings.min_dist)
+    seeds = rng.randint(np.iinfo(np.int32).min + 1, np.iinfo(np.int32).max - 1, 3).astype(np.int64)
+    fitted = aligned.optimize_layout_aligned_euclidean(
+        layouts,
+        layouts,
+        heads,
+        tails,
+        epochs,
+        epochs_per_sample,
+        weights,
+        expanded,
+        seeds,
+        a=a,
+        b=b,
+        lambda_=ALIGNMENT_REGULARISATION,
+        move_other=True,
     )
-    with warnings.catch_warnings():  # "n_jobs overridden by setting random_state": seeded on purpose
-        warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
-        reducer.fit(
-            [np.asarray(a_vectors, np.float32), np.asarray(b_vectors, np.float32)],
-            relations=[relation if relation is not None else {i: i for i in range(n)}],
-        )
-    layout_a, layout_b = (np.asarray(e, dtype=np.float32) for e in reducer.embeddings_)
+    layout_a, layout_b = (np.asarray(layout, dtype=np.float32) for layout in fitted)
     if relation is not None:  # the caller aligns B onto A over its own pairs
         return layout_a, layout_b
     return layout_a, _procrustes_onto(layout_b, layout_a)
@@ -298,6 +402,9 @@ def _cache_key(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettin
     for array in (a_vectors, b_vectors):
         digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
     digest.update(repr((settings.seed, settings.n_neighbors, settings.min_dist, ALIGNMENT_REGULARISATION)).encode())
+    digest.update(
+        f"exact neighbours, aligned epochs {ALIGNED_EPOCHS} for {ALIGNED_EPOCH_BUDGET}".encode()
+    )  # maps fitted otherwise are not served
     if distinct:  # maps with duplicates were once fitted row by row: never serve those from the cache
         digest.update(b"distinct vectors")
     return digest.hexdigest()[:24]
@@ -309,8 +416,9 @@ def aligned_layouts(
     """Aligned 2-D maps of the same words in two spaces: a word whose neighbourhood did not change sits in about
     the same place in both, and words whose neighbourhood changed move.
 
-    umap-learn's AlignedUMAP fits both maps together, pulling each word towards its own position in the other
-    map; a final orthogonal Procrustes fit removes any leftover rotation. Results are cached on disk by the
+    AlignedUMAP's method (umap-learn's functions, see :func:`_fit_aligned`) fits both maps together, pulling each
+    word towards its own position in the other map; a final orthogonal Procrustes fit removes any leftover
+    rotation. Results are cached on disk by the
     exact input vectors and settings, so reopening a view (even after a restart) does not recompute.
 
     Exact duplicate vectors within a space are fitted once and drawn at one point (see :func:`distinct_rows`):
@@ -342,17 +450,12 @@ def aligned_layouts(
 
 
 def warm_up() -> None:
-    """Fit tiny UMAPs (plain and aligned) so numba compiles its kernels now, not on the user's first map.
-
-    Past 4,096 points UMAP finds neighbours with pynndescent instead of exactly: its kernels (~20 s to compile
-    on 2 cores) are compiled here too, by forcing that path on the tiny input.
-    """
+    """Fit a tiny aligned map so numba compiles its kernels now (the neighbour graph, the spectral layout, the
+    aligned optimiser), not on the user's first map."""
     started = time.perf_counter()
     rng = np.random.default_rng(0)
     points = rng.normal(size=(200, 16)).astype(np.float32)
     settings = MapSettings(sample_size=200)
-    umap_layout(points, settings)
-    _plain_reducer(len(points), settings, force_approximation_algorithm=True).fit(points)
     _fit_aligned(points, points + rng.normal(scale=0.1, size=points.shape).astype(np.float32), settings)
     warmed_up.set()
     # In the server's log: from here on no map waits for numba (bench/browser_views.py waits for this line).
