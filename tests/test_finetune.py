@@ -255,3 +255,35 @@ def test_label_pairs_join_documents_of_the_same_label_within_each_split(fresh_ho
         training.make_pairs(build_corpus("notes.txt", notes_text()), config)
     with pytest.raises(ValueError, match="choose one source of supervised pairs"):
         FinetuneConfig(pairs_file="x.csv", use_labels=True)
+
+
+def test_a_word_read_in_context_is_the_mean_of_its_first_occurrences_in_corpus_order(fresh_home):
+    """Sentences are encoded longest first in batches, but which occurrences count is corpus order: the first
+    ``occurrences`` sentences holding the word, each sentence once, and the vector is the mean of its word pieces'
+    token embeddings there, each sentence encoded on its own."""
+    import torch
+
+    from embedlab.spaces import baseline
+
+    filler = "the solver returns an array of values for each matrix in the list".split()
+    sentences = [filler[: 3 + (7 * i) % 11] + ["eigenvalue"] + filler[: (5 * i) % 9] for i in range(9)]
+    sentences.insert(4, ["eigenvalue", "eigenvalue", "decomposition"])  # counts once in its sentence
+    words = ["eigenvalue", "decomposition", "unseenword"]
+    vectors, contextual = baseline.contextual_word_vectors(words, sentences, occurrences=3)
+    assert contextual.tolist() == [True, True, False]
+
+    model = baseline.load_model()
+
+    def read_alone(sentence: list[str], word: str) -> np.ndarray:
+        features = baseline._tokenizer()([sentence], is_split_into_words=True, return_tensors="pt")
+        inputs = {name: features[name] for name in ("input_ids", "attention_mask", "token_type_ids")}
+        with torch.inference_mode():
+            tokens = model(inputs)["token_embeddings"][0].numpy()
+        position = sentence.index(word)
+        return tokens[[i for i, w in enumerate(features.word_ids(0)) if w == position]].mean(axis=0)
+
+    first_three = [s for s in sentences if "eigenvalue" in s][:3]
+    expected = np.mean([read_alone(s, "eigenvalue") for s in first_three], axis=0)
+    assert float(vectors[0] @ (expected / np.linalg.norm(expected))) > 0.99999
+    alone = baseline.encode_words(["unseenword"])[0]
+    assert float(vectors[2] @ alone) > 0.99999  # never met: encoded alone

@@ -211,17 +211,26 @@ def contextual_word_vectors(
     model = load_model(model_dir)
     sums = np.zeros((len(words), model.get_embedding_dimension()), dtype=np.float64)
     seen = np.zeros(len(words), dtype=np.int64)
-    chosen = _sentences_to_read(index, sentences, occurrences, max_sentences)
-    for start in range(0, len(chosen), _CONTEXT_BATCH):
-        batch = [list(s) for s in chosen[start : start + _CONTEXT_BATCH]]
-        for sentence, word_tokens in zip(batch, _word_token_embeddings(model, batch)):
+    chosen = [list(sentence) for sentence in _sentences_to_read(index, sentences, occurrences, max_sentences)]
+    counted, lengths = _occurrences_counted(model, index, chosen, occurrences)
+    # Most word pieces first, batches of at most TOKENS_PER_BATCH pieces, as encode_texts batches: corpus order
+    # padded every sentence of a 64-sentence batch to its longest. Which occurrences count was decided above, in
+    # corpus order, so the order sentences are read in changes nothing.
+    order = np.argsort(-lengths, kind="stable")
+    done = 0
+    while done < len(order):
+        size = max(1, min(_CONTEXT_BATCH, TOKENS_PER_BATCH // (int(lengths[order[done]]) + 2)))
+        rows = order[done : done + size]
+        batch = [chosen[row] for row in rows]
+        for row, sentence, word_tokens in zip(rows, batch, _word_token_embeddings(model, batch)):
             for word_id, embedding in word_tokens.items():
-                i = index.get(sentence[word_id])
-                if i is not None and seen[i] < occurrences:
+                if word_id in counted[row]:
+                    i = index[sentence[word_id]]
                     sums[i] += embedding
                     seen[i] += 1
+        done += len(rows)
         if progress:
-            progress(_CONTEXT_SHARE * min(1.0, (start + len(batch)) / len(chosen)))
+            progress(_CONTEXT_SHARE * done / len(order))
     contextual = seen > 0
     rest = None if progress is None else (lambda done: progress(_CONTEXT_SHARE + (1 - _CONTEXT_SHARE) * done))
     vectors = encode_words(words, rest, model_dir).astype(np.float64)  # the fallback for words never met
@@ -251,6 +260,43 @@ def _sentences_to_read(
                 if w in index:
                     seen[index[w]] += 1
     return chosen
+
+
+def _occurrences_counted(
+    model, index: dict[str, int], chosen: list[list[str]], occurrences: int
+) -> tuple[list[set[int]], np.ndarray]:
+    """Which words of each chosen sentence count towards a word's contextual vector (by word position: the first
+    ``occurrences`` sentences, in corpus order, whose first 128 word pieces hold the word), and each sentence's
+    word pieces as the model reads it.
+
+    Returns:
+        per sentence, the positions of the words that count; int64 array (len(chosen),) of word pieces.
+    """
+    if not chosen:
+        return [], np.zeros(0, dtype=np.int64)
+    features = _tokenizer()(
+        chosen,
+        is_split_into_words=True,
+        truncation=True,
+        max_length=model.max_seq_length - 2,  # as the model reads it: [CLS] and [SEP] take two of its places
+        add_special_tokens=False,
+    )
+    seen = np.zeros(len(index), dtype=np.int64)
+    counted: list[set[int]] = []
+    for row, sentence in enumerate(chosen):
+        first: dict[str, int] = {}
+        for word_id in features.word_ids(row):
+            if word_id is not None:
+                first.setdefault(sentence[word_id], word_id)  # a word counts once per sentence
+        here = set()
+        for word, word_id in first.items():
+            i = index.get(word)
+            if i is not None and seen[i] < occurrences:
+                seen[i] += 1
+                here.add(word_id)
+        counted.append(here)
+    lengths = np.fromiter((len(ids) for ids in features["input_ids"]), dtype=np.int64, count=len(chosen))
+    return counted, lengths
 
 
 def _word_token_embeddings(model, batch: list[list[str]]) -> list[dict[int, np.ndarray]]:
