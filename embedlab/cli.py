@@ -356,12 +356,12 @@ def _map(args: argparse.Namespace) -> dict[str, Any]:
     sampling and layout, cached or fitted), printed with ``--json``; else a line on stdout.
 
     Raises:
-        EmbedLabError: an unknown space, ``--words`` outside 10..50,000, a seed outside 0..2**31-1, ``--out`` that
+        EmbedLabError: an unknown space, ``--words`` outside 10..200,000, a seed outside 0..2**31-1, ``--out`` that
             cannot be written, a ``--word`` that is not in both spaces, fewer than 3 shared words (or distinct
             vectors). Nothing is written to ``--out`` then.
     """
     a, b = spaces.validate_spec(args.a), spaces.validate_spec(args.b)  # a misspelt space is told before any work
-    maps.MapSettings(sample_size=args.words, seed=args.seed)  # 10..50,000 words: the page's sizes and more
+    maps.MapSettings(sample_size=args.words, seed=args.seed)  # 10..200,000 words: the page's sizes
     if not _MAP_SEED_RANGE[0] <= args.seed <= _MAP_SEED_RANGE[1]:
         raise EmbedLabError(f"--seed must be from 0 to {_MAP_SEED_RANGE[1]:,}, got {args.seed}")
     out = _writable_file(args.out)
@@ -764,7 +764,7 @@ def _add_map(commands: argparse._SubParsersAction) -> None:
         "--words",
         type=int,
         default=defaults.n,
-        help=f"how many shared words to map, 10 to 50,000 (default {defaults.n}, the page's): a frequency-stratified "
+        help=f"how many shared words to map, 10 to 200,000 (default {defaults.n}, the page's): a frequency-stratified "
         "sample past that",
     )
     mapping.add_argument(

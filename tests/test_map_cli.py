@@ -188,8 +188,8 @@ def test_every_word_a_map_cannot_show_is_named_at_once(files, tmp_path, capsys, 
 @pytest.mark.parametrize(
     "options, message",
     [
-        (["--words", "9"], "sample size must be from 10 to 50,000 words, got 9"),
-        (["--words", "50001"], "sample size must be from 10 to 50,000 words, got 50001"),
+        (["--words", "9"], "sample size must be from 10 to 200,000 words, got 9"),
+        (["--words", "200001"], "sample size must be from 10 to 200,000 words, got 200001"),
         (["--seed", "-1"], "--seed must be from 0 to 2,147,483,647, got -1"),
     ],
 )

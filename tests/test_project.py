@@ -82,8 +82,8 @@ def test_map_settings_defaults():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"sample_size": 9}, "sample size must be from 10 to 50,000 words, got 9"),
-        ({"sample_size": 50_001}, "sample size must be from 10 to 50,000 words, got 50001"),
+        ({"sample_size": 9}, "sample size must be from 10 to 200,000 words, got 9"),
+        ({"sample_size": 200_001}, "sample size must be from 10 to 200,000 words, got 200001"),
         ({"n_neighbors": 1}, "n_neighbors must be from 2 to 200, got 1"),
         ({"n_neighbors": 201}, "n_neighbors must be from 2 to 200, got 201"),
         ({"min_dist": -0.1}, "min_dist must be from 0 to 1, got -0.1"),
@@ -259,3 +259,48 @@ def test_aligned_layouts_equal_umap_learn_as_shipped(clustered_pair, fresh_home)
         umap.aligned_umap.optimize_layout_aligned_euclidean = patched
     np.testing.assert_array_equal(ours[0], shipped[0])
     np.testing.assert_array_equal(ours[1], shipped[1])
+
+
+# --- big maps: approximate neighbours -------------------------------------------------------------------------
+
+
+def test_above_the_exact_limit_the_neighbour_graph_comes_from_pynndescent_and_matches_the_exact_one(
+    clustered_pair, monkeypatch
+):
+    """Above ``EXACT_NEIGHBOURS_UP_TO`` words the graph is built on pynndescent's neighbours: nearly the same edges
+    (at least 95% of the exact graph's weight) on the same points."""
+    from embedlab.analysis import maps
+
+    data, _, _ = clustered_pair
+    exact = maps.neighbour_graph(data, 15, seed=3)
+    calls = []
+    original = maps._exact_neighbours
+    monkeypatch.setattr(maps, "_exact_neighbours", lambda *args: calls.append(args) or original(*args))
+    monkeypatch.setattr(maps, "EXACT_NEIGHBOURS_UP_TO", 100)
+    approximate = maps.neighbour_graph(data, 15, seed=3)
+    assert calls == [] and approximate.shape == exact.shape == (300, 300)
+    shared = exact.multiply(approximate > 0).sum()
+    assert shared >= 0.95 * exact.sum(), (shared, exact.sum())
+
+
+def test_aligned_maps_above_the_exact_limit_keep_the_alignment_properties(clustered_pair, fresh_home, monkeypatch):
+    from embedlab.analysis import maps
+
+    monkeypatch.setattr(maps, "EXACT_NEIGHBOURS_UP_TO", 100)
+    data, rotated, changed = clustered_pair
+    layout_a, layout_b = aligned_layouts(data, rotated, MAP)
+    assert np.linalg.norm(layout_b - layout_a, axis=1).mean() < 0.02 * _radius(layout_a)
+    layout_a, layout_b = aligned_layouts(data, changed, MAP)
+    shift = np.linalg.norm(layout_b - layout_a, axis=1)
+    assert shift[:150].mean() >= 3 * shift[150:].mean()
+
+
+def test_map_time_estimates_grow_with_the_words_and_match_the_measured_sizes():
+    """bench/umap_speed.py measured about 2.5 s, 11 s and 90 s at 2,000, 10,000 and 50,000 words on 2 cores."""
+    from embedlab.analysis.maps import estimated_seconds
+
+    sizes = [100, 2_000, 10_000, 50_000, 50_001, 200_000]
+    estimates = [estimated_seconds(n) for n in sizes]
+    assert estimates == sorted(estimates)
+    for n, measured in ((2_000, 2.5), (10_000, 11.0), (50_000, 90.0)):
+        assert 0.7 * measured <= estimated_seconds(n) <= 1.3 * measured, (n, estimated_seconds(n))

@@ -40,6 +40,27 @@ def aligned_epochs(n: int) -> int:
     return int(min(most, max(fewest, ALIGNED_EPOCH_BUDGET // max(n, 1))))
 
 
+MAX_MAP_WORDS = 200_000
+
+
+# Up to this many words a map's neighbour graph uses exact neighbours (matrix products: 29 s at 50,000 x 384 on 2
+# cores, growing with the square); above it, pynndescent's approximate ones, as umap-learn itself does above 4,096.
+EXACT_NEIGHBOURS_UP_TO = 50_000
+
+
+# Seconds of an aligned map on the 2-core CPU the benchmarks are set for, warm (bench/umap_speed.py): per word
+# (the optimiser, spectral layouts), per word squared (exact neighbours by matrix products), per word above
+# EXACT_NEIGHBOURS_UP_TO (pynndescent). Only for estimates, never for results.
+_SECONDS_PER_WORD, _SECONDS_PER_WORD_PAIR, _SECONDS_PER_APPROXIMATE_WORD = 1.1e-3, 1.2e-8, 1.0e-3
+
+
+def estimated_seconds(n: int) -> float:
+    """Roughly how long an aligned map of ``n`` words per space takes on 2 CPU cores once UMAP is compiled (s)."""
+    if n > EXACT_NEIGHBOURS_UP_TO:
+        return n * (_SECONDS_PER_WORD + _SECONDS_PER_APPROXIMATE_WORD)
+    return n * _SECONDS_PER_WORD + n * n * _SECONDS_PER_WORD_PAIR
+
+
 _warm_up_started = threading.Event()
 
 
@@ -48,7 +69,7 @@ warmed_up = threading.Event()
 
 @dataclass(frozen=True)
 class MapSettings:
-    """UMAP settings of a map: words sampled (10..50,000), seed, ``n_neighbors`` and ``min_dist`` (umap-learn's)."""
+    """UMAP settings of a map: words sampled (10..200,000), seed, ``n_neighbors`` and ``min_dist`` (umap-learn's)."""
 
     sample_size: int = 2000
     seed: int = 42
@@ -56,8 +77,8 @@ class MapSettings:
     min_dist: float = 0.1
 
     def __post_init__(self) -> None:
-        if not 10 <= self.sample_size <= 50_000:
-            raise EmbedLabError(f"sample size must be from 10 to 50,000 words, got {self.sample_size}")
+        if not 10 <= self.sample_size <= MAX_MAP_WORDS:
+            raise EmbedLabError(f"sample size must be from 10 to {MAX_MAP_WORDS:,} words, got {self.sample_size}")
         if not 2 <= self.n_neighbors <= 200:
             raise EmbedLabError(f"n_neighbors must be from 2 to 200, got {self.n_neighbors}")
         if not 0 <= self.min_dist <= 1:
@@ -259,8 +280,9 @@ def duplicates_note(side: str, groups: Sequence[Sequence[str]], shown: int = 8) 
 
 
 def neighbour_graph(vectors: np.ndarray, n_neighbors: int, seed: int):
-    """UMAP's fuzzy neighbour graph of ``vectors`` by cosine (umap-learn's ``fuzzy_simplicial_set``), over their exact
-    ``n_neighbors`` nearest neighbours found by matrix products (:func:`embedlab.metrics.nearest_rows`).
+    """UMAP's fuzzy neighbour graph of ``vectors`` by cosine (umap-learn's ``fuzzy_simplicial_set``), over their
+    ``n_neighbors`` nearest neighbours: exact ones found by matrix products (:func:`embedlab.metrics.nearest_rows`)
+    up to ``EXACT_NEIGHBOURS_UP_TO`` rows, pynndescent's approximate ones above (umap-learn's ``nearest_neighbors``).
 
     UMAP would compute the same exact neighbours below 4,096 points through scikit-learn's ``pairwise_distances``
     with a numba metric called once per pair from Python (about 2.5 s for 2,000 points on 2 cores), and above that
@@ -272,22 +294,33 @@ def neighbour_graph(vectors: np.ndarray, n_neighbors: int, seed: int):
     Returns:
         scipy CSR matrix of shape (n, n): the symmetric membership strengths (0..1).
     """
-    from embedlab import metrics
-
     umap = _umap()
     raw = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(raw, axis=1, keepdims=True)
     unit = (raw / np.where(norms == 0, 1, norms)).astype(np.float32)
     k = min(n_neighbors, len(unit) - 1)
-    rows = np.arange(len(unit))
-    others = metrics.nearest_rows(unit, k)  # (n, k), a row is never its own neighbour
-    indices = np.concatenate([rows[:, None], others], axis=1)  # UMAP counts each point as its own nearest
-    distances = 1 - np.einsum("ij,ikj->ik", unit, unit[others])
-    distances = np.concatenate([np.zeros((len(unit), 1), np.float32), np.maximum(distances, 0)], axis=1)
+    if len(unit) > EXACT_NEIGHBOURS_UP_TO:
+        indices, distances, _ = umap.umap_.nearest_neighbors(
+            unit, k + 1, "cosine", {}, False, np.random.RandomState(seed), n_jobs=-1
+        )
+    else:
+        indices, distances = _exact_neighbours(unit, k)
     graph, _, _ = umap.umap_.fuzzy_simplicial_set(
         unit, k + 1, np.random.RandomState(seed), "cosine", {}, indices, distances.astype(np.float32)
     )
     return graph.tocsr()
+
+
+def _exact_neighbours(unit: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit row's ``k`` nearest other rows by cosine, preceded by itself (UMAP counts a point as its own
+    nearest): int (n, k + 1) indices and float32 (n, k + 1) cosine distances."""
+    from embedlab import metrics
+
+    rows = np.arange(len(unit))
+    others = metrics.nearest_rows(unit, k)  # (n, k), a row is never its own neighbour
+    indices = np.concatenate([rows[:, None], others], axis=1)
+    distances = 1 - np.einsum("ij,ikj->ik", unit, unit[others])
+    return indices, np.concatenate([np.zeros((len(unit), 1), np.float32), np.maximum(distances, 0)], axis=1)
 
 
 def _initial_layout(vectors: np.ndarray, graph, rng: np.random.RandomState) -> np.ndarray:

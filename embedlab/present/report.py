@@ -216,7 +216,6 @@ ReportProgress = Callable[[ReportStep], None]
 _SECONDS_BASE = 0.05  # any section: tables, figures to JSON
 _SECONDS_PER_SCORED_WORD = 2e-4  # Jaccard@k and rank overlap of one word (analysis.compare_spaces)
 _SECONDS_PER_COVERAGE_TOKEN = 1.5e-6  # per space
-_SECONDS_PER_MAPPED_WORD = 0.0085  # AlignedUMAP of both spaces, warm
 _UMAP_COMPILE_SECONDS = 45.0  # the first map of a process that has not warmed UMAP up (maps.warm_up)
 _SECONDS_PER_ENCODED_TEXT = 0.01  # all-MiniLM-L6-v2 encoding running text: per text (batching, padding) ...
 _SECONDS_PER_ENCODED_WORD = 3e-4  # ... and per word of it
@@ -257,7 +256,7 @@ def estimate_seconds(
         Section.NEIGHBOURS: 0.02 * len(settings.words),
         Section.CHANGED: 0.1,
         Section.COVERAGE: len(specs) * words * _SECONDS_PER_COVERAGE_TOKEN,
-        Section.MAPS: min(shared, settings.map_words) * _SECONDS_PER_MAPPED_WORD
+        Section.MAPS: maps.estimated_seconds(min(shared, settings.map_words))
         + (0.0 if maps.warmed_up.is_set() else _UMAP_COMPILE_SECONDS),
         Section.BENCHMARKS: sum(_SECONDS_BENCHMARKS[space.encoder is not None] for space in specs),
         Section.TASK: (
