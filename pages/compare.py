@@ -405,35 +405,38 @@ def map_tab() -> None:
         values, title = details["jaccard"].to_numpy(), f"Jaccard@{k}"
     elif colour == "frequency":
         values, title = np.log10(np.maximum(counts, 1)), "log10 count"
-    st.session_state[ui.MAP_TRACE_WORDS] = figures.map_trace_words(sample, word, highlighted, highlighted_b)
-    st.plotly_chart(
-        figures.map_pair(
-            layout_a,
-            layout_b,
-            sample,
-            counts,
-            (f"A · {space_labels[a]}", f"B · {space_labels[b]}"),
-            word,
-            highlighted,
-            values,
-            title,
-            moves,
-            highlighted_b=highlighted_b,
-            highlight_name="selected" if selected else "neighbours",
-            details=details,
-            change_label=f"Jaccard@{k}",
-            duplicates_a=duplicates_a,
-            duplicates_b=duplicates_b,
-        ),
-        key="cmp_map",
-        on_select=ui.select_on_map,
-        selection_mode=("points", "box", "lasso"),
+    drawn = figures.map_figure(
+        layout_a,
+        layout_b,
+        sample,
+        counts,
+        (f"A · {space_labels[a]}", f"B · {space_labels[b]}"),
+        word,
+        highlighted,
+        values,
+        title,
+        moves,
+        highlighted_b=highlighted_b,
+        highlight_name="selected" if selected else "neighbours",
+        details=details,
+        change_label=f"Jaccard@{k}",
+        duplicates_a=duplicates_a,
+        duplicates_b=duplicates_b,
     )
+    st.session_state[ui.MAP_TRACE_WORDS] = drawn.trace_words  # as drawn: a selection's curve and point index
+    st.plotly_chart(drawn.figure, key="cmp_map", on_select=ui.select_on_map, selection_mode=("points", "box", "lasso"))
+    hover = "Hover a point for its change score and nearest words in A and B"
+    if len(sample) > figures.BIG_MAP_POINTS:
+        hover = (
+            f"Past {figures.BIG_MAP_POINTS:,} words a point is shaded darker where words crowd (unless coloured) "
+            "over the maps' density; hover a point for its count and change score (the marked words also name "
+            "their nearest words in A and B)"
+        )
     st.caption(
         "Both maps are fitted together with AlignedUMAP (cosine), which keeps each word near its place in "
         "the other map unless its neighbourhood pulls it away: a word that sits in the same place in both "
-        "kept its neighbours. Zoom one map and the other follows. Hover a point for its change score and nearest "
-        "words in A and B; click it to make it the word; draw a box or lasso to highlight those words in both maps."
+        f"kept its neighbours. Zoom one map and the other follows. {hover}; click it to make it the word and see "
+        "its neighbours; draw a box or lasso to highlight those words in both maps."
     )
     for note in duplicate_notes():
         st.caption(plain_markdown(note))

@@ -47,7 +47,7 @@ def test_a_selection_on_the_maps_gives_back_the_words_whatever_their_markup():
     assert figures.selected_words(lasso) == [*plain, "sparse", "matrix"] and len(plain) == len(WORDS) - 2
     assert figures.selected_words([]) == []
     # an event without customdata: its curve and point index are looked up in the drawn map's words
-    trace_words = figures.map_trace_words(WORDS, "matrix", ["sparse"])
+    trace_words = figures.map_figure(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"]).trace_words
     assert [len(words) for words in trace_words] == [len(t.x) for t in fig.data[:6]]
     assert figures.selected_words([{"curve_number": 4, "point_index": 0}], trace_words) == ["sparse"]  # map B
     assert figures.selected_words([{"curve_number": 6, "point_index": 0}], trace_words) == []  # the move lines
@@ -74,7 +74,9 @@ def test_each_map_marks_its_own_spaces_neighbours_under_its_own_legend_entry():
     assert [list(t.text) for t in in_a + in_b] == [["sparse", "dense"], ["solver"]]
     assert (in_a[0].xaxis, in_b[0].xaxis) == ("x", "x2") and in_a[0].showlegend and in_b[0].showlegend
     assert in_a[0].marker.color != in_b[0].marker.color
-    trace_words = figures.map_trace_words(WORDS, "matrix", ["sparse", "dense"], ["solver"])
+    trace_words = figures.map_figure(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse", "dense"], highlighted_b=["solver"]
+    ).trace_words
     assert trace_words[1] == ["sparse", "dense"] and trace_words[4] == ["solver"]  # as drawn, for selections
     assert [len(words) for words in trace_words] == [len(t.x) for t in fig.data]
     shared = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "", ["sparse"], highlight_name="selected")
@@ -163,3 +165,150 @@ def test_rank_frequency_is_log_log():
     fig = figures.rank_frequency([10, 5, 1])
     assert list(fig.data[0].x) == [1, 2, 3] and list(fig.data[0].y) == [10, 5, 1]
     assert fig.layout.xaxis.type == fig.layout.yaxis.type == "log"
+
+
+def _big_map(n: int = 25_000, seed: int = 0):
+    """A map past BIG_MAP_POINTS: a tight cluster of 80% of the words and a thin spread of the rest."""
+    rng = np.random.default_rng(seed)
+    crowded = int(0.8 * n)
+    layout_a = np.concatenate([rng.normal(scale=0.2, size=(crowded, 2)), rng.uniform(-10, 10, size=(n - crowded, 2))])
+    layout_b = layout_a + rng.normal(scale=0.01, size=layout_a.shape)
+    words = [f"w{i}" for i in range(n - 1)] + ["<i>odd</i>"]
+    details = pd.DataFrame(
+        {
+            "jaccard": np.round(rng.uniform(size=n), 2),
+            "neighbours_a": [f"a{i}" for i in range(n)],
+            "neighbours_b": [f"b{i}" for i in range(n)],
+        }
+    )
+    return layout_a, layout_b, words, np.arange(n, 0, -1), details
+
+
+def _decoded(array) -> np.ndarray:
+    """A plotly JSON array: a list, or {"dtype", "bdata", "shape"} (numpy arrays go binary)."""
+    if isinstance(array, dict):
+        import base64
+
+        values = np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+        return values.reshape([int(s) for s in array["shape"].split(",")]) if "shape" in array else values
+    return np.asarray(array)
+
+
+def test_a_big_map_sends_only_what_its_hover_needs_as_binary_and_shades_where_points_crowd():
+    import json
+
+    layout_a, layout_b, words, counts, details = _big_map()
+    n = len(words)
+    drawn = figures.map_figure(
+        layout_a, layout_b, words, counts, ("A", "B"), "w0", ["w1", "w2"], details=details, change_label="Jaccard@5"
+    )
+    fig, trace_words = drawn.figure, drawn.trace_words
+    per_map = ["density", *["words"] * figures.SHADES, "neighbours", "query"]
+    assert [t.name for t in fig.data] == per_map * 2
+    assert [len(words_) for words_ in trace_words] == [0 if t.type == "heatmap" else len(t.x) for t in fig.data]
+    data = json.loads(fig.to_json())["data"]
+    plain = [t for t in data if t["name"] == "words"]
+    assert sum(len(t["text"]) for t in plain) == 2 * (n - 3)  # every word but the query and its neighbours, twice
+    for trace, words_ in zip(data, trace_words):
+        if trace["name"] != "words" or not words_:
+            continue
+        assert trace["x"]["dtype"] == "f4" and trace["customdata"]["dtype"] == "f4"  # binary, float32
+        numbers = _decoded(trace["customdata"])
+        rows = [words.index(w) for w in words_[:50]]
+        assert numbers.shape == (len(words_), 2)
+        assert numbers[:50, 0].tolist() == counts[rows].tolist()
+        assert numbers[:50, 1] == pytest.approx(details["jaccard"].to_numpy()[rows], abs=1e-6)
+        assert trace["text"][:50] == [figures._text(w) for w in words_[:50]]
+        assert (
+            trace["hovertemplate"]
+            == "%{text}<br>count %{customdata[0]:d}<br>Jaccard@5 %{customdata[1]:.2f}<extra></extra>"
+        )
+    assert sum(t["text"].count("&lt;i&gt;odd&lt;/i&gt;") for t in plain) == 2  # escaped, once a map
+    (neighbours, _) = _traces(fig, "neighbours")
+    assert [list(row) for row in neighbours.customdata] == [
+        ["w1", n - 1, "w1", f"{details['jaccard'][1]:.2f}", "a1", "b1", ""],
+        ["w2", n - 2, "w2", f"{details['jaccard'][2]:.2f}", "a2", "b2", ""],
+    ]  # neighbour lists only on the marked points
+    assert len(fig.to_json()) < 40 * 2 * n  # about 30 bytes a point; every point's neighbour lists as text took ~200
+    # Density: both maps on one 200 x 200 grid, empty bins transparent, no hover; the crowd drawn darker.
+    (density, _) = _traces(fig, "density")
+    z = _decoded(data[0]["z"])
+    assert z.shape == (figures.DENSITY_BINS, figures.DENSITY_BINS) and z.dtype == np.uint8 and z.max() == 255
+    assert density.hoverinfo == "skip" and density.colorscale[0][1] == "rgba(0, 0, 0, 0)"
+    assert 0 < (z > 0).mean() < 1
+    shade_of = {w: i for i, words_ in enumerate(trace_words[: 1 + figures.SHADES]) for w in words_}
+    crowd = np.mean([shade_of[f"w{i}"] for i in range(3, 1000)])
+    spread = np.mean([shade_of[f"w{i}"] for i in range(int(0.8 * n), n - 1)])
+    assert crowd > spread + 10
+    # A click on a big map's plain point: the event's customdata are numbers, so the word comes by trace and index.
+    curve = next(i for i, words_ in enumerate(trace_words) if len(words_) > 3 and i > len(per_map))  # map B
+    event = {"curve_number": curve, "point_index": 3, "customdata": [12.0, 0.5]}
+    assert figures.selected_words([event], trace_words) == [trace_words[curve][3]]
+
+
+def test_a_big_map_coloured_by_values_draws_a_trace_per_shade_and_one_colour_bar():
+    layout_a, layout_b, words, counts, details = _big_map()
+    values = details["jaccard"].to_numpy()
+    drawn = figures.map_figure(layout_a, layout_b, words, counts, ("A", "B"), colour=values, colour_title="Jaccard@5")
+    fig = drawn.figure
+    per_map = ["density", *["words"] * figures.SHADES, "colour scale", "neighbours", "query"]
+    assert [t.name for t in fig.data] == per_map * 2
+    shades = [t for t in fig.data[1 : 1 + figures.SHADES]]
+    assert len({t.marker.color for t in shades}) == figures.SHADES and all(
+        isinstance(t.marker.color, str) for t in shades
+    )
+    index = {w: i for i, w in enumerate(words)}
+    highest = [max(values[index[w]] for w in ws) if ws else None for ws in drawn.trace_words[1 : 1 + figures.SHADES]]
+    lowest = [min(values[index[w]] for w in ws) if ws else None for ws in drawn.trace_words[1 : 1 + figures.SHADES]]
+    steps = [(lo, hi) for lo, hi in zip(lowest, highest) if lo is not None]
+    assert all(hi1 <= lo2 for (_, hi1), (lo2, _) in zip(steps, steps[1:]))  # each shade its own band of values
+    (bar, other) = _traces(fig, "colour scale")
+    assert (bar.marker.cmin, bar.marker.cmax) == (values.min(), values.max()) and bar.marker.showscale
+    assert not other.marker.showscale and bar.marker.colorbar.title.text == "Jaccard@5"
+
+
+def test_a_big_map_keeps_counts_past_float32_exact():
+    layout_a, layout_b, words, _, _ = _big_map()
+    counts = np.full(len(words), 2**24 + 1)
+    fig = figures.map_pair(layout_a, layout_b, words, counts, ("A", "B"))
+    assert {str(t.customdata.dtype) for t in _traces(fig, "words") if t.customdata is not None} == {"float64"}
+
+
+def test_the_found_word_is_ringed_and_labelled_in_both_maps_which_zoom_around_it():
+    plain = figures.map_figure(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse", "vector"])
+    drawn = figures.map_figure(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse", "vector"], found="vector"
+    )
+    fig = drawn.figure
+    rings = _traces(fig, "found")
+    assert [(list(t.x), list(t.y), list(t.text)) for t in rings] == [
+        ([8.0], [9.0], ["vector"]),
+        ([9.0], [10.0], ["vector"]),
+    ]
+    assert (rings[0].xaxis, rings[1].xaxis) == ("x", "x2") and rings[0].marker.symbol == "circle-open"
+    assert rings[0].customdata[0][0] == "vector"  # hover and click as the word itself
+    assert list(_traces(fig, "neighbours")[0].text) == ["sparse", ""]  # its label drawn once, by the ring
+    assert drawn.trace_words == [*plain.trace_words[:3], ["vector"], *plain.trace_words[3:], ["vector"]]
+    full, zoomed = plain.figure.layout, fig.layout
+    for axis, found_at in (("xaxis", (8.0, 9.0)), ("yaxis", (9.0, 10.0))):
+        low, high = zoomed[axis].range
+        assert low < min(found_at) and max(found_at) < high  # both maps' ring in view...
+        assert high - low < full[axis].range[1] - full[axis].range[0]  # ...closer than the whole map
+        assert zoomed[axis + "2"].range == zoomed[axis].range
+    missing = figures.map_figure(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), found="absent")
+    assert not _traces(missing.figure, "found") and missing.figure.layout.xaxis.range == plain.figure.layout.xaxis.range
+
+
+def test_find_on_map_says_where_the_word_is_or_why_it_is_not_on_the_map():
+    in_both = {"matrix", "solver", "tensor"}.__contains__
+    assert figures.find_on_map("", WORDS, in_both) == figures.MapSearch("", "", "")
+    found = figures.find_on_map("solver", WORDS, in_both)
+    assert found.found == "solver" and "'solver' is ringed in both maps" in found.message
+    sampled_out = figures.find_on_map("tensor", WORDS, in_both)
+    assert sampled_out.found == "" and sampled_out.message.startswith(
+        "'tensor' is not on the map: it is in both spaces but not among the 6 words sampled for the map"
+    )
+    absent = figures.find_on_map("banana", WORDS, in_both)
+    assert absent == figures.MapSearch(
+        "banana", "", "'banana' is not on the map: it is not a word both spaces hold, and the maps draw only those."
+    )
