@@ -368,6 +368,16 @@ def map_tab() -> None:
         "Colour", share.COLOURS, key="cmp_colour", format_func=COLOUR_LABELS.get, persist_state="page"
     )
     moves = controls[3].toggle("Show how far the highlighted words moved", key="cmp_moves", persist_state="page")
+    search_box, search_note = st.columns([2, 3], vertical_alignment="bottom")
+    searched = corpus.normalise_query(  # as the Word box: "VACUUM" finds vacuum
+        search_box.text_input(
+            "Find a word on the map",
+            key="cmp_find",
+            persist_state="page",
+            placeholder="a word to ring in both maps (they zoom around it)",
+        ),
+        ui.load_corpus(corpus_id).options["tokenize"],
+    )
     highlighted: list[str] = []
     highlighted_b: list[str] | None = None
     selected = [w for w in st.session_state.get(ui.MAP_SELECTION, []) if w in shared_a]
@@ -405,6 +415,11 @@ def map_tab() -> None:
         values, title = details["jaccard"].to_numpy(), f"Jaccard@{k}"
     elif colour == "frequency":
         values, title = np.log10(np.maximum(counts, 1)), "log10 count"
+    search = figures.find_on_map(searched, sample, shared_a.__contains__)
+    if search.found:
+        search_note.success(plain_markdown(search.message), icon=":material/my_location:")
+    elif search.word:
+        search_note.warning(plain_markdown(search.message), icon=":material/search_off:")
     drawn = figures.map_figure(
         layout_a,
         layout_b,
@@ -422,8 +437,9 @@ def map_tab() -> None:
         change_label=f"Jaccard@{k}",
         duplicates_a=duplicates_a,
         duplicates_b=duplicates_b,
+        found=search.found,
     )
-    st.session_state[ui.MAP_TRACE_WORDS] = drawn.trace_words  # as drawn: a selection's curve and point index
+    st.session_state[ui.MAP_TRACE_WORDS] = drawn.trace_words
     st.plotly_chart(drawn.figure, key="cmp_map", on_select=ui.select_on_map, selection_mode=("points", "box", "lasso"))
     hover = "Hover a point for its change score and nearest words in A and B"
     if len(sample) > figures.BIG_MAP_POINTS:

@@ -51,6 +51,7 @@ view_states = st.builds(
     moves=st.integers(0, 1),
     words=st.sampled_from(WORD_FILTERS),
     beyond=st.integers(0, 1),
+    find=words,
 )
 FIELDS = {
     "corpus",
@@ -70,6 +71,7 @@ FIELDS = {
     "moves",
     "words",
     "beyond",
+    "find",
 }
 
 
@@ -113,6 +115,7 @@ def test_to_query_writes_every_field_as_text():
         "moves": "0",
         "words": "content",
         "beyond": "0",
+        "find": "",
     }
 
 
@@ -157,6 +160,8 @@ def test_unknown_params_are_named_and_ignored():
         ("b", "vectors:", "unknown space 'vectors:'"),
         ("word", "two\tparts", "word must be one line"),
         ("word", "x" * 101, "word must be one line of at most 100 characters"),
+        ("find", "two\nlines", "find must be one line"),
+        ("find", "y" * 101, "find must be one line of at most 100 characters"),
     ],
 )
 def test_malformed_param_is_named_and_falls_back_to_default(name, raw, reason):

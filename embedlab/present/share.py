@@ -73,9 +73,10 @@ class ViewState:
     moves: int = 0  # 1: draw how far the highlighted words moved between the maps
     words: str = "content"  # "What changed" hides stopwords, numbers and punctuation; "all" shows them
     beyond: int = 0  # 1: "What changed" lists only the changes beyond seed noise (when the floor is known)
+    find: str = ""  # the word searched for on the maps: ringed in both, both zoomed around it; "" = none
 
     def __post_init__(self) -> None:
-        for name in ("corpus", "a", "b", "word", "band"):  # a URL cannot keep surrounding spaces, so neither do we
+        for name in ("corpus", "a", "b", "word", "band", "find"):  # a URL keeps no surrounding spaces, nor do we
             object.__setattr__(self, name, getattr(self, name).strip())
         for name, allowed in _CHOICES.items():
             if getattr(self, name) not in allowed:
@@ -93,8 +94,10 @@ class ViewState:
         for name in ("a", "b"):
             if getattr(self, name):
                 validate_spec(getattr(self, name))
-        if len(self.word) > _MAX_WORD_LENGTH or any(ch in self.word for ch in "\n\r\t"):
-            raise EmbedLabError(f"word must be one line of at most {_MAX_WORD_LENGTH} characters")
+        for name in ("word", "find"):
+            value = getattr(self, name)
+            if len(value) > _MAX_WORD_LENGTH or any(ch in value for ch in "\n\r\t"):
+                raise EmbedLabError(f"{name} must be one line of at most {_MAX_WORD_LENGTH} characters")
 
 
 _TYPES: dict[str, type] = {f.name: {"int": int, "float": float, "str": str}[str(f.type)] for f in fields(ViewState)}

@@ -32,6 +32,7 @@ _VIEW_KEYS = {
     "moves": "cmp_moves",
     "words": "cmp_all_words",
     "beyond": "cmp_beyond_noise",
+    "find": "cmp_find",
 }
 
 
@@ -55,7 +56,7 @@ def view_from_url(space_choices: list[str], corpus_ids: list[str]) -> list[str]:
         state, problems = share.from_query(params)
         state, missing = share.check_references(state, space_choices, corpus_ids)
         for field, key in _VIEW_KEYS.items():
-            if field in params and (getattr(state, field) != "" or field in ("word", "band")):
+            if field in params and (getattr(state, field) != "" or field in ("word", "band", "find")):
                 st.session_state[key] = _widget_value(field, getattr(state, field))
         if "lo" in params or "hi" in params:
             st.session_state[SCORE_RANGE_KEY] = (state.lo, state.hi)
