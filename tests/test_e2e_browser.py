@@ -137,16 +137,21 @@ def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
         shutil.copy(tmp_path / "compare.png", os.environ["EMBEDLAB_SCREENSHOT"])
 
 
-MAP_POINTS = 50_000  # the Compare page's largest map (share.MAX_MAP_WORDS)
+MAP_POINTS = 200_000  # the Compare page's largest map (share.MAX_MAP_WORDS)
+MAP_FOUND = "w123"  # the word searched for: ringed in both maps, both zoomed around it
 
 
-def _map_page(path: Path) -> tuple[float, float]:
-    """Write two aligned 50k-point maps (figures.map_pair, as the Compare page draws them) to an HTML page.
+def _map_page(path: Path) -> tuple[str, tuple[float, float], tuple[float, float]]:
+    """Write two aligned 200k-point maps (figures.map_pair, as the Compare page draws them: change scores on hover,
+    a query with its neighbours, a found word) to an HTML page.
 
     Returns:
-        Where the query word sits in map A (data coordinates), for hovering it.
+        The hover text expected on the loneliest plain point of map A, where that point sits and where the found
+        word sits in map A (data coordinates).
     """
     import numpy as np
+    import pandas as pd
+    from scipy.spatial import cKDTree
 
     from embedlab.present import figures
 
@@ -155,47 +160,119 @@ def _map_page(path: Path) -> tuple[float, float]:
     layout_b = layout_a + rng.normal(scale=0.05, size=layout_a.shape).astype(np.float32)
     words = [f"w{i}" for i in range(MAP_POINTS)]
     counts = np.arange(MAP_POINTS, 0, -1)
+    scores = np.round(rng.uniform(size=MAP_POINTS), 2)
+    details = pd.DataFrame({"jaccard": scores, "neighbours_a": ["w1, w2, w3"] * MAP_POINTS})
+    details["neighbours_b"] = details["neighbours_a"]
     figure = figures.map_pair(
-        layout_a, layout_b, words, counts, ("A", "B"), "w0", words[1:21], np.log10(counts), "log10 count", moves=True
+        layout_a,
+        layout_b,
+        words,
+        counts,
+        ("A", "B"),
+        "w0",
+        words[1:21],
+        np.log10(counts),
+        "log10 count",
+        moves=True,
+        details=details,
+        change_label="Jaccard@10",
+        found=MAP_FOUND,
     )
     # post_script runs once Plotly.newPlot has drawn: the time to first paint, in the page's own clock.
     path.write_text(
         figure.to_html(include_plotlyjs=True, div_id="map", post_script="window.drawnAt = performance.now();"),
         encoding="utf-8",
     )
-    return float(layout_a[0, 0]), float(layout_a[0, 1])
+    found = words.index(MAP_FOUND)
+    # The loneliest point in the found word's zoomed view (no other point within reach of a hover), not marked.
+    view = figure.layout.xaxis.range, figure.layout.yaxis.range
+    inside = np.flatnonzero(
+        (layout_a[:, 0] > view[0][0] + 0.1 * (view[0][1] - view[0][0]))
+        & (layout_a[:, 0] < view[0][1] - 0.1 * (view[0][1] - view[0][0]))
+        & (layout_a[:, 1] > view[1][0] + 0.1 * (view[1][1] - view[1][0]))
+        & (layout_a[:, 1] < view[1][1] - 0.1 * (view[1][1] - view[1][0]))
+    )
+    inside = inside[(inside > 20) & (inside != found)]  # not the query, a neighbour or the found word
+    gaps = cKDTree(layout_a).query(layout_a[inside], k=2)[0][:, 1]  # to the nearest other point, marked ones too
+    lonely = int(inside[gaps.argmax()])
+    expected = f"w{lonely}count {counts[lonely]}Jaccard@10 {scores[lonely]:.2f}"
+    return expected, (float(layout_a[lonely, 0]), float(layout_a[lonely, 1])), tuple(map(float, layout_a[found]))
 
 
-def test_a_50k_point_map_draws_and_hovers_without_freezing(browser, tmp_path):
-    """Both maps of 50,000 words draw with WebGL, and hovering a point answers at once: timed and printed."""
-    query = _map_page(tmp_path / "map.html")
+_TO_PIXELS = """([x, y]) => {
+    const plot = document.getElementById('map'), box = plot.getBoundingClientRect(), full = plot._fullLayout;
+    return [box.left + full.xaxis._offset + full.xaxis.l2p(x), box.top + full.yaxis._offset + full.yaxis.l2p(y)];
+}"""
+
+
+def _share_of_colour(png: bytes, colour: tuple[int, int, int], tolerance: int = 40) -> float:
+    """The share of a screenshot's pixels within ``tolerance`` of ``colour`` on each channel."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+    return float((np.abs(pixels - np.array(colour)).max(axis=2) <= tolerance).mean())
+
+
+def test_a_200k_point_map_draws_and_hovers_without_freezing(browser, tmp_path):
+    """Both maps of 200,000 words draw with WebGL over their density shading, the found word is ringed, and hovering
+    a point answers at once: timed and printed (goal: paint < 5 s, hover < 100 ms on a quiet machine)."""
+    from embedlab.present import figures
+
+    expected_hover, lonely, found = _map_page(tmp_path / "map.html")
+    size_mb = (tmp_path / "map.html").stat().st_size / 1e6
     page = browser.new_page(viewport={"width": 1400, "height": 800})
     page.goto((tmp_path / "map.html").as_uri())
     page.wait_for_function("window.drawnAt !== undefined", timeout=60_000)
     first_paint_ms = page.evaluate("window.drawnAt")
     assert page.locator("#map canvas").count() >= 1 and "WebGL is not supported" not in page.inner_text("body")
-    x, y = page.evaluate(
-        """([x, y]) => {
-        const plot = document.getElementById('map'), box = plot.getBoundingClientRect(), full = plot._fullLayout;
-        return [box.left + full.xaxis._offset + full.xaxis.l2p(x), box.top + full.yaxis._offset + full.yaxis.l2p(y)];
-    }""",
-        list(query),
+    drawn = page.evaluate(
+        """() => document.getElementById('map')._fullData.map(t => [t.type, t.name, t.visible, t._length ?? null])"""
     )
-    page.mouse.move(x - 40, y - 40)
+    names = [name for _, name, *_ in drawn]
+    levels = figures.SHADES  # coloured by frequency: one single-colour trace per shade, then the colour bar
+    per_map = ["density", *["words"] * levels, "colour scale", "neighbours", "query", "found"]
+    assert names == [*per_map, *per_map, "moved from A"] and drawn[0][0] == "heatmap"
+    assert sum(length for _, name, _, length in drawn if name == "words") == 2 * (MAP_POINTS - 21)
+    assert page.locator("#map .colorbar").count() == 1
+    assert page.locator("#map .hm image").count() == 2  # both density layers painted (plotly draws them as images)
+    # The found word: both maps zoomed around it, and its ring drawn (magenta pixels right around it in map A).
+    x, y = page.evaluate(_TO_PIXELS, list(found))
+    ring = page.screenshot(clip={"x": x - 20, "y": y - 20, "width": 40, "height": 40})
+    away = page.screenshot(clip={"x": x - 20, "y": y + 60, "width": 40, "height": 40})
+    assert _share_of_colour(ring, (0xE6, 0x00, 0x7E)) > 0.05 and _share_of_colour(away, (0xE6, 0x00, 0x7E)) < 0.01
+    full_width = page.evaluate("document.getElementById('map')._fullLayout.xaxis.range")
+    assert full_width[0] < found[0] < full_width[1] and full_width[1] - full_width[0] < 4  # zoomed: the map is ~10 wide
+    # In the page's clock: from the mouse event to plotly's hover event (fired once the label is drawn).
+    page.evaluate(
+        """() => {
+        document.addEventListener('mousemove', e => { window.movedAt = e.timeStamp; }, true);
+        document.getElementById('map').on('plotly_hover', () => { window.hoveredAt = performance.now(); });
+    }"""
+    )
+    page.mouse.move(5, 5)  # off the plot: no label left from an earlier hover
+    expect(page.locator(".hoverlayer .hovertext")).to_have_count(0)
+    page.wait_for_timeout(200)  # past plotly's 50 ms between hovers, so the time is the hover's own
+    x, y = page.evaluate(_TO_PIXELS, list(lonely))
     started = time.perf_counter()
     page.mouse.move(x, y)
-    label = page.locator(".hoverlayer .hovertext").first
-    label.wait_for(timeout=10_000)
-    hover_ms = 1000 * (time.perf_counter() - started)
-    assert re.fullmatch(r"w\d+count \d+", label.text_content())  # a word and its count (the nearest point)
+    page.wait_for_function("window.hoveredAt !== undefined", polling="raf", timeout=10_000)
+    hover_ms = 1000 * (time.perf_counter() - started)  # as the user sees it, with Playwright's round trip
+    in_page_ms = page.evaluate("window.hoveredAt - window.movedAt")
+    label = page.locator(".hoverlayer .hovertext")
+    expect(label).to_have_count(1)
+    assert label.text_content() == expected_hover  # the word, its count and its change score
     # Responsive afterwards: an animation frame comes within a second (a frozen page never answers).
     frame_ms = page.evaluate(
         "new Promise(done => { const t = performance.now(); "
         "requestAnimationFrame(() => done(performance.now() - t)); })"
     )
     print(
-        f"\n{2 * MAP_POINTS:,}-point map (2 x {MAP_POINTS:,}): first paint {first_paint_ms:,.0f} ms after "
-        f"navigation, hover label {hover_ms:,.0f} ms, next animation frame {frame_ms:,.0f} ms"
+        f"\n{2 * MAP_POINTS:,}-point map (2 x {MAP_POINTS:,}, {size_mb:.1f} MB of HTML): first paint "
+        f"{first_paint_ms:,.0f} ms after navigation, hover label {hover_ms:,.0f} ms ({in_page_ms:,.0f} ms in the "
+        f"page), next animation frame {frame_ms:,.0f} ms"
     )
     if os.environ.get("EMBEDLAB_MAP_TIMINGS"):  # bench/run_all.py reads the numbers from here
         Path(os.environ["EMBEDLAB_MAP_TIMINGS"]).write_text(
@@ -203,7 +280,8 @@ def test_a_50k_point_map_draws_and_hovers_without_freezing(browser, tmp_path):
                 {"points": MAP_POINTS, "first_paint_ms": first_paint_ms, "hover_ms": hover_ms, "frame_ms": frame_ms}
             )
         )
-    assert first_paint_ms < 30_000 and hover_ms < 5_000 and frame_ms < 1_000
+    # Bounds a loaded 2-core CI machine keeps (the goal, 5 s and 100 ms, is what the bench reports against).
+    assert first_paint_ms < 15_000 and hover_ms < 1_000 and frame_ms < 1_000
     page.close()
 
 
