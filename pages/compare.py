@@ -23,7 +23,6 @@ ORIGIN_HELP = {
     "vectors (those seen in training); its neighbours are searched among the words both spaces hold",
     analysis.VectorOrigin.ENCODER: "The sentence model encodes the word by itself, as it does its own words",
 }
-SECONDS_PER_MAPPED_WORD = 0.0075  # AlignedUMAP of both spaces on 2 cores, measured at 2,000 words
 
 ui.ensure_router()
 st.title("Compare")
@@ -399,7 +398,7 @@ def map_tab() -> None:
         st.warning(plain_markdown(f"'{word}' is not in both spaces, so nothing is highlighted."))
     marked = [word, *highlighted, *(highlighted_b or [])] if highlighted else ()
     sample = tuple(maps.sample_words(shared_a.words, n, seed, marked))
-    eta = len(sample) * SECONDS_PER_MAPPED_WORD + (0 if maps.warmed_up.is_set() else ui.WARM_UP_SECONDS)
+    eta = maps.estimated_seconds(len(sample)) + (0 if maps.warmed_up.is_set() else ui.WARM_UP_SECONDS)
     warming = "" if maps.warmed_up.is_set() else f" {ui.MAPS_COMPILING}"
     layout_a, layout_b = ui.wait_with_progress(
         f"Projecting {len(sample):,} words of both spaces with AlignedUMAP (the first time; then cached).{warming}",

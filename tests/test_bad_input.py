@@ -805,7 +805,7 @@ LINKS = [
     Link("unknown-corpus-id", {"corpus": "c0123456789ab"}, "The link's corpus c0123456789ab is not on this server."),
     Link("huge-k", {"k": "1000000"}, "Link parameter k='1000000' was ignored: k must be from 1 to 100, got 1000000."),
     Link("non-numeric-k", {"k": "ten"}, "Link parameter k='ten' was ignored: not a whole number."),
-    Link("huge-map", {"n": "9" * 30}, f"Link parameter n='{'9' * 30}' was ignored: n must be from 100 to 50000"),
+    Link("huge-map", {"n": "9" * 30}, f"Link parameter n='{'9' * 30}' was ignored: n must be from 100 to 200000"),
     Link("nan-score", {"lo": "nan"}, "Link parameter lo='nan' was ignored: not a number."),
     Link(
         "script-in-a-choice",

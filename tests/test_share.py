@@ -45,7 +45,7 @@ view_states = st.builds(
     m=st.integers(100, 50_000),
     metric=st.sampled_from(METRICS),
     band=bands,
-    n=st.integers(100, 50_000),
+    n=st.integers(100, 200_000),
     seed=st.integers(0, 2**31 - 1),
     colour=st.sampled_from(COLOURS),
     moves=st.integers(0, 1),
@@ -137,8 +137,8 @@ def test_unknown_params_are_named_and_ignored():
         ("k", "", "not a whole number"),
         ("k", "0", "k must be from 1 to 100, got 0"),
         ("k", "101", "k must be from 1 to 100, got 101"),
-        ("n", "5", "n must be from 100 to 50000, got 5"),
-        ("n", "50001", "n must be from 100 to 50000, got 50001"),
+        ("n", "5", "n must be from 100 to 200000, got 5"),
+        ("n", "200001", "n must be from 100 to 200000, got 200001"),
         ("m", "99", "m must be from 100 to 50000, got 99"),
         ("lo", "-0.1", "lo must be from 0.0 to 1.0, got -0.1"),
         ("hi", "x", "not a number"),
@@ -298,3 +298,12 @@ def test_beyond_noise_filter_round_trips_and_defaults_to_every_change():
     assert query["beyond"] == "1"
     assert from_query(query) == (beyond, [])
     assert from_query({"tab": "changed"})[0].beyond == 0  # a link from before the filter lists every change
+
+
+def test_the_largest_map_a_link_asks_for_is_the_largest_the_maps_fit():
+    from embedlab.analysis import maps
+    from embedlab.present import share
+
+    assert share.MAX_MAP_WORDS == maps.MAX_MAP_WORDS == 200_000
+    assert from_query({"n": "200000"}) == (ViewState(n=200_000), [])
+    maps.MapSettings(sample_size=share.MAX_MAP_WORDS)  # a link's largest map is one the maps accept

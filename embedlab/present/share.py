@@ -34,7 +34,7 @@ _BAND = re.compile(r"[0-9][0-9,]*(?:–[0-9][0-9,]*|\+)?")
 _MAX_WORD_LENGTH = 100
 
 
-MIN_MAP_WORDS, MAX_MAP_WORDS = 100, 50_000
+MIN_MAP_WORDS, MAX_MAP_WORDS = 100, 200_000  # the most analysis.maps fits (maps.MAX_MAP_WORDS; a test holds them equal)
 
 
 MIN_SCORED_WORDS, MAX_SCORED_WORDS = 100, 50_000
