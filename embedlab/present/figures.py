@@ -379,21 +379,31 @@ def _compact_data(counts: np.ndarray, details: pd.DataFrame | None) -> np.ndarra
     return np.column_stack(columns).astype(dtype)
 
 
+_DENSITY_BLUR = 1.0  # bins: the counts are smoothed by a Gaussian this wide, so the shading has no square edges
+
+
 def _densities(layouts: Sequence[np.ndarray], ranges: _Ranges) -> list[np.ndarray]:
     """Each map's point density on one :data:`DENSITY_BINS` square grid over ``ranges``: float arrays of shape
-    (bins, bins), rows along y, 0 where no point falls, else log(1 + count) over log(1 + the fullest bin of either
-    map) (so both maps shade alike), in (0, 1]."""
-    counts = [
-        np.histogram2d(
-            np.asarray(layout[:, 0], dtype=np.float64),
-            np.asarray(layout[:, 1], dtype=np.float64),
-            bins=DENSITY_BINS,
-            range=ranges,
-        )[0].T
+    (bins, bins), rows along y; the points per bin, smoothed (a Gaussian of :data:`_DENSITY_BLUR` bins), as
+    log(1 + density) over log(1 + the densest bin of either map) (so both maps shade alike): in [0, 1], 0 where
+    no point is near."""
+    from scipy.ndimage import gaussian_filter
+
+    densities = [
+        gaussian_filter(
+            np.histogram2d(
+                np.asarray(layout[:, 0], dtype=np.float64),
+                np.asarray(layout[:, 1], dtype=np.float64),
+                bins=DENSITY_BINS,
+                range=ranges,
+            )[0].T,
+            _DENSITY_BLUR,
+            mode="constant",
+        )
         for layout in layouts
     ]
-    top = np.log1p(max(float(c.max()) for c in counts))
-    return [np.log1p(c) / max(top, 1e-12) for c in counts]
+    top = np.log1p(max(float(d.max()) for d in densities))
+    return [np.where(d < 1e-3, 0.0, np.log1p(d) / max(top, 1e-12)) for d in densities]
 
 
 def _bins(layout: np.ndarray, ranges: _Ranges) -> tuple[np.ndarray, np.ndarray]:
@@ -422,14 +432,20 @@ def _density_trace(density: np.ndarray, ranges: _Ranges) -> go.Heatmap:
         dy=dy,
         zmin=0,
         zmax=255,
-        colorscale=[[0.0, "rgba(0, 0, 0, 0)"], [1 / 255, shades[0]], [1.0, shades[1]]],
+        # faint where few points are near, so the shading fades out rather than stopping at a jagged edge
+        colorscale=[[0.0, "rgba(0, 0, 0, 0)"], [1 / 255, _transparent(shades[0])], [0.2, shades[0]], [1.0, shades[1]]],
         opacity=0.45,
-        zsmooth="best",  # interpolated: smooth shading, not 3 px blocks (10 px once zoomed around a found word)
+        zsmooth="best",  # interpolated between bins: 3 px each, 10 px once zoomed around a found word
         showscale=False,
         hoverinfo="skip",
         name="density",
         showlegend=False,
     )
+
+
+def _transparent(colour: str) -> str:
+    """A plotly ``rgb(r, g, b)`` colour, fully transparent."""
+    return colour.replace("rgb(", "rgba(").replace(")", ", 0)")
 
 
 def _zoom_ranges(points: np.ndarray, ranges: _Ranges, share: float = 0.3) -> _Ranges:
