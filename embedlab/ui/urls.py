@@ -136,7 +136,7 @@ def evaluation_to_url(corpus_id: str, chosen: list[str], weat_set: str) -> None:
 
 
 MAP_SELECTION = "cmp_selected"  # session key: words chosen by a box or lasso on the maps (highlighted in both)
-MAP_TRACE_WORDS = "cmp_map_trace_words"  # session key: the drawn map's words per trace (figures.map_trace_words)
+MAP_TRACE_WORDS = "cmp_map_trace_words"  # session key: the drawn map's words per trace (MapFigure.trace_words)
 
 
 def select_on_map() -> None:
