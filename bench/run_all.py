@@ -2,7 +2,7 @@
 """Run every benchmark and print one table of all their steps against the goals.
 
 Each benchmark runs in its own process (threads pinned to 2), one after the other, and writes
-``bench/results/<name>.md`` and ``.json``; the 50k-point map is measured by the browser test
+``bench/results/<name>.md`` and ``.json``; the 2 x 200,000-point map is measured by the browser test
 (tests/test_e2e_browser.py). The combined table goes to ``bench/results/summary.md``. Usage::
 
     python bench/run_all.py [--quick] [--only NAME ...]
@@ -39,8 +39,10 @@ BENCHMARKS = (
     "vectors_limit",
     "noise_floor",
     "verdict_speed",
+    "first_answers",
 )
-MAP_TEST = "tests/test_e2e_browser.py::test_a_50k_point_map_draws_and_hovers_without_freezing"
+MAP_TEST = "tests/test_e2e_browser.py::test_a_200k_point_map_draws_and_hovers_without_freezing"
+PAINT_GOAL_MS, HOVER_GOAL_MS = 5_000, 100  # the speed issue's goals for 2 x 200,000 points
 
 
 def _run_benchmark(name: str, quick: bool, repeats: int | None) -> tuple[list[_common.Row], str]:
@@ -62,8 +64,8 @@ def _run_benchmark(name: str, quick: bool, repeats: int | None) -> tuple[list[_c
 
 
 def _map_test_row() -> tuple[list[_common.Row], str]:
-    """The browser test's 50k-point map: time to first paint and to a hover label."""
-    print("\n=== browser test: 50k-point map ===", flush=True)
+    """The browser test's 2 x 200,000-point map: time to first paint and to a hover label, against the goals."""
+    print("\n=== browser test: 200k-point maps ===", flush=True)
     with tempfile.TemporaryDirectory() as folder:
         timings = Path(folder) / "map.json"
         finished = subprocess.run(
@@ -72,17 +74,17 @@ def _map_test_row() -> tuple[list[_common.Row], str]:
             env={**os.environ, "EMBEDLAB_MAP_TIMINGS": str(timings)},
         )
         if not timings.exists():
-            return [], f"the 50k-point map test did not measure (exit {finished.returncode})"
+            return [], f"the 200k-point map test did not measure (exit {finished.returncode})"
         data = json.loads(timings.read_text())
     row = _common.Row(
         f"browser: 2 x {data['points']:,}-point map draws and hovers",
         "—",
         f"paint {data['first_paint_ms']:,.0f} ms, hover {data['hover_ms']:,.0f} ms",
         None,
-        "draws and hovers without freezing (test: paint < 30 s, hover < 5 s)",
-        finished.returncode == 0,
+        f"paint < {PAINT_GOAL_MS / 1000:.0f} s, hover < {HOVER_GOAL_MS} ms (and the test passes)",
+        finished.returncode == 0 and data["first_paint_ms"] < PAINT_GOAL_MS and data["hover_ms"] < HOVER_GOAL_MS,
     )
-    return [row], "" if finished.returncode == 0 else "the 50k-point map test failed"
+    return [row], "" if finished.returncode == 0 else "the 200k-point map test failed"
 
 
 def main(argv: list[str] | None = None) -> int:
