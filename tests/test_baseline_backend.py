@@ -1,0 +1,198 @@
+"""The baseline's ONNX Runtime backend: its vectors agree with torch's, its export is made locally (no network),
+cached in the data folder and reused, and torch encodes whenever it cannot load."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import socket
+
+import numpy as np
+import pytest
+
+from embedlab.spaces import baseline
+
+pytestmark = pytest.mark.slow
+
+GOAL = 1e-3  # the issue's tolerance: ONNX vectors within 1e-3 cosine of torch's
+
+
+def _varied_words() -> list[str]:
+    """A few hundred words the model keeps whole, splits into pieces, or meets as odd input."""
+    whole = list(baseline.whole_word_vocabulary()[1000:1500:2])
+    split = ["eigendecomposition", "hyperparameters", "nonzero", "Cholesky", "orthogonalisation", "pseudoinverse"]
+    split += [f"{a}{b}{c}" for a in ("ka", "zu", "ple") for b in ("ri", "mon", "xt") for c in ("o", "ence", "ify")]
+    odd = [
+        "",
+        " ",
+        "a",
+        "Über-fast",
+        "don't",
+        "naïve",
+        "日本語",
+        "Ａｂｃ",
+        "x" * 400,
+        "MiXeD",
+        "e=mc^2",
+        "😀",
+        "\u200b",
+    ]
+    return whole + split + odd
+
+
+SENTENCES = [
+    "The eigendecomposition of a symmetric matrix gives real eigenvalues and orthogonal eigenvectors.",
+    "A sparse matrix stores only the nonzero entries.",
+    "Über-fast solvers don't need dense matrices; the matrix is sparse, the solver is iterative.",
+    " ".join(["A Fourier transform maps a signal to its spectrum."] * 30),  # longer than 128 word pieces
+    "short",
+]
+
+
+@pytest.fixture
+def no_failures(monkeypatch):
+    """Forget failures recorded by other tests, and any encoder loaded for the bundled model."""
+    monkeypatch.setattr(baseline, "_onnx_failures", {})
+    baseline._onnx_encoder_once.cache_clear()
+    yield
+    baseline._onnx_encoder_once.cache_clear()
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """No hub and no sockets: an export that tried to download anything fails."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a network connection was attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def _cosine_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return 1.0 - np.sum(a.astype(np.float64) * b, axis=1)
+
+
+def test_onnx_vectors_match_torch_for_words_and_sentences(fresh_home, no_failures, offline):
+    texts = _varied_words() + SENTENCES
+    assert len(texts) > 290
+    onnx = baseline.encode_texts(texts, backend="onnx")
+    torch = baseline.encode_texts(texts, backend="torch")
+    assert onnx.shape == torch.shape == (len(texts), 384) and onnx.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+    gap = _cosine_gap(onnx, torch)
+    assert gap.max() < GOAL
+    assert gap.max() < 1e-5  # measured: about 5e-7, float rounding; a padding or pooling slip costs far more
+    # a word's vector does not depend on the batch it was padded in (the attention mask is honoured)
+    alone = baseline.encode_texts(["matrix"], backend="onnx")[0]
+    mixed = baseline.encode_texts(["matrix", SENTENCES[3]], backend="onnx")[0]
+    np.testing.assert_allclose(mixed, alone, atol=1e-5)
+    # the ONNX path reads texts with the model's own tokenizer, exactly as the sentence-transformer does
+    encoder = baseline.onnx_encoder()
+    assert encoder is not None
+    ours = [e.ids for e in encoder.tokenizer.encode_batch(texts)]
+    theirs = baseline.load_model().tokenizer(texts, truncation=True, max_length=baseline.MAX_TOKENS)["input_ids"]
+    assert ours == theirs
+    assert max(len(ids) for ids in ours) == baseline.MAX_TOKENS
+
+
+def test_export_is_cached_in_the_data_folder_and_reused(fresh_home, no_failures, offline, monkeypatch):
+    path = baseline.onnx_path()
+    assert not path.exists()
+    model_files = sorted(p.name for p in baseline.model_path().rglob("*"))
+    encoder = baseline.onnx_encoder()
+    assert encoder is not None and encoder.path == path
+    assert path.is_file() and path.parent == fresh_home / "cache" / "onnx"
+    assert not [p for p in path.parent.iterdir() if p != path]  # no staging folder or temp file left
+    assert sorted(p.name for p in baseline.model_path().rglob("*")) == model_files  # nothing written there
+    mtime = path.stat().st_mtime_ns
+
+    def no_export(*args):
+        raise AssertionError("the model was exported again")
+
+    monkeypatch.setattr(baseline, "_export_onnx", no_export)
+    baseline._onnx_encoder_once.cache_clear()  # as a new process would: only the file is left
+    again = baseline.onnx_encoder()
+    assert again is not None and again is not encoder and again.path == path
+    assert path.stat().st_mtime_ns == mtime
+    np.testing.assert_allclose(again.encode(["matrix"]), encoder.encode(["matrix"]), atol=1e-7)
+
+
+def test_onnx_vectors_are_cached_under_their_own_name(fresh_home, no_failures):
+    words = ["matrix", "eigenvalues", "sparsity"]
+    onnx = baseline.encode_words(words)  # the default backend
+    assert baseline.vectors_cache_path(words, backend="onnx").is_file()
+    assert baseline.vectors_cache_path(words, backend="onnx").name.startswith("baseline-all-MiniLM-L6-v2-onnx-128-")
+    assert not baseline.vectors_cache_path(words, backend="torch").exists()
+    torch = baseline.encode_words(words, backend="torch")
+    assert baseline.vectors_cache_path(words, backend="torch").is_file()
+    assert _cosine_gap(onnx, torch).max() < GOAL
+
+
+def test_the_environment_can_ask_for_torch(fresh_home, no_failures, monkeypatch):
+    monkeypatch.setenv(baseline.BACKEND_VARIABLE, "torch")
+    baseline.encode_words(["matrix"])
+    assert baseline.vectors_cache_path(["matrix"], backend="torch").is_file()
+    assert not baseline.vectors_cache_path(["matrix"], backend="onnx").exists()
+    assert not baseline.onnx_path().exists()
+
+
+def test_torch_encodes_when_the_export_fails_and_says_so_once(fresh_home, no_failures, monkeypatch, caplog):
+    def broken(folder, target):
+        raise RuntimeError("exporter exploded")
+
+    monkeypatch.setattr(baseline, "_export_onnx", broken)
+    words = ["matrix", "eigenvalues"]
+    with caplog.at_level(logging.WARNING, logger=baseline.__name__):
+        first = baseline.encode_words(words)
+        baseline.encode_words(["signal"])
+    reference = baseline.load_model().encode(words, normalize_embeddings=True)
+    np.testing.assert_allclose(first, reference, atol=1e-5)
+    assert baseline.vectors_cache_path(words, backend="torch").is_file()  # named by what produced them
+    assert not baseline.vectors_cache_path(words, backend="onnx").exists()
+    warnings = [r.getMessage() for r in caplog.records if "ONNX Runtime cannot encode" in r.getMessage()]
+    assert len(warnings) == 1 and "exporter exploded" in warnings[0] and "encoding with torch" in warnings[0]
+    assert "exporter exploded" in (baseline.onnx_problem() or "")
+
+
+def test_torch_encodes_when_onnxruntime_is_missing(fresh_home, no_failures, monkeypatch, caplog):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name))
+    with caplog.at_level(logging.WARNING, logger=baseline.__name__):
+        vectors = baseline.encode_words(["matrix"])
+    assert baseline.onnx_problem() == "onnxruntime not installed"
+    assert baseline.onnx_encoder() is None
+    assert vectors.shape == (1, 384)
+    assert baseline.vectors_cache_path(["matrix"], backend="torch").is_file()
+    assert not baseline.onnx_path().exists()
+    assert sum("onnxruntime not installed" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_a_saved_sentence_transformer_is_exported_too(tmp_path, fresh_home, no_failures, offline):
+    folder = tmp_path / "model"
+    baseline.load_model().save(str(folder))  # what a fine-tuning run leaves in its model/ folder
+    encoder = baseline.onnx_encoder(folder)
+    assert encoder is not None and encoder.path.name.startswith("model-")
+    texts = ["matrix", "eigendecomposition", SENTENCES[0]]
+    onnx = baseline.encode_texts(texts, model_dir=folder)
+    torch = baseline.encode_texts(texts, model_dir=folder, backend="torch")
+    assert _cosine_gap(onnx, torch).max() < GOAL
+
+
+def test_a_model_the_export_does_not_reproduce_stays_with_torch(tmp_path, fresh_home, no_failures, caplog):
+    folder = tmp_path / "cls-model"
+    shutil.copytree(baseline.model_path(), folder)
+    pooling = folder / "1_Pooling" / "config.json"
+    settings = json.loads(pooling.read_text())
+    settings.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
+    pooling.write_text(json.dumps(settings))
+    with caplog.at_level(logging.WARNING, logger=baseline.__name__):
+        assert baseline.onnx_encoder(folder) is None
+    assert "is not the mean of the tokens" in (baseline.onnx_problem(folder) or "")
+    vectors = baseline.encode_words(["matrix"], model_dir=folder)
+    assert baseline.vectors_cache_path(["matrix"], folder, backend="torch").is_file()
+    assert vectors.shape == (1, 384)
