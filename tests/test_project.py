@@ -304,3 +304,27 @@ def test_map_time_estimates_grow_with_the_words_and_match_the_measured_sizes():
     assert estimates == sorted(estimates)
     for n, measured in ((2_000, 2.5), (10_000, 11.0), (50_000, 90.0)):
         assert 0.7 * measured <= estimated_seconds(n) <= 1.3 * measured, (n, estimated_seconds(n))
+
+
+@pytest.mark.parametrize("relation", ["identity", "permuted subset"])
+def test_neighbourhood_similarities_equal_umap_learns_in_linear_time(relation):
+    """``maps._neighbourhood_similarities`` replaces umap-learn's quadratic loop: same values, bit for bit, for
+    the identity relation and for a one-to-one relation over some of the words (as duplicate vectors make)."""
+    import numba
+
+    from embedlab.analysis import maps
+
+    aligned = maps._umap().aligned_umap
+    a, b = _clustered(300, seed=4), _clustered(260, seed=5)
+    graphs = [maps.neighbour_graph(a, 15, seed=1), maps.neighbour_graph(b, 15, seed=1)]
+    links = {i: i for i in range(260)} if relation == "identity" else {i: (7 * i) % 260 for i in range(0, 260, 2)}
+    expanded = aligned.expand_relations([links], aligned.AlignedUMAP().alignment_window_size)
+    indptr, indices = (numba.typed.List.empty_list(numba.types.int32[::1]) for _ in range(2))
+    for graph in graphs:
+        indptr.append(graph.indptr.astype(np.int32))
+        indices.append(graph.indices.astype(np.int32))
+    expected = aligned.build_neighborhood_similarities(indptr, indices, expanded)
+    found = maps._neighbourhood_similarities(graphs, expanded)
+    assert found.dtype == np.float32 and found.shape == expected.shape
+    assert (expected > 0).sum() >= 50  # clustered words share neighbours: the values are not all zero
+    np.testing.assert_array_equal(found, expected)

@@ -342,6 +342,55 @@ def _edges(graph, epochs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return coo.row[kept].astype(np.int32), coo.col[kept].astype(np.int32), epochs_per_sample
 
 
+def _neighbourhood_similarities(graphs: Sequence, expanded: np.ndarray) -> np.ndarray:
+    """umap-learn's ``aligned_umap.build_neighborhood_similarities`` for two maps, in time linear in the edges.
+
+    For each word linked across the maps, the Jaccard similarity of its neighbours in one map (carried over the
+    relation) and its partner's neighbours in the other (those with a partner): how strongly the optimiser pulls
+    the pair together. umap-learn's numba loop tests every neighbour against the whole relation (``in1d``), so its
+    cost grows with the square of the words: 6 s at 50,000 words, 300 s at 100,000 on 2 cores. The same sets are
+    formed here with sparse matrices; a test checks the result equals umap-learn's.
+
+    Args:
+        graphs: the two maps' neighbour graphs (scipy sparse, (n_a, n_a) and (n_b, n_b)).
+        expanded: ``aligned_umap.expand_relations`` of the one relation, int32 of shape (2, 2 * window + 1, m).
+
+    Returns:
+        float32 array of the shape of ``expanded``.
+    """
+    from scipy import sparse
+
+    result = np.zeros(expanded.shape, dtype=np.float32)
+    centre = (expanded.shape[1] - 1) // 2
+    size = expanded.shape[2]
+    for base, offset in ((0, 1), (1, -1)):
+        mapping = expanded[base, centre + offset]
+        rows = np.flatnonzero(mapping >= 0)
+        own, other = graphs[base].tocoo(), graphs[1 - base].tocsr()
+        carried = (own.col < size) & (mapping[np.minimum(own.col, size - 1)] >= 0)
+        width = max(other.shape[1], int(mapping.max()) + 1)
+        neighbours = sparse.csr_matrix(
+            (np.ones(int(carried.sum()), np.float32), (own.row[carried], mapping[own.col[carried]])),
+            shape=(own.shape[0], width),
+        )
+        neighbours.sum_duplicates()
+        neighbours.data[:] = 1  # sets: a neighbour counts once
+        related = np.zeros(width, dtype=bool)
+        related[mapping[rows]] = True
+        partners = other.tocoo()
+        kept = related[partners.col]
+        partner_neighbours = sparse.csr_matrix(
+            (np.ones(int(kept.sum()), np.float32), (partners.row[kept], partners.col[kept])),
+            shape=(other.shape[0], width),
+        )
+        partner_neighbours.data[:] = 1
+        mine, theirs = neighbours[rows], partner_neighbours[mapping[rows]]
+        both = np.asarray(mine.multiply(theirs).sum(axis=1)).ravel()
+        union = np.diff(mine.indptr) + np.diff(theirs.indptr) - both
+        result[base, centre + offset, rows] = np.where(union > 0, both / np.maximum(union, 1), 1.0)
+    return result
+
+
 def _fit_aligned(
     a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettings, relation: dict[int, int] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -379,7 +428,7 @@ def _fit_aligned(
         heads.append(head)
         tails.append(tail)
         epochs_per_sample.append(per_sample)
-    weights = aligned.build_neighborhood_similarities(indptr, indices, expanded)
+    weights = _neighbourhood_similarities(graphs, expanded)
     layouts = typed(numba.types.float32[:, ::1])
     layouts.append(_initial_layout(a_vectors, graphs[0], rng))
     anchors = expanded[1][window - 1]
@@ -435,9 +484,8 @@ def _cache_key(a_vectors: np.ndarray, b_vectors: np.ndarray, settings: MapSettin
     for array in (a_vectors, b_vectors):
         digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
     digest.update(repr((settings.seed, settings.n_neighbors, settings.min_dist, ALIGNMENT_REGULARISATION)).encode())
-    digest.update(
-        f"exact neighbours, aligned epochs {ALIGNED_EPOCHS} for {ALIGNED_EPOCH_BUDGET}".encode()
-    )  # maps fitted otherwise are not served
+    method = f"exact up to {EXACT_NEIGHBOURS_UP_TO}, aligned epochs {ALIGNED_EPOCHS} for {ALIGNED_EPOCH_BUDGET}"
+    digest.update(method.encode())  # maps fitted otherwise are not served
     if distinct:  # maps with duplicates were once fitted row by row: never serve those from the cache
         digest.update(b"distinct vectors")
     return digest.hexdigest()[:24]
