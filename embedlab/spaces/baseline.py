@@ -8,6 +8,7 @@ time (cached under ``cache/onnx/``), or with torch when that backend cannot load
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import logging
 import os
@@ -242,6 +243,7 @@ class OnnxEncoder:
     """
 
     def __init__(self, path: Path, model_folder: Path, threads: int) -> None:
+        # lazy: importing embedlab must stay fast; only encoding needs them (neither imports torch)
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -305,8 +307,6 @@ def onnx_problem(model_dir: Path | None = None) -> str | None:
     nothing is known against it: onnxruntime is not installed, or the export or the session failed here."""
     folder = str(Path(model_dir or model_path()).resolve())
     if folder not in _onnx_failures:
-        import importlib.util
-
         if importlib.util.find_spec("onnxruntime") is not None:
             return None  # (an export also needs onnx: without it, the export fails with that reason)
         _fail(folder, "onnxruntime not installed")
