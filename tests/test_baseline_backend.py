@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import socket
+import time
 
 import numpy as np
 import pytest
@@ -101,11 +103,15 @@ def test_onnx_vectors_match_torch_for_words_and_sentences(fresh_home, no_failure
 def test_export_is_cached_in_the_data_folder_and_reused(fresh_home, no_failures, offline, monkeypatch):
     path = baseline.onnx_path()
     assert not path.exists()
+    killed = path.parent / f".staging-{path.name}-pid{2**22 + 7}-x"  # an export killed an hour ago, by a dead pid
+    killed.mkdir(parents=True)
+    (killed / "model.onnx").write_bytes(b"half")
+    os.utime(killed, (time.time() - 7200, time.time() - 7200))
     model_files = sorted(p.name for p in baseline.model_path().rglob("*"))
     encoder = baseline.onnx_encoder()
     assert encoder is not None and encoder.path == path
     assert path.is_file() and path.parent == fresh_home / "cache" / "onnx"
-    assert not [p for p in path.parent.iterdir() if p != path]  # no staging folder or temp file left
+    assert not [p for p in path.parent.iterdir() if p != path]  # no staging folder or temp file left, old or new
     assert sorted(p.name for p in baseline.model_path().rglob("*")) == model_files  # nothing written there
     mtime = path.stat().st_mtime_ns
 

@@ -415,7 +415,9 @@ def _export_onnx(folder: Path, target: Path) -> None:
     names = ("input_ids", "attention_mask", "token_type_ids")
     axes = {**{name: {0: "batch", 1: "pieces"} for name in names}, "sentence_embedding": {0: "batch"}}
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".export-{target.stem}-") as staging:
+    store.remove_stale_staging(target.parent)  # a killed export's leftovers (90 MB each)
+    # named as store.staged_dir names its folders (writer's pid inside), so remove_stale_staging knows them
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".staging-{target.name}-pid{os.getpid()}-") as staging:
         written = Path(staging) / "model.onnx"
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the tracer's notes on Python-side checks, which hold for any input
