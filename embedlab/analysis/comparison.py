@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from embedlab.analysis.bands import frequency_bands
-from embedlab.analysis.maps import sample_words
-from embedlab.analysis.neighbours import BLOCK_ROWS, neighbor_indices, shared_spaces
+from embedlab.analysis.maps import EXACT_NEIGHBOURS_UP_TO, sample_words
+from embedlab.analysis.neighbours import BLOCK_ROWS, approximate_neighbor_indices, neighbor_indices, shared_spaces
 from embedlab.analysis.noise import NoiseFloor, seed_floor
 from embedlab.metrics import _row_jaccard, rank_biased_overlap
 from embedlab.spaces.space import EmbeddingSpace
@@ -273,31 +273,56 @@ def rank_changes(frame: pd.DataFrame, metric: str = "jaccard", all_words: bool =
     )
 
 
+APPROXIMATE_NOTE = (
+    "Change scores and neighbours on maps of more than {limit:,} words are approximate: each word's {k} nearest "
+    "come from pynndescent's nearest-neighbour graph (NN-descent), not an exact search, so a few may be missed."
+)
+
+
 def word_changes(
-    a: EmbeddingSpace, b: EmbeddingSpace, words: Sequence[str], k: int = 10, shown: int = 3
+    a: EmbeddingSpace, b: EmbeddingSpace, words: Sequence[str], k: int = 10, shown: int = 3, seed: int = 0
 ) -> pd.DataFrame:
     """Each given word's change between A and B, with its nearest neighbours in each: what a map's hover shows.
 
-    Neighbours are searched over the whole shared vocabulary (as in :func:`compare_spaces`), so the scores equal
-    that table's for the same words.
+    Up to ``EXACT_NEIGHBOURS_UP_TO`` (50,000) words, neighbours are searched exactly over the whole shared
+    vocabulary (as in :func:`compare_spaces`), so the scores equal that table's for the same words. Above it, the
+    exact search grows with words x vocabulary (about 20 minutes for a 200,000-word map on 2 cores), so each space's
+    neighbours come from pynndescent's NN-descent graph of the whole shared vocabulary (Dong, Charikar and Li 2011;
+    :func:`embedlab.analysis.neighbours.approximate_neighbor_indices`), as the map's own neighbour graph does
+    above the same size; the scores are then approximate, and the frame says so in its ``attrs``.
+
+    Jaccard@k is the share of the two k-neighbour lists in common (intersection over union); rank-biased overlap
+    (Webber, Moffat and Zobel 2010) weighs agreement at the top of the lists more (:mod:`embedlab.metrics`).
 
     Args:
         words: shared words, in the order wanted (e.g. a map's sample).
+        k: neighbours per word for the scores (capped at shared words - 1).
         shown: how many nearest neighbours to name per space.
+        seed: pynndescent's ``random_state`` above ``EXACT_NEIGHBOURS_UP_TO`` words (unused below it): the same seed
+            gives the same scores with the same number of numba threads.
 
     Returns:
         A frame with one row per word, in the given order, and columns word, jaccard, rank_overlap (Jaccard@k and
-        rank-biased overlap, 0..1), neighbours_a and neighbours_b (the ``shown`` nearest, comma-separated).
+        rank-biased overlap, 0..1), neighbours_a and neighbours_b (the ``shown`` nearest, comma-separated). Its
+        ``attrs["approximate"]`` is True when the neighbours came from pynndescent, and ``attrs["note"]`` is then
+        one sentence saying so for a caption or hover (empty otherwise).
 
     Raises:
         KeyError: a word is not in both spaces.
+        EmbedLabError: the spaces share fewer than two words.
+        ValueError: k is not positive, above ``EXACT_NEIGHBOURS_UP_TO`` words.
     """
     shared_a, shared_b = shared_spaces(a, b)
     rows = np.fromiter((shared_a.index[w] for w in words), dtype=np.int64, count=len(words))
-    first, second = neighbor_indices(shared_a, k, rows), neighbor_indices(shared_b, k, rows)
+    approximate = len(rows) > EXACT_NEIGHBOURS_UP_TO
+    if approximate:
+        first = approximate_neighbor_indices(shared_a, k, rows, seed)
+        second = approximate_neighbor_indices(shared_b, k, rows, seed)
+    else:
+        first, second = neighbor_indices(shared_a, k, rows), neighbor_indices(shared_b, k, rows)
     jaccards, overlaps = _block_scores(first, second, BLOCK_ROWS)
     vocabulary = np.asarray(shared_a.words, dtype=object)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "word": list(words),
             "jaccard": jaccards,
@@ -306,3 +331,6 @@ def word_changes(
             "neighbours_b": [", ".join(vocabulary[row[:shown]]) for row in second],
         }
     ).astype({"word": object, "neighbours_a": object, "neighbours_b": object})
+    frame.attrs["approximate"] = approximate
+    frame.attrs["note"] = APPROXIMATE_NOTE.format(limit=EXACT_NEIGHBOURS_UP_TO, k=first.shape[1]) if approximate else ""
+    return frame
