@@ -169,7 +169,12 @@ def map_layouts(a: str, b: str, corpus_id: str, words: tuple[str, ...], seed: in
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def word_changes(a: str, b: str, corpus_id: str, words: tuple[str, ...], k: int) -> pd.DataFrame:
-    """Change scores and nearest neighbours of exactly ``words`` (a map's sample), in that order."""
+    """Change scores and nearest neighbours of exactly ``words`` (a map's sample), in that order.
+
+    Above ``maps.EXACT_NEIGHBOURS_UP_TO`` words the neighbours are pynndescent's approximate ones (seed 0: the same
+    scores on every run with the same number of threads); the frame's ``attrs["approximate"]`` and ``attrs["note"]``
+    say so and survive the cache (it pickles the frame, attrs included).
+    """
     return analysis.word_changes(load_space(a, corpus_id), load_space(b, corpus_id), words, k)
 
 
