@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from embedlab import store
+from embedlab import metrics, store
 from embedlab.errors import EmbedLabError
 
 _FREQUENCY_BANDS = 10
@@ -314,8 +314,6 @@ def neighbour_graph(vectors: np.ndarray, n_neighbors: int, seed: int):
 def _exact_neighbours(unit: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each unit row's ``k`` nearest other rows by cosine, preceded by itself (UMAP counts a point as its own
     nearest): int (n, k + 1) indices and float32 (n, k + 1) cosine distances."""
-    from embedlab import metrics
-
     rows = np.arange(len(unit))
     others = metrics.nearest_rows(unit, k)  # (n, k), a row is never its own neighbour
     indices = np.concatenate([rows[:, None], others], axis=1)
@@ -358,7 +356,7 @@ def _neighbourhood_similarities(graphs: Sequence, expanded: np.ndarray) -> np.nd
     Returns:
         float32 array of the shape of ``expanded``.
     """
-    from scipy import sparse
+    from scipy import sparse  # lazy: scipy adds ~0.3 s to every start-up; only maps need it
 
     result = np.zeros(expanded.shape, dtype=np.float32)
     centre = (expanded.shape[1] - 1) // 2

@@ -387,7 +387,7 @@ def _densities(layouts: Sequence[np.ndarray], ranges: _Ranges) -> list[np.ndarra
     (bins, bins), rows along y; the points per bin, smoothed (a Gaussian of :data:`_DENSITY_BLUR` bins), as
     log(1 + density) over log(1 + the densest bin of either map) (so both maps shade alike): in [0, 1], 0 where
     no point is near."""
-    from scipy.ndimage import gaussian_filter
+    from scipy.ndimage import gaussian_filter  # lazy: scipy adds ~0.3 s to every start-up; only big maps need it
 
     densities = [
         gaussian_filter(
