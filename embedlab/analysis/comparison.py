@@ -286,7 +286,7 @@ def word_changes(
 
     Up to ``EXACT_NEIGHBOURS_UP_TO`` (50,000) words, neighbours are searched exactly over the whole shared
     vocabulary (as in :func:`compare_spaces`), so the scores equal that table's for the same words. Above it, the
-    exact search grows with words x vocabulary (about 20 minutes for a 200,000-word map on 2 cores), so each space's
+    exact search grows with words x vocabulary (11-23 minutes for a 200,000-word map on 2 cores), so each space's
     neighbours come from pynndescent's NN-descent graph of the whole shared vocabulary (Dong, Charikar and Li 2011;
     :func:`embedlab.analysis.neighbours.approximate_neighbor_indices`), as the map's own neighbour graph does
     above the same size; the scores are then approximate, and the frame says so in its ``attrs``.

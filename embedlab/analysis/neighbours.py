@@ -225,7 +225,10 @@ def neighbor_indices(
     return nearest_rows(space.vectors, k, rows, block_rows)
 
 
-GRAPH_NEIGHBOURS = 40  # NN-descent graph width: recall of the 10 nearest 0.98 (100-d) / 0.93 (384-d) at 200k words
+# Width of the NN-descent graph. At 200,000 clustered words it recalls 98.5% (100-d) / 93% (384-d) of each word's
+# 10 nearest (Jaccard@10 off by 0.004 / 0.017 on average); 30 wide recalls 85% at 384-d, 50 wide 97% for 20-40% more
+# time, which a 384-d pair could not afford within 3 minutes on 2 loaded cores (bench/map_changes.py).
+GRAPH_NEIGHBOURS = 40
 
 
 def approximate_neighbor_indices(
@@ -240,12 +243,13 @@ def approximate_neighbor_indices(
     construction for generic similarity measures"; the library umap-learn itself uses above 4,096 points).
 
     NN-descent finds every word's neighbours at once, so the graph's own rows are read (the word itself dropped)
-    rather than querying a search index: preparing and querying pynndescent's index cost more than building the
-    graph and recalled fewer true neighbours at the same graph width (bench/map_changes.py). The graph is
+    rather than querying a search index, which needs the same graph first: at 200,000 x 384 and 30 wide, preparing
+    the index and querying every word added 30-100 s (``epsilon`` 0-0.2) for a recall of 77-92%, where widening the
+    graph from 30 to 50 took ~40 s more and raised the graph's own recall from 85% to 97%. The graph is
     ``graph_neighbours`` wide, wider than k: NN-descent's recall grows with it (at 200,000 clustered words, 11 wide
-    recalled half of the 10 nearest, 40 wide 93-98%). Its neighbours are ordered as :func:`neighbor_indices` orders
-    exact ones (decreasing similarity, ties to the lower row); a row the graph left short (it never is in practice)
-    gets its exact neighbours instead.
+    recalled half of the 10 nearest, 40 wide 93-98%; see ``GRAPH_NEIGHBOURS``). Its neighbours are ordered as
+    :func:`neighbor_indices` orders exact ones (decreasing similarity, ties to the lower row); a row the graph left
+    short (it never is in practice) gets its exact neighbours instead.
 
     Args:
         space: its rows are unit vectors (cosine is their dot product); neighbours come from the whole space.
