@@ -409,6 +409,8 @@ def map_tab() -> None:
     duplicates_a = maps.duplicate_counts(shared_a.subset(sample).vectors)
     duplicates_b = maps.duplicate_counts(shared_b.subset(sample).vectors)
     details = ui.word_changes(a, b, corpus_id, sample, k)
+    if details.attrs.get("approximate"):
+        st.caption(details.attrs["note"])
     values, title = None, ""
     if colour == "change":
         values, title = details["jaccard"].to_numpy(), f"Jaccard@{k}"
