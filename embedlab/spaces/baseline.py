@@ -13,6 +13,7 @@ import importlib.util
 import io
 import logging
 import os
+import sys
 import tempfile
 import threading
 import warnings
@@ -161,11 +162,14 @@ def encode_texts(
     return vectors
 
 
-def vectors_cache_path(texts: Sequence[str], model_dir: Path | None = None, produced_by: str = "torch") -> Path:
+def vectors_cache_path(texts: Sequence[str], model_dir: Path | None = None, produced_by: str | None = None) -> Path:
     """Where :func:`encode_texts` keeps the vectors of ``texts``: named by the model (``all-MiniLM-L6-v2``, or a
-    hash of a fine-tuned model's folder), what computed them (torch's files keep their name from before:
-    ``baseline-MODEL-128-HASH.npy``; OpenVINO's say its precision: ``baseline-MODEL-openvino-bf16-128-HASH.npy``,
-    see :func:`_produced_by`), ``MAX_TOKENS`` and a hash of the texts."""
+    hash of a fine-tuned model's folder), what computed them (``produced_by``: ``torch``, whose files keep their
+    name from before, ``baseline-MODEL-128-HASH.npy``; ``openvino-bf16`` or ``openvino-f32``, named
+    ``baseline-MODEL-openvino-bf16-128-HASH.npy``; default: what :func:`encode_texts` would use now),
+    ``MAX_TOKENS`` and a hash of the texts."""
+    if produced_by is None:
+        produced_by = _produced_by(_usable_backend(model_dir, _default_backend()))
     key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:20]
     model_key = (
         MODEL_NAME if model_dir is None else hashlib.sha256(str(Path(model_dir).resolve()).encode()).hexdigest()[:12]
@@ -253,11 +257,9 @@ class OpenVinoEncoder:
     """
 
     def __init__(self, path: Path, model_folder: Path, precision: str, threads: int) -> None:
-        # lazy: importing embedlab must stay fast; only encoding needs them (neither imports torch)
-        import openvino
-        from tokenizers import Tokenizer
+        from tokenizers import Tokenizer  # lazy: importing embedlab must stay fast; only encoding needs it
 
-        core = openvino.Core()
+        core = _openvino().Core()
         model = core.read_model(str(path))
         max_tokens = int(model.get_rt_info(["framework", "max_tokens"]).astype(str))  # written by the export
         config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": 1}
@@ -311,12 +313,26 @@ def _padded(ids: list[list[int]]) -> dict[str, np.ndarray]:
 @lru_cache(maxsize=1)
 def _cpu_has_bf16() -> bool:
     """Whether OpenVINO's CPU plugin computes bfloat16 natively here (AVX512-BF16 or AMX)."""
-    import openvino  # lazy: only the first encoding (or its cache file's name) needs it
-
     try:
-        return "BF16" in openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+        return "BF16" in _openvino().Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
     except Exception:  # no CPU plugin: the compile will fail and say why; float32 names the torch fallback's peer
         return False
+
+
+def _openvino():
+    """The ``openvino`` module, imported with its usage statistics off.
+
+    openvino 2026.4's ``__init__`` imports its model converter (``openvino.tools.ovc``), whose import sends a
+    "general_import" event to Google Analytics through ``openvino_telemetry`` unless the user opted out under
+    ``~/intel`` (a missing consent file counts as consent). EmbedLab promises that nothing leaves the machine and
+    never runs the converter: a None in ``sys.modules`` makes ``import openvino_telemetry`` fail, and the converter
+    then takes its own no-op stub. tests/test_baseline_backend.py checks that nothing is sent with this, and that
+    the plain import does try (so an openvino that moves its telemetry fails the test).
+    """
+    sys.modules.setdefault("openvino_telemetry", None)
+    import openvino  # lazy: 0.2 s; only encoding (or naming its cache file) needs it
+
+    return openvino
 
 
 def openvino_precision() -> str:
