@@ -191,6 +191,7 @@ def test_a_first_hour_with_every_kind_of_space_on_every_page(tmp_path_factory, t
             _healthy(page, "map")
             plot = page.locator(".js-plotly-plot").first
             expect(plot).to_be_visible()
+            plot.scroll_into_view_if_needed()  # the mouse only reaches what the viewport shows
             target = plot.evaluate(
                 """gd => {
                     const trace = gd._fullData[0], xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
@@ -199,6 +200,7 @@ def test_a_first_hour_with_every_kind_of_space_on_every_page(tmp_path_factory, t
                     let best = 0, bestGap = -1;
                     for (let i = 0; i < trace.x.length; i++) {  // the point farthest from any other: one click, one point
                         const [x, y] = pixel(i);
+                        if (x < 0 || y < 0 || x > window.innerWidth || y > window.innerHeight) continue;
                         let gap = Infinity;
                         for (let j = 0; j < trace.x.length; j++) {
                             if (j === i) continue;
