@@ -52,7 +52,7 @@ BACKEND_VARIABLE = "EMBEDLAB_BASELINE_BACKEND"  # "torch" encodes with torch eve
 # within 7.5e-5 cosine of torch's float32 vectors (documents: 3e-5). Elsewhere float32 (2e-7).
 USE_BF16 = True
 # Bump when the exported graph changes: it names the cached export, so an old export is never read as a new one.
-ONNX_EXPORT_VERSION = 1
+ONNX_EXPORT_VERSION = 2  # 2: the graph also outputs token_embeddings (the context read's)
 ONNX_OPSET = 17
 
 
@@ -68,9 +68,19 @@ def _load_model_once(model_dir: str):
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # its "Loading weights" bar would clutter the CLI's stderr
-    model = SentenceTransformer(model_dir, device="cpu", local_files_only=True)
+    model = SentenceTransformer(model_dir, device=torch_device(), local_files_only=True)
     model.max_seq_length = min(model.max_seq_length or MAX_TOKENS, MAX_TOKENS)
     return model
+
+
+def torch_device() -> str:
+    """``"cuda"`` where torch sees a CUDA device, else ``"cpu"``: where fine-tuning and torch encoding run. Looks
+    for the NVIDIA driver's device file before importing torch, so a machine without one never pays the import."""
+    if not Path("/dev/nvidiactl").exists():
+        return "cpu"
+    import torch  # lazy: seconds to import; only a machine with an NVIDIA driver gets here
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def load_model(model_dir: Path | None = None):
@@ -185,8 +195,12 @@ def _produced_by(backend: Backend) -> str:
 
 
 def _default_backend() -> Backend:
-    """``$EMBEDLAB_BASELINE_BACKEND`` when it says ``torch``, else OpenVINO."""
-    return "torch" if os.environ.get(BACKEND_VARIABLE, "").strip().lower() == "torch" else "openvino"
+    """``$EMBEDLAB_BASELINE_BACKEND`` when it says ``torch`` or ``openvino``; else torch where a CUDA device is
+    (:func:`torch_device`), OpenVINO on the CPU."""
+    chosen = os.environ.get(BACKEND_VARIABLE, "").strip().lower()
+    if chosen in ("torch", "openvino"):
+        return chosen  # type: ignore[return-value]
+    return "torch" if torch_device() == "cuda" else "openvino"
 
 
 def _usable_backend(model_dir: Path | None, wanted: Backend) -> Backend:
@@ -271,7 +285,7 @@ class OpenVinoEncoder:
         self.path = path
         self.precision = precision
         self.max_tokens = max_tokens
-        self.dimension = int(self.compiled.outputs[0].get_partial_shape()[1].get_length())
+        self.dimension = int(self.compiled.output("sentence_embedding").get_partial_shape()[1].get_length())
 
     def encode(
         self,
@@ -295,10 +309,24 @@ class OpenVinoEncoder:
             size = max(1, min(batch_size, TOKENS_PER_BATCH // int(lengths[rows[0]])))
             for first in range(0, len(rows), size):
                 batch = rows[first : first + size]
-                vectors[batch] = request.infer(_padded([encodings[i].ids for i in batch]))[0]
+                vectors[batch] = request.infer(_padded([encodings[i].ids for i in batch]))["sentence_embedding"]
             if progress:
                 progress(min(1.0, (start + len(rows)) / len(texts)))
         return vectors
+
+    def token_embeddings(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        """The encoder's last hidden state for one padded batch (what sentence-transformers calls
+        ``token_embeddings``, before pooling).
+
+        Args:
+            input_ids, attention_mask: int arrays (batch, pieces), ``[CLS]`` and ``[SEP]`` included.
+
+        Returns:
+            float32 array (batch, pieces, dimension).
+        """
+        request = self.compiled.create_infer_request()
+        inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": np.zeros_like(input_ids)}
+        return request.infer({name: np.asarray(value, np.int64) for name, value in inputs.items()})["token_embeddings"]
 
 
 def _padded(ids: list[list[int]]) -> dict[str, np.ndarray]:
@@ -424,7 +452,8 @@ def _check_exportable(model) -> int:
 def _export_onnx(folder: Path, target: Path) -> None:
     """Export the folder's encoder with mean pooling and L2 normalisation as one ONNX graph at ``target``
     (inputs ``input_ids``, ``attention_mask``, ``token_type_ids``: int64 (batch, pieces); output
-    ``sentence_embedding``: float32 (batch, dim); metadata ``max_tokens``), written atomically. Raises
+    ``sentence_embedding``: float32 (batch, dim), and ``token_embeddings``: float32 (batch, pieces, dim), the last
+    hidden state the context read averages; metadata ``max_tokens``), written atomically. Raises
     ValueError for a model it would not reproduce (see :func:`_check_exportable`), else what the exporter raises."""
     # lazy: torch, transformers and onnx take seconds to import; only an export needs them
     import onnx
@@ -448,13 +477,16 @@ def _export_onnx(folder: Path, target: Path) -> None:
             ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
             mean = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1e-9)  # sentence-transformers' mean pooling
-            return torch.nn.functional.normalize(mean, p=2, dim=1)
+            return torch.nn.functional.normalize(mean, p=2, dim=1), tokens
 
     # a padded row in the example, so no "every mask is full" shortcut can be traced into the graph
     input_ids = torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]], dtype=torch.long)
     attention_mask = (torch.arange(4) < torch.tensor([[4], [3]])).long()
     names = ("input_ids", "attention_mask", "token_type_ids")
-    axes = {**{name: {0: "batch", 1: "pieces"} for name in names}, "sentence_embedding": {0: "batch"}}
+    axes = {
+        **{name: {0: "batch", 1: "pieces"} for name in (*names, "token_embeddings")},
+        "sentence_embedding": {0: "batch"},
+    }
     target.parent.mkdir(parents=True, exist_ok=True)
     store.remove_stale_staging(target.parent)  # a killed export's leftovers (90 MB each)
     # named as store.staged_dir names its folders (writer's pid inside), so remove_stale_staging knows them
@@ -467,7 +499,7 @@ def _export_onnx(folder: Path, target: Path) -> None:
                 (input_ids, attention_mask, torch.zeros_like(input_ids)),
                 str(written),
                 input_names=list(names),
-                output_names=["sentence_embedding"],
+                output_names=["sentence_embedding", "token_embeddings"],
                 dynamic_axes=axes,
                 opset_version=ONNX_OPSET,
                 dynamo=False,  # the TorchScript exporter needs onnx only; dynamo's needs onnxscript too
@@ -516,13 +548,17 @@ def contextual_word_vectors(
     (its WordPiece tokens averaged) over up to ``occurrences`` sentences where it occurs.
 
     Sentences are read in corpus order, only those holding a word that still needs occurrences, up to
-    ``max_sentences``; a word never met keeps its encoding alone. Cached on disk. ``progress`` gets the share
-    done (0..1): reading the sentences is the first 80%, encoding the words alone the rest.
+    ``max_sentences``; a word never met keeps its encoding alone. The model runs as :func:`encode_texts` runs it
+    (OpenVINO on the exported graph's ``token_embeddings``, or torch); cached on disk by what computed it.
+    ``progress`` gets the share done (0..1): reading the sentences is the first 80%, encoding the words alone the
+    rest.
 
     Returns:
         float32 array of shape (len(words), 384), rows L2-normalised, and a bool array (len(words),) marking
         the words that got contextual vectors.
     """
+    backend = _usable_backend(model_dir, _default_backend())
+    produced_by = _produced_by(backend)
     key = hashlib.sha256(
         (
             "\n".join(words)
@@ -532,18 +568,22 @@ def contextual_word_vectors(
             + "\n".join(" ".join(s) for s in sentences[: max_sentences * 20])
         ).encode("utf-8")
     )
-    cache = store.cache_dir() / f"context-{key.hexdigest()[:24]}.npz"
+    label = "" if produced_by == "torch" else f"-{produced_by}"  # torch's files keep their name from before
+    cache = store.cache_dir() / f"context{label}-{key.hexdigest()[:24]}.npz"
     if cache.exists():
         if progress:
             progress(1.0)
         with np.load(cache) as saved:
             return saved["vectors"], saved["contextual"]
+    reader = _token_reader(model_dir, backend)
+    if reader is None:  # OpenVINO failed to load just now (logged, and remembered): torch reads it
+        return contextual_word_vectors(words, sentences, model_dir, occurrences, max_sentences, progress)
+    max_tokens, dimension, read_tokens = reader
     index = {word: i for i, word in enumerate(words)}
-    model = load_model(model_dir)
-    sums = np.zeros((len(words), model.get_embedding_dimension()), dtype=np.float64)
+    sums = np.zeros((len(words), dimension), dtype=np.float64)
     seen = np.zeros(len(words), dtype=np.int64)
     chosen = [list(sentence) for sentence in _sentences_to_read(index, sentences, occurrences, max_sentences)]
-    counted, lengths = _occurrences_counted(model, index, chosen, occurrences)
+    counted, lengths = _occurrences_counted(max_tokens, index, chosen, occurrences)
     # Most word pieces first, batches of at most TOKENS_PER_BATCH pieces, as encode_texts batches: corpus order
     # padded every sentence of a 64-sentence batch to its longest. Which occurrences count was decided above, in
     # corpus order, so the order sentences are read in changes nothing.
@@ -553,7 +593,7 @@ def contextual_word_vectors(
         size = max(1, min(_CONTEXT_BATCH, TOKENS_PER_BATCH // (int(lengths[order[done]]) + 2)))
         rows = order[done : done + size]
         batch = [chosen[row] for row in rows]
-        for row, sentence, word_tokens in zip(rows, batch, _word_token_embeddings(model, batch)):
+        for row, sentence, word_tokens in zip(rows, batch, _word_token_embeddings(batch, max_tokens, read_tokens)):
             for word_id, embedding in word_tokens.items():
                 if word_id in counted[row]:
                     i = index[sentence[word_id]]
@@ -594,7 +634,7 @@ def _sentences_to_read(
 
 
 def _occurrences_counted(
-    model, index: dict[str, int], chosen: list[list[str]], occurrences: int
+    max_tokens: int, index: dict[str, int], chosen: list[list[str]], occurrences: int
 ) -> tuple[list[set[int]], np.ndarray]:
     """Which words of each chosen sentence count towards a word's contextual vector (by word position: the first
     ``occurrences`` sentences, in corpus order, whose first 128 word pieces hold the word), and each sentence's
@@ -609,7 +649,7 @@ def _occurrences_counted(
         chosen,
         is_split_into_words=True,
         truncation=True,
-        max_length=model.max_seq_length - 2,  # as the model reads it: [CLS] and [SEP] take two of its places
+        max_length=max_tokens - 2,  # as the model reads it: [CLS] and [SEP] take two of its places
         add_special_tokens=False,
     )
     seen = np.zeros(len(index), dtype=np.int64)
@@ -630,23 +670,51 @@ def _occurrences_counted(
     return counted, lengths
 
 
-def _word_token_embeddings(model, batch: list[list[str]]) -> list[dict[int, np.ndarray]]:
-    """For each sentence of the batch, each word's (first occurrence's) contextual embedding: the mean of its
-    WordPiece tokens' embeddings, by word position, float64 arrays of shape (384,)."""
-    # lazy: torch takes seconds and hundreds of MB to import; only model paths need it
-    import torch
+_TokenReader = tuple[int, int, Callable[[dict[str, np.ndarray]], np.ndarray]]
 
+
+def _token_reader(model_dir: Path | None, backend: Backend) -> _TokenReader | None:
+    """What reads sentences' token embeddings with ``backend``: (word pieces per text, [CLS] and [SEP] included;
+    the dimension; a function from one padded batch's ``input_ids`` and ``attention_mask`` (int arrays (batch,
+    pieces)) to float32 token embeddings (batch, pieces, dimension)). None where OpenVINO failed to load just now."""
+    if backend == "openvino":
+        encoder = openvino_encoder(model_dir)
+        if encoder is None:
+            return None
+        return (
+            encoder.max_tokens,
+            encoder.dimension,
+            lambda features: encoder.token_embeddings(features["input_ids"], features["attention_mask"]),
+        )
+    model = load_model(model_dir)
+
+    def read_torch(features: dict[str, np.ndarray]) -> np.ndarray:
+        # lazy: torch takes seconds and hundreds of MB to import; only model paths need it
+        import torch
+
+        inputs = {name: torch.from_numpy(np.asarray(value)).to(model.device) for name, value in features.items()}
+        with torch.inference_mode():
+            return model(inputs)["token_embeddings"].float().cpu().numpy()
+
+    return int(model.max_seq_length), int(model.get_embedding_dimension()), read_torch
+
+
+def _word_token_embeddings(
+    batch: list[list[str]], max_tokens: int, read_tokens: Callable[[dict[str, np.ndarray]], np.ndarray]
+) -> list[dict[int, np.ndarray]]:
+    """For each sentence of the batch, each word's (first occurrence's) contextual embedding: the mean of its
+    WordPiece tokens' embeddings, by word position, float64 arrays of shape (dimension,); ``read_tokens`` as
+    :func:`_token_reader` gives it."""
     features = _tokenizer()(
         batch,
         is_split_into_words=True,
         truncation=True,
-        max_length=model.max_seq_length,
+        max_length=max_tokens,
         padding=True,
-        return_tensors="pt",
+        return_tensors="np",
     )
     inputs = {name: features[name] for name in ("input_ids", "attention_mask", "token_type_ids") if name in features}
-    with torch.inference_mode():
-        tokens = model(inputs)["token_embeddings"].float().numpy()
+    tokens = read_tokens(inputs)
     out = []
     for row, sentence in enumerate(batch):
         pieces: dict[int, list[int]] = {}

@@ -51,13 +51,6 @@ def retrieval_scores(model, pairs: Sequence[tuple[str, str]], k: int = RETRIEVAL
     return rank_metrics(anchors, positives, k)
 
 
-def _device() -> str:
-    # lazy: torch takes seconds and hundreds of MB to import; only model paths need it
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def _train(
     model,
     pairs: Sequence[tuple[str, str]],
@@ -155,7 +148,7 @@ def finetune_run(
             on_progress(FinetuneProgress(0, 0, fraction, 0.0, None, phase=name))
 
     pairs = make_pairs(corpus, config)
-    device = _device()
+    device = baseline.torch_device()
     phase(f"loading {baseline.MODEL_NAME}")
     model = SentenceTransformer(str(baseline.model_path()), device=device, local_files_only=True)
     model.max_seq_length = min(model.max_seq_length or baseline.MAX_TOKENS, baseline.MAX_TOKENS)  # as it will be read
