@@ -14,6 +14,7 @@ __all__ = [
     "MAX_ZIP_MEMBERS",
     "home",
     "make_offline",
+    "offline_environment",
     "sample_files",
 ]
 
@@ -34,6 +35,7 @@ _OFFLINE_ENV = {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "DO_NOT_TRACK": "1",
     "TOKENIZERS_PARALLELISM": "false",
+    "RAY_USAGE_STATS_ENABLED": "0",  # Ray, where a cluster is configured, would report usage to Anyscale
 }
 
 
@@ -42,6 +44,11 @@ def home() -> Path:
     path = Path(os.environ.get("EMBEDLAB_HOME") or "~/.embedlab").expanduser()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def offline_environment() -> dict[str, str]:
+    """The variables :func:`make_offline` sets, for a process EmbedLab starts elsewhere (a job on a Ray cluster)."""
+    return dict(_OFFLINE_ENV)
 
 
 def make_offline() -> None:

@@ -217,8 +217,11 @@ class JobRecord:
         eta_seconds: estimated time left, when known.
         message: why it failed, was cancelled or interrupted.
         run_id: the run it made, once done.
-        pid: its worker process.
+        pid: its worker process (on this machine; 0 or None for a job on a Ray cluster).
         created, updated: seconds since the epoch.
+        backend: where it runs: ``local`` (a process on this machine) or ``ray`` (a Ray Job).
+        address: the Ray cluster's address, for a job on Ray.
+        node: where it runs, as the pages name it (``this machine``, or ``Ray node 1e5ebfee (10.0.0.5, worker)``).
     """
 
     id: str
@@ -235,6 +238,9 @@ class JobRecord:
     pid: int | None
     created: float
     updated: float
+    backend: str = "local"
+    address: str = ""
+    node: str = ""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> JobRecord:
@@ -253,6 +259,9 @@ class JobRecord:
             row["pid"],
             float(row["created"]),
             float(row["updated"]),
+            row.get("backend") or "local",
+            row.get("address") or "",
+            row.get("node") or "",
         )
 
     @property

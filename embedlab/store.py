@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, corpus_id TEXT NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL,
     progress REAL NOT NULL DEFAULT 0, epoch INTEGER NOT NULL DEFAULT 0, epochs INTEGER NOT NULL DEFAULT 0,
     words_per_second REAL NOT NULL DEFAULT 0, eta_seconds REAL, message TEXT NOT NULL DEFAULT '',
-    run_id TEXT, pid INTEGER, created REAL NOT NULL, updated REAL NOT NULL
+    run_id TEXT, pid INTEGER, created REAL NOT NULL, updated REAL NOT NULL,
+    backend TEXT NOT NULL DEFAULT 'local', address TEXT NOT NULL DEFAULT '', node TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS vectors (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, file TEXT NOT NULL, format TEXT NOT NULL, words INTEGER NOT NULL,
@@ -41,6 +42,15 @@ CREATE TABLE IF NOT EXISTS vectors (
 """
 
 _JSON_COLUMNS = ("stats", "options", "params")
+
+# Columns added after a table was first shipped: a registry made before them gets them on its next connection.
+_ADDED_COLUMNS = {
+    "jobs": {
+        "backend": "TEXT NOT NULL DEFAULT 'local'",
+        "address": "TEXT NOT NULL DEFAULT ''",
+        "node": "TEXT NOT NULL DEFAULT ''",
+    },
+}
 
 
 def new_id(prefix: str) -> str:
@@ -96,6 +106,11 @@ def _set_up(conn: sqlite3.Connection) -> None:
             if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            for table, columns in _ADDED_COLUMNS.items():
+                have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns.items():
+                    if name not in have:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
             return
         except sqlite3.OperationalError as error:
             if "locked" not in str(error) or time.monotonic() > deadline:
@@ -204,8 +219,8 @@ def delete_run(run_id: str) -> None:
         shutil.rmtree(folder)
 
 
-def add_job(job_id: str, corpus_id: str, params: dict, epochs: int) -> None:
-    """Register a queued job."""
+def add_job(job_id: str, corpus_id: str, params: dict, epochs: int, backend: str = "local", address: str = "") -> None:
+    """Register a queued job; ``backend`` is where it runs (``local``, or ``ray`` at the cluster ``address``)."""
     now = time.time()
     _insert(
         "jobs",
@@ -215,6 +230,8 @@ def add_job(job_id: str, corpus_id: str, params: dict, epochs: int) -> None:
             "params": params,
             "status": "queued",
             "epochs": epochs,
+            "backend": backend,
+            "address": address,
             "created": now,
             "updated": now,
         },

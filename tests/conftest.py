@@ -36,6 +36,25 @@ def session_home(tmp_path_factory) -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A real local Ray cluster (head + worker node, token authentication on) for the session's cluster tests;
+    started on first use, stopped at the end. Its folder is short: Ray's socket paths must fit in 107 bytes."""
+    import shutil
+    import tempfile
+
+    from ray_support import RayCluster
+
+    folder = Path(tempfile.mkdtemp(prefix="elray-"))
+    cluster = RayCluster(folder)
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
 def fresh_home(tmp_path, monkeypatch) -> Path:
     """An empty EMBEDLAB_HOME for tests that count or corrupt what is stored."""

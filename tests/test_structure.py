@@ -20,7 +20,7 @@ PACKAGE = ROOT / "embedlab"
 # Pipeline stages from the bottom up: a module may import its own stage and the ones below, never one above.
 LAYERS = [
     ("embedlab", "embedlab.config", "embedlab.errors", "embedlab.records"),
-    ("embedlab.store",),
+    ("embedlab.store", "embedlab.cluster"),
     ("embedlab.metrics",),
     ("embedlab.corpus",),
     ("embedlab.spaces",),

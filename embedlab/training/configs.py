@@ -115,7 +115,9 @@ class TrainConfig:
 
     @property
     def threads(self) -> int:
-        return self.workers or os.cpu_count() or 1
+        """gensim's worker threads: ``workers``, else the cores a Ray job holds (``$EMBEDLAB_JOB_CPUS``), else
+        every core of this machine."""
+        return self.workers or int(os.environ.get("EMBEDLAB_JOB_CPUS") or 0) or os.cpu_count() or 1
 
 
 def _normalise_init(init: Any) -> str:

@@ -1,9 +1,11 @@
-"""Training jobs in their own process; their state lives in the SQLite registry.
+"""Training jobs in their own process, on this machine or as a Ray Job on a cluster; their state lives in the
+SQLite registry.
 
 A job goes queued -> running -> committing -> done, or ends failed | cancelled; a job whose process vanished
 (killed, server restarted) becomes "interrupted" the next time anyone looks. A job can be cancelled until it
 starts committing its run; it is "done" only once its run is on disk and in the registry.
-Run ``python -m embedlab.training.jobs JOB_ID`` to work one.
+Run ``python -m embedlab.training.jobs JOB_ID`` to work one: the local backend starts it as a child process, the
+Ray backend (:mod:`embedlab.cluster`) as a Ray Job's entrypoint on one node; the worker is the same.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from embedlab import store
+from embedlab import cluster, store
+from embedlab import config as settings
 from embedlab.corpus.stored import load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.records import JOB_ACTIVE, JOB_CANCELLABLE, JobRecord, RunMethod
@@ -46,11 +49,29 @@ _children: list[subprocess.Popen] = []
 _TRAIN_METHODS = frozenset(method.value for method in Method)
 
 
-def start_job(corpus_id: str, config: TrainConfig | FinetuneConfig) -> str:
-    """Queue a training or fine-tuning job and start its worker process; returns the job id at once.
+LOCAL_NODE = "this machine"
+
+
+def start_job(
+    corpus_id: str,
+    config: TrainConfig | FinetuneConfig,
+    backend: cluster.Backend | None = None,
+    ray_address: str | None = None,
+) -> str:
+    """Queue a training or fine-tuning job and start its worker; returns the job id at once.
+
+    Args:
+        backend: ``local`` (a process on this machine) or ``ray`` (a Ray Job); default: ``ray`` when a cluster is
+            configured (``ray_address``, else ``$EMBEDLAB_RAY_ADDRESS``), else ``local``.
+        ray_address: the Ray cluster's dashboard address, ``http://HEAD:8265``.
+
+    On Ray, a Word2Vec or FastText job holds ``workers`` CPUs of one node (all of the node's when 0); a fine-tune
+    holds one node, with one GPU when the cluster has a GPU node.
 
     Raises:
-        EmbedLabError: the same job (same corpus, same settings) is still queued or running.
+        EmbedLabError: the same job (same corpus, same settings) is still queued or running; ``ray`` without a
+            configured cluster; the cluster cannot be reached, refuses the token or has no node that fits (the
+            job is then recorded as failed, with that message).
     """
     params = config.to_dict()
     same = [job for job in list_jobs() if job.is_active and job.corpus_id == corpus_id and job.params == params]
@@ -59,8 +80,16 @@ def start_job(corpus_id: str, config: TrainConfig | FinetuneConfig) -> str:
             f"the same training is already running on this corpus ({same[0].id}, {same[0].status}): wait for it to "
             "finish, or cancel it first"
         )
+    address = cluster.configured_address(ray_address)
+    if (backend or ("ray" if address else "local")) == "ray":
+        if address is None:
+            raise EmbedLabError(
+                f"no Ray cluster is configured: set {cluster.ADDRESS_VARIABLE} (http://HEAD:8265) or give its address"
+            )
+        return _start_on_ray(corpus_id, config, params, address)
     job_id = store.new_id("job")
     store.add_job(job_id, corpus_id, params, getattr(config, "epochs", 0))
+    store.update_job(job_id, node=LOCAL_NODE)
     with (store.jobs_dir() / f"{job_id}.log").open("ab") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "embedlab.training.jobs", job_id],
@@ -71,6 +100,20 @@ def start_job(corpus_id: str, config: TrainConfig | FinetuneConfig) -> str:
         )
     _children.append(child)
     store.update_job(job_id, pid=child.pid)
+    return job_id
+
+
+def _start_on_ray(corpus_id: str, config: TrainConfig | FinetuneConfig, params: dict[str, Any], address: str) -> str:
+    job_id = store.new_id("job")
+    store.add_job(job_id, corpus_id, params, getattr(config, "epochs", 0), backend="ray", address=address)
+    finetuning = isinstance(config, configs.FinetuneConfig)
+    try:
+        gpus = int(finetuning and any(node.gpus >= 1 for node in cluster.nodes(address)))
+        node = cluster.submit_job(address, job_id, str(settings.home()), getattr(config, "workers", 0), gpus)
+    except EmbedLabError as error:
+        store.transition_job(job_id, ACTIVE, status="failed", message=str(error))
+        raise
+    store.update_job(job_id, node=node.label)
     return job_id
 
 
@@ -100,7 +143,12 @@ def _mark_vanished_jobs() -> None:
     _reap_children()
     now = time.time()
     for job in store.list_jobs():
-        if job.status not in ACTIVE or now - job.created < _START_GRACE_SECONDS and not job.pid:
+        if job.status not in ACTIVE:
+            continue
+        if job.backend == "ray":
+            _mark_ended_ray_job(job)
+            continue
+        if now - job.created < _START_GRACE_SECONDS and not job.pid:
             continue
         if not _is_worker_alive(job.pid, job.id):
             store.transition_job(
@@ -110,6 +158,22 @@ def _mark_vanished_jobs() -> None:
                 message="The training process stopped unexpectedly (killed, or the server restarted). "
                 "Nothing was saved; start the training again.",
             )
+
+
+def _mark_ended_ray_job(job: JobRecord) -> None:
+    """A Ray Job that ended (failed, stopped, its node lost) while the registry still has it active: interrupted,
+    with Ray's reason. A cluster that cannot be asked now changes nothing."""
+    state = cluster.job_state(job.address, job.id)
+    if state is None or not state.terminal:
+        return
+    reason = f"{state.status.lower()}: {state.message}" if state.message else state.status.lower()
+    store.transition_job(
+        job.id,
+        ACTIVE,
+        status="interrupted",
+        message=f"The job on the Ray cluster ended before it saved its run ({reason[:300]}). Nothing was saved; "
+        "start the training again.",
+    )
 
 
 def progress_text(job: JobRecord) -> str:
@@ -149,7 +213,9 @@ def cancel_job(job_id: str) -> bool:
         job_id, CANCELLABLE, status="cancelled", message="cancelled by you; nothing was saved"
     ):
         return False
-    if job.pid and _is_worker_alive(job.pid, job_id):
+    if job.backend == "ray":
+        cluster.stop_job(job.address, job_id)
+    elif job.pid and _is_worker_alive(job.pid, job_id):
         os.kill(job.pid, signal.SIGTERM)
     _reap_children()
     return True

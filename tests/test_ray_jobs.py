@@ -1,0 +1,194 @@
+"""Jobs on a real local Ray cluster (a head node and a worker node, token authentication on): a Word2Vec job gives
+the same vectors as on this machine and says where it ran, a small fine-tune commits its run, two jobs at once go to
+the two nodes, a cancel and a killed worker end in a clear state with nothing saved, and a submission without the
+cluster's token is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from conftest import ROOT, notes_text
+from ray_support import WORKER_RESOURCE
+
+from embedlab import cluster, store
+from embedlab.corpus import build_corpus
+from embedlab.errors import EmbedLabError
+from embedlab.spaces import load_space
+from embedlab.training import FinetuneConfig, TrainConfig, jobs, train_run
+
+pytestmark = pytest.mark.slow
+
+SMALL = TrainConfig(dim=16, min_count=1, epochs=3, workers=1, seed=11)
+LONG = TrainConfig(dim=64, min_count=1, epochs=1000, workers=1, seed=5)  # minutes on _long(): stopped midway
+
+
+def _long():
+    """About 50,000 tokens: LONG takes minutes on one core."""
+    return build_corpus("long.txt", notes_text(2000))
+
+
+def _wait(job_id: str, statuses: tuple[str, ...], timeout: float = 300):
+    deadline = time.monotonic() + timeout
+    while True:
+        job = jobs.get_job(job_id)
+        assert job is not None
+        if job.status in statuses:
+            return job
+        assert time.monotonic() < deadline, f"{job_id} stayed {job.status} ({job.message})"
+        time.sleep(0.5)
+
+
+def _running(job_id: str):
+    """Wait until the worker trains (an epoch reported), so a stop lands mid-training."""
+    deadline = time.monotonic() + 300
+    while True:
+        job = jobs.get_job(job_id)
+        assert job is not None and job.status in jobs.ACTIVE, (job.status, job.message)
+        if job.status == "running" and job.progress > 0:
+            return job
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+
+def _ray_node(address: str, job_id: str) -> cluster.ClusterNode:
+    info = cluster._client(address).get_job_info(job_id)
+    return next(node for node in cluster.nodes(address) if node.id == info.driver_node_id)
+
+
+def _nothing_saved(home) -> None:
+    assert store.list_runs() == []
+    assert [p.name for p in store.runs_dir().iterdir() if not p.name.startswith(".")] == []
+
+
+def test_a_word2vec_job_on_ray_equals_the_local_run_and_says_where_it_ran(ray_cluster, fresh_home):
+    corpus = build_corpus("notes.txt", notes_text(80))
+    job_id = jobs.start_job(corpus.id, SMALL, backend="ray", ray_address=ray_cluster.address)
+    job = _wait(job_id, ("done", "failed", "interrupted"))
+    assert job.status == "done", job.message
+    assert job.backend == "ray" and job.address == ray_cluster.address
+    node = _ray_node(ray_cluster.address, job_id)
+    assert not node.head and node.cpus == 1  # a tie in free cores goes to the worker, not the head
+    assert job.node == node.label and job.node.startswith(f"Ray node {node.id[:8]} (") and job.node.endswith("worker)")
+    log = (fresh_home / "jobs" / f"{job_id}.log").read_text()
+    assert "Traceback" not in log
+    # one thread and a seed: gensim is bit-reproducible, so the cluster's run is this machine's run
+    on_ray = load_space(job.run_id, corpus)
+    here = load_space(train_run(corpus, SMALL).id, corpus)
+    assert on_ray.words == here.words and len(on_ray.words) == len(corpus.counts)
+    np.testing.assert_array_equal(on_ray.vectors, here.vectors)
+    record = store.get_run(job.run_id)
+    assert record is not None and record.corpus_id == corpus.id and record.params == SMALL.to_dict()
+
+
+def test_two_jobs_at_once_go_to_the_two_nodes(ray_cluster, fresh_home):
+    corpus = _long()
+    first = jobs.start_job(corpus.id, LONG, backend="ray", ray_address=ray_cluster.address)
+    _running(first)
+    second = jobs.start_job(corpus.id, SMALL, backend="ray", ray_address=ray_cluster.address)
+    assert _wait(second, ("done", "failed", "interrupted")).status == "done"
+    nodes = {_ray_node(ray_cluster.address, first).head, _ray_node(ray_cluster.address, second).head}
+    assert nodes == {True, False}
+    assert jobs.cancel_job(first)
+    assert _wait(first, ("cancelled",)).status == "cancelled"
+
+
+def test_a_small_finetune_on_ray_commits_its_run(ray_cluster, fresh_home):
+    corpus = build_corpus("notes.txt", notes_text(80))
+    job_id = jobs.start_job(
+        corpus.id, FinetuneConfig(max_pairs=16, batch_size=8), backend="ray", ray_address=ray_cluster.address
+    )
+    job = _wait(job_id, ("done", "failed", "interrupted"), timeout=600)
+    assert job.status == "done", job.message
+    assert job.node.startswith("Ray node ")
+    record = store.get_run(job.run_id)
+    assert record is not None and record.method.value == "sentence-transformer"
+    assert (fresh_home / "runs" / job.run_id / "model").is_dir()
+    assert load_space(job.run_id, corpus).vectors.shape[1] == 384
+
+
+def test_a_cancelled_job_on_ray_stops_and_saves_nothing(ray_cluster, fresh_home):
+    corpus = _long()
+    job_id = jobs.start_job(corpus.id, LONG, backend="ray", ray_address=ray_cluster.address)
+    _running(job_id)
+    assert jobs.cancel_job(job_id)
+    assert jobs.get_job(job_id).status == "cancelled"
+    deadline = time.monotonic() + 60
+    while cluster.job_state(ray_cluster.address, job_id).status != "STOPPED":
+        assert time.monotonic() < deadline, "Ray did not stop the job"
+        time.sleep(0.5)
+    job = jobs.get_job(job_id)
+    assert job.status == "cancelled" and job.run_id is None and job.message == "cancelled by you; nothing was saved"
+    _nothing_saved(fresh_home)
+    assert not jobs.cancel_job(job_id)  # already ended
+
+
+def test_a_killed_worker_on_ray_ends_interrupted_with_rays_reason_and_nothing_saved(ray_cluster, fresh_home):
+    corpus = _long()
+    job_id = jobs.start_job(corpus.id, LONG, backend="ray", ray_address=ray_cluster.address)
+    job = _running(job_id)
+    os.kill(job.pid, signal.SIGKILL)  # the worker process dies as an out-of-memory kill would take it
+    job = _wait(job_id, ("interrupted", "failed", "done"), timeout=120)
+    assert job.status == "interrupted"
+    assert job.message.startswith("The job on the Ray cluster ended before it saved its run (failed: ")
+    assert job.message.endswith("Nothing was saved; start the training again.")
+    _nothing_saved(fresh_home)
+
+
+def _submit_in_a_fresh_process(address: str, home, env: dict[str, str]) -> dict:
+    """start_job in a new process (Ray reads its token settings when first imported) with ``env``."""
+    code = (
+        "import json, sys\n"
+        "from embedlab import store\n"
+        "from embedlab.errors import EmbedLabError\n"
+        "from embedlab.training import TrainConfig, jobs\n"
+        "try:\n"
+        f"    jobs.start_job(sys.argv[1], TrainConfig(min_count=1, epochs=1), backend='ray', ray_address={address!r})\n"
+        "    print(json.dumps({'error': None}))\n"
+        "except EmbedLabError as error:\n"
+        "    job = store.list_jobs()[0]\n"
+        "    print(json.dumps({'error': str(error), 'job': job.id, 'status': job.status, 'message': job.message}))\n"
+    )
+    corpus = build_corpus("notes.txt", notes_text(20))
+    done = subprocess.run(
+        [sys.executable, "-c", code, corpus.id],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**env, "EMBEDLAB_HOME": str(home), "HOME": str(home)},  # no ~/.ray/auth_token to fall back on
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("token", ["none", "wrong"])
+def test_a_submission_without_the_clusters_token_is_refused(token, ray_cluster, fresh_home):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    if token == "wrong":
+        env |= {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": "0" * 64}
+    answer = _submit_in_a_fresh_process(ray_cluster.address, fresh_home, env)
+    assert answer["error"].startswith(f"the Ray cluster at {ray_cluster.address} refused EmbedLab: it needs its token")
+    assert answer["status"] == "failed" and answer["message"] == answer["error"]
+    assert "0" * 64 not in answer["error"] and ray_cluster.token_path.read_text() not in answer["error"]
+    with pytest.raises(RuntimeError, match="does not exist|not found|404"):  # nothing reached the cluster
+        cluster._client(ray_cluster.address).get_job_info(answer["job"])
+
+
+def test_an_unreachable_cluster_is_a_clear_message_and_a_failed_job(fresh_home):
+    corpus = build_corpus("notes.txt", notes_text(20))
+    with pytest.raises(
+        EmbedLabError, match=r"cannot reach the Ray cluster at http://127\.0\.0\.1:9 .*check the address"
+    ):
+        jobs.start_job(corpus.id, SMALL, backend="ray", ray_address="127.0.0.1:9")
+    (job,) = jobs.list_jobs()
+    assert job.status == "failed" and job.backend == "ray" and "cannot reach the Ray cluster" in job.message
+    with pytest.raises(EmbedLabError, match="no Ray cluster is configured"):
+        jobs.start_job(corpus.id, SMALL, backend="ray")
+    assert WORKER_RESOURCE  # (the worker node's resource name, used by the ingest tests)
