@@ -635,6 +635,33 @@ def _read_documents(name: str, data: bytes, options: ReadOptions, in_archive: bo
     return RawDocuments(_Documents(documents), labels, notices, delimiter if suffix not in JSONL_SUFFIXES else None)
 
 
+def zip_member_names(name: str, data: bytes) -> list[str]:
+    """The members of a zip upload that are read as documents, in the order they are read (by name).
+
+    Raises:
+        EmbedLabError: not a zip, too many members, too big expanded, or nothing readable inside.
+    """
+    return [member for member, _ in _zip_members(name, data)]
+
+
+def read_zip_member(name: str, archive: zipfile.ZipFile, member: str, options: ReadOptions) -> RawDocuments:
+    """One member of a zip upload read as :func:`read_documents` reads it inside the archive (its documents,
+    labels and notices, named ``ARCHIVE/MEMBER``)."""
+    data = _read_member(name, archive, archive.getinfo(member))
+    return _read_documents(f"{name}/{_shown(member)}", data, options, in_archive=True)
+
+
+def nested_archives_notices(name: str, data: bytes) -> list[str]:
+    """The notice for archives inside a zip upload, which are not opened (none: an empty list)."""
+    nested = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if _suffix(n) == ".zip"]
+    if not nested:
+        return []
+    return [
+        f"{name}: {_listed(nested[:3])} inside it {'was' if len(nested) == 1 else 'were'} "
+        "not opened (archives inside archives are skipped): unzip and add its files"
+    ]
+
+
 def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments:
     """The documents of every member in turn; a text member's documents get empty labels.
 
@@ -654,12 +681,7 @@ def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments
         notices.extend(part.notices)
         if labels is not None:
             labels.extend(part.labels if part.labels is not None else [""] * sum(1 for _ in part.texts))
-    nested = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if _suffix(n) == ".zip"]
-    if nested:
-        notices.append(
-            f"{name}: {_listed(nested[:3])} inside it {'was' if len(nested) == 1 else 'were'} "
-            "not opened (archives inside archives are skipped): unzip and add its files"
-        )
+    notices.extend(nested_archives_notices(name, data))
     return RawDocuments(
         _Documents(lambda: itertools.chain.from_iterable(member_documents(member).texts for member in members)),
         labels,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -103,27 +105,51 @@ def build_corpus(
     """
     check_size(name, len(data))
     corpus_id = _content_id(name, data, read, tokenize_options)
-    folder = store.corpora_dir() / corpus_id
-    if (folder / "meta.json").exists():
+    if (store.corpora_dir() / corpus_id / "meta.json").exists():
         return load_corpus(corpus_id)
     raw = read_documents(name, data, read)
     if not any(_WORD.search(text) for text in raw.texts):  # what tokenize finds, without tokenising it all
-        if not data:
-            raise EmbedLabError(f"{name}: no words found: the file is empty (0 bytes); choose the file with your text")
-        documents = sum(1 for _ in raw.texts)
-        raise EmbedLabError(
-            f"{name}: no words found ({documents} documents, all empty or without letters): "
-            "check that this is the file with your text (for a table, that the text column is right)"
-        )
+        raise no_words_error(name, len(data), sum(1 for _ in raw.texts))
+
+    def write(path: Path) -> tuple[Counter, list[int], TokenizeReport]:
+        # Streamed to disk: the corpus's tokens are never one list in memory (a 100 MB upload stays < 1 GB).
+        report = TokenizeReport()  # NFC and segmentation, for the stats and notices
+        counts, per_document = _write_sentences(raw.texts, tokenize_options.lowercase, path, report)
+        return counts, per_document, report
+
+    return save_corpus(corpus_id, name, read, tokenize_options, raw.notices, raw.labels, write)
+
+
+def no_words_error(name: str, size: int, documents: int) -> EmbedLabError:
+    """The message for an upload in which tokenising finds no word (``size`` in bytes)."""
+    if not size:
+        return EmbedLabError(f"{name}: no words found: the file is empty (0 bytes); choose the file with your text")
+    return EmbedLabError(
+        f"{name}: no words found ({documents} documents, all empty or without letters): "
+        "check that this is the file with your text (for a table, that the text column is right)"
+    )
+
+
+def save_corpus(
+    corpus_id: str,
+    name: str,
+    read: ReadOptions,
+    tokenize_options: TokenizeOptions,
+    notices: list[str],
+    labels: list[str] | None,
+    write_sentences: Callable[[Path], tuple[Counter, list[int], TokenizeReport]],
+) -> Corpus:
+    """Store a corpus under ``corpora/<corpus_id>/`` in one rename, and register it: ``write_sentences(path)``
+    writes the tokenised sentences (one a line, tokens joined by spaces) and returns the token counts, the
+    sentences per document and what tokenising did; phrases (when asked for), statistics, ``counts.tsv`` and
+    ``meta.json`` follow from them. How the sentences are made (here, or in parallel on a cluster:
+    :mod:`embedlab.corpus.parallel`) changes nothing in what is stored."""
+    folder = store.corpora_dir() / corpus_id
     options = {"read": asdict(read), "tokenize": asdict(tokenize_options)}
     store.remove_stale_staging(store.corpora_dir())
     try:
         with store.staged_dir(folder) as staging:
-            # Streamed to disk: the corpus's tokens are never one list in memory (a 100 MB upload stays < 1 GB).
-            report = TokenizeReport()  # NFC and segmentation, for the stats and notices
-            counts, per_document = _write_sentences(
-                raw.texts, tokenize_options.lowercase, staging / "sentences.txt", report
-            )
+            counts, per_document, report = write_sentences(staging / "sentences.txt")
             if tokenize_options.phrases:
                 counts = _apply_phrases(staging / "sentences.txt", tokenize_options)
             ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
@@ -142,8 +168,8 @@ def build_corpus(
                 "name": name,
                 "stats": asdict(stats),
                 "options": options,
-                "notices": [*raw.notices, *report.notices()],
-                "labels": raw.labels,
+                "notices": [*notices, *report.notices()],
+                "labels": labels,
                 "sentences_per_document": per_document,
             }
             (staging / "counts.tsv").write_text(

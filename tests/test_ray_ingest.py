@@ -1,0 +1,124 @@
+"""A corpus of many files read, tokenised and counted with Ray Data on a real local Ray cluster (head + worker):
+the same corpus id, sentences, counts, labels, notices and statistics as the local path, byte for byte, for an
+archive that mixes every kind of member the local path reads."""
+
+from __future__ import annotations
+
+import io
+import json
+import unicodedata
+import zipfile
+
+import pytest
+
+from embedlab import store
+from embedlab.corpus import ReadOptions, TokenizeOptions, build_corpus
+from embedlab.corpus.parallel import build_corpus_in_parallel
+from embedlab.errors import EmbedLabError
+
+pytestmark = pytest.mark.slow
+
+TOPICS = ["sparse matrix solvers", "heart failure drugs", "contract termination clauses", "gradient descent steps"]
+
+
+def _archive() -> bytes:
+    """40-odd members: plain text and Markdown (one with decomposed accents, one in Chinese, one with a
+    1,500-token sentence), CSV and JSONL tables, a semicolon CSV, a nested archive, a hidden file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(32):
+            topic = TOPICS[i % len(TOPICS)]
+            body = "\n\n".join(
+                f"Document {i}.{j} is about {topic}. It mentions {topic.split()[0]} {j} times." for j in range(6)
+            )
+            archive.writestr(f"notes/{i:02d}.{'md' if i % 5 == 0 else 'txt'}", body)
+        archive.writestr(
+            "notes/accents.txt", unicodedata.normalize("NFD", "Le café était déjà fermé. Élève naïve à Noël.")
+        )
+        archive.writestr("notes/chinese.txt", "我们在北京学习机器学习。今天天气很好。")
+        archive.writestr("notes/long.txt", " ".join(f"word{i % 97}" for i in range(1500)) + ".")
+        rows = [{"text": f"Ticket {i}: the {TOPICS[i % 4]} failed again", "label": f"team-{i % 3}"} for i in range(30)]
+        archive.writestr("tables/tickets.csv", "text,label\n" + "".join(f"{r['text']},{r['label']}\n" for r in rows))
+        archive.writestr("tables/more.jsonl", "".join(json.dumps(r) + "\n" for r in rows[:10]))
+        archive.writestr(
+            "tables/semi.csv", "text;label\n" + "".join(f"{r['text']};{r['label']}\n" for r in rows[10:20])
+        )
+        archive.writestr("inner.zip", b"PK\x05\x06" + b"\0" * 18)
+        archive.writestr(".hidden.txt", "never read")
+    return buffer.getvalue()
+
+
+def _stored(corpus_id: str) -> dict[str, bytes]:
+    folder = store.corpora_dir() / corpus_id
+    return {name: (folder / name).read_bytes() for name in ("sentences.txt", "counts.tsv", "meta.json")}
+
+
+@pytest.fixture
+def connected(ray_cluster):
+    """This test process as a Ray driver on the cluster (as the ingest's Ray Job is)."""
+    import ray  # the fixture set the token settings before this first import
+
+    ray.init(address=ray_cluster.gcs, logging_level="ERROR", log_to_driver=False)
+    try:
+        yield ray_cluster
+    finally:
+        ray.shutdown()
+
+
+@pytest.mark.parametrize(
+    "read, tokenize",
+    [
+        (ReadOptions(), TokenizeOptions()),
+        (ReadOptions(label_column="label"), TokenizeOptions(lowercase=False)),
+        (ReadOptions(), TokenizeOptions(phrases=True)),
+    ],
+    ids=["plain", "labels-cased", "phrases"],
+)
+def test_a_parallel_ingest_stores_the_local_paths_corpus_byte_for_byte(
+    read, tokenize, connected, tmp_path, monkeypatch
+):
+    data = _archive()
+    path = tmp_path / "corpus.zip"
+    path.write_bytes(data)
+
+    monkeypatch.setenv("EMBEDLAB_HOME", str(tmp_path / "local"))
+    local = build_corpus("corpus.zip", data, read, tokenize)
+    expected = _stored(local.id)
+
+    monkeypatch.setenv("EMBEDLAB_HOME", str(tmp_path / "ray"))
+    report: dict = {}
+    parallel = build_corpus_in_parallel(path, "corpus.zip", read, tokenize, members_per_task=2, report=report)
+    assert parallel.id == local.id
+    assert _stored(parallel.id) == expected
+    assert parallel.stats == local.stats and parallel.labels == local.labels and parallel.notices == local.notices
+    assert [c.id for c in store.list_corpora()] == [local.id]
+    assert report["members"] == 38 and report["tasks"] == 19
+    assert len(report["nodes"]) == 2  # both nodes tokenised members
+    assert not [p for p in store.corpora_dir().iterdir() if p.name.startswith(".staging")]  # parts cleared
+
+    # what the local path found, checked on the parallel result
+    meta = json.loads(expected["meta.json"])
+    assert any("Unicode normal form C" in n for n in meta["notices"]) and any("inner.zip" in n for n in meta["notices"])
+    assert parallel.stats.segmenter is not None and parallel.stats.split_sentences == 1
+    if read.label_column:
+        assert (
+            parallel.labels.count("team-0") == 10 + 4 + 3 and parallel.labels.count("") == 32 * 6 + 3
+        )  # text members: no label
+    if tokenize.phrases:
+        assert any("_" in word for word in parallel.counts)
+
+
+def test_a_parallel_ingest_refuses_what_the_local_path_refuses(connected, tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDLAB_HOME", str(tmp_path / "home"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(4):
+            archive.writestr(f"{i}.txt", "-- ++\n\n... !!")
+    path = tmp_path / "numbers.zip"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(EmbedLabError) as local:
+        build_corpus("numbers.zip", path.read_bytes())
+    with pytest.raises(EmbedLabError) as parallel:
+        build_corpus_in_parallel(path)
+    assert str(parallel.value) == str(local.value) and "no words found (8 documents" in str(local.value)
+    assert store.list_corpora() == [] and not list(store.corpora_dir().iterdir())
