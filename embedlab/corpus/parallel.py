@@ -59,7 +59,7 @@ def _tokenise_members(
             report = TokenizeReport()
             counts, per_document = _write_sentences(raw.texts, lowercase, Path(parts) / f"{int(index):08d}.txt", report)
             labels = raw.labels if raw.labels is not None else [""] * len(per_document)
-            result = {
+            result: dict[str, Any] = {
                 "counts": counts,
                 "per_document": per_document,
                 "labels": labels if options.label_column else None,
