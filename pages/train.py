@@ -29,9 +29,12 @@ method = st.radio(
 )
 
 
+ray_address = ui.where_jobs_run()
+
+
 def start(config) -> None:
     try:
-        jobs.start_job(corpus_id, config)
+        jobs.start_job(corpus_id, config, backend="ray" if ray_address else "local", ray_address=ray_address)
     except EmbedLabError as error:
         ui.show_error(error)
 
@@ -187,7 +190,8 @@ _STATUS_ICONS = {
 
 
 def _job_line(job: JobRecord) -> str:
-    return f"**{job.summary}** · corpus {job.corpus_id}"
+    where = f" · {job.node}" if job.node else ""
+    return f"**{job.summary}** · corpus {job.corpus_id}{where}"
 
 
 def _show_job(job: JobRecord) -> None:

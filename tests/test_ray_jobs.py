@@ -192,3 +192,45 @@ def test_an_unreachable_cluster_is_a_clear_message_and_a_failed_job(fresh_home):
     with pytest.raises(EmbedLabError, match="no Ray cluster is configured"):
         jobs.start_job(corpus.id, SMALL, backend="ray")
     assert WORKER_RESOURCE  # (the worker node's resource name, used by the ingest tests)
+
+
+def _train_page():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/train.py")
+    return at.run()
+
+
+def test_the_train_page_shows_the_cluster_and_where_its_job_runs(ray_cluster, fresh_home, monkeypatch):
+    build_corpus("notes.txt", notes_text(80))
+    at = _train_page()
+    assert not at.exception
+    assert at.text_input(key="train_ray_address").value == ""
+    assert any(c.value.startswith("Jobs run on this machine (") for c in at.caption)
+
+    monkeypatch.setenv(cluster.ADDRESS_VARIABLE, ray_cluster.address)
+    at = _train_page()
+    assert at.text_input(key="train_ray_address").value == ray_cluster.address
+    assert any(
+        c.value == f"Jobs run on the Ray cluster at {ray_cluster.address}: 2 nodes, 2 of 2 CPUs and 0 of 0 GPUs free "
+        "(EmbedLab's jobs counted)."
+        for c in at.caption
+    )
+    (table,) = [frame.value for frame in at.dataframe if "node" in frame.value.columns]
+    assert len(table) == 2 and table["CPUs"].tolist() == [1.0, 1.0]
+    assert table["node"].str.endswith("head)").tolist() == [True, False]
+
+    at.number_input(key="train_epochs").set_value(2)
+    at.button(key="FormSubmitter:train_form-Start training").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (job,) = jobs.list_jobs()
+    assert job.backend == "ray" and job.node.endswith("worker)")
+    assert _wait(job.id, ("done", "failed", "interrupted")).status == "done"
+    at.run()
+    done = [s.value for s in at.success if "done: run" in s.value]
+    assert done and job.node in done[0]
+
+    at.text_input(key="train_ray_address").set_value("127.0.0.1:9").run()
+    shown = [e.value.replace("\\", "") for e in at.error]  # (the markdown escapes "//" against autolinks)
+    assert any(m.startswith("cannot reach the Ray cluster at http://127.0.0.1:9 (") for m in shown), shown

@@ -61,6 +61,7 @@ from embedlab.ui.widgets import (
     show_error,
     show_maps_status,
     start_background_warm_up,
+    where_jobs_run,
 )
 
 __all__ = [
@@ -115,5 +116,6 @@ __all__ = [
     "view_to_url",
     "wait_with_progress",
     "weat",
+    "where_jobs_run",
     "word_changes",
 ]

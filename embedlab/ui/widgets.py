@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from embedlab import corpus
+from embedlab import cluster, config, corpus
 from embedlab.analysis import maps
+from embedlab.errors import EmbedLabError
 from embedlab.present.text import plain_markdown
 from embedlab.ui.cache import load_space
 
@@ -108,3 +110,48 @@ def run_page(page: StreamlitPage) -> None:
 
 
 _LOG = logging.getLogger("embedlab")
+
+
+RAY_ADDRESS_KEY = "train_ray_address"
+
+
+def where_jobs_run() -> str | None:
+    """The Train page's "Where jobs run" panel: the Ray cluster's address (``$EMBEDLAB_RAY_ADDRESS`` by default; empty
+    for this machine) and, for a cluster, its alive nodes with their free and total CPUs and GPUs, or why it
+    cannot be reached. Returns the cluster's address, or None for this machine."""
+    default = os.environ.get(cluster.ADDRESS_VARIABLE, "")
+    with st.expander("Where jobs run", expanded=bool(default)):
+        typed = st.text_input(
+            "Ray cluster address",
+            value=default,
+            key=RAY_ADDRESS_KEY,
+            placeholder="empty: this machine; or the cluster's dashboard, http://HEAD:8265",
+            help="Jobs go to this Ray cluster as Ray Jobs, one node each (the one with the most free cores; a GPU "
+            "node for fine-tuning when there is one). The cluster needs EmbedLab installed and this data folder "
+            f"({config.home()}) at the same path on every node; with token authentication, start the app with "
+            "RAY_AUTH_MODE=token and RAY_AUTH_TOKEN_PATH.",
+        )
+        address = cluster.configured_address(typed) if typed.strip() else None
+        if address is None:
+            st.caption(f"Jobs run on this machine ({os.cpu_count()} cores).")
+            return None
+        try:
+            nodes = cluster.nodes(address)
+        except EmbedLabError as error:
+            show_error(error)
+            return address
+        free_cpus, cpus = sum(n.free_cpus for n in nodes), sum(n.cpus for n in nodes)
+        free_gpus, gpus = sum(n.free_gpus for n in nodes), sum(n.gpus for n in nodes)
+        st.caption(
+            f"Jobs run on the Ray cluster at {address}: {len(nodes)} node{'s' if len(nodes) != 1 else ''}, "
+            f"{free_cpus:g} of {cpus:g} CPUs and {free_gpus:g} of {gpus:g} GPUs free (EmbedLab's jobs counted)."
+        )
+        st.dataframe(
+            [
+                {"node": n.label, "CPUs free": n.free_cpus, "CPUs": n.cpus, "GPUs free": n.free_gpus, "GPUs": n.gpus}
+                for n in nodes
+            ],
+            hide_index=True,
+            key="train_cluster_nodes",
+        )
+        return address
