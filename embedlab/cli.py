@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embedlab import analysis, corpus, evaluation, spaces, store, training, verdict
+from embedlab import analysis, cluster, corpus, evaluation, spaces, store, training, verdict
 from embedlab.analysis import maps
+from embedlab.corpus.parallel import ingest_on_cluster
 from embedlab.errors import EmbedLabError
 from embedlab.evaluation.bias import WEAT_SETS
 from embedlab.present import report, share
-from embedlab.records import RunRecord
+from embedlab.records import JobRecord, RunRecord
+from embedlab.training import jobs
 from embedlab.training.configs import FinetuneProgress, Method, Progress, TrainConfig
 from embedlab.training.health import RunHealth, load_run_health, space_health, spec_health
 from embedlab.training.word2vec import train_run
@@ -47,18 +49,19 @@ def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--phrases", action="store_true", help="join frequent word pairs (heart_failure)")
 
 
-def _read_corpus(path: str, args: argparse.Namespace) -> corpus.Corpus:
+def _read_corpus(path: str, args: argparse.Namespace, ray_address: str | None = None) -> corpus.Corpus:
     """The corpus file as the app would store it; what was read anyway (odd encodings, ragged rows) is a notice
-    on stderr."""
-    found = corpus.corpus_from_file(
-        path,
-        corpus.ReadOptions(
-            args.text_column,
-            args.label_column,
-            {"auto": None, "none": corpus.PLAIN_TEXT}.get(args.delimiter, args.delimiter),  # a name, or these two
-        ),
-        corpus.TokenizeOptions(lowercase=not args.no_lowercase, phrases=args.phrases),
+    on stderr. With a Ray cluster, a zip archive's files are read and tokenised there in parallel (Ray Data)."""
+    read = corpus.ReadOptions(
+        args.text_column,
+        args.label_column,
+        {"auto": None, "none": corpus.PLAIN_TEXT}.get(args.delimiter, args.delimiter),  # a name, or these two
     )
+    tokenize = corpus.TokenizeOptions(lowercase=not args.no_lowercase, phrases=args.phrases)
+    if ray_address and Path(path).suffix.lower() == ".zip" and Path(path).is_file():
+        found = ingest_on_cluster(ray_address, path, read, tokenize)
+    else:
+        found = corpus.corpus_from_file(path, read, tokenize)
     for notice in found.notices:
         print(f"embedlab {args.command}: notice: {notice}", file=sys.stderr)
     return found
@@ -107,9 +110,47 @@ def _print_finetune_progress(progress: FinetuneProgress) -> None:
     )
 
 
+def _ray_address(args: argparse.Namespace) -> str | None:
+    """The cluster a command's jobs go to: ``--ray-address`` or ``$EMBEDLAB_RAY_ADDRESS`` unless ``--backend local``.
+
+    Raises:
+        EmbedLabError: ``--backend ray`` without an address.
+    """
+    if args.backend == "local":
+        return None
+    address = cluster.configured_address(args.ray_address)
+    if args.backend == "ray" and address is None:
+        raise EmbedLabError(
+            f"--backend ray needs the cluster: --ray-address http://HEAD:8265 or {cluster.ADDRESS_VARIABLE}"
+        )
+    return address
+
+
+def _train_on_cluster(
+    corpus_: corpus.Corpus, config: TrainConfig | training.FinetuneConfig, address: str, quiet: bool
+) -> tuple[RunRecord, JobRecord]:
+    """A training job on the Ray cluster, followed until it ends (Ctrl-C cancels it)."""
+    job_id = jobs.start_job(corpus_.id, config, backend="ray", ray_address=address)
+    try:
+        while (job := jobs.get_job(job_id)) is not None and job.is_active:
+            if not quiet:
+                print(f"\r{jobs.progress_text(job)} · {job.node}   ", end="", file=sys.stderr, flush=True)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        jobs.cancel_job(job_id)
+        raise
+    if job is None or job.status != "done" or not job.run_id or (run := store.get_run(job.run_id)) is None:
+        status = job.status if job is not None else "gone"
+        message = job.message if job is not None else "its record was deleted"
+        raise EmbedLabError(f"the job on the Ray cluster ended {status}: {message}")
+    return run, job
+
+
 def _train(args: argparse.Namespace) -> dict[str, Any]:
-    corpus_ = _read_corpus(args.corpus, args)
+    address = _ray_address(args)
+    corpus_ = _read_corpus(args.corpus, args, address)
     run: RunRecord
+    job: JobRecord | None = None
     if args.method == training.METHOD:
         if args.seeds != 1:
             raise EmbedLabError(
@@ -126,7 +167,10 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
             pairs_file=args.pairs or "",
             use_labels=args.use_labels,
         )
-        run = training.finetune_run(corpus_, tuned, None if args.json else _print_finetune_progress)
+        if address:
+            run, job = _train_on_cluster(corpus_, tuned, address, args.json)
+        else:
+            run = training.finetune_run(corpus_, tuned, None if args.json else _print_finetune_progress)
         extra: dict[str, Any] = {"retrieval": training.retrieval_check(run.id).to_dict()}
     else:
         config = TrainConfig(
@@ -144,7 +188,10 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
             lock_pretrained=args.lock_pretrained,
             seeds=args.seeds,
         )
-        run = train_run(corpus_, config, None if args.json else _print_progress)
+        if address:
+            run, job = _train_on_cluster(corpus_, config, address, args.json)
+        else:
+            run = train_run(corpus_, config, None if args.json else _print_progress)
         extra = {"seeds": [config.seed + i for i in range(config.seeds)]}  # more than one: replicas kept with the run
     if not args.json:
         print(file=sys.stderr)
@@ -160,6 +207,8 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
         "corpus_tokens": corpus_.stats.tokens,
         "seconds": round(run.seconds, 3),
         **extra,
+        "backend": job.backend if job else "local",
+        "node": job.node if job else jobs.LOCAL_NODE,
         "health": health.to_dict(),
     }
 
@@ -635,6 +684,15 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="fine-tune on pairs of documents sharing a label (needs --label-column)",
     )
+    train.add_argument(
+        "--backend",
+        choices=["auto", "local", "ray"],
+        default="auto",
+        help=f"where the job runs: local (this process), ray (a Ray Job on the cluster), or auto (ray when "
+        f"--ray-address or {cluster.ADDRESS_VARIABLE} names a cluster); on Ray a .zip corpus is also read in "
+        "parallel there",
+    )
+    train.add_argument("--ray-address", help="the Ray cluster's dashboard, http://HEAD:8265")
     _add_corpus_options(train)
     train.set_defaults(handler=_train)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shlex
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,7 @@ __all__ = [
     "configured_address",
     "job_state",
     "nodes",
+    "run_module",
     "stop_job",
     "submit_job",
 ]
@@ -39,6 +41,8 @@ ADDRESS_VARIABLE = "EMBEDLAB_RAY_ADDRESS"
 CPUS_VARIABLE = "EMBEDLAB_JOB_CPUS"  # set for a job on Ray: the cores it was given (gensim's workers when unset)
 
 Backend = Literal["local", "ray"]
+
+ERROR_PREFIX = "embedlab: error: "  # how a module run by run_module says what went wrong, for the caller to show
 
 _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
@@ -253,3 +257,55 @@ def stop_job(address: str, job_id: str) -> bool:
     except Exception:
         _forget(address)
         return False
+
+
+def run_module(
+    address: str,
+    home: str,
+    module: str,
+    args: list[str],
+    timeout_seconds: float = 24 * 3600,
+    poll_seconds: float = 1.0,
+) -> str:
+    """Run ``python -m module args...`` as a Ray Job (a driver holding one CPU, on any node) and wait for it; its
+    output goes to ``home/jobs/ID.log``. For work that is itself a Ray program (the parallel ingest).
+
+    Returns:
+        The last line the module printed.
+
+    Raises:
+        EmbedLabError: the cluster cannot be reached or refuses the token; the job failed (with the end of its
+            log) or did not end within ``timeout_seconds``.
+    """
+    client = _client(address)
+    job_id = f"ingest-{os.urandom(6).hex()}"
+    log = Path(home) / "jobs" / f"{job_id}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = " ".join(shlex.quote(part) for part in ["python", "-m", module, *args])
+    env = {"EMBEDLAB_HOME": home, "RAY_USAGE_STATS_ENABLED": "0", **config.offline_environment()}
+    try:
+        client.submit_job(
+            entrypoint=f"{command} >> {shlex.quote(str(log))} 2>&1",
+            submission_id=job_id,
+            runtime_env={"env_vars": env},
+            entrypoint_num_cpus=1,
+            metadata={"embedlab_job": job_id, "cpus": "1", "gpus": "0"},
+        )
+    except Exception as error:
+        _forget(address)
+        raise _unreachable(address, error) from None
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        state = job_state(address, job_id)
+        if state is not None and state.terminal:
+            break
+        if time.monotonic() > deadline:
+            stop_job(address, job_id)
+            raise EmbedLabError(f"{module} on the Ray cluster did not end in {timeout_seconds:.0f} s (stopped)")
+        time.sleep(poll_seconds)
+    lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines() if log.exists() else []
+    if state.status != "SUCCEEDED":
+        said = [line.removeprefix(ERROR_PREFIX) for line in lines if line.startswith(ERROR_PREFIX)]
+        detail = said[-1] if said else f"{module} failed on the Ray cluster: {state.message or state.status}"
+        raise EmbedLabError(f"{detail} (the log: {log})")
+    return lines[-1] if lines else ""

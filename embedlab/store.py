@@ -78,6 +78,12 @@ def jobs_dir() -> Path:
     return _subdir("jobs")
 
 
+def uploads_dir() -> Path:
+    """``EMBEDLAB_HOME/uploads``: corpus files handed to a Ray cluster's ingest (its nodes read them from here),
+    each stored once under a hash of its bytes."""
+    return _subdir("uploads")
+
+
 def vectors_dir() -> Path:
     """Uploaded vectors files, each stored once under a hash of its bytes."""
     return _subdir("vectors")

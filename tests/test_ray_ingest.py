@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import unicodedata
 import zipfile
 
@@ -122,3 +123,54 @@ def test_a_parallel_ingest_refuses_what_the_local_path_refuses(connected, tmp_pa
         build_corpus_in_parallel(path)
     assert str(parallel.value) == str(local.value) and "no words found (8 documents" in str(local.value)
     assert store.list_corpora() == [] and not list(store.corpora_dir().iterdir())
+
+
+def test_the_cli_reads_a_zip_on_the_cluster_and_trains_there(ray_cluster, tmp_path, monkeypatch):
+    """`train corpus.zip --backend ray`: the archive is read by a Ray Job with Ray Data (the corpus the local
+    path stores) and the Word2Vec job runs as a Ray Job; the JSON says where."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    path = tmp_path / "corpus.zip"
+    path.write_bytes(_archive())
+    monkeypatch.setenv("EMBEDLAB_HOME", str(tmp_path / "local"))
+    expected = build_corpus("corpus.zip", path.read_bytes())
+    home = tmp_path / "cluster-home"
+    env = {**os.environ, "EMBEDLAB_HOME": str(home)}
+    args = ["train", str(path), "--backend", "ray", "--ray-address", ray_cluster.address, "--epochs", "2"]
+    done = subprocess.run(
+        [sys.executable, "-m", "embedlab", *args, "--workers", "1", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout)
+    assert result["corpus_id"] == expected.id and result["backend"] == "ray"
+    assert result["node"].startswith("Ray node ") and result["vocab_size"] > 50
+    monkeypatch.setenv("EMBEDLAB_HOME", str(home))
+    assert _stored(expected.id) == {
+        name: (tmp_path / "local" / "corpora" / expected.id / name).read_bytes()
+        for name in ("sentences.txt", "counts.tsv", "meta.json")
+    }
+    ingests = [p.name for p in (home / "jobs").glob("ingest-*.log")]
+    assert len(ingests) == 1 and list((home / "uploads").iterdir())[0].suffix == ".zip"
+
+    bad = tmp_path / "numbers.zip"
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("a.txt", "-- ++")
+    failed = subprocess.run(
+        [sys.executable, "-m", "embedlab", "train", str(bad), "--backend", "ray", "--ray-address", ray_cluster.address],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("embedlab train: error: numbers.zip: no words found (1 documents")
+    assert "(the log: " in failed.stderr and "Traceback" not in failed.stderr

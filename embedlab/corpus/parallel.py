@@ -13,6 +13,7 @@ driver connected to the cluster) to ingest one; it prints the corpus id as its l
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from embedlab import store
+from embedlab import cluster, store
 from embedlab.corpus.readers import (
     ReadOptions,
     _suffix,
@@ -38,8 +39,9 @@ from embedlab.corpus.readers import (
 )
 from embedlab.corpus.stored import Corpus, _content_id, build_corpus, load_corpus, no_words_error, save_corpus
 from embedlab.corpus.tokens import _WORD, TokenizeOptions, TokenizeReport, _write_sentences
+from embedlab.errors import EmbedLabError
 
-__all__ = ["build_corpus_in_parallel"]
+__all__ = ["build_corpus_in_parallel", "ingest_on_cluster"]
 
 
 def _tokenise_members(
@@ -167,6 +169,32 @@ def build_corpus_in_parallel(
         shutil.rmtree(parts, ignore_errors=True)
 
 
+def ingest_on_cluster(
+    address: str,
+    path: str | Path,
+    read: ReadOptions = ReadOptions(),
+    tokenize_options: TokenizeOptions = TokenizeOptions(),
+) -> Corpus:
+    """Store a corpus file with :func:`build_corpus_in_parallel` run as a Ray Job on the cluster at ``address``: the
+    file is copied once into ``EMBEDLAB_HOME/uploads/`` (which every node shares), named by its bytes' hash.
+
+    Raises:
+        EmbedLabError: the cluster cannot be reached or refuses the token, or the ingest failed (its message: the
+            same as :func:`build_corpus` would give for the file).
+    """
+    path = Path(path)
+    check_size(path.name, path.stat().st_size)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    shared = store.uploads_dir() / f"{digest}{_suffix(path.name)}"
+    if not shared.exists():
+        with store.atomic_file(shared) as out, path.open("rb") as source:
+            shutil.copyfileobj(source, out)
+    options = json.dumps({"read": asdict(read), "tokenize": asdict(tokenize_options)})
+    home = str(store.uploads_dir().parent)
+    corpus_id = cluster.run_module(address, home, "embedlab.corpus.parallel", [str(shared), path.name, options])
+    return load_corpus(corpus_id)
+
+
 def main(argv: list[str]) -> int:
     """``python -m embedlab.corpus.parallel ARCHIVE NAME OPTIONS_JSON``: connect to the cluster this process runs
     in (a Ray Job's), ingest, print the corpus id. OPTIONS_JSON: ``{"read": {...}, "tokenize": {...}}``."""
@@ -178,6 +206,9 @@ def main(argv: list[str]) -> int:
         corpus = build_corpus_in_parallel(
             archive, name, ReadOptions(**options.get("read", {})), TokenizeOptions(**options.get("tokenize", {}))
         )
+    except EmbedLabError as error:
+        print(f"{cluster.ERROR_PREFIX}{error}", flush=True)
+        return 2
     finally:
         ray.shutdown()
     print(corpus.id)
