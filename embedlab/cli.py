@@ -19,7 +19,7 @@ import numpy as np
 
 from embedlab import analysis, cluster, corpus, evaluation, spaces, store, training, verdict
 from embedlab.analysis import maps
-from embedlab.corpus.parallel import ingest_on_cluster
+from embedlab.corpus.parallel import store_upload
 from embedlab.errors import EmbedLabError
 from embedlab.evaluation.bias import WEAT_SETS
 from embedlab.present import report, share
@@ -58,8 +58,8 @@ def _read_corpus(path: str, args: argparse.Namespace, ray_address: str | None = 
         {"auto": None, "none": corpus.PLAIN_TEXT}.get(args.delimiter, args.delimiter),  # a name, or these two
     )
     tokenize = corpus.TokenizeOptions(lowercase=not args.no_lowercase, phrases=args.phrases)
-    if ray_address and Path(path).suffix.lower() == ".zip" and Path(path).is_file():
-        found = ingest_on_cluster(ray_address, path, read, tokenize)
+    if ray_address:
+        found = store_upload(Path(path).name, corpus.read_upload_file(path), read, tokenize, ray_address)
     else:
         found = corpus.corpus_from_file(path, read, tokenize)
     for notice in found.notices:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from embedlab import config, corpus, ui
+from embedlab.corpus.parallel import store_upload
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures
 from embedlab.present.text import plain_markdown
@@ -80,12 +81,15 @@ if data is not None:
     left, right = st.columns(2)
     lowercase = left.checkbox("Lowercase", value=True, key="corpus_lowercase")
     phrases = right.checkbox("Detect multi-word phrases (heart_failure)", value=False, key="corpus_phrases")
+    address = ui.ray_address()
+    if address and name and name.lower().endswith(".zip"):
+        st.caption(f"This archive's files are read and tokenised in parallel on the Ray cluster at {address}.")
     if data is not None and st.button("Process corpus", type="primary", key="corpus_process"):
         try:
             seconds = len(data) / TOKENISED_BYTES_PER_SECOND * (2 if phrases else 1)
             built = ui.wait_with_progress(
                 f"Reading and tokenising {name}…",
-                lambda report: corpus.build_corpus(name, data, read, corpus.TokenizeOptions(lowercase, phrases)),
+                lambda report: store_upload(name, data, read, corpus.TokenizeOptions(lowercase, phrases), address),
                 estimate_seconds=seconds,
             )
             st.session_state[ui.ACTIVE_CORPUS] = st.session_state["corpus_chosen"] = built.id  # show it below

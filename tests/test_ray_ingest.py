@@ -174,3 +174,32 @@ def test_the_cli_reads_a_zip_on_the_cluster_and_trains_there(ray_cluster, tmp_pa
     assert failed.returncode == 1
     assert failed.stderr.startswith("embedlab train: error: numbers.zip: no words found (1 documents")
     assert "(the log: " in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_the_corpus_page_reads_a_zip_on_the_configured_cluster(ray_cluster, tmp_path, monkeypatch):
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from embedlab import cluster
+
+    data = _archive()
+    monkeypatch.setenv("EMBEDLAB_HOME", str(tmp_path / "local"))
+    expected = build_corpus("corpus.zip", data)
+    monkeypatch.setenv("EMBEDLAB_HOME", str(tmp_path / "app"))
+    monkeypatch.setenv(cluster.ADDRESS_VARIABLE, ray_cluster.address)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.switch_page("pages/corpus.py").run()
+    at.file_uploader(key="corpus_upload").set_value(("corpus.zip", data, "application/zip")).run()
+    assert any(
+        c.value
+        == f"This archive's files are read and tokenised in parallel on the Ray cluster at {ray_cluster.address}."
+        for c in at.caption
+    )
+    at.button(key="corpus_process").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [c.id for c in store.list_corpora()] == [expected.id]
+    assert _stored(expected.id) == {
+        name: (tmp_path / "local" / "corpora" / expected.id / name).read_bytes()
+        for name in ("sentences.txt", "counts.tsv", "meta.json")
+    }
+    assert len(list((tmp_path / "app" / "jobs").glob("ingest-*.log"))) == 1  # it went through the cluster

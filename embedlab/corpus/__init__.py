@@ -27,6 +27,7 @@ from embedlab.corpus.stored import (
     corpus_from_file,
     list_corpora,
     load_corpus,
+    read_upload_file,
 )
 from embedlab.corpus.tokens import (
     TOKENIZER_VERSION,
@@ -62,6 +63,7 @@ __all__ = [
     "load_corpus",
     "normalise_query",
     "read_documents",
+    "read_upload_file",
     "table_columns",
     "tokenize",
 ]

@@ -41,7 +41,7 @@ from embedlab.corpus.stored import Corpus, _content_id, build_corpus, load_corpu
 from embedlab.corpus.tokens import _WORD, TokenizeOptions, TokenizeReport, _write_sentences
 from embedlab.errors import EmbedLabError
 
-__all__ = ["build_corpus_in_parallel", "ingest_on_cluster"]
+__all__ = ["build_corpus_in_parallel", "ingest_on_cluster", "store_upload"]
 
 
 def _tokenise_members(
@@ -171,28 +171,44 @@ def build_corpus_in_parallel(
 
 def ingest_on_cluster(
     address: str,
-    path: str | Path,
+    name: str,
+    data: bytes,
     read: ReadOptions = ReadOptions(),
     tokenize_options: TokenizeOptions = TokenizeOptions(),
 ) -> Corpus:
-    """Store a corpus file with :func:`build_corpus_in_parallel` run as a Ray Job on the cluster at ``address``: the
-    file is copied once into ``EMBEDLAB_HOME/uploads/`` (which every node shares), named by its bytes' hash.
+    """Store an upload with :func:`build_corpus_in_parallel` run as a Ray Job on the cluster at ``address``: its
+    bytes are written once into ``EMBEDLAB_HOME/uploads/`` (which every node shares), named by their hash.
 
     Raises:
         EmbedLabError: the cluster cannot be reached or refuses the token, or the ingest failed (its message: the
             same as :func:`build_corpus` would give for the file).
     """
-    path = Path(path)
-    check_size(path.name, path.stat().st_size)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    shared = store.uploads_dir() / f"{digest}{_suffix(path.name)}"
+    check_size(name, len(data))
+    shared = store.uploads_dir() / f"{hashlib.sha256(data).hexdigest()[:16]}{_suffix(name)}"
     if not shared.exists():
-        with store.atomic_file(shared) as out, path.open("rb") as source:
-            shutil.copyfileobj(source, out)
+        store.write_bytes(shared, data)
     options = json.dumps({"read": asdict(read), "tokenize": asdict(tokenize_options)})
     home = str(store.uploads_dir().parent)
-    corpus_id = cluster.run_module(address, home, "embedlab.corpus.parallel", [str(shared), path.name, options])
+    corpus_id = cluster.run_module(address, home, "embedlab.corpus.parallel", [str(shared), name, options])
     return load_corpus(corpus_id)
+
+
+def store_upload(
+    name: str,
+    data: bytes,
+    read: ReadOptions = ReadOptions(),
+    tokenize_options: TokenizeOptions = TokenizeOptions(),
+    ray_address: str | None = None,
+) -> Corpus:
+    """Where an upload is read: a zip archive (many files) on the Ray cluster at ``ray_address`` when one is
+    given (:func:`ingest_on_cluster`), anything else here (:func:`build_corpus`); the same corpus either way.
+
+    Raises:
+        EmbedLabError: as :func:`build_corpus` and :func:`ingest_on_cluster`.
+    """
+    if ray_address and _suffix(name) == ".zip":
+        return ingest_on_cluster(ray_address, name, data, read, tokenize_options)
+    return build_corpus(name, data, read, tokenize_options)
 
 
 def main(argv: list[str]) -> int:

@@ -212,15 +212,24 @@ def load_corpus(corpus_id: str) -> Corpus:
     )
 
 
-def corpus_from_file(
-    path: str | Path, read: ReadOptions = ReadOptions(), tokenize_options: TokenizeOptions = TokenizeOptions()
-) -> Corpus:
-    """The CLI's entry: a raw file on disk, tokenised exactly as an upload in the app."""
+def read_upload_file(path: str | Path) -> bytes:
+    """A corpus file's bytes, as an upload's: its size checked before a byte is read.
+
+    Raises:
+        EmbedLabError: no such file, or bigger than uploads may be.
+    """
     path = Path(path)
     if not path.is_file():
         raise EmbedLabError(f"no such file: {path}")
     check_size(path.name, path.stat().st_size)  # before reading a byte of it
-    return build_corpus(path.name, path.read_bytes(), read, tokenize_options)
+    return path.read_bytes()
+
+
+def corpus_from_file(
+    path: str | Path, read: ReadOptions = ReadOptions(), tokenize_options: TokenizeOptions = TokenizeOptions()
+) -> Corpus:
+    """The CLI's entry: a raw file on disk, tokenised exactly as an upload in the app."""
+    return build_corpus(Path(path).name, read_upload_file(path), read, tokenize_options)
 
 
 def list_corpora() -> list[CorpusRecord]:

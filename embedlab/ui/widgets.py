@@ -113,13 +113,23 @@ _LOG = logging.getLogger("embedlab")
 
 
 RAY_ADDRESS_KEY = "train_ray_address"
+_RAY_ADDRESS_SETTING = "ray_address_setting"  # not a widget key: it outlives the Train page's text box
+
+
+def ray_address() -> str | None:
+    """The Ray cluster this session's jobs and zip ingests go to: the Train page's setting, else
+    ``$EMBEDLAB_RAY_ADDRESS``; None for this machine."""
+    setting = st.session_state.get(_RAY_ADDRESS_SETTING)
+    if setting is None:
+        return cluster.configured_address()
+    return cluster.configured_address(setting) if setting.strip() else None
 
 
 def where_jobs_run() -> str | None:
     """The Train page's "Where jobs run" panel: the Ray cluster's address (``$EMBEDLAB_RAY_ADDRESS`` by default; empty
     for this machine) and, for a cluster, its alive nodes with their free and total CPUs and GPUs, or why it
     cannot be reached. Returns the cluster's address, or None for this machine."""
-    default = os.environ.get(cluster.ADDRESS_VARIABLE, "")
+    default = st.session_state.get(_RAY_ADDRESS_SETTING, os.environ.get(cluster.ADDRESS_VARIABLE, ""))
     with st.expander("Where jobs run", expanded=bool(default)):
         typed = st.text_input(
             "Ray cluster address",
@@ -129,9 +139,10 @@ def where_jobs_run() -> str | None:
             help="Jobs go to this Ray cluster as Ray Jobs, one node each (the one with the most free cores; a GPU "
             "node for fine-tuning when there is one). The cluster needs EmbedLab installed and this data folder "
             f"({config.home()}) at the same path on every node; with token authentication, start the app with "
-            "RAY_AUTH_MODE=token and RAY_AUTH_TOKEN_PATH.",
+            "RAY_AUTH_MODE=token and RAY_AUTH_TOKEN_PATH. A .zip corpus is then read there too, in parallel.",
         )
-        address = cluster.configured_address(typed) if typed.strip() else None
+        st.session_state[_RAY_ADDRESS_SETTING] = typed
+        address = ray_address()
         if address is None:
             st.caption(f"Jobs run on this machine ({os.cpu_count()} cores).")
             return None
