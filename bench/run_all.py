@@ -41,6 +41,7 @@ BENCHMARKS = (
     "verdict_speed",
     "first_answers",
     "map_changes",
+    "ray_cluster",
 )
 MAP_TEST = "tests/test_e2e_browser.py::test_a_200k_point_map_draws_and_hovers_without_freezing"
 PAINT_GOAL_MS, HOVER_GOAL_MS = 5_000, 100  # the speed issue's goals for 2 x 200,000 points

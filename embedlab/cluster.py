@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 ADDRESS_VARIABLE = "EMBEDLAB_RAY_ADDRESS"
+WATCH_PARENT_VARIABLE = "EMBEDLAB_WATCH_PARENT"  # set for a job on Ray: its worker stops if its Ray parent dies
 CPUS_VARIABLE = "EMBEDLAB_JOB_CPUS"  # set for a job on Ray: the cores it was given (gensim's workers when unset)
 
 Backend = Literal["local", "ray"]
@@ -218,13 +219,15 @@ def submit_job(address: str, job_id: str, home: str, cpus: int = 0, gpus: int = 
     env = {
         "EMBEDLAB_HOME": home,
         CPUS_VARIABLE: str(max(1, int(held))),
+        WATCH_PARENT_VARIABLE: "1",
         "RAY_USAGE_STATS_ENABLED": "0",
         **config.offline_environment(),
     }
     try:
         client.submit_job(
             # the log goes where a local job's does (the pages point at it); Ray keeps its own job logs empty
-            entrypoint=f"python -m embedlab.training.jobs {job_id} >> {shlex.quote(str(log))} 2>&1",
+            # exec: the worker is the Ray supervisor's own child, so it can tell when its node's Ray is gone
+            entrypoint=f"exec python -m embedlab.training.jobs {job_id} >> {shlex.quote(str(log))} 2>&1",
             submission_id=job_id,
             runtime_env={"env_vars": env},
             entrypoint_num_cpus=held,

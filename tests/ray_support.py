@@ -37,10 +37,14 @@ class RayCluster:
         environment: the variables a client needs: ``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN_PATH``, usage off.
     """
 
-    def __init__(self, folder: Path, cpus_per_node: int = 1) -> None:
+    def __init__(
+        self, folder: Path, cpus_per_node: int = 1, head_cpus: int | None = None, token: str | None = None
+    ) -> None:
         self.folder = folder
         self.cpus = cpus_per_node
+        self.head_cpus = cpus_per_node if head_cpus is None else head_cpus
         self.token_path = folder / "auth_token"
+        self.token = token or secrets.token_hex(32)  # a process's Ray client keeps the first token it reads
         self.environment = {
             "RAY_AUTH_MODE": "token",
             "RAY_AUTH_TOKEN_PATH": str(self.token_path),
@@ -50,6 +54,7 @@ class RayCluster:
         self.address = ""
         self.head: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
+        self.more_workers: list[subprocess.Popen] = []
 
     def _start_node(self, args: list[str], log: str) -> subprocess.Popen:
         env = {**os.environ, **self.environment}
@@ -69,7 +74,7 @@ class RayCluster:
         os.environ.update(self.environment)
         os.environ.pop("RAY_AUTH_TOKEN", None)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.token_path.write_text(secrets.token_hex(32))
+        self.token_path.write_text(self.token)
         self.token_path.chmod(0o600)
         gcs_port, dashboard_port = _free_port(), _free_port()
         self.gcs = f"127.0.0.1:{gcs_port}"
@@ -80,7 +85,7 @@ class RayCluster:
                 f"--port={gcs_port}",
                 "--dashboard-host=127.0.0.1",
                 f"--dashboard-port={dashboard_port}",
-                f"--num-cpus={self.cpus}",
+                f"--num-cpus={self.head_cpus}",
                 "--num-gpus=0",
                 f"--temp-dir={self.folder / 'ray'}",
                 *_ports("ray-client-server-port", "dashboard-agent-listen-port", "metrics-export-port"),
@@ -88,7 +93,12 @@ class RayCluster:
             "head.log",
         )
         self._wait_for_nodes(1)
-        self.worker = self._start_node(
+        self.worker = self._worker_node("worker.log")
+        self._wait_for_nodes(2)
+        return self
+
+    def _worker_node(self, log: str) -> subprocess.Popen:
+        return self._start_node(
             [
                 f"--address={self.gcs}",
                 f"--num-cpus={self.cpus}",
@@ -96,10 +106,13 @@ class RayCluster:
                 f'--resources={{"{WORKER_RESOURCE}": 1}}',
                 *_ports("dashboard-agent-listen-port", "metrics-export-port"),
             ],
-            "worker.log",
+            log,
         )
-        self._wait_for_nodes(2)
-        return self
+
+    def add_worker(self) -> None:
+        """One more worker node like the first (the benchmark's scaling step)."""
+        self.more_workers.append(self._worker_node(f"worker{len(self.more_workers) + 2}.log"))
+        self._wait_for_nodes(2 + len(self.more_workers))
 
     def _wait_for_nodes(self, count: int, timeout: float = 120) -> None:
         # Ray reads RAY_AUTH_MODE once, when it is first imported: the caller sets self.environment before that.
@@ -114,7 +127,7 @@ class RayCluster:
                     return
             except Exception as error:  # the dashboard is not up yet
                 last = error
-            for process in (self.head, self.worker):
+            for process in (self.head, self.worker, *self.more_workers):
                 if process is not None and process.poll() is not None:
                     raise RuntimeError(f"a Ray node exited while starting; see {self.folder}/*.log")
             if time.monotonic() > deadline:
@@ -133,11 +146,12 @@ class RayCluster:
     def stop(self) -> None:
         """SIGTERM to both nodes; what still runs after a few seconds (Ray drains for up to 30 s a node) is
         killed: the nodes' process groups, then any process of this cluster's session folder."""
-        for process in (self.worker, self.head):
+        nodes = [*self.more_workers, self.worker, self.head]
+        for process in nodes:
             if process is not None and process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 5
-        for process in (self.worker, self.head):
+        for process in nodes:
             if process is None:
                 continue
             try:

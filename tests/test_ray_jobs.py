@@ -234,3 +234,53 @@ def test_the_train_page_shows_the_cluster_and_where_its_job_runs(ray_cluster, fr
     at.text_input(key="train_ray_address").set_value("127.0.0.1:9").run()
     shown = [e.value.replace("\\", "") for e in at.error]  # (the markdown escapes "//" against autolinks)
     assert any(m.startswith("cannot reach the Ray cluster at http://127.0.0.1:9 (") for m in shown), shown
+
+
+def test_a_job_on_ray_outlives_the_app_that_started_it(ray_cluster, fresh_home):
+    """The app's process starts a job and ends (a restart); the job goes on on the cluster, and a new app process
+    (here, this one) finds it done."""
+    corpus = build_corpus("notes.txt", notes_text(400))
+    code = (
+        "import sys\n"
+        "from embedlab.training import TrainConfig, jobs\n"
+        f"print(jobs.start_job(sys.argv[1], TrainConfig(min_count=1, epochs=30, workers=1), backend='ray', "
+        f"ray_address={ray_cluster.address!r}))\n"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", code, corpus.id], capture_output=True, text=True, cwd=ROOT, timeout=120, check=True
+    )
+    job_id = started.stdout.strip().splitlines()[-1]
+    assert jobs.get_job(job_id).status in jobs.ACTIVE  # the app is gone, the job is not
+    job = _wait(job_id, ("done", "failed", "interrupted"))
+    assert job.status == "done" and store.get_run(job.run_id) is not None
+
+
+def test_a_lost_worker_node_ends_its_job_interrupted_and_nothing_saved(ray_cluster, fresh_home):
+    """The worker node's raylet is killed mid-training, as a lost machine would be: Ray fails the job, its worker
+    process goes with the node, and the job ends interrupted with Ray's reason; the cluster's head lives on."""
+    import tempfile
+    from pathlib import Path
+
+    from ray_support import RayCluster
+
+    own = RayCluster(Path(tempfile.mkdtemp(prefix="elray-")), token=ray_cluster.token)  # one token per process
+    try:
+        own.start()
+        corpus = _long()
+        job_id = jobs.start_job(corpus.id, LONG, backend="ray", ray_address=own.address)
+        job = _running(job_id)
+        assert job.node.endswith("worker)")
+        raylets = own.worker_raylet_pids()
+        assert len(raylets) == 1
+        os.kill(raylets[0], signal.SIGKILL)
+        job = _wait(job_id, ("interrupted", "failed", "done"), timeout=180)
+        assert job.status == "interrupted", job.message
+        assert job.message.startswith("The job on the Ray cluster ended before it saved its run (")
+        deadline = time.monotonic() + 60
+        while os.path.exists(f"/proc/{job.pid}"):  # the worker process does not outlive its node
+            assert time.monotonic() < deadline, "the job's worker outlived its node"
+            time.sleep(0.5)
+        _nothing_saved(fresh_home)
+        assert [n.head for n in cluster.nodes(own.address)] == [True]
+    finally:
+        own.stop()

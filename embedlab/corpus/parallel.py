@@ -118,6 +118,11 @@ def build_corpus_in_parallel(
 
     # named as store.staged_dir names its folders (writer's pid inside), so a killed ingest's parts are cleared
     parts = Path(tempfile.mkdtemp(dir=store.corpora_dir(), prefix=f".staging-parts-{corpus_id}-pid{os.getpid()}-"))
+    context = ray.data.DataContext.get_current()
+    reserving = context.op_resource_reservation_enabled
+    # One operator only: Ray Data's reservation (half the cluster's CPUs held for downstream operators) ran one task
+    # at a time on two 1-CPU workers (bench/ray_cluster.py); without it, tasks use every CPU.
+    context.op_resource_reservation_enabled = False
     try:
         dataset = ray.data.from_items(
             [{"index": i, "member": member} for i, member in enumerate(members)],
@@ -166,6 +171,7 @@ def build_corpus_in_parallel(
 
         return save_corpus(corpus_id, name, read, tokenize_options, notices, labels, write)
     finally:
+        context.op_resource_reservation_enabled = reserving
         shutil.rmtree(parts, ignore_errors=True)
 
 

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -41,6 +42,11 @@ _START_GRACE_SECONDS = 60
 
 
 _PROGRESS_INTERVAL_SECONDS = 0.5
+
+
+# Ray is asked about a job only once its row has been quiet this long: pages poll every second, and asking the
+# dashboard each time cost the training a share of the cores.
+_RAY_QUIET_SECONDS = 5.0
 
 
 _children: list[subprocess.Popen] = []
@@ -146,7 +152,8 @@ def _mark_vanished_jobs() -> None:
         if job.status not in ACTIVE:
             continue
         if job.backend == "ray":
-            _mark_ended_ray_job(job)
+            if now - job.updated > _RAY_QUIET_SECONDS:  # a working worker writes its progress every 0.5 s
+                _mark_ended_ray_job(job)
             continue
         if now - job.created < _START_GRACE_SECONDS and not job.pid:
             continue
@@ -271,9 +278,24 @@ def _runner(params: dict[str, Any]) -> tuple[Callable[..., Any], TrainConfig | F
     return train_run, TrainConfig.from_dict(params)
 
 
+def _stop_when_orphaned(parent: int) -> None:
+    """On a Ray node: once the Ray process that started this worker is gone (its node lost, the raylet killed),
+    SIGTERM this process, as a cancel would: nothing manages the job any more, so it must not commit a run. The
+    job's row then goes quiet, and the app marks it interrupted with Ray's reason."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="embedlab-parent-watch", daemon=True).start()
+
+
 def work(job_id: str) -> int:
     """The worker process's body: train, then commit the run unless the job was cancelled meanwhile."""
     signal.signal(signal.SIGTERM, _raise_cancelled)
+    if os.environ.get(cluster.WATCH_PARENT_VARIABLE):
+        _stop_when_orphaned(os.getppid())
     job = store.get_job(job_id)
     if job is None or job.status not in ACTIVE:
         return 0
