@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -87,16 +88,26 @@ def test_a_word2vec_job_on_ray_equals_the_local_run_and_says_where_it_ran(ray_cl
     assert record is not None and record.corpus_id == corpus.id and record.params == SMALL.to_dict()
 
 
-def test_two_jobs_at_once_go_to_the_two_nodes(ray_cluster, fresh_home):
+def test_two_jobs_at_once_go_to_the_two_nodes_and_a_third_waits_saying_why(ray_cluster, fresh_home):
     corpus = _long()
     first = jobs.start_job(corpus.id, LONG, backend="ray", ray_address=ray_cluster.address)
     _running(first)
-    second = jobs.start_job(corpus.id, SMALL, backend="ray", ray_address=ray_cluster.address)
-    assert _wait(second, ("done", "failed", "interrupted")).status == "done"
-    nodes = {_ray_node(ray_cluster.address, first).head, _ray_node(ray_cluster.address, second).head}
-    assert nodes == {True, False}
-    assert jobs.cancel_job(first)
-    assert _wait(first, ("cancelled",)).status == "cancelled"
+    second = jobs.start_job(corpus.id, replace(LONG, seed=6), backend="ray", ray_address=ray_cluster.address)
+    _running(second)
+    assert {_ray_node(ray_cluster.address, first).head, _ray_node(ray_cluster.address, second).head} == {False, True}
+    third = jobs.start_job(corpus.id, SMALL, backend="ray", ray_address=ray_cluster.address)
+    deadline = time.monotonic() + 60
+    while (job := jobs.get_job(third)).message != jobs.WAITING_FOR_A_NODE:  # asked once its row is quiet 5 s
+        assert job.status == "queued" and time.monotonic() < deadline, (job.status, job.message)
+        time.sleep(0.5)
+    assert jobs.progress_text(job).startswith(f"queued · {jobs.WAITING_FOR_A_NODE}")
+    assert cluster.job_state(ray_cluster.address, third).status == "PENDING"
+    assert jobs.cancel_job(first)  # its node's cores come free: the third goes there
+    job = _wait(third, ("done", "failed", "interrupted"))
+    assert job.status == "done" and job.message == ""
+    assert _ray_node(ray_cluster.address, third).id == _ray_node(ray_cluster.address, first).id
+    assert jobs.cancel_job(second)
+    assert _wait(first, ("cancelled",)).status == _wait(second, ("cancelled",)).status == "cancelled"
 
 
 def test_a_small_finetune_on_ray_commits_its_run(ray_cluster, fresh_home):

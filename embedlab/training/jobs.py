@@ -167,10 +167,17 @@ def _mark_vanished_jobs() -> None:
             )
 
 
+WAITING_FOR_A_NODE = "waiting for a node of the Ray cluster with the cores it asked for (all are held now)"
+
+
 def _mark_ended_ray_job(job: JobRecord) -> None:
     """A Ray Job that ended (failed, stopped, its node lost) while the registry still has it active: interrupted,
-    with Ray's reason. A cluster that cannot be asked now changes nothing."""
+    with Ray's reason; one that Ray still holds back for want of free cores: said in its message. A cluster that
+    cannot be asked now changes nothing."""
     state = cluster.job_state(job.address, job.id)
+    if state is not None and state.status == "PENDING" and job.status == "queued":
+        store.transition_job(job.id, ("queued",), message=WAITING_FOR_A_NODE)  # also restarts the quiet clock
+        return
     if state is None or not state.terminal:
         return
     reason = f"{state.status.lower()}: {state.message}" if state.message else state.status.lower()
@@ -299,7 +306,7 @@ def work(job_id: str) -> int:
     job = store.get_job(job_id)
     if job is None or job.status not in ACTIVE:
         return 0
-    store.update_job(job_id, status="running", pid=os.getpid())
+    store.update_job(job_id, status="running", pid=os.getpid(), message="")
     run_id = store.new_id("run")
 
     def may_commit() -> bool:
