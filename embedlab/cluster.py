@@ -197,7 +197,18 @@ def choose_node(candidates: list[ClusterNode], cpus: int, gpus: int) -> ClusterN
     return max(fitting, key=lambda node: (node.free_cpus, node.cpus, not node.head, -candidates.index(node)))
 
 
-def submit_job(address: str, job_id: str, home: str, cpus: int = 0, gpus: int = 0) -> ClusterNode:
+COORDINATOR = "the Ray cluster"  # where a data-parallel job runs: its replicas are placed by Ray Train
+
+
+def submit_job(
+    address: str,
+    job_id: str,
+    home: str,
+    cpus: int = 0,
+    gpus: int = 0,
+    coordinator: bool = False,
+    extra_env: dict[str, str] | None = None,
+) -> ClusterNode | None:
     """Submit the worker of ``job_id`` as a Ray Job (submission id = the job id) on the node
     :func:`choose_node` picks, holding ``cpus`` of its CPUs (0: all of them) and ``gpus`` GPUs.
 
@@ -205,23 +216,27 @@ def submit_job(address: str, job_id: str, home: str, cpus: int = 0, gpus: int = 
     statistics off, the Hugging Face libraries offline; its output goes to ``home/jobs/JOB_ID.log``, as a local
     job's does.
 
+    A ``coordinator`` job holds nothing and goes to any node: it only starts Ray Train's replicas, which hold the
+    CPUs and GPUs (a data-parallel fine-tune). ``extra_env`` is added to the job's environment.
+
     Returns:
-        The node it was placed on.
+        The node it was placed on; None for a coordinator.
 
     Raises:
         EmbedLabError: the cluster cannot be reached, refuses the token, or has no node that fits.
     """
     client = _client(address)
-    node = choose_node(nodes(address), cpus, gpus)
+    node = None if coordinator else choose_node(nodes(address), cpus, gpus)
     log = Path(home) / "jobs" / f"{job_id}.log"
     log.parent.mkdir(parents=True, exist_ok=True)  # the folder the app and the nodes share
-    held = min(float(cpus), node.cpus) if cpus else node.cpus
+    held = 0.0 if node is None else min(float(cpus), node.cpus) if cpus else node.cpus
     env = {
         "EMBEDLAB_HOME": home,
-        CPUS_VARIABLE: str(max(1, int(held))),
+        CPUS_VARIABLE: str(max(1, int(held))),  # (a coordinator's replicas hold their own)
         WATCH_PARENT_VARIABLE: "1",
         "RAY_USAGE_STATS_ENABLED": "0",
         **config.offline_environment(),
+        **(extra_env or {}),
     }
     try:
         client.submit_job(
@@ -231,9 +246,9 @@ def submit_job(address: str, job_id: str, home: str, cpus: int = 0, gpus: int = 
             submission_id=job_id,
             runtime_env={"env_vars": env},
             entrypoint_num_cpus=held,
-            entrypoint_num_gpus=gpus or None,
-            entrypoint_label_selector={"ray.io/node-id": node.id},
-            metadata={"embedlab_job": job_id, "cpus": f"{held:g}", "gpus": str(gpus)},
+            entrypoint_num_gpus=(gpus or None) if node is not None else None,
+            entrypoint_label_selector={"ray.io/node-id": node.id} if node is not None else None,
+            metadata={"embedlab_job": job_id, "cpus": f"{held:g}", "gpus": str(gpus if node is not None else 0)},
         )
     except Exception as error:
         _forget(address)

@@ -295,3 +295,34 @@ def test_a_lost_worker_node_ends_its_job_interrupted_and_nothing_saved(ray_clust
         assert [n.head for n in cluster.nodes(own.address)] == [True]
     finally:
         own.stop()
+
+
+def test_a_data_parallel_finetune_on_ray_trains_two_replicas_and_commits(ray_cluster, fresh_home):
+    """Ray Train runs two replicas (one per node's CPU here; one per GPU on a GPU cluster) with the in-batch
+    negatives gathered across both; the job commits one model, trained on both replicas' shares."""
+    from embedlab.spaces import baseline
+    from embedlab.training import finetune
+
+    corpus = build_corpus("notes.txt", notes_text(80))
+    config = FinetuneConfig(max_pairs=40, batch_size=4)
+    job_id = jobs.start_job(corpus.id, config, backend="ray", ray_address=ray_cluster.address, replicas=2)
+    job = _wait(job_id, ("done", "failed", "interrupted"), timeout=900)
+    assert job.status == "done", (job.message, (fresh_home / "jobs" / f"{job_id}.log").read_text()[-3000:])
+    assert job.node == "the Ray cluster: 2 data-parallel replicas (CPU)"
+    params = finetune.run_params(job.run_id)
+    assert params["replicas"] == 2
+    steps = -(-params["train_pairs"] // (config.batch_size * 2))  # each step: a batch on each replica
+    assert params["pairs_trained"] == min(params["train_pairs"], steps * config.batch_size * 2)
+    tuned = load_space(job.run_id, corpus)
+    base = baseline.encode_words(list(tuned.words))
+    assert float(np.mean(np.sum(tuned.vectors * base, axis=1))) < 0.99999  # the weights moved
+    assert not (fresh_home / "runs" / job.run_id / "trainer").exists()
+
+
+def test_replicas_need_a_cluster_and_a_finetune(fresh_home):
+    corpus = build_corpus("notes.txt", notes_text(20))
+    with pytest.raises(EmbedLabError, match="data-parallel replicas need a Ray cluster"):
+        jobs.start_job(corpus.id, FinetuneConfig(max_pairs=16), backend="local", replicas=2)
+    with pytest.raises(EmbedLabError, match="Word2Vec and FastText train on one node"):
+        jobs.start_job(corpus.id, SMALL, backend="ray", ray_address="127.0.0.1:9", replicas=2)
+    assert jobs.list_jobs() == []

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
+import os
 import shutil
 import time
 import traceback
@@ -51,14 +53,21 @@ def retrieval_scores(model, pairs: Sequence[tuple[str, str]], k: int = RETRIEVAL
     return rank_metrics(anchors, positives, k)
 
 
-def _train(
+REPLICAS_VARIABLE = "EMBEDLAB_FINETUNE_REPLICAS"  # set for a fine-tune on a Ray cluster: data-parallel replicas
+GPU_VARIABLE = "EMBEDLAB_FINETUNE_GPU"  # "1": each replica takes a GPU
+
+
+def _fit(
     model,
     pairs: Sequence[tuple[str, str]],
     config: FinetuneConfig,
     workdir: Path,
     on_progress: Callable[[FinetuneProgress], None] | None,
+    replicas: int = 1,
 ) -> tuple[int, float]:
-    """Run the sentence-transformers trainer; returns (pairs trained on, seconds)."""
+    """Run the sentence-transformers trainer on ``model`` (in place); returns (pairs trained on, seconds). With
+    ``replicas`` > 1 it is one of that many data-parallel processes (torch.distributed set up by Ray Train): each
+    reads its share of the pairs and the in-batch negatives are gathered across all of them."""
     # lazy: torch, datasets, transformers and sentence-transformers take seconds to import; only training needs them
     import torch
     from datasets import Dataset
@@ -71,7 +80,7 @@ def _train(
     from transformers import TrainerCallback
     from transformers.trainer_callback import PrinterCallback
 
-    steps = max(1, math.ceil(len(pairs) / config.batch_size) * config.epochs)
+    steps = max(1, math.ceil(len(pairs) / (config.batch_size * replicas)) * config.epochs)
     cuda = model.device.type == "cuda"  # train where the model is
     args = SentenceTransformerTrainingArguments(
         output_dir=str(workdir),
@@ -92,6 +101,7 @@ def _train(
     )
     started = time.perf_counter()
     deadline = started + config.max_minutes * 60 if config.max_minutes else math.inf
+    per_step = config.batch_size * replicas
 
     class Progress(TrainerCallback):
         def on_step_end(self, _args, state, control, **_kwargs):
@@ -103,7 +113,7 @@ def _train(
                         state.global_step,
                         steps,
                         fraction,
-                        state.global_step * config.batch_size / max(elapsed, 1e-9),
+                        state.global_step * per_step / max(elapsed, 1e-9),
                         elapsed / fraction * (1 - fraction) if fraction else None,
                     )
                 )
@@ -112,13 +122,81 @@ def _train(
             return control
 
     dataset = Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [p for _, p in pairs]})
+    loss = MultipleNegativesRankingLoss(model, gather_across_devices=replicas > 1)
     trainer = SentenceTransformerTrainer(
-        model=model, args=args, train_dataset=dataset, loss=MultipleNegativesRankingLoss(model), callbacks=[Progress()]
+        model=model, args=args, train_dataset=dataset, loss=loss, callbacks=[Progress()]
     )
     trainer.remove_callback(PrinterCallback)  # it prints the final metrics dict to stdout (the CLI's JSON)
     result = trainer.train()
     seconds = time.perf_counter() - started
-    return min(len(pairs) * config.epochs, result.global_step * config.batch_size), seconds
+    return min(len(pairs) * config.epochs, result.global_step * per_step), seconds
+
+
+def _replica(settings_: dict[str, Any]) -> None:
+    """One data-parallel replica (a Ray Train worker): load the base model, train on this replica's share; the
+    first replica saves the trained model and the figures into ``workdir`` and reports progress."""
+    import torch.distributed as dist  # lazy, as in _fit
+    from sentence_transformers import SentenceTransformer  # lazy, as in _fit
+
+    first = not dist.is_initialized() or dist.get_rank() == 0
+    model = SentenceTransformer(settings_["model"], device=baseline.torch_device(), local_files_only=True)
+    model.max_seq_length = min(model.max_seq_length or baseline.MAX_TOKENS, baseline.MAX_TOKENS)
+    workdir = Path(settings_["workdir"])
+    trained, seconds = _fit(
+        model,
+        settings_["pairs"],
+        settings_["config"],
+        workdir / f"trainer-{dist.get_rank() if dist.is_initialized() else 0}",
+        settings_["progress"] if first else None,
+        settings_["replicas"],
+    )
+    if first:
+        model.save(str(workdir / "model"))
+        (workdir / "result.json").write_text(json.dumps({"pairs": trained, "seconds": seconds}), encoding="utf-8")
+
+
+def _train(
+    model,
+    pairs: Sequence[tuple[str, str]],
+    config: FinetuneConfig,
+    workdir: Path,
+    on_progress: Callable[[FinetuneProgress], None] | None,
+) -> tuple[Any, int, float]:
+    """Train here, or — in a job on a Ray cluster asked for ``$EMBEDLAB_FINETUNE_REPLICAS`` > 1 — as that many
+    data-parallel replicas with Ray Train's ``TorchTrainer`` (one GPU each when ``$EMBEDLAB_FINETUNE_GPU`` is 1).
+
+    Returns:
+        The trained model (``model`` itself when trained here), the pairs trained on, seconds.
+    """
+    replicas = int(os.environ.get(REPLICAS_VARIABLE) or 1)
+    if replicas <= 1:
+        return (model, *_fit(model, pairs, config, workdir, on_progress))
+    # lazy: ray takes a second to import; only a data-parallel fine-tune on a cluster needs it
+    import ray
+    from ray.train import RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+    from sentence_transformers import SentenceTransformer
+
+    if not ray.is_initialized():
+        ray.init(address="auto", logging_level=logging.WARNING, log_to_driver=False)  # this Ray Job's cluster
+    workdir.mkdir(parents=True, exist_ok=True)
+    TorchTrainer(
+        _replica,
+        train_loop_config={
+            "model": str(baseline.model_path()),
+            "pairs": list(pairs),
+            "config": config,
+            "workdir": str(workdir),
+            "progress": on_progress,
+            "replicas": replicas,
+        },
+        scaling_config=ScalingConfig(num_workers=replicas, use_gpu=os.environ.get(GPU_VARIABLE) == "1"),
+        run_config=RunConfig(storage_path=str(workdir / "ray"), name="finetune"),
+    ).fit()
+    result = json.loads((workdir / "result.json").read_text(encoding="utf-8"))
+    trained = SentenceTransformer(str(workdir / "model"), device=model.device, local_files_only=True)
+    trained.max_seq_length = model.max_seq_length
+    return trained, int(result["pairs"]), float(result["seconds"])
 
 
 def finetune_run(
@@ -158,7 +236,7 @@ def finetune_run(
     vocab_size = min(len(corpus.counts), settings.BASELINE_VOCAB_CAP)
     recorded = {**config.to_dict(), "dim": dim, "base_model": baseline.MODEL_NAME}
     with staged_run(corpus.id, METHOD, recorded, run_id=run_id, may_commit=may_commit) as run:
-        trained_pairs, seconds = _train(model, pairs.train, config, run.folder / "trainer", on_progress)
+        model, trained_pairs, seconds = _train(model, pairs.train, config, run.folder / "trainer", on_progress)
         shutil.rmtree(run.folder / "trainer", ignore_errors=True)
         phase(f"measuring the fine-tuned model on {len(pairs.held_out):,} held-out pairs", 1.0)
         after = retrieval_scores(model, pairs.held_out)
@@ -180,6 +258,7 @@ def finetune_run(
                 "train_seconds": round(seconds, 3),
                 "pairs_per_second": round(trained_pairs / max(seconds, 1e-9), 2),
                 "device": device,
+                "replicas": int(os.environ.get(REPLICAS_VARIABLE) or 1),
                 "torch_threads": torch.get_num_threads(),
                 "retrieval": {"baseline": before, "finetuned": after, "held_out_pairs": len(pairs.held_out)},
                 "vocab_size": vocab_size,

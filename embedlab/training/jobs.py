@@ -63,6 +63,7 @@ def start_job(
     config: TrainConfig | FinetuneConfig,
     backend: cluster.Backend | None = None,
     ray_address: str | None = None,
+    replicas: int = 1,
 ) -> str:
     """Queue a training or fine-tuning job and start its worker; returns the job id at once.
 
@@ -70,6 +71,8 @@ def start_job(
         backend: ``local`` (a process on this machine) or ``ray`` (a Ray Job); default: ``ray`` when a cluster is
             configured (``ray_address``, else ``$EMBEDLAB_RAY_ADDRESS``), else ``local``.
         ray_address: the Ray cluster's dashboard address, ``http://HEAD:8265``.
+        replicas: a fine-tune on Ray: data-parallel replicas (Ray Train), each on a GPU when the cluster has GPUs,
+            else a CPU; 1 trains in the job's own process.
 
     On Ray, a Word2Vec or FastText job holds ``workers`` CPUs of one node (all of the node's when 0); a fine-tune
     holds one node, with one GPU when the cluster has a GPU node.
@@ -92,7 +95,9 @@ def start_job(
             raise EmbedLabError(
                 f"no Ray cluster is configured: set {cluster.ADDRESS_VARIABLE} (http://HEAD:8265) or give its address"
             )
-        return _start_on_ray(corpus_id, config, params, address)
+        return _start_on_ray(corpus_id, config, params, address, replicas)
+    if replicas != 1:
+        raise EmbedLabError("data-parallel replicas need a Ray cluster: this machine trains in one process")
     job_id = store.new_id("job")
     store.add_job(job_id, corpus_id, params, getattr(config, "epochs", 0))
     store.update_job(job_id, node=LOCAL_NODE)
@@ -109,17 +114,29 @@ def start_job(
     return job_id
 
 
-def _start_on_ray(corpus_id: str, config: TrainConfig | FinetuneConfig, params: dict[str, Any], address: str) -> str:
+def _start_on_ray(
+    corpus_id: str, config: TrainConfig | FinetuneConfig, params: dict[str, Any], address: str, replicas: int
+) -> str:
+    finetuning = isinstance(config, configs.FinetuneConfig)
+    if replicas < 1 or (replicas > 1 and not finetuning):
+        raise EmbedLabError(
+            f"replicas: a fine-tune takes 1 or more; Word2Vec and FastText train on one node (got {replicas})"
+        )
     job_id = store.new_id("job")
     store.add_job(job_id, corpus_id, params, getattr(config, "epochs", 0), backend="ray", address=address)
-    finetuning = isinstance(config, configs.FinetuneConfig)
     try:
         gpus = int(finetuning and any(node.gpus >= 1 for node in cluster.nodes(address)))
-        node = cluster.submit_job(address, job_id, str(settings.home()), getattr(config, "workers", 0), gpus)
+        if replicas > 1:
+            env = {finetune.REPLICAS_VARIABLE: str(replicas), finetune.GPU_VARIABLE: str(gpus)}
+            cluster.submit_job(address, job_id, str(settings.home()), coordinator=True, extra_env=env)
+            where = f"{cluster.COORDINATOR}: {replicas} data-parallel replicas ({'GPU' if gpus else 'CPU'})"
+        else:
+            node = cluster.submit_job(address, job_id, str(settings.home()), getattr(config, "workers", 0), gpus)
+            where = node.label if node is not None else cluster.COORDINATOR
     except EmbedLabError as error:
         store.transition_job(job_id, ACTIVE, status="failed", message=str(error))
         raise
-    store.update_job(job_id, node=node.label)
+    store.update_job(job_id, node=where)
     return job_id
 
 
