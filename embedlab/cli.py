@@ -127,10 +127,14 @@ def _ray_address(args: argparse.Namespace) -> str | None:
 
 
 def _train_on_cluster(
-    corpus_: corpus.Corpus, config: TrainConfig | training.FinetuneConfig, address: str, quiet: bool
+    corpus_: corpus.Corpus,
+    config: TrainConfig | training.FinetuneConfig,
+    address: str,
+    quiet: bool,
+    replicas: int = 1,
 ) -> tuple[RunRecord, JobRecord]:
     """A training job on the Ray cluster, followed until it ends (Ctrl-C cancels it)."""
-    job_id = jobs.start_job(corpus_.id, config, backend="ray", ray_address=address)
+    job_id = jobs.start_job(corpus_.id, config, backend="ray", ray_address=address, replicas=replicas)
     try:
         while (job := jobs.get_job(job_id)) is not None and job.is_active:
             if not quiet:
@@ -148,6 +152,8 @@ def _train_on_cluster(
 
 def _train(args: argparse.Namespace) -> dict[str, Any]:
     address = _ray_address(args)
+    if args.replicas != 1 and (address is None or args.method != training.METHOD):
+        raise EmbedLabError("--replicas is for fine-tuning (--method sentence-transformer) on a Ray cluster")
     corpus_ = _read_corpus(args.corpus, args, address)
     run: RunRecord
     job: JobRecord | None = None
@@ -168,7 +174,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
             use_labels=args.use_labels,
         )
         if address:
-            run, job = _train_on_cluster(corpus_, tuned, address, args.json)
+            run, job = _train_on_cluster(corpus_, tuned, address, args.json, args.replicas)
         else:
             run = training.finetune_run(corpus_, tuned, None if args.json else _print_finetune_progress)
         extra: dict[str, Any] = {"retrieval": training.retrieval_check(run.id).to_dict()}
@@ -693,6 +699,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         "parallel there",
     )
     train.add_argument("--ray-address", help="the Ray cluster's dashboard, http://HEAD:8265")
+    train.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="fine-tuning on a Ray cluster: data-parallel replicas (Ray Train), one GPU each when the cluster has "
+        "GPUs; in-batch negatives are gathered across them",
+    )
     _add_corpus_options(train)
     train.set_defaults(handler=_train)
 

@@ -32,9 +32,11 @@ method = st.radio(
 ray_address = ui.where_jobs_run()
 
 
-def start(config) -> None:
+def start(config, replicas: int = 1) -> None:
     try:
-        jobs.start_job(corpus_id, config, backend="ray" if ray_address else "local", ray_address=ray_address)
+        jobs.start_job(
+            corpus_id, config, backend="ray" if ray_address else "local", ray_address=ray_address, replicas=replicas
+        )
     except EmbedLabError as error:
         ui.show_error(error)
 
@@ -68,6 +70,20 @@ if method == training.METHOD:
             disabled=not has_labels,
             help=None if has_labels else "This corpus has no label column",
         )
+        replicas = 1
+        if ray_address:
+            replicas = int(
+                st.number_input(
+                    "Data-parallel replicas on the cluster",
+                    1,
+                    64,
+                    1,
+                    key="ft_replicas",
+                    help="Ray Train runs this many copies of the trainer, one GPU each when the cluster has GPUs "
+                    "(one CPU each otherwise), each on its share of the pairs, with the in-batch negatives gathered "
+                    "across all of them; 1 trains on one node.",
+                )
+            )
         submitted = st.form_submit_button("Start fine-tuning", type="primary")
     if submitted:
         try:
@@ -82,7 +98,8 @@ if method == training.METHOD:
                     seed=int(seed),
                     pairs_file=pairs_file,
                     use_labels=bool(use_labels),
-                )
+                ),
+                replicas,
             )
         except EmbedLabError as error:
             ui.show_error(error)

@@ -246,6 +246,13 @@ def test_the_train_page_shows_the_cluster_and_where_its_job_runs(ray_cluster, fr
     shown = [e.value.replace("\\", "") for e in at.error]  # (the markdown escapes "//" against autolinks)
     assert any(m.startswith("cannot reach the Ray cluster at http://127.0.0.1:9 (") for m in shown), shown
 
+    # fine-tuning on a cluster offers data-parallel replicas; on this machine it does not
+    at.radio(key="train_method").set_value("sentence-transformer").run()
+    assert at.number_input(key="ft_replicas").value == 1
+    at.text_input(key="train_ray_address").set_value("").run()
+    assert "ft_replicas" not in [n.key for n in at.number_input]
+    assert any(c.value.startswith("Jobs run on this machine (") for c in at.caption)
+
 
 def test_a_job_on_ray_outlives_the_app_that_started_it(ray_cluster, fresh_home):
     """The app's process starts a job and ends (a restart); the job goes on on the cluster, and a new app process
