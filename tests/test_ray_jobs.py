@@ -324,6 +324,17 @@ def test_a_data_parallel_finetune_on_ray_trains_two_replicas_and_commits(ray_clu
     base = baseline.encode_words(list(tuned.words))
     assert float(np.mean(np.sum(tuned.vectors * base, axis=1))) < 0.99999  # the weights moved
     assert not (fresh_home / "runs" / job.run_id / "trainer").exists()
+    # the job encoded the corpus words with two model replicas too, into the file Compare reads
+    from embedlab.spaces.load import transformer_vocabulary
+
+    words = list(transformer_vocabulary(corpus))
+    model_dir = fresh_home / "runs" / job.run_id / "model"
+    cached = baseline.vectors_cache_path(words, model_dir)
+    assert cached.is_file()
+    by_replicas = np.load(cached)
+    here = baseline.encode_texts(words, model_dir=model_dir, backend="torch")
+    assert by_replicas.shape == here.shape == (len(words), 384)
+    assert float(np.max(1 - np.sum(by_replicas.astype(np.float64) * here, axis=1))) < 1e-3
 
 
 def test_replicas_need_a_cluster_and_a_finetune(fresh_home):

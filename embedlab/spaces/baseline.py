@@ -173,6 +173,67 @@ def encode_texts(
     return vectors
 
 
+class _ReplicaEncoder:
+    """A Ray Data actor holding one model replica (on the GPU Ray gave it, else on the CPU), encoding batches as
+    :func:`encode_texts` would here with ``backend``."""
+
+    def __init__(self, model_dir: str | None, backend: Backend) -> None:
+        self.model_dir = Path(model_dir) if model_dir else None
+        self.backend = _usable_backend(self.model_dir, backend)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        texts = [str(text) for text in batch["text"]]
+        encoder = openvino_encoder(self.model_dir) if self.backend == "openvino" else None
+        if encoder is not None:
+            vectors = encoder.encode(texts)
+        else:
+            vectors = _encode_torch(texts, None, self.model_dir, _ENCODE_BATCH, PROGRESS_EVERY)
+        return {"index": np.asarray(batch["index"]), "vector": vectors}
+
+
+def encode_texts_on_replicas(
+    texts: Sequence[str], replicas: int, gpu: bool, model_dir: Path | None = None, batch_size: int = PROGRESS_EVERY
+) -> np.ndarray:
+    """Sentence embeddings of ``texts`` with ``replicas`` copies of the model on the Ray cluster this process is
+    connected to (a Ray Job's): Ray Data ``map_batches`` over a pool of actors, one GPU each when ``gpu`` (torch
+    there), else one CPU each (the backend :func:`encode_texts` would use here). Texts go out longest first in
+    batches of ``batch_size``; cached in the same file as :func:`encode_texts` for that backend.
+
+    Returns:
+        float32 array of shape (len(texts), 384), rows L2-normalised.
+    """
+    backend = _usable_backend(model_dir, "torch" if gpu else _default_backend())
+    cache = vectors_cache_path(texts, model_dir, _produced_by(backend))
+    if cache.exists():
+        return np.load(cache)
+    import ray  # lazy: only a job on a cluster gets here
+
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    context = ray.data.DataContext.get_current()
+    reserving = context.op_resource_reservation_enabled
+    context.op_resource_reservation_enabled = False  # one operator: as in corpus.parallel
+    try:
+        rows = (
+            ray.data.from_items([{"index": i, "text": texts[i]} for i in order])
+            .map_batches(
+                _ReplicaEncoder,
+                fn_constructor_kwargs={"model_dir": str(model_dir) if model_dir else None, "backend": backend},
+                concurrency=replicas,
+                num_gpus=1 if gpu else 0,
+                num_cpus=0 if gpu else 1,
+                batch_size=batch_size,
+            )
+            .take_all()
+        )
+    finally:
+        context.op_resource_reservation_enabled = reserving
+    vectors = np.zeros((len(texts), len(rows[0]["vector"]) if rows else 384), np.float32)
+    for row in rows:
+        vectors[int(row["index"])] = row["vector"]
+    _save_npy_atomically(cache, vectors)
+    return vectors
+
+
 def vectors_cache_path(texts: Sequence[str], model_dir: Path | None = None, produced_by: str | None = None) -> Path:
     """Where :func:`encode_texts` keeps the vectors of ``texts``: named by the model (``all-MiniLM-L6-v2``, or a
     hash of a fine-tuned model's folder), what computed them (``produced_by``: ``torch``, whose files keep their

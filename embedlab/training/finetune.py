@@ -272,9 +272,14 @@ def finetune_run(
     tuned_dir = store.runs_dir() / run.run_id / "model"
     try:
         models: tuple[tuple[Path | None, str], ...] = ((tuned_dir, "the fine-tuned model"), (None, "the baseline"))
+        replicas = int(os.environ.get(REPLICAS_VARIABLE) or 1)
         for model_dir, whose in models:  # a no-op for the baseline when its words are cached already
             encoding = f"encoding {len(words):,} corpus words with {whose}, for Compare"
-            baseline.encode_words(words, partial(phase, encoding), model_dir)
+            if replicas > 1:  # one model replica per GPU (or CPU) of the cluster, as the training had
+                phase(f"{encoding} ({replicas} replicas)")
+                baseline.encode_texts_on_replicas(words, replicas, os.environ.get(GPU_VARIABLE) == "1", model_dir)
+            else:
+                baseline.encode_words(words, partial(phase, encoding), model_dir)
     except Exception:  # the run is saved and whole; Compare encodes the words itself when it opens
         traceback.print_exc()
     return run.record
