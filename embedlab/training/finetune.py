@@ -53,6 +53,16 @@ def retrieval_scores(model, pairs: Sequence[tuple[str, str]], k: int = RETRIEVAL
     return rank_metrics(anchors, positives, k)
 
 
+def _load(folder: Path, device: str):
+    """A sentence-transformer from a local folder on ``device``, reading at most ``baseline.MAX_TOKENS`` pieces (as
+    it will be read when encoding)."""
+    from sentence_transformers import SentenceTransformer  # lazy, as in _fit
+
+    model = SentenceTransformer(str(folder), device=device, local_files_only=True)
+    model.max_seq_length = min(model.max_seq_length or baseline.MAX_TOKENS, baseline.MAX_TOKENS)
+    return model
+
+
 REPLICAS_VARIABLE = "EMBEDLAB_FINETUNE_REPLICAS"  # set for a fine-tune on a Ray cluster: data-parallel replicas
 GPU_VARIABLE = "EMBEDLAB_FINETUNE_GPU"  # "1": each replica takes a GPU
 
@@ -136,11 +146,9 @@ def _replica(settings_: dict[str, Any]) -> None:
     """One data-parallel replica (a Ray Train worker): load the base model, train on this replica's share; the
     first replica saves the trained model and the figures into ``workdir`` and reports progress."""
     import torch.distributed as dist  # lazy, as in _fit
-    from sentence_transformers import SentenceTransformer  # lazy, as in _fit
 
     first = not dist.is_initialized() or dist.get_rank() == 0
-    model = SentenceTransformer(settings_["model"], device=baseline.torch_device(), local_files_only=True)
-    model.max_seq_length = min(model.max_seq_length or baseline.MAX_TOKENS, baseline.MAX_TOKENS)
+    model = _load(baseline.model_path(), baseline.torch_device())
     workdir = Path(settings_["workdir"])
     trained, seconds = _fit(
         model,
@@ -175,7 +183,6 @@ def _train(
     import ray
     from ray.train import RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
-    from sentence_transformers import SentenceTransformer
 
     if not ray.is_initialized():
         ray.init(address="auto", logging_level=logging.WARNING, log_to_driver=False)  # this Ray Job's cluster
@@ -183,7 +190,6 @@ def _train(
     TorchTrainer(
         _replica,
         train_loop_config={
-            "model": str(baseline.model_path()),
             "pairs": list(pairs),
             "config": config,
             "workdir": str(workdir),
@@ -194,9 +200,7 @@ def _train(
         run_config=RunConfig(storage_path=str(workdir / "ray"), name="finetune"),
     ).fit()
     result = json.loads((workdir / "result.json").read_text(encoding="utf-8"))
-    trained = SentenceTransformer(str(workdir / "model"), device=model.device, local_files_only=True)
-    trained.max_seq_length = model.max_seq_length
-    return trained, int(result["pairs"]), float(result["seconds"])
+    return _load(workdir / "model", str(model.device)), int(result["pairs"]), float(result["seconds"])
 
 
 def finetune_run(
@@ -217,9 +221,8 @@ def finetune_run(
     Returns:
         The run's registry row.
     """
-    # lazy: torch and sentence-transformers take seconds to import; only fine-tuning needs them
+    # lazy: torch takes seconds to import; only fine-tuning needs it
     import torch
-    from sentence_transformers import SentenceTransformer
 
     def phase(name: str, fraction: float = 0.0) -> None:
         if on_progress is not None:
@@ -228,8 +231,7 @@ def finetune_run(
     pairs = make_pairs(corpus, config)
     device = baseline.torch_device()
     phase(f"loading {baseline.MODEL_NAME}")
-    model = SentenceTransformer(str(baseline.model_path()), device=device, local_files_only=True)
-    model.max_seq_length = min(model.max_seq_length or baseline.MAX_TOKENS, baseline.MAX_TOKENS)  # as it will be read
+    model = _load(baseline.model_path(), device)
     dim = model.get_embedding_dimension()
     phase(f"measuring the baseline on {len(pairs.held_out):,} held-out pairs")
     before = retrieval_scores(model, pairs.held_out)
