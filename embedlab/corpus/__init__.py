@@ -1,6 +1,14 @@
-"""Corpora: reading uploads (sniffing, decoding, CSV/TSV/JSONL/zip), tokenising, and the stored corpus."""
+"""Corpora: reading uploads (sniffing, decoding, CSV/TSV/JSONL/zip), tokenising, the stored corpus, its languages."""
 
-from embedlab.corpus.keywords import distinctive_words
+from embedlab.corpus.keywords import TypicalWords, distinctive_words, function_words, typical_words
+from embedlab.corpus.language import (
+    CorpusLanguages,
+    corpus_languages,
+    identify_texts,
+    language_name,
+    reference_language,
+    wordfreq_language,
+)
 from embedlab.corpus.readers import (
     ACCEPTED_SUFFIXES,
     DELIMITERS,
@@ -39,6 +47,7 @@ from embedlab.corpus.tokens import (
 __all__ = [
     "ACCEPTED_SUFFIXES",
     "Corpus",
+    "CorpusLanguages",
     "CorpusStats",
     "DELIMITERS",
     "JSONL_SUFFIXES",
@@ -48,22 +57,30 @@ __all__ = [
     "TABLE_SUFFIXES",
     "TEXT_SUFFIXES",
     "TOKENIZER_VERSION",
+    "TypicalWords",
     "TokenizeOptions",
     "applied_read_options",
     "build_corpus",
     "check_size",
     "corpus_from_file",
+    "corpus_languages",
     "decode",
     "delimiter_choices",
     "delimiter_name",
     "detect_delimiter",
     "distinctive_words",
     "file_kind",
+    "function_words",
+    "identify_texts",
+    "language_name",
     "list_corpora",
     "load_corpus",
     "normalise_query",
     "read_documents",
     "read_upload_file",
+    "reference_language",
     "table_columns",
     "tokenize",
+    "typical_words",
+    "wordfreq_language",
 ]

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from embedlab import store
+from embedlab.corpus.language import CorpusLanguages, identify_sentences
 from embedlab.corpus.readers import (
     ReadOptions,
     _suffix,
@@ -47,6 +48,9 @@ class CorpusStats:
     segmenter: str | None = None
     # texts longer than MAX_SENTENCE_TOKENS without a sentence end, cut into pieces (TokenizeReport.split_sentences)
     split_sentences: int = 0
+    # the languages of its text, with shares (embedlab.corpus.language); None: stored before they were identified,
+    # read them with language.corpus_languages
+    languages: CorpusLanguages | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,7 @@ def save_corpus(
                 top_words=list(ordered.items())[:25],
                 segmenter=report.segmenter,
                 split_sentences=report.split_sentences,
+                languages=identify_sentences(staging / "sentences.txt", per_document),
             )
             meta = {
                 "id": corpus_id,
@@ -200,6 +205,8 @@ def load_corpus(corpus_id: str) -> Corpus:
             counts[word] = int(count)
     stats = meta["stats"]
     stats["top_words"] = [tuple(pair) for pair in stats["top_words"]]
+    if stats.get("languages") is not None:
+        stats["languages"] = CorpusLanguages.from_dict(stats["languages"])
     return Corpus(
         id=corpus_id,
         name=meta["name"],

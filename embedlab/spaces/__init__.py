@@ -32,6 +32,7 @@ from embedlab.spaces.labels import (
     space_label,
     space_labels,
 )
+from embedlab.spaces.language import baseline_language_note
 from embedlab.spaces.load import (
     default_comparison,
     load_space,
@@ -78,6 +79,7 @@ __all__ = [
     "VectorFormat",
     "RenamedWord",
     "VectorsFile",
+    "baseline_language_note",
     "bias_direction",
     "debias",
     "debiased_copies",

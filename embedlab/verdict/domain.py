@@ -22,6 +22,7 @@ corpus.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,11 +87,11 @@ class DomainLanguage:
         return len(self.shifted) / self.checked if self.checked else 0.0
 
 
-def _eligible(shared: EmbeddingSpace, baseline: EmbeddingSpace) -> np.ndarray:
+def _eligible(shared: EmbeddingSpace, baseline: EmbeddingSpace, exclude: AbstractSet[str]) -> np.ndarray:
     """Rows of the shared vocabulary to check, most frequent first (at most ``MAX_CHECKED``)."""
     words = shared.words
     keep = (shared.counts >= MIN_COUNT) & np.fromiter(
-        (word_kind(word) is WordKind.CONTENT for word in words), dtype=bool, count=len(words)
+        (word_kind(word) is WordKind.CONTENT and word not in exclude for word in words), dtype=bool, count=len(words)
     )
     if baseline.piece_counter is not None and keep.any():
         rows = np.flatnonzero(keep)
@@ -118,7 +119,11 @@ def _rank_percentiles(vectors: np.ndarray, rows: np.ndarray, columns: np.ndarray
 
 
 def domain_language(
-    candidate: EmbeddingSpace, baseline: EmbeddingSpace, k: int = 10, frame: pd.DataFrame | None = None
+    candidate: EmbeddingSpace,
+    baseline: EmbeddingSpace,
+    k: int = 10,
+    frame: pd.DataFrame | None = None,
+    exclude: AbstractSet[str] = frozenset(),
 ) -> DomainLanguage:
     """The words ``candidate`` (trained on the corpus) uses differently from ``baseline`` (see the module).
 
@@ -127,6 +132,9 @@ def domain_language(
         k: neighbours read per word.
         frame: ``analysis.compare_spaces(candidate, baseline, k)``'s frame, for each word's ``beyond_noise`` when
             the candidate has seed replicas; without it, or without replicas, seed noise is not ruled out.
+        exclude: words never checked: the function words of the corpus's languages
+            (``corpus.function_words``), so that a German article in a mostly English corpus is not called
+            domain language.
 
     Returns:
         The evidence, shifted words largest shift first.
@@ -135,7 +143,7 @@ def domain_language(
         EmbedLabError: the spaces share fewer than two words.
     """
     shared, general = shared_spaces(candidate, baseline)
-    rows = _eligible(shared, baseline)
+    rows = _eligible(shared, baseline, exclude)
     k = min(k, len(shared) - 1)
     if not len(rows) or k < 1:
         return DomainLanguage(candidate.name, baseline.name, 0, float("nan"), (), False, k)
