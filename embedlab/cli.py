@@ -64,7 +64,15 @@ def _read_corpus(path: str, args: argparse.Namespace, ray_address: str | None = 
         found = corpus.corpus_from_file(path, read, tokenize)
     for notice in found.notices:
         print(f"embedlab {args.command}: notice: {notice}", file=sys.stderr)
+    if found.label_guess and args.command in _LABEL_COMMANDS:  # labels are never guessed here: say what is left out
+        print(f"embedlab {args.command}: notice: {corpus.no_labels_reason(found)}", file=sys.stderr)
     return found
+
+
+# Commands whose results use a corpus's labels (the label task): the ones that say when a column looking like a
+# label was left out. The command line reads a label column only when --label-column names it: a guessed one would
+# change the corpus (its id) and add minutes of label-task evaluation to scripts that never asked for it.
+_LABEL_COMMANDS = ("evaluate", "verdict", "report")
 
 
 def _query_word(word: str, found: corpus.Corpus | None) -> str:
@@ -232,7 +240,15 @@ def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
     args.word = _query_word(args.word, corpus_ or _run_corpus(args.space))
     _note_zero_words(args.command, space)
     query = analysis.word_query(space, args.word)
-    found = analysis.nearest(space, args.word, args.k, query)
+    searched = space
+    if args.among:  # the Compare page's rule: neighbours among the words both spaces hold
+        searched = analysis.shared_spaces(space, spaces.load_space(args.among, corpus_))[0]
+        print(
+            f"embedlab neighbors: note: neighbours among the {len(searched):,} words {space.name} and {args.among} "
+            "both hold, as on the Compare page",
+            file=sys.stderr,
+        )
+    found = analysis.nearest(searched, args.word, args.k, query)
     if query.from_subwords:
         print(
             f"embedlab neighbors: note: '{args.word}' is not in {space.name}: its vector is built from subwords "
@@ -246,7 +262,7 @@ def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
         )
     if len(found) < args.k:
         print(
-            f"embedlab neighbors: note: {space.name} holds {len(found)} other words, so {len(found)} neighbours "
+            f"embedlab neighbors: note: {searched.name} holds {len(found)} other words, so {len(found)} neighbours "
             f"are listed, not {args.k}",
             file=sys.stderr,
         )
@@ -256,8 +272,11 @@ def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
         "word": args.word,
         "from_subwords": query.from_subwords,
         "vector_from": query.origin.value,
+        "among": args.among,
+        "candidates": len(searched) - (args.word in searched.index),
         "neighbors": [{"word": n.word, "similarity": round(n.similarity, 6)} for n in found],
         "health": _space_health(args.command, space),
+        "judged_elsewhere": _judged_elsewhere(args.command, [space.name], corpus_),
     }
 
 
@@ -267,10 +286,14 @@ def _coverage(args: argparse.Namespace) -> dict[str, Any]:
     result = analysis.coverage(space, corpus_, top=args.top)
     out = asdict(result)
     out["top_missing"] = [{"word": word, "count": count} for word, count in result.top_missing]
+    # a WordPiece model (the baseline) misses no word: it encodes them all, and these are the ones it splits
+    out["encodes_every_word"] = result.encodes_every_word
+    out["top_split"] = [{"word": word, "count": count} for word, count in result.top_split]
     subwords = analysis.subword_vector_coverage(space, corpus_)
     if subwords is not None:  # a FastText run: the missing words it still builds vectors for from subwords
         out["subwords"] = asdict(subwords)
     out["health"] = _space_health(args.command, space)
+    out["judged_elsewhere"] = _judged_elsewhere(args.command, [space.name], corpus_)
     return out
 
 
@@ -308,6 +331,7 @@ def _compare(args: argparse.Namespace) -> dict[str, Any]:
         "noise": {**asdict(summary.noise), "share": round(summary.noise.share, 6), "note": summary.noise.caption()},
         "words": words,
         "health": health,
+        "judged_elsewhere": _judged_elsewhere(args.command, [first.name, second.name], corpus_),
     }
 
 
@@ -326,6 +350,16 @@ def _note_health(command: str, name: str, health: RunHealth) -> None:
     """Each failed health check of ``name`` as a warning on stderr (``--json`` carries them too)."""
     for warning in health.warnings:
         print(f"embedlab {command}: health: {name}: {warning}", file=sys.stderr)
+
+
+def _judged_elsewhere(command: str, specs: Sequence[str], corpus_: corpus.Corpus | None) -> list[dict[str, Any]]:
+    """Each run among ``specs`` trained on another corpus than ``corpus_``: a note on stderr ("trained on X, judged
+    on Y") and its ``CorpusMismatch.to_dict`` for the JSON's ``judged_elsewhere`` (empty when all are at home)."""
+    found = spaces.corpus_mismatches(specs, corpus_.id if corpus_ is not None else None)
+    labels = spaces.space_labels(list(found))
+    for note in spaces.mismatch_notes(list(found), corpus_.id if corpus_ is not None else None, labels):
+        print(f"embedlab {command}: note: {note}", file=sys.stderr)
+    return [mismatch.to_dict() for mismatch in found.values()]
 
 
 def _space_health(command: str, space: spaces.EmbeddingSpace) -> dict[str, Any]:
@@ -387,6 +421,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
         seed=args.seed,
         sections=sections,
     )
+    elsewhere = _judged_elsewhere(args.command, [first.name, second.name], corpus_)
     text = report.build_report(first, second, corpus_, settings, progress=None if args.json else _print_report_step)
     store.write_bytes(Path(args.out).expanduser().resolve(), text.encode("utf-8"))
     return {
@@ -396,6 +431,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
         "out": str(args.out),
         "bytes": len(text.encode()),
         "sections": [section.value for section in settings.sections],
+        "judged_elsewhere": elsewhere,
     }
 
 
@@ -428,6 +464,7 @@ def _map(args: argparse.Namespace) -> dict[str, Any]:
         loaded.append(spaces.load_space(spec, corpus_))
     first, second = loaded
     _note_zero_words(args.command, first, second)
+    elsewhere = _judged_elsewhere(args.command, [a, b], corpus_)
     chosen = list(dict.fromkeys(_query_word(word, corpus_) for word in args.word or ()))
     _check_shared(chosen, first, second)
     shared = analysis.shared_vocabulary(first, second)
@@ -454,7 +491,15 @@ def _map(args: argparse.Namespace) -> dict[str, Any]:
     if not args.json:
         print(f"wrote the map of {len(sample):,} words of {a} and {b} (seed {args.seed}) to {out} in {seconds:.1f} s")
         return {}
-    return {"out": str(out), "words": len(sample), "a": a, "b": b, "seed": args.seed, "seconds": round(seconds, 3)}
+    return {
+        "out": str(out),
+        "words": len(sample),
+        "a": a,
+        "b": b,
+        "seed": args.seed,
+        "seconds": round(seconds, 3),
+        "judged_elsewhere": elsewhere,
+    }
 
 
 def _map_csv(words: Sequence[str], layout_a: np.ndarray, layout_b: np.ndarray) -> bytes:
@@ -544,6 +589,7 @@ def _verdict(args: argparse.Namespace) -> dict[str, Any]:
             "or another space"
         )
     corpus_ = _read_corpus(args.corpus, args)
+    _judged_elsewhere(args.command, [*candidates, baseline], corpus_)  # said before the long wait; the JSON has it
     found = verdict.build_verdict(corpus_, candidates, baseline, progress=None if args.json else _verdict_progress())
     for name in found.spaces:
         _note_health(args.command, name, found.health[name])
@@ -554,9 +600,12 @@ def _verdict(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _verdict_text(found: verdict.Verdict) -> str:
-    """The verdict for people: the too-small sentence first, then the unhealthy spaces' warnings, a sentence per
+    """The verdict for people: the runs judged off their own corpus first, then the too-small sentence, the unhealthy
+    spaces' warnings, a sentence per
     use, each reason's title and finding, and the space to download."""
-    lines = []
+    lines = [f"Judged off its own corpus: {found.labels[name]}" for name in found.judged_elsewhere]
+    if lines:
+        lines.append("")
     if found.too_small:
         lines += [found.too_small, ""]
     for name in found.unhealthy:
@@ -612,8 +661,14 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     )
     evaluation.save_results(result)
     out = result.to_dict()
-    if corpus_ is not None and corpus_.labels and (problem := evaluation.task_problem(corpus_)):
-        print(f"no label task: {problem}", file=sys.stderr)
+    out["judged_elsewhere"] = _judged_elsewhere(args.command, result.names, corpus_)
+    if (
+        corpus_ is not None
+        and (corpus_.labels or corpus_.label_guess)
+        and (problem := evaluation.task_problem(corpus_))
+    ):
+        if corpus_.labels:  # a column left out was said when the corpus was read
+            print(f"no label task: {problem}", file=sys.stderr)
         out["task_note"] = problem
     for name in result.names:  # a run's health is read from its record; other spaces are loaded and measured
         health = spec_health(name, corpus_)
@@ -632,7 +687,7 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
                 f"label task accuracy, {row.a} − {row.b}: {row.difference:+.3f} "
                 f"[{row.ci_low:+.3f}, {row.ci_high:+.3f}], p = {row.p_value:.3g} ({row.test}): {row.verdict}"
             )
-        print(evaluation.vocabulary_table(result.table, spaces.space_labels(result.names)).to_string(index=False))
+        print(result.vocabularies().to_string(index=False))
         del out["benchmarks"]
     return out
 
@@ -717,6 +772,12 @@ def _add_neighbors(commands: argparse._SubParsersAction) -> None:
         "--word", required=True, help="a word; one a FastText run does not hold gets a vector from its subwords"
     )
     neighbors.add_argument("--k", type=int, default=10)
+    neighbors.add_argument(
+        "--among",
+        metavar="SPACE",
+        help="search only the words this other space holds too, as the Compare page does for its side-by-side "
+        "lists (default: every word of --space)",
+    )
     neighbors.add_argument("--corpus", help="limit the baseline's vocabulary to this corpus's words")
     _add_corpus_options(neighbors)
     neighbors.set_defaults(handler=_neighbors)
@@ -726,7 +787,9 @@ def _add_coverage(commands: argparse._SubParsersAction) -> None:
     coverage = commands.add_parser("coverage", help="how much of a corpus a space covers")
     coverage.add_argument("--space", required=True)
     coverage.add_argument("--corpus", required=True)
-    coverage.add_argument("--top", type=int, default=20, help="how many missing words to list")
+    coverage.add_argument(
+        "--top", type=int, default=20, help="how many missing words (the baseline: words split into pieces) to list"
+    )
     _add_corpus_options(coverage)
     coverage.set_defaults(handler=_coverage)
 

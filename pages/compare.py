@@ -34,14 +34,19 @@ if not corpora:
     st.info("No corpus yet: add one on the Corpus page, then train a run to compare with the baseline.")
     st.stop()
 
-if st.session_state.cmp_a not in space_choices:  # the newest run, else the baseline
-    st.session_state.cmp_a = spaces.default_comparison(space_choices)
 if st.session_state.cmp_b not in space_choices:
     st.session_state.cmp_b = spaces.BASELINE
 
 left, middle, right = st.columns(3)
 corpus_id = ui.corpus_selectbox("Corpus", corpora, key="cmp_corpus", container=left)
-space_labels = spaces.space_labels(space_choices)
+# the newest run trained on this corpus, else the baseline: never a run of another corpus unless picked
+ui.follow_corpus(
+    "cmp_a",
+    corpus_id,
+    spaces.default_comparison(space_choices, corpus_id),
+    chosen=st.session_state.cmp_a in space_choices,
+)
+space_labels = spaces.space_labels(space_choices, judged_on=corpus_id)
 a = middle.selectbox("Space A", space_choices, key="cmp_a", format_func=space_labels.get)
 b = right.selectbox("Space B", space_choices, key="cmp_b", format_func=space_labels.get)
 left, right = st.columns([3, 2])
@@ -56,6 +61,7 @@ k = right.slider("Neighbours (k)", 1, 100, key="cmp_k")
 tab = st.radio("View", share.TABS, key="cmp_tab", horizontal=True, format_func=TAB_LABELS.get)
 link_box = st.container()  # filled last, once every widget of the view has its value
 
+ui.show_corpus_mismatches([a, b], corpus_id)
 try:
     shared_a, shared_b = ui.shared_pair(a, b, corpus_id)
 except EmbedLabError as error:
@@ -148,6 +154,22 @@ def show_neighbours(target: str) -> None:
             ),
             hide_index=True,
         )
+    st.caption(
+        f"Both lists are searched among the {len(shared_a):,} words both spaces hold, so they can be compared "
+        "(and Jaccard@k means something); `python -m embedlab neighbors --among` gives the same lists."
+    )
+    for side, whole, shared, query in (("A", whole_a, shared_a, queries[0]), ("B", whole_b, shared_b, queries[1])):
+        left_out = analysis.left_out_neighbors(whole, shared, target, k, query)
+        if left_out:
+            other = "B" if side == "A" else "A"
+            shown = ", ".join(f"{n.word} ({n.similarity:.3f})" for n in left_out)
+            st.caption(
+                plain_markdown(
+                    f"Among all its own words, {side} also ranks {shown} in its top {k}: {other} does not hold "
+                    f"{'it' if len(left_out) == 1 else 'them'} (a run keeps only words seen at least min_count "
+                    "times), so the side-by-side lists leave them out."
+                )
+            )
 
 
 def neighbours_tab() -> None:
@@ -293,13 +315,16 @@ def coverage_tab() -> None:
     specs = list(dict.fromkeys((a, b)))
     results = [ui.coverage(spec, corpus_id) for spec in specs]
     left, right = st.columns(2)
-    left.plotly_chart(figures.coverage_bars(results), key="cmp_coverage_chart")
+    left.plotly_chart(figures.coverage_bars(results, space_labels), key="cmp_coverage_chart")
     right.plotly_chart(
-        figures.coverage_by_band({spec: ui.coverage_by_band(spec, corpus_id) for spec in specs}),
+        figures.coverage_by_band({spec: ui.coverage_by_band(spec, corpus_id) for spec in specs}, space_labels),
         key="cmp_coverage_bands",
     )
     for column, result in zip(st.columns(len(results)), results):
         column.markdown(f"**{plain_markdown(space_labels[result.space])}**")
+        if result.encodes_every_word:  # as the Neighbours tab: every word has a vector, whole or from its pieces
+            wordpiece_coverage(column, result)
+            continue
         column.metric(
             "Token coverage",
             f"{result.token_coverage:.1%}",
@@ -310,9 +335,6 @@ def coverage_tab() -> None:
             f"{result.type_coverage:.1%}",
             help=f"Share of the corpus's {result.types:,} distinct words",
         )
-        if result.split_token_share is not None:
-            column.metric("Tokens split into 2+ word pieces", f"{result.split_token_share:.1%}")
-            column.metric("Mean word pieces per token", f"{result.mean_pieces_per_token:.2f}")
         subwords = ui.fasttext_subword_coverage(result.space, corpus_id)
         if subwords is not None and subwords.token_share is None:
             column.caption(plain_markdown(subwords.note))
@@ -324,12 +346,7 @@ def coverage_tab() -> None:
                 "training, as the Neighbours tab looks them up; a word none of whose n-grams was seen gets none",
             )
         missing = ui.missing_words(result.space, corpus_id)
-        if result.split_token_share is not None:
-            column.caption(
-                "Most frequent words its tokenizer splits into word pieces (it still encodes them, from the "
-                "pieces; the Neighbours tab shows what it makes of them)"
-            )
-        elif "why" in missing:
+        if "why" in missing:
             reasons = missing["why"].value_counts()
             column.caption(
                 f"Corpus words the run has no vector for: {reasons.get(analysis.BELOW_MIN_COUNT, 0):,} seen fewer "
@@ -355,6 +372,37 @@ def coverage_tab() -> None:
         left.plotly_chart(figures.pieces_histogram(histogram), key="cmp_pieces_histogram")
         right.caption("The most fragmented of the 1,000 most frequent words")
         right.table(worst[["word", "count", "pieces", "split"]], hide_index=True)
+
+
+def wordpiece_coverage(column, result: analysis.Coverage) -> None:
+    """A WordPiece model's column of the Coverage tab: it encodes every word (missing none), and what it is measured
+    by is how many words its tokenizer splits into pieces."""
+    column.metric(
+        "Words encoded",
+        f"{result.token_coverage:.0%}",
+        help="It encodes every corpus word, from its WordPiece pieces when its tokenizer splits it, as the "
+        "Neighbours tab does: no word is missing",
+    )
+    column.metric(
+        "Tokens kept whole",
+        f"{1 - result.split_token_share:.1%}",
+        help=f"Share of the corpus's {result.tokens:,} tokens whose word is one piece of its vocabulary",
+    )
+    column.metric("Tokens split into 2+ word pieces", f"{result.split_token_share:.1%}")
+    column.metric("Mean word pieces per token", f"{result.mean_pieces_per_token:.2f}")
+    split = ui.split_words(result.space, corpus_id)
+    column.caption(
+        "Most frequent words its tokenizer splits into word pieces (it still encodes them, from the pieces; the "
+        "Neighbours tab shows what it makes of them)"
+    )
+    column.dataframe(split.head(50), hide_index=True, key=f"cmp_split_{result.space}")
+    column.download_button(
+        f"Download all {len(split):,} words split into pieces (CSV)",
+        split.to_csv(index=False).encode(),
+        file_name=f"split-{result.space.replace(':', '_').replace('/', '_')}.csv",
+        mime="text/csv",
+        key=f"cmp_split_csv_{result.space}",
+    )
 
 
 def map_tab() -> None:

@@ -30,14 +30,21 @@ if not corpora:
     st.info("No corpus yet: add one on the Corpus page first.")
     st.stop()
 choices = [spec for spec in spaces.space_choices() if not spaces.SpaceSpec.parse(spec).context]
-default = list(dict.fromkeys([spaces.default_comparison(choices), spaces.BASELINE]))
 weat_choices = [*evaluation.WEAT_SETS, evaluation.OWN_LISTS]
-for problem in ui.evaluation_from_url(choices, list(corpora), weat_choices, default):
+for problem in ui.evaluation_from_url(choices, list(corpora), weat_choices):
     st.warning(plain_markdown(problem), icon=":material/link_off:")
 corpus_id = ui.corpus_selectbox("Corpus (counts, and the baseline's vocabulary)", corpora, key="eval_corpus")
 corpus = ui.load_corpus(corpus_id)
-space_labels = spaces.space_labels(choices)
+# the newest run trained on this corpus and the baseline: never a run of another corpus unless picked
+ui.follow_corpus(
+    "eval_spaces",
+    corpus_id,
+    list(dict.fromkeys([spaces.default_comparison(choices, corpus_id), spaces.BASELINE])),
+    chosen="eval_spaces" in st.session_state,
+)
+space_labels = spaces.space_labels(choices, judged_on=corpus_id)
 chosen = st.multiselect("Spaces", choices, key="eval_spaces", format_func=space_labels.get)
+ui.show_corpus_mismatches(chosen, corpus_id)
 upload = st.file_uploader(
     "Your word pairs (optional CSV: word1,word2,score)", type=["csv", "tsv", "txt"], key="eval_pairs"
 )
@@ -51,7 +58,7 @@ if not chosen:
     st.info("Choose at least one space.")
     st.stop()
 for spec in chosen:
-    show_space_health(spec, corpus_id, spaces.space_label(spec))
+    show_space_health(spec, corpus_id, space_labels[spec])
 
 # Each section comes from a cached wrapper of the evaluation flow (evaluation.run), one space at a time, and is
 # assembled into evaluation.SpaceEvaluation objects as the CLI and the report get them; the wrappers write
@@ -127,7 +134,8 @@ with st.expander("Analogy accuracy by section"):
         )
 with st.expander("Every number, one row per space and benchmark"):
     st.dataframe(
-        result.table.style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
+        result.table.assign(space=result.table["space"].map(labels))  # readable labels, never a run id
+        .style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
         hide_index=True,
         key="eval_table_long",
     )
@@ -311,6 +319,9 @@ if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("
     st.dataframe(sweep.style.format(precision=3), hide_index=True, key="eval_sweep_table")
 
 st.subheader("Your task: classify the documents by their label")
+if not corpus.labels and corpus.label_guess:  # read without the column that looks like its label: say which
+    st.info(plain_markdown(f"No task to score: {evaluation.task_problem(corpus)}."), icon=":material/label_off:")
+    st.stop()
 if not corpus.labels:
     st.info(
         "This corpus has no label column. Add it again on the Corpus page with a label column to see how well "
@@ -338,7 +349,7 @@ for spec in chosen:
     tasks[spec] = task
     task_rows.append(
         {
-            "space": spec,
+            "space": labels[spec],
             "features": task.features,
             "accuracy": task.accuracy,
             "± (folds)": task.accuracy_std,
@@ -351,7 +362,7 @@ for spec in chosen:
         }
     )
     if task.note:
-        st.caption(f"{spec}: {task.note}")
+        st.caption(plain_markdown(f"{labels[spec]}: {task.note}"))
 st.dataframe(pd.DataFrame(task_rows).style.format(precision=3), hide_index=True, key="eval_task")
 for row in evaluation.task_differences(tasks):  # the same folds for every space: paired per document
     names = labels[row["a"]], labels[row["b"]]

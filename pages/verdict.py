@@ -14,6 +14,7 @@ HEADLINE_MARKS = {  # a glance at which way each use went
     "baseline": ":blue[:material/verified:]",
     "open": ":gray[:material/help:]",
 }
+DEFAULT_CANDIDATES = 3  # the verdict's time grows with each candidate: the newest three of the corpus's runs
 _DOWNLOADS = (
     (spaces.ExportFormat.WORD2VEC, "word2vec text", ":material/description:"),
     (spaces.ExportFormat.WORD2VEC_BINARY, "word2vec binary", ":material/memory:"),
@@ -39,13 +40,16 @@ if not corpora:
 keys = ui.VERDICT_KEYS
 if st.session_state.get(keys["baseline"]) not in choices:
     st.session_state[keys["baseline"]] = spaces.BASELINE
-labels = spaces.space_labels(choices)
 left, right = st.columns([1, 1])
 corpus_id = ui.corpus_selectbox("Corpus", corpora, key=keys["corpus"], container=left)
-if keys["spaces"] not in st.session_state:  # the newest run trained on this corpus (Word2Vec/FastText first: cheaper)
-    trained_here = [run for run in store.list_runs() if run.corpus_id == corpus_id and run.id in choices]
-    first = sorted(trained_here, key=lambda run: run.is_finetuned)[:1]
-    st.session_state[keys["spaces"]] = [run.id for run in first] or [spaces.default_comparison(choices)]
+labels = spaces.space_labels(choices, judged_on=corpus_id)
+# the runs trained on this corpus (Word2Vec/FastText first: cheaper), never those of another corpus unless picked
+ui.follow_corpus(
+    keys["spaces"],
+    corpus_id,
+    spaces.runs_trained_on(corpus_id, choices, DEFAULT_CANDIDATES),
+    chosen=keys["spaces"] in st.session_state,
+)
 baseline = right.selectbox(
     "Baseline",
     choices,
@@ -67,12 +71,18 @@ with st.expander("Copy link to this verdict", icon=":material/link:"):
     st.caption("Opening this link on this server reopens this verdict.")
     st.code(link, language=None)
 if not candidates:
-    if not store.list_runs():
-        st.info("No run yet: train one on the Train page, then the verdict sets it against the baseline.")
+    if not spaces.runs_trained_on(corpus_id, choices):
+        st.info(
+            plain_markdown(
+                f"No run trained on {ui.load_corpus(corpus_id).name} yet: train one on the Train page, then the "
+                "verdict sets it against the baseline (or choose a candidate above)."
+            )
+        )
         st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     else:
         st.info("Choose at least one candidate to set against the baseline.")
     st.stop()
+ui.show_corpus_mismatches(candidates, corpus_id)
 
 # A space that learned nothing says so above everything else (each is loaded here, with its own progress bar).
 for spec in [*candidates, baseline]:

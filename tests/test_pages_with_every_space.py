@@ -163,7 +163,8 @@ def test_every_kind_of_space_has_one_readable_label_in_pickers_and_headings(home
 def test_compare_opens_on_the_newest_static_run_the_cheapest_to_load(home):
     _, corpus, _, fasttext, tuned, _ = home
     assert tuned.created > fasttext.created  # the fine-tuned run is the newest
-    assert spaces.default_comparison(spaces.space_choices()) == fasttext.id
+    assert spaces.default_comparison(spaces.space_choices(), corpus.id) == fasttext.id
+    assert spaces.default_comparison(spaces.space_choices(), "c000000000000") == spaces.BASELINE
     at = _page("pages/compare.py", corpus=corpus.id)
     assert not at.exception and at.selectbox(key="cmp_a").value == fasttext.id
 

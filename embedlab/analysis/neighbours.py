@@ -174,6 +174,26 @@ def shared_spaces(a: EmbeddingSpace, b: EmbeddingSpace) -> tuple[EmbeddingSpace,
     return a.subset(words), b.subset(words)
 
 
+def left_out_neighbors(
+    whole: EmbeddingSpace, shared: EmbeddingSpace, word: str, k: int = 10, query: WordQuery | None = None
+) -> list[Neighbor]:
+    """The words of ``whole``'s own top-k neighbours of ``word`` that a side-by-side comparison leaves out, because
+    the other space lacks them (``shared``: ``whole`` cut to the words both hold, :func:`shared_spaces`).
+
+    Compare searches neighbours among the words both spaces hold, so that the two lists (and Jaccard@k) are
+    comparable; ``python -m embedlab neighbors --among OTHER`` applies the same rule. A word seen too rarely for a
+    Word2Vec run's ``min_count`` is then never the baseline's neighbour there, though the baseline alone ranks it:
+    these are those words, most similar first, so a page can name them.
+
+    Returns:
+        Neighbours of ``word`` in ``whole`` (at most k) that ``shared`` does not hold.
+
+    Raises:
+        EmbedLabError: as :func:`nearest`.
+    """
+    return [found for found in nearest(whole, word, k, query) if found.word not in shared.index]
+
+
 def compare_neighbors(
     a: EmbeddingSpace,
     b: EmbeddingSpace,

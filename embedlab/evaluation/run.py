@@ -322,6 +322,12 @@ class Evaluation:
         return [found.space for found in self.spaces]
 
     @property
+    def labels(self) -> dict[str, str]:
+        """Space name -> readable label; a run judged off its own corpus says so (``trained on X, judged on Y``)."""
+        corpus_id = self.spaces[0].corpus_id if self.spaces else None
+        return space_labels(self.names, judged_on=corpus_id)
+
+    @property
     def reference(self) -> str:
         """The space every other one is compared with (:func:`reference_space`: the baseline, else the first)."""
         return reference_space(self.names)
@@ -372,14 +378,12 @@ class Evaluation:
         Args:
             labels: space name -> column heading (default: the readable labels, ``spaces.space_labels``).
         """
-        return comparison_table(
-            self.table, labels if labels is not None else space_labels(self.names), self.differences
-        )
+        return comparison_table(self.table, labels if labels is not None else self.labels, self.differences)
 
     def vocabularies(self, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Which words each space was scored on, one row per benchmark, a column per space
         (:func:`vocabulary_table`)."""
-        return vocabulary_table(self.table, labels if labels is not None else space_labels(self.names))
+        return vocabulary_table(self.table, labels if labels is not None else self.labels)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data: ``benchmarks`` (the table's records, NaN as None), ``spaces`` (name ->

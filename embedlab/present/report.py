@@ -36,8 +36,11 @@ import plotly.io as pio
 
 from embedlab import analysis, evaluation, store, verdict
 from embedlab.analysis import maps
+from embedlab.corpus.stored import no_labels_reason
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures
+from embedlab.spaces.labels import space_labels
+from embedlab.spaces.provenance import mismatch_notes
 from embedlab.spaces.space import EmbeddingSpace
 from embedlab.spaces.spec import BASELINE
 from embedlab.training import MAX_HELD_OUT_PAIRS
@@ -707,6 +710,7 @@ def _benchmarks_section(inputs: _Inputs, steps: _Steps) -> str:
         else:
             results[space.name] = evaluation.intrinsic_section(space, inputs.options)
     table = evaluation.benchmark_table(results)
+    table = table.assign(space=table["space"].map({space.name: space.title for space in inputs.specs}))  # readable
     parts = {name: {"similarities": found[0], "analogy": found[1]} for name, found in results.items()}
     return (
         _h2(Section.BENCHMARKS)
@@ -718,6 +722,8 @@ def _benchmarks_section(inputs: _Inputs, steps: _Steps) -> str:
 def _task_section(inputs: _Inputs, steps: _Steps) -> str:
     """The corpus's labels as a classification task (``evaluation.task_section``), one row per space."""
     corpus = inputs.corpus
+    if not corpus.labels and corpus.label_guess:  # read without the column that looks like its label: say which
+        return _h2(Section.TASK) + f"<p class='muted'>No task to score: {html.escape(no_labels_reason(corpus))}.</p>"
     if not corpus.labels:
         return _h2(Section.TASK) + "<p class='muted'>The corpus has no labels: there is no task to score.</p>"
     if problem := evaluation.task_problem(corpus):
@@ -745,7 +751,7 @@ def _task_section(inputs: _Inputs, steps: _Steps) -> str:
             parts[space.name] = {"task": found}
             rows.append(
                 {
-                    "space": found.space,
+                    "space": space.title,
                     "features": found.features,
                     "accuracy": found.accuracy,
                     "±": found.accuracy_std,
@@ -790,7 +796,7 @@ def _retrieval_section(inputs: _Inputs, steps: _Steps) -> str:
             parts[space.name] = {"retrieval": found}
             rows.append(
                 {
-                    "space": found.space,
+                    "space": space.title,
                     "benchmark": f"held-out retrieval ({found.features})",
                     f"MRR@{found.k}": found.mrr,
                     f"recall@{found.k}": found.recall,
@@ -845,7 +851,7 @@ def _weat_section(inputs: _Inputs, steps: _Steps) -> str:
         for name, found in evaluation.weat_section(space, inputs.options).items():
             rows.append(
                 {
-                    "space": space.name,
+                    "space": space.title,
                     "test": name,
                     "effect size d": found.effect_size,
                     "95% interval": _interval(found.ci_low, found.ci_high),
@@ -906,11 +912,21 @@ def _coverage_section(specs: Sequence[EmbeddingSpace], corpus: Corpus) -> str:
     ]
     blocks = []
     for result in coverages:
-        numbers = [("token coverage", f"{result.token_coverage:.1%}"), ("type coverage", f"{result.type_coverage:.1%}")]
-        if result.split_token_share is not None:
-            numbers.append(("tokens split into 2+ pieces", f"{result.split_token_share:.1%}"))
-        missing = pd.DataFrame(result.top_missing, columns=["missing word", "count"])
-        blocks.append(f"<div><b>{_e(result.space)}</b>{_numbers(numbers)}{_table(missing)}</div>")
+        if result.split_token_share is not None:  # WordPiece: every word encoded, whole or from its pieces
+            numbers = [
+                ("words encoded", f"{result.token_coverage:.0%}"),
+                ("tokens kept whole", f"{1 - result.split_token_share:.1%}"),
+                ("tokens split into 2+ pieces", f"{result.split_token_share:.1%}"),
+            ]
+            listed = pd.DataFrame(result.top_split, columns=["word split into pieces", "count"])
+            note = "<p class='muted'>It encodes every word, from its word pieces when its tokenizer splits it.</p>"
+        else:
+            numbers = [
+                ("token coverage", f"{result.token_coverage:.1%}"),
+                ("type coverage", f"{result.type_coverage:.1%}"),
+            ]
+            listed, note = pd.DataFrame(result.top_missing, columns=["missing word", "count"]), ""
+        blocks.append(f"<div><b>{_e(result.space)}</b>{_numbers(numbers)}{note}{_table(listed)}</div>")
     by_band = {space.title: analysis.coverage_by_band(space, corpus) for space in specs}
     return (
         _h2(Section.COVERAGE)
@@ -1049,6 +1065,10 @@ def build_report(
         f"the hash of its bytes and options): {corpus.stats.documents:,} documents, {corpus.stats.tokens:,} tokens, "
         f"{corpus.stats.types:,} distinct words. Sections: "
         f"{_e(', '.join(s.heading for s in settings.sections))}.</p>",
+        *(
+            f"<p class='warn'>{_e(note)}</p>"
+            for note in mismatch_notes([a.name, b.name], corpus.id, space_labels([a.name, b.name]))
+        ),
     ]
     for section in settings.sections:
         steps.start(section, _start_message(section, inputs))

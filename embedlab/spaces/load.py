@@ -20,9 +20,10 @@ from embedlab.records import RunMethod
 from embedlab.spaces import baseline, derived
 from embedlab.spaces.formats import VectorFormat, read_vectors, read_vectors_file
 from embedlab.spaces.labels import space_label
+from embedlab.spaces.provenance import runs_trained_on
 from embedlab.spaces.replicas import REPLICAS_FILE, load_replicas
 from embedlab.spaces.space import EmbeddingSpace, normalise_rows
-from embedlab.spaces.spec import BASELINE, SpaceKind, SpaceSpec, newest_run_or_baseline
+from embedlab.spaces.spec import BASELINE, SpaceKind, SpaceSpec
 from embedlab.spaces.subwords import SUBWORDS_FILE, load_subwords
 from embedlab.spaces.uploads import list_uploaded_vectors
 
@@ -54,14 +55,14 @@ def _counts_for(words: Sequence[str], corpus: Corpus | None) -> np.ndarray:
 def load_space(
     spec: str, corpus: Corpus | None = None, progress: Callable[[float], None] | None = None
 ) -> EmbeddingSpace:
-    """Load a space by spec, labelled for people (``embedlab.spaces.labels``); ``corpus`` supplies counts (and the
-    baseline's vocabulary).
+    """Load a space by spec, labelled for people (``embedlab.spaces.labels``: a run judged on a corpus it was not
+    trained on says so in its label); ``corpus`` supplies counts (and the baseline's vocabulary).
 
     Raises:
         EmbedLabError: unknown spec, missing run, unreadable vectors file, too few words to debias.
     """
     space = _load(spec, corpus, progress)
-    return dataclasses.replace(space, label=space_label(space.name))
+    return dataclasses.replace(space, label=space_label(space.name, corpus.id if corpus is not None else None))
 
 
 def _load(spec: str, corpus: Corpus | None = None, progress: Callable[[float], None] | None = None) -> EmbeddingSpace:
@@ -200,8 +201,8 @@ def _no_subword_model(run_id: str, word: str) -> np.ndarray | None:
     )
 
 
-def default_comparison(choices: Sequence[str]) -> str:
-    """What a page offers first to set against the baseline: the newest Word2Vec/FastText run among ``choices``
-    (the cheapest to open: no model to load), else the newest run, else the baseline."""
-    static = {run.id for run in store.list_runs() if not run.is_finetuned}
-    return next((choice for choice in choices if choice in static), None) or newest_run_or_baseline(choices)
+def default_comparison(choices: Sequence[str], corpus_id: str | None) -> str:
+    """What a page offers first to set against the baseline on ``corpus_id``: the newest Word2Vec/FastText run
+    trained on it (the cheapest to open: no model to load), else the newest fine-tune trained on it, else the
+    baseline. Never a run of another corpus (:func:`embedlab.spaces.provenance.runs_trained_on`)."""
+    return next(iter(runs_trained_on(corpus_id, choices, 1)), BASELINE)

@@ -96,10 +96,9 @@ def view_to_url(state: share.ViewState) -> None:
 _EVAL_URL_SEEN = "_eval_url_seen"
 
 
-def evaluation_from_url(
-    space_choices: list[str], corpus_ids: list[str], weat_sets: list[str], default_spaces: list[str]
-) -> list[str]:
-    """Load a shared Evaluate link (corpus, spaces, weat) into the widgets; returns messages about what was ignored."""
+def evaluation_from_url(space_choices: list[str], corpus_ids: list[str], weat_sets: list[str]) -> list[str]:
+    """Load a shared Evaluate link (corpus, spaces, weat) into the widgets; returns messages about what was ignored.
+    Without a link the page gives the spaces their default (``widgets.follow_corpus``)."""
     params = st.query_params.to_dict()
     problems: list[str] = []
     if params and params != st.session_state.get(_EVAL_URL_SEEN):
@@ -123,7 +122,6 @@ def evaluation_from_url(
             else:
                 problems.append(f"The link's WEAT word sets '{params['weat'][:60]}' are not known here.")
         st.session_state[_EVAL_URL_SEEN] = params
-    st.session_state.setdefault("eval_spaces", [s for s in default_spaces if s in space_choices])
     return problems
 
 

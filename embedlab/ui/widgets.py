@@ -11,7 +11,7 @@ import os
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from embedlab import cluster, config, corpus
+from embedlab import cluster, config, corpus, spaces
 from embedlab.analysis import maps
 from embedlab.errors import EmbedLabError
 from embedlab.present.text import plain_markdown
@@ -47,11 +47,31 @@ def corpus_options() -> dict[str, str]:
 
 
 def active_corpus_id(options: dict[str, str]) -> str | None:
-    """The corpus the user last worked with, if it still exists, else the newest."""
+    """The corpus the user last worked with, if it still exists; else the corpus of the newest run (so a page
+    opens on a run and its own corpus); else the newest corpus."""
     chosen = st.session_state.get(ACTIVE_CORPUS)
     if chosen in options:
         return chosen
-    return next(iter(options), None)
+    return spaces.newest_trained_corpus(list(options)) or next(iter(options), None)
+
+
+def follow_corpus(key: str, corpus_id: str, default: object, *, chosen: bool) -> None:
+    """Give the space widget ``key`` the spaces that go with ``corpus_id`` (``default``: its own runs) unless the
+    person or a link chose them: when ``chosen`` is False (nothing valid there yet), and when the corpus changed
+    while the widget still held the default of the previous one. Call before the widget is drawn."""
+    auto_key = f"_default_{key}"
+    last = st.session_state.get(auto_key)  # (corpus, default) this function last set
+    moved_on = last is not None and last[0] != corpus_id and st.session_state.get(key) == last[1]
+    if not chosen or moved_on:
+        st.session_state[key] = default
+        st.session_state[auto_key] = (corpus_id, default)
+
+
+def show_corpus_mismatches(specs: list[str], corpus_id: str) -> None:
+    """A warning per chosen run trained on another corpus than ``corpus_id`` ("trained on X, judged on Y")."""
+    labels = spaces.space_labels(specs)
+    for note in spaces.mismatch_notes(specs, corpus_id, labels):
+        st.warning(plain_markdown(note), icon=":material/swap_horiz:")
 
 
 def corpus_selectbox(label: str, options: dict[str, str], key: str, container=st) -> str:

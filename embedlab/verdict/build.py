@@ -14,13 +14,18 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from embedlab import analysis, config, evaluation, store
+from embedlab.corpus.keywords import function_words
+from embedlab.corpus.language import corpus_languages, language_name
+from embedlab.corpus.stored import no_labels_reason
 from embedlab.errors import EmbedLabError
 from embedlab.evaluation.stats import CONFIDENCE
 from embedlab.evaluation.uncertainty import RETRIEVAL, RETRIEVAL_K, TASK
 from embedlab.records import RunMethod
 from embedlab.spaces import baseline as baseline_model
-from embedlab.spaces.labels import space_labels
+from embedlab.spaces.labels import BASELINE_LABEL, space_labels
+from embedlab.spaces.language import baseline_language_note
 from embedlab.spaces.load import load_space
+from embedlab.spaces.provenance import corpus_mismatches
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.training.health import space_health
 from embedlab.verdict.domain import SHIFT_PERCENTILE, DomainLanguage, domain_language
@@ -217,6 +222,20 @@ def _memory_headline(
     )
 
 
+def _no_general_reference(corpus: Corpus) -> Reason:
+    """Domain language left out: the baseline, an English model, is no reference for the corpus's general language."""
+    main = language_name(corpus_languages(corpus).main or "")
+    return Reason(
+        "domain_language",
+        f"Not measured: domain language is what a corpus uses differently from the general language, read against "
+        f"the baseline, and the {BASELINE_LABEL} is an English model while this corpus is mostly {main}: it is no "
+        f"reference for general {main} (against it, {main}'s own everyday words, its articles for a start, would "
+        f"look like domain language), and EmbedLab has no general {main} space to read it against.",
+        {"language": corpus_languages(corpus).main},
+        measured=False,
+    )
+
+
 def _domain_reason(found: Mapping[str, DomainLanguage], labels: Mapping[str, str]) -> Reason:
     if not found:
         return Reason(
@@ -369,6 +388,8 @@ def _retrieval_reason(found: evaluation.Evaluation, headline: Headline) -> Reaso
 
 
 def _task_reason(found: evaluation.Evaluation, corpus: Corpus, headline: Headline) -> Reason:
+    if not corpus.labels and corpus.label_guess:  # read without the column that looks like its label: say which
+        return Reason("task_performance", f"Not measured: {no_labels_reason(corpus)}.", measured=False)
     if not corpus.labels:
         return Reason(
             "task_performance",
@@ -391,6 +412,8 @@ def _task_reason(found: evaluation.Evaluation, corpus: Corpus, headline: Headlin
 
 
 def _no_task(corpus: Corpus) -> str:
+    if not corpus.labels and corpus.label_guess:
+        return no_labels_reason(corpus)
     if not corpus.labels:
         return "the corpus has no labels; upload it with a label column to measure it"
     return evaluation.task_problem(corpus) + "; label more documents to measure it"
@@ -502,7 +525,7 @@ def build_verdict(
     loader = load or (lambda spec: load_space(spec, corpus))
     report(0.0, "loading the spaces")
     loaded = {name: loader(name) for name in [*names, baseline]}
-    labels = space_labels([*names, baseline])
+    labels = space_labels([*names, baseline], judged_on=corpus.id)  # "trained on X, judged on Y" where it applies
     health = {name: space_health(space) for name, space in loaded.items()}
     if evaluated is None:
         seen: dict[tuple[str, str], int] = {}
@@ -520,15 +543,19 @@ def build_verdict(
             progress=step,
         )
     report(0.8, "comparing neighbourhoods with the baseline")
+    languages = corpus_languages(corpus)
+    # the English baseline as the reference for general German would call German's own words domain language
+    foreign_reference = baseline_language_note(corpus, [baseline]) is not None
     domains = {}
-    for name in names:
+    for name in [] if foreign_reference else names:
         space = loaded[name]
         if space.encoder is not None:
             continue  # a sentence-transformer: its words are read like the baseline's, domain language is not
         frame = (comparisons or {}).get(name, (None, None))[1]
         if frame is None:
             frame = analysis.compare_spaces(space, loaded[baseline], K, seed=COMPARE_SEED)[1]
-        domains[name] = domain_language(space, loaded[baseline], K, frame)
+        own_words = function_words(code for code, _ in languages.shares)  # never "domain language"
+        domains[name] = domain_language(space, loaded[baseline], K, frame, exclude=own_words)
     report(0.9, "coverage")
     differences = evaluated.differences_from(baseline)  # the chosen baseline, even when MiniLM is a candidate
     benchmark, metric = _similarity_measure(evaluated)
@@ -565,7 +592,7 @@ def build_verdict(
     headlines.append(_memory_headline(recommended, sizes, labels))
     kinds = {name: candidate_kind(name) for name in [*names, baseline]}
     reasons = {
-        "domain_language": _domain_reason(domains, labels),
+        "domain_language": _no_general_reference(corpus) if foreign_reference else _domain_reason(domains, labels),
         "limited_data": _limited_data_reason(evaluated, corpus, kinds, labels),
         "oov": _coverage_reason(list(loaded.values()), corpus, labels),
         "task_context": _retrieval_reason(evaluated, headlines[1]),
@@ -595,6 +622,9 @@ def build_verdict(
         health,
         too_small,
         recommended,
+        judged_elsewhere=corpus_mismatches([*names, baseline], corpus.id),
+        languages=languages,
+        language_note=baseline_language_note(corpus, [*names, baseline]) or "",
     )
 
 

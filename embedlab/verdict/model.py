@@ -6,7 +6,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from embedlab.corpus.language import CorpusLanguages
 from embedlab.evaluation.run import json_safe
+from embedlab.spaces.provenance import CorpusMismatch
+from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.training.health import RunHealth
 
 # The nine reasons teams give for customising embeddings, in the order the page shows their cards.
@@ -118,6 +121,11 @@ class Verdict:
         health: space name -> its run health (every space, the baseline included).
         too_small: when the corpus is too small for any claim, the sentence that says so (shown first); else "".
         recommended: the space to download: the winner of the first use with one, else the baseline.
+        judged_elsewhere: space -> how it is judged off the corpus it was trained on (runs trained on another
+            corpus only; their labels say "trained on X, judged on Y" too).
+        languages: the corpus's languages, with shares (None: not identified).
+        language_note: when the MiniLM baseline is among the spaces and the corpus is mostly not English, the
+            sentence that says so (``spaces.baseline_language_note``); else "".
     """
 
     corpus_id: str
@@ -130,10 +138,18 @@ class Verdict:
     health: dict[str, RunHealth]
     too_small: str
     recommended: str
+    judged_elsewhere: dict[str, CorpusMismatch] = field(default_factory=dict)
+    languages: CorpusLanguages | None = None
+    language_note: str = ""
 
     @property
     def spaces(self) -> tuple[str, ...]:
         return (*self.candidates, self.baseline)
+
+    @property
+    def recommendation_caveat(self) -> str:
+        """The language note when the recommended space is the English baseline (or a copy of it); else ""."""
+        return self.language_note if SpaceSpec.parse(self.recommended).kind is SpaceKind.BASELINE else ""
 
     @property
     def unhealthy(self) -> list[str]:
@@ -142,9 +158,16 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data: corpus, spaces (with labels), headlines, reasons (key -> finding and numbers), health,
-        too_small and recommended."""
+        too_small, recommended and judged_elsewhere (a list of ``CorpusMismatch.to_dict``, empty when every run is
+        judged on its own corpus); the corpus's languages (``corpus.languages``), the language note and the
+        recommendation's caveat ("" when none)."""
         return {
-            "corpus": {"id": self.corpus_id, "name": self.corpus_name},
+            "corpus": {
+                "id": self.corpus_id,
+                "name": self.corpus_name,
+                "languages": self.languages.to_dict() if self.languages is not None else None,
+            },
+            "language_note": self.language_note,
             "spaces": [
                 {"space": name, "label": self.labels[name], "baseline": name == self.baseline} for name in self.spaces
             ],
@@ -153,6 +176,8 @@ class Verdict:
             "reasons": {key: self.reasons[key].to_dict() for key in REASONS},
             "health": {name: self.health[name].to_dict() for name in self.spaces},
             "recommended": self.recommended,
+            "recommendation_caveat": self.recommendation_caveat,
+            "judged_elsewhere": [found.to_dict() for found in self.judged_elsewhere.values()],
         }
 
 
