@@ -594,6 +594,8 @@ def _verdict(args: argparse.Namespace) -> dict[str, Any]:
     for name in found.spaces:
         _note_health(args.command, name, found.health[name])
     if args.json:
+        if found.language_note:  # the JSON has it (language_note, recommendation_caveat); a script's log too
+            print(f"embedlab {args.command}: note: {found.language_note}", file=sys.stderr)
         return found.to_dict()
     print(_verdict_text(found))
     return {}
@@ -608,6 +610,12 @@ def _verdict_text(found: verdict.Verdict) -> str:
         lines.append("")
     if found.too_small:
         lines += [found.too_small, ""]
+    if found.languages is not None:
+        lines.append(f"Language of {found.corpus_name}: {found.languages.describe()}")
+    if found.language_note:  # the English baseline on a mostly non-English corpus
+        lines.append(found.language_note)
+    if found.languages is not None or found.language_note:
+        lines.append("")
     for name in found.unhealthy:
         lines += [f"Health warning, {found.labels[name]}: {warning}" for warning in found.health[name].warnings]
     if found.unhealthy:
@@ -616,6 +624,8 @@ def _verdict_text(found: verdict.Verdict) -> str:
     for reason in found.reasons.values():
         lines += ["", f"{reason.title}: {reason.finding}"]
     lines += ["", f"Recommended space: {found.labels[found.recommended]} ({found.recommended})"]
+    if found.recommendation_caveat:
+        lines.append(f"Caveat: {found.recommendation_caveat}")
     return "\n".join(lines)
 
 

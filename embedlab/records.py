@@ -9,7 +9,7 @@ batch size and learning rate.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -55,6 +55,25 @@ def _object(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         value = json.loads(value)
     return dict(value or {})
+
+
+def _setting(name: str, value: Any) -> str:
+    """One setting of :meth:`RunRecord.parameters` as a label shows it: ``skip-gram``, ``10 epochs``, ``seed 43``."""
+    if name == "seeds":  # a run trained with one seed has none listed
+        return f"seeds {value}" if value else "one seed"
+    if name == "started from":
+        return f"from {value}" if value else "random init"
+    if value is None or value == "":
+        return f"no {name}"
+    if name in ("architecture", "pairs from"):
+        return str(value)
+    if name == "epochs":
+        return f"{value} epoch{'s' * (value != 1)}"
+    if name == "training pairs":
+        return f"{value:,} pairs" if isinstance(value, int) else f"{value} pairs"
+    if name == "time limit (min)":
+        return f"{value:g} min limit" if isinstance(value, float | int) else f"{value} min limit"
+    return f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
 
 
 def _summary(method: RunMethod, params: dict[str, Any]) -> str:
@@ -200,6 +219,26 @@ class RunRecord:
         """One line, e.g. ``Word2Vec · dim 100 · CBOW · 5 epochs`` or ``fine-tuned MiniLM · dim 384 · 1,000 pairs ·
         batch 16``."""
         return _summary(self.method, self.params)
+
+    def differences(self, others: Sequence[RunRecord]) -> list[str]:
+        """What sets this run apart from the others made the same way (same method, dimensions and corpus), in the
+        words of :meth:`parameters`: e.g. ``["skip-gram", "10 epochs"]`` or ``["seeds 42, 43, 44"]``. Only the
+        settings in which the runs of that group differ are named, each with this run's value; empty when no other
+        run shares its method, dimensions and corpus (or every setting is the same).
+        """
+        mine = self.parameters()
+        group = [
+            other.parameters()
+            for other in others
+            if other.id != self.id
+            and other.method is self.method
+            and other.dim == self.dim
+            and other.corpus_id == self.corpus_id
+        ]
+        if not group:
+            return []
+        differing = [name for name in mine if any(found.get(name) != mine[name] for found in group)]
+        return [_setting(name, mine[name]) for name in differing]
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,23 @@ def list_corpora() -> list[CorpusRecord]:
     return [CorpusRecord.from_row(row) for row in _list("corpora")]
 
 
+def delete_corpus(corpus_id: str) -> None:
+    """Remove a corpus: its registry row, then its folder; runs trained on it, jobs and every other file stay.
+
+    The row goes first, so a crash half-way through leaves an invisible folder, never a listed corpus without files.
+
+    Raises:
+        EmbedLabError: no corpus with that id.
+    """
+    folder = corpora_dir() / corpus_id
+    with connect() as conn:
+        deleted = conn.execute("DELETE FROM corpora WHERE id = ?", (corpus_id,)).rowcount
+    if not deleted:
+        raise EmbedLabError(f"no corpus '{corpus_id}' in the registry; it may have been deleted already")
+    if folder.resolve().parent == corpora_dir().resolve() and folder.is_dir():  # never outside corpora/
+        shutil.rmtree(folder)
+
+
 def add_run(run_id: str, corpus_id: str, method: str, params: dict, vocab_size: int, seconds: float) -> None:
     """Register a run whose folder is already in place (see ``embedlab.training.commit``)."""
     _insert(

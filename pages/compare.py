@@ -50,8 +50,8 @@ space_labels = spaces.space_labels(space_choices, judged_on=corpus_id)
 a = middle.selectbox("Space A", space_choices, key="cmp_a", format_func=space_labels.get)
 b = right.selectbox("Space B", space_choices, key="cmp_b", format_func=space_labels.get)
 left, right = st.columns([3, 2])
-hints = ui.distinctive_words(corpus_id)
-example = f", e.g. {hints[0]}" if hints else ""
+hints = ui.typical_words(corpus_id)  # against the corpus's own language's general frequencies
+example = f", e.g. {hints.words[0]}" if hints.words else ""
 # normalised exactly as the corpus's tokens were (NFC, case, spaces): "VACUUM" or an NFD "café" finds the word
 word = corpus.normalise_query(
     left.text_input("Word", key="cmp_word", placeholder=f"a word from the corpus{example}"),
@@ -62,6 +62,7 @@ tab = st.radio("View", share.TABS, key="cmp_tab", horizontal=True, format_func=T
 link_box = st.container()  # filled last, once every widget of the view has its value
 
 ui.show_corpus_mismatches([a, b], corpus_id)
+ui.show_language_note([a, b], corpus_id)
 try:
     shared_a, shared_b = ui.shared_pair(a, b, corpus_id)
 except EmbedLabError as error:
@@ -178,12 +179,14 @@ def neighbours_tab() -> None:
     cells[1].metric("Only in A", f"{len(ui.load_space(a, corpus_id)) - len(shared_a):,}")
     cells[2].metric("Only in B", f"{len(ui.load_space(b, corpus_id)) - len(shared_a):,}")
     if not word:
-        typical = [w for w in hints if w in shared_a][:12]
+        typical = [w for w in hints.words if w in shared_a][:12]
         st.info(
             "Type a word to see its neighbours in both spaces"
             + (
-                ", or pick one of this corpus's typical words (frequent here, rare in general English):"
+                f", or pick one of this corpus's typical words (frequent here, rare in {hints.reference}):"
                 if typical
+                else f" ({hints.reason})."
+                if hints.reason
                 else "."
             )
         )

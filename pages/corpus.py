@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from embedlab import config, corpus, ui
+from embedlab import config, corpus, spaces, ui
 from embedlab.corpus.parallel import store_upload
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures
@@ -68,8 +68,22 @@ if data is not None:
         text_column = left.selectbox(
             "Text column", columns, key="corpus_text_column", index=columns.index(default_text_column)
         )
+        # The column that looks like a label (few values, each repeated) is chosen from the first draw: a labelled
+        # table is never read as unlabelled unless the user says so. Another file or text column: its own guess.
+        guess = ui.label_column_guess(name, data, delimiter, text_column)
+        label_options = ["(none)"] + columns
+        if st.session_state.get("corpus_label_guessed") != (name, len(data), delimiter, text_column):
+            st.session_state["corpus_label_guessed"] = (name, len(data), delimiter, text_column)
+            st.session_state["corpus_label_column"] = guess or "(none)"
+        elif st.session_state.get("corpus_label_column") not in label_options:
+            st.session_state["corpus_label_column"] = "(none)"
         label = right.selectbox(
-            "Label column (optional, for task evaluation)", ["(none)"] + columns, key="corpus_label_column"
+            "Label column (optional, for task evaluation)",
+            label_options,
+            key="corpus_label_column",
+            help="Pre-selected: the column that looks like a label (few distinct values, each repeated)"
+            if guess
+            else "No column looks like a label (few distinct values, each repeated)",
         )
         # The guessed column is passed as "guess", like the CLI without --text-column: the same corpus either way,
         # and a guess that finds no text says so.
@@ -111,9 +125,21 @@ cells[1].metric("Sentences", f"{stats.sentences:,}")
 cells[2].metric("Tokens", f"{stats.tokens:,}")
 cells[3].metric("Distinct words", f"{stats.types:,}")
 cells[4].metric("Seen once", f"{stats.hapax_share:.1%}", help="Share of distinct words that occur exactly once")
-cells[5].metric("Labels", f"{len(set(shown.labels)):,}" if shown.labels else "none")
+if shown.labels:
+    cells[5].metric("Labels", f"{len(set(shown.labels)):,}", help="Distinct values of the label column")
+else:  # never "none" for a table read without the column that looks like its label
+    cells[5].metric(
+        "Labels", "not read" if shown.label_guess else "none", help=plain_markdown(corpus.no_labels_reason(shown))
+    )
 if stats.segmenter:  # Chinese, Japanese, Thai, Lao, Khmer or Burmese text: words found by a segmenter
     st.caption(plain_markdown(f"Words of scripts written without spaces found by {stats.segmenter}"))
+languages = corpus.corpus_languages(shown)  # identified when stored; a corpus stored before: read now, once
+st.markdown(
+    f"**Language:** {plain_markdown(languages.describe())}",
+    help=f"Share of the text's tokens in each language (those with {corpus.language.MIN_SHARE:.0%} or more), "
+    f"identified by {languages.method} on {languages.passages:,} passages of a few sentences",
+)
+ui.show_language_note([spaces.BASELINE], shown.id)  # the pages that read it with the English baseline say so too
 left, right = st.columns([1, 2])
 left.dataframe(
     pd.DataFrame(stats.top_words, columns=["word", "count"]), hide_index=True, height=320, key="corpus_top_words"

@@ -45,6 +45,7 @@ ui.follow_corpus(
 space_labels = spaces.space_labels(choices, judged_on=corpus_id)
 chosen = st.multiselect("Spaces", choices, key="eval_spaces", format_func=space_labels.get)
 ui.show_corpus_mismatches(chosen, corpus_id)
+ui.show_language_note(chosen, corpus_id)
 upload = st.file_uploader(
     "Your word pairs (optional CSV: word1,word2,score)", type=["csv", "tsv", "txt"], key="eval_pairs"
 )
@@ -134,8 +135,9 @@ with st.expander("Analogy accuracy by section"):
         )
 with st.expander("Every number, one row per space and benchmark"):
     st.dataframe(
-        result.table.assign(space=result.table["space"].map(labels))  # readable labels, never a run id
-        .style.format({"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}),
+        result.table.assign(space=result.table["space"].map(labels)).style.format(  # readable labels, never a run id
+            {"score": "{:.3f}", "pearson": "{:.3f}", "oov_share": "{:.1%}"}
+        ),
         hide_index=True,
         key="eval_table_long",
     )

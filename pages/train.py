@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from embedlab import spaces, store, training, ui
+from embedlab import corpus, spaces, store, training, ui
 from embedlab.errors import EmbedLabError
+from embedlab.present.text import plain_markdown
 from embedlab.records import JobRecord, RunMethod
 from embedlab.training import jobs
 from embedlab.training.configs import MAX_SEEDS
@@ -63,12 +64,17 @@ if method == training.METHOD:
         rate = cells[0].number_input("Learning rate", 1e-7, 0.1, tuned.learning_rate, format="%.0e", key="ft_lr")
         seed = cells[1].number_input("Seed", 0, 2**31 - 1, tuned.seed, key="ft_seed")
         pairs = cells[2].file_uploader("Your own pairs (optional CSV: anchor,positive)", type=["csv"], key="ft_pairs")
-        has_labels = bool(ui.load_corpus(corpus_id).labels)
-        use_labels = cells[3].checkbox(
-            "Pairs from the label column (documents sharing a label)",
+        chosen_corpus = ui.load_corpus(corpus_id)
+        has_labels = bool(chosen_corpus.labels)
+        # On a row of its own: in a quarter of the form its label was cut off
+        use_labels = st.checkbox(
+            training.LABEL_PAIRS_OPTION,
             key="ft_use_labels",
             disabled=not has_labels,
-            help=None if has_labels else "This corpus has no label column",
+            help="Each document is paired with another of the same label: for one-line documents (tickets, "
+            "package descriptions), which have no neighbouring sentences to pair"
+            if has_labels
+            else plain_markdown(corpus.no_labels_reason(chosen_corpus)),
         )
         replicas = 1
         if ray_address:
@@ -206,30 +212,34 @@ _STATUS_ICONS = {
 }
 
 
-def _job_line(job: JobRecord) -> str:
+def _job_line(job: JobRecord, corpus_names: dict[str, str]) -> str:
     where = f" · {job.node}" if job.node else ""
-    return f"**{job.summary}** · corpus {job.corpus_id}{where}"
+    corpus_name = corpus_names.get(job.corpus_id, "a deleted corpus")  # by its file name, as every picker names it
+    return f"**{job.summary}** · corpus {plain_markdown(corpus_name)}{where}"
 
 
-def _show_job(job: JobRecord) -> None:
+def _show_job(job: JobRecord, corpus_names: dict[str, str]) -> None:
+    def line(job: JobRecord) -> str:
+        return _job_line(job, corpus_names)
+
     if job.is_active:
         left, right = st.columns([5, 1])
-        left.progress(job.progress, text=f"{_job_line(job)} — {jobs.progress_text(job)}")
+        left.progress(job.progress, text=f"{line(job)} — {jobs.progress_text(job)}")
         if job.is_cancellable and right.button("Cancel", key=f"cancel_{job.id}"):
             jobs.cancel_job(job.id)
             st.rerun(scope="app")
     elif job.status == "done" and job.run_id and store.get_run(job.run_id) is None:
-        st.info(f"{_job_line(job)} — done: run `{job.run_id}`, deleted since", icon=":material/delete:")
+        st.info(f"{line(job)} — done: run `{job.run_id}`, deleted since", icon=":material/delete:")
     elif job.status == "done" and job.run_id:
-        st.success(f"{_job_line(job)} — done: run `{job.run_id}`", icon=_STATUS_ICONS["done"])
-        show_run_health(job.run_id, f"Run {job.run_id}")
+        st.success(f"{line(job)} — done: run `{job.run_id}`", icon=_STATUS_ICONS["done"])
+        show_run_health(job.run_id, spaces.space_label(job.run_id))
         if job.method is RunMethod.SENTENCE_TRANSFORMER:
             st.caption(training.retrieval_summary(job.run_id))
     elif job.status == "failed":
-        st.error(f"{_job_line(job)} — failed: {job.message}", icon=_STATUS_ICONS["failed"])
+        st.error(f"{line(job)} — failed: {job.message}", icon=_STATUS_ICONS["failed"])
     else:
         ended = f"{job.status}: {job.message}" if job.message else job.status
-        st.warning(f"{_job_line(job)} — {ended}", icon=_STATUS_ICONS.get(job.status))
+        st.warning(f"{line(job)} — {ended}", icon=_STATUS_ICONS.get(job.status))
 
 
 recent = jobs.list_jobs()[:8]
@@ -242,8 +252,9 @@ def job_board() -> None:
     st.subheader("Jobs")
     if not current:
         st.caption("No training jobs yet.")
+    corpus_names = {record.id: record.name for record in store.list_corpora()}
     for job in current:
-        _show_job(job)
+        _show_job(job, corpus_names)
     if any_active and not any(job.is_active for job in current):
         st.rerun(scope="app")  # the last job ended: refresh the runs table and stop polling
 
@@ -253,15 +264,17 @@ job_board()
 runs = store.list_runs()
 if runs:
     st.subheader("Runs")
+    run_labels = spaces.space_labels([r.id for r in runs])  # readable, and never two alike
+    corpus_names = {record.id: record.name for record in store.list_corpora()}
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "run": r.id,
+                    "run": run_labels[r.id],
                     "method": r.method.display_name,
                     "dim": r.dim,
                     "settings": r.summary,
-                    "corpus": r.corpus_id,
+                    "corpus": corpus_names.get(r.corpus_id, "(deleted)"),
                     "vocabulary": r.vocab_size,
                     "seconds": round(r.seconds, 2),
                 }

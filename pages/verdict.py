@@ -103,6 +103,10 @@ except EmbedLabError as error:
 
 if found.too_small:
     st.warning(plain_markdown(found.too_small), icon=":material/data_alert:")
+if found.languages is not None:
+    st.caption(plain_markdown(f"Language of {found.corpus_name}: {found.languages.describe()}"))
+if found.language_note:  # the baseline is an English model and the corpus mostly is not English
+    st.info(plain_markdown(found.language_note), icon=":material/translate:")
 
 st.subheader("The answer, per use")
 for line in found.headlines:
@@ -112,6 +116,8 @@ for line in found.headlines:
 recommended = found.recommended
 record = store.get_run(recommended) if spaces.SpaceSpec.parse(recommended).is_plain_run else None
 st.markdown(f"**Recommended space:** {plain_markdown(found.labels[recommended])}")
+if found.recommendation_caveat:  # never the English baseline on a mostly non-English corpus without the caveat
+    st.warning(plain_markdown(found.recommendation_caveat), icon=":material/translate:")
 if record is None:
     st.caption(plain_markdown(verdict_view.no_download_reason(recommended, found.labels[recommended])))
 else:

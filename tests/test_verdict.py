@@ -94,7 +94,9 @@ def test_a_tiny_corpus_is_told_first_and_the_json_has_every_part(tiny_text_corpu
         "neighbours start to mean something at about 20,000."
     )
     data = found.to_dict()
-    assert data["corpus"] == {"id": tiny_text_corpus.id, "name": "tiny.txt"}
+    assert (data["corpus"]["id"], data["corpus"]["name"]) == (tiny_text_corpus.id, "tiny.txt")
+    assert data["corpus"]["languages"]["main"] == "en" and data["language_note"] == ""  # English: no caveat
+    assert data["recommendation_caveat"] == ""
     assert [item["space"] for item in data["spaces"]] == [tiny_run.id, "baseline"]
     assert [line["use"] for line in data["headlines"]] == ["word similarity", "retrieval", "label task", "small memory"]
     for line in data["headlines"]:

@@ -32,7 +32,19 @@ def test_the_json_is_build_verdicts_on_the_same_inputs(tiny_file, tiny_text_corp
     found = json.loads(captured.out)
     expected = json.loads(json.dumps(verdict.build_verdict(tiny_text_corpus, [tiny_run.id]).to_dict()))
     assert found == expected
-    assert list(found) == ["corpus", "spaces", "too_small", "headlines", "reasons", "health", "recommended"]
+    assert list(found) == [
+        "corpus",
+        "language_note",
+        "spaces",
+        "too_small",
+        "headlines",
+        "reasons",
+        "health",
+        "recommended",
+        "recommendation_caveat",
+        "judged_elsewhere",
+    ]
+    assert found["corpus"]["languages"]["main"] == "en" and found["language_note"] == ""  # English: no caveat
     assert found["corpus"]["id"] == tiny_text_corpus.id
     assert [line["use"] for line in found["headlines"]] == [
         "word similarity",

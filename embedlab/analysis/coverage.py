@@ -5,7 +5,7 @@ words it misses, WordPiece fragmentation, and what FastText's character n-grams 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,33 +21,54 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Coverage:
-    """How much of a corpus a space covers; the piece figures exist only for WordPiece models."""
+    """How much of a corpus a space covers; the piece figures exist only for WordPiece models.
+
+    A WordPiece model (the MiniLM baseline, a fine-tuned run) encodes every word, from its pieces when its tokenizer
+    splits it, as the Neighbours view does: it covers the whole corpus and misses no word; what it is measured by
+    is how many words it splits (``split_token_share``, ``top_split``), not words it lacks.
+    """
 
     space: str
     tokens: int
     types: int
-    token_coverage: float
+    token_coverage: float  # share of corpus tokens whose word gets a vector
     type_coverage: float
-    top_missing: list[tuple[str, int]]
+    top_missing: list[tuple[str, int]]  # (word, corpus count), most frequent first; none for a WordPiece model
     split_token_share: float | None = None  # share of corpus tokens split into 2+ pieces
     mean_pieces_per_token: float | None = None
+    split_type_share: float | None = None  # share of distinct words split into 2+ pieces
+    top_split: list[tuple[str, int]] = field(default_factory=list)  # the most frequent words split into pieces
+
+    @property
+    def encodes_every_word(self) -> bool:
+        """A WordPiece model: every word gets a vector, whole or from its pieces."""
+        return self.split_token_share is not None
 
 
 def coverage(space: EmbeddingSpace, corpus: Corpus, top: int = 50) -> Coverage:
     """Token and type coverage of ``corpus`` by ``space``, with the most frequent missing words.
 
-    For WordPiece models a word is covered when the tokenizer keeps it whole.
+    A WordPiece model encodes every word (coverage 1.0, nothing missing); its figures are the words its tokenizer
+    splits into pieces: shares of tokens and types, mean pieces per token, and the most frequent split words.
     """
     words = list(corpus.counts)
     counts = np.fromiter(corpus.counts.values(), dtype=np.int64, count=len(words))
-    split_share = mean_pieces = None
     if space.piece_counter is not None:
         pieces = space.piece_counter(words)
-        covered = pieces == 1
-        split_share = float(counts[pieces >= 2].sum() / counts.sum())
-        mean_pieces = float((pieces * counts).sum() / counts.sum())
-    else:
-        covered = _covered(space, words)
+        split = pieces >= 2
+        return Coverage(
+            space=space.name,
+            tokens=int(counts.sum()),
+            types=len(words),
+            token_coverage=1.0,
+            type_coverage=1.0,
+            top_missing=[],
+            split_token_share=float(counts[split].sum() / counts.sum()),
+            mean_pieces_per_token=float((pieces * counts).sum() / counts.sum()),
+            split_type_share=float(split.mean()),
+            top_split=[(words[i], int(counts[i])) for i in np.flatnonzero(split)[:top]],  # most frequent first
+        )
+    covered = _covered(space, words)
     missing = [(words[i], int(counts[i])) for i in np.flatnonzero(~covered)[:top]]  # words are most frequent first
     return Coverage(
         space=space.name,
@@ -56,8 +77,6 @@ def coverage(space: EmbeddingSpace, corpus: Corpus, top: int = 50) -> Coverage:
         token_coverage=float(counts[covered].sum() / counts.sum()),
         type_coverage=float(covered.mean()),
         top_missing=missing,
-        split_token_share=split_share,
-        mean_pieces_per_token=mean_pieces,
     )
 
 
@@ -65,11 +84,14 @@ def coverage_by_band(space: EmbeddingSpace, corpus: Corpus) -> pd.DataFrame:
     """Coverage of the corpus per frequency band: where a space loses the corpus.
 
     Returns:
-        One row per band (rarest first): band, words, tokens, covered_words, type_coverage, token_coverage.
+        One row per band (rarest first): band, words, tokens, covered_words, type_coverage, token_coverage; for a
+        WordPiece model, which covers every word, also whole_token_share (the band's tokens kept whole, not split
+        into pieces).
     """
     words = list(corpus.counts)
     counts = np.fromiter(corpus.counts.values(), dtype=np.int64, count=len(words))
     covered = _covered(space, words)
+    whole = space.piece_counter(words) == 1 if space.piece_counter is not None else None
     frame = pd.DataFrame(
         {
             "band": frequency_bands(counts),
@@ -87,7 +109,12 @@ def coverage_by_band(space: EmbeddingSpace, corpus: Corpus) -> pd.DataFrame:
     grouped = grouped.reindex([b for b in band_order(counts) if b in grouped.index]).reset_index()
     grouped["type_coverage"] = grouped["covered_words"] / grouped["words"]
     grouped["token_coverage"] = grouped["covered_tokens"] / grouped["tokens"]
-    return grouped[["band", "words", "tokens", "covered_words", "type_coverage", "token_coverage"]]
+    columns = ["band", "words", "tokens", "covered_words", "type_coverage", "token_coverage"]
+    if whole is not None:
+        kept = pd.Series(np.where(whole, counts, 0)).groupby(frame["band"].to_numpy(), sort=False).sum()
+        grouped["whole_token_share"] = kept.reindex(grouped["band"]).to_numpy() / grouped["tokens"]
+        columns.append("whole_token_share")
+    return grouped[columns]
 
 
 BELOW_MIN_COUNT = "below min_count"
@@ -124,9 +151,27 @@ def missing_words(
 
 
 def _covered(space: EmbeddingSpace, words: Sequence[str]) -> np.ndarray:
-    if space.piece_counter is not None:
-        return space.piece_counter(words) == 1
+    if space.piece_counter is not None:  # a WordPiece model encodes every word, whole or from its pieces
+        return np.ones(len(words), dtype=bool)
     return np.fromiter((w in space.index for w in words), dtype=bool, count=len(words))
+
+
+def split_words(space: EmbeddingSpace, corpus: Corpus) -> pd.DataFrame:
+    """Every corpus word a WordPiece model's tokenizer splits into pieces (it still encodes them, from the pieces),
+    most frequent first; empty for any other space.
+
+    Returns:
+        Columns word, count (in ``corpus``), pieces.
+    """
+    if space.piece_counter is None:
+        empty = pd.DataFrame({"word": [], "count": [], "pieces": []})
+        return empty.astype({"word": object, "count": int, "pieces": int})
+    words = list(corpus.counts)
+    pieces = np.asarray(space.piece_counter(words))
+    rows = np.flatnonzero(pieces >= 2)
+    return pd.DataFrame(
+        {"word": [words[i] for i in rows], "count": [corpus.counts[words[i]] for i in rows], "pieces": pieces[rows]}
+    ).astype({"word": object})
 
 
 def fragmentation(

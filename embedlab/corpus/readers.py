@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import csv
 import functools
 import io
@@ -30,6 +31,18 @@ ACCEPTED_SUFFIXES = TEXT_SUFFIXES + TABLE_SUFFIXES + JSONL_SUFFIXES + (".zip",)
 
 
 _TEXT_COLUMN_NAMES = ("text", "body", "content", "document", "note", "sentence")
+
+
+# Names that say "label" outright: among columns that look like one, these come first.
+_LABEL_COLUMN_NAMES = frozenset(
+    {"label", "labels", "class", "category", "categories", "topic", "tag", "section", "genre", "intent", "sentiment"}
+)
+
+
+MAX_LABEL_VALUES = 50  # a column with more distinct values is not offered as a label (a classifier's classes)
+
+
+_MAX_LABEL_CHARS = 60  # a value longer than this is text, not a label
 
 
 csv.field_size_limit(64 * 1024 * 1024)
@@ -111,6 +124,8 @@ class RawDocuments:
     labels: list[str] | None = None
     notices: list[str] = field(default_factory=list)
     delimiter: str | None = None  # the delimiter the table was read with; None for plain text, JSONL and zips
+    # with no label column chosen: the column that looks like one (:func:`label_column_guess`), else None
+    label_guess: str | None = None
 
 
 def decode(data: bytes, name: str = "file") -> tuple[str, str | None]:
@@ -470,6 +485,27 @@ def _guess_text_column(rows: list[dict[str, str]], columns: list[str]) -> str:
     return max(columns, key=lambda c: sum(len(r.get(c) or "") for r in sample))
 
 
+def _guess_label_column(rows: list[dict[str, str]], columns: list[str], text_column: str | None) -> str | None:
+    """The column that looks like a label in the table's first rows: short values, few distinct ones (2 to
+    ``MAX_LABEL_VALUES``, and at most half the rows), each repeated (a tenth of them may occur once, a rare class in
+    a big table), filled in nearly every row. Among several, a label-like name first, then the most values."""
+    candidates = []
+    for column in columns:
+        if column == text_column:
+            continue
+        values = [(row.get(column) or "").strip() for row in rows]
+        filled = [value for value in values if value]
+        if len(filled) < 4 or len(filled) < 0.8 * len(values):
+            continue
+        counts = collections.Counter(filled)
+        if not 2 <= len(counts) <= min(MAX_LABEL_VALUES, len(filled) // 2):
+            continue
+        if max(map(len, counts)) > _MAX_LABEL_CHARS or sum(c == 1 for c in counts.values()) > 0.1 * len(counts):
+            continue
+        candidates.append((column.strip().lower() in _LABEL_COLUMN_NAMES, len(counts), -columns.index(column)))
+    return columns[-max(candidates)[2]] if candidates else None
+
+
 def _first_table(
     name: str, data: bytes, delimiter: str | None, in_archive: bool = False
 ) -> tuple[str, list[dict[str, str]]] | None:
@@ -508,6 +544,30 @@ def table_columns(name: str, data: bytes, delimiter: str | None = None) -> tuple
         return [], None
     columns = _columns(table[1])
     return columns, (_guess_text_column(table[1], columns) if columns else None)
+
+
+def label_column_guess(
+    name: str, data: bytes, delimiter: str | None = None, text_column: str | None = None
+) -> str | None:
+    """The column (CSV/TSV) or field (JSONL) of an upload that looks like a label: few distinct short values, each
+    repeated, in nearly every row (of the first 1,000); the one the Corpus page pre-selects. None for plain text
+    or when no column looks like one.
+
+    Args:
+        delimiter: as ``ReadOptions.delimiter``: None detects it.
+        text_column: the column read as text (never the label); None: the default text column.
+
+    Raises:
+        ValueError: the file cannot be read (as :func:`table_columns`).
+    """
+    table = _first_table(name, data, ReadOptions(delimiter=delimiter).delimiter)
+    if table is None:
+        return None
+    rows = table[1]
+    columns = _columns(rows)
+    if not columns:
+        return None
+    return _guess_label_column(rows, columns, text_column or _guess_text_column(rows, columns))
 
 
 def _zip_members(name: str, data: bytes) -> list[tuple[str, Callable[[], bytes]]]:
@@ -632,7 +692,10 @@ def _read_documents(name: str, data: bytes, options: ReadOptions, in_archive: bo
             f"If a text holds {separated}, put it in double quotes; if another character separates the fields, "
             "choose it as the delimiter."
         )
-    return RawDocuments(_Documents(documents), labels, notices, delimiter if suffix not in JSONL_SUFFIXES else None)
+    guess = None if options.label_column else _guess_label_column(head, columns, text_column)
+    return RawDocuments(
+        _Documents(documents), labels, notices, delimiter if suffix not in JSONL_SUFFIXES else None, guess
+    )
 
 
 def zip_member_names(name: str, data: bytes) -> list[str]:
@@ -676,9 +739,11 @@ def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments
 
     notices: list[str] = []
     labels: list[str] | None = [] if options.label_column else None
+    guess = None
     for member in members:
         part = member_documents(member)
         notices.extend(part.notices)
+        guess = guess or part.label_guess  # the first table's, as the page's pickers show its columns
         if labels is not None:
             labels.extend(part.labels if part.labels is not None else [""] * sum(1 for _ in part.texts))
     notices.extend(nested_archives_notices(name, data))
@@ -686,6 +751,7 @@ def _zip_documents(name: str, data: bytes, options: ReadOptions) -> RawDocuments
         _Documents(lambda: itertools.chain.from_iterable(member_documents(member).texts for member in members)),
         labels,
         notices,
+        label_guess=guess,
     )
 
 

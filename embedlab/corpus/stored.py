@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from embedlab.corpus.tokens import (
     _write_sentences,
 )
 from embedlab.errors import EmbedLabError
-from embedlab.records import CorpusRecord
+from embedlab.records import CorpusRecord, RunRecord
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ class Corpus:
     notices: tuple[str, ...]
     counts: dict[str, int]  # word -> corpus count, most frequent first
     labels: tuple[str, ...] | None
+    # read without a label column: the column that looked like one (``RawDocuments.label_guess``), else None
+    label_guess: str | None = None
 
     @property
     def sentences_path(self) -> Path:
@@ -121,7 +123,7 @@ def build_corpus(
         counts, per_document = _write_sentences(raw.texts, tokenize_options.lowercase, path, report)
         return counts, per_document, report
 
-    return save_corpus(corpus_id, name, read, tokenize_options, raw.notices, raw.labels, write)
+    return save_corpus(corpus_id, name, read, tokenize_options, raw.notices, raw.labels, write, raw.label_guess)
 
 
 def no_words_error(name: str, size: int, documents: int) -> EmbedLabError:
@@ -142,11 +144,13 @@ def save_corpus(
     notices: list[str],
     labels: list[str] | None,
     write_sentences: Callable[[Path], tuple[Counter, list[int], TokenizeReport]],
+    label_guess: str | None = None,
 ) -> Corpus:
     """Store a corpus under ``corpora/<corpus_id>/`` in one rename, and register it: ``write_sentences(path)``
     writes the tokenised sentences (one a line, tokens joined by spaces) and returns the token counts, the
     sentences per document and what tokenising did; phrases (when asked for), statistics, ``counts.tsv`` and
-    ``meta.json`` follow from them. How the sentences are made (here, or in parallel on a cluster:
+    ``meta.json`` follow from them; ``label_guess`` is the column that looked like a label when none was chosen.
+    How the sentences are made (here, or in parallel on a cluster:
     :mod:`embedlab.corpus.parallel`) changes nothing in what is stored."""
     folder = store.corpora_dir() / corpus_id
     options = {"read": asdict(read), "tokenize": asdict(tokenize_options)}
@@ -175,6 +179,7 @@ def save_corpus(
                 "options": options,
                 "notices": [*notices, *report.notices()],
                 "labels": labels,
+                "label_guess": label_guess if labels is None else None,
                 "sentences_per_document": per_document,
             }
             (staging / "counts.tsv").write_text(
@@ -216,7 +221,91 @@ def load_corpus(corpus_id: str) -> Corpus:
         notices=tuple(meta["notices"]),
         counts=counts,
         labels=tuple(meta["labels"]) if meta["labels"] is not None else None,
+        label_guess=meta.get("label_guess"),
     )
+
+
+def no_labels_reason(corpus: Corpus) -> str:
+    """Why a corpus has no labels, in a sentence (``""`` when it has them), for the Evaluate, Train and Verdict pages,
+    the report and the CLI. A table read without the column that looks like its label is never said to have none:
+    the sentence names that column and how to use it."""
+    if corpus.labels:
+        return ""
+    if corpus.label_guess:
+        column = corpus.label_guess
+        return (
+            f"{corpus.name} was added without a label column, though its column '{column}' looks like one: add it "
+            f"again with '{column}' as the label column (Corpus page; --label-column {column} on the command line)"
+        )
+    return f"{corpus.name} has no label column: choose one when adding the corpus"
+
+
+@dataclass(frozen=True)
+class CorpusDeletion:
+    """What deleting a stored corpus does (or would do): the runs trained on it are kept, with everything else.
+
+    Attributes:
+        id, name: the corpus.
+        runs: the runs trained on it, newest first: kept (they still open with the baseline and vectors files on
+            the other corpora; pages name their corpus "deleted corpus").
+        refusal: why it cannot be deleted now (a training job on it has not ended); ``""`` when it can.
+    """
+
+    id: str
+    name: str
+    runs: tuple[RunRecord, ...]
+    refusal: str = ""
+
+    def runs_note(self, labels: Mapping[str, str] | None = None) -> str:
+        """A sentence on the runs trained on it, each named by ``labels`` (run id -> label) or its summary and id."""
+        if not self.runs:
+            return "No run was trained on it."
+        named = ", ".join((labels or {}).get(run.id) or f"{run.summary} ({run.id})" for run in self.runs)
+        many = len(self.runs) != 1
+        return (
+            f"{'These' if many else 'This'} {len(self.runs)} run{'s' * many} trained on it "
+            f"{'are' if many else 'is'} kept: {named}. {'They' if many else 'It'} still open{'s' * (not many)} on "
+            "the Compare, Evaluate and Verdict pages with the baseline and vectors files, on your other corpora."
+        )
+
+
+def corpus_deletion(corpus_id: str) -> CorpusDeletion:
+    """What deleting the corpus would do: the runs trained on it (kept), or why it cannot be deleted now.
+
+    Raises:
+        EmbedLabError: no such corpus.
+    """
+    record = store.get_corpus(corpus_id)
+    if record is None:
+        raise EmbedLabError(f"no corpus '{corpus_id}' in the registry; it may have been deleted already")
+    runs = tuple(run for run in store.list_runs() if run.corpus_id == corpus_id)
+    active = [job for job in store.list_jobs() if job.corpus_id == corpus_id and job.is_active]
+    refusal = ""
+    if active:
+        listed = ", ".join(f"{job.id} ({job.summary}, {job.status})" for job in active)
+        refusal = (
+            f"{record.name} cannot be deleted now: {len(active)} training job{'s' * (len(active) != 1)} on it "
+            f"{'have' if len(active) != 1 else 'has'} not ended ({listed}); wait for "
+            f"{'them' if len(active) != 1 else 'it'} to end, or cancel on the Train page, then delete it"
+        )
+    return CorpusDeletion(corpus_id, record.name, runs, refusal)
+
+
+def delete_corpus(corpus_id: str) -> CorpusDeletion:
+    """Delete a stored corpus (its registry row and its folder). The runs trained on it are kept, and every other
+    corpus, run, job record, vectors file and cache file stays.
+
+    Returns:
+        What was deleted and which runs were kept.
+
+    Raises:
+        EmbedLabError: no such corpus, or a training job on it has not ended (the message says which and what to do).
+    """
+    found = corpus_deletion(corpus_id)
+    if found.refusal:
+        raise EmbedLabError(found.refusal)
+    store.delete_corpus(corpus_id)
+    return found
 
 
 def read_upload_file(path: str | Path) -> bytes:

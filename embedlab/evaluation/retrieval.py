@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab import training
+from embedlab.corpus.stored import no_labels_reason
 from embedlab.errors import EmbedLabError
 from embedlab.evaluation.tasks import features_kind, text_vectors
 from embedlab.metrics import RETRIEVAL_K, rank_metrics
@@ -92,19 +93,40 @@ def held_out_run(specs: Sequence[str]) -> str:
 
 def held_out_pairs(corpus, run_ids: Sequence[str] = ()) -> tuple[list[tuple[str, str]], str]:
     """Pairs no chosen model trained on: those the first fine-tuned run among ``run_ids`` held out, else the
-    neighbouring-sentence pairs a default fine-tune on ``corpus`` would hold out.
+    neighbouring-sentence pairs a default fine-tune on ``corpus`` would hold out, else (one-line documents: tickets,
+    package descriptions) the pairs of documents sharing a label that a fine-tune on its labels would hold out.
 
     Returns:
         The pairs and a sentence saying where they come from.
 
     Raises:
-        ValueError: the corpus has too few sentence pairs.
+        ValueError: too few sentence pairs and no labels to pair documents by (or too few labelled documents); the
+            message says which, plainly.
     """
     for run_id in run_ids:
         pairs = training.held_out_pairs(run_id)
         if pairs:
             return pairs, f"the {len(pairs)} pairs fine-tuning run {run_id} held out (never trained on)"
-    pairs = training.make_pairs(corpus, training.FinetuneConfig()).held_out
+    try:
+        pairs = training.make_pairs(corpus, training.FinetuneConfig()).held_out
+    except EmbedLabError:
+        found = training.neighbour_pair_count(corpus)
+        too_few = (
+            f"{corpus.name} has {found:,} pair{'s' * (found != 1)} of neighbouring sentences, too few to hold "
+            f"{training.MIN_HELD_OUT_PAIRS} out and still train on the rest"
+            + (" (its documents are one sentence long)" if found == 0 else "")
+        )
+        if not corpus.labels:
+            reason = no_labels_reason(corpus)
+            raise EmbedLabError(f"{too_few}, and no labels to pair its documents by: {reason}") from None
+        try:
+            pairs = training.make_pairs(corpus, training.FinetuneConfig(use_labels=True)).held_out
+        except EmbedLabError:
+            raise EmbedLabError(f"{too_few}, and too few labelled documents to pair by label instead") from None
+        return pairs, (
+            f"{len(pairs)} pairs of documents sharing a label, from the documents a fine-tune on {corpus.name}'s "
+            f"labels holds out ({too_few})"
+        )
     return pairs, (
         f"{len(pairs)} pairs of neighbouring sentences from the documents a default fine-tune on "
         f"{corpus.name} holds out"

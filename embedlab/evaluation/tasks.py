@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from embedlab.corpus.stored import no_labels_reason
 from embedlab.corpus.tokens import tokenize
 from embedlab.errors import EmbedLabError
 
@@ -95,7 +96,7 @@ def task_problem(corpus, min_per_label: int = 5) -> str:
     """Why the corpus's labels cannot be cross-validated as a task, in a sentence; ``""`` when they can (two or more
     labels with at least ``min_per_label`` documents each)."""
     if not corpus.labels:
-        return f"{corpus.name} has no label column: choose one when adding the corpus to evaluate a task"
+        return no_labels_reason(corpus)
     counts = pd.Series(corpus.labels).value_counts()
     kept = set(counts[counts >= min_per_label].index) - {""}
     if len(kept) < 2:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ParamSpec
 
@@ -59,29 +59,45 @@ def rank_frequency(counts: Sequence[int]) -> go.Figure:
 _SPACE_COLOURS = ("#0068c9", "#ff8700", "#29b09d", "#6d3fc0", "#ff2b2b", "#83c9ff")
 
 
-def coverage_bars(coverages: Sequence[Coverage]) -> go.Figure:
+def _coverage_text(share: float, whole: float | None) -> str:
+    """A coverage bar's text: a WordPiece model covers every word, and says how many it keeps whole."""
+    return f"{100 * share:.1f}%" if whole is None else f"{100 * share:.0f}% ({100 * whole:.0f}% whole)"
+
+
+def coverage_bars(coverages: Sequence[Coverage], labels: Mapping[str, str] | None = None) -> go.Figure:
     """Token and type coverage per space, in percent: one bar trace per space (its own colour, in the order
-    given), grouped by measure.
+    given), grouped by measure. A WordPiece model (the baseline) encodes every word: its bars are full, their text
+    says how many words it keeps whole (not split into pieces).
 
     Args:
         coverages: one :func:`embedlab.analysis.coverage` result per space.
+        labels: space name -> readable label (``spaces.space_labels``) for the legend; a name without one is shown
+            as it is.
 
     Returns:
         A figure with ``len(coverages)`` bar traces named after the spaces, x = token coverage, type coverage.
     """
     measures = ["token coverage", "type coverage"]
+    names = [_text((labels or {}).get(c.space, c.space)) for c in coverages]
     fig = go.Figure(
         [
             go.Bar(
-                name=_text(c.space),
+                name=name,
                 x=measures,
                 y=[100 * c.token_coverage, 100 * c.type_coverage],
-                text=[f"{100 * c.token_coverage:.1f}%", f"{100 * c.type_coverage:.1f}%"],
+                text=[
+                    _coverage_text(c.token_coverage, None if c.split_token_share is None else 1 - c.split_token_share),
+                    _coverage_text(c.type_coverage, None if c.split_type_share is None else 1 - c.split_type_share),
+                ],
                 textposition="auto",
                 marker_color=_SPACE_COLOURS[i % len(_SPACE_COLOURS)],
-                hovertemplate="%{x}: %{y:.1f}%<extra>" + _text(c.space) + "</extra>",
+                hovertemplate="%{x}: %{y:.1f}%"
+                + (" (every word encoded, split ones from their pieces)" if c.encodes_every_word else "")
+                + "<extra>"
+                + name
+                + "</extra>",
             )
-            for i, c in enumerate(coverages)
+            for i, (c, name) in enumerate(zip(coverages, names))
         ]
     )
     fig.update_layout(
@@ -133,29 +149,46 @@ def change_histogram(scores: Sequence[float], metric_label: str, low: float, hig
     return fig
 
 
-def coverage_by_band(frames: dict[str, pd.DataFrame]) -> go.Figure:
+def coverage_by_band(frames: dict[str, pd.DataFrame], labels: Mapping[str, str] | None = None) -> go.Figure:
     """Token coverage per frequency band for each space: where each one loses the corpus. Each space's line has
-    its own colour, by position, the same as in :func:`coverage_bars`.
+    its own colour, by position, the same as in :func:`coverage_bars`. A WordPiece model covers every band; a
+    dotted line of its colour adds the share of tokens it keeps whole (not split into pieces).
 
     Args:
         frames: space name -> :func:`embedlab.analysis.coverage_by_band` frame.
+        labels: space name -> readable label for the legend (as :func:`coverage_bars`).
     """
-    fig = go.Figure(
-        [
+    traces = []
+    for i, (name, frame) in enumerate(frames.items()):
+        shown = _text((labels or {}).get(name, name))
+        colour = _SPACE_COLOURS[i % len(_SPACE_COLOURS)]
+        traces.append(
             go.Scatter(
                 x=frame["band"],
                 y=100 * frame["token_coverage"],
                 mode="lines+markers",
-                name=_text(name),
-                line_color=_SPACE_COLOURS[i % len(_SPACE_COLOURS)],
-                marker_color=_SPACE_COLOURS[i % len(_SPACE_COLOURS)],
+                name=shown,
+                line_color=colour,
+                marker_color=colour,
                 customdata=np.stack([frame["words"], frame["covered_words"]], axis=1),
                 hovertemplate="%{x}: %{y:.1f}% of tokens<br>%{customdata[1]} of %{customdata[0]} words"
-                "<extra>" + _text(name) + "</extra>",
+                "<extra>" + shown + "</extra>",
             )
-            for i, (name, frame) in enumerate(frames.items())
-        ]
-    )
+        )
+        if "whole_token_share" in frame:
+            traces.append(
+                go.Scatter(
+                    x=frame["band"],
+                    y=100 * frame["whole_token_share"],
+                    mode="lines+markers",
+                    name=f"{shown}: kept whole",
+                    line=dict(color=colour, dash="dot"),
+                    marker_color=colour,
+                    hovertemplate="%{x}: %{y:.1f}% of tokens kept whole, the others encoded from word pieces"
+                    "<extra>" + shown + "</extra>",
+                )
+            )
+    fig = go.Figure(traces)
     fig.update_layout(
         xaxis_title="corpus count of the word (frequency band)",
         yaxis_title="% of tokens covered",

@@ -36,10 +36,12 @@ import plotly.io as pio
 
 from embedlab import analysis, evaluation, store, verdict
 from embedlab.analysis import maps
+from embedlab.corpus.language import corpus_languages
 from embedlab.corpus.stored import no_labels_reason
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures
 from embedlab.spaces.labels import space_labels
+from embedlab.spaces.language import baseline_language_note
 from embedlab.spaces.provenance import mismatch_notes
 from embedlab.spaces.space import EmbeddingSpace
 from embedlab.spaces.spec import BASELINE
@@ -603,6 +605,8 @@ def _verdict_body(found: verdict.Verdict) -> str:
     )
     parts.append(_table(headlines))
     parts.append(f"<p>Recommended space: <b>{_e(labels[found.recommended])}</b> ({_e(found.recommended)})</p>")
+    if found.recommendation_caveat:  # the English baseline recommended on a mostly non-English corpus
+        parts.append(f"<p class='warn'>{_e(found.recommendation_caveat)}</p>")
     parts.append("<h3>Reasons to customise, on this corpus</h3>")
     for reason in found.reasons.values():
         parts.append(f"<p><b>{_e(reason.title)}.</b> {_e(reason.finding)}</p>")
@@ -1069,6 +1073,8 @@ def build_report(
             f"<p class='warn'>{_e(note)}</p>"
             for note in mismatch_notes([a.name, b.name], corpus.id, space_labels([a.name, b.name]))
         ),
+        f"<p class='muted'>Language of the corpus: {_e(corpus_languages(corpus).describe())}.</p>",
+        *(f"<p class='warn'>{_e(note)}</p>" for note in [baseline_language_note(corpus, [a.name, b.name])] if note),
     ]
     for section in settings.sections:
         steps.start(section, _start_message(section, inputs))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from embedlab import store
 from embedlab.corpus.readers import decode
+from embedlab.corpus.stored import no_labels_reason
 from embedlab.errors import EmbedLabError
 from embedlab.training.configs import FinetuneConfig
 
@@ -33,6 +34,11 @@ MAX_HELD_OUT_PAIRS = 500
 
 
 LABEL_DOCUMENT_SENTENCES = 3  # a labelled document enters a pair by its first sentences (MiniLM reads 256 tokens)
+
+
+# The Train page's option for pairs of documents sharing a label (``FinetuneConfig.use_labels``; ``--use-labels`` on
+# the command line): the refusal of a fine-tune without neighbouring sentences names it by this label.
+LABEL_PAIRS_OPTION = "Pairs from the label column (documents sharing a label)"
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,29 @@ def _neighbour_pairs(document: Sequence[str]) -> list[tuple[str, str]]:
     return [(first, second) for first, second in zip(usable, usable[1:]) if first != second]
 
 
+def neighbour_pair_count(corpus: Corpus) -> int:
+    """How many pairs of neighbouring sentences (of at least ``MIN_WORDS_PER_SENTENCE`` words) the corpus's documents
+    hold: none for one-line documents (tickets, package descriptions)."""
+    return sum(len(_neighbour_pairs(document)) for document in corpus.documents())
+
+
+def label_pairs_advice(corpus: Corpus) -> str:
+    """What to do when a corpus has too few neighbouring sentences to pair: the label option when it has labels,
+    else how to get them (naming the column that looks like a label), else a bigger corpus or a pairs file."""
+    option = f"'{LABEL_PAIRS_OPTION}' on the Train page (--use-labels on the command line)"
+    if corpus.labels:
+        return f"tick {option} to pair documents sharing a label, or give a pairs file"
+    if corpus.label_guess:
+        return (
+            f"add {corpus.name} again with its column '{corpus.label_guess}' as the label column and tick {option}, "
+            "or give a pairs file"
+        )
+    return (
+        f"use a corpus whose documents have several sentences, or one with a label column and {option}, or give a "
+        "pairs file"
+    )
+
+
 def _held_out_size(total: int, share: float) -> int:
     return min(MAX_HELD_OUT_PAIRS, max(MIN_HELD_OUT_PAIRS, round(total * share)))
 
@@ -94,10 +123,7 @@ def _label_pairs(
     Documents are split into held-out and training sets first; pairs never cross the split.
     """
     if not corpus.labels:
-        raise EmbedLabError(
-            f"{corpus.name} has no label column: choose one when adding the corpus, or fine-tune on "
-            "neighbouring sentences"
-        )
+        raise EmbedLabError(f"{no_labels_reason(corpus)}; or fine-tune on neighbouring sentences")
     texts = [" ".join(doc[:LABEL_DOCUMENT_SENTENCES]) for doc in corpus.documents()]
     documents = [i for i, text in enumerate(texts) if text and corpus.labels[i]]
     rng.shuffle(documents)
@@ -148,10 +174,17 @@ def make_pairs(corpus: Corpus, config: FinetuneConfig) -> Pairs:
     seen = {text for pair in held_out for text in pair}
     train = [pair for pair in train if pair[0] not in seen and pair[1] not in seen]
     if len(held_out) < MIN_HELD_OUT_PAIRS or len(train) < config.batch_size:
+        what = "pairs" if config.pairs_file else "label pairs" if config.use_labels else "sentence pairs"
+        advice = (
+            "use more pairs"
+            if config.pairs_file
+            else "label more documents, or give a pairs file"
+            if config.use_labels
+            else f"its documents have too few neighbouring sentences: {label_pairs_advice(corpus)}"
+        )
         raise EmbedLabError(
-            f"{len(held_out) + len(train)} sentence pairs are too few to fine-tune with a held-out "
-            f"check: need at least {MIN_HELD_OUT_PAIRS} held out plus one batch ({config.batch_size}) "
-            "to train; use a bigger corpus (documents with several sentences) or a pairs file"
+            f"{len(held_out) + len(train)} {what} are too few to fine-tune with a held-out check: need at least "
+            f"{MIN_HELD_OUT_PAIRS} held out plus one batch ({config.batch_size}) to train; {advice}"
         )
     rng.shuffle(train)
     return Pairs(train[: config.max_pairs], held_out, source)

@@ -39,14 +39,21 @@ def load_corpus(corpus_id: str) -> Corpus:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def distinctive_words(corpus_id: str) -> list[str]:
-    """The corpus's typical words (``corpus.distinctive_words``), for hints."""
-    return corpus.distinctive_words(load_corpus(corpus_id).counts, n=30)
+def typical_words(corpus_id: str) -> corpus.TypicalWords:
+    """The corpus's typical words against its own language's general frequencies (``corpus.typical_words``), for
+    hints; none, with the reason, for a language wordfreq lacks."""
+    return corpus.typical_words(load_corpus(corpus_id), n=30)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def table_columns(name: str, data: bytes, delimiter: str | None = None) -> tuple[list[str], str | None]:
     return corpus.table_columns(name, data, delimiter)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def label_column_guess(name: str, data: bytes, delimiter: str | None, text_column: str | None) -> str | None:
+    """The column of an upload that looks like a label (``corpus.label_column_guess``): the page pre-selects it."""
+    return corpus.label_column_guess(name, data, delimiter, text_column)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -143,6 +150,12 @@ def missing_words(spec: str, corpus_id: str) -> pd.DataFrame:
     ):
         training_counts, min_count = load_corpus(run.corpus_id).counts, int(run.params.get("min_count", 1))
     return analysis.missing_words(load_space(spec, corpus_id), load_corpus(corpus_id), training_counts, min_count)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def split_words(spec: str, corpus_id: str) -> pd.DataFrame:
+    """The corpus words a WordPiece model splits into pieces (``analysis.split_words``); empty for other spaces."""
+    return analysis.split_words(load_space(spec, corpus_id), load_corpus(corpus_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -139,13 +139,19 @@ MAP_TRACE_WORDS = "cmp_map_trace_words"  # session key: the drawn map's words pe
 
 def select_on_map() -> None:
     """``on_select`` of the Compare maps: a click on one point makes its word the view's word (neighbour lists and
-    the link follow); a box or lasso over several highlights those words in both maps."""
+    the link follow); a box or lasso over several highlights those words in both maps.
+
+    The address bar gets the new view here, in the callback, before the page redraws: the rerun after a click can
+    refit the map for seconds, and the bar must not hold the old word meanwhile (nor ever, if that run is cut short).
+    """
     event = st.session_state.get("cmp_map")
     points = event.selection.points if event else []
     words = figures.selected_words(points, st.session_state.get(MAP_TRACE_WORDS, ()))
     if len(words) == 1:
         st.session_state[_VIEW_KEYS["word"]] = words[0]
         st.session_state.pop(MAP_SELECTION, None)
+        if all(key in st.session_state for key in (*_VIEW_KEYS.values(), SCORE_RANGE_KEY)):
+            view_to_url(view_state())
     elif words:
         st.session_state[MAP_SELECTION] = words
 

@@ -15,7 +15,7 @@ from embedlab import cluster, config, corpus, spaces
 from embedlab.analysis import maps
 from embedlab.errors import EmbedLabError
 from embedlab.present.text import plain_markdown
-from embedlab.ui.cache import load_space
+from embedlab.ui.cache import load_corpus, load_space
 
 ACTIVE_CORPUS = "active_corpus"  # session key (not a widget key, so it survives page switches)
 
@@ -72,6 +72,13 @@ def show_corpus_mismatches(specs: list[str], corpus_id: str) -> None:
     labels = spaces.space_labels(specs)
     for note in spaces.mismatch_notes(specs, corpus_id, labels):
         st.warning(plain_markdown(note), icon=":material/swap_horiz:")
+
+
+def show_language_note(specs: list[str], corpus_id: str) -> None:
+    """The note that the baseline, an English model, reads a corpus mostly in another language
+    (``spaces.baseline_language_note``), when ``specs`` hold the baseline and the corpus is mostly not English."""
+    if note := spaces.baseline_language_note(load_corpus(corpus_id), specs):
+        st.info(plain_markdown(note), icon=":material/translate:")
 
 
 def corpus_selectbox(label: str, options: dict[str, str], key: str, container=st) -> str:
