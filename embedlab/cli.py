@@ -87,11 +87,16 @@ def _optional_corpus(args: argparse.Namespace) -> corpus.Corpus | None:
 
 
 def _run_corpus(*specs: str) -> corpus.Corpus | None:
-    """The corpus a run was trained on, for the first run among ``specs``."""
+    """The corpus a run was trained on, for the first run among ``specs`` whose corpus is still stored (a deleted
+    one is said on stderr)."""
     for spec in specs:
         row = store.get_run(spec)
-        if row is not None:
-            return corpus.load_corpus(row.corpus_id)
+        if row is None:
+            continue
+        if store.get_corpus(row.corpus_id) is None:
+            print(f"embedlab: notice: the corpus {spec} was trained on is deleted: give --corpus", file=sys.stderr)
+            continue
+        return corpus.load_corpus(row.corpus_id)
     return None
 
 
@@ -387,6 +392,34 @@ def _add_vectors_file(args: argparse.Namespace) -> dict[str, Any]:
         "renamed": added.renamed,
         "zero_words": list(added.zero_words),
     }
+
+
+def _corpora(args: argparse.Namespace) -> dict[str, Any]:
+    """The stored corpora, newest first, each with the runs trained on it."""
+    runs = store.list_runs()
+    return {
+        "corpora": [
+            {
+                "id": record.id,
+                "name": record.name,
+                "tokens": record.tokens,
+                "documents": int(record.stats.get("documents", 0)),
+                "runs": [run.id for run in runs if run.corpus_id == record.id],
+            }
+            for record in corpus.list_corpora()
+        ]
+    }
+
+
+def _delete_corpus(args: argparse.Namespace) -> dict[str, Any]:
+    """Delete a stored corpus; the runs trained on it are kept (named on stderr), or the refusal says why not."""
+    jobs.list_jobs()  # a job whose worker vanished is marked interrupted first: it no longer holds the corpus
+    preview = corpus.corpus_deletion(args.corpus_id)
+    labels = spaces.space_labels([run.id for run in preview.runs])  # read while the corpus still names them
+    deleted = corpus.delete_corpus(args.corpus_id)
+    note = deleted.runs_note(labels)
+    print(f"embedlab delete-corpus: deleted {deleted.name} ({deleted.id}). {note}", file=sys.stderr)
+    return {"deleted": deleted.id, "name": deleted.name, "runs_kept": [run.id for run in deleted.runs], "note": note}
 
 
 def _note_zero_words(command: str, *loaded: spaces.EmbeddingSpace) -> None:
@@ -845,6 +878,18 @@ def _add_add_vectors(commands: argparse._SubParsersAction) -> None:
     adding.set_defaults(handler=_add_vectors_file)
 
 
+def _add_corpora(commands: argparse._SubParsersAction) -> None:
+    listing = commands.add_parser("corpora", help="list the stored corpora: id, name, tokens, the runs trained on each")
+    listing.set_defaults(handler=_corpora)
+    deleting = commands.add_parser(
+        "delete-corpus",
+        help="delete a stored corpus (its tokenised text); the runs trained on it are kept and named, and nothing "
+        "else is removed; refused while a training job on it has not ended",
+    )
+    deleting.add_argument("corpus_id", help="the corpus's id (c + 12 hex digits: see `corpora`)")
+    deleting.set_defaults(handler=_delete_corpus)
+
+
 def _add_export(commands: argparse._SubParsersAction) -> None:
     export = commands.add_parser("export", help="write a space's (unit-length) vectors to a file")
     export.add_argument("space")
@@ -977,6 +1022,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_coverage,
         _add_compare,
         _add_add_vectors,
+        _add_corpora,
         _add_export,
         _add_report,
         _add_map,

@@ -1,4 +1,4 @@
-"""Corpus page: upload or pick a sample, tokenise it, see its statistics."""
+"""Corpus page: upload or pick a sample, tokenise it, see its statistics, go on to train, or delete a corpus."""
 
 import pandas as pd
 import streamlit as st
@@ -8,8 +8,26 @@ from embedlab.corpus.parallel import store_upload
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures
 from embedlab.present.text import plain_markdown
+from embedlab.training import jobs
 
 TOKENISED_BYTES_PER_SECOND = 2.5e6  # read + tokenise + store on 2 cores: the 2.1 MB sample CSV takes 0.65 s
+
+_NOTICE = "corpus_notice"  # session key (not a widget): what the last delete did, shown after its rerun
+
+
+def _delete_corpus(corpus_id: str, run_labels: dict[str, str]) -> None:
+    try:
+        deleted = corpus.delete_corpus(corpus_id)
+    except EmbedLabError as error:
+        st.session_state[_NOTICE] = ("error", plain_markdown(str(error)))
+        return
+    st.session_state.pop("corpus_chosen", None)
+    st.session_state.pop(ui.ACTIVE_CORPUS, None)
+    st.session_state[_NOTICE] = (
+        "success",
+        plain_markdown(f"Deleted the corpus {deleted.name} ({deleted.id}). {deleted.runs_note(run_labels)}"),
+    )
+
 
 ui.ensure_router()
 st.title("Corpus")
@@ -109,6 +127,18 @@ if data is not None:
             st.session_state[ui.ACTIVE_CORPUS] = st.session_state["corpus_chosen"] = built.id  # show it below
         except EmbedLabError as error:
             ui.show_error(error)
+        else:  # the next step, right where the person looks
+            st.success(
+                plain_markdown(f"{built.name} is ready: {built.stats.tokens:,} tokens. Next, train a run on it."),
+                icon=":material/check_circle:",
+            )
+            st.page_link("pages/train.py", label="Train a run on this corpus", icon=":material/model_training:")
+
+kind, text = st.session_state.pop(_NOTICE, (None, None))  # what the last delete did, after its rerun
+if kind == "success":
+    st.success(text, icon=":material/check_circle:")
+elif kind == "error":
+    st.error(text, icon=":material/error:")
 
 options = ui.corpus_options()
 if not options:
@@ -145,3 +175,25 @@ left.dataframe(
     pd.DataFrame(stats.top_words, columns=["word", "count"]), hide_index=True, height=320, key="corpus_top_words"
 )
 right.plotly_chart(figures.rank_frequency(list(shown.counts.values())), key="corpus_rank_frequency")
+st.page_link("pages/train.py", label="Next: train a run on this corpus", icon=":material/model_training:")
+
+with st.expander("Delete this corpus", icon=":material/delete:"):
+    jobs.list_jobs()  # a job whose worker vanished is marked interrupted first: it no longer holds the corpus
+    deletion = corpus.corpus_deletion(shown.id)
+    run_labels = spaces.space_labels([run.id for run in deletion.runs])  # read while the corpus still names them
+    if deletion.refusal:
+        st.info(plain_markdown(deletion.refusal), icon=":material/block:")
+    else:
+        st.caption(
+            plain_markdown(
+                f"Removes {shown.name}'s tokenised text from this machine. {deletion.runs_note(run_labels)} "
+                "Every other corpus, run and file stays. This cannot be undone."
+            )
+        )
+        st.button(
+            f"Delete {shown.name}",
+            key="corpus_delete",
+            icon=":material/delete:",
+            on_click=_delete_corpus,
+            args=(shown.id, run_labels),
+        )

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from embedlab import store
+from embedlab import spaces, store
 from embedlab.present import share
 
 pytestmark = pytest.mark.slow
@@ -82,7 +82,8 @@ def test_train_page_runs_a_job_to_a_run(fresh_home):
     assert at.success, [e.value for e in at.error]
     runs = store.list_runs()
     assert len(runs) == 1 and runs[0].id in at.success[0].value
-    assert at.dataframe[0].value["run"].tolist() == [runs[0].id]
+    table = at.dataframe[0].value  # runs and corpora by their readable names, never by raw id
+    assert table["run"].tolist() == [spaces.space_label(runs[0].id)] and table["corpus"].tolist() == ["tiny.txt"]
 
 
 def test_train_page_shows_a_failed_job_message(fresh_home):
@@ -158,8 +159,10 @@ def test_compare_page_coverage_tab(compare_query, tiny_text_corpus):
     metrics = [(m.label, m.value) for m in at.metric]
     assert ("Token coverage", "100.0%") in metrics  # the run kept every word (min_count=1)
     assert any(label == "Tokens split into 2+ word pieces" for label, _ in metrics)
-    missing = at.dataframe[-1].value  # B's (the baseline's) missing words
-    assert "eigendecomposition" in set(missing["word"])
+    # B (the baseline) speaks as Neighbours does: it encodes every word, and lists the ones it splits into pieces
+    assert ("Words encoded", "100%") in metrics and [label for label, _ in metrics].count("Token coverage") == 1
+    split = at.dataframe(key="cmp_split_baseline").value
+    assert "eigendecomposition" in set(split["word"]) and set(split.columns) == {"word", "count", "pieces"}
     assert "0 seen fewer than min_count times in its training corpus, 0 not in its training corpus" in " ".join(
         c.value for c in at.caption
     )  # the run (min_count=1) was trained on this very corpus
@@ -416,7 +419,7 @@ def test_compare_page_coverage_in_depth(compare_query):
     row = worst.set_index("word").loc["eigendecomposition"]
     assert row["split"] == "e ##igen ##de ##com ##position" and int(row["pieces"]) == 5
     downloads = at.get("download_button")
-    assert len(downloads) == 2  # one CSV of missing words per space
+    assert len(downloads) == 2  # one CSV per space: the run's missing words, the words the baseline splits
 
 
 def test_compare_page_map_colours_by_change_and_draws_moves(compare_query):

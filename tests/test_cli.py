@@ -102,9 +102,10 @@ def test_compare_against_baseline_uses_the_runs_corpus(corpus_file, capsys, fres
 
 def test_baseline_coverage_reports_word_pieces(corpus_file, capsys):
     result = _run_json(capsys, "coverage", "--space", "baseline", "--corpus", str(corpus_file))
-    missing = {item["word"] for item in result["top_missing"]}
-    assert "eigendecomposition" in missing  # split into e ##igen ##de ##com ##position
-    assert "matrix" not in missing
+    assert result["encodes_every_word"] and result["token_coverage"] == 1.0 and result["top_missing"] == []
+    split = {item["word"] for item in result["top_split"]}
+    assert "eigendecomposition" in split  # split into e ##igen ##de ##com ##position, and still encoded
+    assert "matrix" not in split
     assert 0 < result["split_token_share"] < 1
     assert result["mean_pieces_per_token"] > 1
 

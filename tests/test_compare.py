@@ -341,9 +341,11 @@ def test_coverage_with_a_piece_counter_uses_pieces(small_corpus):
     space = dataclasses.replace(make_space(["zzz", "yyy"], np.eye(2), name="wp"), piece_counter=fake_counter)
     result = coverage(space, small_corpus)
     assert calls == [["alpha", "beta", "delta", "gamma"]]
-    assert result.token_coverage == pytest.approx(4 / 7)  # alpha and gamma stay whole
-    assert result.type_coverage == pytest.approx(0.5)
-    assert result.top_missing == [("beta", 2), ("delta", 1)]
+    # it encodes every word (as the Neighbours view does): nothing is missing; what it counts is what it splits
+    assert result.encodes_every_word and result.token_coverage == result.type_coverage == 1.0
+    assert result.top_missing == []
+    assert result.top_split == [("beta", 2), ("delta", 1)]  # most frequent first
+    assert result.split_type_share == pytest.approx(0.5)  # alpha and gamma stay whole
     assert result.split_token_share == pytest.approx(3 / 7)  # beta x2 + delta x1 are split
     assert result.mean_pieces_per_token == pytest.approx((3 * 1 + 2 * 2 + 1 * 3 + 1 * 1) / 7)
 

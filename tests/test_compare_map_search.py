@@ -8,6 +8,7 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
+from embedlab import ui
 from embedlab.present import share
 
 pytestmark = pytest.mark.slow
@@ -43,3 +44,33 @@ def test_the_map_search_rings_the_word_in_both_maps_and_says_when_a_word_is_not_
     at.text_input(key="cmp_find").set_value("").run()
     assert not at.exception and _rings(at) == [] and not at.success
     assert not [w for w in at.warning if w.icon == ":material/search_off:"]
+
+
+def test_a_click_on_the_map_puts_the_new_word_in_the_address_bar(tiny_text_corpus, tiny_run):
+    """The map's on_select callback (ui.select_on_map) makes the clicked word the view's word and writes the view to
+    st.query_params: the address bar and "Copy link" hold the same, new word."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    state = share.ViewState(corpus=tiny_text_corpus.id, a=tiny_run.id, word="matrix", k=5, tab="map", n=100)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for key, value in share.to_query(state).items():
+        at.query_params[key] = value
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception and at.query_params["word"] == "matrix"
+    chart = at.get("plotly_chart")[0]
+    drawn = at.session_state[ui.MAP_TRACE_WORDS]  # per trace, the words it draws (what the callback looks up)
+    trace, index = next((t, i) for t, words in enumerate(drawn) for i, w in enumerate(words) if w != "matrix")
+    clicked = drawn[trace][index]
+    # what the browser sends for a click on that point: the chart's selection, as a widget value
+    widgets = WidgetStates()
+    widgets.CopyFrom(at._tree.get_widget_states())
+    selection = {"points": [{"curve_number": trace, "point_index": index}], "point_indices": [index]}
+    widgets.widgets.add(
+        id=chart.proto.id, string_value=json.dumps({"selection": {**selection, "box": [], "lasso": []}})
+    )
+    at._run(widgets)
+    assert not at.exception
+    assert at.text_input(key="cmp_word").value == clicked
+    assert at.query_params["word"] == clicked  # the address bar holds the new view
+    link = at.code[-1].value  # "Copy link to this view"
+    assert f"word={clicked}" in link

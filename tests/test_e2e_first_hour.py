@@ -216,7 +216,12 @@ def test_a_first_hour_with_every_kind_of_space_on_every_page(tmp_path_factory, t
             page.mouse.move(target["x"], target["y"])
             page.mouse.click(target["x"], target["y"])
             expect(page.get_by_role("textbox", name="Word", exact=True)).to_have_value(target["word"])
+            # the address bar holds the new view, as "Copy link" does
+            clicked = re.escape(urllib.parse.quote_plus(target["word"]))
+            expect(page).to_have_url(re.compile(rf"[?&]word={clicked}(&|$)"))
             _healthy(page, "map after a click")
+            page.get_by_text("Copy link to this view").click()
+            assert f"word={urllib.parse.quote_plus(target['word'])}" in page.get_by_test_id("stCode").inner_text()
             context.close()
             browser.close()
     finally:

@@ -52,8 +52,9 @@ def test_report_shows_the_same_neighbours_and_numbers_as_the_app(built, tiny_tex
     assert f"<b>{summary.shared_words:,}</b>shared words" in text
     assert tiny_text_corpus.id in text and tiny_run.id in text
     assert '<td>min count</td><td class="num">1</td>' in text and "<td>architecture</td><td>CBOW</td>" in text
-    coverage = analysis.coverage(b, tiny_text_corpus)
-    assert f"<b>{coverage.token_coverage:.1%}</b>token coverage" in text
+    coverage = analysis.coverage(b, tiny_text_corpus)  # the baseline encodes every word: kept whole or split
+    assert f"<b>{1 - coverage.split_token_share:.1%}</b>tokens kept whole" in text
+    assert "<b>100%</b>words encoded" in text and "missing word" in text  # the run's column still lists its missing
 
 
 def test_the_default_report_holds_the_comparison_sections_only(built):

@@ -261,11 +261,14 @@ class CorpusDeletion:
         if not self.runs:
             return "No run was trained on it."
         named = ", ".join((labels or {}).get(run.id) or f"{run.summary} ({run.id})" for run in self.runs)
-        many = len(self.runs) != 1
+        if len(self.runs) == 1:
+            return (
+                f"The run trained on it is kept: {named}. It still opens on the Compare, Evaluate and Verdict pages "
+                "with the baseline and vectors files, on your other corpora."
+            )
         return (
-            f"{'These' if many else 'This'} {len(self.runs)} run{'s' * many} trained on it "
-            f"{'are' if many else 'is'} kept: {named}. {'They' if many else 'It'} still open{'s' * (not many)} on "
-            "the Compare, Evaluate and Verdict pages with the baseline and vectors files, on your other corpora."
+            f"The {len(self.runs)} runs trained on it are kept: {named}. They still open on the Compare, Evaluate "
+            "and Verdict pages with the baseline and vectors files, on your other corpora."
         )
 
 
