@@ -116,6 +116,18 @@ def notes_text(n: int = 80) -> bytes:
     return "\n\n".join(docs).encode()
 
 
+def app_page(page: str, **query: str):
+    """``page`` (e.g. ``pages/compare.py``) as opened from a link with ``query``, run once through app.py
+    (Streamlit's AppTest), in a fresh session."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    return at.run()
+
+
 def evaluate_page(**query: str):
     """The Evaluate page as opened from a link with ``query``, run once (Streamlit's AppTest, through app.py)."""
     from streamlit.testing.v1 import AppTest

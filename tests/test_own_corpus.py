@@ -13,14 +13,11 @@ import json
 import os
 
 import pytest
-from conftest import ROOT, TINY_TEXT, notes_text
-from streamlit.testing.v1 import AppTest
+from conftest import TINY_TEXT, app_page, notes_text
 
 from embedlab import spaces, store
 from embedlab.cli import main
 from embedlab.corpus import build_corpus
-
-APP = str(ROOT / "app.py")
 
 
 def _fake_run(corpus_id: str, suffix: str, created_at: int) -> str:
@@ -147,12 +144,8 @@ class TestPagesOpenOnARunWithItsOwnCorpus:
         monkeypatch.setenv("EMBEDLAB_HOME", str(home[0]))
 
     @staticmethod
-    def _page(page: str, **query: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=300)
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.switch_page(page)
-        return at.run()
+    def _page(page: str, **query: str):
+        return app_page(page, **query)
 
     def test_compare_opens_on_the_newest_run_and_follows_the_corpus(self, home):
         _, notes, on_notes, tiny, on_tiny, _ = home
