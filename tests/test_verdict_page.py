@@ -182,7 +182,7 @@ def test_a_link_to_a_deleted_run_says_so_and_the_page_stays_usable(fresh_home):
     assert any(f"{doomed} is not on this server (deleted, or another server's)" in w for w in warnings), warnings
     assert at.selectbox(key="verdict_corpus").value == corpus.id
     assert at.multiselect(key="verdict_spaces").value == []
-    assert any("No run yet" in info.value for info in at.info)
+    assert any("No run trained on tiny.txt yet" in info.value for info in at.info)
     assert at.query_params["corpus"] == corpus.id and "space" not in at.query_params
 
 
