@@ -281,7 +281,7 @@ def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
         "candidates": len(searched) - (args.word in searched.index),
         "neighbors": [{"word": n.word, "similarity": round(n.similarity, 6)} for n in found],
         "health": _space_health(args.command, space),
-        "judged_elsewhere": _judged_elsewhere(args.command, [space.name], corpus_),
+        **_reading_notes(args.command, [space.name], corpus_),
     }
 
 
@@ -298,7 +298,7 @@ def _coverage(args: argparse.Namespace) -> dict[str, Any]:
     if subwords is not None:  # a FastText run: the missing words it still builds vectors for from subwords
         out["subwords"] = asdict(subwords)
     out["health"] = _space_health(args.command, space)
-    out["judged_elsewhere"] = _judged_elsewhere(args.command, [space.name], corpus_)
+    out.update(_reading_notes(args.command, [space.name], corpus_))
     return out
 
 
@@ -336,7 +336,7 @@ def _compare(args: argparse.Namespace) -> dict[str, Any]:
         "noise": {**asdict(summary.noise), "share": round(summary.noise.share, 6), "note": summary.noise.caption()},
         "words": words,
         "health": health,
-        "judged_elsewhere": _judged_elsewhere(args.command, [first.name, second.name], corpus_),
+        **_reading_notes(args.command, [first.name, second.name], corpus_),
     }
 
 
@@ -357,14 +357,19 @@ def _note_health(command: str, name: str, health: RunHealth) -> None:
         print(f"embedlab {command}: health: {name}: {warning}", file=sys.stderr)
 
 
-def _judged_elsewhere(command: str, specs: Sequence[str], corpus_: corpus.Corpus | None) -> list[dict[str, Any]]:
-    """Each run among ``specs`` trained on another corpus than ``corpus_``: a note on stderr ("trained on X, judged
-    on Y") and its ``CorpusMismatch.to_dict`` for the JSON's ``judged_elsewhere`` (empty when all are at home)."""
-    found = spaces.corpus_mismatches(specs, corpus_.id if corpus_ is not None else None)
-    labels = spaces.space_labels(list(found))
-    for note in spaces.mismatch_notes(list(found), corpus_.id if corpus_ is not None else None, labels):
+def _reading_notes(command: str, specs: Sequence[str], corpus_: corpus.Corpus | None) -> dict[str, Any]:
+    """How the spaces are read on ``corpus_``, said on stderr and returned for the JSON: ``judged_elsewhere``, each
+    run among ``specs`` trained on another corpus (``CorpusMismatch.to_dict``: "trained on X, judged on Y"; empty
+    when all are at home), and ``language_note``, the English baseline reading a mostly non-English corpus
+    (``spaces.baseline_language_note``; None when it does not apply)."""
+    corpus_id = corpus_.id if corpus_ is not None else None
+    found = spaces.corpus_mismatches(specs, corpus_id)
+    for note in spaces.mismatch_notes(list(found), corpus_id, spaces.space_labels(list(found))):
         print(f"embedlab {command}: note: {note}", file=sys.stderr)
-    return [mismatch.to_dict() for mismatch in found.values()]
+    language = spaces.baseline_language_note(corpus_, specs) if corpus_ is not None else None
+    if language:
+        print(f"embedlab {command}: note: {language}", file=sys.stderr)
+    return {"judged_elsewhere": [mismatch.to_dict() for mismatch in found.values()], "language_note": language}
 
 
 def _space_health(command: str, space: spaces.EmbeddingSpace) -> dict[str, Any]:
@@ -454,7 +459,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
         seed=args.seed,
         sections=sections,
     )
-    elsewhere = _judged_elsewhere(args.command, [first.name, second.name], corpus_)
+    notes = _reading_notes(args.command, [first.name, second.name], corpus_)
     text = report.build_report(first, second, corpus_, settings, progress=None if args.json else _print_report_step)
     store.write_bytes(Path(args.out).expanduser().resolve(), text.encode("utf-8"))
     return {
@@ -464,7 +469,7 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
         "out": str(args.out),
         "bytes": len(text.encode()),
         "sections": [section.value for section in settings.sections],
-        "judged_elsewhere": elsewhere,
+        **notes,
     }
 
 
@@ -497,7 +502,7 @@ def _map(args: argparse.Namespace) -> dict[str, Any]:
         loaded.append(spaces.load_space(spec, corpus_))
     first, second = loaded
     _note_zero_words(args.command, first, second)
-    elsewhere = _judged_elsewhere(args.command, [a, b], corpus_)
+    notes = _reading_notes(args.command, [a, b], corpus_)
     chosen = list(dict.fromkeys(_query_word(word, corpus_) for word in args.word or ()))
     _check_shared(chosen, first, second)
     shared = analysis.shared_vocabulary(first, second)
@@ -531,7 +536,7 @@ def _map(args: argparse.Namespace) -> dict[str, Any]:
         "b": b,
         "seed": args.seed,
         "seconds": round(seconds, 3),
-        "judged_elsewhere": elsewhere,
+        **notes,
     }
 
 
@@ -622,13 +627,11 @@ def _verdict(args: argparse.Namespace) -> dict[str, Any]:
             "or another space"
         )
     corpus_ = _read_corpus(args.corpus, args)
-    _judged_elsewhere(args.command, [*candidates, baseline], corpus_)  # said before the long wait; the JSON has it
+    _reading_notes(args.command, [*candidates, baseline], corpus_)  # said before the long wait; the JSON has them
     found = verdict.build_verdict(corpus_, candidates, baseline, progress=None if args.json else _verdict_progress())
     for name in found.spaces:
         _note_health(args.command, name, found.health[name])
     if args.json:
-        if found.language_note:  # the JSON has it (language_note, recommendation_caveat); a script's log too
-            print(f"embedlab {args.command}: note: {found.language_note}", file=sys.stderr)
         return found.to_dict()
     print(_verdict_text(found))
     return {}
@@ -704,7 +707,7 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     )
     evaluation.save_results(result)
     out = result.to_dict()
-    out["judged_elsewhere"] = _judged_elsewhere(args.command, result.names, corpus_)
+    out.update(_reading_notes(args.command, result.names, corpus_))
     if (
         corpus_ is not None
         and (corpus_.labels or corpus_.label_guess)

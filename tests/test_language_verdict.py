@@ -94,3 +94,15 @@ def test_the_corpus_page_shows_the_language_and_the_baseline_s_caveat(fresh_home
     assert note is not None and [info.value for info in at.info if "English model" in info.value] == [
         plain_markdown(note)
     ]
+
+
+def test_every_cli_command_reading_the_baseline_on_a_german_corpus_says_so(german_verdict, capsys):
+    path, stored, run, found = german_verdict
+    assert cli.main(["compare", "--corpus", str(path), "--a", run.id, "--b", "baseline", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["language_note"] == found.language_note
+    assert f"embedlab compare: note: {found.language_note}" in captured.err
+    word = next(iter(stored.counts))  # the most frequent word: in the run
+    assert cli.main(["neighbors", "--corpus", str(path), "--space", run.id, "--word", word, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["language_note"] is None and "mostly German" not in captured.err  # no baseline
