@@ -382,7 +382,7 @@ def wordpiece_coverage(column, result: analysis.Coverage) -> None:
     by is how many words its tokenizer splits into pieces."""
     column.metric(
         "Words encoded",
-        f"{result.token_coverage:.0%}",
+        f"{result.token_coverage:.1%}",
         help="It encodes every corpus word, from its WordPiece pieces when its tokenizer splits it, as the "
         "Neighbours tab does: no word is missing",
     )

@@ -134,7 +134,7 @@ def test_evaluate_page_opens_with_a_fine_tuned_and_a_static_run(home):
     at = _page("pages/evaluate.py", corpus=corpus.id, spaces=f"{tuned.id},{word2vec.id}")
     assert not at.exception and not at.error
     long = next(frame.value for frame in at.dataframe if "oov_share" in frame.value.columns)
-    assert set(long["space"]) == {tuned.id, word2vec.id}
+    assert set(long["space"]) == set(spaces.space_labels([tuned.id, word2vec.id], judged_on=corpus.id).values())
 
 
 def test_every_kind_of_space_has_one_readable_label_in_pickers_and_headings(home):

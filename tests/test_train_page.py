@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, TINY_TEXT
 from streamlit.testing.v1 import AppTest
 
-from embedlab import store
+from embedlab import spaces, store
 from embedlab.cli import main
 from embedlab.corpus import build_corpus
 from embedlab.errors import EmbedLabError
@@ -105,4 +105,4 @@ def test_a_finished_job_says_when_its_run_was_deleted(corpus):
     assert not at.exception
     assert any(f"done: run `{job.run_id}`, deleted since" in info.value for info in at.info)
     assert not [s for s in at.success if job.run_id in s.value]
-    assert kept.id in at.dataframe[0].value["run"].tolist()
+    assert spaces.space_label(kept.id) in at.dataframe[0].value["run"].tolist()  # by its readable label
