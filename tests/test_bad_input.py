@@ -31,7 +31,6 @@ from streamlit.testing.v1 import AppTest
 from test_corpus import _zip
 
 from embedlab import config, store, ui
-from embedlab.ui import compat
 
 MB = 1024 * 1024
 GOOD_VECTORS = b"alpha 1 0 0\nbeta 0 1 0\ngamma 0 0 1\ndelta 1 1 0\nepsilon 0 1 1\nzeta 1 0 1\n"
@@ -590,9 +589,9 @@ def test_cli_runner_is_the_real_command(cli, saved):
 
 
 def _page(name: str, state: dict | None = None, **query: str) -> AppTest:
-    """A page on its own (app.py's router and its UMAP warm-up are not what is tested here)."""
-    at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=120)
-    at.session_state[compat._ROUTED] = True  # what app.py marks; ui.ensure_router then leaves the page alone
+    """A page through app.py's router (its page links to other pages need the router's pages)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page(f"pages/{name}")
     for key, value in (state or {}).items():
         at.session_state[key] = value
     for key, value in query.items():
