@@ -189,13 +189,7 @@ def delete_corpus(corpus_id: str) -> None:
     Raises:
         EmbedLabError: no corpus with that id.
     """
-    folder = corpora_dir() / corpus_id
-    with connect() as conn:
-        deleted = conn.execute("DELETE FROM corpora WHERE id = ?", (corpus_id,)).rowcount
-    if not deleted:
-        raise EmbedLabError(f"no corpus '{corpus_id}' in the registry; it may have been deleted already")
-    if folder.resolve().parent == corpora_dir().resolve() and folder.is_dir():  # never outside corpora/
-        shutil.rmtree(folder)
+    _delete_row_then_folder("corpora", "corpus", corpus_id, corpora_dir())
 
 
 def add_run(run_id: str, corpus_id: str, method: str, params: dict, vocab_size: int, seconds: float) -> None:
@@ -233,12 +227,22 @@ def delete_run(run_id: str) -> None:
     Raises:
         ValueError: no run with that id.
     """
-    folder = runs_dir() / run_id
+    _delete_row_then_folder("runs", "run", run_id, runs_dir())
+
+
+def _delete_row_then_folder(table: str, what: str, item_id: str, parent: Path) -> None:
+    """The registry row of ``item_id`` in ``table``, then its folder under ``parent`` (never outside it, whatever
+    the id).
+
+    Raises:
+        EmbedLabError: no such row.
+    """
+    folder = parent / item_id
     with connect() as conn:
-        deleted = conn.execute("DELETE FROM runs WHERE id = ?", (run_id,)).rowcount
+        deleted = conn.execute(f"DELETE FROM {table} WHERE id = ?", (item_id,)).rowcount
     if not deleted:
-        raise EmbedLabError(f"no run '{run_id}' in the registry; it may have been deleted already")
-    if folder.resolve().parent == runs_dir().resolve() and folder.is_dir():  # never outside runs/, whatever the id
+        raise EmbedLabError(f"no {what} '{item_id}' in the registry; it may have been deleted already")
+    if folder.resolve().parent == parent.resolve() and folder.is_dir():
         shutil.rmtree(folder)
 
 

@@ -360,14 +360,7 @@ def coverage_tab() -> None:
             )
         else:
             column.caption("Most frequent corpus words it has no vector for")
-        column.dataframe(missing.head(50), hide_index=True, key=f"cmp_missing_{result.space}")
-        column.download_button(
-            f"Download all {len(missing):,} missing words (CSV)",
-            missing.to_csv(index=False).encode(),
-            file_name=f"missing-{result.space.replace(':', '_').replace('/', '_')}.csv",
-            mime="text/csv",
-            key=f"cmp_missing_csv_{result.space}",
-        )
+        words_table(column, missing, result.space, "missing", "missing words")
     if spaces.BASELINE in specs:
         histogram, worst = ui.baseline_fragmentation(corpus_id)
         st.subheader("How the baseline's WordPiece tokenizer splits the corpus")
@@ -398,13 +391,18 @@ def wordpiece_coverage(column, result: analysis.Coverage) -> None:
         "Most frequent words its tokenizer splits into word pieces (it still encodes them, from the pieces; the "
         "Neighbours tab shows what it makes of them)"
     )
-    column.dataframe(split.head(50), hide_index=True, key=f"cmp_split_{result.space}")
+    words_table(column, split, result.space, "split", "words split into pieces")
+
+
+def words_table(column, words: pd.DataFrame, spec: str, name: str, what: str) -> None:
+    """The 50 most frequent of ``words`` in the Coverage tab's column, and all of them as a CSV download."""
+    column.dataframe(words.head(50), hide_index=True, key=f"cmp_{name}_{spec}")
     column.download_button(
-        f"Download all {len(split):,} words split into pieces (CSV)",
-        split.to_csv(index=False).encode(),
-        file_name=f"split-{result.space.replace(':', '_').replace('/', '_')}.csv",
+        f"Download all {len(words):,} {what} (CSV)",
+        words.to_csv(index=False).encode(),
+        file_name=f"{name}-{spec.replace(':', '_').replace('/', '_')}.csv",
         mime="text/csv",
-        key=f"cmp_split_csv_{result.space}",
+        key=f"cmp_{name}_csv_{spec}",
     )
 
 

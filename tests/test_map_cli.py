@@ -104,7 +104,15 @@ def test_map_writes_the_pages_sample_in_its_order_with_the_chosen_words_first(fi
     notes, a, b = files
     result = json.loads(stdout)
     seconds = result.pop("seconds")
-    assert result == {"out": str(out), "words": 40, "a": a, "b": b, "seed": 7, "judged_elsewhere": [], "language_note": None}
+    assert result == {
+        "out": str(out),
+        "words": 40,
+        "a": a,
+        "b": b,
+        "seed": 7,
+        "judged_elsewhere": [],
+        "language_note": None,
+    }
     assert isinstance(seconds, float) and seconds >= 0
     assert "zeroword" in stderr and "all-zero vector" in stderr  # the notice; no progress with --json
     assert "mapping" not in stderr and "loading" not in stderr
