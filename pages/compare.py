@@ -124,10 +124,11 @@ def show_neighbours(target: str) -> None:
     except EmbedLabError as error:  # it quotes the word, which may come from someone else's link: shown as typed
         st.error(plain_markdown(str(error)), icon=":material/error:")
         return
-    if k >= len(shared_a):
+    others = len(shared_a) - (target in shared_a.index)  # the word itself is never its own neighbour
+    if k > others:
         st.warning(
-            f"Only {len(shared_a) - 1:,} other words are in both spaces, so each list holds "
-            f"{len(shared_a) - 1:,} neighbours, not {k}.",
+            f"Only {others:,} other word{'s are' if others != 1 else ' is'} in both spaces, so each list holds "
+            f"{others:,} neighbour{'s' if others != 1 else ''}, not {k}.",
             icon=":material/info:",
         )
     st.metric(

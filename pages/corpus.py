@@ -177,7 +177,8 @@ left.dataframe(
 right.plotly_chart(figures.rank_frequency(list(shown.counts.values())), key="corpus_rank_frequency")
 st.page_link("pages/train.py", label="Next: train a run on this corpus", icon=":material/model_training:")
 
-with st.expander("Delete this corpus", icon=":material/delete:"):
+# named after the corpus: after a delete, the next corpus's expander is a new one, closed (no second click deletes it)
+with st.expander(f"Delete {shown.name}", icon=":material/delete:"):
     jobs.list_jobs()  # a job whose worker vanished is marked interrupted first: it no longer holds the corpus
     deletion = corpus.corpus_deletion(shown.id)
     run_labels = spaces.space_labels([run.id for run in deletion.runs])  # read while the corpus still names them

@@ -169,6 +169,20 @@ class TestPagesOpenOnARunWithItsOwnCorpus:
         at.selectbox(key="cmp_corpus").set_value(tiny.id).run()  # a choice the person made stays theirs
         assert at.selectbox(key="cmp_a").value == on_tiny and not [w for w in at.warning if "judged on" in w.value]
 
+    def test_a_word_outside_the_shared_words_counts_every_shared_word_as_a_neighbour(self, home):
+        _, notes, on_notes, tiny, on_tiny, _ = home
+        word = "cholesky"  # in the run on tiny.txt, not a word of notes.txt: not among the shared words
+        assert word not in notes.counts
+        at = self._page("pages/compare.py", corpus=notes.id, a=on_tiny, b="baseline", word=word, k="100")
+        assert not at.exception
+        shared = len(set(spaces.load_space(on_tiny, notes).words) & set(notes.counts))
+        (note,) = [w.value for w in at.warning if w.value.startswith("Only ")]
+        assert (
+            note
+            == f"Only {shared:,} other words are in both spaces, so each list holds {shared:,} neighbours, not 100."
+        )
+        assert [len(table.value) for table in at.table[:2]] == [shared, shared]
+
     def test_evaluate_opens_on_the_newest_run_of_its_corpus(self, home):
         _, notes, on_notes, tiny, on_tiny, _ = home
         at = self._page("pages/evaluate.py")
@@ -238,3 +252,15 @@ class TestPagesOpenOnARunWithItsOwnCorpus:
         (caption,) = [c.value for c in at.caption if "Among all its own words, B also ranks" in c.value]
         assert all(word in caption for word in left_out)
         assert not [c.value for c in at.caption if "Among all its own words, A" in c.value]  # A holds fewer words
+
+
+def test_a_run_sharing_no_checkable_word_gives_no_domain_finding():
+    """Zero words checked is no evidence either way: "not measured", never "no sign of domain language"."""
+    import math
+
+    from embedlab.verdict.build import _domain_reason
+    from embedlab.verdict.domain import DomainLanguage
+
+    reason = _domain_reason({"run": DomainLanguage("run", "baseline", 0, math.nan, (), False, 10)}, {"run": "R"})
+    assert reason.measured is False and reason.finding.startswith("Not measured: no word of this corpus")
+    assert "No sign" not in reason.finding
