@@ -660,8 +660,7 @@ def _verdict_text(found: verdict.Verdict) -> str:
     for reason in found.reasons.values():
         lines += ["", f"{reason.title}: {reason.finding}"]
     lines += ["", f"Recommended space: {found.labels[found.recommended]} ({found.recommended})"]
-    if found.recommendation_caveat:
-        lines.append(f"Caveat: {found.recommendation_caveat}")
+    lines += [f"Caveat: {note}" for note in found.recommendation_notes]
     return "\n".join(lines)
 
 

@@ -116,8 +116,8 @@ for line in found.headlines:
 recommended = found.recommended
 record = store.get_run(recommended) if spaces.SpaceSpec.parse(recommended).is_plain_run else None
 st.markdown(f"**Recommended space:** {plain_markdown(found.labels[recommended])}")
-if found.recommendation_caveat:  # never the English baseline on a mostly non-English corpus without the caveat
-    st.warning(plain_markdown(found.recommendation_caveat), icon=":material/translate:")
+for note in found.recommendation_notes:  # by default, not by evidence; the English baseline's caveat
+    st.warning(plain_markdown(note), icon=":material/info:")
 if record is None:
     st.caption(plain_markdown(verdict_view.no_download_reason(recommended, found.labels[recommended])))
 else:

@@ -4,6 +4,7 @@ evaluation flow's and What changed's; a tiny corpus is told so first."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -97,6 +98,15 @@ def test_a_tiny_corpus_is_told_first_and_the_json_has_every_part(tiny_text_corpu
     assert (data["corpus"]["id"], data["corpus"]["name"]) == (tiny_text_corpus.id, "tiny.txt")
     assert data["corpus"]["languages"]["main"] == "en" and data["language_note"] == ""  # English: no caveat
     assert data["recommendation_caveat"] == ""
+    assert data["recommended_by_default"] == all(line["winner"] is None for line in data["headlines"][:3])
+    undecided = dataclasses.replace(
+        found, headlines=tuple(dataclasses.replace(line, winner=None) for line in found.headlines)
+    )
+    assert undecided.recommended_by_default and undecided.recommendation_notes[0].startswith("By default, not by")
+    decided = dataclasses.replace(
+        found, headlines=(dataclasses.replace(found.headlines[0], winner=tiny_run.id), *found.headlines[1:])
+    )
+    assert not decided.recommended_by_default and decided.recommendation_notes == []
     assert [item["space"] for item in data["spaces"]] == [tiny_run.id, "baseline"]
     assert [line["use"] for line in data["headlines"]] == ["word similarity", "retrieval", "label task", "small memory"]
     for line in data["headlines"]:

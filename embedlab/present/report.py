@@ -605,8 +605,7 @@ def _verdict_body(found: verdict.Verdict) -> str:
     )
     parts.append(_table(headlines))
     parts.append(f"<p>Recommended space: <b>{_e(labels[found.recommended])}</b> ({_e(found.recommended)})</p>")
-    if found.recommendation_caveat:  # the English baseline recommended on a mostly non-English corpus
-        parts.append(f"<p class='warn'>{_e(found.recommendation_caveat)}</p>")
+    parts += [f"<p class='warn'>{_e(note)}</p>" for note in found.recommendation_notes]
     parts.append("<h3>Reasons to customise, on this corpus</h3>")
     for reason in found.reasons.values():
         parts.append(f"<p><b>{_e(reason.title)}.</b> {_e(reason.finding)}</p>")

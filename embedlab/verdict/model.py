@@ -147,6 +147,24 @@ class Verdict:
         return (*self.candidates, self.baseline)
 
     @property
+    def recommended_by_default(self) -> bool:
+        """No use (word similarity, retrieval, the label task) has a winner: the baseline is recommended because
+        nothing beat it significantly, not because it won."""
+        return all(line.winner is None for line in self.headlines if line.use != "small memory")
+
+    @property
+    def recommendation_notes(self) -> list[str]:
+        """What to read next to the recommended space, each a sentence: that it is only the default when no use
+        decided it, and :attr:`recommendation_caveat`. The page, the CLI's text and the report show these."""
+        notes = []
+        if self.recommended_by_default:
+            notes.append(
+                "By default, not by evidence: no use shows a significant difference, so the pretrained baseline is "
+                "kept (what to do for more evidence is said under each use above)."
+            )
+        return notes + ([self.recommendation_caveat] if self.recommendation_caveat else [])
+
+    @property
     def recommendation_caveat(self) -> str:
         """The language note when the recommended space is the English baseline (or a copy of it); else ""."""
         return self.language_note if SpaceSpec.parse(self.recommended).kind is SpaceKind.BASELINE else ""
@@ -177,6 +195,7 @@ class Verdict:
             "health": {name: self.health[name].to_dict() for name in self.spaces},
             "recommended": self.recommended,
             "recommendation_caveat": self.recommendation_caveat,
+            "recommended_by_default": self.recommended_by_default,
             "judged_elsewhere": [found.to_dict() for found in self.judged_elsewhere.values()],
         }
 
