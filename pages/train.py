@@ -67,6 +67,13 @@ if method == training.METHOD:
         chosen_corpus = ui.load_corpus(corpus_id)
         has_labels = bool(chosen_corpus.labels)
         # On a row of its own: in a quarter of the form its label was cut off
+        # ticked where neighbouring sentences are too few to pair (a job would only start to fail), per corpus
+        ui.follow_corpus(
+            "ft_use_labels",
+            corpus_id,
+            training.prefers_label_pairs(chosen_corpus, tuned.batch_size),
+            chosen="ft_use_labels" in st.session_state,
+        )
         use_labels = st.checkbox(
             training.LABEL_PAIRS_OPTION,
             key="ft_use_labels",

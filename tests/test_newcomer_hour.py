@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import ROOT, TINY_TEXT, labelled_csv
+from conftest import ROOT, TINY_TEXT, labelled_csv, notes_text
 from streamlit.testing.v1 import AppTest
 
 from embedlab import analysis, corpus, evaluation, spaces, store, training
@@ -161,6 +161,17 @@ def test_the_train_page_shows_the_label_option_whole_on_its_own_row(fresh_home):
     box = at.checkbox(key="ft_use_labels")
     assert box.label == training.LABEL_PAIRS_OPTION and not box.proto.disabled
     assert all("ft_use_labels" not in [c.key for c in column.checkbox] for column in at.columns)  # not in a quarter
+    assert box.value is True  # one-line labelled tickets: ticked, rather than a job that starts and fails
+
+
+def test_label_pairs_are_preferred_only_for_labelled_corpora_without_sentences_to_pair(fresh_home):
+    tickets = build_corpus("tickets.csv", _tickets(), ReadOptions("text", "team"))
+    assert tickets.stats.sentences - tickets.stats.documents < 20  # one-line documents
+    assert training.prefers_label_pairs(tickets, batch_size=16)
+    unlabelled = build_corpus("tickets-unlabelled.csv", _tickets(), ReadOptions("text"))
+    assert not training.prefers_label_pairs(unlabelled, batch_size=16)  # no labels to pair by
+    prose = build_corpus("notes.txt", notes_text(80))  # three sentences per document: 160 neighbouring pairs
+    assert not training.prefers_label_pairs(prose, batch_size=16)
 
 
 # --- labels: two runs never share one; corpora by name; no raw run id ------------------------------------------

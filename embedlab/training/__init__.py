@@ -39,6 +39,7 @@ from embedlab.training.pairs import (
     make_pairs,
     neighbour_pair_count,
     parse_pairs_csv,
+    prefers_label_pairs,
     read_pairs_csv,
     save_pairs_upload,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "init_dim",
     "label_pairs_advice",
     "make_pairs",
+    "prefers_label_pairs",
     "neighbour_pair_count",
     "model_zip_bytes",
     "parse_pairs_csv",

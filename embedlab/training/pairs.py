@@ -111,6 +111,15 @@ def label_pairs_advice(corpus: Corpus) -> str:
     )
 
 
+def prefers_label_pairs(corpus: Corpus, batch_size: int) -> bool:
+    """Whether a fine-tune on ``corpus`` should pair documents by label: it has labels, and its documents hold too
+    few neighbouring sentences to pair (one-line tickets, package descriptions: sentences minus documents, an upper
+    bound of the sentence pairs, is under what :func:`make_pairs` needs). The Train page ticks the option then,
+    rather than let a job start and fail."""
+    neighbouring = corpus.stats.sentences - corpus.stats.documents
+    return bool(corpus.labels) and neighbouring < MIN_HELD_OUT_PAIRS + batch_size
+
+
 def _held_out_size(total: int, share: float) -> int:
     return min(MAX_HELD_OUT_PAIRS, max(MIN_HELD_OUT_PAIRS, round(total * share)))
 
