@@ -81,6 +81,8 @@ def test_the_cli_the_report_and_the_flow_give_the_same_numbers(labelled, capsys,
     cli = json.loads(capsys.readouterr().out)
     for name in cli["spaces"]:  # the CLI adds each space's health (embedlab.training.health) to the flow's numbers
         assert set(cli["spaces"][name].pop("health")) == {"ok", "checks", "warnings"}
+    assert cli.pop("judged_elsewhere") == []  # and which runs were trained on another corpus: none here
+    cli.pop("language_note", None)  # and whether the English baseline reads a corpus in another language
     assert cli == _plain(flow.to_dict())  # every number, NaN as null
 
     found = flow[space.name]
@@ -132,15 +134,20 @@ def test_the_flow_reports_each_section_as_it_starts(labelled):
     steps = []
     options = evaluation.EvaluationOptions(weat_sets=evaluation.choose_weat_sets(["career", "math"]), sweep=True)
     result = evaluation.evaluate_spaces([run.id], corpus, options, progress=steps.append)
-    assert [(s.section, s.fraction, s.message) for s in steps] == [
-        ("load", 0.0, f"loading {run.id}"),
-        ("benchmarks", 0.0, "word similarity and analogies"),
-        ("task", 0.0, "task: classifying 60 documents by label"),
-        ("retrieval", 0.0, "held-out retrieval of 20 pairs"),
-        ("weat", 0.0, "WEAT: 2 tests"),
-        ("sweep", 0.0, "dimension sweep"),
-        ("sweep", 1.0, ""),  # an 8-dimensional run: one size
+    assert [(s.section, s.message) for s in steps if s.message] == [
+        ("load", f"loading {run.id}"),
+        ("benchmarks", "word similarity and analogies"),
+        ("task", "task: classifying 60 documents by label"),
+        ("retrieval", "held-out retrieval of 20 pairs"),
+        ("weat", "WEAT: 2 tests"),
+        ("sweep", "dimension sweep"),
     ]
+    # a Word2Vec run: nothing to encode, then each of the 5 folds
+    assert [s.fraction for s in steps if s.section == "task"] == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    # an 8-dimensional run: one size, its own, read from the benchmarks and the task (nothing scored again)
+    assert [s.fraction for s in steps if s.section == "sweep"] == [0.0, 1.0]
+    done = [s.done for s in steps]  # the share of the whole evaluation: weighed by cost, never backwards
+    assert done == sorted(done) and 0 < done[-1] <= 1 and all(s.done <= s.until <= 1 for s in steps)
     assert {s.space for s in steps} == {run.id}
     (found,) = result.spaces
     assert found.sweep["dim"].tolist() == [8] and list(found.weat) == [CAREER, MATH]
@@ -296,8 +303,8 @@ def test_the_evaluate_page_keeps_results_once_and_reruns_write_nothing(labelled)
     kept_file = store.runs_dir() / run.id / evaluation.RESULTS_FILE
     saved = evaluation.run_results(run.id)
     assert set(saved) == {"benchmarks", "task", "retrieval", "weat"}
-    task = at.dataframe[-1].value.set_index("space")
-    assert saved["task"]["result"]["accuracy"] == pytest.approx(task.loc[run.id, "accuracy"])
+    task = at.dataframe[-1].value  # one row: the run's (named by its label)
+    assert saved["task"]["result"]["accuracy"] == pytest.approx(task["accuracy"].iloc[0])
     before = kept_file.stat().st_mtime_ns, kept_file.read_bytes()
 
     at.run()  # a rerun: every section comes from the cache, and nothing is written again
@@ -308,3 +315,102 @@ def test_the_evaluate_page_keeps_results_once_and_reruns_write_nothing(labelled)
     at.selectbox(key="eval_weat_set").set_value(MATH).run()
     assert not at.exception
     assert list(evaluation.run_results(run.id)["weat"]["result"]) == [first, MATH]  # one set at a time, all kept
+
+
+@pytest.mark.slow
+def test_the_page_the_cli_and_the_report_give_the_same_numbers_for_the_same_selection(labelled, capsys):
+    """One flow: the Evaluate page (AppTest, through the app's caches), ``evaluate --json`` and the HTML report
+    show the same benchmark, retrieval and task numbers for the same corpus and spaces."""
+    from streamlit.testing.v1 import AppTest
+
+    from embedlab.cli import main
+    from embedlab.present import report
+    from embedlab.training import TrainConfig, train_run
+
+    corpus, path, run, _ = labelled
+    other = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=2, workers=1, sg=True))
+    names = [run.id, other.id]
+
+    argv = ["evaluate", "--space", run.id, "--space", other.id, "--corpus", str(path), "--json"]
+    assert main([*argv, "--text-column", "text", "--label-column", "label"]) == 0
+    cli = json.loads(capsys.readouterr().out)["spaces"]
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.query_params["corpus"], at.query_params["spaces"] = corpus.id, ",".join(names)
+    at.switch_page("pages/evaluate.py")
+    at.run()
+    assert not at.exception and not at.error
+    choices = [spec for spec in spaces.space_choices() if not spaces.SpaceSpec.parse(spec).context]
+    labels = spaces.space_labels(choices, judged_on=corpus.id)  # as the page names its columns
+    table = next(frame.value for frame in at.dataframe if "measure" in frame.value.columns).set_index("measure")
+    tasks = next(frame.value for frame in at.dataframe if "macro-F1" in frame.value.columns).set_index("space")
+    page = {
+        name: {
+            "WordSim-353": table.loc["WordSim-353 · Spearman ρ", labels[name]],
+            "SimLex-999": table.loc["SimLex-999 · Spearman ρ", labels[name]],
+            "MRR@10": table.loc[next(m for m in table.index if m.endswith("MRR@10")), labels[name]],
+            "task": tasks.loc[labels[name], "accuracy"],
+        }
+        for name in names
+    }
+    for name in names:
+        expected = {
+            "WordSim-353": cli[name]["wordsim353"]["spearman"],
+            "SimLex-999": cli[name]["simlex999"]["spearman"],
+            "MRR@10": cli[name]["retrieval"]["mrr"],
+            "task": cli[name]["task"]["accuracy"],
+        }
+        nan = {key: math.nan if value is None else value for key, value in expected.items()}  # JSON's null
+        assert page[name] == pytest.approx(nan, nan_ok=True)
+
+    a, b = (spaces.load_space(name, corpus) for name in names)
+    html = report.build_report(a, b, corpus, report.ReportSettings(sections=("benchmarks", "task", "retrieval")))
+    for name, space in zip(names, (a, b)):
+        found = cli[name]
+        shown = [f"{found['task']['accuracy']:.3f}", f"{found['retrieval']['mrr']:.3f}"]
+        shown += [f"{found[key]['spearman']:.3f}" for key in ("wordsim353", "simlex999") if found[key]["spearman"]]
+        for cell in shown:
+            assert f'<td class="num">{cell}</td>' in html, (space.title, cell)
+
+
+def test_the_verdicts_sweep_stops_at_the_answer_and_skips_the_task_where_the_benchmarks_already_lose():
+    """``sweep_stop_within``: from the smallest size up, a size whose benchmarks lose more than 1% gets no task,
+    and the sweep ends at the first size that keeps every measure; the answer (``smallest_within``) is the full
+    sweep's."""
+    full = {"dim": 64, "MB per 100k words": 25.6, "WordSim-353 Spearman": 0.8, "SimLex-999 Spearman": 0.5}
+    full |= {"task accuracy": 0.9, "task macro-F1": 0.85}
+    scores = {  # dim -> (WordSim-353, SimLex-999, task accuracy)
+        16: (0.6, 0.5, 0.7),  # loses WordSim: no task
+        32: (0.795, 0.499, 0.85),  # keeps the benchmarks, loses the task
+        48: (0.799, 0.5, 0.895),  # keeps everything: the answer
+        56: (0.8, 0.5, 0.9),  # never needed
+    }
+    calls = []
+
+    class Table(evaluation.Sections):
+        def sweep_row(self, space, dim, corpus, options, progress, task=True):
+            calls.append((dim, task))
+            wordsim, simlex, accuracy = scores[dim]
+            row = {"dim": dim, "MB per 100k words": dim * 0.4, "WordSim-353 Spearman": wordsim}
+            row |= {"SimLex-999 Spearman": simlex, "task accuracy": math.nan, "task macro-F1": math.nan}
+            if task:
+                row["task accuracy"], row["task macro-F1"] = accuracy, accuracy - 0.05
+            return row
+
+    class Space:
+        name, dim = "space", 64
+
+        def __len__(self) -> int:
+            return 1000
+
+    sizes = (16, 32, 48, 56)
+    stopped_options = evaluation.EvaluationOptions(sweep=True, sweep_dims=sizes, sweep_stop_within=0.01)
+    stopped = evaluation.sweep_section(Space(), None, stopped_options, full=full, sections=Table())
+    assert calls == [(16, False), (32, False), (32, True), (48, False), (48, True)]
+    assert stopped["dim"].tolist() == [16, 32, 48, 64] and math.isnan(stopped["task accuracy"].iloc[0])
+    calls.clear()
+    every = evaluation.sweep_section(
+        Space(), None, evaluation.EvaluationOptions(sweep=True, sweep_dims=sizes), full=full, sections=Table()
+    )
+    assert calls == [(16, True), (32, True), (48, True), (56, True)]  # the Evaluate page's sweep: every size
+    assert evaluation.smallest_within(stopped, 0.01)["dim"] == evaluation.smallest_within(every, 0.01)["dim"] == 48

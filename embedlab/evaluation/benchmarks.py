@@ -26,7 +26,7 @@ import dataclasses
 import io
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -565,7 +565,10 @@ def builtin_pairs(name: str) -> tuple[list[PairRow], int]:
 
 
 def intrinsic(
-    space: EmbeddingSpace, user_pairs: Sequence[PairRow] = (), user_name: str = "your pairs"
+    space: EmbeddingSpace,
+    user_pairs: Sequence[PairRow] = (),
+    user_name: str = "your pairs",
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[list[SimilarityResult], AnalogyResult]:
     """Every intrinsic benchmark for one space: WordSim-353, SimLex-999, the user's pairs (if any), analogies.
 
@@ -574,13 +577,19 @@ def intrinsic(
     model), so each expected answer is a candidate, as it is in a Word2Vec space that holds all four words. Other
     spaces are scored on their own vocabulary, the numbers equal to gensim's. Each result's ``vocabulary`` says
     which. The first call for a model encodes about 2,300 benchmark words (seconds; then cached on disk).
+    ``progress`` is called with the share of the benchmarks done, after each one (the analogies count for half).
     """
     similarities = []
+    parts = len(BUILTIN_PAIRS) + bool(user_pairs)
     for name in BUILTIN_PAIRS:
         rows, invalid = builtin_pairs(name)
         similarities.append(score_pairs(space, rows, name, invalid))
+        if progress is not None:
+            progress(0.5 * len(similarities) / parts)
     if user_pairs:
         similarities.append(score_pairs(space, list(user_pairs), user_name))
+        if progress is not None:
+            progress(0.5)
     words = analogy_words()
     extended, _ = with_encoded_words(space, words)
     analogy = analogies(extended, name="Google analogies")
@@ -590,4 +599,6 @@ def intrinsic(
             f"by the space's model ({_missing(space, words):,} not among its own)"
         )
         analogy = dataclasses.replace(analogy, vocabulary=vocabulary)
+    if progress is not None:
+        progress(1.0)
     return similarities, analogy

@@ -31,6 +31,7 @@ import functools
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
@@ -50,9 +51,16 @@ from embedlab.evaluation.benchmarks import (
 from embedlab.evaluation.bias import WEAT_LISTS, WeatResult, weat
 from embedlab.evaluation.results import write_run_results
 from embedlab.evaluation.retrieval import RetrievalResult, held_out_pairs, held_out_run, retrieval
-from embedlab.evaluation.sweep import SWEEP_DIMS, sweep_dims, sweep_row
+from embedlab.evaluation.sweep import (
+    SWEEP_DIMS,
+    keeps_quality,
+    loses_quality,
+    quality_columns,
+    sweep_dims,
+    sweep_row,
+)
 from embedlab.evaluation.table import comparison_table, vocabulary_table
-from embedlab.evaluation.tasks import TaskResult, task_evaluation, task_problem
+from embedlab.evaluation.tasks import TaskResult, fold_workers, task_evaluation, task_problem
 from embedlab.evaluation.uncertainty import measure_intervals, reference_space, space_differences
 from embedlab.spaces.labels import space_labels
 from embedlab.spaces.load import load_space
@@ -83,6 +91,10 @@ class EvaluationOptions:
             :data:`WEAT_SETS` or :func:`choose_weat_sets`; lists may lose words a space lacks (they are listed).
         sweep: also reduce each space with PCA to each of ``sweep_dims`` and score every size (slow).
         sweep_dims: the sizes a sweep tries (those larger than a space are skipped; its own size is added).
+        sweep_stop_within: None to score every size; else the sweep goes from the smallest size up and stops at the
+            first whose every quality measure stays within this share of the full size's
+            (:func:`~embedlab.evaluation.sweep.keeps_quality`), the verdict's question: what that first size is. A
+            size whose benchmarks already lose more than that share is not given the task (its columns NaN).
         seed: of the task's folds, the sweep's PCA, the WEAT permutations and its effect size's bootstrap.
 
     Raises:
@@ -94,6 +106,7 @@ class EvaluationOptions:
     weat_sets: Mapping[str, Mapping[str, Sequence[str]]] = field(default_factory=dict)
     sweep: bool = False
     sweep_dims: Sequence[int] = SWEEP_DIMS
+    sweep_stop_within: float | None = None
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -118,6 +131,9 @@ class EvaluationOptions:
         if not dims or not all(_whole(d) and d >= 1 for d in dims):
             raise EmbedLabError(f"sweep_dims must be whole numbers of dimensions from 1 up, got {self.sweep_dims!r}")
         object.__setattr__(self, "sweep_dims", dims)
+        stop = self.sweep_stop_within
+        if stop is not None and (isinstance(stop, bool) or not isinstance(stop, (int, float)) or not 0 <= stop < 1):
+            raise EmbedLabError(f"sweep_stop_within must be None or a share from 0 to (not including) 1, got {stop!r}")
         if not _whole(self.seed) or not 0 <= self.seed <= _MAX_SEED:
             raise EmbedLabError(f"seed must be a whole number from 0 to {_MAX_SEED}, got {self.seed!r}")
 
@@ -166,15 +182,22 @@ class EvaluationStep:
         space: the space's name (its spec).
         section: ``load`` (a space given by spec is being loaded), ``benchmarks``, ``task``, ``retrieval``,
             ``weat`` or ``sweep``.
-        fraction: how much of the section is done (0 when it starts; encodings and sweeps report in between).
+        fraction: how much of the section is done (0 when it starts; encodings, folds and sweep sizes report in
+            between).
         message: what the section does, on the step that starts it (e.g. "held-out retrieval of 120 pairs");
             empty on the steps that only report progress.
+        done: the share of the whole evaluation done (0..1), weighed by each section's estimated cost
+            (:func:`section_costs`); it never goes backwards.
+        until: the share of the whole evaluation done once this section ends: a display may move towards it while
+            a long step (a classifier's fit) sends nothing.
     """
 
     space: str
     section: str
     fraction: float
     message: str = ""
+    done: float = 0.0
+    until: float = 0.0
 
 
 Progress = Callable[[EvaluationStep], None]
@@ -336,12 +359,13 @@ class Evaluation:
     def intervals(self) -> pd.DataFrame:
         """Each space's measures with their 95% bootstrap intervals (:func:`measure_intervals`), one row per space
         and measure: columns space, benchmark, metric, score, ci_low, ci_high, p_value, items."""
-        rows = [
-            row
-            for found in self.spaces
-            for row in measure_intervals(found.space, found.similarities, found.analogy, found.retrieval, found.task)
-        ]
-        return pd.DataFrame(rows, columns=_INTERVAL_COLUMNS)
+        found = _side_by_side(
+            lambda found: measure_intervals(
+                found.space, found.similarities, found.analogy, found.retrieval, found.task
+            ),
+            self.spaces,
+        )
+        return pd.DataFrame([row for rows in found for row in rows], columns=_INTERVAL_COLUMNS)
 
     @functools.cached_property
     def differences(self) -> pd.DataFrame:
@@ -357,13 +381,11 @@ class Evaluation:
             KeyError: ``reference`` was not evaluated.
         """
         base = self[reference]
-        rows = [
-            row
-            for found in self.spaces
-            if found.space != base.space
-            for row in space_differences(found.space, base.space, _parts(found), _parts(base))
-        ]
-        return pd.DataFrame(rows, columns=_DIFFERENCE_COLUMNS)
+        found = _side_by_side(
+            lambda found: space_differences(found.space, base.space, _parts(found), _parts(base)),
+            [found for found in self.spaces if found.space != base.space],
+        )
+        return pd.DataFrame([row for rows in found for row in rows], columns=_DIFFERENCE_COLUMNS)
 
     @property
     def table(self) -> pd.DataFrame:
@@ -422,6 +444,15 @@ _DIFFERENCE_COLUMNS = [
 _PER_ITEM = {"reciprocal_ranks", "hits", "document_correct"}  # kept for comparisons, never stored or printed
 
 
+def _side_by_side(work: Callable[[Any], list[dict[str, Any]]], items: Sequence[Any]) -> list[list[dict[str, Any]]]:
+    """``work`` on each item, in threads side by side (the bootstraps draw and gather in numpy, which lets other
+    threads run): the results in the items' order, each seeded as when run alone."""
+    if len(items) < 2:
+        return [work(item) for item in items]
+    with ThreadPoolExecutor(min(len(items), fold_workers())) as pool:
+        return list(pool.map(work, items))
+
+
 def _summary(result: TaskResult | RetrievalResult) -> dict[str, Any]:
     """A task or retrieval result as plain data, without its per-item arrays."""
     return {f.name: getattr(result, f.name) for f in fields(result) if f.name not in _PER_ITEM}
@@ -444,17 +475,22 @@ def _table(evaluated: Sequence[SpaceEvaluation]) -> pd.DataFrame:
 
 
 def intrinsic_section(
-    space: EmbeddingSpace, options: EvaluationOptions | None = None
+    space: EmbeddingSpace,
+    options: EvaluationOptions | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[tuple[SimilarityResult, ...], AnalogyResult]:
     """The ``benchmarks`` section: WordSim-353 and SimLex-999 (gensim's copies), the options' user pairs when
     given, and the Google analogy set; the numbers equal gensim's ``evaluate_word_pairs`` /
     ``evaluate_word_analogies`` (see :mod:`embedlab.evaluation.benchmarks`).
 
+    Args:
+        progress: called with the share of the benchmarks scored.
+
     Returns:
         (word-similarity results in that order, the analogy result).
     """
     options = options or EvaluationOptions()
-    similarities, analogy = intrinsic(space, options.user_pairs, options.user_pairs_name)
+    similarities, analogy = intrinsic(space, options.user_pairs, options.user_pairs_name, progress)
     return tuple(similarities), analogy
 
 
@@ -546,42 +582,213 @@ def sweep_section(
     corpus: Corpus | None,
     options: EvaluationOptions | None = None,
     progress: Callable[[float], None] | None = None,
+    *,
+    full: Mapping[str, float] | None = None,
+    sections: Sections | None = None,
 ) -> pd.DataFrame:
     """The ``sweep`` section: the space reduced with PCA to each of :func:`sweep_dims` and scored
     (:func:`sweep_row`: WordSim-353 and SimLex-999 Spearman, and the task when the corpus has labels).
 
     Args:
-        progress: called with the fraction of sizes done.
+        progress: called with the fraction of sizes done (and within a size, of its task's folds).
+        full: the full size's row when the other sections already scored it (:func:`full_size_row`): the same
+            numbers, not computed again.
+        sections: where each size's row comes from (default: computed, :class:`Sections`).
 
     Returns:
-        One row per size, ascending; columns dim, MB per 100k words, the benchmarks' Spearman (task accuracy and
-        macro-F1 with labels).
+        One row per size scored, ascending; columns dim, MB per 100k words, the benchmarks' Spearman (task accuracy
+        and macro-F1 with labels). With ``options.sweep_stop_within`` the smaller sizes end at the first that keeps
+        the full size's quality (none but the full size when no measure of it is meaningful).
     """
     options = options or EvaluationOptions()
-    dims = sweep_dims(space, options.sweep_dims)
-    rows = []
-    for done, dim in enumerate(dims, 1):
-        rows.append(sweep_row(space, dim, corpus, options.seed))
-        if progress is not None:
-            progress(done / len(dims))
-    return pd.DataFrame(rows)
+    sections = sections or Sections()
+    rows: dict[int, dict[str, float]] = {}
+    if full is not None:
+        rows[space.dim] = dict(full)
+    elif options.sweep_stop_within is not None:  # the sizes are judged against the full size: score it first
+        rows[space.dim] = sections.sweep_row(space, space.dim, corpus, options, None)
+    smaller = [dim for dim in sweep_dims(space, options.sweep_dims) if dim not in rows]
+    stop = options.sweep_stop_within
+    if stop is not None and not quality_columns(rows[space.dim]):
+        smaller = []  # nothing meaningful to keep: no size can answer, none is scored
+    for done, dim in enumerate(smaller):
+        within = None if progress is None else (lambda part, done=done: progress((done + part) / len(smaller)))
+        if stop is not None and "task accuracy" in rows[space.dim]:
+            # the benchmarks first (milliseconds): a size that already loses them is not the answer, its task's
+            # folds (seconds) would not change that
+            rows[dim] = sections.sweep_row(space, dim, corpus, options, None, task=False)
+            if loses_quality(rows[dim], rows[space.dim], stop):
+                continue
+        rows[dim] = sections.sweep_row(space, dim, corpus, options, within)
+        if stop is not None and dim < space.dim and keeps_quality(rows[dim], rows[space.dim], stop):
+            break
+    if progress is not None:
+        progress(1.0)
+    return pd.DataFrame([rows[dim] for dim in sorted(rows)])
 
 
-class _Steps:
-    """Progress steps of one space's evaluation."""
+def full_size_row(
+    space: EmbeddingSpace, similarities: Sequence[SimilarityResult], task: TaskResult | None
+) -> dict[str, float]:
+    """The sweep's row of a space's own size from what the benchmarks and task sections found: :func:`sweep_row` at
+    ``space.dim`` computes exactly these numbers (the same PCA-free space, benchmarks and folds)."""
+    found = {result.name: result.spearman for result in similarities}
+    row = {"dim": space.dim, "MB per 100k words": space.dim * 4 * 100_000 / 1e6}
+    row.update({f"{name} Spearman": found[name] for name in BUILTIN_PAIRS})
+    if task is not None:
+        row["task accuracy"], row["task macro-F1"] = task.accuracy, task.macro_f1
+    return row
 
-    def __init__(self, space: str, progress: Progress | None) -> None:
-        self.space, self.progress = space, progress
 
-    def start(self, section: str, message: str) -> None:
-        if self.progress is not None:
-            self.progress(EvaluationStep(self.space, section, 0.0, message))
+class Sections:
+    """Where the flow gets each section's result: computed here. The app passes a subclass serving them from its
+    caches (``embedlab.ui.cache``), so the Evaluate page, the Verdict page, the CLI and the report run one flow and
+    show one set of numbers. Each method gets the loaded space and what its result depends on."""
 
-    def within(self, section: str) -> Callable[[float], None] | None:
-        progress = self.progress
-        if progress is None:
+    def held_out(self, corpus: Corpus | None, names: Sequence[str]) -> HeldOut:
+        return held_out_section(corpus, names)
+
+    def intrinsic(
+        self, space: EmbeddingSpace, options: EvaluationOptions, progress: Callable[[float], None] | None = None
+    ) -> tuple[tuple[SimilarityResult, ...], AnalogyResult]:
+        return intrinsic_section(space, options, progress)
+
+    def task(
+        self,
+        space: EmbeddingSpace,
+        corpus: Corpus,
+        options: EvaluationOptions,
+        progress: Callable[[float], None] | None,
+    ) -> TaskResult | None:
+        return task_section(space, corpus, options, progress)
+
+    def retrieval(
+        self, space: EmbeddingSpace, held_out: HeldOut, progress: Callable[[float], None] | None
+    ) -> RetrievalResult | None:
+        return retrieval_section(space, held_out, progress)
+
+    def weat(self, space: EmbeddingSpace, options: EvaluationOptions) -> dict[str, WeatResult]:
+        return weat_section(space, options)
+
+    def sweep_row(
+        self,
+        space: EmbeddingSpace,
+        dim: int,
+        corpus: Corpus | None,
+        options: EvaluationOptions,
+        progress: Callable[[float], None] | None,
+        task: bool = True,
+    ) -> dict[str, float]:
+        return sweep_row(space, dim, corpus, options.seed, progress, task=task)
+
+
+# Estimated seconds of each part of an evaluation on 2 cores (bench/verdict_scale.py's corpora), to weigh a whole
+# evaluation's progress: only their proportions matter.
+_TEXT_SECONDS = 4e-4  # MiniLM, per text encoded, besides its tokens
+_TOKEN_SECONDS = 3e-4  # MiniLM, per corpus token of a document (at most 128 word pieces each)
+_FIT_SECONDS = 4e-7  # the task's classifier, per document x dimension x fold
+_SCORE_SECONDS = {True: 1.5, False: 0.3}  # the word benchmarks, with and without encoding their words
+
+
+def section_costs(
+    encodes: bool,
+    dim: int,
+    words: int,
+    corpus: Corpus | None,
+    options: EvaluationOptions,
+    held_out: HeldOut,
+    loading: bool = False,
+) -> dict[str, float]:
+    """Each section's estimated seconds for one space, as the flow runs them (for progress, not a promise).
+
+    Args:
+        encodes: whether the space encodes texts with a model (MiniLM and its fine-tunes).
+        dim, words: its dimensions and words (for a space given by spec: a guess).
+        loading: the space is loaded first (a ``load`` section: MiniLM encodes the corpus's words).
+    """
+    costs: dict[str, float] = {}
+    if loading:
+        costs["load"] = words * _TEXT_SECONDS * 3 if encodes else 0.5
+    costs["benchmarks"] = _SCORE_SECONDS[encodes]
+    if corpus is not None and not task_problem(corpus):
+        documents = corpus.stats.documents
+        encoding = documents * _TEXT_SECONDS + corpus.stats.tokens * _TOKEN_SECONDS if encodes else 0.0
+        costs["task"] = encoding + _task_fit_seconds(documents, dim)
+    if held_out.pairs:
+        costs["retrieval"] = len(held_out.pairs) * 2 * (_TEXT_SECONDS * 10 if encodes else 1e-5)
+    if options.weat_sets:
+        costs["weat"] = 0.2 * len(options.weat_sets)
+    if options.sweep:
+        documents = corpus.stats.documents if corpus is not None and "task" in costs else 0
+        sizes = [d for d in options.sweep_dims if d < dim and d <= words] or [dim]
+        costs["sweep"] = sum(0.3 + _task_fit_seconds(documents, d) for d in sizes)
+    return costs
+
+
+def _task_fit_seconds(documents: int, dim: int, folds: int = 5) -> float:
+    return documents * dim * folds * _FIT_SECONDS
+
+
+class _Plan:
+    """Where each space's sections start and end on one 0..1 scale of the whole evaluation, by estimated cost; turns
+    each section's own progress into :class:`EvaluationStep` reports whose ``done`` never goes backwards."""
+
+    def __init__(self, costs: Sequence[tuple[str, str, float]], progress: Progress | None) -> None:
+        total = sum(cost for _, _, cost in costs) or 1.0
+        self.spans: dict[tuple[str, str], tuple[float, float]] = {}
+        at = 0.0
+        for space, section, cost in costs:
+            self.spans[(space, section)] = (at / total, (at + cost) / total)
+            at += cost
+        self.progress = progress
+        self.done = 0.0
+
+    def report(self, space: str, section: str, fraction: float, message: str = "") -> None:
+        if self.progress is None:
+            return
+        fraction = min(1.0, max(0.0, float(fraction)))
+        start, end = self.spans.get((space, section), (self.done, self.done))
+        self.done = max(self.done, start + (end - start) * fraction)
+        self.progress(EvaluationStep(space, section, fraction, message, self.done, max(end, self.done)))
+
+    def start(self, space: str, section: str, message: str) -> None:
+        self.report(space, section, 0.0, message)
+
+    def within(self, space: str, section: str) -> Callable[[float], None] | None:
+        if self.progress is None:
             return None
-        return lambda done: progress(EvaluationStep(self.space, section, float(done)))
+        return lambda fraction: self.report(space, section, fraction)
+
+
+def _costs(
+    item: EmbeddingSpace | str, corpus: Corpus | None, options: EvaluationOptions, held_out: HeldOut
+) -> list[tuple[str, str, float]]:
+    """One space's sections and their estimated seconds, in the order the flow runs them."""
+    if isinstance(item, str):
+        name = item.strip()
+        encodes = _encodes(name)
+        words = len(corpus.counts) if corpus is not None else 30_000
+        found = section_costs(encodes, 384 if encodes else 100, min(words, 20_000), corpus, options, held_out, True)
+    else:
+        name = item.name
+        found = section_costs(item.encoder is not None, item.dim, len(item), corpus, options, held_out)
+    return [(name, section, cost) for section, cost in found.items()]
+
+
+def _encodes(spec: str) -> bool:
+    """Whether the space a spec names encodes with a model (the baseline, a fine-tuned run): a guess for weighing
+    progress before it is loaded."""
+    from embedlab.spaces.spec import SpaceKind, SpaceSpec
+    from embedlab.store import get_run
+
+    try:
+        parsed = SpaceSpec.parse(spec)
+    except EmbedLabError:
+        return False
+    if parsed.kind is SpaceKind.BASELINE:
+        return True
+    record = get_run(parsed.source) if parsed.kind is SpaceKind.RUN else None
+    return record is not None and record.is_finetuned
 
 
 def evaluate_space(
@@ -590,6 +797,7 @@ def evaluate_space(
     options: EvaluationOptions | None = None,
     held_out: HeldOut | None = None,
     progress: Progress | None = None,
+    sections: Sections | None = None,
 ) -> SpaceEvaluation:
     """Every section of one space's evaluation: benchmarks, the task (when the corpus's labels can be cross-validated,
     :func:`task_problem`), held-out
@@ -601,34 +809,51 @@ def evaluate_space(
         corpus: for the task and the held-out pairs (None: neither).
         options: user pairs, WEAT sets, sweep, seed (default: none of them, seed 42).
         held_out: the pairs to rank (default: :func:`held_out_section` for this space on ``corpus``).
-        progress: called with an :class:`EvaluationStep` as each section starts, and as encodings and sweeps go.
+        progress: called with an :class:`EvaluationStep` as each section starts, and as encodings, folds and
+            sweep sizes go.
+        sections: where each section's result comes from (default: computed, :class:`Sections`; the app passes
+            its caches).
 
     Labels that cannot be cross-validated leave the task out (``task`` None) rather than fail the evaluation; the
     Evaluate page, the report and the verdict say why (:func:`task_problem`).
     """
     options = options or EvaluationOptions()
-    held_out = held_out if held_out is not None else held_out_section(corpus, [space.name])
-    steps = _Steps(space.name, progress)
-    steps.start("benchmarks", "word similarity and analogies")
-    similarities, analogy = intrinsic_section(space, options)
+    sections = sections or Sections()
+    held_out = held_out if held_out is not None else sections.held_out(corpus, [space.name])
+    plan = _Plan(_costs(space, corpus, options, held_out), progress)
+    return _evaluate_one(space, corpus, options, held_out, plan, sections)
+
+
+def _evaluate_one(
+    space: EmbeddingSpace,
+    corpus: Corpus | None,
+    options: EvaluationOptions,
+    held_out: HeldOut,
+    plan: _Plan,
+    sections: Sections,
+) -> SpaceEvaluation:
+    name = space.name
+    plan.start(name, "benchmarks", "word similarity and analogies")
+    similarities, analogy = sections.intrinsic(space, options, plan.within(name, "benchmarks"))
     task = None
     if corpus is not None and not task_problem(corpus):  # labels that cannot be cross-validated: no task, and no error
-        steps.start("task", f"task: classifying {corpus.stats.documents:,} documents by label")
-        task = task_section(space, corpus, options, steps.within("task"))
+        plan.start(name, "task", f"task: classifying {corpus.stats.documents:,} documents by label")
+        task = sections.task(space, corpus, options, plan.within(name, "task"))
     found = None
     if held_out.pairs:
-        steps.start("retrieval", f"held-out retrieval of {len(held_out.pairs):,} pairs")
-        found = retrieval_section(space, held_out, steps.within("retrieval"))
+        plan.start(name, "retrieval", f"held-out retrieval of {len(held_out.pairs):,} pairs")
+        found = sections.retrieval(space, held_out, plan.within(name, "retrieval"))
     tests: dict[str, WeatResult] = {}
     if options.weat_sets:
-        steps.start("weat", f"WEAT: {len(options.weat_sets)} test{'s' * (len(options.weat_sets) != 1)}")
-        tests = weat_section(space, options)
+        plan.start(name, "weat", f"WEAT: {len(options.weat_sets)} test{'s' * (len(options.weat_sets) != 1)}")
+        tests = sections.weat(space, options)
     sweep = None
     if options.sweep:
-        steps.start("sweep", "dimension sweep")
-        sweep = sweep_section(space, corpus, options, steps.within("sweep"))
+        plan.start(name, "sweep", "dimension sweep")
+        full = full_size_row(space, similarities, task)
+        sweep = sweep_section(space, corpus, options, plan.within(name, "sweep"), full=full, sections=sections)
     return SpaceEvaluation(
-        space.name,
+        name,
         corpus.id if corpus is not None else None,
         similarities,
         analogy,
@@ -646,8 +871,10 @@ def evaluate_spaces(
     options: EvaluationOptions | None = None,
     held_out: HeldOut | None = None,
     progress: Progress | None = None,
+    sections: Sections | None = None,
 ) -> Evaluation:
-    """:func:`evaluate_space` for several spaces side by side, all ranking the same held-out pairs.
+    """:func:`evaluate_space` for several spaces side by side, all ranking the same held-out pairs: the one flow the
+    Evaluate page, the Verdict (page, CLI and report), the CLI's ``evaluate`` and the report run.
 
     Args:
         spaces: spaces, or specs (``baseline``, a run id, ``vectors:PATH``, ...) loaded one at a time with
@@ -656,26 +883,29 @@ def evaluate_spaces(
         options: as for :func:`evaluate_space`.
         held_out: the pairs to rank (default: :func:`held_out_section` on ``corpus`` for these spaces, so a
             fine-tuned run's own held-out pairs are used when one is among them).
-        progress: as for :func:`evaluate_space`; a space given by spec first reports a ``load`` step.
+        progress: as for :func:`evaluate_space`, each step's ``done`` on the scale of all the spaces together; a
+            space given by spec first reports a ``load`` step.
+        sections: as for :func:`evaluate_space` (the app passes its caches).
 
     Raises:
         EmbedLabError: no space given, or a spec that does not load.
     """
     options = options or EvaluationOptions()
+    sections = sections or Sections()
     names = list(dict.fromkeys(item.strip() if isinstance(item, str) else item.name for item in spaces))
     if not names:
         raise EmbedLabError("no space to evaluate: give at least one")
-    held_out = held_out if held_out is not None else held_out_section(corpus, names)
+    held_out = held_out if held_out is not None else sections.held_out(corpus, names)
+    unique: dict[str, EmbeddingSpace | str] = {}
+    for item in spaces:  # the first of each name, in the order given
+        unique.setdefault(item.strip() if isinstance(item, str) else item.name, item)
+    plan = _Plan([cost for item in unique.values() for cost in _costs(item, corpus, options, held_out)], progress)
     evaluated: dict[str, SpaceEvaluation] = {}
-    for item in spaces:
-        name = item.strip() if isinstance(item, str) else item.name
-        if name in evaluated:
-            continue
+    for name, item in unique.items():
         if isinstance(item, str):
-            if progress is not None:
-                progress(EvaluationStep(name, "load", 0.0, f"loading {name}"))
-            item = load_space(name, corpus)
-        evaluated[name] = evaluate_space(item, corpus, options, held_out, progress)
+            plan.start(name, "load", f"loading {name}")
+            item = load_space(name, corpus, plan.within(name, "load"))
+        evaluated[name] = _evaluate_one(item, corpus, options, held_out, plan, sections)
     return Evaluation(tuple(evaluated.values()), held_out)
 
 

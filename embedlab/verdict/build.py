@@ -28,6 +28,7 @@ from embedlab.spaces.load import load_space
 from embedlab.spaces.provenance import corpus_mismatches
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.training.health import space_health
+from embedlab.verdict.domain import MIN_COUNT as DOMAIN_MIN_COUNT
 from embedlab.verdict.domain import SHIFT_PERCENTILE, DomainLanguage, domain_language
 from embedlab.verdict.model import REASONS, Headline, Reason, Verdict
 
@@ -43,6 +44,11 @@ COMPARE_SEED = 42  # What changed's sample seed on the Compare page, so both nam
 EXAMPLES = 8
 
 Progress = Callable[[float, str], None]
+
+# The verdict's progress scale: loading the spaces (MiniLM encodes the corpus's words) up to _LOADING, the evaluation
+# up to _EVALUATED, then domain language, the differences' intervals and coverage.
+_LOADING = 0.15
+_EVALUATED = 0.85
 
 _USES = ("word similarity", "retrieval", "label task", "small memory")
 
@@ -70,12 +76,22 @@ def candidate_kind(spec: str) -> str:
 
 
 def evaluation_options(spaces: Sequence[EmbeddingSpace], corpus: Corpus) -> evaluation.EvaluationOptions:
-    """The evaluation the verdict reads: every section, the dimension sweep, and the shipped WEAT test most of these
-    spaces can run (the one the Evaluate page opens on). Pass an evaluation made with these options as
+    """The evaluation the verdict reads: every section, the shipped WEAT test most of these spaces can run (the one
+    the Evaluate page opens on), and the dimension sweep up to the first size within ``WITHIN`` of full quality (all
+    the verdict reads of it: larger sizes are not scored). Pass an evaluation made with these options as
     ``build_verdict(evaluated=...)`` to reuse it."""
     coverage = {space.name: evaluation.weat_coverage(space) for space in spaces}
     chosen, _ = evaluation.default_weat_set(coverage)
-    return evaluation.EvaluationOptions(weat_sets={chosen: evaluation.WEAT_SETS[chosen]}, sweep=True)
+    return evaluation.EvaluationOptions(
+        weat_sets={chosen: evaluation.WEAT_SETS[chosen]}, sweep=True, sweep_stop_within=WITHIN
+    )
+
+
+def needs_comparison(candidate: EmbeddingSpace, baseline: EmbeddingSpace) -> bool:
+    """Whether domain language reads What changed (``analysis.compare_spaces``) of the candidate: only its seed-noise
+    floor, which needs seed replicas of one of the two spaces; without them scoring every shared word is not needed
+    for the answer."""
+    return candidate.seed_replicas is not None or baseline.seed_replicas is not None
 
 
 def _rows(differences: pd.DataFrame, benchmark: str, metric: str) -> pd.DataFrame:
@@ -148,35 +164,20 @@ def _similarity_measure(found: evaluation.Evaluation) -> tuple[str, str]:
 
 
 def _smallest_within(sweep: pd.DataFrame | None) -> dict[str, Any] | None:
-    """The smallest swept dimension whose every measured quality is within ``WITHIN`` of the full size's."""
-    if sweep is None or sweep.empty:
+    """The smallest swept dimension whose every measured quality is within ``WITHIN`` of the full size's
+    (``evaluation.smallest_within``: the rule the sweep stops by, so a stopped sweep answers as a full one)."""
+    row = evaluation.smallest_within(sweep, WITHIN, MEANINGFUL)
+    if sweep is None or row is None:
         return None
     full = sweep.loc[sweep["dim"].idxmax()]
-    # a measure the full size barely scores (a run that knows few benchmark words) says nothing about what a
-    # smaller size keeps
-    quality = [
-        column
-        for column in sweep.columns
-        if column.endswith(("Spearman", "accuracy")) and not math.isnan(full[column]) and full[column] >= MEANINGFUL
-    ]
-    if not quality:
-        return None
-    for _, row in sweep.sort_values("dim").iterrows():
-        kept = [
-            row[column] >= full[column] - WITHIN * abs(full[column])
-            for column in quality
-            if not (math.isnan(full[column]) or math.isnan(row[column]))
-        ]
-        if kept and all(kept):
-            return {
-                "full_dim": int(full["dim"]),
-                "dim": int(row["dim"]),
-                "mb_per_100k": float(row["MB per 100k words"]),
-                "full_mb_per_100k": float(full["MB per 100k words"]),
-                "saved": 1 - float(row["dim"]) / float(full["dim"]),
-                "measures": quality,
-            }
-    return None
+    return {
+        "full_dim": int(full["dim"]),
+        "dim": int(row["dim"]),
+        "mb_per_100k": float(row["MB per 100k words"]),
+        "full_mb_per_100k": float(full["MB per 100k words"]),
+        "saved": 1 - float(row["dim"]) / float(full["dim"]),
+        "measures": evaluation.quality_columns(full, MEANINGFUL),
+    }
 
 
 def _memory_headline(
@@ -276,8 +277,17 @@ def _domain_reason(found: Mapping[str, DomainLanguage], labels: Mapping[str, str
         for name, shift in ordered
     )
     best = max(found.values(), key=lambda evidence: (len(evidence.shifted), evidence.checked))
+    checked = max(evidence.checked for evidence in found.values())
+    if not checked:  # no evidence either way: never "no sign of" from zero words
+        return Reason(
+            "domain_language",
+            f"Not measured: no word of this corpus could be checked (the check reads content words the run and "
+            f"the baseline both hold, seen {DOMAIN_MIN_COUNT} times or more here and kept whole by MiniLM's "
+            "tokenizer: none is); a run trained on this corpus, with more text, gives it words to read.",
+            numbers,
+            measured=False,
+        )
     if not best.shifted:
-        checked = max(evidence.checked for evidence in found.values())
         return Reason(
             "domain_language",
             f"No sign of domain-specific language: none of the {checked:,} frequent words checked has corpus "
@@ -497,6 +507,7 @@ def build_verdict(
     comparisons: Mapping[str, tuple[Any, pd.DataFrame]] | None = None,
     load: Callable[[str], EmbeddingSpace] | None = None,
     progress: Progress | None = None,
+    sections: evaluation.Sections | None = None,
 ) -> Verdict:
     """Whether the candidates beat the baseline on ``corpus``, for which use, and which reasons the corpus bears out.
 
@@ -511,6 +522,8 @@ def build_verdict(
             page's What changed), to reuse.
         load: spec -> space (default ``load_space(spec, corpus)``), so a page can pass its cached loader.
         progress: called with (share done 0..1, what runs now).
+        sections: where the evaluation's sections come from when it is not given (``evaluation.Sections``; the
+            app passes its caches, so the Evaluate page's numbers are the verdict's).
 
     Returns:
         The :class:`Verdict`.
@@ -522,27 +535,35 @@ def build_verdict(
     names = list(dict.fromkeys(name for name in candidates if name != baseline))
     if not names:
         raise EmbedLabError(f"the verdict needs a candidate besides the baseline ({baseline}): choose one")
-    loader = load or (lambda spec: load_space(spec, corpus))
-    report(0.0, "loading the spaces")
-    loaded = {name: loader(name) for name in [*names, baseline]}
     labels = space_labels([*names, baseline], judged_on=corpus.id)  # "trained on X, judged on Y" where it applies
+    order = [*names, baseline]
+
+    def loader(number: int, spec: str) -> EmbeddingSpace:
+        if load is not None:
+            return load(spec)
+        # MiniLM encodes the corpus's words as it loads: the bar moves while it does
+        said = f"loading {labels[spec]}"
+        return load_space(spec, corpus, lambda done: report(_LOADING * (number + done) / len(order), said))
+
+    report(0.0, "loading the spaces")
+    loaded = {name: loader(number, name) for number, name in enumerate(order)}
     health = {name: space_health(space) for name, space in loaded.items()}
     if evaluated is None:
-        seen: dict[tuple[str, str], int] = {}
-        sections = 5 - bool(evaluation.task_problem(corpus))  # benchmarks, task, retrieval, weat, sweep per space
+        said: dict[str, str] = {}
 
         def step(found: evaluation.EvaluationStep) -> None:
-            seen.setdefault((found.space, found.section), len(seen))
-            done = (seen[(found.space, found.section)] + found.fraction) / (sections * len(loaded))
-            report(0.05 + 0.75 * min(done, 1.0), f"evaluating {labels[found.space]}: {found.message or found.section}")
+            if found.message:  # a section starts; the steps within it keep saying what runs
+                said[found.space] = f"evaluating {labels.get(found.space, found.space)}: {found.message}"
+            report(_LOADING + (_EVALUATED - _LOADING) * found.done, said.get(found.space, "evaluating"))
 
         evaluated = evaluation.evaluate_spaces(
             [loaded[baseline], *(loaded[name] for name in names)],
             corpus,
             evaluation_options(list(loaded.values()), corpus),
             progress=step,
+            sections=sections,
         )
-    report(0.8, "comparing neighbourhoods with the baseline")
+    report(_EVALUATED, "comparing neighbourhoods with the baseline")
     languages = corpus_languages(corpus)
     # the English baseline as the reference for general German would call German's own words domain language
     foreign_reference = baseline_language_note(corpus, [baseline]) is not None
@@ -552,12 +573,14 @@ def build_verdict(
         if space.encoder is not None:
             continue  # a sentence-transformer: its words are read like the baseline's, domain language is not
         frame = (comparisons or {}).get(name, (None, None))[1]
-        if frame is None:
+        if frame is None and needs_comparison(space, loaded[baseline]):
             frame = analysis.compare_spaces(space, loaded[baseline], K, seed=COMPARE_SEED)[1]
         own_words = function_words(code for code, _ in languages.shares)  # never "domain language"
         domains[name] = domain_language(space, loaded[baseline], K, frame, exclude=own_words)
-    report(0.9, "coverage")
+        report(_EVALUATED + 0.05 * (names.index(name) + 1) / len(names), f"domain language of {labels[name]}")
+    report(_EVALUATED + 0.05, "each candidate against the baseline, with 95% intervals")
     differences = evaluated.differences_from(baseline)  # the chosen baseline, even when MiniLM is a candidate
+    report(_EVALUATED + 0.1, "coverage")
     benchmark, metric = _similarity_measure(evaluated)
     headlines = [
         _headline(
@@ -628,4 +651,4 @@ def build_verdict(
     )
 
 
-__all__ = ["build_verdict", "candidate_kind", "evaluation_options"]
+__all__ = ["build_verdict", "candidate_kind", "evaluation_options", "needs_comparison"]
