@@ -98,9 +98,22 @@ def _tokenizer():
     return AutoTokenizer.from_pretrained(str(model_path()), local_files_only=True)
 
 
+@lru_cache(maxsize=1)
+def _word_tokenizer():
+    """The bundled model's own fast tokenizer (``tokenizer.json``, the ``tokenizers`` library that
+    transformers' fast tokenizer wraps): the same pieces, without importing transformers and torch (about 200 MB
+    and seconds) where nothing else needs them (coverage, domain language, the verdict)."""
+    from tokenizers import Tokenizer  # lazy: importing embedlab must stay fast
+
+    tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+    tokenizer.no_padding()  # MiniLM's tokenizer.json pads every text to 128 pieces
+    tokenizer.no_truncation()
+    return tokenizer
+
+
 def word_pieces(word: str) -> list[str]:
     """The WordPiece pieces the model splits a word into, e.g. ``eigendecomposition`` -> ``e ##igen ...``."""
-    return _tokenizer().tokenize(word)
+    return list(_word_tokenizer().encode(word, add_special_tokens=False).tokens)
 
 
 def piece_counts(words: Sequence[str]) -> np.ndarray:
@@ -111,8 +124,8 @@ def piece_counts(words: Sequence[str]) -> np.ndarray:
     """
     if not words:
         return np.zeros(0, dtype=np.int32)
-    ids = _tokenizer()(list(words), add_special_tokens=False)["input_ids"]
-    return np.fromiter((len(i) for i in ids), dtype=np.int32, count=len(ids))
+    found = _word_tokenizer().encode_batch(list(words), add_special_tokens=False)
+    return np.fromiter((len(encoding.ids) for encoding in found), dtype=np.int32, count=len(found))
 
 
 @lru_cache(maxsize=1)
