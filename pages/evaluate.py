@@ -13,11 +13,6 @@ from embedlab.present import figures
 from embedlab.present.text import plain_markdown
 from embedlab.ui.health import show_space_health
 
-# Estimated waits on 2 cores (the sample corpus), for the progress bars of work that cannot measure itself.
-SCORING_SECONDS = {True: 10.0, False: 2.0}  # benchmarks; MiniLM first encodes ~2,300 benchmark words (7.6 s)
-RETRIEVAL_SECONDS = 2.0  # held-out sentences are encoded before, with their own bar
-TASK_SECONDS = 8.0  # stratified 5-fold logistic regression on document vectors
-
 ui.ensure_router()
 st.title("Evaluate")
 st.write(
@@ -61,43 +56,28 @@ if not chosen:
 for spec in chosen:
     show_space_health(spec, corpus_id, space_labels[spec])
 
-# Each section comes from a cached wrapper of the evaluation flow (evaluation.run), one space at a time, and is
-# assembled into evaluation.SpaceEvaluation objects as the CLI and the report get them; the wrappers write
-# nothing: results are kept with the runs below, explicitly (evaluation.save_results skips unchanged sections).
-intrinsics = {}
+# The one evaluation flow (evaluation.evaluate_spaces), its sections served from the app's caches
+# (ui.EvaluationSections): the numbers the CLI, the report and the verdict give. It writes nothing: results are kept
+# with the runs below, explicitly (evaluation.save_results skips unchanged sections).
 for spec in chosen:
     try:
-        encodes = ui.load_space(spec, corpus_id).encoder is not None  # MiniLM encodes the benchmarks' words
-        intrinsics[spec] = ui.wait_with_progress(
-            f"Scoring {space_labels[spec]} on the benchmarks…",
-            lambda report, spec=spec: ui.intrinsic(
-                spec, corpus_id, user_pairs, upload.name if upload else evaluation.USER_PAIRS_NAME
-            ),
-            estimate_seconds=SCORING_SECONDS[encodes],
-        )
+        ui.load_space(spec, corpus_id)
     except EmbedLabError as error:  # e.g. a debiased copy of a space that lacks the definitional words
         ui.show_error(error)
-chosen = list(intrinsics)  # the rest of the page scores the spaces that loaded
+        chosen = [name for name in chosen if name != spec]
 if not chosen:
     st.stop()
 labels = {spec: space_labels[spec] for spec in chosen}
-tuned_run = evaluation.held_out_run(chosen)
-held_out = ui.held_out_pairs(corpus_id, tuned_run)
-retrievals = {}
-for spec in chosen if held_out.pairs else ():
-    ui.encode_with_progress(spec, corpus_id, evaluation.pair_texts(held_out.pairs), "held-out sentences")
-    retrievals[spec] = ui.wait_with_progress(
-        f"Retrieving held-out pairs with {labels[spec]}…",
-        lambda report, spec=spec: ui.retrieval(spec, corpus_id, tuned_run),
-        estimate_seconds=RETRIEVAL_SECONDS,
-    )
-scored = {
-    spec: evaluation.SpaceEvaluation(
-        spec, corpus_id, *intrinsics[spec], retrieval=retrievals.get(spec), retrieval_note=held_out.note
-    )
-    for spec in chosen
-}
-result = evaluation.Evaluation(tuple(scored.values()), held_out)
+options = evaluation.EvaluationOptions(
+    user_pairs=user_pairs, user_pairs_name=upload.name if upload else evaluation.USER_PAIRS_NAME
+)
+try:
+    result = ui.wait_with_progress("Evaluating…", lambda report: ui.evaluate(corpus_id, chosen, options, report))
+except EmbedLabError as error:
+    ui.show_error(error)
+    st.stop()
+held_out = result.held_out
+scored = {found.space: found for found in result.spaces}
 st.subheader("Benchmarks")
 st.caption(
     "One row per measure, one column per space; every measure here is better when higher, and the better value "
@@ -226,8 +206,18 @@ if chosen_set == OWN:
     st.session_state[OWN_MIRROR] = {key: " ".join(words) for key, words in sets.items()}
 test_name = chosen_set if chosen_set != OWN else evaluation.own_weat_name(sets)
 weat_rows, readings = [], []
+try:  # the flow again with the test: every other section comes from the cache
+    tests = ui.wait_with_progress(
+        "Testing for bias…",
+        lambda report: ui.evaluate(
+            corpus_id, chosen, dataclasses.replace(options, weat_sets={test_name: sets}), report
+        ),
+    )
+except EmbedLabError as error:
+    ui.show_error(error)
+    st.stop()
 for spec in chosen:
-    tested = ui.weat(spec, corpus_id, test_name, tuple((key, tuple(words)) for key, words in sets.items()))
+    tested = tests[spec].weat[test_name]
     if chosen_set != OWN or not math.isnan(tested.effect_size):  # own lists are kept too, once they give a number
         scored[spec] = dataclasses.replace(scored[spec], weat={test_name: tested})
     weat_rows.append(
@@ -257,8 +247,8 @@ st.dataframe(
 )
 for reading in readings:
     st.markdown(reading)
-# Runs keep their benchmarks, retrieval and WEAT results (the task's follow below); each test joins the tests kept
-# before, the person's own lists under their own name. Unchanged results are not rewritten, so reruns write nothing.
+# Runs keep their benchmarks, task, retrieval and WEAT results; each test joins the tests kept before, the person's
+# own lists under their own name. Unchanged results are not rewritten, so reruns write nothing.
 evaluation.save_results(evaluation.Evaluation(tuple(scored.values()), held_out), merge_weat=True)
 kept_rows = [
     {
@@ -306,16 +296,14 @@ swept = left.selectbox(
     "Space to reduce with PCA (16 to 256 dimensions)", chosen, key="eval_sweep_space", format_func=space_labels.get
 )
 if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("eval_sweep_done") == (swept, corpus_id):
-    if not evaluation.task_problem(corpus):
-        ui.encode_with_progress(swept, corpus_id, ui.document_texts(corpus_id), "documents")
-    dims = evaluation.sweep_dims(ui.load_space(swept, corpus_id))
-    bar = st.progress(0.0, text=f"Reducing {swept} to {dims[0]} dimensions and scoring it…")
-    rows = []
-    for done, dim in enumerate(dims):
-        bar.progress(done / len(dims), text=f"Reducing {swept} to {dim} dimensions and scoring it…")
-        rows.append(ui.sweep_row(swept, corpus_id, dim))
-    bar.empty()
-    sweep = pd.DataFrame(rows)
+    try:  # the flow with the sweep for this space: its other sections, and the full size, come from the cache
+        sweep = ui.wait_with_progress(
+            f"Reducing {labels[swept]} with PCA and scoring each size…",
+            lambda report: ui.evaluate(corpus_id, [swept], dataclasses.replace(options, sweep=True), report),
+        )[swept].sweep
+    except EmbedLabError as error:
+        ui.show_error(error)
+        st.stop()
     st.session_state["eval_sweep_done"] = (swept, corpus_id)
     st.plotly_chart(figures.dimension_sweep(sweep), key="eval_sweep_chart")
     st.dataframe(sweep.style.format(precision=3), hide_index=True, key="eval_sweep_table")
@@ -335,19 +323,9 @@ if problem := evaluation.task_problem(corpus):
     st.stop()
 task_rows, tasks = [], {}
 for spec in chosen:
-    try:
-        ui.encode_with_progress(spec, corpus_id, ui.document_texts(corpus_id), "documents")
-        task = ui.wait_with_progress(
-            f"Cross-validating a classifier on {labels[spec]}…",
-            lambda report, spec=spec: ui.task_evaluation(spec, corpus_id),
-            estimate_seconds=TASK_SECONDS,
-        )
-    except EmbedLabError as error:
-        ui.show_error(error)
-        st.stop()
+    task = scored[spec].task  # the flow scored it above, and the runs keep it (save_results)
     if task is None:  # not with labels, which the corpus has (checked above)
         continue
-    evaluation.save_results(dataclasses.replace(scored[spec], task=task), merge_weat=True)
     tasks[spec] = task
     task_rows.append(
         {

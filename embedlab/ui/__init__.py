@@ -3,6 +3,7 @@ the pages, view state in the URL, and guarded workarounds of Streamlit internals
 """
 
 from embedlab.ui.cache import (
+    EvaluationSections,
     baseline_fragmentation,
     build_verdict,
     compare_spaces,
@@ -11,6 +12,7 @@ from embedlab.ui.cache import (
     detect_delimiter,
     document_texts,
     duplicate_groups,
+    evaluate,
     fasttext_subword_coverage,
     held_out_pairs,
     intrinsic,
@@ -72,6 +74,7 @@ from embedlab.ui.widgets import (
 
 __all__ = [
     "ACTIVE_CORPUS",
+    "EvaluationSections",
     "MAPS_COMPILING",
     "MAP_SELECTION",
     "MAP_TRACE_WORDS",
@@ -92,6 +95,7 @@ __all__ = [
     "document_texts",
     "encode_with_progress",
     "ensure_router",
+    "evaluate",
     "evaluation_from_url",
     "evaluation_to_url",
     "fasttext_subword_coverage",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,8 @@ from embedlab.spaces import baseline
 from embedlab.spaces.space import EmbeddingSpace
 from embedlab.ui.progress import wait_with_progress
 from embedlab.verdict import Verdict
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from embedlab.evaluation import (
@@ -210,7 +213,25 @@ def report_html(
 
 
 # The evaluation wrappers below compute and return only: the Evaluate page keeps a run's results with it
-# explicitly (evaluation.save_results), so nothing depends on whether a call hit the cache.
+# explicitly (evaluation.save_results), so nothing depends on whether a call hit the cache. They are the sections
+# of the one evaluation flow (evaluation.evaluate_spaces) as EvaluationSections serves them to it; a cached
+# function cannot take a callback, so the flow's progress reaches them through _reporting (set around each call).
+_reporting = threading.local()
+
+
+def _reported(progress: Callable[[float], None] | None, call: Callable[[], T]) -> T:
+    """``call()`` with ``progress`` as what a cached section below reports to while it computes (a cache hit
+    reports nothing)."""
+    before = getattr(_reporting, "progress", None)
+    _reporting.progress = progress
+    try:
+        return call()
+    finally:
+        _reporting.progress = before
+
+
+def _progress() -> Callable[[float], None] | None:
+    return getattr(_reporting, "progress", None)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -219,7 +240,7 @@ def intrinsic(
 ) -> tuple[tuple[SimilarityResult, ...], AnalogyResult]:
     """The benchmarks section of ``spec`` (``evaluation.intrinsic_section``), with the user's pairs if any."""
     options = evaluation.EvaluationOptions(user_pairs=user_pairs, user_pairs_name=user_name)
-    return evaluation.intrinsic_section(load_space(spec, corpus_id), options)
+    return evaluation.intrinsic_section(load_space(spec, corpus_id), options, _progress())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -228,9 +249,10 @@ def document_texts(corpus_id: str) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def task_evaluation(spec: str, corpus_id: str) -> TaskResult | None:
+def task_evaluation(spec: str, corpus_id: str, seed: int = 42) -> TaskResult | None:
     """The task section of ``spec`` (``evaluation.task_section``); None when the corpus has no labels."""
-    return evaluation.task_section(load_space(spec, corpus_id), load_corpus(corpus_id))
+    options = evaluation.EvaluationOptions(seed=seed)
+    return evaluation.task_section(load_space(spec, corpus_id), load_corpus(corpus_id), options, _progress())
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -244,19 +266,119 @@ def held_out_pairs(corpus_id: str, tuned_run: str) -> HeldOut:
 def retrieval(spec: str, corpus_id: str, tuned_run: str) -> RetrievalResult | None:
     """Held-out retrieval of ``spec`` on the pairs ``held_out_pairs(corpus_id, tuned_run)`` gives (None without
     pairs)."""
-    return evaluation.retrieval_section(load_space(spec, corpus_id), held_out_pairs(corpus_id, tuned_run))
+    held_out = held_out_pairs(corpus_id, tuned_run)
+    return evaluation.retrieval_section(load_space(spec, corpus_id), held_out, _progress())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def weat(spec: str, corpus_id: str, name: str, sets: tuple[tuple[str, tuple[str, ...]], ...]) -> WeatResult:
+def weat(
+    spec: str, corpus_id: str, name: str, sets: tuple[tuple[str, tuple[str, ...]], ...], seed: int = 42
+) -> WeatResult:
     """The WEAT test ``name`` with word lists ``sets`` (X, Y, A, B; edited or not) on ``spec``."""
-    options = evaluation.EvaluationOptions(weat_sets={name: dict(sets)})
+    options = evaluation.EvaluationOptions(weat_sets={name: dict(sets)}, seed=seed)
     return evaluation.weat_section(load_space(spec, corpus_id), options)[name]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def sweep_row(spec: str, corpus_id: str, dim: int) -> dict[str, float]:
-    return evaluation.sweep_row(load_space(spec, corpus_id), dim, load_corpus(corpus_id))
+@st.cache_data(show_spinner=False, max_entries=64)
+def sweep_row(spec: str, corpus_id: str, dim: int, seed: int = 42, task: bool = True) -> dict[str, float]:
+    space, notes = load_space(spec, corpus_id), load_corpus(corpus_id)
+    return evaluation.sweep_row(space, dim, notes, seed, _progress(), task=task)
+
+
+class EvaluationSections(evaluation.Sections):
+    """The evaluation flow's sections served from the cached functions above, by space name and corpus: what the
+    Evaluate page scored, the verdict reads, and the other way round. The spaces given to the flow must be the
+    app's (``load_space(name, corpus_id)``)."""
+
+    def __init__(self, corpus_id: str) -> None:
+        self.corpus_id = corpus_id
+        self.tuned: str | None = None  # the fine-tuned run whose held-out pairs held_out gave
+
+    def held_out(self, corpus: Corpus | None, names: Sequence[str]) -> HeldOut:
+        self.tuned = evaluation.held_out_run(names)
+        return held_out_pairs(self.corpus_id, self.tuned)
+
+    def intrinsic(
+        self,
+        space: EmbeddingSpace,
+        options: evaluation.EvaluationOptions,
+        progress: Callable[[float], None] | None = None,
+    ) -> tuple[tuple[SimilarityResult, ...], AnalogyResult]:
+        pairs, name = tuple(options.user_pairs), options.user_pairs_name
+        return _reported(progress, lambda: intrinsic(space.name, self.corpus_id, pairs, name))
+
+    def task(
+        self,
+        space: EmbeddingSpace,
+        corpus: Corpus,
+        options: evaluation.EvaluationOptions,
+        progress: Callable[[float], None] | None,
+    ) -> TaskResult | None:
+        return _reported(progress, lambda: task_evaluation(space.name, self.corpus_id, options.seed))
+
+    def retrieval(
+        self, space: EmbeddingSpace, held_out: HeldOut, progress: Callable[[float], None] | None
+    ) -> RetrievalResult | None:
+        if self.tuned is None or held_out != held_out_pairs(self.corpus_id, self.tuned):
+            return super().retrieval(space, held_out, progress)  # pairs given from elsewhere: not cached
+        tuned = self.tuned
+        return _reported(progress, lambda: retrieval(space.name, self.corpus_id, tuned))
+
+    def weat(self, space: EmbeddingSpace, options: evaluation.EvaluationOptions) -> dict[str, WeatResult]:
+        return {
+            name: weat(
+                space.name,
+                self.corpus_id,
+                name,
+                tuple((key, tuple(lists[key])) for key in evaluation.WEAT_LISTS),
+                options.seed,
+            )
+            for name, lists in options.weat_sets.items()
+        }
+
+    def sweep_row(
+        self,
+        space: EmbeddingSpace,
+        dim: int,
+        corpus: Corpus | None,
+        options: evaluation.EvaluationOptions,
+        progress: Callable[[float], None] | None,
+        task: bool = True,
+    ) -> dict[str, float]:
+        return _reported(progress, lambda: sweep_row(space.name, self.corpus_id, dim, options.seed, task))
+
+
+def evaluate(
+    corpus_id: str,
+    specs: Sequence[str],
+    options: evaluation.EvaluationOptions | None = None,
+    progress: Callable[..., None] | None = None,
+) -> evaluation.Evaluation:
+    """The evaluation flow (``evaluation.evaluate_spaces``) of ``specs`` on the corpus, every section served from
+    the caches above (:class:`EvaluationSections`): the Evaluate page's numbers, the verdict's, the CLI's.
+
+    Args:
+        specs: spaces the page has loaded (``load_space``); each is evaluated once.
+        options: as the flow takes them (default: no word pairs of the person's, no WEAT, no sweep).
+        progress: called with (share of the whole done 0..1, what runs now, the share done when that step ends),
+            as ``wait_with_progress``'s ``report`` takes them.
+
+    Raises:
+        EmbedLabError: as the flow does.
+    """
+    notes = load_corpus(corpus_id)
+    loaded = [load_space(spec, corpus_id) for spec in dict.fromkeys(specs)]
+    labels = spaces.space_labels([space.name for space in loaded])
+    said: dict[str, str] = {}
+
+    def step(found: evaluation.EvaluationStep) -> None:
+        if progress is None:
+            return
+        if found.message:
+            said[found.space] = f"Evaluating {labels.get(found.space, found.space)}: {found.message}"
+        progress(found.done, said.get(found.space, "Evaluating"), found.until)
+
+    return evaluation.evaluate_spaces(loaded, notes, options, progress=step, sections=EvaluationSections(corpus_id))
 
 
 # Where a verdict being built reports its progress (fraction, what runs now): set around the call by
@@ -268,94 +390,25 @@ def _quiet(_fraction: float, _message: str) -> None:
     return None
 
 
-def _verdict_evaluation(
-    corpus_id: str, names: list[str], report: Callable[[float, str], None]
-) -> evaluation.Evaluation:
-    """The evaluation the verdict reads (``verdict.evaluation_options``), assembled from the Evaluate page's cached
-    sections with the same arguments the page passes (no word pairs of the person's, the shipped WEAT set it opens
-    on, its sweep sizes): what Evaluate scored is not scored again, and every number is the one it shows. A
-    sentence model first encodes the documents and held-out sentences (into the disk cache the sections read), so
-    the bar moves while it does."""
-    notes = load_corpus(corpus_id)
-    loaded = {name: load_space(name, corpus_id) for name in names}
-    labels = spaces.space_labels(names)
-    options = verdict.evaluation_options(list(loaded.values()), notes)
-    chosen = next(iter(options.weat_sets))
-    sets = tuple((key, tuple(options.weat_sets[chosen][key])) for key in evaluation.WEAT_LISTS)
-    tuned = evaluation.held_out_run(names)
-    held_out = held_out_pairs(corpus_id, tuned)
-    dims = {name: evaluation.sweep_dims(space, options.sweep_dims) for name, space in loaded.items()}
-    steps = sum(4 + len(dims[name]) + 2 * (space.encoder is not None) for name, space in loaded.items())
-    done = 0
-    task_problem = evaluation.task_problem(notes)  # labels that cannot be cross-validated: no task, as in the flow
-
-    def step(what: str, share_done: float = 1.0) -> None:
-        report((done + share_done) / steps, what)
-
-    found = []
-    for name, space in loaded.items():
-        label = labels[name]
-        if space.encoder is not None:
-            for texts, what in (
-                (document_texts(corpus_id) if not task_problem else [], "documents"),
-                (evaluation.pair_texts(held_out.pairs), "held-out sentences"),
-            ):
-                said = f"encoding the {what} with {label}"
-                if texts:
-                    space.encoder(texts, lambda fraction, said=said: step(said, fraction))
-                done += 1
-        step(f"scoring {label} on the word benchmarks", 0.0)
-        similarities, analogy = intrinsic(name, corpus_id, (), evaluation.USER_PAIRS_NAME)
-        done += 1
-        step(f"classifying the documents by label with {label}", 0.0)
-        task = None if task_problem else task_evaluation(name, corpus_id)
-        done += 1
-        step(f"held-out retrieval with {label}", 0.0)
-        ranked = retrieval(name, corpus_id, tuned) if held_out.pairs else None
-        done += 1
-        step(f"WEAT with {label}", 0.0)
-        tested = weat(name, corpus_id, chosen, sets)
-        done += 1
-        rows = []
-        for dim in dims[name]:
-            step(f"reducing {label} to {dim} dimensions and scoring it", 0.0)
-            rows.append(sweep_row(name, corpus_id, dim))
-            done += 1
-        found.append(
-            evaluation.SpaceEvaluation(
-                name,
-                corpus_id,
-                similarities,
-                analogy,
-                task,
-                ranked,
-                held_out.note,
-                {chosen: tested},
-                pd.DataFrame(rows),
-            )
-        )
-    return evaluation.Evaluation(tuple(found), held_out)
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def _verdict(corpus_id: str, candidates: tuple[str, ...], baseline: str) -> Verdict:
     report = _verdict_progress.get((corpus_id, candidates, baseline), _quiet)
     names = [baseline, *(name for name in dict.fromkeys(candidates) if name != baseline)]
-    evaluated = _verdict_evaluation(corpus_id, names, lambda fraction, what: report(0.85 * fraction, what))
+    loaded = {name: load_space(name, corpus_id) for name in names}
     defaults = share.ViewState()  # What changed as the Compare page opens on it: its cache is this one's
     comparisons = {
         name: compare_spaces(name, baseline, corpus_id, verdict.build.K, defaults.m, defaults.seed)
         for name in names[1:]
-        if load_space(name, corpus_id).encoder is None
+        if loaded[name].encoder is None and verdict.build.needs_comparison(loaded[name], loaded[baseline])
     }
     return verdict.build_verdict(
         load_corpus(corpus_id),
         candidates,
         baseline,
-        evaluated=evaluated,
         comparisons=comparisons,
-        load=lambda spec: load_space(spec, corpus_id),
-        progress=lambda fraction, what: report(0.85 + 0.15 * fraction, what),
+        load=loaded.__getitem__,
+        progress=report,
+        sections=EvaluationSections(corpus_id),
     )
 
 
