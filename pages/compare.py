@@ -556,22 +556,23 @@ with st.expander("HTML report", icon=":material/description:"):
         except EmbedLabError as error:  # no section chosen
             ui.show_error(error)
         else:
-            bar = st.progress(0.0, text="Building the report…")
-            shown = {"message": "Building the report"}
-
-            def show_step(step: report.ReportStep) -> None:
-                shown["message"] = step.message or shown["message"]
-                left = f" · about {step.eta_seconds:,.0f} s left" if step.eta_seconds is not None else ""
-                bar.progress(step.fraction, text=f"{shown['message']}… {step.fraction:.0%}{left}")
-
-            try:
+            try:  # the bar moves through long sections too (ui.wait_with_progress), naming the one that runs
+                built = ui.wait_with_progress(
+                    "Building the report…",
+                    lambda show: ui.report_html(
+                        a,
+                        b,
+                        corpus_id,
+                        report_settings,
+                        lambda step: show(step.fraction, f"{step.message}…" if step.message else None),
+                    ),
+                )
                 st.session_state["cmp_report"] = (
-                    ui.report_html(a, b, corpus_id, report_settings, show_step),
+                    built,
                     f"embedlab-{a}-vs-{b}.html".replace(":", "_").replace("/", "_"),
                 )
             except EmbedLabError as error:
                 ui.show_error(error)
-            bar.empty()
     if "cmp_report" in st.session_state:
         data, file_name = st.session_state["cmp_report"]
         st.download_button(
