@@ -299,7 +299,9 @@ if right.button("Run the sweep", key="eval_sweep_run") or st.session_state.get("
     try:  # the flow with the sweep for this space: its other sections, and the full size, come from the cache
         sweep = ui.wait_with_progress(
             f"Reducing {labels[swept]} with PCA and scoring each size…",
-            lambda report: ui.evaluate(corpus_id, [swept], dataclasses.replace(options, sweep=True), report),
+            lambda report: ui.evaluate(
+                corpus_id, [swept], dataclasses.replace(options, sweep=True), report, held_out_for=chosen
+            ),
         )[swept].sweep
     except EmbedLabError as error:
         ui.show_error(error)

@@ -353,6 +353,7 @@ def evaluate(
     specs: Sequence[str],
     options: evaluation.EvaluationOptions | None = None,
     progress: Callable[..., None] | None = None,
+    held_out_for: Sequence[str] = (),
 ) -> evaluation.Evaluation:
     """The evaluation flow (``evaluation.evaluate_spaces``) of ``specs`` on the corpus, every section served from
     the caches above (:class:`EvaluationSections`): the Evaluate page's numbers, the verdict's, the CLI's.
@@ -362,6 +363,8 @@ def evaluate(
         options: as the flow takes them (default: no word pairs of the person's, no WEAT, no sweep).
         progress: called with (share of the whole done 0..1, what runs now, the share done when that step ends),
             as ``wait_with_progress``'s ``report`` takes them.
+        held_out_for: the spaces whose held-out pairs are ranked (``evaluation.held_out_run``; default ``specs``):
+            the page's whole selection when it evaluates one of them again (the sweep), so nothing new is ranked.
 
     Raises:
         EmbedLabError: as the flow does.
@@ -378,7 +381,9 @@ def evaluate(
             said[found.space] = f"Evaluating {labels.get(found.space, found.space)}: {found.message}"
         progress(found.done, said.get(found.space, "Evaluating"), found.until)
 
-    return evaluation.evaluate_spaces(loaded, notes, options, progress=step, sections=EvaluationSections(corpus_id))
+    sections = EvaluationSections(corpus_id)
+    held_out = sections.held_out(notes, list(held_out_for or specs))
+    return evaluation.evaluate_spaces(loaded, notes, options, held_out, progress=step, sections=sections)
 
 
 # Where a verdict being built reports its progress (fraction, what runs now): set around the call by
