@@ -377,15 +377,21 @@ class Evaluation:
         (:func:`space_differences`): columns benchmark, metric, a (the space), b (the reference), difference (a − b),
         ci_low, ci_high, p_value, items, test, a_score, b_score, verdict.
 
+        Computed once per reference (the bootstraps take seconds): :attr:`differences` and the verdict's
+        ``differences_from(baseline)`` are one computation when the baseline is the reference.
+
         Raises:
             KeyError: ``reference`` was not evaluated.
         """
-        base = self[reference]
-        found = _side_by_side(
-            lambda found: space_differences(found.space, base.space, _parts(found), _parts(base)),
-            [found for found in self.spaces if found.space != base.space],
-        )
-        return pd.DataFrame([row for rows in found for row in rows], columns=_DIFFERENCE_COLUMNS)
+        known: dict[str, pd.DataFrame] = self.__dict__.setdefault("_differences", {})  # frozen: as cached_property
+        if reference not in known:
+            base = self[reference]
+            found = _side_by_side(
+                lambda found: space_differences(found.space, base.space, _parts(found), _parts(base)),
+                [found for found in self.spaces if found.space != base.space],
+            )
+            known[reference] = pd.DataFrame([row for rows in found for row in rows], columns=_DIFFERENCE_COLUMNS)
+        return known[reference].copy()
 
     @property
     def table(self) -> pd.DataFrame:
