@@ -511,8 +511,8 @@ def test_evaluate_page_scores_the_task_when_the_corpus_has_labels(fresh_home):
     assert task["accuracy"].between(0, 1).all() and (task["folds"] == 5).all()
 
 
-def test_evaluate_page_runs_a_dimension_sweep(tiny_run):
-    at = _app("pages/evaluate.py")
+def test_evaluate_page_runs_a_dimension_sweep(tiny_text_corpus, tiny_run):
+    at = _app("pages/evaluate.py", corpus=tiny_text_corpus.id, spaces=f"{tiny_run.id},baseline")
     at.selectbox(key="eval_sweep_space").set_value(tiny_run.id).run()
     at.button(key="eval_sweep_run").click().run()
     assert not at.exception

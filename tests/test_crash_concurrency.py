@@ -223,7 +223,9 @@ def test_two_sessions_train_and_compare_at_the_same_time(fresh_home, app):  # no
             at.query_params[name] = value
         at.switch_page("pages/compare.py").run()
         health = ":material/health_and_safety:"  # the small runs' health warnings: tested in test_health.py
-        assert not at.exception and not at.error and not [w for w in at.warning if w.icon != health]
+        assert not at.exception and not at.error
+        (elsewhere,) = [w.value for w in at.warning if w.icon != health]  # B: the other session's run, other corpus
+        assert f"trained on {'lee.txt' if corpus is first else 'tiny.txt'}, judged on {corpus.name}" in elsewhere
         assert (at.selectbox(key="cmp_a").value, at.selectbox(key="cmp_b").value) == (a, b)
         assert [len(table.value) for table in at.table] == [5, 5]
 
