@@ -84,10 +84,14 @@ def test_train_page_lists_every_run_with_its_dimension(home):
     at = _page("pages/train.py")
     assert not at.exception and not at.error
     (runs,) = [frame.value.set_index("run") for frame in at.dataframe if "run" in frame.value.columns]
+    label = spaces.space_labels([tuned.id, word2vec.id, fasttext.id])  # the table names runs readably
     assert (
-        runs.loc[tuned.id, "dim"] == 384 and runs.loc[word2vec.id, "dim"] == 12 and runs.loc[fasttext.id, "dim"] == 10
+        runs.loc[label[tuned.id], "dim"] == 384
+        and runs.loc[label[word2vec.id], "dim"] == 12
+        and runs.loc[label[fasttext.id], "dim"] == 10
     )
-    assert runs.loc[tuned.id, "method"] == "fine-tuned MiniLM" and runs.loc[fasttext.id, "method"] == "FastText"
+    assert runs.loc[label[tuned.id], "method"] == "fine-tuned MiniLM"
+    assert runs.loc[label[fasttext.id], "method"] == "FastText"
     # fine-tuned runs are no starting point for Word2Vec; the uploaded file and the static runs are
     starts = at.selectbox(key="train_init").options  # as shown
     assert starts[:2] == ["random init", "mine.vec (vectors file · 30 words)"]
