@@ -60,7 +60,9 @@ def test_recommending_the_baseline_on_a_german_corpus_always_carries_the_caveat(
     assert kept.to_dict()["recommendation_caveat"] == found.language_note
     text = cli._verdict_text(kept)
     assert "Language of handbuch.txt: German 100%" in text
-    assert text.endswith(f"Recommended space: MiniLM baseline (baseline)\nCaveat: {found.language_note}")
+    recommended = text[text.index("Recommended space: MiniLM baseline (baseline)\n") :].splitlines()
+    assert recommended[1:] == [f"Caveat: {note}" for note in kept.recommendation_notes]  # the language note last
+    assert recommended[-1] == f"Caveat: {found.language_note}"
     html = report._verdict_body(kept)
     recommended = html.index("Recommended space:")
     assert html.index(report._e(found.language_note)) > recommended  # the caveat follows the recommendation
