@@ -67,7 +67,7 @@ def test_the_expander_builds_the_chosen_sections_with_progress(compare_page, mon
     assert not at.exception and not at.error
     text = at.session_state["cmp_report"][0].decode()
     assert re.findall(r"<h2>(.*?)</h2>", text) == ["Summary", "Neighbours", "Benchmarks"]
-    assert "“matrix” — Jaccard@5" in text and tiny_run.id in text
+    assert "“matrix” — Jaccard@5" in text and f"· {tiny_run.id[-6:]}" in text  # the run by its readable label
     assert list(dict.fromkeys(s.section for s in steps)) == ["summary", "neighbours", "benchmarks", "done"]
     assert steps[-1].fraction == 1.0
     assert at.get("download_button")[-1].proto.label == "Download the report"

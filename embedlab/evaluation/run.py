@@ -64,6 +64,8 @@ from embedlab.evaluation.tasks import TaskResult, fold_workers, task_evaluation,
 from embedlab.evaluation.uncertainty import measure_intervals, reference_space, space_differences
 from embedlab.spaces.labels import space_labels
 from embedlab.spaces.load import load_space
+from embedlab.spaces.spec import SpaceKind, SpaceSpec
+from embedlab.store import get_run
 
 if TYPE_CHECKING:
     from embedlab.corpus.stored import Corpus
@@ -784,9 +786,6 @@ def _costs(
 def _encodes(spec: str) -> bool:
     """Whether the space a spec names encodes with a model (the baseline, a fine-tuned run): a guess for weighing
     progress before it is loaded."""
-    from embedlab.spaces.spec import SpaceKind, SpaceSpec
-    from embedlab.store import get_run
-
     try:
         parsed = SpaceSpec.parse(spec)
     except EmbedLabError:
