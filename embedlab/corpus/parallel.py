@@ -65,6 +65,7 @@ def _tokenise_members(
                 "counts": counts,
                 "per_document": per_document,
                 "labels": labels if options.label_column else None,
+                "label_guess": raw.label_guess,
                 "notices": raw.notices,
                 "report": {
                     "documents": report.documents,
@@ -169,7 +170,9 @@ def build_corpus_in_parallel(
                     report.split_sentences += result["report"]["split_sentences"]
             return counts, per_document, report
 
-        return save_corpus(corpus_id, name, read, tokenize_options, notices, labels, write)
+        # the first table's guess, as the local path reads a zip (readers.read_zip)
+        guess = next((result["label_guess"] for result in merged if result["label_guess"]), None)
+        return save_corpus(corpus_id, name, read, tokenize_options, notices, labels, write, guess)
     finally:
         context.op_resource_reservation_enabled = reserving
         shutil.rmtree(parts, ignore_errors=True)
