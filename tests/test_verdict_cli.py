@@ -72,7 +72,8 @@ def test_the_text_says_the_corpus_is_too_small_first_then_each_use_and_reason(ti
     assert lines.index(health[0]) < lines.index(next(line for line in lines if line.startswith("Word similarity:")))
     titles = [line.split(":")[0] for line in lines if line.split(":")[0] in verdict.REASON_TITLES.values()]
     assert titles == [verdict.REASON_TITLES[key] for key in verdict.REASONS]
-    assert lines[-1] == "Recommended space: MiniLM baseline (baseline)"
+    recommended = lines.index("Recommended space: MiniLM baseline (baseline)")
+    assert all(line.startswith("Caveat: ") for line in lines[recommended + 1 :])  # by default, not by evidence
     progress = [line for line in captured.err.replace("\r", "\n").splitlines() if line.startswith("[")]
     assert progress[0] == "[  0%] loading the spaces" and progress[-1] == "[100%] done"
     assert any("evaluating MiniLM baseline: " in line and "s left" in line for line in progress)
