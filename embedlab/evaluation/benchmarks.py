@@ -49,6 +49,9 @@ RESTRICT_VOCAB = 300000
 ANALOGY_TOPN = 5  # gensim looks at the five best candidates
 
 
+_ANALOGY_SCORES = 4_000_000  # scores per batch of analogy questions (questions x candidate words)
+
+
 BUILTIN_PAIRS = {"WordSim-353": "wordsim353.tsv", "SimLex-999": "simlex999.txt"}
 
 
@@ -338,8 +341,9 @@ def analogies(
         safe_norms = np.where(norms == 0, 1, norms)
         upper_words = [w.upper() for w in space.words[:limit]]
         idx = np.array([[ok[w.upper()] for w in q[1:4]] for q in usable], dtype=np.int64)  # a, b, c
-        # keep a batch's score matrix around 64 MB
-        step = max(1, min(batch_size, 16_000_000 // max(limit, 1)))
+        # a batch's scores, their negation and argpartition's indices: about 100 MB at 4M scores (16M took 400 MB,
+        # the verdict's peak on a 3M-token corpus), the matrix products still large enough to be fast
+        step = max(1, min(batch_size, _ANALOGY_SCORES // max(limit, 1)))
         topn = min(ANALOGY_TOPN, limit)
         for start in range(0, len(usable), step):
             rows = idx[start : start + step]
