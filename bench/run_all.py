@@ -7,7 +7,9 @@ Each benchmark runs in its own process (threads pinned to 2), one after the othe
 
     python bench/run_all.py [--quick] [--only NAME ...]
 
-About 25 minutes on 2 cores; ``--quick`` (smaller sizes) about 5.
+About 25 minutes on 2 cores, plus about an hour for ``verdict_scale`` (its 3.3M-token corpus: MiniLM encoding
+128,000 documents for the raw side); ``--quick`` (smaller sizes; verdict_scale on its labelled corpus only) about
+15.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ BENCHMARKS = (
     "vectors_limit",
     "noise_floor",
     "verdict_speed",
+    "verdict_scale",
     "first_answers",
     "map_changes",
     "ray_cluster",
