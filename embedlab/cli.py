@@ -364,7 +364,7 @@ def _reading_notes(command: str, specs: Sequence[str], corpus_: corpus.Corpus | 
     (``spaces.baseline_language_note``; None when it does not apply)."""
     corpus_id = corpus_.id if corpus_ is not None else None
     found = spaces.corpus_mismatches(specs, corpus_id)
-    for note in spaces.mismatch_notes(list(found), corpus_id, spaces.space_labels(list(found))):
+    for note in spaces.mismatch_notes(list(found), corpus_id):
         print(f"embedlab {command}: note: {note}", file=sys.stderr)
     language = spaces.baseline_language_note(corpus_, specs) if corpus_ is not None else None
     if language:

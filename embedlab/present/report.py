@@ -40,9 +40,8 @@ from embedlab.corpus.language import corpus_languages
 from embedlab.corpus.stored import no_labels_reason
 from embedlab.errors import EmbedLabError
 from embedlab.present import figures
-from embedlab.spaces.labels import space_labels
+from embedlab.spaces.labels import mismatch_notes
 from embedlab.spaces.language import baseline_language_note
-from embedlab.spaces.provenance import mismatch_notes
 from embedlab.spaces.space import EmbeddingSpace
 from embedlab.spaces.spec import BASELINE
 from embedlab.training import MAX_HELD_OUT_PAIRS
@@ -1068,10 +1067,7 @@ def build_report(
         f"the hash of its bytes and options): {corpus.stats.documents:,} documents, {corpus.stats.tokens:,} tokens, "
         f"{corpus.stats.types:,} distinct words. Sections: "
         f"{_e(', '.join(s.heading for s in settings.sections))}.</p>",
-        *(
-            f"<p class='warn'>{_e(note)}</p>"
-            for note in mismatch_notes([a.name, b.name], corpus.id, space_labels([a.name, b.name]))
-        ),
+        *(f"<p class='warn'>{_e(note)}</p>" for note in mismatch_notes([a.name, b.name], corpus.id)),
         f"<p class='muted'>Language of the corpus: {_e(corpus_languages(corpus).describe())}.</p>",
         *(f"<p class='warn'>{_e(note)}</p>" for note in [baseline_language_note(corpus, [a.name, b.name])] if note),
     ]

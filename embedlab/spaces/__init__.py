@@ -29,6 +29,7 @@ from embedlab.spaces.formats import (
 )
 from embedlab.spaces.labels import (
     BASELINE_LABEL,
+    mismatch_notes,
     space_label,
     space_labels,
 )
@@ -42,7 +43,6 @@ from embedlab.spaces.load import (
 from embedlab.spaces.provenance import (
     CorpusMismatch,
     corpus_mismatches,
-    mismatch_notes,
     newest_trained_corpus,
     runs_trained_on,
     trained_corpus,

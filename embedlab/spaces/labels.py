@@ -19,7 +19,7 @@ from embedlab.spaces.provenance import corpus_mismatches
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.spaces.uploads import UploadedVectors, list_uploaded_vectors
 
-__all__ = ["BASELINE_LABEL", "space_label", "space_labels"]
+__all__ = ["BASELINE_LABEL", "mismatch_notes", "space_label", "space_labels"]
 
 BASELINE_LABEL = "MiniLM baseline"
 
@@ -75,3 +75,16 @@ def _label(
     else:
         return spec
     return label + (", read in context" if parsed.context else "") + (", debiased" if parsed.debiased else "")
+
+
+def mismatch_notes(specs: Sequence[str], corpus_id: str | None) -> list[str]:
+    """One sentence per space judged off its own corpus, for a page's warning, the CLI's stderr and the report:
+    ``Word2Vec · dim 100 · debian.csv · a408e2: trained on debian.csv, judged on kernel.txt. What it learned …``
+    (each space named by its plain label, :func:`space_labels`)."""
+    found = corpus_mismatches(specs, corpus_id)
+    labels = space_labels(list(found))
+    return [
+        f"{labels[spec]}: {mismatch.note}. What it learned is set against words it may never have seen; pick the "
+        "corpus it was trained on to judge it on its own text."
+        for spec, mismatch in found.items()
+    ]

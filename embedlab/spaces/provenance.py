@@ -4,7 +4,7 @@ A Word2Vec/FastText run or a fine-tune was trained on one stored corpus (its reg
 baseline and vectors files were trained elsewhere and are fine on any corpus. Every page, the CLI and the report
 open on a run with its own corpus (:func:`runs_trained_on`, :func:`newest_trained_corpus`); a run the user judges on
 another corpus still works, but is then named with "trained on X, judged on Y" wherever it appears
-(:func:`corpus_mismatches`, and the labels of :mod:`embedlab.spaces.labels`).
+(:func:`corpus_mismatches`, and the labels and notes of :mod:`embedlab.spaces.labels`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from embedlab.spaces.spec import SpaceKind, SpaceSpec
 __all__ = [
     "CorpusMismatch",
     "corpus_mismatches",
-    "mismatch_notes",
     "newest_trained_corpus",
     "runs_trained_on",
     "trained_corpus",
@@ -106,16 +105,6 @@ def corpus_mismatches(
             continue
         found[spec] = CorpusMismatch(spec, trained, _name(corpora, trained), corpus_id, _name(corpora, corpus_id))
     return found
-
-
-def mismatch_notes(specs: Sequence[str], corpus_id: str | None, labels: Mapping[str, str]) -> list[str]:
-    """One sentence per space judged off its own corpus, for a page's warning, the CLI's stderr and the report:
-    ``Word2Vec · dim 100 … was trained on debian.csv, judged on kernel.txt: its numbers here describe …``."""
-    return [
-        f"{labels.get(spec, spec)}: {found.note}. What it learned is set against words it may never have seen; "
-        "pick the corpus it was trained on to judge it on its own text."
-        for spec, found in corpus_mismatches(specs, corpus_id).items()
-    ]
 
 
 def runs_trained_on(corpus_id: str | None, choices: Sequence[str], limit: int | None = None) -> list[str]:

@@ -69,8 +69,7 @@ def follow_corpus(key: str, corpus_id: str, default: object, *, chosen: bool) ->
 
 def show_corpus_mismatches(specs: list[str], corpus_id: str) -> None:
     """A warning per chosen run trained on another corpus than ``corpus_id`` ("trained on X, judged on Y")."""
-    labels = spaces.space_labels(specs)
-    for note in spaces.mismatch_notes(specs, corpus_id, labels):
+    for note in spaces.mismatch_notes(specs, corpus_id):
         st.warning(plain_markdown(note), icon=":material/swap_horiz:")
 
 
