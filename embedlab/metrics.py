@@ -1,6 +1,6 @@
 """Ranking and overlap metrics on plain numpy arrays: Jaccard@k, rank-biased overlap (Webber, Moffat and Zobel
-2010, "A similarity measure for indefinite rankings"), MRR@k / recall@k of held-out pairs, and anisotropy
-(the mean cosine of random pairs of vectors).
+2010, "A similarity measure for indefinite rankings"), MRR@k / recall@k of held-out pairs (exact ties at the
+mid-rank, :func:`own_ranks`), and anisotropy (the mean cosine of random pairs of vectors).
 """
 
 from __future__ import annotations
@@ -10,20 +10,80 @@ import numpy as np
 RETRIEVAL_K = 10
 
 
+# Scores this close count as one score: float32 cosines carry about 7 significant digits, and a text encoded twice
+# (in batches padded to other lengths) can differ in the last of them. Far below any difference a ranking can mean.
+TIE_TOLERANCE = 1e-6
+
+
+# How every rank metric here breaks ties (:func:`own_ranks`), in words for the pages, the CLI's JSON and the report.
+TIE_RULE = (
+    "a positive scoring as high as the query's own counts half a place above it (the mid-rank, the expected rank "
+    "under random tie-breaking), so a tie favours no space"
+)
+
+
+def tied_with_own(scores: np.ndarray) -> np.ndarray:
+    """How many other candidates score the same as each query's own item (within :data:`TIE_TOLERANCE`).
+
+    Args:
+        scores: float array of shape (queries, candidates), candidates >= queries; row i's own item is column i.
+
+    Returns:
+        int array of shape (queries,).
+    """
+    return (np.abs(scores - np.diag(scores)[:, None]) <= TIE_TOLERANCE).sum(axis=1) - 1
+
+
+def own_ranks(scores: np.ndarray) -> np.ndarray:
+    """The rank of each query's own item among all candidates, exact ties at the mid-rank.
+
+    The tie rule of every rank metric here (MRR@k, recall@k, and through them held-out retrieval and the fine-tune's
+    check): a candidate scoring the same as the query's own item (within :data:`TIE_TOLERANCE`) counts half a place
+    above it. That is the mid-rank, the expected rank under random tie-breaking: 1 + (candidates scoring strictly
+    higher) + (other candidates tied with it) / 2, what ``scipy.stats.rankdata(-row, method="average")`` gives the
+    own item (counted here rather than sorting every row to read one rank). Neither the query nor a space gains from
+    a tie: a space giving every text the same vector ranks each own item in the middle of the list, not first.
+
+    Args:
+        scores: float array of shape (queries, candidates), candidates >= queries; row i's own item is column i.
+
+    Returns:
+        float64 array of shape (queries,): ranks from 1 (the own item alone at the top) to ``candidates``, whole or
+        half-integers.
+    """
+    higher = (scores > np.diag(scores)[:, None] + TIE_TOLERANCE).sum(axis=1)
+    return 1.0 + higher + tied_with_own(scores) / 2.0
+
+
+def query_scores(anchors: np.ndarray, positives: np.ndarray, k: int = RETRIEVAL_K) -> tuple[np.ndarray, np.ndarray]:
+    """Per query, what :func:`rank_metrics` averages: the reciprocal of its own positive's rank (:func:`own_ranks`:
+    ties at the mid-rank), 0 beyond rank k, and whether that rank is within the top k. A pair with a zero row (a text
+    the space knows no word of) is a miss, never a tie won.
+
+    Args:
+        anchors, positives: unit rows of shape (pairs, dim); anchor i's own positive is row i.
+
+    Returns:
+        (float64 array of shape (pairs,), bool array of shape (pairs,)).
+    """
+    ranks = own_ranks(anchors @ positives.T)
+    hits = (ranks <= k) & anchors.any(axis=1) & positives.any(axis=1)
+    return np.where(hits, 1.0 / ranks, 0.0), hits
+
+
 def rank_metrics(anchors: np.ndarray, positives: np.ndarray, k: int = RETRIEVAL_K) -> dict[str, float]:
-    """MRR@k and recall@k of each anchor's own positive (row i of ``positives``) among all positives.
+    """MRR@k and recall@k of each anchor's own positive (row i of ``positives``) among all positives, exact ties at
+    the mid-rank (:func:`own_ranks`; Voorhees 1999, "The TREC-8 Question Answering Track Report", for MRR).
 
     Args:
         anchors, positives: arrays of shape (pairs, dim), unit rows; a pair with a zero row (a text the space
             knows no word of) is a miss, not a tie won.
+
+    Returns:
+        ``{"mrr@k": ..., "recall@k": ...}``, each in [0, 1], rounded to 6 decimals.
     """
-    sims = anchors @ positives.T
-    ranks = (sims > np.diag(sims)[:, None]).sum(axis=1) + 1  # 1 = the right positive scored highest
-    hits = (ranks <= k) & anchors.any(axis=1) & positives.any(axis=1)
-    return {
-        f"mrr@{k}": round(float(np.where(hits, 1.0 / ranks, 0.0).mean()), 6),
-        f"recall@{k}": round(float(hits.mean()), 6),
-    }
+    reciprocal, hits = query_scores(anchors, positives, k)
+    return {f"mrr@{k}": round(float(reciprocal.mean()), 6), f"recall@{k}": round(float(hits.mean()), 6)}
 
 
 RBO_P = 0.9  # rank-biased overlap's persistence: the top 10 ranks carry ~2/3 of the weight

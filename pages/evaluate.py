@@ -9,6 +9,7 @@ import streamlit as st
 
 from embedlab import evaluation, spaces, ui
 from embedlab.errors import EmbedLabError
+from embedlab.metrics import TIE_RULE
 from embedlab.present import figures
 from embedlab.present.text import plain_markdown
 from embedlab.ui.health import show_space_health
@@ -84,7 +85,8 @@ st.caption(
     "of each row is in bold and named under “better” (equal at three decimals: a tie). Spearman ρ: rank "
     "correlation of the space's cosine similarities with human judgements; analogy accuracy: a : b :: c : ? "
     "answered right by 3CosAdd; held-out retrieval: each anchor sentence ranks every held-out positive by cosine, "
-    "MRR@10 and recall@10 of its own. Coverage: the share of pairs or questions the space could score."
+    f"MRR@10 and recall@10 of its own ({TIE_RULE}). Coverage: the share of pairs or questions the space could "
+    "score."
 )
 if len(chosen) > 1:
     st.caption(

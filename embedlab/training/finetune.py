@@ -36,7 +36,7 @@ from embedlab.spaces.load import transformer_vocabulary
 from embedlab.training.commit import staged_run
 from embedlab.training.configs import METHOD, FinetuneConfig, FinetuneProgress
 from embedlab.training.health import finetune_health, save_health
-from embedlab.training.pairs import make_pairs
+from embedlab.training.pairs import make_pairs, save_pairs
 
 if TYPE_CHECKING:
     from embedlab.corpus.stored import Corpus
@@ -211,8 +211,10 @@ def finetune_run(
     may_commit: Callable[[], bool] = lambda: True,
 ) -> RunRecord:
     """Fine-tune MiniLM on the corpus and save it as a run: ``runs/<id>/model/`` (a sentence-transformers
-    folder), ``params.json`` (budget, pairs, timings, device, retrieval, dim, base model), ``held_out.jsonl``,
-    ``health.json`` (:func:`embedlab.training.health.finetune_health`: did held-out MRR@10 change at all).
+    folder), ``params.json`` (budget, pairs, timings, device, retrieval, dim, base model), ``held_out.jsonl`` and
+    ``trained_documents.json`` (:func:`~embedlab.training.pairs.save_pairs`: what it never trained on, and which
+    documents it did, so no evaluation scores it on them), ``health.json``
+    (:func:`embedlab.training.health.finetune_health`: did held-out MRR@10 change at all).
 
     Saved by :func:`embedlab.training.commit.staged_run`: the folder appears in one rename once complete;
     ``may_commit`` is asked just before (False: :class:`Cancelled`, nothing saved). The registry row's params are
@@ -245,10 +247,7 @@ def finetune_run(
         save_health(run.folder, finetune_health({"baseline": before, "finetuned": after}, trained_pairs))
         phase("saving the model", 1.0)
         model.save(str(run.folder / "model"))
-        (run.folder / "held_out.jsonl").write_text(
-            "".join(json.dumps({"anchor": a, "positive": p}, ensure_ascii=False) + "\n" for a, p in pairs.held_out),
-            encoding="utf-8",
-        )
+        save_pairs(run.folder, corpus.id, pairs)  # what it held out and trained on: never scored on them
         run.finish(
             {
                 "corpus_name": corpus.name,
@@ -256,6 +255,8 @@ def finetune_run(
                 "dim": dim,
                 "pairs_source": pairs.source,
                 "train_pairs": len(pairs.train),
+                "trained_documents": len(pairs.trained_documents),
+                "held_out_duplicates": pairs.duplicates,
                 "pairs_trained": trained_pairs,
                 "train_seconds": round(seconds, 3),
                 "pairs_per_second": round(trained_pairs / max(seconds, 1e-9), 2),

@@ -9,7 +9,7 @@ import hashlib
 import io
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,13 +41,58 @@ LABEL_DOCUMENT_SENTENCES = 3  # a labelled document enters a pair by its first s
 LABEL_PAIRS_OPTION = "Pairs from the label column (documents sharing a label)"
 
 
+LABEL_SOURCE = "documents sharing a label"  # Pairs.source of pairs from the label column
+
+
 @dataclass(frozen=True)
 class Pairs:
-    """Training and held-out (anchor, positive) pairs; no held-out text appears in a training pair."""
+    """Training and held-out (anchor, positive) pairs; no held-out text appears in a training pair.
+
+    Attributes:
+        train: the pairs to train on.
+        held_out: the pairs to measure on, never trained on; no two share a positive text (:func:`distinct_pairs`).
+        source: where the pairs come from, in words (:data:`LABEL_SOURCE` for the label column).
+        duplicates: held-out pairs dropped because their positive text repeats another held-out pair's.
+        trained_documents: the corpus's documents (indices in ``corpus.documents()`` order) some training pair's
+            text comes from; empty for a pairs file.
+    """
 
     train: list[tuple[str, str]]
     held_out: list[tuple[str, str]]
     source: str
+    duplicates: int = 0
+    trained_documents: frozenset[int] = frozenset()
+
+    @property
+    def uses_labels(self) -> bool:
+        """Whether the pairs were made from the corpus's label column (a model trained on them saw its labels)."""
+        return self.source == LABEL_SOURCE
+
+
+# A pair as make_pairs builds it: anchor, positive, and the corpus documents the two texts come from.
+_Pair = tuple[str, str, tuple[int, ...]]
+
+
+def distinct_pairs(pairs: Sequence[tuple[str, str]]) -> tuple[list[int], int]:
+    """Which held-out pairs to keep so that no two share a positive text: the first of each, in order.
+
+    Two held-out pairs with one positive text make each anchor's own positive tie exactly with the other's in any
+    space (the same text, the same vector): retrieval would score a tie, not a ranking. A corpus of short
+    descriptions repeats whole documents; a label pair's positive is another document's text.
+
+    Args:
+        pairs: ``(anchor, positive)`` texts.
+
+    Returns:
+        (the indices of the pairs kept, ascending; how many were dropped).
+    """
+    seen: set[str] = set()
+    kept = []
+    for i, (_, positive) in enumerate(pairs):
+        if positive not in seen:
+            seen.add(positive)
+            kept.append(i)
+    return kept, len(pairs) - len(kept)
 
 
 def read_pairs_csv(path: str | Path) -> list[tuple[str, str]]:
@@ -124,12 +169,12 @@ def _held_out_size(total: int, share: float) -> int:
     return min(MAX_HELD_OUT_PAIRS, max(MIN_HELD_OUT_PAIRS, round(total * share)))
 
 
-def _label_pairs(
-    corpus: Corpus, config: FinetuneConfig, rng: random.Random
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def _label_pairs(corpus: Corpus, config: FinetuneConfig, rng: random.Random) -> tuple[list[_Pair], list[_Pair]]:
     """Supervised pairs from a label column: each document with another document of the same label.
 
-    Documents are split into held-out and training sets first; pairs never cross the split.
+    Documents are split into held-out and training sets first; pairs never cross the split. Within each label of a
+    split, in shuffled order, each document is paired with the next (the last with the first), so every document is
+    the positive of one pair: a positive drawn at random would repeat, and repeated positives tie.
     """
     if not corpus.labels:
         raise EmbedLabError(f"{no_labels_reason(corpus)}; or fine-tune on neighbouring sentences")
@@ -142,45 +187,64 @@ def _label_pairs(
         by_label: dict[str, list[int]] = {}
         for i in part:
             by_label.setdefault(corpus.labels[i], []).append(i)
-        pairs = []
-        for i in part:
-            others = [j for j in by_label[corpus.labels[i]] if j != i]
-            if others:
-                pairs.append((texts[i], texts[rng.choice(others)]))
+        pairs: list[_Pair] = [
+            (texts[i], texts[j], (i, j))
+            for group in by_label.values()
+            if len(group) > 1
+            for i, j in zip(group, group[1:] + group[:1])
+            if texts[i] != texts[j]  # two copies of one text: nothing to learn or rank
+        ]
         splits.append(pairs)
     return splits[0], splits[1]
+
+
+def _neighbour_split(corpus: Corpus, config: FinetuneConfig, rng: random.Random) -> tuple[list[_Pair], list[_Pair]]:
+    """Pairs of neighbouring sentences, held out by whole documents so no held-out sentence is ever trained on;
+    documents are held out until their pairs hold the held-out share of distinct positive texts (a line every
+    document ends with counts once)."""
+    documents = [(d, pairs) for d, pairs in enumerate(map(_neighbour_pairs, corpus.documents())) if pairs]
+    total = sum(len(pairs) for _, pairs in documents)
+    rng.shuffle(documents)
+    size = _held_out_size(total, config.held_out_share)
+    held_out: list[_Pair] = []
+    train: list[_Pair] = []
+    positives: set[str] = set()
+    for d, pairs in documents:
+        goes_to = held_out if len(positives) < size else train
+        goes_to.extend((a, p, (d,)) for a, p in pairs)
+        if goes_to is held_out:
+            positives.update(p for _, p in pairs)
+    return held_out, train
 
 
 def make_pairs(corpus: Corpus, config: FinetuneConfig) -> Pairs:
     """Split pairs into training and held-out sets, seeded.
 
     Unsupervised pairs are held out by whole documents, so no held-out sentence is ever trained on; the user's
-    pairs are held out pair by pair, and training pairs sharing text with a held-out pair are dropped.
+    pairs are held out pair by pair, and training pairs sharing text with a held-out pair are dropped. Held-out
+    pairs repeating another's positive text are dropped (:func:`distinct_pairs`) and counted in ``duplicates``.
 
     Raises:
         ValueError: too few pairs to hold some out and still train.
     """
     rng = random.Random(config.seed)
+    held_out: list[_Pair]
+    train: list[_Pair]
     if config.pairs_file:
         pairs = read_pairs_csv(config.pairs_file)
         rng.shuffle(pairs)
         size = _held_out_size(len(pairs), config.held_out_share)
-        held_out, train = pairs[:size], pairs[size:]
+        held_out, train = [(a, p, ()) for a, p in pairs[:size]], [(a, p, ()) for a, p in pairs[size:]]
         source = f"pairs file {Path(config.pairs_file).name}"
     elif config.use_labels:
         held_out, train = _label_pairs(corpus, config, rng)
-        source = "documents sharing a label"
+        source = LABEL_SOURCE
     else:
-        documents = [pairs for pairs in map(_neighbour_pairs, corpus.documents()) if pairs]
-        total = sum(len(p) for p in documents)
-        rng.shuffle(documents)
-        size = _held_out_size(total, config.held_out_share)
-        held_out, train = [], []
-        for pairs in documents:
-            (held_out if len(held_out) < size else train).extend(pairs)
-        held_out = held_out[:MAX_HELD_OUT_PAIRS]
+        held_out, train = _neighbour_split(corpus, config, rng)
         source = "neighbouring sentences of the corpus"
-    seen = {text for pair in held_out for text in pair}
+    kept, duplicates = distinct_pairs([(a, p) for a, p, _ in held_out])
+    held_out = [held_out[i] for i in kept][:MAX_HELD_OUT_PAIRS]
+    seen = {text for a, p, _ in held_out for text in (a, p)}
     train = [pair for pair in train if pair[0] not in seen and pair[1] not in seen]
     if len(held_out) < MIN_HELD_OUT_PAIRS or len(train) < config.batch_size:
         what = "pairs" if config.pairs_file else "label pairs" if config.use_labels else "sentence pairs"
@@ -191,24 +255,103 @@ def make_pairs(corpus: Corpus, config: FinetuneConfig) -> Pairs:
             if config.use_labels
             else f"its documents have too few neighbouring sentences: {label_pairs_advice(corpus)}"
         )
+        repeated = f" ({duplicates} held-out pairs repeating another's positive text dropped)" if duplicates else ""
         raise EmbedLabError(
-            f"{len(held_out) + len(train)} {what} are too few to fine-tune with a held-out check: need at least "
-            f"{MIN_HELD_OUT_PAIRS} held out plus one batch ({config.batch_size}) to train; {advice}"
+            f"{len(held_out) + len(train)} {what} are too few to fine-tune with a held-out check{repeated}: need at "
+            f"least {MIN_HELD_OUT_PAIRS} held out plus one batch ({config.batch_size}) to train; {advice}"
         )
     rng.shuffle(train)
-    return Pairs(train[: config.max_pairs], held_out, source)
+    train = train[: config.max_pairs]
+    return Pairs(
+        [(a, p) for a, p, _ in train],
+        [(a, p) for a, p, _ in held_out],
+        source,
+        duplicates,
+        frozenset(d for _, _, documents in train for d in documents),
+    )
+
+
+HELD_OUT_FILE = "held_out.jsonl"  # in a fine-tuned run's folder: the pairs it held out, one JSON object a line
+
+
+TRAINED_DOCUMENTS_FILE = "trained_documents.json"  # in a fine-tuned run's folder: the documents it trained on
+
+
+def save_pairs(folder: Path, corpus_id: str, pairs: Pairs) -> None:
+    """Keep with a fine-tuned run what it held out and what it trained on, so that no evaluation scores it on them:
+    ``held_out.jsonl`` (``anchor``, ``positive``) and ``trained_documents.json`` (``corpus_id``, ``source``,
+    ``labels``: whether the pairs came from the label column, ``documents``: the corpus documents its training pairs
+    come from, ascending).
+
+    Args:
+        folder: the run's (staging) folder.
+        corpus_id: the corpus the pairs were made from (document numbers mean something only there).
+        pairs: from :func:`make_pairs`.
+    """
+    (folder / HELD_OUT_FILE).write_text(
+        "".join(json.dumps({"anchor": a, "positive": p}, ensure_ascii=False) + "\n" for a, p in pairs.held_out),
+        encoding="utf-8",
+    )
+    record = {
+        "corpus_id": corpus_id,
+        "source": pairs.source,
+        "labels": pairs.uses_labels,
+        "documents": sorted(pairs.trained_documents),
+    }
+    (folder / TRAINED_DOCUMENTS_FILE).write_text(json.dumps(record), encoding="utf-8")
+
+
+def trained_texts(corpus: Corpus, documents: Iterable[int]) -> set[str]:
+    """Every text a training pair made from these documents of ``corpus`` can hold: each of their sentences (pairs
+    of neighbouring sentences) and their opening sentences as a label pair reads them."""
+    found: set[str] = set()
+    every = corpus.documents()
+    for d in documents:
+        found.update(every[d])
+        found.add(" ".join(every[d][:LABEL_DOCUMENT_SENTENCES]))
+    return found
+
+
+@dataclass(frozen=True)
+class TrainedDocuments:
+    """Which of a corpus's documents a fine-tuned run trained on.
+
+    Attributes:
+        run_id: the run.
+        corpus_id: the corpus its pairs came from.
+        uses_labels: its pairs came from the label column, so it saw those documents' labels.
+        documents: the documents (indices in ``corpus.documents()`` order) its training pairs came from; None when
+            the run did not record them (fine-tuned before runs kept :data:`TRAINED_DOCUMENTS_FILE`).
+    """
+
+    run_id: str
+    corpus_id: str
+    uses_labels: bool
+    documents: frozenset[int] | None
+
+
+def trained_documents(spec: str) -> TrainedDocuments | None:
+    """The documents the fine-tuned run ``spec`` trained on (:func:`save_pairs`); None for any other space."""
+    record = store.get_run(spec)
+    if record is None or not record.is_finetuned:
+        return None
+    path = store.runs_dir() / spec / TRAINED_DOCUMENTS_FILE
+    if not path.is_file():
+        return TrainedDocuments(spec, record.corpus_id, bool(record.params.get("use_labels")), None)
+    found = json.loads(path.read_text(encoding="utf-8"))
+    return TrainedDocuments(spec, found["corpus_id"], bool(found["labels"]), frozenset(found["documents"]))
 
 
 def has_held_out_pairs(spec: str) -> bool:
     """Whether ``spec`` is a fine-tuned run that kept the pairs it held out."""
-    return store.get_run(spec) is not None and (store.runs_dir() / spec / "held_out.jsonl").is_file()
+    return store.get_run(spec) is not None and (store.runs_dir() / spec / HELD_OUT_FILE).is_file()
 
 
 def held_out_pairs(run_id: str) -> list[tuple[str, str]]:
     """The pairs a fine-tuned run held out and never trained on; empty for any other space."""
     if not has_held_out_pairs(run_id):
         return []
-    path = store.runs_dir() / run_id / "held_out.jsonl"
+    path = store.runs_dir() / run_id / HELD_OUT_FILE
     rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     return [(row["anchor"], row["positive"]) for row in rows]
 
