@@ -22,7 +22,7 @@ from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.spaces.subwords import SUBWORDS_FILE, save_subwords
 from embedlab.training.commit import staged_run
 from embedlab.training.configs import Method, Progress, TrainConfig
-from embedlab.training.health import SAMPLE_ROWS, RunHealth, save_health, sentence_context_share, static_health
+from embedlab.training.health import SAMPLE_ROWS, RunHealth, read_contexts, save_health, static_health
 
 if TYPE_CHECKING:
     from embedlab.corpus.stored import Corpus
@@ -293,13 +293,12 @@ def _start_sample(model, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def _health(corpus: Corpus, config: TrainConfig, vectors, start: tuple[np.ndarray, np.ndarray]) -> RunHealth:
     """The run's health (:mod:`embedlab.training.health`) from its corpus, start sample and trained vectors."""
     rows, initial = start
-    with corpus.sentences_path.open(encoding="utf-8") as lines:
-        context = sentence_context_share(lines)
     return static_health(
         vectors.vectors,
         initial=initial,
         final_rows=vectors.vectors[rows],
-        context=context,
+        corpus=read_contexts(corpus.sentences_path, config.window),
+        words=vectors.index_to_key,
         epochs=config.epochs,
         min_count=config.min_count,
     )
