@@ -710,7 +710,7 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     if (
         corpus_ is not None
         and (corpus_.labels or corpus_.label_guess)
-        and (problem := evaluation.task_problem(corpus_))
+        and (problem := evaluation.task_problem(corpus_, fine_tunes=evaluation.label_fine_tunes(result.names)))
     ):
         if corpus_.labels:  # a column left out was said when the corpus was read
             print(f"no label task: {problem}", file=sys.stderr)

@@ -322,7 +322,7 @@ if not corpus.labels:
         "each space's document vectors predict the labels (logistic regression, stratified 5-fold)."
     )
     st.stop()
-if problem := evaluation.task_problem(corpus):
+if problem := evaluation.task_problem(corpus, fine_tunes=evaluation.label_fine_tunes(chosen)):
     st.info(plain_markdown(f"No task to score: {problem}."), icon=":material/label_off:")
     st.stop()
 task_rows, tasks = [], {}

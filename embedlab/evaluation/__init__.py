@@ -52,6 +52,7 @@ from embedlab.evaluation.results import (
 )
 from embedlab.evaluation.retrieval import (
     RetrievalResult,
+    fine_tuned_runs,
     held_out_pairs,
     held_out_run,
     pair_texts,
@@ -99,9 +100,12 @@ from embedlab.evaluation.table import (
 from embedlab.evaluation.tasks import (
     MEAN_WORD_VECTORS,
     SENTENCE_EMBEDDINGS,
+    TaskDocuments,
     TaskResult,
     document_texts,
     features_kind,
+    label_fine_tunes,
+    task_documents,
     task_evaluation,
     task_problem,
     text_vectors,
@@ -164,6 +168,7 @@ __all__ = [
     "evaluate_spaces",
     "features_kind",
     "full_size_row",
+    "fine_tuned_runs",
     "held_out_pairs",
     "held_out_run",
     "held_out_section",
@@ -192,6 +197,9 @@ __all__ = [
     "sweep_dims",
     "sweep_row",
     "sweep_section",
+    "TaskDocuments",
+    "label_fine_tunes",
+    "task_documents",
     "task_evaluation",
     "task_problem",
     "task_differences",

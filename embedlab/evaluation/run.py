@@ -50,7 +50,7 @@ from embedlab.evaluation.benchmarks import (
 )
 from embedlab.evaluation.bias import WEAT_LISTS, WeatResult, weat
 from embedlab.evaluation.results import write_run_results
-from embedlab.evaluation.retrieval import RetrievalResult, held_out_pairs, held_out_run, retrieval
+from embedlab.evaluation.retrieval import RetrievalResult, fine_tuned_runs, held_out_pairs, retrieval
 from embedlab.evaluation.sweep import (
     SWEEP_DIMS,
     keeps_quality,
@@ -60,7 +60,7 @@ from embedlab.evaluation.sweep import (
     sweep_row,
 )
 from embedlab.evaluation.table import comparison_table, vocabulary_table
-from embedlab.evaluation.tasks import TaskResult, fold_workers, task_evaluation, task_problem
+from embedlab.evaluation.tasks import TaskResult, fold_workers, label_fine_tunes, task_evaluation, task_problem
 from embedlab.evaluation.uncertainty import measure_intervals, reference_space, space_differences
 from embedlab.spaces.labels import space_labels
 from embedlab.spaces.load import load_space
@@ -212,13 +212,17 @@ class HeldOut:
     Attributes:
         pairs: ``(anchor, positive)`` texts; empty when there is no retrieval.
         note: a sentence for people: the pairs' source, or why there are none.
+        fine_tunes: the fine-tuned runs compared: the pairs hold no text any of them trained on, and the task
+            leaves out the documents those trained on labels saw (:func:`label_fine_tunes`).
     """
 
     pairs: tuple[tuple[str, str], ...]
     note: str
+    fine_tunes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "pairs", tuple((str(a), str(b)) for a, b in self.pairs))
+        object.__setattr__(self, "fine_tunes", tuple(self.fine_tunes))
 
 
 @dataclass(frozen=True, eq=False)
@@ -507,12 +511,15 @@ def task_section(
     corpus: Corpus | None,
     options: EvaluationOptions | None = None,
     progress: Callable[[float], None] | None = None,
+    fine_tunes: Sequence[str] = (),
 ) -> TaskResult | None:
     """The ``task`` section: logistic regression on the space's document vectors predicting the corpus's labels,
     stratified k-fold (:func:`task_evaluation`).
 
     Args:
         progress: called with the fraction of documents encoded (sentence-transformer spaces only).
+        fine_tunes: the fine-tuned runs compared (:attr:`HeldOut.fine_tunes`): the documents those that trained on
+            the labels saw are left out, for every space alike.
 
     Returns:
         The result; None when there is no corpus or it has no labels.
@@ -522,25 +529,27 @@ def task_section(
     """
     if corpus is None or not corpus.labels:
         return None
-    return task_evaluation(space, corpus, seed=(options or EvaluationOptions()).seed, progress=progress)
+    seed = (options or EvaluationOptions()).seed
+    return task_evaluation(space, corpus, seed=seed, progress=progress, fine_tunes=fine_tunes)
 
 
 def held_out_section(corpus: Corpus | None, names: Sequence[str] = ()) -> HeldOut:
-    """The pairs held-out retrieval ranks: those the first fine-tuned run among ``names`` held out, else the
-    neighbouring-sentence pairs a default fine-tune on ``corpus`` would hold out (:func:`held_out_pairs`).
+    """The pairs held-out retrieval ranks: those the first fine-tuned run among ``names`` held out (less any another
+    of them trained on), else the neighbouring-sentence pairs a default fine-tune on ``corpus`` would hold out
+    (:func:`held_out_pairs`); with the fine-tuned runs among ``names``, whose training the task leaves out too.
 
     Returns:
         The pairs and where they come from; no pairs, and why, when there is no corpus or it has too few
         sentence pairs.
     """
+    tuned = fine_tuned_runs(names)
     if corpus is None:
-        return HeldOut((), "no corpus: held-out retrieval needs one")
-    run = held_out_run(names)
+        return HeldOut((), "no corpus: held-out retrieval needs one", tuned)
     try:
-        pairs, note = held_out_pairs(corpus, [run] if run else [])
+        pairs, note = held_out_pairs(corpus, tuned)
     except EmbedLabError as error:
-        return HeldOut((), f"no held-out retrieval on this corpus: {error}")
-    return HeldOut(tuple(pairs), note)
+        return HeldOut((), f"no held-out retrieval on this corpus: {error}", tuned)
+    return HeldOut(tuple(pairs), note, tuned)
 
 
 def retrieval_section(
@@ -667,8 +676,9 @@ class Sections:
         corpus: Corpus,
         options: EvaluationOptions,
         progress: Callable[[float], None] | None,
+        fine_tunes: Sequence[str] = (),
     ) -> TaskResult | None:
-        return task_section(space, corpus, options, progress)
+        return task_section(space, corpus, options, progress, fine_tunes)
 
     def retrieval(
         self, space: EmbeddingSpace, held_out: HeldOut, progress: Callable[[float], None] | None
@@ -841,9 +851,10 @@ def _evaluate_one(
     plan.start(name, "benchmarks", "word similarity and analogies")
     similarities, analogy = sections.intrinsic(space, options, plan.within(name, "benchmarks"))
     task = None
-    if corpus is not None and not task_problem(corpus):  # labels that cannot be cross-validated: no task, and no error
+    label_tuned = label_fine_tunes(held_out.fine_tunes)  # their training documents are left out of the task
+    if corpus is not None and not task_problem(corpus, fine_tunes=label_tuned):  # cannot cross-validate: no task
         plan.start(name, "task", f"task: classifying {corpus.stats.documents:,} documents by label")
-        task = sections.task(space, corpus, options, plan.within(name, "task"))
+        task = sections.task(space, corpus, options, plan.within(name, "task"), label_tuned)
     found = None
     if held_out.pairs:
         plan.start(name, "retrieval", f"held-out retrieval of {len(held_out.pairs):,} pairs")

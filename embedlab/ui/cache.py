@@ -249,24 +249,27 @@ def document_texts(corpus_id: str) -> list[str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def task_evaluation(spec: str, corpus_id: str, seed: int = 42) -> TaskResult | None:
-    """The task section of ``spec`` (``evaluation.task_section``); None when the corpus has no labels."""
+def task_evaluation(spec: str, corpus_id: str, seed: int = 42, fine_tunes: tuple[str, ...] = ()) -> TaskResult | None:
+    """The task section of ``spec`` (``evaluation.task_section``), leaving out what the label fine-tunes among
+    ``fine_tunes`` trained on; None when the corpus has no labels."""
     options = evaluation.EvaluationOptions(seed=seed)
-    return evaluation.task_section(load_space(spec, corpus_id), load_corpus(corpus_id), options, _progress())
+    space, notes = load_space(spec, corpus_id), load_corpus(corpus_id)
+    return evaluation.task_section(space, notes, options, _progress(), fine_tunes)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def held_out_pairs(corpus_id: str, tuned_run: str) -> HeldOut:
-    """The pairs ``tuned_run`` held out (see ``evaluation.held_out_run``), else the corpus's default split; no
-    pairs, and why, when the corpus has too few (``evaluation.held_out_section``)."""
-    return evaluation.held_out_section(load_corpus(corpus_id), [tuned_run] if tuned_run else [])
+def held_out_pairs(corpus_id: str, tuned_runs: tuple[str, ...] = ()) -> HeldOut:
+    """The pairs the first of ``tuned_runs`` held out less what the others trained on (see
+    ``evaluation.fine_tuned_runs``), else the corpus's default split; no pairs, and why, when the corpus has too few
+    (``evaluation.held_out_section``)."""
+    return evaluation.held_out_section(load_corpus(corpus_id), list(tuned_runs))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def retrieval(spec: str, corpus_id: str, tuned_run: str) -> RetrievalResult | None:
-    """Held-out retrieval of ``spec`` on the pairs ``held_out_pairs(corpus_id, tuned_run)`` gives (None without
+def retrieval(spec: str, corpus_id: str, tuned_runs: tuple[str, ...] = ()) -> RetrievalResult | None:
+    """Held-out retrieval of ``spec`` on the pairs ``held_out_pairs(corpus_id, tuned_runs)`` gives (None without
     pairs)."""
-    held_out = held_out_pairs(corpus_id, tuned_run)
+    held_out = held_out_pairs(corpus_id, tuned_runs)
     return evaluation.retrieval_section(load_space(spec, corpus_id), held_out, _progress())
 
 
@@ -292,10 +295,10 @@ class EvaluationSections(evaluation.Sections):
 
     def __init__(self, corpus_id: str) -> None:
         self.corpus_id = corpus_id
-        self.tuned: str | None = None  # the fine-tuned run whose held-out pairs held_out gave
+        self.tuned: tuple[str, ...] | None = None  # the fine-tuned runs whose held-out pairs held_out gave
 
     def held_out(self, corpus: Corpus | None, names: Sequence[str]) -> HeldOut:
-        self.tuned = evaluation.held_out_run(names)
+        self.tuned = evaluation.fine_tuned_runs(names)
         return held_out_pairs(self.corpus_id, self.tuned)
 
     def intrinsic(
@@ -313,8 +316,10 @@ class EvaluationSections(evaluation.Sections):
         corpus: Corpus,
         options: evaluation.EvaluationOptions,
         progress: Callable[[float], None] | None,
+        fine_tunes: Sequence[str] = (),
     ) -> TaskResult | None:
-        return _reported(progress, lambda: task_evaluation(space.name, self.corpus_id, options.seed))
+        tuned = tuple(fine_tunes)
+        return _reported(progress, lambda: task_evaluation(space.name, self.corpus_id, options.seed, tuned))
 
     def retrieval(
         self, space: EmbeddingSpace, held_out: HeldOut, progress: Callable[[float], None] | None
