@@ -191,7 +191,8 @@ def test_train_finetunes_minilm_and_reports_held_out_retrieval(tmp_path, capsys,
     )
     assert result["method"] == "sentence-transformer" and result["run_id"].startswith("run-")
     retrieval = result["retrieval"]
-    assert set(retrieval) == {"baseline", "finetuned", "held_out_pairs"} and retrieval["held_out_pairs"] >= 20
+    assert set(retrieval) == {"baseline", "finetuned", "held_out_pairs", "mrr_change"}
+    assert retrieval["held_out_pairs"] >= 20 and retrieval["mrr_change"]["queries"] == retrieval["held_out_pairs"]
     assert set(retrieval["finetuned"]) == {"mrr@10", "recall@10"}
     assert (fresh_home / "runs" / result["run_id"] / "model" / "modules.json").exists()
     found = _run_json(

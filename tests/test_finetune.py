@@ -116,8 +116,13 @@ def test_finetune_run_saves_a_loadable_model_whose_embeddings_changed(tuned_run,
     params = json.loads((folder / "params.json").read_text())
     assert params["train_pairs"] == 16 and params["pairs_trained"] == 16 and params["device"] == "cpu"
     retrieval = params["retrieval"]
-    assert set(retrieval) == {"baseline", "finetuned", "held_out_pairs"}
+    assert set(retrieval) == {"baseline", "finetuned", "held_out_pairs", "mrr_change"}
     assert retrieval["held_out_pairs"] == len((folder / "held_out.jsonl").read_text().splitlines())
+    change = retrieval["mrr_change"]  # the paired interval health judges the fine-tune by
+    assert change["queries"] == retrieval["held_out_pairs"] and change["ci_low"] <= change["value"] <= change["ci_high"]
+    assert change["value"] == pytest.approx(
+        retrieval["finetuned"]["mrr@10"] - retrieval["baseline"]["mrr@10"], abs=2e-6
+    )
     assert 0 < retrieval["baseline"]["mrr@10"] <= 1 and 0 < retrieval["finetuned"]["recall@10"] <= 1
     assert [p.step for p in seen if p.phase == "training"] == [1, 2]
     phases = list(dict.fromkeys(p.phase for p in seen))

@@ -20,37 +20,69 @@ import shutil
 import time
 import traceback
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from embedlab import config as settings
 from embedlab import store
 from embedlab.errors import EmbedLabError
-from embedlab.metrics import RETRIEVAL_K, rank_metrics
+from embedlab.metrics import RETRIEVAL_K, query_scores, rank_metrics
 from embedlab.records import RunRecord
 from embedlab.spaces import baseline
 from embedlab.spaces.load import transformer_vocabulary
 from embedlab.training.commit import staged_run
 from embedlab.training.configs import METHOD, FinetuneConfig, FinetuneProgress
-from embedlab.training.health import finetune_health, save_health
+from embedlab.training.health import finetune_health, mrr_change, save_health
 from embedlab.training.pairs import make_pairs, save_pairs
 
 if TYPE_CHECKING:
     from embedlab.corpus.stored import Corpus
 
 
+def _encode_pairs(model, pairs: Sequence[tuple[str, str]]):
+    """The pairs' anchors and positives encoded by ``model``: two float arrays of shape (pairs, dim), unit rows."""
+    return tuple(
+        model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False, batch_size=64)
+        for texts in ([a for a, _ in pairs], [p for _, p in pairs])
+    )
+
+
 def retrieval_scores(model, pairs: Sequence[tuple[str, str]], k: int = RETRIEVAL_K) -> dict[str, float]:
-    """Each anchor retrieves among all held-out positives: MRR@k and recall@k of its own positive."""
-    anchors = model.encode(
-        [a for a, _ in pairs], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False, batch_size=64
-    )
-    positives = model.encode(
-        [p for _, p in pairs], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False, batch_size=64
-    )
-    return rank_metrics(anchors, positives, k)
+    """Each anchor retrieves among all held-out positives: MRR@k and recall@k of its own positive (ties at the
+    mid-rank, :func:`embedlab.metrics.rank_metrics`)."""
+    return held_out_scores(model, pairs, k)[0]
+
+
+def held_out_scores(
+    model, pairs: Sequence[tuple[str, str]], k: int = RETRIEVAL_K
+) -> tuple[dict[str, float], np.ndarray]:
+    """:func:`retrieval_scores` and, per anchor, the reciprocal rank of its own positive (0 beyond rank k), from one
+    encoding: the per-query values the fine-tune's paired interval resamples (:func:`retrieval_record`).
+
+    Returns:
+        (``{"mrr@k", "recall@k"}``, float64 array of shape (len(pairs),)).
+    """
+    anchors, positives = _encode_pairs(model, pairs)
+    return rank_metrics(anchors, positives, k), query_scores(anchors, positives, k)[0]
+
+
+def retrieval_record(
+    before: tuple[dict[str, float], np.ndarray], after: tuple[dict[str, float], np.ndarray]
+) -> dict[str, Any]:
+    """A fine-tune's held-out check as params.json keeps it (``RetrievalCheck.to_dict()``'s shape), from
+    :func:`held_out_scores` of the base model and of the fine-tuned one on the same held-out pairs: their scores,
+    the number of pairs, and the MRR change with its paired bootstrap interval (:func:`health.mrr_change`)."""
+    return {
+        "baseline": before[0],
+        "finetuned": after[0],
+        "held_out_pairs": len(before[1]),
+        "mrr_change": mrr_change(before[1], after[1]),
+    }
 
 
 def _load(folder: Path, device: str):
@@ -236,15 +268,15 @@ def finetune_run(
     model = _load(baseline.model_path(), device)
     dim = model.get_embedding_dimension()
     phase(f"measuring the baseline on {len(pairs.held_out):,} held-out pairs")
-    before = retrieval_scores(model, pairs.held_out)
+    before = held_out_scores(model, pairs.held_out)
     vocab_size = min(len(corpus.counts), settings.BASELINE_VOCAB_CAP)
     recorded = {**config.to_dict(), "dim": dim, "base_model": baseline.MODEL_NAME}
     with staged_run(corpus.id, METHOD, recorded, run_id=run_id, may_commit=may_commit) as run:
         model, trained_pairs, seconds = _train(model, pairs.train, config, run.folder / "trainer", on_progress)
         shutil.rmtree(run.folder / "trainer", ignore_errors=True)
         phase(f"measuring the fine-tuned model on {len(pairs.held_out):,} held-out pairs", 1.0)
-        after = retrieval_scores(model, pairs.held_out)
-        save_health(run.folder, finetune_health({"baseline": before, "finetuned": after}, trained_pairs))
+        retrieval = retrieval_record(before, held_out_scores(model, pairs.held_out))
+        save_health(run.folder, finetune_health(retrieval, trained_pairs))
         phase("saving the model", 1.0)
         model.save(str(run.folder / "model"))
         save_pairs(run.folder, corpus.id, pairs)  # what it held out and trained on: never scored on them
@@ -263,7 +295,7 @@ def finetune_run(
                 "device": device,
                 "replicas": int(os.environ.get(REPLICAS_VARIABLE) or 1),
                 "torch_threads": torch.get_num_threads(),
-                "retrieval": {"baseline": before, "finetuned": after, "held_out_pairs": len(pairs.held_out)},
+                "retrieval": retrieval,
                 "vocab_size": vocab_size,
             },
             vocab_size=vocab_size,
@@ -299,7 +331,8 @@ def run_params(run_id: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class RetrievalCheck:
     """A fine-tuned run's held-out check: MRR@k and recall@k (0..1) of the baseline and of the fine-tuned model on
-    pairs it never trained on."""
+    pairs it never trained on, and the MRR change's paired bootstrap interval (None for runs saved before it was
+    kept)."""
 
     pairs: int
     k: int
@@ -307,20 +340,31 @@ class RetrievalCheck:
     finetuned_mrr: float
     baseline_recall: float
     finetuned_recall: float
+    change: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """As params.json and ``train --json`` hold it: ``{"baseline": {"mrr@10", "recall@10"}, "finetuned": {...},
-        "held_out_pairs"}``."""
-        return {
+        "held_out_pairs", "mrr_change"}`` (``mrr_change``: :func:`health.mrr_change`'s record, when kept)."""
+        found: dict[str, Any] = {
             "baseline": {f"mrr@{self.k}": self.baseline_mrr, f"recall@{self.k}": self.baseline_recall},
             "finetuned": {f"mrr@{self.k}": self.finetuned_mrr, f"recall@{self.k}": self.finetuned_recall},
             "held_out_pairs": self.pairs,
         }
+        return {**found, "mrr_change": dict(self.change)} if self.change is not None else found
 
     @property
     def mrr_change(self) -> str:
         """``0.132 → 0.134``"""
         return f"{self.baseline_mrr:.3f} → {self.finetuned_mrr:.3f}"
+
+    @property
+    def interval(self) -> str:
+        """``+0.0019, 95% interval −0.0030 to +0.0070``; '' when no interval was kept."""
+        if self.change is None or self.change.get("ci_low") is None or self.change.get("ci_high") is None:
+            return ""
+        low, high = float(self.change["ci_low"]), float(self.change["ci_high"])
+        confidence = float(self.change.get("confidence", 0.95))
+        return f"{self.finetuned_mrr - self.baseline_mrr:+.4f}, {confidence:.0%} interval {low:+.4f} to {high:+.4f}"
 
 
 def retrieval_check(run_id: str) -> RetrievalCheck:
@@ -334,15 +378,23 @@ def retrieval_check(run_id: str) -> RetrievalCheck:
         raise EmbedLabError(f"run '{run_id}' is not a fine-tuned run: it has no held-out retrieval check")
     before, after, k = found["baseline"], found["finetuned"], RETRIEVAL_K
     return RetrievalCheck(
-        found["held_out_pairs"], k, before[f"mrr@{k}"], after[f"mrr@{k}"], before[f"recall@{k}"], after[f"recall@{k}"]
+        found["held_out_pairs"],
+        k,
+        before[f"mrr@{k}"],
+        after[f"mrr@{k}"],
+        before[f"recall@{k}"],
+        after[f"recall@{k}"],
+        found.get("mrr_change"),
     )
 
 
 def retrieval_summary(run_id: str) -> str:
-    """One line: the held-out retrieval of the baseline and of the fine-tuned model."""
+    """One line: the held-out retrieval of the baseline and of the fine-tuned model, with the MRR change's interval
+    when the run kept one."""
     check = retrieval_check(run_id)
+    interval = f" ({check.interval})" if check.interval else ""
     return (
-        f"Held-out retrieval ({check.pairs} pairs never trained on): MRR@{check.k} {check.mrr_change}, "
+        f"Held-out retrieval ({check.pairs} pairs never trained on): MRR@{check.k} {check.mrr_change}{interval}, "
         f"recall@{check.k} {check.baseline_recall:.3f} → {check.finetuned_recall:.3f} (baseline → fine-tuned)"
     )
 

@@ -18,8 +18,9 @@ Checks (each a pure function of plain numbers or arrays, composed by :func:`stat
   value above ``MAX_ANISOTROPY`` is noted in the check's detail, with the lines' mean length when it is known,
   and never fails the run.
 - ``vocabulary``: how many words the space holds; with very few, neighbours mean little.
-- ``retrieval`` (fine-tunes): the held-out MRR@10 before and after, and the pairs trained on; no change means the
-  fine-tune changed nothing visible.
+- ``retrieval`` (fine-tunes): the held-out MRR@10 before and after, the pairs trained on, and the change's paired
+  bootstrap interval over the held-out queries (:func:`mrr_change`): an interval that includes 0 is "no measurable
+  change", however large the change looks.
 
 A training job writes its result to ``runs/<id>/health.json`` (inside the run-commit staging); loading a space
 reads it, and for spaces without one (the baseline, vectors files, older runs) computes what the vectors alone
@@ -58,6 +59,7 @@ __all__ = [
     "finetune_health",
     "load_run_health",
     "moved_check",
+    "mrr_change",
     "neighbour_structure",
     "read_contexts",
     "retrieval_change_check",
@@ -82,6 +84,7 @@ STRUCTURE_WORDS = 1000  # words whose neighbours the structure check reads
 STRUCTURE_TOKENS = 300_000  # corpus tokens (whole lines, sampled) the structure check counts contexts in
 STRUCTURE_PERMUTATIONS = 20  # frequency-matched pairings making the chance level (p resolution 1/21)
 FREQUENCY_STRATA = 10  # the chance pairing swaps neighbour lists among words of similar frequency
+SEARCH_SCORES = 8_000_000  # scores per block of the neighbour search: 32 MB of float32, whatever the vocabulary
 CONTEXT_SMOOTHING = 0.75  # PPMI's context-distribution smoothing (Levy, Goldberg and Dagan 2015)
 MIN_VOCABULARY = 100  # below: too few words for neighbour lists to mean much
 MIN_MRR_CHANGE = 0.001  # held-out MRR@10 change smaller than this: the fine-tune changed nothing visible
@@ -366,7 +369,7 @@ def neighbour_structure(
     queries = np.sort(rng.choice(with_context, size=min(sample_words, len(with_context)), replace=False))
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = (vectors / np.where(norms > 0, norms, 1)).astype(np.float32)
-    neighbours = nearest_rows(unit, k, rows=queries)
+    neighbours = nearest_rows(unit, k, rows=queries, block_rows=max(1, SEARCH_SCORES // len(words)))
     wanted = np.unique(np.concatenate([queries, neighbours.ravel()]))
     ppmi = _ppmi_rows(rows, contexts, wanted, len(words), 2 * window * len(words))
     # one sparse product gives every (sampled word, listed neighbour) cosine the pairings below read
@@ -514,19 +517,122 @@ def vocabulary_check(size: int, min_count: int | None = None) -> Check:
     )
 
 
-def retrieval_change_check(before_mrr: float, after_mrr: float, pairs_trained: int, k: int = 10) -> Check:
-    """A fine-tune: passes when it trained on some pairs and moved held-out MRR@k by at least ``MIN_MRR_CHANGE``."""
-    change = after_mrr - before_mrr
+# The paired bootstrap of evaluation.stats.mean_difference, whose settings these are (a test checks the interval is
+# the same): the training stage sits below evaluation and may not import it.
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 42
+BOOTSTRAP_BATCH = 250
+CONFIDENCE = 0.95
+
+
+def mrr_change(before: np.ndarray, after: np.ndarray) -> dict[str, Any]:
+    """The fine-tune's change of held-out MRR@k with its paired bootstrap interval: the queries are resampled, each
+    resample scoring both models on the same queries (percentile interval, Efron and Tibshirani 1993, ch. 13, by
+    ``scipy.stats.bootstrap``; the same interval as ``embedlab.evaluation.stats.mean_difference(after, before)``).
+
+    Args:
+        before, after: float arrays of shape (queries,): each held-out query's reciprocal rank (0 beyond k) with
+            the base model and with the fine-tuned one, aligned by query.
+
+    Returns:
+        JSON-ready ``{"value": mean(after) - mean(before), "ci_low", "ci_high", "confidence", "queries", "test"}``;
+        the interval is None with fewer than two queries.
+
+    Raises:
+        ValueError: the arrays hold different numbers of queries.
+    """
+    # lazy: scipy.stats adds ~0.3 s to start-up; only a fine-tune's check needs it
+    from scipy import stats
+
+    before, after = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
+    if before.shape != after.shape:
+        raise ValueError(f"paired reciprocal ranks need the same queries: {len(before)} against {len(after)}")
+    change = after - before
+    low = high = None
+    if len(change) >= 2:
+        interval = stats.bootstrap(
+            (change,),
+            np.mean,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            batch=BOOTSTRAP_BATCH,
+            vectorized=True,
+            paired=True,
+            confidence_level=CONFIDENCE,
+            method="percentile",
+            rng=np.random.default_rng(BOOTSTRAP_SEED),
+        ).confidence_interval
+        low, high = round(float(interval.low), 6), round(float(interval.high), 6)
+    return {
+        "value": round(float(change.mean()), 6) if len(change) else None,
+        "ci_low": low,
+        "ci_high": high,
+        "confidence": CONFIDENCE,
+        "queries": len(change),
+        "test": "paired bootstrap over held-out queries",
+    }
+
+
+def retrieval_change_check(
+    before_mrr: float,
+    after_mrr: float,
+    pairs_trained: int,
+    k: int = 10,
+    change: Mapping[str, Any] | None = None,
+) -> Check:
+    """A fine-tune: passes when it trained on some pairs and improved held-out MRR@k measurably.
+
+    With ``change`` (:func:`mrr_change`'s record) the change is measured against its interval: a 95% interval that
+    includes 0 is "no measurable change", one wholly below 0 "worse", one wholly above 0 "improved" (passes).
+    Without one (runs saved before the interval was kept) it passes when MRR@k moved by at least
+    ``MIN_MRR_CHANGE``, as before, and says that no interval was recorded.
+    """
+    delta = after_mrr - before_mrr
     detail = f"held-out MRR@{k} {before_mrr:.3f} → {after_mrr:.3f} after {pairs_trained:,} training pairs"
-    if pairs_trained > 0 and abs(change) >= MIN_MRR_CHANGE:
-        return Check(round(change, 6), True, detail)
-    cause = "it trained on no pairs" if pairs_trained <= 0 else f"{pairs_trained:,} training pairs were too few"
+    budget = "Fix: a larger fine-tuning budget (more epochs, more minutes, more pairs)"
+    if pairs_trained <= 0:
+        return Check(
+            round(delta, 6),
+            False,
+            detail,
+            f"Nothing visible changed: held-out MRR@{k} stayed at {before_mrr:.3f} → {after_mrr:.3f}. Likely cause: "
+            f"it trained on no pairs. {budget}.",
+        )
+    low, high = (change or {}).get("ci_low"), (change or {}).get("ci_high")
+    if low is None or high is None:
+        detail += "; no interval recorded (trained before per-query ranks were kept)"
+        if abs(delta) >= MIN_MRR_CHANGE:
+            return Check(round(delta, 6), True, detail)
+        return Check(
+            round(delta, 6),
+            False,
+            detail,
+            f"Nothing visible changed: held-out MRR@{k} stayed at {before_mrr:.3f} → {after_mrr:.3f}. Likely cause: "
+            f"{pairs_trained:,} training pairs were too few. {budget}.",
+        )
+    queries = int(change.get("queries", 0)) if change else 0
+    confidence = float(change.get("confidence", CONFIDENCE)) if change else CONFIDENCE
+    measured = (
+        f"{delta:+.4f} ({confidence:.0%} interval {low:+.4f} to {high:+.4f}, paired bootstrap over "
+        f"{queries:,} held-out queries)"
+    )
+    if low > 0:
+        return Check(round(delta, 6), True, f"{detail}: improved, {measured}")
+    if high < 0:
+        return Check(
+            round(delta, 6),
+            False,
+            f"{detail}: worse, {measured}",
+            f"Worse after fine-tuning: held-out MRR@{k} {before_mrr:.3f} → {after_mrr:.3f}, {measured}. Likely "
+            "cause: the training pairs teach another notion of similarity than the held-out pairs, or training "
+            "overshot. Fix: a lower learning rate or fewer epochs, or pairs closer to the retrieval you need.",
+        )
     return Check(
-        round(change, 6),
+        round(delta, 6),
         False,
-        detail,
-        f"Nothing visible changed: held-out MRR@{k} stayed at {before_mrr:.3f} → {after_mrr:.3f}. Likely cause: "
-        f"{cause}. Fix: a larger fine-tuning budget (more epochs, more minutes, more pairs).",
+        f"{detail}: no measurable change, {measured}",
+        f"No measurable change: held-out MRR@{k} {before_mrr:.3f} → {after_mrr:.3f}, {measured}, which includes 0. "
+        f"Likely cause: {pairs_trained:,} training pairs were too few to move the model, or {queries:,} held-out "
+        f"queries too few to see a small change. {budget}, or more held-out pairs.",
     )
 
 
@@ -584,17 +690,15 @@ def finetune_health(retrieval: Mapping[str, Any], pairs_trained: int, vectors: n
     """The health of a fine-tuned run, from its held-out check (``RetrievalCheck.to_dict()``'s shape).
 
     Args:
-        retrieval: ``{"baseline": {"mrr@10": ...}, "finetuned": {"mrr@10": ...}, ...}``.
+        retrieval: ``{"baseline": {"mrr@10": ...}, "finetuned": {"mrr@10": ...}, "mrr_change": ...}``, the
+            last :func:`mrr_change`'s record (absent in runs saved before it was kept: judged without an interval).
         pairs_trained: how many pairs the trainer saw (0: none).
         vectors: the run's word vectors, shape (words, dim), when loaded; adds anisotropy and vocabulary.
     """
     key = next((name for name in retrieval.get("baseline", {}) if name.startswith("mrr@")), "mrr@10")
     k = int(key.split("@")[1])
-    checks = {
-        "retrieval": retrieval_change_check(
-            float(retrieval["baseline"][key]), float(retrieval["finetuned"][key]), pairs_trained, k
-        )
-    }
+    before, after = float(retrieval["baseline"][key]), float(retrieval["finetuned"][key])
+    checks = {"retrieval": retrieval_change_check(before, after, pairs_trained, k, retrieval.get("mrr_change"))}
     if vectors is not None:
         checks["anisotropy"] = anisotropy_check(mean_pair_cosine(vectors))
         checks["vocabulary"] = vocabulary_check(len(vectors))
