@@ -44,6 +44,7 @@ BENCHMARKS = (
     "verdict_scale",
     "first_answers",
     "map_changes",
+    "domain_shift",
     "ray_cluster",
 )
 MAP_TEST = "tests/test_e2e_browser.py::test_a_200k_point_map_draws_and_hovers_without_freezing"
