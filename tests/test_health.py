@@ -21,6 +21,7 @@ from embedlab.training.health import (
     MIN_STRUCTURE_LIFT,
     RunHealth,
     anisotropy_check,
+    corpus_structure,
     finetune_health,
     load_run_health,
     neighbour_structure,
@@ -312,6 +313,49 @@ def test_an_undertrained_run_is_at_chance_because_of_too_few_epochs(tmp_path):
     assert "Likely cause: too few epochs" in chance and "more epochs (now 2)" in chance
     assert "random text" not in chance
     assert any(w.startswith("Barely trained") and "too few epochs" in w for w in health.warnings)
+
+
+def _random_lines(documents: int = 3_000, seed: int = 0) -> list[str]:
+    """Random text: 5-14 Zipf-distributed tokens a line, drawn independently (nothing co-occurs but by chance)."""
+    rng = np.random.default_rng(seed)
+    weights = 1 / np.arange(1, 3_001) ** 1.1
+    return [
+        " ".join(f"w{i}x" for i in rng.choice(3_000, rng.integers(5, 15), p=weights / weights.sum()))
+        for _ in range(documents)
+    ]
+
+
+def test_corpus_structure_is_at_chance_for_random_text_and_above_it_for_topics():
+    topics, noise = _topic_lines(3_000), _random_lines()
+    found = corpus_structure(sorted({t for line in topics for t in line.split()}), topics, window=5)
+    none = corpus_structure(sorted({t for line in noise for t in line.split()}), noise, window=5)
+    assert found is not None and none is not None and found.split_half and none.split_half
+    assert found.lift > 1.5 and 0.9 < none.lift < MIN_STRUCTURE_LIFT
+    assert "the corpus's own structure: a word's 10 nearest neighbours by its context vector on half" in none.describe()
+
+
+@pytest.mark.parametrize(
+    ("lines", "cause"),
+    [
+        (_topic_lines(3_000), "Likely cause: too few epochs: the corpus has structure the run did not learn"),
+        (_random_lines(), "Likely cause: random text / no structure"),
+    ],
+    ids=["topics", "random-text"],
+)
+def test_a_space_at_chance_that_left_its_start_is_blamed_on_the_epochs_only_when_the_corpus_has_structure(
+    tmp_path, lines, cause
+):
+    """gensim starts vectors tiny, so even an undertrained run leaves its start (moved passes, measured on one epoch
+    of topics): the corpus's own split-half structure tells "too few epochs" from "random text"."""
+    words = sorted({token for line in lines for token in line.split()})
+    rng = np.random.default_rng(5)
+    start, final = 0.01 * rng.normal(size=(len(words), 32)), rng.normal(size=(len(words), 32))  # moved, no signal
+    corpus = read_contexts(_write(tmp_path / "lines.txt", lines), window=5)
+    health = static_health(final, initial=start, final_rows=final, corpus=corpus, words=words, epochs=1)
+    assert health.checks["moved"]["ok"] is True and health.checks["structure"]["ok"] is False
+    (warning,) = health.warnings
+    assert warning.startswith("Neighbours at chance") and cause in warning
+    assert ("more epochs (now 1)" in warning) == ("too few epochs" in cause)
 
 
 def test_a_record_saved_before_the_structure_check_reads_without_the_collapsed_failure():

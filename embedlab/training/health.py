@@ -11,7 +11,8 @@ Checks (each a pure function of plain numbers or arrays, composed by :func:`stat
   trained on (:func:`neighbour_structure`): do a word and its k nearest neighbours share contexts in the corpus
   more than the word and frequency-matched random words do? Fails ("Neighbours at chance") when they share at most
   ``MIN_STRUCTURE_LIFT`` times as much, and names the cause from measured facts: too few epochs (``moved``
-  failed), no context (``context`` failed), else random text / no structure in the corpus.
+  failed, or the corpus's own split-half structure, :func:`corpus_structure`, shows there was something to
+  learn), no context (``context`` failed), else random text / no structure in the corpus.
 - ``anisotropy``: the mean cosine of a random sample of word pairs (Ethayarajh 2019, "How contextual are
   contextualized word representations?"). Informational only: high anisotropy is common for Word2Vec on short
   texts and does not by itself make rankings noise (cosines shift together; their order can still hold), so a
@@ -31,6 +32,7 @@ marked unknown.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -56,6 +58,7 @@ __all__ = [
     "Structure",
     "anisotropy_check",
     "context_check",
+    "corpus_structure",
     "finetune_health",
     "load_run_health",
     "moved_check",
@@ -254,6 +257,8 @@ class Structure:
         k: neighbours per word.
         tokens: corpus tokens the contexts were counted in.
         window: context positions on each side.
+        split_half: the neighbours came from the corpus's own context vectors on the other half of the lines
+            (:func:`corpus_structure`), not from a space.
     """
 
     lift: float
@@ -264,13 +269,20 @@ class Structure:
     k: int
     tokens: int
     window: int
+    split_half: bool = False
 
     def describe(self) -> str:
         """One clause saying what was measured."""
+        whose = (
+            f"the corpus's own structure: a word's {self.k} nearest neighbours by its context vector on half the "
+            "lines share contexts on the other half"
+            if self.split_half
+            else f"a word's {self.k} nearest neighbours share contexts"
+        )
         return (
-            f"a word's {self.k} nearest neighbours share contexts {self.lift:.2f}x as much as frequency-matched "
-            f"random words (permutation p = {self.p_value:.2f}; PPMI vectors of ±{self.window} positional contexts "
-            f"in {self.tokens:,} corpus tokens, {self.words:,} words)"
+            f"{whose} {self.lift:.2f}x as much as frequency-matched random words (permutation p = "
+            f"{self.p_value:.2f}; PPMI vectors of ±{self.window} positional contexts in {self.tokens:,} corpus "
+            f"tokens, {self.words:,} words)"
         )
 
 
@@ -347,8 +359,9 @@ def neighbour_structure(
     mean cosine between a word's context vector and its k nearest neighbours' (in the space) is compared with the
     same mean when each word's neighbour list is swapped for that of another word of similar corpus frequency
     (``permutations`` times): frequency alone shapes Word2Vec neighbourhoods, even of random text, so this is the
-    chance level, not ``k / (V - 1)``. Measured with Word2Vec defaults: random Zipf text 1.00x, an undertrained run
-    1.01x, a one-line-per-document topic corpus 3.7x (anisotropy 0.95), a six-word template grammar 1.33x.
+    chance level, not ``k / (V - 1)`` (random text's seeds agree on 10x that). Measured with Word2Vec defaults
+    (bench/health_structure.py): random Zipf text 1.00x, undertrained runs 1.04x, a one-line-per-document topic
+    corpus 3.76x (anisotropy 0.95), a six-word template grammar 1.31x.
 
     Args:
         words: the space's vocabulary, in row order, spelt as in ``sentences``.
@@ -360,8 +373,8 @@ def neighbour_structure(
     Returns:
         The measurement, or None when fewer than two sampled words have a context (a word list, one line).
     """
-    token_ids, rows, contexts = _positional_contexts(sentences, words, window)
-    with_context = np.unique(rows)
+    found = _positional_contexts(sentences, words, window)
+    with_context = np.unique(found[1])
     k = min(k, len(words) - 1)
     if len(with_context) < 2 or k < 1:
         return None
@@ -370,10 +383,73 @@ def neighbour_structure(
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     unit = (vectors / np.where(norms > 0, norms, 1)).astype(np.float32)
     neighbours = nearest_rows(unit, k, rows=queries, block_rows=max(1, SEARCH_SCORES // len(words)))
+    return _shared_contexts(found, len(words), window, queries, neighbours, permutations, rng)
+
+
+def corpus_structure(
+    words: Sequence[str],
+    sentences: Iterable[str],
+    window: int,
+    k: int = STRUCTURE_K,
+    sample_words: int = STRUCTURE_WORDS,
+    permutations: int = STRUCTURE_PERMUTATIONS,
+    seed: int = 0,
+) -> Structure | None:
+    """Does the corpus itself hold structure a space could learn? The split-half counterpart of
+    :func:`neighbour_structure`, with no space: a word's k nearest neighbours by its PPMI context vector on a
+    seeded half of the lines, read on the other half against the same frequency-matched chance. Random text gives
+    1.0x (its neighbours on one half are noise fitted to that half); a corpus with topics or word classes more
+    (measured: random Zipf tokens 1.00x, one-line topic documents 3.3x, a template grammar 1.56x, gensim's Lee
+    corpus 1.21x). It tells a run that has not learned yet (too few epochs) from text with nothing to learn.
+
+    Args and returns: as :func:`neighbour_structure` (``split_half`` set); None when fewer than two words have
+    contexts in both halves.
+    """
+    lines = list(sentences)
+    rng = np.random.default_rng(seed)
+    first = np.zeros(len(lines), dtype=bool)
+    first[rng.permutation(len(lines))[: len(lines) // 2]] = True
+    found, other = (
+        _positional_contexts((line for line, mine in zip(lines, first, strict=True) if mine == half), words, window)
+        for half in (True, False)
+    )
+    both = np.intersect1d(found[1], other[1])
+    k = min(k, len(words) - 1)
+    if len(both) < 2 or k < 1:
+        return None
+    queries = np.sort(rng.choice(both, size=min(sample_words, len(both)), replace=False))
+    with_context = np.unique(found[1])
+    ppmi = _ppmi_rows(found[1], found[2], with_context, len(words), 2 * window * len(words)).astype(np.float32)
+    own = np.searchsorted(with_context, queries)
+    neighbours = np.empty((len(queries), min(k, len(with_context) - 1)), dtype=np.int64)
+    block = max(1, SEARCH_SCORES // len(with_context))
+    for start in range(0, len(queries), block):
+        rows = own[start : start + block]
+        scores = (ppmi[rows] @ ppmi.T).toarray()
+        scores[np.arange(len(rows)), rows] = -np.inf  # a word is not its own neighbour
+        top = np.argpartition(-scores, neighbours.shape[1] - 1, axis=1)[:, : neighbours.shape[1]]
+        neighbours[start : start + block] = with_context[top]
+    return dataclasses.replace(
+        _shared_contexts(other, len(words), window, queries, neighbours, permutations, rng), split_half=True
+    )
+
+
+def _shared_contexts(
+    found: tuple[np.ndarray, np.ndarray, np.ndarray],
+    size: int,
+    window: int,
+    queries: np.ndarray,
+    neighbours: np.ndarray,
+    permutations: int,
+    rng: np.random.Generator,
+) -> Structure:
+    """How much ``queries`` share contexts with their ``neighbours`` (rows of shape (len(queries), k)) in the
+    contexts ``found`` (:func:`_positional_contexts`), against frequency-matched pairings (:class:`Structure`)."""
+    token_ids, rows, contexts = found
+    k = neighbours.shape[1]
     wanted = np.unique(np.concatenate([queries, neighbours.ravel()]))
-    ppmi = _ppmi_rows(rows, contexts, wanted, len(words), 2 * window * len(words))
+    ppmi = _ppmi_rows(rows, contexts, wanted, size, 2 * window * size).astype(np.float32)
     # one sparse product gives every (sampled word, listed neighbour) cosine the pairings below read
-    ppmi = ppmi.astype(np.float32)
     cosines = (ppmi[np.searchsorted(wanted, queries)] @ ppmi.T).toarray()
     listed = np.searchsorted(wanted, neighbours).ravel()
 
@@ -381,7 +457,7 @@ def neighbour_structure(
         return float(cosines[np.repeat(order, k), listed].mean())
 
     observed = mean_cosine(np.arange(len(queries)))
-    frequencies = np.bincount(token_ids, minlength=len(words))[queries]
+    frequencies = np.bincount(token_ids, minlength=size)[queries]
     # neighbour list i is paired with a query of i's frequency stratum: swapping queries swaps neighbour lists
     chance_values = np.array([mean_cosine(_frequency_matched(frequencies, rng)) for _ in range(permutations)])
     chance = float(chance_values.mean())
@@ -395,11 +471,14 @@ def structure_check(
     *,
     moved: Check | None = None,
     context: Check | None = None,
+    corpus: Structure | None = None,
     epochs: int | None = None,
 ) -> Check:
-    """Passes when neighbours share contexts more than ``MIN_STRUCTURE_LIFT`` times as much as chance; a failure
-    names its cause from the other measured checks: too few epochs (``moved`` failed: vectors barely left their
-    random start), no context (``context`` failed), else random text / no structure in the corpus."""
+    """Passes when neighbours share contexts more than ``MIN_STRUCTURE_LIFT`` times as much as chance. A failure
+    names its cause from the other measurements: too few epochs when ``moved`` failed (the vectors barely left their
+    random start) or when the corpus holds structure the run did not learn (``corpus``, :func:`corpus_structure`,
+    above ``MIN_STRUCTURE_LIFT``); no context when ``context`` failed; else random text / no structure (the corpus's
+    own split-half structure at chance too, when measured)."""
     if structure is None:
         return Check(None, None, "unknown: no record of the corpus it was trained on, or no word in it has a context")
     value = round(structure.lift, 4) if math.isfinite(structure.lift) else None
@@ -410,27 +489,28 @@ def structure_check(
         f"Neighbours at chance: {detail}; {MIN_STRUCTURE_LIFT:.1f}x or less means neighbour rankings are no better "
         "than chance."
     )
+    more = f"more epochs{f' (now {epochs})' if epochs else ''}"
     if moved is not None and moved.ok is False:
-        more = f" (now {epochs})" if epochs else ""
         cause = (
-            f"Likely cause: too few epochs: the vectors barely moved from their random start (cosine "
-            f"{moved.value} > {MAX_START_COSINE}). Fix: more epochs{more}, or a bigger corpus."
+            f"Likely cause: too few epochs: the vectors barely moved from their random start (cosine {moved.value} > "
+            f"{MAX_START_COSINE}). Fix: {more}, or a bigger corpus."
         )
     elif context is not None and context.ok is False:
         cause = (
             f"Likely cause: little or no context ({context.detail}). Fix: train on running text, or turn on word "
             "segmentation for scripts without spaces."
         )
-    else:
-        trained = (
-            f" (training ran: the vectors moved from their random start, cosine {moved.value:.2f})"
-            if moved is not None and moved.ok and moved.value is not None
-            else ""
-        )
+    elif corpus is not None and corpus.lift > MIN_STRUCTURE_LIFT:
         cause = (
-            "Likely cause: random text / no structure: the corpus's words share contexts no more than their "
-            f"frequencies predict{trained}. Fix: check that the corpus is running text (not shuffled tokens, IDs "
-            "or hashes); more epochs will not help."
+            f"Likely cause: too few epochs: the corpus has structure the run did not learn ({corpus.describe()}). "
+            f"Fix: {more}, skip-gram, or a bigger corpus."
+        )
+    else:
+        found = f" ({corpus.describe()})" if corpus is not None else ""
+        cause = (
+            f"Likely cause: random text / no structure: the corpus's words share contexts no more than their "
+            f"frequencies predict{found}. Fix: check that the corpus is running text (not shuffled tokens, IDs or "
+            "hashes); more epochs will not help."
         )
     return Check(value, False, detail, f"{measured} {cause}")
 
@@ -670,7 +750,12 @@ def static_health(
         if corpus is not None and words is not None
         else None
     )
-    checks["structure"] = structure_check(structure, moved=checks["moved"], context=checks["context"], epochs=epochs)
+    corpus_found = None
+    if structure is not None and corpus is not None and words is not None and structure.lift <= MIN_STRUCTURE_LIFT:
+        corpus_found = corpus_structure(words, corpus.sample, corpus.window)  # which cause: only when at chance
+    checks["structure"] = structure_check(
+        structure, moved=checks["moved"], context=checks["context"], corpus=corpus_found, epochs=epochs
+    )
     checks["anisotropy"] = anisotropy_check(mean_pair_cosine(vectors), corpus)
     checks["vocabulary"] = vocabulary_check(len(vectors), min_count)
     return RunHealth.of(checks)
