@@ -657,6 +657,8 @@ def _verdict_text(found: verdict.Verdict) -> str:
     if found.unhealthy:
         lines.append("")
     lines += [f"{line.use.capitalize()}: {line.sentence}" for line in found.headlines]
+    if found.claims_note:
+        lines.append(found.claims_note)
     for reason in found.reasons.values():
         lines += ["", f"{reason.title}: {reason.finding}"]
     lines += ["", f"Recommended space: {found.labels[found.recommended]} ({found.recommended})"]

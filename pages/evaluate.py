@@ -92,11 +92,16 @@ if len(chosen) > 1:
     st.caption(
         f"Is a difference more than chance? Each space is compared with {plain_markdown(labels[result.reference])} "
         "(the baseline when chosen, else the first space) on the items both score: the pairs both score, the "
-        "questions both answer, every held-out query. “difference (95% CI), p” is the space minus it with a 95% "
-        "paired bootstrap interval (2,000 resamples, seeded) and the p-value of a paired test (bootstrap for ρ and "
-        "MRR, McNemar's exact test for analogy accuracy and recall); “better” says which is better, or “no "
-        "significant difference at 95%”, and only a significant winner is in bold. Coverage rows name the higher."
+        "questions both answer, every held-out query, every document. “difference (95% CI), p” is the space minus "
+        "it with a 95% interval, the raw p-value and the p-value adjusted by Holm's method over every comparison in "
+        "this table, so that the chance of any false “better” in it stays at most 5%. A run trained with several "
+        "seeds is scored seed by seed and tested over seeds and items (a t test, Welch–Satterthwaite), so its "
+        "“better” is about its settings; a run trained with one seed (and any fine-tune) is tested on the items "
+        "only (paired bootstrap for ρ and MRR, McNemar's exact test for accuracies and recall), which says these "
+        "files differ but cannot tell its settings from seed noise: its “better” says “these files only”. Only a "
+        "significant winner is in bold. Coverage rows name the higher."
     )
+    st.caption(plain_markdown(evaluation.variance_note(result.differences, labels)))
 st.dataframe(evaluation.comparison_styler(result.comparison(labels)), hide_index=True, key="eval_table")
 st.caption(
     "MiniLM spaces encode any word, so they are scored on each benchmark's own words; Word2Vec and FastText runs "
@@ -348,14 +353,9 @@ for spec in chosen:
     if task.note:
         st.caption(plain_markdown(f"{labels[spec]}: {task.note}"))
 st.dataframe(pd.DataFrame(task_rows).style.format(precision=3), hide_index=True, key="eval_task")
-for row in evaluation.task_differences(tasks):  # the same folds for every space: paired per document
-    names = labels[row["a"]], labels[row["b"]]
-    st.caption(
-        f"Accuracy, {plain_markdown(labels[row['a']])} − {plain_markdown(labels[row['b']])}: "
-        f"{row['difference']:+.3f} (95% CI {row['ci_low']:+.3f} to {row['ci_high']:+.3f}), p = {row['p_value']:.3g} "
-        f"(McNemar's exact test on the {row['items']:,} documents, each predicted once by the fold that held it "
-        f"out): **{plain_markdown(evaluation.verdict(row['difference'], row['p_value'], *names))}**"
-    )
+differences = result.differences
+for row in differences[differences["benchmark"] == evaluation.TASK].itertuples(index=False):
+    st.caption(plain_markdown(evaluation.difference_sentence(row._asdict(), labels, "Accuracy")))
 st.caption(
     "Logistic regression on each document's vector: a sentence-transformer space's own embedding of the "
     "document (its first 256 word pieces), or the mean of the space's word vectors; accuracy and macro-F1 "

@@ -112,6 +112,8 @@ st.subheader("The answer, per use")
 for line in found.headlines:
     mark = HEADLINE_MARKS[verdict_view.headline_kind(line, found.baseline)]
     st.markdown(f"{mark} **{verdict_view.USE_TITLES[line.use]}** · {plain_markdown(line.sentence)}")
+if found.claims_note:
+    st.caption(plain_markdown(found.claims_note))
 
 recommended = found.recommended
 record = store.get_run(recommended) if spaces.SpaceSpec.parse(recommended).is_plain_run else None

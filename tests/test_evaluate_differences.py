@@ -74,6 +74,7 @@ def planted():
         _analogy(np.arange(0, 1000, 2), right[::2]),
         task=_task("run-x", docs),
         retrieval=_retrieval("run-x", ranks_good),
+        training=evaluation.Training.FIXED,  # as two vectors files: the items are the only randomness
     )
     base = evaluation.SpaceEvaluation(
         "baseline",
@@ -82,6 +83,7 @@ def planted():
         _analogy(np.arange(1000), wrong),
         task=_task("baseline", docs & (RNG.random(200) < 0.6)),
         retrieval=_retrieval("baseline", ranks_poor),
+        training=evaluation.Training.FIXED,
     )
     return evaluation.Evaluation((run, base), evaluation.HeldOut((), "test"))
 
@@ -98,6 +100,11 @@ def test_differences_are_computed_on_the_shared_items_against_the_baseline(plant
         (expected.ci_low, expected.ci_high, expected.p_value)
     )
     assert wordsim["ci_low"] > 0 and wordsim["p_value"] < 0.05 and wordsim["verdict"] == "run-x better"
+    # Holm over the table's five tests: the smallest p times 5, each adjusted p at least its raw p
+    assert (rows["p_adjusted"] >= rows["p_value"]).all() and rows["p_adjusted"].min() == pytest.approx(
+        min(1.0, rows["p_value"].min() * 5)
+    )
+    assert (rows["scope"] == evaluation.FIXED).all() and (rows["variance"].str.startswith("test items (fixed")).all()
 
     analogies = rows.loc[("Google analogies", "accuracy")]  # the run answers every other question
     run_right, base_right = planted["run-x"].analogy.question_correct, planted["baseline"].analogy.question_correct[::2]
@@ -207,14 +214,19 @@ def test_the_cli_json_carries_intervals_and_differences(capsys, tmp_path):
     assert "reciprocal_ranks" not in json.dumps(out)
 
 
-def test_the_task_page_compares_each_space_with_the_baseline_per_document(planted):
-    tasks = {"run-x": planted["run-x"].task, "baseline": planted["baseline"].task}
-    (row,) = evaluation.task_differences(tasks)
-    first, second = tasks["run-x"].document_correct, tasks["baseline"].document_correct
+def test_the_task_page_sentence_compares_each_space_with_the_baseline_per_document(planted):
+    differences = planted.differences
+    row = differences[differences["benchmark"] == evaluation.TASK].iloc[0].to_dict()
+    first, second = planted["run-x"].task.document_correct, planted["baseline"].task.document_correct
     p, _, _ = stats.mcnemar_exact(first, second)
     assert (row["a"], row["b"], row["items"]) == ("run-x", "baseline", 200)
     assert row["p_value"] == pytest.approx(p) and row["difference"] == pytest.approx(first.mean() - second.mean())
-    assert evaluation.task_differences({"baseline": tasks["baseline"]}) == []
+    sentence = evaluation.difference_sentence(row, {"run-x": "X", "baseline": "B"}, "Accuracy")
+    assert sentence.startswith(f"Accuracy, X − B: {row['difference']:+.3f} (95% CI ")
+    assert f"p = {row['p_value']:.3g}, Holm-adjusted {row['p_adjusted']:.3g} (McNemar exact; test items (fixed" in (
+        sentence
+    )
+    assert sentence.endswith(": X better")
 
 
 def test_the_task_keeps_each_documents_out_of_fold_correctness():

@@ -388,7 +388,7 @@ def test_the_verdicts_sweep_stops_at_the_answer_and_skips_the_task_where_the_ben
     calls = []
 
     class Table(evaluation.Sections):
-        def sweep_row(self, space, dim, corpus, options, progress, task=True):
+        def sweep_row(self, space, dim, corpus, options, progress, task=True, fine_tunes=()):
             calls.append((dim, task))
             wordsim, simlex, accuracy = scores[dim]
             row = {"dim": dim, "MB per 100k words": dim * 0.4, "WordSim-353 Spearman": wordsim}

@@ -75,10 +75,12 @@ from embedlab.evaluation.run import (
     retrieval_section,
     save_results,
     section_costs,
+    seed_evaluations,
     sweep_section,
     task_section,
     weat_section,
 )
+from embedlab.evaluation.seeds import Training, seed_specs, training_of
 from embedlab.evaluation.stats import NO_DIFFERENCE, verdict
 from embedlab.evaluation.sweep import (
     SWEEP_DIMS,
@@ -95,6 +97,8 @@ from embedlab.evaluation.table import (
     comparison_styler,
     comparison_table,
     comparison_text,
+    difference_sentence,
+    variance_note,
     vocabulary_table,
 )
 from embedlab.evaluation.tasks import (
@@ -111,15 +115,30 @@ from embedlab.evaluation.tasks import (
     text_vectors,
 )
 from embedlab.evaluation.uncertainty import (
+    CONFIGURATION,
+    FILES,
+    FIXED,
     TASK,
+    adjust,
     measure_intervals,
     reference_space,
+    row_verdict,
     space_differences,
-    task_differences,
 )
 
 __all__ = [
     "ANALOGY_TOPN",
+    "CONFIGURATION",
+    "FILES",
+    "FIXED",
+    "Training",
+    "adjust",
+    "difference_sentence",
+    "variance_note",
+    "row_verdict",
+    "seed_evaluations",
+    "seed_specs",
+    "training_of",
     "DIFFERENCE",
     "NO_DIFFERENCE",
     "TASK",
@@ -202,7 +221,6 @@ __all__ = [
     "task_documents",
     "task_evaluation",
     "task_problem",
-    "task_differences",
     "task_section",
     "text_vectors",
     "to_keyed_vectors",

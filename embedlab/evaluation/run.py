@@ -51,6 +51,7 @@ from embedlab.evaluation.benchmarks import (
 from embedlab.evaluation.bias import WEAT_LISTS, WeatResult, weat
 from embedlab.evaluation.results import write_run_results
 from embedlab.evaluation.retrieval import RetrievalResult, fine_tuned_runs, held_out_pairs, retrieval
+from embedlab.evaluation.seeds import Training, seed_specs, training_of
 from embedlab.evaluation.sweep import (
     SWEEP_DIMS,
     keeps_quality,
@@ -61,9 +62,9 @@ from embedlab.evaluation.sweep import (
 )
 from embedlab.evaluation.table import comparison_table, vocabulary_table
 from embedlab.evaluation.tasks import TaskResult, fold_workers, label_fine_tunes, task_evaluation, task_problem
-from embedlab.evaluation.uncertainty import measure_intervals, reference_space, space_differences
+from embedlab.evaluation.uncertainty import adjust, measure_intervals, reference_space, space_differences
 from embedlab.spaces.labels import space_labels
-from embedlab.spaces.load import load_space
+from embedlab.spaces.load import load_space, seed_replica
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.store import get_run
 
@@ -98,6 +99,9 @@ class EvaluationOptions:
             (:func:`~embedlab.evaluation.sweep.keeps_quality`), the verdict's question: what that first size is. A
             size whose benchmarks already lose more than that share is not given the task (its columns NaN).
         seed: of the task's folds, the sweep's PCA, the WEAT permutations and its effect size's bootstrap.
+        seeds: also score every other seed's training of a run trained with several seeds (benchmarks, task,
+            retrieval; :mod:`embedlab.evaluation.seeds`), so its comparisons cover the variance of training: each
+            such seed costs about as much as the run's own sections (no encoding: these are static spaces).
 
     Raises:
         EmbedLabError: a value out of shape, with what was wrong (see each check in ``__post_init__``).
@@ -110,6 +114,7 @@ class EvaluationOptions:
     sweep_dims: Sequence[int] = SWEEP_DIMS
     sweep_stop_within: float | None = None
     seed: int = 42
+    seeds: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "user_pairs", tuple(_pair_row(i, row) for i, row in enumerate(self.user_pairs, 1)))
@@ -127,8 +132,9 @@ class EvaluationOptions:
         object.__setattr__(
             self, "weat_sets", {name: _weat_lists(name, lists) for name, lists in dict(self.weat_sets).items()}
         )
-        if not isinstance(self.sweep, bool):
-            raise EmbedLabError(f"sweep must be True or False, got {self.sweep!r}")
+        for name in ("sweep", "seeds"):
+            if not isinstance(getattr(self, name), bool):
+                raise EmbedLabError(f"{name} must be True or False, got {getattr(self, name)!r}")
         dims = tuple(self.sweep_dims) if isinstance(self.sweep_dims, Sequence) else ()
         if not dims or not all(_whole(d) and d >= 1 for d in dims):
             raise EmbedLabError(f"sweep_dims must be whole numbers of dimensions from 1 up, got {self.sweep_dims!r}")
@@ -239,6 +245,9 @@ class SpaceEvaluation:
         retrieval_note: where the held-out pairs come from, or why there are none.
         weat: WEAT test name -> result, for the tests chosen.
         sweep: the dimension sweep (columns as :func:`sweep_row`'s keys, one row per size); None unless asked for.
+        training: the randomness of training behind the scores (:class:`Training`).
+        seeds: for a run trained with several seeds, the other seeds' evaluations (``run-…@seedN``: benchmarks, task
+            and retrieval), which its comparisons read to cover the variance between seeds.
     """
 
     space: str
@@ -250,6 +259,20 @@ class SpaceEvaluation:
     retrieval_note: str = ""
     weat: Mapping[str, WeatResult] = field(default_factory=dict)
     sweep: pd.DataFrame | None = None
+    training: Training = Training.ONE_SEED
+    seeds: tuple[SpaceEvaluation, ...] = ()
+
+    def parts(self) -> dict[str, Any]:
+        """What :func:`space_differences` compares: ``similarities``, ``analogy``, ``retrieval``, ``task``,
+        ``training`` and ``seeds`` (the other seeds' parts)."""
+        return {
+            "similarities": self.similarities,
+            "analogy": self.analogy,
+            "retrieval": self.retrieval,
+            "task": self.task,
+            "training": self.training,
+            "seeds": tuple(seed.parts() for seed in self.seeds),
+        }
 
     @property
     def table(self) -> pd.DataFrame:
@@ -295,7 +318,8 @@ class SpaceEvaluation:
             ``wordsim353``, ``simlex999`` (and ``user_pairs``): spearman, pearson, oov_ratio, pairs_used,
             pairs_total; ``analogies``: accuracy, oov_ratio, correct, total, sections (records); ``task`` when
             evaluated; ``retrieval``, or ``retrieval_note`` saying why there is none; ``weat`` (name -> result)
-            when any test was chosen; ``sweep`` (records) when swept.
+            when any test was chosen; ``sweep`` (records) when swept; ``training`` (fixed, one seed, seeds) and, with
+            seeds, ``seeds``: each other seed's spec -> its benchmarks (as above), task and retrieval.
         """
         detail: dict[str, Any] = {
             _BENCHMARK_KEYS.get(r.name, "user_pairs"): {
@@ -324,6 +348,9 @@ class SpaceEvaluation:
             detail["weat"] = dict(self.weat)
         if self.sweep is not None:
             detail["sweep"] = self.sweep.to_dict("records")
+        detail["training"] = self.training.value
+        if self.seeds:
+            detail["seeds"] = {found.space: found.to_dict() for found in self.seeds}
         return json_safe(detail)
 
 
@@ -381,7 +408,10 @@ class Evaluation:
     def differences_from(self, reference: str) -> pd.DataFrame:
         """Each other space against ``reference``, measure by measure, on the items both score
         (:func:`space_differences`): columns benchmark, metric, a (the space), b (the reference), difference (a − b),
-        ci_low, ci_high, p_value, items, test, a_score, b_score, verdict.
+        ci_low, ci_high, p_value, p_adjusted (Holm over every row of this table: the family-wise error rate of all
+        the comparisons at most 5%), items, test, scope and variance (which variance the test covers: seeds and
+        items, items only for a run with one seed, or items of fixed spaces), seeds_a, seeds_b, a_score, b_score,
+        verdict (from the adjusted p).
 
         Computed once per reference (the bootstraps take seconds): :attr:`differences` and the verdict's
         ``differences_from(baseline)`` are one computation when the baseline is the reference.
@@ -396,7 +426,8 @@ class Evaluation:
                 lambda found: space_differences(found.space, base.space, _parts(found), _parts(base)),
                 [found for found in self.spaces if found.space != base.space],
             )
-            known[reference] = pd.DataFrame([row for rows in found for row in rows], columns=_DIFFERENCE_COLUMNS)
+            rows = adjust([row for rows in found for row in rows])  # one family: every space, every measure
+            known[reference] = pd.DataFrame(rows, columns=_DIFFERENCE_COLUMNS)
         return known[reference].copy()
 
     @property
@@ -445,8 +476,13 @@ _DIFFERENCE_COLUMNS = [
     "ci_low",
     "ci_high",
     "p_value",
+    "p_adjusted",
     "items",
     "test",
+    "scope",
+    "variance",
+    "seeds_a",
+    "seeds_b",
     "a_score",
     "b_score",
     "verdict",
@@ -471,12 +507,7 @@ def _summary(result: TaskResult | RetrievalResult) -> dict[str, Any]:
 
 
 def _parts(found: SpaceEvaluation) -> dict[str, Any]:
-    return {
-        "similarities": found.similarities,
-        "analogy": found.analogy,
-        "retrieval": found.retrieval,
-        "task": found.task,
-    }
+    return found.parts()
 
 
 def _table(evaluated: Sequence[SpaceEvaluation]) -> pd.DataFrame:
@@ -602,6 +633,7 @@ def sweep_section(
     *,
     full: Mapping[str, float] | None = None,
     sections: Sections | None = None,
+    fine_tunes: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The ``sweep`` section: the space reduced with PCA to each of :func:`sweep_dims` and scored
     (:func:`sweep_row`: WordSim-353 and SimLex-999 Spearman, and the task when the corpus has labels).
@@ -611,6 +643,8 @@ def sweep_section(
         full: the full size's row when the other sections already scored it (:func:`full_size_row`): the same
             numbers, not computed again.
         sections: where each size's row comes from (default: computed, :class:`Sections`).
+        fine_tunes: the compared fine-tunes that trained on the labels (:func:`label_fine_tunes`): the task of
+            every size leaves their documents out, as the task section does.
 
     Returns:
         One row per size scored, ascending; columns dim, MB per 100k words, the benchmarks' Spearman (task accuracy
@@ -623,7 +657,7 @@ def sweep_section(
     if full is not None:
         rows[space.dim] = dict(full)
     elif options.sweep_stop_within is not None:  # the sizes are judged against the full size: score it first
-        rows[space.dim] = sections.sweep_row(space, space.dim, corpus, options, None)
+        rows[space.dim] = sections.sweep_row(space, space.dim, corpus, options, None, fine_tunes=fine_tunes)
     smaller = [dim for dim in sweep_dims(space, options.sweep_dims) if dim not in rows]
     stop = options.sweep_stop_within
     if stop is not None and not quality_columns(rows[space.dim]):
@@ -633,10 +667,10 @@ def sweep_section(
         if stop is not None and "task accuracy" in rows[space.dim]:
             # the benchmarks first (milliseconds): a size that already loses them is not the answer, its task's
             # folds (seconds) would not change that
-            rows[dim] = sections.sweep_row(space, dim, corpus, options, None, task=False)
+            rows[dim] = sections.sweep_row(space, dim, corpus, options, None, task=False, fine_tunes=fine_tunes)
             if loses_quality(rows[dim], rows[space.dim], stop):
                 continue
-        rows[dim] = sections.sweep_row(space, dim, corpus, options, within)
+        rows[dim] = sections.sweep_row(space, dim, corpus, options, within, fine_tunes=fine_tunes)
         if stop is not None and dim < space.dim and keeps_quality(rows[dim], rows[space.dim], stop):
             break
     if progress is not None:
@@ -696,8 +730,9 @@ class Sections:
         options: EvaluationOptions,
         progress: Callable[[float], None] | None,
         task: bool = True,
+        fine_tunes: Sequence[str] = (),
     ) -> dict[str, float]:
-        return sweep_row(space, dim, corpus, options.seed, progress, task=task)
+        return sweep_row(space, dim, corpus, options.seed, progress, task=task, fine_tunes=fine_tunes)
 
 
 # Estimated seconds of each part of an evaluation on 2 cores (bench/verdict_scale.py's corpora), to weigh a whole
@@ -716,6 +751,7 @@ def section_costs(
     options: EvaluationOptions,
     held_out: HeldOut,
     loading: bool = False,
+    seeds: int = 0,
 ) -> dict[str, float]:
     """Each section's estimated seconds for one space, as the flow runs them (for progress, not a promise).
 
@@ -723,6 +759,7 @@ def section_costs(
         encodes: whether the space encodes texts with a model (MiniLM and its fine-tunes).
         dim, words: its dimensions and words (for a space given by spec: a guess).
         loading: the space is loaded first (a ``load`` section: MiniLM encodes the corpus's words).
+        seeds: other seeds' trainings scored too (``EvaluationOptions.seeds``).
     """
     costs: dict[str, float] = {}
     if loading:
@@ -740,6 +777,8 @@ def section_costs(
         documents = corpus.stats.documents if corpus is not None and "task" in costs else 0
         sizes = [d for d in options.sweep_dims if d < dim and d <= words] or [dim]
         costs["sweep"] = sum(0.3 + _task_fit_seconds(documents, d) for d in sizes)
+    if seeds:  # each seed: the benchmarks, the task's folds and the retrieval of a static space
+        costs["seeds"] = seeds * sum(costs.get(part, 0.0) for part in ("benchmarks", "task", "retrieval"))
     return costs
 
 
@@ -782,14 +821,16 @@ def _costs(
     item: EmbeddingSpace | str, corpus: Corpus | None, options: EvaluationOptions, held_out: HeldOut
 ) -> list[tuple[str, str, float]]:
     """One space's sections and their estimated seconds, in the order the flow runs them."""
+    name = item.strip() if isinstance(item, str) else item.name
+    seeds = len(seed_specs(name)) if options.seeds else 0
     if isinstance(item, str):
-        name = item.strip()
         encodes = _encodes(name)
         words = len(corpus.counts) if corpus is not None else 30_000
-        found = section_costs(encodes, 384 if encodes else 100, min(words, 20_000), corpus, options, held_out, True)
+        found = section_costs(
+            encodes, 384 if encodes else 100, min(words, 20_000), corpus, options, held_out, True, seeds
+        )
     else:
-        name = item.name
-        found = section_costs(item.encoder is not None, item.dim, len(item), corpus, options, held_out)
+        found = section_costs(item.encoder is not None, item.dim, len(item), corpus, options, held_out, seeds=seeds)
     return [(name, section, cost) for section, cost in found.items()]
 
 
@@ -867,7 +908,10 @@ def _evaluate_one(
     if options.sweep:
         plan.start(name, "sweep", "dimension sweep")
         full = full_size_row(space, similarities, task)
-        sweep = sweep_section(space, corpus, options, plan.within(name, "sweep"), full=full, sections=sections)
+        sweep = sweep_section(
+            space, corpus, options, plan.within(name, "sweep"), full=full, sections=sections, fine_tunes=label_tuned
+        )
+    seeds = _seed_evaluations(space, corpus, options, held_out, plan, sections) if options.seeds else ()
     return SpaceEvaluation(
         name,
         corpus.id if corpus is not None else None,
@@ -878,7 +922,65 @@ def _evaluate_one(
         held_out.note,
         tests,
         sweep,
+        training_of(name),
+        seeds,
     )
+
+
+def seed_evaluations(
+    space: EmbeddingSpace,
+    corpus: Corpus | None = None,
+    options: EvaluationOptions | None = None,
+    held_out: HeldOut | None = None,
+    sections: Sections | None = None,
+) -> tuple[SpaceEvaluation, ...]:
+    """The other seeds' trainings of a run trained with several seeds, each evaluated on what comparisons read
+    (benchmarks, task, retrieval; :mod:`embedlab.evaluation.seeds`), as :func:`evaluate_space` adds them under
+    ``seeds``; empty for any other space.
+
+    Args:
+        space: the run as loaded (``load_space``): its seed replicas come with it.
+        corpus, options, held_out, sections: as for :func:`evaluate_space`.
+    """
+    options = options or EvaluationOptions()
+    sections = sections or Sections()
+    held_out = held_out if held_out is not None else sections.held_out(corpus, [space.name])
+    return _seed_evaluations(space, corpus, options, held_out, _Plan([], None), sections)
+
+
+def _seed_evaluations(
+    space: EmbeddingSpace,
+    corpus: Corpus | None,
+    options: EvaluationOptions,
+    held_out: HeldOut,
+    plan: _Plan,
+    sections: Sections,
+) -> tuple[SpaceEvaluation, ...]:
+    others = seed_specs(space.name)
+    found = []
+    for at, spec in enumerate(others):
+        replica = seed_replica(SpaceSpec.parse(spec), space)
+        plan.report(space.name, "seeds", at / len(others), f"seed {at + 2} of {len(others) + 1}: {spec}")
+        similarities, analogy = sections.intrinsic(replica, options)
+        task = None
+        label_tuned = label_fine_tunes(held_out.fine_tunes)  # the same documents as the run's own task
+        if corpus is not None and not task_problem(corpus, fine_tunes=label_tuned):
+            task = sections.task(replica, corpus, options, None, label_tuned)
+        ranked = sections.retrieval(replica, held_out, None) if held_out.pairs else None
+        found.append(
+            SpaceEvaluation(
+                replica.name,
+                corpus.id if corpus is not None else None,
+                similarities,
+                analogy,
+                task,
+                ranked,
+                held_out.note,
+            )
+        )
+    if others:
+        plan.report(space.name, "seeds", 1.0)
+    return tuple(found)
 
 
 def evaluate_spaces(

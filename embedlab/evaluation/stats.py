@@ -17,6 +17,18 @@ document) and returns plain numbers; which items two spaces share is decided by 
   discordant items split 50/50, a binomial test on them (``scipy.stats.binomtest``). The label task's per-document
   comparison follows Dietterich (1998), who found the paired t-test over k-fold accuracies too liberal.
 
+- A difference of two *configurations* — spaces that come from training, each trained with several seeds and every
+  seed scored on the same items — is tested over seeds and items together (:func:`seeded_mean_difference`,
+  :func:`seeded_spearman_difference`): the tests above condition on the two trained files and ignore the variance of
+  training, which on a real corpus is as large as the gaps they call significant (Bouthillier et al. 2021,
+  "Accounting for Variance in Machine Learning Benchmarks", MLSys). The difference of the seed-averaged measures
+  has variance ``s²_A/m + s²_B/n + v_items``: the between-seed variances of each side's measure on the shared items
+  (Bouthillier et al.'s "multiple sources of variation"; a side with no training, such as the pretrained baseline,
+  has none) plus the item-sampling variance of the seed-averaged difference (per-item for means, a paired bootstrap
+  for ρ); the interval and p come from Student's t with Welch–Satterthwaite degrees of freedom (Welch 1947;
+  Satterthwaite 1946), as in a two-level random-effects model. With two or three seeds the t quantile is wide: a
+  claim about a configuration needs its seeds to agree.
+
 Percentile rather than BCa intervals: BCa needs a jackknife (n extra statistics per interval) and fails on the
 degenerate distributions this app meets on purpose (a space compared with itself, recall 0 everywhere), and the
 percentile interval is the one the bootstrap p-value above inverts, so the interval and the test never disagree.
@@ -323,6 +335,129 @@ def accuracy_difference(
         found.b_value,
         (only_a, only_b),
     )
+
+
+SEEDED_TEST = "t over seeds and items (Welch–Satterthwaite)"
+
+
+def _seed_terms(per_seed: np.ndarray) -> tuple[float, int]:
+    """(variance of the seed mean, its degrees of freedom) of one side's per-seed measures; (0, 0) for one seed (a
+    space with no training: no between-seed variance)."""
+    values = np.asarray(per_seed, dtype=np.float64)
+    if len(values) < 2:
+        return 0.0, 0
+    return float(values.var(ddof=1)) / len(values), len(values) - 1
+
+
+def _seeded(
+    per_seed_a: np.ndarray, per_seed_b: np.ndarray, item_variance: float, items: int, confidence: float
+) -> Difference:
+    """The t test of :func:`seeded_mean_difference` from each side's per-seed measures and the item term."""
+    # lazy: scipy.stats adds ~0.3 s to start-up; only comparisons need it
+    from scipy.stats import t
+
+    a_value, b_value = float(np.mean(per_seed_a)), float(np.mean(per_seed_b))
+    value = a_value - b_value
+    terms = [_seed_terms(per_seed_a), _seed_terms(per_seed_b), (float(item_variance), items - 1)]
+    variance = sum(term for term, _ in terms)
+    if not np.isfinite(variance) or items < 2:
+        return Difference(value, math.nan, math.nan, math.nan, items, SEEDED_TEST, a_value, b_value)
+    if variance <= 0:  # every seed and item agree: no spread to test against
+        p = 1.0 if value == 0 else 0.0
+        return Difference(value, value, value, p, items, SEEDED_TEST, a_value, b_value)
+    # Welch-Satterthwaite: the degrees of freedom of a sum of independently estimated variances
+    df = variance**2 / sum(term**2 / free for term, free in terms if free > 0 and term > 0)
+    scale = math.sqrt(variance)
+    half = float(t.ppf(0.5 + confidence / 2, df)) * scale
+    p = float(2 * t.sf(abs(value) / scale, df))
+    return Difference(value, value - half, value + half, p, items, SEEDED_TEST, a_value, b_value)
+
+
+def seeded_mean_difference(a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE) -> Difference:
+    """Mean(A) − mean(B) of two configurations, each scored per seed on the same items (reciprocal ranks, 0/1
+    correctness): t over seeds and items (see the module; Bouthillier et al. 2021, Welch–Satterthwaite).
+
+    Args:
+        a: shape (m, n): one row per seed of A, one column per item; a space with no training gives one row.
+        b: shape (k, n), the same items.
+
+    Returns:
+        The difference of the seed-averaged means, its t interval and two-sided p; ``a_value``/``b_value`` are the
+        seed-averaged means. NaN interval and p with fewer than two items.
+
+    Raises:
+        ValueError: the sides score different numbers of items, or a side has no seed.
+    """
+    a, b = np.atleast_2d(np.asarray(a, dtype=np.float64)), np.atleast_2d(np.asarray(b, dtype=np.float64))
+    if a.shape[1] != b.shape[1] or not len(a) or not len(b):
+        raise ValueError(f"seeded values need the same items and a seed each: {a.shape} against {b.shape}")
+    items = a.shape[1]
+    if not items:
+        return Difference(math.nan, math.nan, math.nan, math.nan, 0, SEEDED_TEST)
+    per_item = a.mean(axis=0) - b.mean(axis=0)
+    item_variance = float(per_item.var(ddof=1)) / items if items >= 2 else math.nan
+    return _seeded(a.mean(axis=1), b.mean(axis=1), item_variance, items, confidence)
+
+
+def seeded_spearman_difference(
+    gold: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    n_resamples: int = N_RESAMPLES,
+    seed: int = SEED,
+    confidence: float = CONFIDENCE,
+) -> Difference:
+    """Mean over seeds of ρ(gold, A) − mean over seeds of ρ(gold, B) on the same word pairs: t over seeds and pairs
+    (as :func:`seeded_mean_difference`), the pairs' sampling variance from a paired bootstrap of the seed-averaged
+    difference (``scipy.stats.bootstrap``).
+
+    Args:
+        gold: shape (n,).
+        a: shape (m, n), each seed's similarities of the pairs; b: shape (k, n).
+
+    Raises:
+        ValueError: the arrays disagree on the pairs.
+    """
+    gold = np.asarray(gold, dtype=np.float64)
+    a, b = np.atleast_2d(np.asarray(a, dtype=np.float64)), np.atleast_2d(np.asarray(b, dtype=np.float64))
+    if not a.shape[1] == b.shape[1] == len(gold) or not len(a) or not len(b):
+        raise ValueError(f"seeded pairs disagree: gold {gold.shape}, {a.shape} against {b.shape}")
+    per_a = np.array([spearman(gold, row) for row in a])
+    per_b = np.array([spearman(gold, row) for row in b])
+    if len(gold) < 3:
+        return _seeded(per_a, per_b, math.nan, len(gold), confidence)
+    m = len(a)
+
+    def statistic(gold_codes, *sides, axis=-1):
+        scores = [_code_correlation(gold_codes, side, axis) for side in sides]
+        return np.mean(scores[:m], axis=0) - np.mean(scores[m:], axis=0)
+
+    codes = (_codes(gold), *(_codes(row) for row in a), *(_codes(row) for row in b))
+    found = _bootstrap(codes, statistic, n_resamples, seed, confidence)
+    item_variance = float(np.nanvar(found.bootstrap_distribution, ddof=1))
+    return _seeded(per_a, per_b, item_variance, len(gold), confidence)
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment of a family of p-values (Holm 1979): rejecting where the adjusted p < α controls
+    the family-wise error rate at α over the whole family, under any dependence between the tests; by
+    ``statsmodels.stats.multitest.multipletests``. NaN (no test) stays NaN and is not counted in the family.
+
+    Args:
+        p_values: shape (n,).
+
+    Returns:
+        The adjusted p-values, shape (n,), each at least its raw p and at most 1.
+    """
+    # lazy: statsmodels takes ~1 s to import; only tables of differences need it
+    from statsmodels.stats.multitest import multipletests
+
+    values = np.asarray(p_values, dtype=np.float64)
+    out = np.full(values.shape, np.nan)
+    known = ~np.isnan(values)
+    if known.any():
+        out[known] = multipletests(values[known], method="holm")[1]
+    return out
 
 
 def verdict(value: float, p_value: float, a: str, b: str, alpha: float = 1 - CONFIDENCE) -> str:

@@ -37,6 +37,7 @@ def sweep_row(
     progress: Callable[[float], None] | None = None,
     *,
     task: bool = True,
+    fine_tunes: Sequence[str] = (),
 ) -> dict[str, float]:
     """One size of a dimension sweep: dim, MB per 100k words (float32), WordSim-353 and SimLex-999 Spearman, and
     when the corpus's labels can be cross-validated (:func:`task_problem`) the task accuracy and macro-F1.
@@ -47,16 +48,18 @@ def sweep_row(
     Args:
         progress: called with the share of the task's work done (its folds), when there is a task.
         task: False to score the benchmarks only (milliseconds, where the task's folds take seconds); the task's
-            columns are then NaN."""
+            columns are then NaN.
+        fine_tunes: the compared fine-tunes that trained on the labels: their documents are left out of the task,
+            as the task section leaves them out (:func:`task_evaluation`), so every size is scored on one set."""
     smaller = _reduced(space, dim, seed)
     row = {"dim": dim, "MB per 100k words": dim * 4 * 100_000 / 1e6}
     for name in BUILTIN_PAIRS:
         rows, _ = builtin_pairs(name)
         row[f"{name} Spearman"] = score_pairs(smaller, rows, name).spearman
-    if corpus is not None and not task_problem(corpus):
+    if corpus is not None and not task_problem(corpus, fine_tunes=fine_tunes):
         row["task accuracy"] = row["task macro-F1"] = math.nan
         if task:
-            found = task_evaluation(smaller, corpus, seed=seed, progress=progress)
+            found = task_evaluation(smaller, corpus, seed=seed, progress=progress, fine_tunes=fine_tunes)
             row["task accuracy"], row["task macro-F1"] = found.accuracy, found.macro_f1
     return row
 

@@ -7,8 +7,9 @@ which words the space was scored on.
 
 Every measure here is better when higher (correlations, accuracies, MRR, recall, coverage); the ``direction`` column
 says so per row. Given the evaluation's paired differences (:attr:`embedlab.evaluation.run.Evaluation.differences`),
-a score row's ``better`` is a test's verdict ("A better", "B better", "no significant difference at 95%") and a
-``difference`` column gives each space minus the reference with its 95% interval and p; without them, and on
+a score row's ``better`` is a test's verdict from its Holm-adjusted p ("A better", "B better", "A better (these files
+only: one seed)", "no significant difference at 95%") and a ``difference`` column gives each space minus the
+reference with its 95% interval, raw p and adjusted p; without them, and on
 coverage rows (counts, not estimates), the higher value is named and values equal at the three decimals shown
 are a tie.
 """
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from embedlab.evaluation import stats
+from embedlab.evaluation.uncertainty import row_verdict
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -133,12 +134,47 @@ def _tested(found: pd.DataFrame, columns: Mapping[str, str], fallback: str) -> d
         a, b = columns[item["a"]], columns[item["b"]]
         text = (
             f"{_signed(item['difference'])} [{_signed(item['ci_low'])}, {_signed(item['ci_high'])}], "
-            f"p = {'—' if _missing(item['p_value']) else format(item['p_value'], '.3g')}"
+            f"p = {_p(item['p_value'])}, Holm {_p(item['p_adjusted'])}"
         )
-        verdict = stats.verdict(item["difference"], item["p_value"], a, b)
+        verdict = row_verdict(item["difference"], item["p_adjusted"], a, b, item["scope"])
         texts.append(f"{a} − {b}: {text}" if several else text)
         verdicts.append(f"{a} vs {b}: {verdict}" if several else verdict)
     return {DIFFERENCE: "; ".join(texts), BETTER: "; ".join(verdicts)}
+
+
+def difference_sentence(row: Mapping[str, Any], labels: Mapping[str, str], measure: str) -> str:
+    """One difference row (``Evaluation.differences``) as a sentence: "Accuracy, A − B: +0.012 (95% CI +0.004 to
+    +0.020), p = 0.003, Holm-adjusted 0.018 (t over seeds and items (Welch–Satterthwaite); seeds and test items (…)):
+    A better".
+
+    Args:
+        row: a record with a, b, difference, ci_low, ci_high, p_value, p_adjusted, test, variance, scope.
+        labels: space name -> readable label.
+        measure: what is compared, capitalised ("Accuracy").
+    """
+    a, b = labels.get(row["a"], row["a"]), labels.get(row["b"], row["b"])
+    return (
+        f"{measure}, {a} − {b}: {_signed(row['difference'])} (95% CI {_signed(row['ci_low'])} to "
+        f"{_signed(row['ci_high'])}), p = {_p(row['p_value'])}, Holm-adjusted {_p(row['p_adjusted'])} "
+        f"({row['test']}; {row['variance']}): "
+        f"{row_verdict(row['difference'], row['p_adjusted'], a, b, row['scope'])}"
+    )
+
+
+def variance_note(differences: pd.DataFrame, labels: Mapping[str, str]) -> str:
+    """Which variance the table's tests cover, one clause per space compared (from the rows' ``variance``), and the
+    size of the Holm family: empty without differences."""
+    if not len(differences):
+        return ""
+    tested = int(differences["p_value"].notna().sum())
+    clauses = [
+        f"{labels.get(name, name)}: {group['variance'].iloc[0]}" for name, group in differences.groupby("a", sort=False)
+    ]
+    return f"Which variance each test covers — {'; '.join(clauses)}. Holm's adjustment over {tested} tests."
+
+
+def _p(value: float) -> str:
+    return "—" if _missing(value) else format(value, ".3g")
 
 
 def _row(measure: str, values: pd.Series, columns: Mapping[str, str]) -> dict[str, Any]:

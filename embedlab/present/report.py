@@ -507,6 +507,27 @@ class _Inputs:
             raise self._verdict_evaluation
         return self._verdict_evaluation
 
+    def seeded(self, name: str, parts: Mapping[str, Any]) -> dict[str, Any]:
+        """A section's parts of A or B with the training behind them and, for a run trained with several seeds, the
+        other seeds' same parts (the verdict's evaluation's when it has them, else evaluated once here), so the
+        report's tests cover the variance the Evaluate page's cover."""
+        found = {**parts, "training": evaluation.training_of(name)}
+        if found["training"] is evaluation.Training.SEEDS:
+            found["seeds"] = tuple({key: seed.parts()[key] for key in parts} for seed in self.seed_evaluations(name))
+        return found
+
+    def seed_evaluations(self, name: str) -> tuple[evaluation.SpaceEvaluation, ...]:
+        """The other seeds' evaluations of A or B (:func:`evaluation.seed_evaluations`), computed once."""
+        known: dict[str, tuple[evaluation.SpaceEvaluation, ...]] = self.__dict__.setdefault("_seeds", {})
+        shared = self.shared_evaluation
+        if name not in known:
+            if shared is not None and name in shared.names and self.shares_folds:  # the same folds
+                known[name] = shared[name].seeds
+            else:
+                held_out = evaluation.held_out_section(self.corpus, [space.name for space in self.specs])
+                known[name] = evaluation.seed_evaluations(self.load(name), self.corpus, self.options, held_out)
+        return known[name]
+
     @property
     def shared_evaluation(self) -> evaluation.Evaluation | None:
         """The verdict's evaluation when the verdict section computed one: the evaluation sections read what they
@@ -603,6 +624,8 @@ def _verdict_body(found: verdict.Verdict) -> str:
         }
     )
     parts.append(_table(headlines))
+    if found.claims_note:
+        parts.append(f"<p class='muted'>{_e(found.claims_note)}</p>")
     parts.append(f"<p>Recommended space: <b>{_e(labels[found.recommended])}</b> ({_e(found.recommended)})</p>")
     parts += [f"<p class='warn'>{_e(note)}</p>" for note in found.recommendation_notes]
     parts.append("<h3>Reasons to customise, on this corpus</h3>")
@@ -728,7 +751,8 @@ def _task_section(inputs: _Inputs, steps: _Steps) -> str:
         return _h2(Section.TASK) + f"<p class='muted'>No task to score: {html.escape(no_labels_reason(corpus))}.</p>"
     if not corpus.labels:
         return _h2(Section.TASK) + "<p class='muted'>The corpus has no labels: there is no task to score.</p>"
-    if problem := evaluation.task_problem(corpus):
+    tuned = evaluation.label_fine_tunes([space.name for space in inputs.specs])  # their documents are left out
+    if problem := evaluation.task_problem(corpus, fine_tunes=tuned):
         return _h2(Section.TASK) + f"<p class='muted'>No task to score: {html.escape(problem)}.</p>"
     rows, notes, parts = [], [], {}
     shared = inputs.shared_evaluation if inputs.shares_folds else None
@@ -744,13 +768,15 @@ def _task_section(inputs: _Inputs, steps: _Steps) -> str:
             )
             try:
                 found = evaluation.task_section(
-                    space, corpus, inputs.options, steps.within(Section.TASK, number, len(inputs.specs))
+                    space, corpus, inputs.options, steps.within(Section.TASK, number, len(inputs.specs)), tuned
                 )
             except EmbedLabError as error:
                 notes.append(f"{space.title}: {error}")
                 continue
         if found is not None:
             parts[space.name] = {"task": found}
+            if found.note:  # e.g. the documents a fine-tune trained on, left out for every space
+                notes.append(f"{space.title}: {found.note}")
             rows.append(
                 {
                     "space": space.title,
@@ -819,7 +845,9 @@ def _differences(inputs: _Inputs, parts: Mapping[str, Mapping[str, Any]]) -> str
     difference with its 95% interval, the paired test's p and the verdict; empty with one space or nothing paired."""
     if len(inputs.specs) < 2 or inputs.a.name not in parts or inputs.b.name not in parts:
         return ""
-    rows = evaluation.space_differences("A", "B", dict(parts[inputs.a.name]), dict(parts[inputs.b.name]))
+    rows = evaluation.space_differences(
+        "A", "B", inputs.seeded(inputs.a.name, parts[inputs.a.name]), inputs.seeded(inputs.b.name, parts[inputs.b.name])
+    )
     if not rows:
         return ""
     table = pd.DataFrame(
@@ -830,14 +858,19 @@ def _differences(inputs: _Inputs, parts: Mapping[str, Mapping[str, Any]]) -> str
             "A − B": [row["difference"] for row in rows],
             "95% interval": [_interval(row["ci_low"], row["ci_high"]) for row in rows],
             "p": [row["p_value"] for row in rows],
+            "p (Holm)": [row["p_adjusted"] for row in rows],
             "items": [row["items"] for row in rows],
             "test": [row["test"] for row in rows],
+            "variance covered": [row["variance"] for row in rows],
             "verdict": [row["verdict"] for row in rows],
         }
     )
     return (
         f"<p>A ({_e(inputs.a.title)}) against B ({_e(inputs.b.title)}) on the items both score: the difference "
-        "with its 95% bootstrap interval, a paired test, and whether it is significant at 95%.</p>" + _table(table)
+        "with its 95% interval, a paired test, its p adjusted by Holm's method over the table's tests, which "
+        "variance the test covers (seeds and test items for a run trained with several seeds; test items only for "
+        "one trained with one seed, a claim about these files), and whether it is significant at 95%.</p>"
+        + _table(table)
     )
 
 

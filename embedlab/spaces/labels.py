@@ -74,7 +74,8 @@ def _label(
         label = f"{made} · {elsewhere or corpora.get(run.corpus_id, 'deleted corpus')} · {run.id[-6:]}"
     else:
         return spec
-    return label + (", read in context" if parsed.context else "") + (", debiased" if parsed.debiased else "")
+    seed = "" if parsed.seed is None else f", seed {parsed.seed}"
+    return label + seed + (", read in context" if parsed.context else "") + (", debiased" if parsed.debiased else "")
 
 
 def mismatch_notes(specs: Sequence[str], corpus_id: str | None) -> list[str]:

@@ -79,7 +79,34 @@ def _load(spec: str, corpus: Corpus | None = None, progress: Callable[[float], N
         return EmbeddingSpace(
             name, words, normalise_rows(vectors), _counts_for(words, corpus), f"vectors file {parsed.source}"
         )
+    if parsed.seed is not None:
+        return seed_replica(parsed, _run_space(parsed.source, corpus, progress))
     return _run_space(parsed.source, corpus, progress)
+
+
+def seed_replica(spec: SpaceSpec, run: EmbeddingSpace) -> EmbeddingSpace:
+    """One seed's training of a run trained with several seeds (its seed replicas): the run's words and counts,
+    that seed's vectors.
+
+    Raises:
+        EmbedLabError: the run kept no replicas, or none with this seed (the message lists its seeds).
+    """
+    if run.seed_replicas is None:
+        raise EmbedLabError(f"{spec}: {spec.source} was trained with one seed; it has no other seed's training")
+    replicas = run.seed_replicas()
+    if spec.seed not in replicas.seeds:
+        raise EmbedLabError(f"{spec}: {spec.source} was trained with seeds {', '.join(map(str, replicas.seeds))}")
+    position = replicas.seeds.index(spec.seed)
+    vectors = run.vectors if position == 0 else normalise_rows(replicas.vectors[position - 1])
+    # a FastText replica's subword model was not kept (only the run's own seed's is): whole words only
+    return dataclasses.replace(
+        run,
+        name=str(spec),
+        vectors=vectors,
+        source=f"{run.source}, seed {spec.seed}",
+        seed_replicas=None,
+        oov_vector=None,
+    )
 
 
 def _baseline_space(corpus: Corpus | None, progress: Callable[[float], None] | None) -> EmbeddingSpace:

@@ -283,9 +283,11 @@ def weat(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def sweep_row(spec: str, corpus_id: str, dim: int, seed: int = 42, task: bool = True) -> dict[str, float]:
+def sweep_row(
+    spec: str, corpus_id: str, dim: int, seed: int = 42, task: bool = True, fine_tunes: tuple[str, ...] = ()
+) -> dict[str, float]:
     space, notes = load_space(spec, corpus_id), load_corpus(corpus_id)
-    return evaluation.sweep_row(space, dim, notes, seed, _progress(), task=task)
+    return evaluation.sweep_row(space, dim, notes, seed, _progress(), task=task, fine_tunes=fine_tunes)
 
 
 class EvaluationSections(evaluation.Sections):
@@ -349,8 +351,10 @@ class EvaluationSections(evaluation.Sections):
         options: evaluation.EvaluationOptions,
         progress: Callable[[float], None] | None,
         task: bool = True,
+        fine_tunes: Sequence[str] = (),
     ) -> dict[str, float]:
-        return _reported(progress, lambda: sweep_row(space.name, self.corpus_id, dim, options.seed, task))
+        tuned = tuple(fine_tunes)
+        return _reported(progress, lambda: sweep_row(space.name, self.corpus_id, dim, options.seed, task, tuned))
 
 
 def evaluate(

@@ -14,7 +14,7 @@ Example::
 """
 
 from embedlab.verdict.build import MIN_TOKENS, build_verdict, candidate_kind, evaluation_options
-from embedlab.verdict.domain import MIN_COUNT, SHIFT_PERCENTILE, DomainLanguage, UsageShift, domain_language
+from embedlab.verdict.domain import MIN_COUNT, DomainLanguage, UsageShift, domain_language
 from embedlab.verdict.model import REASON_TITLES, REASONS, Headline, Reason, Verdict
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "MIN_TOKENS",
     "REASONS",
     "REASON_TITLES",
-    "SHIFT_PERCENTILE",
     "DomainLanguage",
     "Headline",
     "Reason",

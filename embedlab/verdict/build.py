@@ -28,8 +28,9 @@ from embedlab.spaces.load import load_space
 from embedlab.spaces.provenance import corpus_mismatches
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.training.health import space_health
-from embedlab.verdict.domain import MIN_COUNT as DOMAIN_MIN_COUNT
-from embedlab.verdict.domain import SHIFT_PERCENTILE, DomainLanguage, domain_language
+from embedlab.verdict.domain import MIN_CHECKED as DOMAIN_MIN_CHECKED
+from embedlab.verdict.domain import DomainLanguage, domain_language
+from embedlab.verdict.domain import finding as domain_finding
 from embedlab.verdict.model import REASONS, Headline, Reason, Verdict
 
 if TYPE_CHECKING:
@@ -102,56 +103,144 @@ def _interval(low: float, high: float) -> str:
     return "no interval" if math.isnan(low) else f"95% interval {low:+.3f} to {high:+.3f}"
 
 
+SEEDS_ADVISED = 3  # seeds a single-seed run is advised to train again with, to make its comparison a claim
+
+
+def seed_advice(spec: str) -> str:
+    """What to do so that a comparison of a space trained with one seed becomes a claim about its settings, with
+    the cost up front: train the run again with :data:`SEEDS_ADVISED` seeds (about that many times its training
+    time), or, for a fine-tune (trained once here), what it would take."""
+    try:
+        parsed = SpaceSpec.parse(spec)
+    except EmbedLabError:
+        return ""
+    record = store.get_run(parsed.source) if parsed.kind is SpaceKind.RUN else None
+    if record is None:
+        return ""
+    if record.is_finetuned:
+        return (
+            "a fine-tune is trained once here, so the seed-to-seed spread of its settings is not measured: "
+            "fine-tune again with another seed and compare the two to see it"
+        )
+    return (
+        f"train it again with Seeds {SEEDS_ADVISED} on the Train page (about {SEEDS_ADVISED}× its "
+        f"{record.seconds:,.0f} s of training) to test its settings rather than this file"
+    )
+
+
+def _tested(row: pd.Series, comparisons: int) -> str:
+    return (
+        f"{_interval(row['ci_low'], row['ci_high'])}; Holm-adjusted p = {row['p_adjusted']:.2g} over {comparisons} "
+        f"comparisons; {row['variance']}"
+    )
+
+
 def _headline(
-    use: str, rows: pd.DataFrame, measure: str, baseline: str, labels: Mapping[str, str], missing: str
+    use: str,
+    rows: pd.DataFrame,
+    measure: str,
+    baseline: str,
+    labels: Mapping[str, str],
+    missing: str,
+    comparisons: int,
 ) -> Headline:
-    """The answer for one use from the candidates' differences with the baseline on one measure."""
+    """The answer for one use from the candidates' differences with the baseline on one measure.
+
+    A candidate is named ("Use X") only when its lead is significant after Holm's adjustment over every comparison
+    of the evaluation and the test covers the variance of training (scope ``configuration``) or there is none
+    (``fixed``); a lead between files trained with one seed is reported as such, with what would make it a claim.
+    """
     if rows.empty or rows["difference"].isna().all():
         return Headline(use, None, measure, math.nan, math.nan, math.nan, False, f"Not enough evidence: {missing}")
     rows = rows.dropna(subset=["difference"])
-    significant = rows["p_value"] < 1 - CONFIDENCE
-    wins = rows[significant & (rows["difference"] > 0)]
+    significant = rows["p_adjusted"] < 1 - CONFIDENCE
+    claims = rows["scope"] != evaluation.FILES
+    wins = rows[significant & claims & (rows["difference"] > 0)]
     if not wins.empty:
         best = wins.loc[wins["difference"].idxmax()]
-        return Headline(
+        return _decided(
             use,
             best["a"],
             measure,
-            float(best["difference"]),
-            float(best["ci_low"]),
-            float(best["ci_high"]),
+            best,
             True,
+            comparisons,
             f"Use {labels[best['a']]}: {measure} {best['a_score']:.3f} against {best['b_score']:.3f} for "
             f"{labels[baseline]} on the {best['items']:,} items both score, {best['difference']:+.3f} "
-            f"({_interval(best['ci_low'], best['ci_high'])}).",
+            f"({_tested(best, comparisons)}).",
         )
     closest = rows.loc[rows["difference"].idxmax()]
-    if significant.all() and (rows["difference"] < 0).all():
-        return Headline(
+    if (significant & claims).all() and (rows["difference"] < 0).all():
+        flipped = closest.copy()
+        flipped["difference"], flipped["ci_low"], flipped["ci_high"] = (
+            -closest["difference"],
+            -closest["ci_high"],
+            -closest["ci_low"],
+        )
+        return _decided(
             use,
             baseline,
             measure,
-            -float(closest["difference"]),
-            -float(closest["ci_high"]),
-            -float(closest["ci_low"]),
+            flipped,
             True,
+            comparisons,
             f"Keep {labels[baseline]}: it beats every candidate on {measure}; the closest, "
             f"{labels[closest['a']]}, scores {closest['a_score']:.3f} against {closest['b_score']:.3f} on the "
-            f"{closest['items']:,} items both score ({closest['difference']:+.3f}, "
-            f"{_interval(closest['ci_low'], closest['ci_high'])}).",
+            f"{closest['items']:,} items both score ({closest['difference']:+.3f}, {_tested(closest, comparisons)}).",
         )
-    return Headline(
+    files = rows[significant & ~claims]
+    if not files.empty:  # a lead (or a loss) between files: said, never a recommendation
+        named = files.loc[files["difference"].abs().idxmax()]
+        ahead, behind = (named["a"], baseline) if named["difference"] > 0 else (baseline, named["a"])
+        advice = seed_advice(named["a"])
+        return _decided(
+            use,
+            None,
+            measure,
+            named,
+            False,
+            comparisons,
+            f"Not a claim yet: on these files {labels[ahead]} scores higher than {labels[behind]} on {measure} "
+            f"({named['a_score']:.3f} against {named['b_score']:.3f} on the {named['items']:,} items both score, "
+            f"{named['difference']:+.3f}, {_tested(named, comparisons)}), but {labels[named['a']]} was trained with "
+            "one seed, so this cannot tell its settings from seed noise" + (f": {advice}." if advice else "."),
+        )
+    return _decided(
         use,
         None,
         measure,
-        float(closest["difference"]),
-        float(closest["ci_low"]),
-        float(closest["ci_high"]),
+        closest,
         False,
+        comparisons,
         f"No significant difference at 95%: {labels[closest['a']]} scores {closest['a_score']:.3f} against "
         f"{closest['b_score']:.3f} for {labels[baseline]} on {measure}, on the {closest['items']:,} items both score "
-        f"({closest['difference']:+.3f}, "
-        f"{_interval(closest['ci_low'], closest['ci_high'])}); the baseline needs no training.",
+        f"({closest['difference']:+.3f}, {_tested(closest, comparisons)}); the baseline needs no training.",
+    )
+
+
+def _decided(
+    use: str,
+    winner: str | None,
+    measure: str,
+    row: pd.Series,
+    significant: bool,
+    comparisons: int,
+    sentence: str,
+) -> Headline:
+    """A headline from the difference row that decided it (its numbers, test and variance)."""
+    return Headline(
+        use,
+        winner,
+        measure,
+        float(row["difference"]),
+        float(row["ci_low"]),
+        float(row["ci_high"]),
+        significant,
+        sentence,
+        float(row["p_value"]),
+        float(row["p_adjusted"]),
+        str(row["variance"]),
+        comparisons,
     )
 
 
@@ -246,13 +335,14 @@ def _domain_reason(found: Mapping[str, DomainLanguage], labels: Mapping[str, str
             measured=False,
         )
     numbers = {
-        "threshold": SHIFT_PERCENTILE,
         "spaces": {
             name: {
                 "checked": evidence.checked,
                 "shifted": len(evidence.shifted),
                 "share": evidence.share,
                 "median_shift": evidence.median_shift,
+                "threshold": evidence.threshold,
+                "fdr": evidence.fdr,
                 "floor_known": evidence.floor_known,
                 "words": [shift.word for shift in evidence.shifted],
             }
@@ -277,32 +367,13 @@ def _domain_reason(found: Mapping[str, DomainLanguage], labels: Mapping[str, str
         for name, shift in ordered
     )
     best = max(found.values(), key=lambda evidence: (len(evidence.shifted), evidence.checked))
-    checked = max(evidence.checked for evidence in found.values())
-    if not checked:  # no evidence either way: never "no sign of" from zero words
-        return Reason(
-            "domain_language",
-            f"Not measured: no word of this corpus could be checked (the check reads content words the run and "
-            f"the baseline both hold, seen {DOMAIN_MIN_COUNT} times or more here and kept whole by MiniLM's "
-            "tokenizer: none is); a run trained on this corpus, with more text, gives it words to read.",
-            numbers,
-            measured=False,
-        )
-    if not best.shifted:
-        return Reason(
-            "domain_language",
-            f"No sign of domain-specific language: none of the {checked:,} frequent words checked has corpus "
-            "neighbours that general English ranks as unrelated to it.",
-            numbers,
-        )
-    first = max(best.shifted, key=lambda shift: (shift.count, shift.shift))
-    noise = "" if best.floor_known else " Seed noise is not ruled out: train the run with 2 or more seeds."
+    measured = best.checked >= DOMAIN_MIN_CHECKED  # never "no sign of" from too few words
     return Reason(
         "domain_language",
-        f"{len(best.shifted):,} of {best.checked:,} frequent words are used differently here than in general "
-        f"English ({labels[best.candidate]}): e.g. {first.word}, near {', '.join(first.here[:3])} here but "
-        f"{', '.join(first.general[:3])} in general English.{noise}",
+        domain_finding(best, labels[best.candidate]),
         numbers,
-        examples,
+        examples if measured else (),
+        measured=measured,
     )
 
 
@@ -398,6 +469,7 @@ def _retrieval_reason(found: evaluation.Evaluation, headline: Headline) -> Reaso
 
 
 def _task_reason(found: evaluation.Evaluation, corpus: Corpus, headline: Headline) -> Reason:
+    label_tuned = evaluation.label_fine_tunes(found.held_out.fine_tunes)
     if not corpus.labels and corpus.label_guess:  # read without the column that looks like its label: say which
         return Reason("task_performance", f"Not measured: {no_labels_reason(corpus)}.", measured=False)
     if not corpus.labels:
@@ -407,7 +479,7 @@ def _task_reason(found: evaluation.Evaluation, corpus: Corpus, headline: Headlin
             "space on your own classification task.",
             measured=False,
         )
-    if problem := evaluation.task_problem(corpus):
+    if problem := evaluation.task_problem(corpus, fine_tunes=label_tuned):
         return Reason(
             "task_performance",
             f"Not measured: {problem}. Label more documents (at least 5 for each of two labels) to score each space "
@@ -418,15 +490,21 @@ def _task_reason(found: evaluation.Evaluation, corpus: Corpus, headline: Headlin
         "accuracy": _measure_table(found, TASK, "accuracy"),
         "verdicts": _verdicts(found.differences, TASK, "accuracy"),
     }
-    return Reason("task_performance", f"On the corpus's labels (5-fold): {headline.sentence}", numbers)
+    # which documents were held out from a fine-tune that trained on the labels (the same for every space)
+    notes = sorted({space.task.note for space in found.spaces if space.task is not None and space.task.note})
+    return Reason(
+        "task_performance",
+        " ".join([f"On the corpus's labels (5-fold): {headline.sentence}", *notes]),
+        {**numbers, "notes": notes},
+    )
 
 
-def _no_task(corpus: Corpus) -> str:
+def _no_task(corpus: Corpus, fine_tunes: Sequence[str] = ()) -> str:
     if not corpus.labels and corpus.label_guess:
         return no_labels_reason(corpus)
     if not corpus.labels:
         return "the corpus has no labels; upload it with a label column to measure it"
-    return evaluation.task_problem(corpus) + "; label more documents to measure it"
+    return evaluation.task_problem(corpus, fine_tunes=fine_tunes) + "; label more documents to measure it"
 
 
 def _dimensionality_reason(sizes: Mapping[str, dict[str, Any] | None], labels: Mapping[str, str]) -> Reason:
@@ -582,6 +660,7 @@ def build_verdict(
     differences = evaluated.differences_from(baseline)  # the chosen baseline, even when MiniLM is a candidate
     report(_EVALUATED + 0.1, "coverage")
     benchmark, metric = _similarity_measure(evaluated)
+    tests = int(differences["p_adjusted"].notna().sum())
     headlines = [
         _headline(
             "word similarity",
@@ -590,6 +669,7 @@ def build_verdict(
             baseline,
             labels,
             "no candidate knows enough of the benchmark's words to compare; add your own pairs on the Evaluate page",
+            tests,
         ),
         _headline(
             "retrieval",
@@ -598,6 +678,7 @@ def build_verdict(
             baseline,
             labels,
             evaluated.held_out.note or "the corpus has no held-out sentence pairs; add documents of several sentences",
+            tests,
         ),
         _headline(
             "label task",
@@ -605,7 +686,8 @@ def build_verdict(
             "label task accuracy",
             baseline,
             labels,
-            _no_task(corpus),
+            _no_task(corpus, evaluation.label_fine_tunes(evaluated.held_out.fine_tunes)),
+            tests,
         ),
     ]
     recommended = next(
@@ -651,4 +733,4 @@ def build_verdict(
     )
 
 
-__all__ = ["build_verdict", "candidate_kind", "evaluation_options", "needs_comparison"]
+__all__ = ["build_verdict", "candidate_kind", "evaluation_options", "needs_comparison", "seed_advice"]

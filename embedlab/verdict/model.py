@@ -49,8 +49,14 @@ class Headline:
         difference: the winner's lead over the other side (winner minus runner-up, in the measure's units; for
             small memory, the share of memory saved); NaN when nothing was measured.
         ci_low, ci_high: its 95% bootstrap interval (NaN where there is none).
-        significant: whether the difference is significant at 95%.
+        significant: whether the difference is a claim significant at 95% after Holm's adjustment over every
+            comparison of the evaluation (a difference between files trained with one seed never is).
         sentence: the answer in plain words, with its numbers.
+        p_value, p_adjusted: the deciding test's raw p and its Holm-adjusted p (Holm 1979: the family-wise error
+            rate over all the evaluation's comparisons at most 5%); NaN where no test decided.
+        variance: which variance that test covers, in words ("seeds and test items (3 seeds against a fixed
+            space)", "test items only (…one seed…)"); "" where no test decided.
+        comparisons: how many tests the adjustment covered.
     """
 
     use: str
@@ -61,6 +67,10 @@ class Headline:
     ci_high: float
     significant: bool
     sentence: str
+    p_value: float = math.nan
+    p_adjusted: float = math.nan
+    variance: str = ""
+    comparisons: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +82,10 @@ class Headline:
             "ci_high": _number(self.ci_high),
             "significant": self.significant,
             "sentence": self.sentence,
+            "p_value": _number(self.p_value),
+            "p_adjusted": _number(self.p_adjusted),
+            "variance": self.variance,
+            "comparisons": self.comparisons,
         }
 
 
@@ -165,6 +179,21 @@ class Verdict:
         return notes + ([self.recommendation_caveat] if self.recommendation_caveat else [])
 
     @property
+    def claims_note(self) -> str:
+        """How the uses' claims are tested, in a sentence (the page, the CLI's text and the report show it under
+        the uses); "" when no test decided any."""
+        tests = max((line.comparisons for line in self.headlines), default=0)
+        if not tests:
+            return ""
+        return (
+            f"A use names a space only when its lead holds after Holm's adjustment over the {tests} comparisons of "
+            "this evaluation (the chance of any false claim among them at most 5%) and its test covers the "
+            "variance of training: a run trained with several seeds is tested over its seeds and the test items; a "
+            "run trained with one seed, or a fine-tune, is compared as these files only, which is not a claim "
+            "about its settings."
+        )
+
+    @property
     def recommendation_caveat(self) -> str:
         """The language note when the recommended space is the English baseline (or a copy of it); else ""."""
         return self.language_note if SpaceSpec.parse(self.recommended).kind is SpaceKind.BASELINE else ""
@@ -196,6 +225,7 @@ class Verdict:
             "recommended": self.recommended,
             "recommendation_caveat": self.recommendation_caveat,
             "recommended_by_default": self.recommended_by_default,
+            "claims_note": self.claims_note,
             "judged_elsewhere": [found.to_dict() for found in self.judged_elsewhere.values()],
         }
 
