@@ -259,3 +259,20 @@ def test_a_run_trained_on_a_damaged_corpus_loses_over_the_seeds(seeded_runs):
     task = rows.loc[(evaluation.TASK, "accuracy")]
     assert task["a"] == damaged and task["scope"] == evaluation.CONFIGURATION
     assert task["difference"] < -0.05 and task["p_adjusted"] < 0.05 and task["verdict"] == f"{clean} better"
+
+
+@pytest.mark.slow
+def test_the_evaluate_page_shows_the_adjusted_p_and_which_variance_each_test_covers(seeded_runs):
+    from conftest import evaluate_page
+
+    first, second = seeded_runs["first"].id, seeded_runs["second"].id
+    at = evaluate_page(corpus=seeded_runs["corpus"].id, spaces=f"{first},{second}")
+    assert not at.exception
+    captions = [caption.value for caption in at.caption]
+    covered = next(caption for caption in captions if caption.startswith("Which variance each test covers"))
+    assert "3 seeds against 3 seeds" in covered and "Holm" in covered
+    task = next(caption for caption in captions if caption.startswith("Accuracy, "))
+    assert "Holm-adjusted" in task and "Welch" in task and task.endswith("no significant difference at 95%")
+    table = next(frame.value for frame in at.dataframe if "measure" in frame.value.columns)
+    tested = [cell for cell in table[evaluation.DIFFERENCE] if cell]
+    assert tested and all(", Holm " in cell for cell in tested)
