@@ -245,11 +245,15 @@ def _train(corpus: Corpus, config: TrainConfig, on_progress: Callable[[Progress]
     model, init_words = prepare_model(corpus, config)  # a big init file's matrix is not kept while training
     start = _start_sample(model, config.seed)
     started = time.perf_counter()
+    shown = [0.0]
 
     def report(epoch_index: int, done_in_epoch: float, words_per_second: float) -> None:
         if on_progress is None:
             return
-        fraction = min(1.0, (epoch_index + done_in_epoch) / config.epochs)
+        # with several workers gensim's running count can pass an epoch's end before the epoch-end call reports
+        # it (0.3338, then 0.3333): a bar never goes backwards
+        fraction = max(shown[0], min(1.0, (epoch_index + done_in_epoch) / config.epochs))
+        shown[0] = fraction
         elapsed = time.perf_counter() - started
         eta = elapsed / fraction * (1 - fraction) if fraction > 0 else None
         on_progress(Progress(min(epoch_index + 1, config.epochs), config.epochs, fraction, words_per_second, eta))
