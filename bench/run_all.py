@@ -45,6 +45,7 @@ BENCHMARKS = (
     "first_answers",
     "map_changes",
     "domain_shift",
+    "seed_claims",
     "ray_cluster",
 )
 MAP_TEST = "tests/test_e2e_browser.py::test_a_200k_point_map_draws_and_hovers_without_freezing"
