@@ -342,18 +342,20 @@ def measure_corpus(
         )
     lines += [
         "",
-        "| use | clean vs damaged pairs | found before (files, raw p) | found after (seeds x items, Holm) | "
-        "median effect (clean - damaged) | median seed-pair gap |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| use | clean vs damaged pairs | found before (files, raw p < 0.05) | seeds x items, raw p < 0.05 | found "
+        "after (seeds x items, Holm) | median effect (clean - damaged) | median seed-pair gap |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for use in measured:
         pairs = [pair[use.name] for pair in planted if use.name in pair]
         before = [found["before"] and found["files_difference"] > 0 for found in pairs]
+        raw = [found["after_p"] < ALPHA and found["difference"] > 0 for found in pairs]
         after = [found["after"] and found["difference"] > 0 for found in pairs]
         effect = statistics.median(found["difference"] for found in pairs)
         noise = statistics.median(abs(pair[use.name]["difference"]) for pair in null if use.name in pair)
         lines.append(
-            f"| {use.name} | {len(pairs)} | {_share(before)} | {_share(after)} | {effect:+.4f} | {noise:.4f} |"
+            f"| {use.name} | {len(pairs)} | {_share(before)} | {_share(raw)} | {_share(after)} | {effect:+.4f} | "
+            f"{noise:.4f} |"
         )
         report.rows.append(
             _common.Row(
