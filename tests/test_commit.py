@@ -180,7 +180,13 @@ def test_a_finetuned_run_records_its_dimension_and_base_model(fresh_home):
     corpus = build_corpus("notes.txt", notes_text())
     row = finetune_run(corpus, FinetuneConfig(max_pairs=16, batch_size=8, held_out_share=0.3, seed=1))
     folder = fresh_home / "runs" / row.id
-    assert sorted(p.name for p in folder.iterdir()) == ["health.json", "held_out.jsonl", "model", "params.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "health.json",
+        "held_out.jsonl",
+        "model",
+        "params.json",
+        "trained_documents.json",
+    ]
     params = json.loads((folder / "params.json").read_text())
     assert params["dim"] == 384 and params["base_model"] == "all-MiniLM-L6-v2"
     assert row.params["dim"] == 384 and row.params["base_model"] == "all-MiniLM-L6-v2"

@@ -1,5 +1,6 @@
-"""The Verdict in a real browser against a real server: open it from a link for a corpus with a run, wait for the
-answer, follow an example word to Compare (it opens on that word), and reopen the verdict from its link."""
+"""The Verdict in a real browser against a real server: open it from a link for a corpus with planted senses and a
+run, wait for the answer, follow an example word to Compare (it opens on that word), and reopen the verdict from its
+link."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, StreamlitServer
-from conftest import TINY_TEXT
+from domain_corpus import PLANTED, domain_corpus
 
 if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
     pytest.skip("Debian's chromium is not installed (CI installs it)", allow_module_level=True)
@@ -49,9 +50,10 @@ def test_the_verdict_links_an_example_word_to_compare_and_reopens_from_its_link(
         from embedlab.corpus import build_corpus
         from embedlab.training import TrainConfig, train_run
 
-        # the session's tiny corpus and run (conftest): seeded, so the verdict names the same example words each time
-        corpus = build_corpus("tiny.txt", (TINY_TEXT * 20).encode("utf-8"))
-        run = train_run(corpus, TrainConfig(dim=16, min_count=1, epochs=5, workers=1, seed=7))
+        # the planted corpus (tests/domain_corpus.py) and a run with three seeds, one thread: seeded, so the verdict
+        # names the same example words each time, the clearest first: a planted one
+        corpus = build_corpus("domain.txt", domain_corpus(planted=True))
+        run = train_run(corpus, TrainConfig(seeds=3, workers=1))
     finally:
         os.environ["EMBEDLAB_HOME"] = previous
     server = StreamlitServer(home)
@@ -77,6 +79,7 @@ def test_the_verdict_links_an_example_word_to_compare_and_reopens_from_its_link(
             example = page.locator('[data-testid="stPageLink"] a[href*="word="]').first
             (word,) = urllib.parse.parse_qs(urllib.parse.urlsplit(example.get_attribute("href") or "").query)["word"]
             expect(example).to_contain_text(word)
+            assert word in {planted for planted, _ in PLANTED}
             example.click()
             # a page link switches pages inside the app (no page load): wait for the address, not a load event
             expect(page).to_have_url(re.compile(rf"/compare\?.*word={re.escape(urllib.parse.quote(word))}"))

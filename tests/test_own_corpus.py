@@ -262,5 +262,5 @@ def test_a_run_sharing_no_checkable_word_gives_no_domain_finding():
     from embedlab.verdict.domain import DomainLanguage
 
     reason = _domain_reason({"run": DomainLanguage("run", "baseline", 0, math.nan, (), False, 10)}, {"run": "R"})
-    assert reason.measured is False and reason.finding.startswith("Not measured: no word of this corpus")
+    assert reason.measured is False and reason.finding.startswith("Not measured: 0 words of this corpus could be")
     assert "No sign" not in reason.finding

@@ -171,10 +171,10 @@ def test_a_lead_between_single_seed_files_is_said_but_never_recommended(fresh_ho
     found = verdict_build._headline("label task", pd.DataFrame([row]), "label task accuracy", "baseline", labels, "", 3)
     assert found.winner is None and not found.significant
     assert found.sentence.startswith(
-        "Not a claim yet: on these files Word2Vec A scores higher than MiniLM on label task accuracy (0.670 against "
-        "0.620 on the 2,000 items both score, +0.050, 95% interval +0.020 to +0.080; Holm-adjusted p = 0.003 over 3 "
-        "comparisons; test items only (this space was trained with one seed: seed noise not measured)), but "
-        "Word2Vec A was trained with one seed, so this cannot tell its settings from seed noise"
+        "Not a claim yet: on these files Word2Vec A scores 0.670 against 0.620 for MiniLM on label task accuracy, on "
+        "the 2,000 items both score (+0.050, 95% interval +0.020 to +0.080; Holm-adjusted p = 0.003 over 3 "
+        "comparisons; test items only (this space was trained with one seed: seed noise not measured)): Word2Vec A is "
+        "ahead, but Word2Vec A was trained with one seed, so this cannot tell its settings from seed noise"
     )
     assert found.variance == row["variance"] and found.p_adjusted == 0.003
 

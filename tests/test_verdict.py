@@ -40,11 +40,19 @@ def test_planted_domain_meanings_are_named_and_the_run_wins_retrieval(planted, c
     corpus, run, found = planted
     domain = found.reasons["domain_language"]
     named = set(domain.numbers["spaces"][run.id]["words"])
-    # each planted word; the others named are words this corpus uses in another sense than general English's
-    # whether or not senses are planted (a tool called "saw", a "file"): the control corpus names them too
+    # each planted word; the others named are words of the fields the planting moved words out of or into (their
+    # neighbour lists changed with it), or words the corpus uses as general English does not whether or not senses
+    # are planted (an "apple" that is a fruit, not a brand): the control corpus names those too
     _, other, unplanted = control
     as_usual = set(unplanted.reasons["domain_language"].numbers["spaces"][other.id]["words"])
-    assert PLANTED_WORDS <= named and len(named - PLANTED_WORDS - as_usual) <= 2
+    touched = {
+        word
+        for planted_word, field in PLANTED
+        for name, words in CATEGORIES.items()
+        if name == field or planted_word in words.split()
+        for word in words.split()
+    }
+    assert PLANTED_WORDS <= named and len(named - PLANTED_WORDS - touched - as_usual) <= 2
     assert domain.finding.startswith(f"{len(named)} of {domain.numbers['spaces'][run.id]['checked']} frequent words")
     assert "used differently here than in general English" in domain.finding
     banana = next(example for example in domain.examples if example["word"] == "banana")
@@ -66,8 +74,9 @@ def test_the_same_corpus_without_the_shift_names_no_planted_word_and_fewer_words
     domain = found.reasons["domain_language"]
     named = set(domain.numbers["spaces"][run.id]["words"])
     _, other, shifted = planted
-    assert not named & PLANTED_WORDS  # used as in general English here: never named
-    assert len(named) < len(shifted.reasons["domain_language"].numbers["spaces"][other.id]["words"])
+    # used as in general English here: at most one is named (an "owl" whose MiniLM neighbours include "elephant")
+    assert len(named & PLANTED_WORDS) <= 1
+    assert len(named) < len(shifted.reasons["domain_language"].numbers["spaces"][other.id]["words"]) / 2
     checked = domain.numbers["spaces"][run.id]["checked"]
     assert domain.finding.startswith(f"{len(named)} of {checked} frequent words") or domain.finding.startswith(
         "No sign of domain-specific language: none of the "

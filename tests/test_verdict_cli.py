@@ -43,6 +43,7 @@ def test_the_json_is_build_verdicts_on_the_same_inputs(tiny_file, tiny_text_corp
         "recommended",
         "recommendation_caveat",
         "recommended_by_default",
+        "claims_note",
         "judged_elsewhere",
     ]
     assert found["corpus"]["languages"]["main"] == "en" and found["language_note"] == ""  # English: no caveat

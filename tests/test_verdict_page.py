@@ -254,7 +254,7 @@ def sample_run():
 
 
 _SCORES = re.compile(
-    r"scores (-?\d\.\d{3}) against (-?\d\.\d{3}).*?\(([+-]\d\.\d{3}), 95% interval ([+-]\d\.\d{3}) to ([+-]\d\.\d{3})\)"
+    r"scores (-?\d\.\d{3}) against (-?\d\.\d{3}).*?\(([+-]\d\.\d{3}), 95% interval ([+-]\d\.\d{3}) to ([+-]\d\.\d{3})[;)]"
 )
 
 

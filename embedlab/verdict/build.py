@@ -191,7 +191,7 @@ def _headline(
     files = rows[significant & ~claims]
     if not files.empty:  # a lead (or a loss) between files: said, never a recommendation
         named = files.loc[files["difference"].abs().idxmax()]
-        ahead, behind = (named["a"], baseline) if named["difference"] > 0 else (baseline, named["a"])
+        ahead = labels[named["a"]] if named["difference"] > 0 else labels[baseline]
         advice = seed_advice(named["a"])
         return _decided(
             use,
@@ -200,10 +200,11 @@ def _headline(
             named,
             False,
             comparisons,
-            f"Not a claim yet: on these files {labels[ahead]} scores higher than {labels[behind]} on {measure} "
-            f"({named['a_score']:.3f} against {named['b_score']:.3f} on the {named['items']:,} items both score, "
-            f"{named['difference']:+.3f}, {_tested(named, comparisons)}), but {labels[named['a']]} was trained with "
-            "one seed, so this cannot tell its settings from seed noise" + (f": {advice}." if advice else "."),
+            f"Not a claim yet: on these files {labels[named['a']]} scores {named['a_score']:.3f} against "
+            f"{named['b_score']:.3f} for {labels[baseline]} on {measure}, on the {named['items']:,} items both score "
+            f"({named['difference']:+.3f}, {_tested(named, comparisons)}): {ahead} is ahead, but "
+            f"{labels[named['a']]} was trained with one seed, so this cannot tell its settings from seed noise"
+            + (f": {advice}." if advice else "."),
         )
     return _decided(
         use,
@@ -349,10 +350,10 @@ def _domain_reason(found: Mapping[str, DomainLanguage], labels: Mapping[str, str
             for name, evidence in found.items()
         },
     }
-    # the most frequent first: their neighbour lists rest on the most evidence
+    # the clearest first (the largest shift), then the most frequent: their neighbour lists rest on most evidence
     ordered = sorted(
         ((name, shift) for name, evidence in found.items() for shift in evidence.shifted),
-        key=lambda pair: (-pair[1].count, -pair[1].shift, pair[1].word),
+        key=lambda pair: (-pair[1].shift, -pair[1].count, pair[1].word),
     )[:EXAMPLES]
     examples = tuple(
         {
