@@ -45,6 +45,7 @@ import numpy as np
 from embedlab import store
 from embedlab.metrics import mean_pair_cosine, nearest_rows
 from embedlab.spaces.load import load_space
+from embedlab.spaces.space import normalise_rows
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 
 if TYPE_CHECKING:
@@ -380,9 +381,7 @@ def neighbour_structure(
         return None
     rng = np.random.default_rng(seed)
     queries = np.sort(rng.choice(with_context, size=min(sample_words, len(with_context)), replace=False))
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    unit = (vectors / np.where(norms > 0, norms, 1)).astype(np.float32)
-    neighbours = nearest_rows(unit, k, rows=queries, block_rows=max(1, SEARCH_SCORES // len(words)))
+    neighbours = nearest_rows(normalise_rows(vectors), k, rows=queries, block_rows=max(1, SEARCH_SCORES // len(words)))
     return _shared_contexts(found, len(words), window, queries, neighbours, permutations, rng)
 
 
