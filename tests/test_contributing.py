@@ -4,9 +4,12 @@ table names every module under ``embedlab/``."""
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import re
 import shlex
 
+import pytest
 import yaml
 from conftest import ROOT
 
@@ -111,3 +114,16 @@ def test_the_readme_layout_table_names_every_module():
         if not needed <= row:
             missing.append("/".join(parts) + ".py")
     assert not missing, f"README's 'Package layout' table does not name: {missing}"
+
+
+@pytest.mark.parametrize("stage", ["corpus", "spaces", "training"])
+def test_the_examples_in_the_stage_guides_run(stage):
+    """The ``>>>`` lines of a stage package's guide docstring (the fast ones: no training, no MiniLM) give what
+    they show; the longer examples there are ``::`` blocks, checked by the tests of what they call."""
+    module = importlib.import_module(f"embedlab.{stage}")
+    tests = doctest.DocTestFinder(recurse=False).find(module)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for test in tests:
+        runner.run(test)
+    assert runner.summarize(verbose=False) == doctest.TestResults(failed=0, attempted=runner.tries)
+    assert runner.tries >= 2

@@ -1,5 +1,18 @@
-"""Comparing two spaces: neighbours, neighbourhood change, frequency bands, corpus coverage and aligned maps
-(``embedlab.analysis.maps``).
+"""Comparing two spaces: nearest neighbours side by side, which words changed (Jaccard@k and rank-biased overlap
+of each word's neighbourhoods, against the seed-noise floor), frequency bands, corpus coverage and aligned maps.
+
+Neighbours are searched among the words both spaces hold, so the two lists compare like with like. Main entry
+points: :func:`nearest` and :func:`compare_neighbors` (one word), :func:`compare_spaces` (every shared word: a
+:class:`ComparisonSummary` and a frame of per-word scores), :func:`rank_changes` (most changed first, function words
+hidden), :mod:`~embedlab.analysis.coverage` (how much of the corpus a space covers), and
+:mod:`embedlab.analysis.maps` (aligned UMAP layouts; import it yourself: it loads umap-learn when a map is fitted).
+
+Example::
+
+    a, b = spaces.load_space(run_id, notes), spaces.load_space("baseline", notes)
+    analysis.compare_neighbors(a, b, "matrix", k=10)       # both lists, the words in both, Jaccard@10
+    summary, scores = analysis.compare_spaces(a, b, k=10)  # one row per shared word: jaccard, rank_overlap, ...
+    summary.mean_jaccard, analysis.rank_changes(scores).words[:5]
 """
 
 from embedlab.analysis.bands import (

@@ -1,4 +1,26 @@
-"""Corpora: reading uploads (sniffing, decoding, CSV/TSV/JSONL/zip), tokenising, the stored corpus, its languages."""
+"""Corpora: reading an upload, tokenising it and storing it once, so training and coverage read the same tokens.
+
+An upload's bytes, in any common encoding, become documents (text, Markdown, CSV/TSV, JSONL, zip:
+:mod:`~embedlab.corpus.readers`), then sentences of lowercased Unicode words that keep technical terms whole
+(:mod:`~embedlab.corpus.tokens`; ICU word breaks for scripts written without spaces, :mod:`~embedlab.corpus.segment`),
+stored under ``$EMBEDLAB_HOME`` by a content id (:mod:`~embedlab.corpus.stored`). Its languages
+(:mod:`~embedlab.corpus.language`) and typical words (:mod:`~embedlab.corpus.keywords`) are measured from it.
+
+Main entry points: :func:`build_corpus` (bytes to a stored :class:`Corpus`), :func:`load_corpus`,
+:func:`list_corpora`, :func:`tokenize`, and :func:`normalise_query` (a word typed in a box, normalised as the
+corpus was). These lines run as a test:
+
+>>> from embedlab import corpus
+>>> corpus.tokenize("The sparse matrix's eigenvalues, e.g. np.linalg.norm in 3.11.2.")
+[['the', 'sparse', "matrix's", 'eigenvalues', 'e.g', 'np.linalg.norm', 'in', '3.11.2']]
+>>> corpus.normalise_query(" NumPy")
+'numpy'
+
+Storing an upload::
+
+    notes = corpus.build_corpus("notes.csv", data, corpus.ReadOptions(label_column="label"))
+    notes.id, notes.stats.documents, notes.labels[:3]
+"""
 
 from embedlab.corpus.keywords import TypicalWords, distinctive_words, function_words, typical_words
 from embedlab.corpus.language import (

@@ -1,5 +1,25 @@
-"""Embedding spaces: the ``EmbeddingSpace`` type, space specs, loaders, vectors file formats, uploads,
-exports, derived (debiased, reduced) copies and the bundled baseline model (``embedlab.spaces.baseline``).
+"""Embedding spaces: every source of vectors as one :class:`EmbeddingSpace`, named by a space spec.
+
+An ``EmbeddingSpace`` is a vocabulary, an L2-normalised float32 matrix (one row per word), the words' counts in the
+corpus and where it came from: every comparison takes two of them and never asks which kind they are. A spec
+string names a space and is parsed once (:class:`SpaceSpec`): ``baseline`` (the bundled MiniLM,
+:mod:`~embedlab.spaces.baseline`), a run id, or ``vectors:PATH`` (a word2vec/GloVe file,
+:mod:`~embedlab.spaces.formats`), optionally with ``@context`` (words read in their corpus sentences),
+``@debiased`` (:mod:`~embedlab.spaces.derived`) or ``@seedN`` (one seed replica of a run).
+
+Main entry points: :func:`load_space` (a spec to a space, on a corpus), :func:`space_labels` (the readable names
+every page shows), :func:`read_vectors` and :func:`export_space` (files), :func:`debias` and :func:`reduced`
+(derived copies). This line runs as a test:
+
+>>> from embedlab import spaces
+>>> spaces.SpaceSpec.parse("run-20261130-101500-a408e2@context")
+SpaceSpec(kind=<SpaceKind.RUN: 'run'>, source='run-20261130-101500-a408e2', context=True, debiased=False, seed=None)
+
+Loading spaces (MiniLM's vectors for the corpus's words are computed once and cached on disk)::
+
+    baseline = spaces.load_space("baseline", notes)
+    trained = spaces.load_space(run_id, notes)
+    trained.words[:5], trained.vectors.shape        # (words, dimensions), float32, unit rows
 """
 
 from embedlab.spaces.derived import (

@@ -1,5 +1,17 @@
-"""The Streamlit glue, and the only part of EmbedLab that imports streamlit: cached wrappers, widgets shared by
-the pages, view state in the URL, and guarded workarounds of Streamlit internals.
+"""The Streamlit glue, and the only package of EmbedLab that imports streamlit: the pages' caches
+(:mod:`~embedlab.ui.cache`), the widgets they share (:mod:`~embedlab.ui.widgets`), a progress bar for any wait
+(:mod:`~embedlab.ui.progress`), run health warnings (:mod:`~embedlab.ui.health`), view state in the URL
+(:mod:`~embedlab.ui.urls`) and guarded workarounds of Streamlit internals (:mod:`~embedlab.ui.compat`).
+
+A page holds layout only: it calls the cached wrappers here and draws what they return.
+
+Example (in a page)::
+
+    from embedlab import ui
+
+    notes = ui.load_corpus(corpus_id)               # cached across reruns and sessions
+    space = ui.load_space(run_id, corpus_id)
+    result = ui.wait_with_progress("Evaluating…", lambda report: ui.evaluate(corpus_id, [run_id], None, report))
 """
 
 from embedlab.ui.cache import (

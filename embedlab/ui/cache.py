@@ -1,4 +1,11 @@
-"""The only Streamlit-aware module of the package: cached wrappers and session helpers for the pages."""
+"""The pages' caches: Streamlit-cached wrappers around the package's functions, so a rerun, another session or
+another page reuses what one computed (``st.cache_resource`` for corpora, spaces and other big objects,
+``st.cache_data`` for small results).
+
+Each wrapper depends only on its arguments (ids, specs, settings) and computes and returns: the pages keep what
+should be kept, explicitly. :class:`EvaluationSections` serves the evaluation flow's sections from these caches
+(:func:`evaluate`), and :func:`load_space` and :func:`build_verdict` report their progress to the page's bar. One of
+the :mod:`embedlab.ui` modules, the only package that imports streamlit."""
 
 from __future__ import annotations
 
