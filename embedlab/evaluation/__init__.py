@@ -1,5 +1,20 @@
-"""Evaluating spaces: intrinsic benchmarks, the corpus's label task, held-out retrieval, WEAT bias tests, the
-dimension sweep, and the results kept with runs.
+"""Evaluating spaces: word-similarity and analogy benchmarks, the corpus's own label task, held-out retrieval,
+WEAT bias tests and a dimension sweep, and whether a difference between two spaces is more than chance.
+
+One flow, :func:`evaluate_spaces` (:mod:`~embedlab.evaluation.run`), runs every section for several spaces and
+returns an :class:`Evaluation`: each space's results, the side-by-side table, and each space against a reference
+with a 95% interval and a paired test, Holm-adjusted over the table (:mod:`~embedlab.evaluation.stats`,
+:mod:`~embedlab.evaluation.uncertainty`; over seeds and items for runs trained with several seeds,
+:mod:`~embedlab.evaluation.seeds`). The Evaluate page, the CLI and the verdict call it; the HTML report calls its
+section functions. :func:`save_results` keeps a run's results with it.
+
+Example::
+
+    notes = corpus.load_corpus(corpus_id)
+    result = evaluation.evaluate_spaces(["baseline", run_id], notes)
+    result.table                        # one row per space and benchmark
+    result.differences                  # the run against the baseline: ci_low, ci_high, p_value, p_adjusted
+    evaluation.save_results(result)     # the run keeps its results; the baseline keeps nothing
 """
 
 from embedlab.evaluation.benchmarks import (

@@ -1,5 +1,22 @@
-"""Training: settings, Word2Vec/FastText, fine-tuning the sentence-transformer, training pairs, and the jobs that
-run them in their own process (``embedlab.training.jobs``).
+"""Training: making runs from a corpus, Word2Vec/FastText (gensim) or a fine-tune of the bundled
+sentence-transformer, each committed to the registry in one step (:mod:`~embedlab.training.commit`).
+
+Settings are typed configs (:class:`TrainConfig`, :class:`FinetuneConfig`): each setting's default and accepted
+range are declared there once (the config's ``LIMITS``), and the Train page, the CLI and the validation read them.
+:func:`train_run` and :func:`finetune_run` train in this process; :mod:`embedlab.training.jobs` runs them as
+background jobs (a process here, or a Ray Job) whose progress the Train page polls; :mod:`~embedlab.training.health`
+says whether a run learned anything. The validation runs as a test:
+
+>>> from embedlab import training
+>>> training.TrainConfig(dim=1)
+Traceback (most recent call last):
+...
+embedlab.errors.EmbedLabError: dim must be a whole number from 2 to 2000, got 1
+
+Training (seconds on a small corpus; one worker thread makes it exactly reproducible)::
+
+    run = training.train_run(notes, training.TrainConfig(dim=100, epochs=5, workers=1, seed=7))
+    run.id, run.summary                                  # 'Word2Vec · dim 100 · CBOW · 5 epochs'
 """
 
 from embedlab.training.commit import (
