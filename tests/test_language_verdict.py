@@ -63,9 +63,9 @@ def test_recommending_the_baseline_on_a_german_corpus_always_carries_the_caveat(
     recommended = text[text.index("Recommended space: MiniLM baseline (baseline)\n") :].splitlines()
     assert recommended[1:] == [f"Caveat: {note}" for note in kept.recommendation_notes]  # the language note last
     assert recommended[-1] == f"Caveat: {found.language_note}"
-    html = report._verdict_body(kept)
+    html = report.verdict.verdict_body(kept)
     recommended = html.index("Recommended space:")
-    assert html.index(report._e(found.language_note)) > recommended  # the caveat follows the recommendation
+    assert html.index(report.markup.escape(found.language_note)) > recommended  # the caveat follows the recommendation
 
 
 def test_the_cli_verdict_json_carries_the_note(german_verdict, capsys):

@@ -72,7 +72,9 @@ def test_report_includes_the_benchmarks_of_both_spaces_when_chosen(built, tiny_t
     for name in ("WordSim-353", "SimLex-999", "Google analogies"):
         assert section.count(f"<td>{name}</td>") == 2
     labels = spaces.space_labels([a.name, b.name], judged_on=tiny_text_corpus.id)  # readable, never a run id
-    assert f"<td>{report._e(labels[a.name])}</td>" in section and f"<td>{spaces.BASELINE_LABEL}</td>" in section
+    assert (
+        f"<td>{report.markup.escape(labels[a.name])}</td>" in section and f"<td>{spaces.BASELINE_LABEL}</td>" in section
+    )
     assert f"<td>{a.name}</td>" not in section
     assert "Held-out pairs: no held-out retrieval on this corpus" in text  # the tiny text has too few pairs
 

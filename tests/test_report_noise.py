@@ -109,5 +109,5 @@ def test_words_changed_beyond_noise_are_marked(tiny_text_corpus):
 
 def test_a_word_the_replicas_lack_shows_no_floor():
     """A NaN floor (a word the replicas do not hold, untested) is written as a dash, not "nan"."""
-    cells = report._table(pd.DataFrame({"word": ["x", "y"], "floor": [0.25, float("nan")]}))
+    cells = report.markup.html_table(pd.DataFrame({"word": ["x", "y"], "floor": [0.25, float("nan")]}))
     assert '<td class="num">0.250</td>' in cells and '<td class="num">—</td>' in cells and "nan" not in cells
