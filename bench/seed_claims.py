@@ -80,12 +80,15 @@ class Use:
 
 
 def _uses() -> tuple[Use, ...]:
-    from embedlab.evaluation.uncertainty import RETRIEVAL, RETRIEVAL_K, TASK
+    from embedlab.evaluation.measures import RETRIEVAL_MRR, TASK_ACCURACY, similarity
 
-    return (
-        Use("word similarity", "WordSim-353", "Spearman"),
-        Use("retrieval", RETRIEVAL, f"MRR@{RETRIEVAL_K}"),
-        Use("label task", TASK, "accuracy"),
+    return tuple(
+        Use(name, measure.benchmark, str(measure.metric))
+        for name, measure in (
+            ("word similarity", similarity("WordSim-353")),
+            ("retrieval", RETRIEVAL_MRR),
+            ("label task", TASK_ACCURACY),
+        )
     )
 
 

@@ -56,6 +56,15 @@ from embedlab.evaluation.bias import (
     weat_interval,
     weat_reading,
 )
+from embedlab.evaluation.measures import (
+    RETRIEVAL,
+    RETRIEVAL_MRR,
+    RETRIEVAL_RECALL,
+    TASK,
+    TASK_ACCURACY,
+    Measure,
+    Metric,
+)
 from embedlab.evaluation.results import (
     RESULTS_FILE,
     SECTIONS,
@@ -133,7 +142,6 @@ from embedlab.evaluation.uncertainty import (
     CONFIGURATION,
     FILES,
     FIXED,
-    TASK,
     adjust,
     measure_intervals,
     reference_space,
@@ -156,7 +164,13 @@ __all__ = [
     "training_of",
     "DIFFERENCE",
     "NO_DIFFERENCE",
+    "RETRIEVAL",
+    "RETRIEVAL_MRR",
+    "RETRIEVAL_RECALL",
     "TASK",
+    "TASK_ACCURACY",
+    "Measure",
+    "Metric",
     "AnalogyResult",
     "BUILTIN_PAIRS",
     "Evaluation",

@@ -38,6 +38,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab.evaluation import stats
+from embedlab.evaluation.measures import (
+    RETRIEVAL_MRR,
+    RETRIEVAL_RECALL,
+    TASK_ACCURACY,
+    Measure,
+    Metric,
+)
 from embedlab.evaluation.seeds import Training
 from embedlab.metrics import RETRIEVAL_K
 
@@ -47,12 +54,16 @@ if TYPE_CHECKING:
     from embedlab.evaluation.tasks import TaskResult
 
 
-RETRIEVAL = "held-out retrieval"  # the benchmark name retrieval rows carry in comparisons, whatever the features
-TASK = "label task"
 BASELINE = "baseline"
 
 CONFIGURATION, FILES, FIXED = "configuration", "files", "fixed"  # a row's scope: which variance its test covers
 ONE_SEED_NOTE = "these files only: one seed"  # a files-scope verdict's qualifier
+
+
+def _check_k(k: int) -> None:
+    """Retrieval rows are keyed by :data:`Metric.MRR` / :data:`Metric.RECALL`, which name k = RETRIEVAL_K."""
+    if k != RETRIEVAL_K:
+        raise ValueError(f"held-out retrieval is compared at k = {RETRIEVAL_K}, got a result at k = {k}")
 
 
 def reference_space(names: Sequence[str]) -> str:
@@ -60,11 +71,10 @@ def reference_space(names: Sequence[str]) -> str:
     return BASELINE if BASELINE in names else names[0]
 
 
-def _row(benchmark: str, metric: str, space: str, found: stats.Interval, p_value: float = math.nan) -> dict[str, Any]:
+def _row(measure: Measure, space: str, found: stats.Interval, p_value: float = math.nan) -> dict[str, Any]:
     return {
         "space": space,
-        "benchmark": benchmark,
-        "metric": metric,
+        **measure.row_keys(),
         "score": found.value,
         "ci_low": found.ci_low,
         "ci_high": found.ci_high,
@@ -93,27 +103,22 @@ def measure_intervals(
     for result in similarities:
         gold, model = result.pairs["gold"].to_numpy(), result.pairs["model"].to_numpy()
         found = stats.spearman_interval(gold, model, n_resamples, seed)
-        rows.append(_row(result.name, "Spearman", space, found, result.spearman_p))
+        rows.append(_row(Measure(result.name, Metric.SPEARMAN), space, found, result.spearman_p))
     if len(analogy.question_correct) or not analogy.total:
         found = stats.mean_interval(analogy.question_correct, n_resamples, seed)
-        rows.append(_row(analogy.name, "accuracy", space, found))
+        rows.append(_row(Measure(analogy.name, Metric.ACCURACY), space, found))
     if retrieval is not None and len(retrieval.reciprocal_ranks):
-        k = retrieval.k
-        rows.append(
-            _row(RETRIEVAL, f"MRR@{k}", space, stats.mean_interval(retrieval.reciprocal_ranks, n_resamples, seed))
-        )
-        rows.append(_row(RETRIEVAL, f"recall@{k}", space, stats.mean_interval(retrieval.hits, n_resamples, seed)))
+        _check_k(retrieval.k)
+        rows.append(_row(RETRIEVAL_MRR, space, stats.mean_interval(retrieval.reciprocal_ranks, n_resamples, seed)))
+        rows.append(_row(RETRIEVAL_RECALL, space, stats.mean_interval(retrieval.hits, n_resamples, seed)))
     if task is not None and len(task.document_correct):
-        rows.append(_row(TASK, "accuracy", space, stats.mean_interval(task.document_correct, n_resamples, seed)))
+        rows.append(_row(TASK_ACCURACY, space, stats.mean_interval(task.document_correct, n_resamples, seed)))
     return rows
 
 
-def _difference_row(
-    benchmark: str, metric: str, a: str, b: str, found: stats.Difference, scope: _Scope
-) -> dict[str, Any]:
+def _difference_row(measure: Measure, a: str, b: str, found: stats.Difference, scope: _Scope) -> dict[str, Any]:
     return {
-        "benchmark": benchmark,
-        "metric": metric,
+        **measure.row_keys(),
         "a": a,
         "b": b,
         "difference": found.value,
@@ -208,7 +213,7 @@ def _similarity_rows(a: str, b: str, scope: _Scope, n_resamples: int, seed: int)
             difference = stats.seeded_spearman_difference(gold, models[0], models[1], n_resamples, seed)
         else:
             difference = stats.spearman_difference(gold, models[0][0], models[1][0], n_resamples, seed)
-        rows.append(_difference_row(first.name, "Spearman", a, b, difference, scope))
+        rows.append(_difference_row(Measure(first.name, Metric.SPEARMAN), a, b, difference, scope))
     return rows
 
 
@@ -228,16 +233,16 @@ def _analogy_row(a: str, b: str, scope: _Scope, n_resamples: int, seed: int) -> 
         difference = stats.seeded_mean_difference(correct[0], correct[1])
     else:
         difference = stats.accuracy_difference(correct[0][0], correct[1][0], n_resamples, seed)
-    return [_difference_row(found[0][0].name, "accuracy", a, b, difference, scope)]
+    return [_difference_row(Measure(found[0][0].name, Metric.ACCURACY), a, b, difference, scope)]
 
 
 def _per_item(
-    a: str, b: str, scope: _Scope, key: str, measures: Sequence[tuple[str, str, bool]], n_resamples: int, seed: int
+    a: str, b: str, scope: _Scope, key: str, measures: Sequence[tuple[Measure, str, bool]], n_resamples: int, seed: int
 ) -> list[dict[str, Any]]:
     """Rows for a part scored per item on the same items by every seed (held-out queries, classified documents).
 
     Args:
-        measures: (metric, the result's per-item attribute, whether it is right/wrong) for each row.
+        measures: (the row's measure, the result's per-item attribute, whether it is right/wrong) for each row.
     """
     found = _each(scope.sides, key)
     if found is None or len({len(getattr(result, measures[0][1])) for side in found for result in side}) != 1:
@@ -245,7 +250,7 @@ def _per_item(
     if not len(getattr(found[0][0], measures[0][1])):
         return []
     rows = []
-    for metric, attribute, binary in measures:
+    for measure, attribute, binary in measures:
         values = [np.stack([np.asarray(getattr(item, attribute), dtype=np.float64) for item in side]) for side in found]
         if scope.scope == CONFIGURATION:
             difference = stats.seeded_mean_difference(values[0], values[1])
@@ -253,8 +258,7 @@ def _per_item(
             difference = stats.accuracy_difference(values[0][0] > 0, values[1][0] > 0, n_resamples, seed)
         else:
             difference = stats.mean_difference(values[0][0], values[1][0], n_resamples, seed)
-        benchmark = RETRIEVAL if key == "retrieval" else TASK
-        rows.append(_difference_row(benchmark, metric, a, b, difference, scope))
+        rows.append(_difference_row(measure, a, b, difference, scope))
     return rows
 
 
@@ -287,10 +291,10 @@ def space_differences(
     rows = _similarity_rows(a, b, scope, n_resamples, seed)
     rows += _analogy_row(a, b, scope, n_resamples, seed)
     if parts_a.get("retrieval") is not None and parts_b.get("retrieval") is not None:
-        k = parts_a["retrieval"].k
-        measures = [(f"MRR@{k}", "reciprocal_ranks", False), (f"recall@{k}", "hits", True)]
+        _check_k(parts_a["retrieval"].k)
+        measures = [(RETRIEVAL_MRR, "reciprocal_ranks", False), (RETRIEVAL_RECALL, "hits", True)]
         rows += _per_item(a, b, scope, "retrieval", measures, n_resamples, seed)
-    rows += _per_item(a, b, scope, "task", [("accuracy", "document_correct", True)], n_resamples, seed)
+    rows += _per_item(a, b, scope, "task", [(TASK_ACCURACY, "document_correct", True)], n_resamples, seed)
     return adjust(rows)
 
 
@@ -319,9 +323,6 @@ __all__ = [
     "CONFIGURATION",
     "FILES",
     "FIXED",
-    "RETRIEVAL",
-    "RETRIEVAL_K",
-    "TASK",
     "adjust",
     "measure_intervals",
     "reference_space",

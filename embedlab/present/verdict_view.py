@@ -11,18 +11,14 @@ from typing import Any
 
 import pandas as pd
 
+from embedlab.evaluation.measures import RETRIEVAL_MRR, RETRIEVAL_RECALL, TASK_ACCURACY
 from embedlab.spaces.labels import BASELINE_LABEL, space_label
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
-from embedlab.verdict.model import Headline, Reason
+from embedlab.verdict.model import Headline, Reason, ReasonKey, Use
 
 __all__ = ["USE_TITLES", "examples_table", "headline_kind", "no_download_reason", "reason_table"]
 
-USE_TITLES = {
-    "word similarity": "Word similarity",
-    "retrieval": "Retrieval",
-    "label task": "Label task",
-    "small memory": "Small memory",
-}
+USE_TITLES = {use: use.heading for use in Use}
 
 DASH = "—"
 
@@ -194,28 +190,27 @@ def reason_table(reason: Reason, labels: Mapping[str, str]) -> pd.DataFrame | No
         The table, or None for a card with no numbers (multimodal; a reason not measured here).
     """
     key = reason.key
-    if key == "domain_language":
+    mrr, recall, accuracy = str(RETRIEVAL_MRR.metric), str(RETRIEVAL_RECALL.metric), str(TASK_ACCURACY.metric)
+    if key is ReasonKey.DOMAIN_LANGUAGE:
         return _domain(reason, labels)
-    if key == "limited_data":
+    if key is ReasonKey.LIMITED_DATA:
         kinds = {name: kind for name, kind in reason.numbers.get("kinds", {}).items()}
-        table = _scores(reason, labels, ("MRR@10",), {})
+        table = _scores(reason, labels, (mrr,), {})
         if table is None:
             return pd.DataFrame([{"space": labels.get(name, name), "kind": kind} for name, kind in kinds.items()])
-        return table.assign(kind=[kinds.get(name, DASH) for name in reason.numbers["MRR@10"]])
-    if key == "oov":
+        return table.assign(kind=[kinds.get(name, DASH) for name in reason.numbers[mrr]])
+    if key is ReasonKey.OOV:
         return _coverage(reason, labels)
-    if key == "task_context":
-        return _scores(
-            reason, labels, ("MRR@10", "recall@10"), {"against the baseline": _against_baseline(reason, labels)}
-        )
-    if key == "dimensionality":
+    if key is ReasonKey.TASK_CONTEXT:
+        return _scores(reason, labels, (mrr, recall), {"against the baseline": _against_baseline(reason, labels)})
+    if key is ReasonKey.DIMENSIONALITY:
         return _dimensions(reason, labels)
-    if key == "bias":
+    if key is ReasonKey.BIAS:
         return _bias(reason, labels)
-    if key == "privacy":
+    if key is ReasonKey.PRIVACY:
         return _privacy(reason)
-    if key == "task_performance" and reason.measured:
-        return _scores(reason, labels, ("accuracy",), {"against the baseline": _against_baseline(reason, labels)})
+    if key is ReasonKey.TASK_PERFORMANCE and reason.measured:
+        return _scores(reason, labels, (accuracy,), {"against the baseline": _against_baseline(reason, labels)})
     return None
 
 

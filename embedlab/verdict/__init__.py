@@ -10,21 +10,25 @@ Example::
     found = verdict.build_verdict(notes, [run_id])          # the baseline is "baseline"
     for headline in found.headlines:
         print(headline.sentence)
-    print(found.reasons["domain_language"].finding)
+    print(found.headline(verdict.Use.RETRIEVAL).winner)    # typed keys, never a label or a position
+    print(found.reasons[verdict.ReasonKey.DOMAIN_LANGUAGE].finding)
 """
 
 from embedlab.verdict.build import MIN_TOKENS, build_verdict, candidate_kind, evaluation_options
 from embedlab.verdict.domain import MIN_COUNT, DomainLanguage, UsageShift, domain_language
-from embedlab.verdict.model import REASON_TITLES, REASONS, Headline, Reason, Verdict
+from embedlab.verdict.model import REASON_TITLES, REASONS, USES, Headline, Reason, ReasonKey, Use, Verdict
 
 __all__ = [
     "MIN_COUNT",
     "MIN_TOKENS",
     "REASONS",
     "REASON_TITLES",
+    "USES",
     "DomainLanguage",
     "Headline",
     "Reason",
+    "ReasonKey",
+    "Use",
     "UsageShift",
     "Verdict",
     "build_verdict",

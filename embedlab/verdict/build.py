@@ -18,8 +18,8 @@ from embedlab.corpus.keywords import function_words
 from embedlab.corpus.language import corpus_languages, language_name
 from embedlab.corpus.stored import no_labels_reason
 from embedlab.errors import EmbedLabError
+from embedlab.evaluation.measures import RETRIEVAL_MRR, RETRIEVAL_RECALL, TASK_ACCURACY, Measure, similarity
 from embedlab.evaluation.stats import CONFIDENCE
-from embedlab.evaluation.uncertainty import RETRIEVAL, RETRIEVAL_K, TASK
 from embedlab.records import RunMethod
 from embedlab.spaces import baseline as baseline_model
 from embedlab.spaces.labels import BASELINE_LABEL, space_labels
@@ -31,7 +31,7 @@ from embedlab.training.health import space_health
 from embedlab.verdict.domain import MIN_CHECKED as DOMAIN_MIN_CHECKED
 from embedlab.verdict.domain import DomainLanguage, domain_language
 from embedlab.verdict.domain import finding as domain_finding
-from embedlab.verdict.model import REASONS, Headline, Reason, Verdict
+from embedlab.verdict.model import REASONS, RECOMMENDING_USES, Headline, Reason, ReasonKey, Use, Verdict, headline_for
 
 if TYPE_CHECKING:
     from embedlab.corpus.stored import Corpus
@@ -50,8 +50,6 @@ Progress = Callable[[float, str], None]
 # up to _EVALUATED, then domain language, the differences' intervals and coverage.
 _LOADING = 0.15
 _EVALUATED = 0.85
-
-_USES = ("word similarity", "retrieval", "label task", "small memory")
 
 
 def _quiet(_fraction: float, _message: str) -> None:
@@ -95,10 +93,6 @@ def needs_comparison(candidate: EmbeddingSpace, baseline: EmbeddingSpace) -> boo
     return candidate.seed_replicas is not None or baseline.seed_replicas is not None
 
 
-def _rows(differences: pd.DataFrame, benchmark: str, metric: str) -> pd.DataFrame:
-    return differences[(differences["benchmark"] == benchmark) & (differences["metric"] == metric)]
-
-
 def _interval(low: float, high: float) -> str:
     return "no interval" if math.isnan(low) else f"95% interval {low:+.3f} to {high:+.3f}"
 
@@ -136,7 +130,7 @@ def _tested(row: pd.Series, comparisons: int) -> str:
 
 
 def _headline(
-    use: str,
+    use: Use,
     rows: pd.DataFrame,
     measure: str,
     baseline: str,
@@ -220,7 +214,7 @@ def _headline(
 
 
 def _decided(
-    use: str,
+    use: Use,
     winner: str | None,
     measure: str,
     row: pd.Series,
@@ -245,12 +239,12 @@ def _decided(
     )
 
 
-def _similarity_measure(found: evaluation.Evaluation) -> tuple[str, str]:
+def _similarity_measure(found: evaluation.Evaluation) -> Measure:
     """The word-similarity benchmark to decide on: the person's own pairs when given (they are about this domain),
     else WordSim-353."""
     names = [result.name for result in found.spaces[0].similarities]
     own = [name for name in names if name not in evaluation.BUILTIN_PAIRS]
-    return (own[0], "Spearman") if own else ("WordSim-353", "Spearman")
+    return similarity(own[0] if own else "WordSim-353")
 
 
 def _smallest_within(sweep: pd.DataFrame | None) -> dict[str, Any] | None:
@@ -277,7 +271,7 @@ def _memory_headline(
     measure = "MB per 100,000 words"
     if found is not None and found["dim"] == found["full_dim"]:
         return Headline(
-            "small memory",
+            Use.SMALL_MEMORY,
             recommended,
             measure,
             0.0,
@@ -289,7 +283,7 @@ def _memory_headline(
         )
     if found is None:
         return Headline(
-            "small memory",
+            Use.SMALL_MEMORY,
             None,
             measure,
             math.nan,
@@ -300,7 +294,7 @@ def _memory_headline(
             f"{labels[recommended]}; add labels or evaluate on Evaluate's Dimensions tab.",
         )
     return Headline(
-        "small memory",
+        Use.SMALL_MEMORY,
         recommended,
         measure,
         found["saved"],
@@ -317,7 +311,7 @@ def _no_general_reference(corpus: Corpus) -> Reason:
     """Domain language left out: the baseline, an English model, is no reference for the corpus's general language."""
     main = language_name(corpus_languages(corpus).main or "")
     return Reason(
-        "domain_language",
+        ReasonKey.DOMAIN_LANGUAGE,
         f"Not measured: domain language is what a corpus uses differently from the general language, read against "
         f"the baseline, and the {BASELINE_LABEL} is an English model while this corpus is mostly {main}: it is no "
         f"reference for general {main} (against it, {main}'s own everyday words, its articles for a start, would "
@@ -330,7 +324,7 @@ def _no_general_reference(corpus: Corpus) -> Reason:
 def _domain_reason(found: Mapping[str, DomainLanguage], labels: Mapping[str, str]) -> Reason:
     if not found:
         return Reason(
-            "domain_language",
+            ReasonKey.DOMAIN_LANGUAGE,
             "Not measured: domain language is read from a Word2Vec or FastText run trained on this corpus; train "
             "one (with 2 or more seeds to rule out seed noise).",
             measured=False,
@@ -370,7 +364,7 @@ def _domain_reason(found: Mapping[str, DomainLanguage], labels: Mapping[str, str
     best = max(found.values(), key=lambda evidence: (len(evidence.shifted), evidence.checked))
     measured = best.checked >= DOMAIN_MIN_CHECKED  # never "no sign of" from too few words
     return Reason(
-        "domain_language",
+        ReasonKey.DOMAIN_LANGUAGE,
         domain_finding(best, labels[best.candidate]),
         numbers,
         examples if measured else (),
@@ -404,40 +398,40 @@ def _coverage_reason(spaces: Sequence[EmbeddingSpace], corpus: Corpus, labels: M
             if subwords is not None and subwords.token_share is not None:
                 recovered = f", and builds vectors for {subwords.token_share:.0%} of the missing from subwords"
             parts.append(f"{labels[space.name]} has a vector for {found.token_coverage:.1%} of tokens{recovered}")
-    return Reason("oov", "; ".join(parts) + ".", numbers)
+    return Reason(ReasonKey.OOV, "; ".join(parts) + ".", numbers)
 
 
-def _measure_table(found: evaluation.Evaluation, benchmark: str, metric: str) -> dict[str, dict[str, float]]:
+def _measure_table(found: evaluation.Evaluation, measure: Measure) -> dict[str, dict[str, float]]:
     """Each space's score on one measure with its 95% interval (the Evaluate page's intervals)."""
-    rows = found.intervals[(found.intervals["benchmark"] == benchmark) & (found.intervals["metric"] == metric)]
+    rows = measure.rows(found.intervals)
     return {
         row.space: {"score": row.score, "ci_low": row.ci_low, "ci_high": row.ci_high, "items": row.items}
         for row in rows.itertuples(index=False)
     }
 
 
-def _verdicts(differences: pd.DataFrame, benchmark: str, metric: str) -> dict[str, str]:
-    return {row.a: row.verdict for row in _rows(differences, benchmark, metric).itertuples(index=False)}
+def _verdicts(differences: pd.DataFrame, measure: Measure) -> dict[str, str]:
+    return {row.a: row.verdict for row in measure.rows(differences).itertuples(index=False)}
 
 
 def _limited_data_reason(
     found: evaluation.Evaluation, corpus: Corpus, kinds: Mapping[str, str], labels: Mapping[str, str]
 ) -> Reason:
-    retrieval = _measure_table(found, RETRIEVAL, f"MRR@{RETRIEVAL_K}")
-    numbers = {"tokens": corpus.stats.tokens, "kinds": dict(kinds), f"MRR@{RETRIEVAL_K}": retrieval}
+    retrieval = _measure_table(found, RETRIEVAL_MRR)
+    numbers = {"tokens": corpus.stats.tokens, "kinds": dict(kinds), str(RETRIEVAL_MRR.metric): retrieval}
     by_kind: dict[str, list[str]] = {}
     for name, kind in kinds.items():
         by_kind.setdefault(kind, []).append(name)
     if "fine-tuned" not in by_kind:
         return Reason(
-            "limited_data",
+            ReasonKey.LIMITED_DATA,
             f"With {corpus.stats.tokens:,} tokens, no fine-tuned candidate was compared: fine-tune MiniLM on the "
             "Train page to see whether starting from a pretrained model beats training from scratch here.",
             numbers,
         )
     if not retrieval:
         return Reason(
-            "limited_data",
+            ReasonKey.LIMITED_DATA,
             f"With {corpus.stats.tokens:,} tokens there are no held-out pairs to compare a fine-tune with training "
             "from scratch; add documents of several sentences.",
             numbers,
@@ -450,51 +444,52 @@ def _limited_data_reason(
             name = max(scored, key=lambda found: retrieval[found]["score"])
             shown.append(f"{kind} {labels[name]} {retrieval[name]['score']:.3f}")
     return Reason(
-        "limited_data",
-        f"With {corpus.stats.tokens:,} tokens, held-out MRR@{RETRIEVAL_K}: " + "; ".join(shown) + ".",
+        ReasonKey.LIMITED_DATA,
+        f"With {corpus.stats.tokens:,} tokens, {RETRIEVAL_MRR.label}: " + "; ".join(shown) + ".",
         numbers,
     )
 
 
 def _retrieval_reason(found: evaluation.Evaluation, headline: Headline) -> Reason:
-    metric = f"MRR@{RETRIEVAL_K}"
     numbers = {
-        metric: _measure_table(found, RETRIEVAL, metric),
-        f"recall@{RETRIEVAL_K}": _measure_table(found, RETRIEVAL, f"recall@{RETRIEVAL_K}"),
-        "verdicts": _verdicts(found.differences, RETRIEVAL, metric),
+        str(RETRIEVAL_MRR.metric): _measure_table(found, RETRIEVAL_MRR),
+        str(RETRIEVAL_RECALL.metric): _measure_table(found, RETRIEVAL_RECALL),
+        "verdicts": _verdicts(found.differences, RETRIEVAL_MRR),
         "pairs": found.held_out.note,
     }
     return Reason(
-        "task_context", f"Reading this corpus's own sentences (held-out retrieval): {headline.sentence}", numbers
+        ReasonKey.TASK_CONTEXT,
+        f"Reading this corpus's own sentences (held-out retrieval): {headline.sentence}",
+        numbers,
     )
 
 
 def _task_reason(found: evaluation.Evaluation, corpus: Corpus, headline: Headline) -> Reason:
     label_tuned = evaluation.label_fine_tunes(found.held_out.fine_tunes)
     if not corpus.labels and corpus.label_guess:  # read without the column that looks like its label: say which
-        return Reason("task_performance", f"Not measured: {no_labels_reason(corpus)}.", measured=False)
+        return Reason(ReasonKey.TASK_PERFORMANCE, f"Not measured: {no_labels_reason(corpus)}.", measured=False)
     if not corpus.labels:
         return Reason(
-            "task_performance",
+            ReasonKey.TASK_PERFORMANCE,
             "Not measured: the corpus has no labels. Upload it with a label column (CSV/TSV/JSONL) to score each "
             "space on your own classification task.",
             measured=False,
         )
     if problem := evaluation.task_problem(corpus, fine_tunes=label_tuned):
         return Reason(
-            "task_performance",
+            ReasonKey.TASK_PERFORMANCE,
             f"Not measured: {problem}. Label more documents (at least 5 for each of two labels) to score each space "
             "on your own classification task.",
             measured=False,
         )
     numbers = {
-        "accuracy": _measure_table(found, TASK, "accuracy"),
-        "verdicts": _verdicts(found.differences, TASK, "accuracy"),
+        str(TASK_ACCURACY.metric): _measure_table(found, TASK_ACCURACY),
+        "verdicts": _verdicts(found.differences, TASK_ACCURACY),
     }
     # which documents were held out from a fine-tune that trained on the labels (the same for every space)
     notes = sorted({space.task.note for space in found.spaces if space.task is not None and space.task.note})
     return Reason(
-        "task_performance",
+        ReasonKey.TASK_PERFORMANCE,
         " ".join([f"On the corpus's labels (5-fold): {headline.sentence}", *notes]),
         {**numbers, "notes": notes},
     )
@@ -512,7 +507,7 @@ def _dimensionality_reason(sizes: Mapping[str, dict[str, Any] | None], labels: M
     known = {name: found for name, found in sizes.items() if found is not None}
     if not known:
         return Reason(
-            "dimensionality",
+            ReasonKey.DIMENSIONALITY,
             "Not enough evidence: no space has a swept quality to hold within 1% (word-similarity benchmarks "
             "need words they know; labels add the task).",
             {"spaces": dict(sizes)},
@@ -524,7 +519,7 @@ def _dimensionality_reason(sizes: Mapping[str, dict[str, Any] | None], labels: M
         else f"{labels[name]} needs all its {found['full_dim']} dimensions to stay within {WITHIN:.0%} of its quality"
         for name, found in known.items()
     ]
-    return Reason("dimensionality", "; ".join(parts) + ".", {"within": WITHIN, "spaces": dict(sizes)})
+    return Reason(ReasonKey.DIMENSIONALITY, "; ".join(parts) + ".", {"within": WITHIN, "spaces": dict(sizes)})
 
 
 def _bias_reason(found: evaluation.Evaluation, labels: Mapping[str, str]) -> Reason:
@@ -545,13 +540,13 @@ def _bias_reason(found: evaluation.Evaluation, labels: Mapping[str, str]) -> Rea
                 parts.append(f"{labels[space.space]} d = {result.effect_size:+.2f}{interval}")
     if not parts:
         return Reason(
-            "bias",
+            ReasonKey.BIAS,
             "Not enough evidence: no shipped WEAT test has enough of its words in these spaces.",
             numbers,
         )
     test = next(iter(numbers))
     return Reason(
-        "bias",
+        ReasonKey.BIAS,
         f"WEAT effect size on {test} (Caliskan et al. 2017; 95% intervals): " + "; ".join(parts) + ".",
         numbers,
     )
@@ -560,7 +555,7 @@ def _bias_reason(found: evaluation.Evaluation, labels: Mapping[str, str]) -> Rea
 def _privacy_reason(spaces: Sequence[EmbeddingSpace]) -> Reason:
     offline = {name: os.environ.get(name, "") for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
     return Reason(
-        "privacy",
+        ReasonKey.PRIVACY,
         f"Everything ran on this machine: the corpus, {len(spaces)} spaces and every score stay in EmbedLab's data "
         "folder here, the baseline model is the copy installed with EmbedLab, Hugging Face downloads are switched "
         "off and the app serves from this machine only, so no request left it.",
@@ -570,7 +565,7 @@ def _privacy_reason(spaces: Sequence[EmbeddingSpace]) -> Reason:
 
 def _multimodal_reason() -> Reason:
     return Reason(
-        "multimodal",
+        ReasonKey.MULTIMODAL,
         "Not measured: EmbedLab compares text embeddings. Joining text with images, audio or tables needs a "
         "multimodal model (such as CLIP) and paired examples, which this tool neither trains nor evaluates.",
         measured=False,
@@ -615,107 +610,37 @@ def build_verdict(
     if not names:
         raise EmbedLabError(f"the verdict needs a candidate besides the baseline ({baseline}): choose one")
     labels = space_labels([*names, baseline], judged_on=corpus.id)  # "trained on X, judged on Y" where it applies
-    order = [*names, baseline]
-
-    def loader(number: int, spec: str) -> EmbeddingSpace:
-        if load is not None:
-            return load(spec)
-        # MiniLM encodes the corpus's words as it loads: the bar moves while it does
-        said = f"loading {labels[spec]}"
-        return load_space(spec, corpus, lambda done: report(_LOADING * (number + done) / len(order), said))
-
-    report(0.0, "loading the spaces")
-    loaded = {name: loader(number, name) for number, name in enumerate(order)}
+    loaded = _load_spaces(corpus, [*names, baseline], labels, load, report)
     health = {name: space_health(space) for name, space in loaded.items()}
     if evaluated is None:
-        said: dict[str, str] = {}
-
-        def step(found: evaluation.EvaluationStep) -> None:
-            if found.message:  # a section starts; the steps within it keep saying what runs
-                said[found.space] = f"evaluating {labels.get(found.space, found.space)}: {found.message}"
-            report(_LOADING + (_EVALUATED - _LOADING) * found.done, said.get(found.space, "evaluating"))
-
-        evaluated = evaluation.evaluate_spaces(
-            [loaded[baseline], *(loaded[name] for name in names)],
-            corpus,
-            evaluation_options(list(loaded.values()), corpus),
-            progress=step,
-            sections=sections,
-        )
+        evaluated = _evaluate(corpus, loaded, baseline, labels, sections, report)
     report(_EVALUATED, "comparing neighbourhoods with the baseline")
-    languages = corpus_languages(corpus)
     # the English baseline as the reference for general German would call German's own words domain language
     foreign_reference = baseline_language_note(corpus, [baseline]) is not None
-    domains = {}
-    for name in [] if foreign_reference else names:
-        space = loaded[name]
-        if space.encoder is not None:
-            continue  # a sentence-transformer: its words are read like the baseline's, domain language is not
-        frame = (comparisons or {}).get(name, (None, None))[1]
-        if frame is None and needs_comparison(space, loaded[baseline]):
-            frame = analysis.compare_spaces(space, loaded[baseline], K, seed=COMPARE_SEED)[1]
-        own_words = function_words(code for code, _ in languages.shares)  # never "domain language"
-        domains[name] = domain_language(space, loaded[baseline], K, frame, exclude=own_words)
-        report(_EVALUATED + 0.05 * (names.index(name) + 1) / len(names), f"domain language of {labels[name]}")
+    domains = {} if foreign_reference else _domain_languages(corpus, loaded, baseline, labels, comparisons, report)
     report(_EVALUATED + 0.05, "each candidate against the baseline, with 95% intervals")
-    differences = evaluated.differences_from(baseline)  # the chosen baseline, even when MiniLM is a candidate
-    report(_EVALUATED + 0.1, "coverage")
-    benchmark, metric = _similarity_measure(evaluated)
-    tests = int(differences["p_adjusted"].notna().sum())
-    headlines = [
-        _headline(
-            "word similarity",
-            _rows(differences, benchmark, metric),
-            f"{benchmark} {metric}",
-            baseline,
-            labels,
-            "no candidate knows enough of the benchmark's words to compare; add your own pairs on the Evaluate page",
-            tests,
-        ),
-        _headline(
-            "retrieval",
-            _rows(differences, RETRIEVAL, f"MRR@{RETRIEVAL_K}"),
-            f"held-out retrieval MRR@{RETRIEVAL_K}",
-            baseline,
-            labels,
-            evaluated.held_out.note or "the corpus has no held-out sentence pairs; add documents of several sentences",
-            tests,
-        ),
-        _headline(
-            "label task",
-            _rows(differences, TASK, "accuracy"),
-            "label task accuracy",
-            baseline,
-            labels,
-            _no_task(corpus, evaluation.label_fine_tunes(evaluated.held_out.fine_tunes)),
-            tests,
-        ),
-    ]
+    headlines = _use_headlines(corpus, evaluated, baseline, labels)
     recommended = next(
-        (line.winner for line in (headlines[1], headlines[2], headlines[0]) if line.winner is not None), baseline
+        (line.winner for use in RECOMMENDING_USES if (line := headline_for(headlines, use)).winner is not None),
+        baseline,
     )
+    report(_EVALUATED + 0.1, "coverage")
     sizes = {found.space: _smallest_within(found.sweep) for found in evaluated.spaces}
     headlines.append(_memory_headline(recommended, sizes, labels))
     kinds = {name: candidate_kind(name) for name in [*names, baseline]}
     reasons = {
-        "domain_language": _no_general_reference(corpus) if foreign_reference else _domain_reason(domains, labels),
-        "limited_data": _limited_data_reason(evaluated, corpus, kinds, labels),
-        "oov": _coverage_reason(list(loaded.values()), corpus, labels),
-        "task_context": _retrieval_reason(evaluated, headlines[1]),
-        "dimensionality": _dimensionality_reason(sizes, labels),
-        "bias": _bias_reason(evaluated, labels),
-        "multimodal": _multimodal_reason(),
-        "privacy": _privacy_reason(list(loaded.values())),
-        "task_performance": _task_reason(evaluated, corpus, headlines[2]),
+        ReasonKey.DOMAIN_LANGUAGE: (
+            _no_general_reference(corpus) if foreign_reference else _domain_reason(domains, labels)
+        ),
+        ReasonKey.LIMITED_DATA: _limited_data_reason(evaluated, corpus, kinds, labels),
+        ReasonKey.OOV: _coverage_reason(list(loaded.values()), corpus, labels),
+        ReasonKey.TASK_CONTEXT: _retrieval_reason(evaluated, headline_for(headlines, Use.RETRIEVAL)),
+        ReasonKey.DIMENSIONALITY: _dimensionality_reason(sizes, labels),
+        ReasonKey.BIAS: _bias_reason(evaluated, labels),
+        ReasonKey.MULTIMODAL: _multimodal_reason(),
+        ReasonKey.PRIVACY: _privacy_reason(list(loaded.values())),
+        ReasonKey.TASK_PERFORMANCE: _task_reason(evaluated, corpus, headline_for(headlines, Use.LABEL_TASK)),
     }
-    assert tuple(reasons) == REASONS
-    too_small = ""
-    if corpus.stats.tokens < MIN_TOKENS:
-        too_small = (
-            f"This corpus is too small for any claim: {corpus.stats.tokens:,} tokens, where a trained space's "
-            f"neighbours start to mean something at about {MIN_TOKENS:,}. Add text; until then read what follows as "
-            "anecdotes."
-        )
     report(1.0, "done")
     return Verdict(
         corpus.id,
@@ -724,13 +649,126 @@ def build_verdict(
         tuple(names),
         dict(labels),
         tuple(headlines),
-        reasons,
+        {key: reasons[key] for key in REASONS},
         health,
-        too_small,
+        _too_small(corpus),
         recommended,
         judged_elsewhere=corpus_mismatches([*names, baseline], corpus.id),
-        languages=languages,
+        languages=corpus_languages(corpus),
         language_note=baseline_language_note(corpus, [*names, baseline]) or "",
+    )
+
+
+def _load_spaces(
+    corpus: Corpus,
+    order: Sequence[str],
+    labels: Mapping[str, str],
+    load: Callable[[str], EmbeddingSpace] | None,
+    report: Progress,
+) -> dict[str, EmbeddingSpace]:
+    """Each space of ``order`` loaded (with ``load`` when given), the bar moving up to ``_LOADING`` as they do."""
+    report(0.0, "loading the spaces")
+
+    def loader(number: int, spec: str) -> EmbeddingSpace:
+        if load is not None:
+            return load(spec)
+        # MiniLM encodes the corpus's words as it loads: the bar moves while it does
+        said = f"loading {labels[spec]}"
+        return load_space(spec, corpus, lambda done: report(_LOADING * (number + done) / len(order), said))
+
+    return {name: loader(number, name) for number, name in enumerate(order)}
+
+
+def _evaluate(
+    corpus: Corpus,
+    loaded: Mapping[str, EmbeddingSpace],
+    baseline: str,
+    labels: Mapping[str, str],
+    sections: evaluation.Sections | None,
+    report: Progress,
+) -> evaluation.Evaluation:
+    """The evaluation the verdict reads (:func:`evaluation_options`), the baseline first, its progress mapped onto
+    ``_LOADING`` .. ``_EVALUATED`` with the section and step that runs."""
+    said: dict[str, str] = {}
+
+    def step(found: evaluation.EvaluationStep) -> None:
+        if found.message:  # a section starts; the steps within it keep saying what runs
+            said[found.space] = f"evaluating {labels.get(found.space, found.space)}: {found.message}"
+        report(_LOADING + (_EVALUATED - _LOADING) * found.done, said.get(found.space, "evaluating"))
+
+    return evaluation.evaluate_spaces(
+        [loaded[baseline], *(space for name, space in loaded.items() if name != baseline)],
+        corpus,
+        evaluation_options(list(loaded.values()), corpus),
+        progress=step,
+        sections=sections,
+    )
+
+
+def _domain_languages(
+    corpus: Corpus,
+    loaded: Mapping[str, EmbeddingSpace],
+    baseline: str,
+    labels: Mapping[str, str],
+    comparisons: Mapping[str, tuple[Any, pd.DataFrame]] | None,
+    report: Progress,
+) -> dict[str, DomainLanguage]:
+    """Domain language of each static candidate against the baseline (a sentence-transformer reads its words as the
+    baseline does, so it has none), reusing the Compare page's What changed where given."""
+    names = [name for name in loaded if name != baseline]
+    own_words = function_words(code for code, _ in corpus_languages(corpus).shares)  # never "domain language"
+    domains = {}
+    for number, name in enumerate(names, 1):
+        space = loaded[name]
+        if space.encoder is not None:
+            continue
+        frame = (comparisons or {}).get(name, (None, None))[1]
+        if frame is None and needs_comparison(space, loaded[baseline]):
+            frame = analysis.compare_spaces(space, loaded[baseline], K, seed=COMPARE_SEED)[1]
+        domains[name] = domain_language(space, loaded[baseline], K, frame, exclude=own_words)
+        report(_EVALUATED + 0.05 * number / len(names), f"domain language of {labels[name]}")
+    return domains
+
+
+def _use_headlines(
+    corpus: Corpus, evaluated: evaluation.Evaluation, baseline: str, labels: Mapping[str, str]
+) -> list[Headline]:
+    """The headlines of the measured uses (word similarity, retrieval, the label task), each from the candidates'
+    differences with ``baseline`` on its measure, Holm-adjusted over every test of the table."""
+    differences = evaluated.differences_from(baseline)  # the chosen baseline, even when MiniLM is a candidate
+    tests = int(differences["p_adjusted"].notna().sum())
+    similar = _similarity_measure(evaluated)
+    missing = {
+        Use.WORD_SIMILARITY: "no candidate knows enough of the benchmark's words to compare; add your own pairs on "
+        "the Evaluate page",
+        Use.RETRIEVAL: evaluated.held_out.note
+        or "the corpus has no held-out sentence pairs; add documents of several sentences",
+        Use.LABEL_TASK: _no_task(corpus, evaluation.label_fine_tunes(evaluated.held_out.fine_tunes)),
+    }
+    measures = {Use.WORD_SIMILARITY: similar, Use.RETRIEVAL: RETRIEVAL_MRR, Use.LABEL_TASK: TASK_ACCURACY}
+    names = {Use.LABEL_TASK: "label task accuracy"}
+    return [
+        _headline(
+            use,
+            measure.rows(differences),
+            names.get(use, measure.label),
+            baseline,
+            labels,
+            missing[use],
+            tests,
+        )
+        for use, measure in measures.items()
+    ]
+
+
+def _too_small(corpus: Corpus) -> str:
+    """The sentence that says the corpus is too small for any claim (below :data:`MIN_TOKENS`); else ""."""
+    if corpus.stats.tokens >= MIN_TOKENS:
+        return ""
+    return (
+        f"This corpus is too small for any claim: {corpus.stats.tokens:,} tokens, where a trained space's "
+        f"neighbours start to mean something at about {MIN_TOKENS:,}. Add text; until then read what follows as "
+        "anecdotes."
     )
 
 

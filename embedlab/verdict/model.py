@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from embedlab.corpus.language import CorpusLanguages
@@ -12,29 +13,54 @@ from embedlab.spaces.provenance import CorpusMismatch
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.training.health import RunHealth
 
-# The nine reasons teams give for customising embeddings, in the order the page shows their cards.
-REASONS = (
-    "domain_language",
-    "limited_data",
-    "oov",
-    "task_context",
-    "dimensionality",
-    "bias",
-    "multimodal",
-    "privacy",
-    "task_performance",
-)
+
+class Use(StrEnum):
+    """What a headline answers, in the order people read them; the value is how the page and JSON name it."""
+
+    WORD_SIMILARITY = "word similarity"
+    RETRIEVAL = "retrieval"
+    LABEL_TASK = "label task"
+    SMALL_MEMORY = "small memory"
+
+    @property
+    def heading(self) -> str:
+        """``Word similarity``, ``Retrieval``, ``Label task``, ``Small memory``."""
+        return self.value.capitalize()
+
+
+USES = tuple(Use)
+
+# Where the recommended space comes from: the first of these uses with a winner (reading a corpus's own sentences
+# first, then its labels, then general word similarity); small memory is then answered for that space.
+RECOMMENDING_USES = (Use.RETRIEVAL, Use.LABEL_TASK, Use.WORD_SIMILARITY)
+
+
+class ReasonKey(StrEnum):
+    """The nine reasons teams give for customising embeddings, in the order the page shows their cards."""
+
+    DOMAIN_LANGUAGE = "domain_language"
+    LIMITED_DATA = "limited_data"
+    OOV = "oov"
+    TASK_CONTEXT = "task_context"
+    DIMENSIONALITY = "dimensionality"
+    BIAS = "bias"
+    MULTIMODAL = "multimodal"
+    PRIVACY = "privacy"
+    TASK_PERFORMANCE = "task_performance"
+
+
+REASONS = tuple(ReasonKey)
 
 REASON_TITLES = {
-    "domain_language": "Domain-specific language",
-    "limited_data": "Limited training data",
-    "oov": "Out-of-vocabulary words",
-    "task_context": "Task-specific context",
-    "dimensionality": "Reducing dimensionality",
-    "bias": "Reducing bias",
-    "multimodal": "Multimodal integration",
-    "privacy": "Privacy",
-    "task_performance": "Task-specific performance",
+    ReasonKey.DOMAIN_LANGUAGE: "Domain-specific language",
+    ReasonKey.LIMITED_DATA: "Limited training data",
+    ReasonKey.OOV: "Out-of-vocabulary words",
+    ReasonKey.TASK_CONTEXT: "Task-specific context",
+    ReasonKey.DIMENSIONALITY: "Reducing dimensionality",
+    ReasonKey.BIAS: "Reducing bias",
+    ReasonKey.MULTIMODAL: "Multimodal integration",
+    ReasonKey.PRIVACY: "Privacy",
+    ReasonKey.TASK_PERFORMANCE: "Task-specific performance",
 }
 
 
@@ -43,7 +69,7 @@ class Headline:
     """One use's answer: which space to use, by how much, and how sure.
 
     Attributes:
-        use: what it is for (``word similarity``, ``retrieval``, ``label task``, ``small memory``).
+        use: what it is for (:class:`Use`).
         winner: the space to use (its name), or None when no space is significantly better or nothing was measured.
         measure: what decided it (``held-out retrieval MRR@10``, ...).
         difference: the winner's lead over the other side (winner minus runner-up, in the measure's units; for
@@ -59,7 +85,7 @@ class Headline:
         comparisons: how many tests the adjustment covered.
     """
 
-    use: str
+    use: Use
     winner: str | None
     measure: str
     difference: float
@@ -72,9 +98,12 @@ class Headline:
     variance: str = ""
     comparisons: int = 0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "use", Use(self.use))  # a plain name ("retrieval") becomes its typed key
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "use": self.use,
+            "use": str(self.use),
             "winner": self.winner,
             "measure": self.measure,
             "difference": _number(self.difference),
@@ -94,18 +123,21 @@ class Reason:
     """One reason's card: what this corpus shows about it.
 
     Attributes:
-        key: one of :data:`REASONS`.
+        key: which reason (:class:`ReasonKey`).
         finding: one plain sentence with its numbers.
         numbers: the evidence, plain JSON data (per space where it applies).
         examples: for domain language, the most telling words (word, space, count, shift, here, general).
         measured: False for what EmbedLab does not measure (multimodal): the finding says why.
     """
 
-    key: str
+    key: ReasonKey
     finding: str
     numbers: dict[str, Any] = field(default_factory=dict)
     examples: tuple[dict[str, Any], ...] = ()
     measured: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", ReasonKey(self.key))  # a plain name ("oov") becomes its typed key
 
     @property
     def title(self) -> str:
@@ -130,8 +162,8 @@ class Verdict:
         baseline: the pretrained space the candidates are measured against.
         candidates: the custom spaces, in the order given.
         labels: space name -> readable label.
-        headlines: one per use, in the order people read them.
-        reasons: reason key -> its card, for every key of :data:`REASONS`.
+        headlines: one per use, in :data:`USES` order (read one with :meth:`headline`).
+        reasons: reason key -> its card, for every :class:`ReasonKey`.
         health: space name -> its run health (every space, the baseline included).
         too_small: when the corpus is too small for any claim, the sentence that says so (shown first); else "".
         recommended: the space to download: the winner of the first use with one, else the baseline.
@@ -148,7 +180,7 @@ class Verdict:
     candidates: tuple[str, ...]
     labels: dict[str, str]
     headlines: tuple[Headline, ...]
-    reasons: dict[str, Reason]
+    reasons: dict[ReasonKey, Reason]
     health: dict[str, RunHealth]
     too_small: str
     recommended: str
@@ -160,11 +192,19 @@ class Verdict:
     def spaces(self) -> tuple[str, ...]:
         return (*self.candidates, self.baseline)
 
+    def headline(self, use: Use) -> Headline:
+        """The headline that answers ``use``.
+
+        Raises:
+            KeyError: the verdict has no headline for it (never for one built by ``build_verdict``).
+        """
+        return headline_for(self.headlines, use)
+
     @property
     def recommended_by_default(self) -> bool:
         """No use (word similarity, retrieval, the label task) has a winner: the baseline is recommended because
         nothing beat it significantly, not because it won."""
-        return all(line.winner is None for line in self.headlines if line.use != "small memory")
+        return all(self.headline(use).winner is None for use in RECOMMENDING_USES)
 
     @property
     def recommendation_notes(self) -> list[str]:
@@ -220,7 +260,7 @@ class Verdict:
             ],
             "too_small": self.too_small,
             "headlines": [headline.to_dict() for headline in self.headlines],
-            "reasons": {key: self.reasons[key].to_dict() for key in REASONS},
+            "reasons": {str(key): self.reasons[key].to_dict() for key in REASONS},
             "health": {name: self.health[name].to_dict() for name in self.spaces},
             "recommended": self.recommended,
             "recommendation_caveat": self.recommendation_caveat,
@@ -228,6 +268,18 @@ class Verdict:
             "claims_note": self.claims_note,
             "judged_elsewhere": [found.to_dict() for found in self.judged_elsewhere.values()],
         }
+
+
+def headline_for(headlines: tuple[Headline, ...] | list[Headline], use: Use) -> Headline:
+    """The one headline of ``headlines`` that answers ``use``.
+
+    Raises:
+        KeyError: none does.
+    """
+    for line in headlines:
+        if line.use is use:
+            return line
+    raise KeyError(f"no headline answers {use.value!r}")
 
 
 def _number(value: float) -> float | None:
