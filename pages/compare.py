@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from embedlab import analysis, corpus, spaces, ui
-from embedlab.analysis import maps
+from embedlab.analysis import maps, views
 from embedlab.errors import EmbedLabError
-from embedlab.present import figures, report, share
+from embedlab.present import figures, report
 from embedlab.present.text import plain_markdown
 from embedlab.ui.health import show_space_health
 
@@ -58,7 +58,7 @@ word = corpus.normalise_query(
     ui.load_corpus(corpus_id).options["tokenize"],
 )
 k = right.slider("Neighbours (k)", 1, 100, key="cmp_k")
-tab = st.radio("View", share.TABS, key="cmp_tab", horizontal=True, format_func=TAB_LABELS.get)
+tab = st.radio("View", views.TABS, key="cmp_tab", horizontal=True, format_func=TAB_LABELS.get)
 link_box = st.container()  # filled last, once every widget of the view has its value
 
 ui.show_corpus_mismatches([a, b], corpus_id)
@@ -207,12 +207,12 @@ def neighbours_tab() -> None:
 def changed_tab() -> None:
     controls = st.columns([2, 2, 3, 2])
     metric = controls[0].radio(
-        "Score", share.METRICS, key="cmp_metric", format_func=METRIC_LABELS.get, persist_state="page"
+        "Score", views.METRICS, key="cmp_metric", format_func=METRIC_LABELS.get, persist_state="page"
     )
     max_words = controls[3].number_input(
         "Words scored",
-        share.MIN_SCORED_WORDS,
-        share.MAX_SCORED_WORDS,
+        views.MIN_SCORED_WORDS,
+        views.MAX_SCORED_WORDS,
         step=1000,
         key="cmp_m",
         persist_state="page",
@@ -410,11 +410,11 @@ def words_table(column, words: pd.DataFrame, spec: str, name: str, what: str) ->
 def map_tab() -> None:
     controls = st.columns([4, 2, 2, 2])
     n = controls[0].slider(
-        "Words on the map", share.MIN_MAP_WORDS, share.MAX_MAP_WORDS, step=100, key="cmp_n", persist_state="page"
+        "Words on the map", views.MIN_MAP_WORDS, maps.MAX_MAP_WORDS, step=100, key="cmp_n", persist_state="page"
     )
     seed = controls[1].number_input("Sample seed", 0, 2**31 - 1, key="cmp_seed", persist_state="page")
     colour = controls[2].radio(
-        "Colour", share.COLOURS, key="cmp_colour", format_func=COLOUR_LABELS.get, persist_state="page"
+        "Colour", views.COLOURS, key="cmp_colour", format_func=COLOUR_LABELS.get, persist_state="page"
     )
     moves = controls[3].toggle("Show how far the highlighted words moved", key="cmp_moves", persist_state="page")
     search_box, search_note = st.columns([2, 3], vertical_alignment="bottom")

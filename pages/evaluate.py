@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from embedlab import evaluation, spaces, ui
+from embedlab.analysis.views import EvaluateView
 from embedlab.errors import EmbedLabError
 from embedlab.metrics import TIE_RULE
 from embedlab.present import figures
@@ -194,7 +195,7 @@ chosen_set = st.selectbox(
     key=WEAT_KEY,
     format_func=lambda name: name + (" (the best covered here)" if name == default_set else ""),
 )
-ui.evaluation_to_url(corpus_id, chosen, chosen_set)
+ui.evaluation_to_url(EvaluateView(corpus_id, tuple(chosen), chosen_set))
 cells = st.columns(4)
 sets = {}
 for cell, (key, label) in zip(

@@ -4,8 +4,9 @@ nine reasons to customise the corpus bears out; with the view in the URL and the
 import streamlit as st
 
 from embedlab import spaces, store, training, ui, verdict
+from embedlab.analysis import views
 from embedlab.errors import EmbedLabError
-from embedlab.present import share, verdict_view
+from embedlab.present import verdict_view
 from embedlab.present.text import plain_markdown
 from embedlab.ui.health import show_space_health
 
@@ -66,7 +67,7 @@ candidates = st.multiselect(
     format_func=labels.get,
     help="Your runs, fine-tunes, vectors files and debiased copies: each is set against the baseline",
 )
-link = ui.verdict_to_url(share.VerdictView(corpus_id, tuple(candidates), baseline))
+link = ui.verdict_to_url(views.VerdictView(corpus_id, tuple(candidates), baseline))
 with st.expander("Copy link to this verdict", icon=":material/link:"):
     st.caption("Opening this link on this server reopens this verdict.")
     st.code(link, language=None)
@@ -172,7 +173,7 @@ for number, key in enumerate(verdict.REASONS, 1):
                 "pages/compare.py",
                 label=example["word"],
                 icon=":material/compare_arrows:",
-                query_params=share.compare_word_query(corpus_id, example["space"], found.baseline, example["word"]),
+                query_params=views.compare_word_query(corpus_id, example["space"], found.baseline, example["word"]),
                 help=plain_markdown(
                     f"Near {', '.join(example['here'][:3])} here, {', '.join(example['general'][:3])} in general "
                     f"English: opens Compare on '{example['word']}' ({found.labels[example['space']]} against "

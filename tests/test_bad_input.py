@@ -801,7 +801,11 @@ LINKS = [
         "Link parameter corpus='../../registry.sqlite3' was ignored: '../../registry.sqlite3' is not a corpus id "
         "(like c0123456789ab).",
     ),
-    Link("unknown-corpus-id", {"corpus": "c0123456789ab"}, "The link's corpus c0123456789ab is not on this server."),
+    Link(
+        "unknown-corpus-id",
+        {"corpus": "c0123456789ab"},
+        "The link's corpus c0123456789ab is not on this server (deleted, or another server's).",
+    ),
     Link("huge-k", {"k": "1000000"}, "Link parameter k='1000000' was ignored: k must be from 1 to 100, got 1000000."),
     Link("non-numeric-k", {"k": "ten"}, "Link parameter k='ten' was ignored: not a whole number."),
     Link("huge-map", {"n": "9" * 30}, f"Link parameter n='{'9' * 30}' was ignored: n must be from 100 to 200000"),
@@ -826,13 +830,14 @@ LINKS = [
     Link(
         "evaluate-spaces-path-traversal",
         {"spaces": "../../etc/passwd,{vectors}"},
-        "The link's spaces ../../etc/passwd are not on this server.",
+        "Link parameter spaces='../../etc/passwd' was ignored: unknown space '../../etc/passwd': use 'baseline'",
         page="evaluate.py",
     ),
     Link(
         "evaluate-script-corpus",
         {"corpus": "<script>alert(1)</script>"},
-        "The link's corpus <script>alert(1)</script> is not on this server.",
+        "Link parameter corpus='<script>alert(1)</script>' was ignored: '<script>alert(1)</script>' is not a corpus "
+        "id (like c0123456789ab).",
         page="evaluate.py",
     ),
 ]

@@ -4,16 +4,74 @@ and write their widgets back, so a page's URL is always its share link.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import streamlit as st
 
-from embedlab.present import figures, share
+from embedlab.analysis import views
+from embedlab.analysis.views import CompareView, EvaluateView, VerdictView
+from embedlab.present import figures
+
+AnyView = CompareView | EvaluateView | VerdictView
 
 
-def share_url(state: share.ViewState) -> str:
+def share_url(view: AnyView) -> str:
     """The full link that reopens this view on this server."""
-    return f"{st.context.url}?{urlencode(share.to_query(state))}"
+    return f"{st.context.url}?{urlencode(views.to_query(view), doseq=True)}"
+
+
+def _params() -> dict[str, list[str]]:
+    """The address bar's parameters, each with all its values (a repeated one, like the verdict's ``space``)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def _as_read(query: Mapping[str, str | list[str]]) -> dict[str, list[str]]:
+    """A written query as :func:`_params` reads it back: lists, and no parameter for an empty list."""
+    return {key: value if isinstance(value, list) else [value] for key, value in query.items() if value != []}
+
+
+def _from_url(
+    kind: type[views.View],
+    known: Mapping[str, Collection[str]],
+    keys: Mapping[str, str],
+    page: str,
+    widget: Callable[[str, Any], Any] = lambda _field, value: list(value) if isinstance(value, tuple) else value,
+) -> tuple[views.View, list[str]] | None:
+    """Load a link into a page's widgets when the URL is not the one this session wrote: each field the link gives
+    sets its widget (``keys``: field -> widget key, ``widget``: the widget's value for the view's), except a
+    reference the link could not keep (the widget then keeps its own value).
+
+    Returns:
+        The view and the fields the link gave, or None when the URL was this session's own. The messages about
+        what was dropped are kept in the session (``_problems(page)``) until the next link.
+    """
+    params = _params()
+    if not params or params == st.session_state.get(f"_{page}_url_seen"):
+        return None
+    view, problems = views.from_query(kind, params, known)
+    given = views.fields_given(kind, params)
+    for field in given:
+        value = getattr(view, field)
+        if field in keys and (value != "" or not views.refers(kind, field)):
+            st.session_state[keys[field]] = widget(field, value)
+    st.session_state[f"_{page}_url_seen"] = params
+    st.session_state[f"_{page}_url_problems"] = problems
+    return view, given
+
+
+def _problems(page: str) -> list[str]:
+    return st.session_state.get(f"_{page}_url_problems", [])
+
+
+def _to_url(view: AnyView, page: str) -> None:
+    """Mirror a page's view into the address bar, so the page's URL is always its share link."""
+    query = views.to_query(view)
+    seen = _as_read(query)
+    if _params() != seen:
+        st.query_params.from_dict(query)
+    st.session_state[f"_{page}_url_seen"] = seen
 
 
 _VIEW_KEYS = {
@@ -39,98 +97,61 @@ _VIEW_KEYS = {
 SCORE_RANGE_KEY = "cmp_range"  # one range slider holds the view's lo and hi
 
 
-_URL_SEEN = "_cmp_url_seen"
-
-
-_URL_PROBLEMS = "_cmp_url_problems"
-
-
 def view_from_url(space_choices: list[str], corpus_ids: list[str]) -> list[str]:
-    """Load a shared link's view into the Compare widgets when the URL is not the one this session wrote.
+    """Load a shared link's view into the Compare widgets when the URL is not the one this session wrote; give
+    every widget the Compare view's default otherwise.
 
     Returns:
         Messages about link parameters that were unknown, malformed or point at missing data.
     """
-    params = st.query_params.to_dict()
-    if params and params != st.session_state.get(_URL_SEEN):
-        state, problems = share.from_query(params)
-        state, missing = share.check_references(state, space_choices, corpus_ids)
-        for field, key in _VIEW_KEYS.items():
-            if field in params and (getattr(state, field) != "" or field in ("word", "band", "find")):
-                st.session_state[key] = _widget_value(field, getattr(state, field))
-        if "lo" in params or "hi" in params:
-            st.session_state[SCORE_RANGE_KEY] = (state.lo, state.hi)
-        st.session_state[_URL_PROBLEMS] = problems + missing
-        st.session_state[_URL_SEEN] = params
-    defaults = share.ViewState()
+    read = _from_url(CompareView, {"space": space_choices, "corpus": corpus_ids}, _VIEW_KEYS, "cmp", _widget_value)
+    if read is not None and {"lo", "hi"} & set(read[1]):
+        st.session_state[SCORE_RANGE_KEY] = (read[0].lo, read[0].hi)
+    defaults = CompareView()
     for field, key in _VIEW_KEYS.items():
         st.session_state.setdefault(key, _widget_value(field, getattr(defaults, field)))
     st.session_state.setdefault(SCORE_RANGE_KEY, (defaults.lo, defaults.hi))
-    return st.session_state.get(_URL_PROBLEMS, [])
+    return _problems("cmp")
 
 
-def _widget_value(field: str, value):
+def _widget_value(field: str, value: Any) -> Any:
     if field == "words":  # the "All words" toggle holds a bool, the URL content/all
         return value == "all"
     return bool(value) if field in ("moves", "beyond") else value  # a toggle holds a bool, the URL 0/1
 
 
-def view_state() -> share.ViewState:
-    """The Compare widgets' current values as a view state."""
+def view_state() -> CompareView:
+    """The Compare widgets' current values as a view."""
     values = {field: st.session_state[key] for field, key in _VIEW_KEYS.items()}
     values["moves"] = int(values["moves"])
     values["beyond"] = int(values["beyond"])
     values["words"] = "all" if values["words"] else "content"
     low, high = st.session_state[SCORE_RANGE_KEY]
-    return share.ViewState(**values, lo=float(low), hi=float(high))
+    return CompareView(**values, lo=float(low), hi=float(high))
 
 
-def view_to_url(state: share.ViewState) -> None:
-    """Mirror the view into the address bar, so the page's URL is always its share link."""
-    query = share.to_query(state)
-    if st.query_params.to_dict() != query:
-        st.query_params.from_dict(query)
-    st.session_state[_URL_SEEN] = query
+def view_to_url(state: CompareView) -> None:
+    """Mirror the Compare view into the address bar, so the page's URL is always its share link."""
+    _to_url(state, "cmp")
 
 
-_EVAL_URL_SEEN = "_eval_url_seen"
+EVALUATE_KEYS = {"corpus": "eval_corpus", "spaces": "eval_spaces", "weat": "eval_weat_set"}
 
 
 def evaluation_from_url(space_choices: list[str], corpus_ids: list[str], weat_sets: list[str]) -> list[str]:
-    """Load a shared Evaluate link (corpus, spaces, weat) into the widgets; returns messages about what was ignored.
-    Without a link the page gives the spaces their default (``widgets.follow_corpus``)."""
-    params = st.query_params.to_dict()
-    problems: list[str] = []
-    if params and params != st.session_state.get(_EVAL_URL_SEEN):
-        unknown = sorted(set(params) - {"corpus", "spaces", "weat"})
-        if unknown:
-            problems.append(f"Ignored unknown link parameters: {', '.join(unknown)}.")
-        if "corpus" in params:
-            if params["corpus"] in corpus_ids:
-                st.session_state["eval_corpus"] = params["corpus"]
-            else:
-                problems.append(f"The link's corpus {params['corpus'][:40]} is not on this server.")
-        if "spaces" in params:
-            wanted = [spec for spec in params["spaces"].split(",") if spec]
-            missing = [spec for spec in wanted if spec not in space_choices]
-            if missing:
-                problems.append(f"The link's spaces {', '.join(s[:60] for s in missing)} are not on this server.")
-            st.session_state["eval_spaces"] = [spec for spec in wanted if spec in space_choices]
-        if "weat" in params:
-            if params["weat"] in weat_sets:
-                st.session_state["eval_weat_set"] = params["weat"]
-            else:
-                problems.append(f"The link's WEAT word sets '{params['weat'][:60]}' are not known here.")
-        st.session_state[_EVAL_URL_SEEN] = params
-    return problems
+    """Load a shared Evaluate link (corpus, its spaces, the WEAT word sets) into the widgets when the URL is not the
+    one this session wrote; returns messages about what the last link opened had that was ignored. Without a link
+    the page gives the spaces their default (``widgets.follow_corpus``)."""
+    known = {"space": space_choices, "corpus": corpus_ids, "weat": weat_sets}
+    _from_url(
+        EvaluateView, known, EVALUATE_KEYS, "eval", lambda field, value: list(value) if field == "spaces" else value
+    )
+    return _problems("eval")
 
 
-def evaluation_to_url(corpus_id: str, chosen: list[str], weat_set: str) -> None:
+def evaluation_to_url(view: EvaluateView) -> None:
     """Mirror the Evaluate page's corpus, spaces and WEAT set into the address bar (its share link)."""
-    query = {"corpus": corpus_id, "spaces": ",".join(chosen), "weat": weat_set}
-    if st.query_params.to_dict() != query:
-        st.query_params.from_dict(query)
-    st.session_state[_EVAL_URL_SEEN] = query
+    _to_url(view, "eval")
 
 
 MAP_SELECTION = "cmp_selected"  # session key: words chosen by a box or lasso on the maps (highlighted in both)
@@ -157,39 +178,21 @@ def select_on_map() -> None:
 
 
 VERDICT_KEYS = {"corpus": "verdict_corpus", "spaces": "verdict_spaces", "baseline": "verdict_baseline"}
-_VERDICT_URL_SEEN = "_verdict_url_seen"
-_VERDICT_URL_PROBLEMS = "_verdict_url_problems"
-
-
-def _all_params() -> dict[str, list[str]]:
-    return {key: st.query_params.get_all(key) for key in st.query_params}
 
 
 def verdict_from_url(space_choices: list[str], corpus_ids: list[str]) -> list[str]:
     """Load a shared Verdict link (corpus, space once per candidate, baseline) into the page's widgets when the URL
     is not the one this session wrote; returns messages about what the last link opened had that was ignored (a
     deleted run, a bad value)."""
-    params = _all_params()
-    if not params or params == st.session_state.get(_VERDICT_URL_SEEN):
-        return st.session_state.get(_VERDICT_URL_PROBLEMS, [])
-    view, problems = share.verdict_from_query(params, space_choices, corpus_ids)
-    if view.corpus:
-        st.session_state[VERDICT_KEYS["corpus"]] = view.corpus
-    if "baseline" in params:
-        st.session_state[VERDICT_KEYS["baseline"]] = view.baseline
-    if "space" in params:
-        st.session_state[VERDICT_KEYS["spaces"]] = list(view.spaces)
-    st.session_state[_VERDICT_URL_SEEN] = params
-    st.session_state[_VERDICT_URL_PROBLEMS] = problems
-    return problems
+    known = {"space": space_choices, "corpus": corpus_ids}
+    _from_url(
+        VerdictView, known, VERDICT_KEYS, "verdict", lambda field, value: list(value) if field == "spaces" else value
+    )
+    return _problems("verdict")
 
 
-def verdict_to_url(view: share.VerdictView) -> str:
+def verdict_to_url(view: VerdictView) -> str:
     """Mirror the verdict's corpus, candidates and baseline into the address bar (its share link); returns the
     full link."""
-    query = share.verdict_query(view)
-    seen = {key: value if isinstance(value, list) else [value] for key, value in query.items() if value != []}
-    if _all_params() != seen:
-        st.query_params.from_dict(query)
-    st.session_state[_VERDICT_URL_SEEN] = seen
-    return f"{st.context.url}?{urlencode(query, doseq=True)}"
+    _to_url(view, "verdict")
+    return share_url(view)
