@@ -23,9 +23,17 @@ from embedlab.corpus.parallel import store_upload
 from embedlab.errors import EmbedLabError
 from embedlab.evaluation.bias import WEAT_SETS
 from embedlab.present import report, share
-from embedlab.records import JobRecord, RunRecord
+from embedlab.records import JobRecord, RunMethod, RunRecord
 from embedlab.training import jobs
-from embedlab.training.configs import FinetuneProgress, Method, Progress, TrainConfig
+from embedlab.training.configs import (
+    REPLICAS,
+    Bound,
+    FinetuneConfig,
+    FinetuneProgress,
+    Progress,
+    TrainConfig,
+    field_default,
+)
 from embedlab.training.health import RunHealth, load_run_health, space_health, spec_health
 from embedlab.training.word2vec import train_run
 
@@ -141,7 +149,7 @@ def _ray_address(args: argparse.Namespace) -> str | None:
 
 def _train_on_cluster(
     corpus_: corpus.Corpus,
-    config: TrainConfig | training.FinetuneConfig,
+    config: TrainConfig | FinetuneConfig,
     address: str,
     quiet: bool,
     replicas: int = 1,
@@ -165,22 +173,22 @@ def _train_on_cluster(
 
 def _train(args: argparse.Namespace) -> dict[str, Any]:
     address = _ray_address(args)
-    if args.replicas != 1 and (address is None or args.method != training.METHOD):
+    if args.replicas != 1 and (address is None or args.method != RunMethod.SENTENCE_TRANSFORMER):
         raise EmbedLabError("--replicas is for fine-tuning (--method sentence-transformer) on a Ray cluster")
     corpus_ = _read_corpus(args.corpus, args, address)
     run: RunRecord
     job: JobRecord | None = None
-    if args.method == training.METHOD:
+    if args.method == RunMethod.SENTENCE_TRANSFORMER:
         if args.seeds != 1:
             raise EmbedLabError(
                 "--seeds applies to word2vec and fasttext: a fine-tune starts from the same pretrained model, "
                 "so its seed-noise floor would be another question"
             )
-        tuned = training.FinetuneConfig(
+        tuned = FinetuneConfig(
             max_pairs=args.max_pairs,
             max_minutes=args.max_minutes,
             batch_size=args.batch_size,
-            epochs=args.epochs or training.FinetuneConfig.epochs,
+            epochs=args.epochs or FinetuneConfig.epochs,
             learning_rate=args.learning_rate,
             seed=args.seed,
             pairs_file=args.pairs or "",
@@ -753,39 +761,61 @@ def _weat_names() -> list[str]:
     return list(WEAT_SETS)
 
 
+def _limit_help(bound: Bound, default: Any, what: str | None = None) -> str:
+    """A flag's help with its accepted range and default, as the config declares them: "… (2..2000; default 100)"."""
+    return f"{what or bound.help or bound.label} ({bound.range_text}; default {default})"
+
+
+def _add_limited(
+    parser: argparse.ArgumentParser,
+    config: type[TrainConfig | FinetuneConfig],
+    name: str,
+    what: str | None = None,
+) -> None:
+    """``--name`` for the setting ``name`` of ``config``: its type, default and help from the config."""
+    bound, default = config.LIMITS[name], field_default(config, name)
+    parser.add_argument(
+        f"--{name.replace('_', '-')}",
+        type=int if bound.whole else float,
+        default=default,
+        help=_limit_help(bound, default, what),
+    )
+
+
 def _add_train(commands: argparse._SubParsersAction) -> None:
-    defaults, tuned = TrainConfig(), training.FinetuneConfig()
     train = commands.add_parser(
         "train", help="train Word2Vec or FastText, or fine-tune MiniLM, on a corpus file; saves a run"
     )
     train.add_argument("corpus", help="a .txt/.md/.csv/.tsv/.jsonl/.zip file")
-    train.add_argument("--method", choices=[m.value for m in Method] + [training.METHOD], default=defaults.method.value)
     train.add_argument(
-        "--dim", type=int, help=f"vector dimensions: default {defaults.dim}, or those of the --init vectors"
+        "--method", choices=[method.value for method in RunMethod], default=field_default(TrainConfig, "method").value
     )
-    for name in ("window", "min_count", "negative", "seed", "workers"):
-        train.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
-    train.add_argument("--epochs", type=int, help=f"default {defaults.epochs}; {tuned.epochs} when fine-tuning")
-    train.add_argument("--sample", type=float, default=defaults.sample, help="subsampling threshold")
-    train.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
+    dim = TrainConfig.LIMITS["dim"]
     train.add_argument(
-        "--seeds",
+        "--dim",
         type=int,
-        default=defaults.seeds,
-        help="word2vec/fasttext: also train with seeds SEED+1 .. SEED+N-1 and keep them with the run, so compare "
-        "can tell changes beyond seed noise (about N times the training time)",
+        help=f"vector dimensions ({dim.range_text}): default {TrainConfig.dim}, or those of the --init vectors",
+    )
+    for name in ("window", "min_count", "negative", "seed", "workers", "sample"):
+        _add_limited(train, TrainConfig, name)
+    train.add_argument(
+        "--epochs",
+        type=int,
+        help=f"default {TrainConfig.epochs} ({TrainConfig.LIMITS['epochs'].range_text}); {FinetuneConfig.epochs} "
+        f"when fine-tuning ({FinetuneConfig.LIMITS['epochs'].range_text})",
+    )
+    train.add_argument("--sg", action="store_true", help="skip-gram instead of CBOW")
+    _add_limited(
+        train,
+        TrainConfig,
+        "seeds",
+        "word2vec/fasttext: also train with seeds SEED+1 .. SEED+N-1 and keep them with the run, so compare can tell "
+        "changes beyond seed noise (about N times the training time)",
     )
     train.add_argument("--init", help="word2vec/fasttext: continue from pretrained vectors (vectors:PATH)")
-    train.add_argument(
-        "--lock-pretrained",
-        type=float,
-        default=defaults.lock_pretrained,
-        help="with --init: 1 = pretrained rows train freely, 0 = frozen",
-    )
-    train.add_argument("--max-pairs", type=int, default=tuned.max_pairs, help="fine-tuning budget in pairs")
-    train.add_argument("--max-minutes", type=float, default=tuned.max_minutes, help="fine-tuning time limit")
-    train.add_argument("--batch-size", type=int, default=tuned.batch_size)
-    train.add_argument("--learning-rate", type=float, default=tuned.learning_rate)
+    _add_limited(train, TrainConfig, "lock_pretrained")
+    for name in ("max_pairs", "max_minutes", "batch_size", "learning_rate"):
+        _add_limited(train, FinetuneConfig, name)
     train.add_argument("--pairs", help="fine-tune on your own pairs: a CSV with columns anchor,positive")
     train.add_argument(
         "--use-labels",
@@ -804,9 +834,13 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--replicas",
         type=int,
-        default=1,
-        help="fine-tuning on a Ray cluster: data-parallel replicas (Ray Train), one GPU each when the cluster has "
-        "GPUs; in-batch negatives are gathered across them",
+        default=REPLICAS.low,
+        help=_limit_help(
+            REPLICAS,
+            REPLICAS.low,
+            "fine-tuning on a Ray cluster: data-parallel replicas (Ray Train), one GPU each when the cluster has "
+            "GPUs; in-batch negatives are gathered across them",
+        ),
     )
     _add_corpus_options(train)
     train.set_defaults(handler=_train)

@@ -21,6 +21,7 @@ __all__ = [
     "JobRecord",
     "RunMethod",
     "RunRecord",
+    "STATIC_METHODS",
     "VectorsRecord",
 ]
 
@@ -31,7 +32,9 @@ JOB_CANCELLABLE = ("queued", "running")
 
 
 class RunMethod(StrEnum):
-    """How a run was made: trained static vectors, or a fine-tuned sentence-transformer."""
+    """How a run was made: trained static vectors, or a fine-tuned sentence-transformer. The one enum of method
+    names: training configs, jobs, the CLI and the pages use it, and the registry and ``params.json`` store its
+    values."""
 
     WORD2VEC = "word2vec"
     FASTTEXT = "fasttext"
@@ -42,6 +45,8 @@ class RunMethod(StrEnum):
         """How people call it: ``Word2Vec``, ``FastText``, ``fine-tuned MiniLM``."""
         return _METHOD_TITLES[self]
 
+
+STATIC_METHODS = (RunMethod.WORD2VEC, RunMethod.FASTTEXT)  # gensim's: they train static word vectors
 
 _METHOD_TITLES = {
     RunMethod.WORD2VEC: "Word2Vec",

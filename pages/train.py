@@ -7,9 +7,10 @@ from embedlab import corpus, spaces, store, training, ui
 from embedlab.errors import EmbedLabError
 from embedlab.present.text import plain_markdown
 from embedlab.records import JobRecord, RunMethod
-from embedlab.training import jobs
-from embedlab.training.configs import MAX_SEEDS
+from embedlab.training import REPLICAS, FinetuneConfig, TrainConfig, jobs
+from embedlab.training.configs import REPRODUCIBLE_WORKERS
 from embedlab.ui.health import show_run_health
+from embedlab.ui.widgets import config_number_input, config_slider, input_arguments
 
 ui.ensure_router()
 st.title("Train")
@@ -21,9 +22,9 @@ if not options:
 
 corpus_id = ui.corpus_selectbox("Corpus", options, key="train_corpus")
 METHODS = {
-    "word2vec": "Word2Vec",
-    "fasttext": "FastText (subwords)",
-    training.METHOD: "Fine-tune MiniLM (sentence-transformer)",
+    RunMethod.WORD2VEC: "Word2Vec",
+    RunMethod.FASTTEXT: "FastText (subwords)",
+    RunMethod.SENTENCE_TRANSFORMER: "Fine-tune MiniLM (sentence-transformer)",
 }
 method = st.radio(
     "Method", list(METHODS), horizontal=True, key="train_method", format_func=METHODS.get, persist_state="session"
@@ -33,7 +34,7 @@ method = st.radio(
 ray_address = ui.where_jobs_run()
 
 
-def start(config, replicas: int = 1) -> None:
+def start(config, replicas: int = REPLICAS.low) -> None:
     try:
         jobs.start_job(
             corpus_id, config, backend="ray" if ray_address else "local", ray_address=ray_address, replicas=replicas
@@ -42,8 +43,7 @@ def start(config, replicas: int = 1) -> None:
         ui.show_error(error)
 
 
-if method == training.METHOD:
-    tuned = training.FinetuneConfig()
+if method == RunMethod.SENTENCE_TRANSFORMER:
     st.caption(
         "Neighbouring sentences of a document are pulled together, other sentences in the batch pushed "
         "apart. Pairs from a tenth of the documents are held out and never trained on: MRR@10 and "
@@ -52,17 +52,13 @@ if method == training.METHOD:
     )
     with st.form("finetune_form", enter_to_submit=False):
         cells = st.columns(4)
-        max_pairs = cells[0].number_input(
-            "Training pairs (budget)", 8, 10_000_000, tuned.max_pairs, step=100, key="ft_max_pairs"
-        )
-        max_minutes = cells[1].number_input(
-            "Time limit (minutes, 0 = none)", 0.0, 1440.0, tuned.max_minutes, key="ft_max_minutes"
-        )
-        batch = cells[2].number_input("Batch size", 2, 4096, tuned.batch_size, key="ft_batch")
-        epochs = cells[3].number_input("Epochs", 1, 100, tuned.epochs, key="ft_epochs")
+        max_pairs = config_number_input(cells[0], FinetuneConfig, "max_pairs", key="ft_max_pairs")
+        max_minutes = config_number_input(cells[1], FinetuneConfig, "max_minutes", key="ft_max_minutes")
+        batch = config_number_input(cells[2], FinetuneConfig, "batch_size", key="ft_batch")
+        epochs = config_number_input(cells[3], FinetuneConfig, "epochs", key="ft_epochs")
         cells = st.columns(4)
-        rate = cells[0].number_input("Learning rate", 1e-7, 0.1, tuned.learning_rate, format="%.0e", key="ft_lr")
-        seed = cells[1].number_input("Seed", 0, 2**31 - 1, tuned.seed, key="ft_seed")
+        rate = config_number_input(cells[0], FinetuneConfig, "learning_rate", key="ft_lr", format="%.0e")
+        seed = config_number_input(cells[1], FinetuneConfig, "seed", key="ft_seed")
         pairs = cells[2].file_uploader("Your own pairs (optional CSV: anchor,positive)", type=["csv"], key="ft_pairs")
         chosen_corpus = ui.load_corpus(corpus_id)
         has_labels = bool(chosen_corpus.labels)
@@ -71,7 +67,7 @@ if method == training.METHOD:
         ui.follow_corpus(
             "ft_use_labels",
             corpus_id,
-            training.prefers_label_pairs(chosen_corpus, tuned.batch_size),
+            training.prefers_label_pairs(chosen_corpus, FinetuneConfig.batch_size),
             chosen="ft_use_labels" in st.session_state,
         )
         use_labels = st.checkbox(
@@ -83,26 +79,15 @@ if method == training.METHOD:
             if has_labels
             else plain_markdown(corpus.no_labels_reason(chosen_corpus)),
         )
-        replicas = 1
+        replicas = REPLICAS.low
         if ray_address:
-            replicas = int(
-                st.number_input(
-                    "Data-parallel replicas on the cluster",
-                    1,
-                    64,
-                    1,
-                    key="ft_replicas",
-                    help="Ray Train runs this many copies of the trainer, one GPU each when the cluster has GPUs "
-                    "(one CPU each otherwise), each on its share of the pairs, with the in-batch negatives gathered "
-                    "across all of them; 1 trains on one node.",
-                )
-            )
+            replicas = int(st.number_input(**input_arguments(REPLICAS, REPLICAS.low), key="ft_replicas"))
         submitted = st.form_submit_button("Start fine-tuning", type="primary")
     if submitted:
         try:
             pairs_file = training.save_pairs_upload(pairs.name, pairs.getvalue()) if pairs is not None else ""
             start(
-                training.FinetuneConfig(
+                FinetuneConfig(
                     max_pairs=int(max_pairs),
                     max_minutes=float(max_minutes),
                     batch_size=int(batch),
@@ -117,7 +102,6 @@ if method == training.METHOD:
         except EmbedLabError as error:
             ui.show_error(error)
 else:
-    defaults = training.TrainConfig()
     starts = [
         "",
         *(item.spec for item in spaces.list_uploaded_vectors()),
@@ -132,12 +116,10 @@ else:
         format_func=lambda spec: start_labels.get(spec) or "random init",
         help="Words the file (or earlier run) knows start from its vectors; add files on the Runs page",
     )
-    lock = cells[1].slider(
-        "Pretrained rows: 1 = train freely, 0 = frozen",
-        0.0,
-        1.0,
-        1.0,
-        0.05,
+    lock = config_slider(
+        cells[1],
+        TrainConfig,
+        "lock_pretrained",
         key="train_lock",
         disabled=not init,
         help=None if init else "Choose pretrained vectors first",
@@ -151,48 +133,30 @@ else:
     with st.form("train_form", enter_to_submit=False):
         cells = st.columns(4)
         if init_dim is None:
-            dim = cells[0].number_input("Dimensions", 2, 2000, defaults.dim, key="train_dim")
+            dim = config_number_input(cells[0], TrainConfig, "dim", key="train_dim")
         else:  # continued training keeps the pretrained vectors' dimension
             dim = cells[0].number_input(
-                "Dimensions",
+                TrainConfig.LIMITS["dim"].label,
                 value=init_dim,
                 disabled=True,
                 key="train_dim_from_init",
                 help="Those of the pretrained vectors",
             )
-        window = cells[1].number_input("Window", 1, 50, defaults.window, key="train_window")
-        min_count = cells[2].number_input("Min count", 1, 10**9, defaults.min_count, key="train_min_count")
-        epochs = cells[3].number_input("Epochs", 1, 1000, defaults.epochs, key="train_epochs")
+        window = config_number_input(cells[1], TrainConfig, "window", key="train_window")
+        min_count = config_number_input(cells[2], TrainConfig, "min_count", key="train_min_count")
+        epochs = config_number_input(cells[3], TrainConfig, "epochs", key="train_epochs")
         cells = st.columns(5)
         sg = cells[0].radio("Architecture", ["CBOW", "Skip-gram"], key="train_arch") == "Skip-gram"
-        negative = cells[1].number_input("Negative samples", 0, 50, defaults.negative, key="train_negative")
-        sample = cells[2].number_input(
-            "Subsampling",
-            0.0,
-            0.99,
-            defaults.sample,
-            format="%.0e",
-            key="train_sample",
-            help="Frequent words are down-sampled above this frequency; 0 turns it off",
-        )
-        seed = cells[3].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="train_seed")
-        seeds = cells[4].number_input(
-            "Seeds",
-            1,
-            MAX_SEEDS,
-            defaults.seeds,
-            key="train_seeds",
-            help="Train the same settings again with seeds Seed + 1, Seed + 2, … and keep those trainings with the "
-            "run: What changed on the Compare page then gets a seed-noise floor, which tells a real change from what "
-            "retraining with another seed alone changes. The run's own vectors are Seed's. With N seeds the job "
-            "takes about N times as long; 1 trains once, without a floor.",
-        )
+        negative = config_number_input(cells[1], TrainConfig, "negative", key="train_negative")
+        sample = config_number_input(cells[2], TrainConfig, "sample", key="train_sample", format="%.0e")
+        seed = config_number_input(cells[3], TrainConfig, "seed", key="train_seed")
+        seeds = config_number_input(cells[4], TrainConfig, "seeds", key="train_seeds")
         reproducible = st.checkbox("Exactly reproducible (one thread: slower)", key="train_reproducible")
         submitted = st.form_submit_button("Start training", type="primary")
     if submitted:
         try:
             start(
-                training.TrainConfig(
+                TrainConfig(
                     method=method,
                     dim=int(dim),
                     window=int(window),
@@ -202,9 +166,9 @@ else:
                     negative=int(negative),
                     sample=float(sample),
                     seed=int(seed),
-                    workers=1 if reproducible else 0,
+                    workers=REPRODUCIBLE_WORKERS if reproducible else TrainConfig.workers,
                     init=init,
-                    lock_pretrained=float(lock) if init else 1.0,
+                    lock_pretrained=float(lock) if init else TrainConfig.lock_pretrained,
                     seeds=int(seeds),
                 )
             )

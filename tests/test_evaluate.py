@@ -349,6 +349,7 @@ def test_held_out_pairs_come_from_a_fine_tuned_run_else_a_default_split(fresh_ho
 
     from embedlab import store, training
     from embedlab.corpus import build_corpus
+    from embedlab.records import RunMethod
 
     corpus = build_corpus("notes.txt", notes_text(80))
     default, source = evaluation.held_out_pairs(corpus, ["baseline"])
@@ -357,7 +358,7 @@ def test_held_out_pairs_come_from_a_fine_tuned_run_else_a_default_split(fresh_ho
     folder = store.runs_dir() / "run-20260101-000000-abcdef"
     folder.mkdir(parents=True)
     (folder / "held_out.jsonl").write_text(json.dumps({"anchor": "a b c", "positive": "d e f"}) + "\n")
-    store.add_run(folder.name, corpus.id, training.METHOD, {}, 0, 1.0)
+    store.add_run(folder.name, corpus.id, RunMethod.SENTENCE_TRANSFORMER, {}, 0, 1.0)
     pairs, source = evaluation.held_out_pairs(corpus, ["baseline", "run-20260101-000000-abcdef"])
     assert pairs == [("a b c", "d e f")] and "run-20260101-000000-abcdef held out" in source
     assert evaluation.held_out_run(["baseline", folder.name + "@debiased", folder.name]) == folder.name

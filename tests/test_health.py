@@ -15,7 +15,8 @@ from embedlab import store
 from embedlab.cli import main
 from embedlab.corpus import corpus_from_file
 from embedlab.metrics import mean_pair_cosine
-from embedlab.training import Method, TrainConfig, train_run
+from embedlab.records import STATIC_METHODS
+from embedlab.training import TrainConfig, train_run
 from embedlab.training.health import (
     HEALTH_FILE,
     MIN_STRUCTURE_LIFT,
@@ -206,7 +207,7 @@ def test_compare_and_evaluate_warn_about_the_word_list_run_and_not_about_the_bas
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method", [Method.WORD2VEC, Method.FASTTEXT])
+@pytest.mark.parametrize("method", list(STATIC_METHODS))
 def test_sample_corpus_with_defaults_is_healthy(sample_csv_path, method):
     run = train_run(corpus_from_file(sample_csv_path), TrainConfig(method=method, workers=1))
     health = load_run_health(run.id)
@@ -217,7 +218,7 @@ def test_sample_corpus_with_defaults_is_healthy(sample_csv_path, method):
     assert health.checks["vocabulary"]["value"] > 3000
 
 
-@pytest.mark.parametrize("method", [Method.WORD2VEC, Method.FASTTEXT])
+@pytest.mark.parametrize("method", list(STATIC_METHODS))
 def test_real_training_on_random_text_is_at_chance_and_says_the_text_is_why(tmp_path, capsys, method):
     """Like a corpus of unrelated quotations: 20,000 short lines of Zipf-distributed words that co-occur at random.
     With the defaults the vectors barely leave their common direction (measured 0.986 Word2Vec, 1.000 FastText)."""

@@ -11,6 +11,7 @@ from conftest import NOTE_TOPICS, labelled_csv, make_space
 
 from embedlab import evaluation, store, training
 from embedlab.corpus import ReadOptions, build_corpus
+from embedlab.records import RunMethod
 
 DOCUMENTS = 120  # six labels, 20 documents each
 
@@ -40,7 +41,7 @@ def _fake_fine_tune(corpus, run_id: str, *, labels: bool, trained: list[int] | N
     if trained is not None:
         record = {"corpus_id": corpus.id, "source": "", "labels": labels, "documents": trained}
         (folder / training.pairs.TRAINED_DOCUMENTS_FILE).write_text(json.dumps(record))
-    store.add_run(run_id, corpus.id, training.METHOD, {"use_labels": labels}, 0, 1.0)
+    store.add_run(run_id, corpus.id, RunMethod.SENTENCE_TRANSFORMER, {"use_labels": labels}, 0, 1.0)
     return run_id
 
 

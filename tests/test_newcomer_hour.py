@@ -156,7 +156,7 @@ def test_one_line_documents_refuse_a_fine_tune_naming_the_label_option_and_rank_
 def test_the_train_page_shows_the_label_option_whole_on_its_own_row(fresh_home):
     build_corpus("tickets.csv", _tickets(), ReadOptions("text", "team"))
     at = _app("pages/train.py")
-    at.radio(key="train_method").set_value(training.METHOD).run()
+    at.radio(key="train_method").set_value(RunMethod.SENTENCE_TRANSFORMER).run()
     assert not at.exception
     box = at.checkbox(key="ft_use_labels")
     assert box.label == training.LABEL_PAIRS_OPTION and not box.proto.disabled

@@ -200,3 +200,120 @@ def test_workarounds_of_third_party_internals_match_the_installed_releases():
     assert umap.__version__ == maps.UMAP_WRITTEN_FOR
     requirements = (ROOT / "requirements.txt").read_text()
     assert f"streamlit=={compat.WRITTEN_FOR}" in requirements and f"umap-learn=={maps.UMAP_WRITTEN_FOR}" in requirements
+
+
+# --- Pages declare no training limit or default: the configs' LIMITS and field defaults are the one source ---------
+
+_WIDGET_BOUNDS = {  # Streamlit widget -> (positional slots after the label, keywords) holding its bounds and value
+    "number_input": (3, {"min_value", "max_value", "value"}),
+    "slider": (3, {"min_value", "max_value", "value"}),
+    "select_slider": (2, {"options", "value"}),
+}
+_CONFIG_WIDGETS = {"config_number_input", "config_slider", "input_arguments"}  # ui.widgets: bounds from a config
+_CONFIGS = {"TrainConfig", "FinetuneConfig"}
+# Pages whose non-training widgets still hold literal bounds, and how many such places: other parts of issue 26 move
+# them into the view records. The count may only fall; at 0, drop the page from this list.
+_PAGES_PENDING = {"pages/compare.py": 3, "pages/runs.py": 1}
+
+
+def _setting_names() -> set[str]:
+    from embedlab.training import FinetuneConfig, TrainConfig
+
+    return {*TrainConfig.LIMITS, *FinetuneConfig.LIMITS, "replicas"}
+
+
+def _has_number(node: ast.AST, numbered: set[str]) -> bool:
+    """Whether ``node`` holds a numeric literal, or a name the page assigns from an expression that holds one."""
+    for part in ast.walk(node):
+        if isinstance(part, ast.Constant) and type(part.value) in (int, float, complex):
+            return True
+        if isinstance(part, ast.Name) and part.id in numbered:
+            return True
+    return False
+
+
+_ARITHMETIC = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Tuple, ast.List, ast.Load)
+
+
+def _numbered_names(tree: ast.AST) -> set[str]:
+    """The names a page assigns a number, or numbers, by arithmetic alone (``MAX_DIM = 2000``, ``LR = (1e-7, 0.1)``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            parts = list(ast.walk(node.value))
+            if all(isinstance(part, _ARITHMETIC) for part in parts) and _has_number(node.value, set()):
+                names |= {t.id for target in targets for t in ast.walk(target) if isinstance(t, ast.Name)}
+    return names
+
+
+def _callee(node: ast.Call) -> str:
+    return node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+
+
+def _declared_settings(source: str, settings: set[str]) -> list[str]:
+    """Where a page's source declares a number a training config declares, one line each: a widget bound or starting
+    value given as a number (or a name the page assigned a number); bounds of a config input overridden; a number
+    passed to a config; a setting compared with a number (``if dim > 2000``)."""
+    tree = ast.parse(source)
+    numbered = _numbered_names(tree)
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            name = _callee(node)
+            if name in _WIDGET_BOUNDS:
+                slots, keywords = _WIDGET_BOUNDS[name]
+                bounds = [*node.args[1 : 1 + slots], *(k.value for k in node.keywords if k.arg in keywords)]
+                if any(_has_number(bound, numbered) for bound in bounds):
+                    found.append(f"line {node.lineno}: {name} with a number for a bound or its value")
+            elif name in _CONFIG_WIDGETS and any(k.arg in {"min_value", "max_value", "value"} for k in node.keywords):
+                found.append(f"line {node.lineno}: {name} overriding the config's bounds")
+            elif name in _CONFIGS and any(_has_number(k.value, numbered) for k in node.keywords):
+                found.append(f"line {node.lineno}: {name} given a number")
+        elif isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            named = {
+                p.id if isinstance(p, ast.Name) else p.attr
+                for o in operands
+                for p in ast.walk(o)
+                if isinstance(p, ast.Name | ast.Attribute)
+            }
+            if named & settings and any(
+                isinstance(o, ast.Constant) and type(o.value) in (int, float) for o in operands
+            ):
+                found.append(f"line {node.lineno}: {', '.join(sorted(named & settings))} compared with a number")
+    return found
+
+
+def test_no_page_declares_a_training_limit_or_default():
+    """The Train page's inputs take their bounds and starting values from TrainConfig/FinetuneConfig (through
+    ``ui.widgets.config_number_input``), so the page and the validators cannot disagree again; no other page
+    declares a widget bound as a number either, beyond the pending list, which may only shrink."""
+    settings = _setting_names()
+    for path in sorted((ROOT / "pages").glob("*.py")):
+        page = path.relative_to(ROOT).as_posix()
+        found = _declared_settings(path.read_text(encoding="utf-8"), settings)
+        assert len(found) <= _PAGES_PENDING.get(page, 0), f"{page} declares limits or defaults: {found}"
+    assert _declared_settings((ROOT / "pages" / "train.py").read_text(encoding="utf-8"), settings) == []
+
+
+@pytest.mark.parametrize(
+    "source, offence",
+    [
+        ('dim = st.number_input("Dimensions", 2, 2000, 100, key="train_dim")', "line 1: number_input"),
+        ('rate = cells[0].number_input("Learning rate", min_value=1e-7, key="ft_lr")', "line 1: number_input"),
+        ('MAX_DIM = 2000\ndim = st.number_input("Dimensions", max_value=MAX_DIM)', "line 2: number_input"),
+        ("SEEDS = (0, 2**31 - 1)\nseed = st.number_input('Seed', *SEEDS)", "line 2: number_input"),
+        ('lock = st.slider("Lock", 0.0, 1.0, 1.0, 0.05)', "line 1: slider"),
+        ('k = st.select_slider("k", options=[5, 10, 20])', "line 1: select_slider"),
+        ('x = config_number_input(st, TrainConfig, "dim", key="d", max_value=4000)', "line 1: config_number_input"),
+        ("start(TrainConfig(method=m, workers=1 if exact else 0))", "line 1: TrainConfig given a number"),
+        ("if int(dim) > 2000:\n    st.error('too many')", "line 1: dim compared with a number"),
+        ("if config.learning_rate >= 0.1:\n    st.warning('high')", "line 1: learning_rate compared with a number"),
+    ],
+)
+def test_the_page_check_catches_a_declared_limit(source, offence):
+    found = _declared_settings(source, _setting_names())
+    assert len(found) == 1 and found[0].startswith(offence), found
+    clean = 'dim = config_number_input(cells[0], TrainConfig, "dim", key="train_dim")\ncells = st.columns(4)'
+    assert _declared_settings(clean, _setting_names()) == []

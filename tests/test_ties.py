@@ -12,6 +12,7 @@ from scipy.stats import rankdata
 
 from embedlab import evaluation, metrics, store, training
 from embedlab.corpus import ReadOptions, build_corpus
+from embedlab.records import RunMethod
 
 
 def _constant(pairs: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +124,7 @@ def test_a_stored_runs_held_out_pairs_are_counted_once_too(fresh_home):
     folder.mkdir(parents=True)
     rows = [("a b c", "d e f"), ("g h i", "d e f"), ("j k l", "m n o")]
     (folder / "held_out.jsonl").write_text("".join(json.dumps({"anchor": a, "positive": p}) + "\n" for a, p in rows))
-    store.add_run(folder.name, corpus.id, training.METHOD, {}, 0, 1.0)
+    store.add_run(folder.name, corpus.id, RunMethod.SENTENCE_TRANSFORMER, {}, 0, 1.0)
     pairs, note = evaluation.held_out_pairs(corpus, [folder.name])
     assert pairs == [("a b c", "d e f"), ("j k l", "m n o")]
     assert note.startswith(f"the 2 pairs fine-tuning run {folder.name} held out")

@@ -15,9 +15,9 @@ from conftest import TINY_TEXT
 
 from embedlab import store
 from embedlab.corpus import build_corpus
-from embedlab.records import JobRecord
+from embedlab.records import JobRecord, RunMethod
 from embedlab.spaces import load_space
-from embedlab.training import Cancelled, Method, TrainConfig, jobs, train_run
+from embedlab.training import Cancelled, TrainConfig, jobs, train_run
 
 DEADLINE_SECONDS = 60
 
@@ -58,10 +58,11 @@ def _run_folders(home: Path) -> list[str]:
         ({"epochs": 1001}, "epochs must be a whole number from 1 to 1000, got 1001"),
         ({"negative": -1}, "negative must be a whole number from 0 to 50, got -1"),
         ({"seed": -1}, "seed must be a whole number from 0 to 2147483647, got -1"),
-        ({"workers": "2"}, "workers must be a whole number from 0 to 256, got '2'"),
-        ({"sample": 1.5}, "sample (subsampling threshold) must be in [0, 1), got 1.5"),
-        ({"sample": 1}, "sample (subsampling threshold) must be in [0, 1), got 1"),
-        ({"sample": -0.1}, "sample (subsampling threshold) must be in [0, 1), got -0.1"),
+        ({"workers": "2"}, "workers must be a whole number from 0 (every core) to 256, got '2'"),
+        ({"sample": 0.11}, "sample (subsampling threshold) must be a number from 0 (off) to 0.1, got 0.11"),
+        ({"sample": 1}, "sample (subsampling threshold) must be a number from 0 (off) to 0.1, got 1"),
+        ({"sample": -0.1}, "sample (subsampling threshold) must be a number from 0 (off) to 0.1, got -0.1"),
+        ({"sample": "0.001"}, "sample (subsampling threshold) must be a number from 0 (off) to 0.1, got '0.001'"),
     ],
 )
 def test_train_config_validation_messages(kwargs, message):
@@ -72,7 +73,7 @@ def test_train_config_validation_messages(kwargs, message):
 
 def test_train_config_method_from_string_and_dict_round_trip():
     config = TrainConfig(method="fasttext", dim=8, sg=True, sample=0)
-    assert config.method is Method.FASTTEXT
+    assert config.method is RunMethod.FASTTEXT
     data = config.to_dict()
     assert data["method"] == "fasttext" and data["dim"] == 8 and data["sg"] is True
     assert json.loads(json.dumps(data)) == data
@@ -359,8 +360,8 @@ def test_training_jobs_run_without_importing_fine_tuning_libraries():
 
 
 def test_job_runner_picks_fine_tuning_and_keeps_the_message_for_unknown_methods():
-    from embedlab.training import METHOD, finetune_run
+    from embedlab.training import finetune_run
 
-    assert jobs._runner({"method": METHOD})[0] is finetune_run
+    assert jobs._runner({"method": RunMethod.SENTENCE_TRANSFORMER.value})[0] is finetune_run
     with pytest.raises(ValueError, match="method must be one of \\['word2vec', 'fasttext'\\], got 'glove'"):
         jobs._runner({"method": "glove"})

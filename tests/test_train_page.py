@@ -106,3 +106,27 @@ def test_a_finished_job_says_when_its_run_was_deleted(corpus):
     assert any(f"done: run `{job.run_id}`, deleted since" in info.value for info in at.info)
     assert not [s for s in at.success if job.run_id in s.value]
     assert spaces.space_label(kept.id) in at.dataframe[0].value["run"].tolist()  # by its readable label
+
+
+def test_every_input_shows_the_bounds_and_default_its_config_declares(corpus):
+    """What the page draws, not what its source says: each input's min, max and starting value are the config's."""
+    from embedlab.records import RunMethod
+    from embedlab.training import FinetuneConfig
+    from embedlab.ui.widgets import config_input_arguments
+
+    at = _page()
+    static = {"dim": "train_dim", "window": "train_window", "min_count": "train_min_count", "epochs": "train_epochs"}
+    static |= {"negative": "train_negative", "sample": "train_sample", "seed": "train_seed", "seeds": "train_seeds"}
+    shown = {name: at.number_input(key=key) for name, key in static.items()}
+    shown["lock_pretrained"] = at.slider(key="train_lock")
+    for name, widget in shown.items():
+        declared = config_input_arguments(TrainConfig, name)
+        assert (widget.min, widget.max, widget.value) == tuple(declared[k] for k in ("min_value", "max_value", "value"))
+        assert widget.label == declared["label"]
+    at.radio(key="train_method").set_value(RunMethod.SENTENCE_TRANSFORMER).run()
+    tuned = {"max_pairs": "ft_max_pairs", "max_minutes": "ft_max_minutes", "batch_size": "ft_batch"}
+    tuned |= {"epochs": "ft_epochs", "learning_rate": "ft_lr", "seed": "ft_seed"}
+    for name, key in tuned.items():
+        widget, declared = at.number_input(key=key), config_input_arguments(FinetuneConfig, name)
+        assert (widget.min, widget.max, widget.value) == tuple(declared[k] for k in ("min_value", "max_value", "value"))
+    assert not at.exception

@@ -25,13 +25,14 @@ from embedlab.training.commit import (
     staged_run,
 )
 from embedlab.training.configs import (
-    METHOD,
+    REPLICAS,
+    Bound,
     Cancelled,
     FinetuneConfig,
     FinetuneProgress,
-    Method,
     Progress,
     TrainConfig,
+    field_default,
     init_dim,
 )
 from embedlab.training.finetune import (
@@ -71,25 +72,26 @@ from embedlab.training.word2vec import (
 )
 
 __all__ = [
+    "Bound",
     "Cancelled",
     "FinetuneConfig",
     "FinetuneProgress",
     "LABEL_DOCUMENT_SENTENCES",
     "LABEL_PAIRS_OPTION",
     "MAX_HELD_OUT_PAIRS",
-    "METHOD",
     "MIN_HELD_OUT_PAIRS",
     "MIN_WORDS_PER_SENTENCE",
-    "Method",
     "PARAMS_FILE",
     "Pairs",
     "Progress",
+    "REPLICAS",
     "RetrievalCheck",
     "StagedRun",
     "TrainConfig",
     "finetune_run",
     "TrainedDocuments",
     "distinct_pairs",
+    "field_default",
     "has_held_out_pairs",
     "held_out_pairs",
     "init_dim",

@@ -1,26 +1,25 @@
 """Training settings as typed, validated, frozen dataclasses: ``TrainConfig`` (Word2Vec/FastText) and
 ``FinetuneConfig`` (the sentence-transformer), the progress reports of each, and ``Cancelled``.
+
+Each numeric setting's accepted range is declared once, as a :class:`Bound` in its config's ``LIMITS``, and its
+default once, as the dataclass field's default (:func:`field_default`): the validators, the Train page's inputs and
+the CLI's flags all read them there. The method names are :class:`embedlab.records.RunMethod`'s.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import asdict, dataclass, fields, replace
-from enum import Enum
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import MISSING, asdict, dataclass, fields, replace
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 from embedlab import store
 from embedlab.errors import EmbedLabError
+from embedlab.records import STATIC_METHODS, RunMethod
 from embedlab.spaces.formats import vectors_dim
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
-
-
-class Method(str, Enum):
-    """The static-vector methods: gensim's Word2Vec and FastText."""
-
-    WORD2VEC = "word2vec"
-    FASTTEXT = "fasttext"
 
 
 class Cancelled(Exception):
@@ -28,6 +27,93 @@ class Cancelled(Exception):
 
 
 MAX_SEEDS = 10  # replicas beyond this add training time, not a better floor
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The values one numeric setting accepts, ``low`` and ``high`` included, and how a form asks for it.
+
+    A whole-number setting has ``int`` ends, a real-valued one ``float`` ends. The validators (:meth:`check`), the
+    Train page's inputs (``embedlab.ui.widgets.config_number_input``) and the CLI's help read the same Bound, so
+    they cannot disagree.
+
+    Attributes:
+        low, high: the smallest and the largest accepted value.
+        label: the input's label on the Train page.
+        step: the input's step; None for Streamlit's (1, or 0.01 for a real number).
+        help: the input's tooltip and the CLI flag's help.
+        low_means, high_means: what the ends mean, for the error message ("0 (no limit)").
+        what: what the setting is, for the error message, where its name does not say ("subsampling threshold").
+    """
+
+    low: int | float
+    high: int | float
+    label: str
+    step: int | float | None = None
+    help: str | None = None
+    low_means: str = ""
+    high_means: str = ""
+    what: str = ""
+
+    @property
+    def whole(self) -> bool:
+        """Whether the setting takes whole numbers only."""
+        return isinstance(self.low, int)
+
+    @property
+    def range_text(self) -> str:
+        """``low..high`` as a help text shows it: ``2..2000``, ``1e-06..0.001``."""
+        return f"{_number_text(self.low)}..{_number_text(self.high)}"
+
+    def check(self, name: str, value: Any) -> int | float:
+        """``value`` if this bound accepts it: an ``int`` for a whole-number setting, else a ``float``.
+
+        Raises:
+            EmbedLabError: not a number (a bool is not one), not whole where it must be, not finite, or outside
+                ``low..high``: "dim must be a whole number from 2 to 2000, got 0".
+        """
+        if self.whole:
+            number = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if not (number and self.low <= value <= self.high):
+            kind = "a whole number" if self.whole else "a number"
+            low = _number_text(self.low) + _means(self.low_means)
+            high = _number_text(self.high) + _means(self.high_means)
+            raise EmbedLabError(f"{name}{_means(self.what)} must be {kind} from {low} to {high}, got {value!r}")
+        return value if self.whole else float(value)
+
+
+def _number_text(value: int | float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def _means(meaning: str) -> str:
+    return f" ({meaning})" if meaning else ""
+
+
+def field_default(config: type, name: str) -> Any:
+    """The default of the dataclass ``config``'s field ``name`` (``field_default(TrainConfig, "dim")`` is 100).
+
+    Raises:
+        KeyError: ``config`` has no field ``name`` with a default.
+    """
+    for field in fields(config):
+        if field.name == name and field.default is not MISSING:
+            return field.default
+    raise KeyError(f"{config.__name__} has no field '{name}' with a default")
+
+
+SEED = Bound(0, 2**31 - 1, "Seed", help="random seed: the same seed and settings train the same run")
+REPLICAS = Bound(
+    1,
+    64,
+    "Data-parallel replicas on the cluster",
+    help="Ray Train runs this many copies of the trainer, one GPU each when the cluster has GPUs (one CPU each "
+    "otherwise), each on its share of the pairs, with the in-batch negatives gathered across all of them; 1 trains "
+    "on one node.",
+)
+REPRODUCIBLE_WORKERS = 1  # gensim's training is bit-reproducible only with one worker thread
 
 
 @dataclass(frozen=True)
@@ -46,7 +132,7 @@ class TrainConfig:
     run's own vectors are always those of ``seed``; the job takes about ``seeds`` times as long.
     """
 
-    method: Method = Method.WORD2VEC
+    method: RunMethod = RunMethod.WORD2VEC
     dim: int = 100
     window: int = 5
     min_count: int = 5
@@ -60,42 +146,68 @@ class TrainConfig:
     lock_pretrained: float = 1.0
     seeds: int = 1
 
+    LIMITS: ClassVar[Mapping[str, Bound]] = MappingProxyType(
+        {
+            "dim": Bound(2, 2000, "Dimensions"),
+            "window": Bound(1, 50, "Window", help="context words on each side"),
+            "min_count": Bound(1, 10**9, "Min count", help="words seen fewer times are left out"),
+            "epochs": Bound(1, 1000, "Epochs"),
+            "negative": Bound(0, 50, "Negative samples", help="noise words per positive; 0 turns it off"),
+            # Mikolov et al. 2013 suggest 1e-5..1e-3; a word making more than a tenth of the tokens is all a
+            # higher threshold would still touch
+            "sample": Bound(
+                0.0,
+                0.1,
+                "Subsampling",
+                step=1e-4,
+                help="Frequent words are down-sampled above this frequency; 0 turns it off",
+                low_means="off",
+                what="subsampling threshold",
+            ),
+            "seed": SEED,
+            "workers": Bound(
+                0,
+                256,
+                "Worker threads",
+                help="gensim's threads: 0 uses every core, 1 makes runs bit-reproducible",
+                low_means="every core",
+            ),
+            "lock_pretrained": Bound(
+                0.0,
+                1.0,
+                "Pretrained rows: 1 = train freely, 0 = frozen",
+                step=0.05,
+                help="with pretrained vectors (init): 1 = their rows train freely, 0 = they stay as loaded",
+                low_means="pretrained vectors stay as loaded",
+                high_means="they train freely",
+            ),
+            "seeds": Bound(
+                1,
+                MAX_SEEDS,
+                "Seeds",
+                help="Train the same settings again with seeds Seed + 1, Seed + 2, … and keep those trainings with "
+                "the run: What changed on the Compare page then gets a seed-noise floor, which tells a real change "
+                "from what retraining with another seed alone changes. The run's own vectors are Seed's. With N "
+                "seeds the job takes about N times as long; 1 trains once, without a floor.",
+            ),
+        }
+    )
+
     def __post_init__(self) -> None:
         try:
-            object.__setattr__(self, "method", Method(self.method))
+            method = RunMethod(self.method)
         except ValueError:
-            raise EmbedLabError(f"method must be one of {[m.value for m in Method]}, got '{self.method}'") from None
-        limits = {
-            "dim": (2, 2000),
-            "window": (1, 50),
-            "min_count": (1, 10**9),
-            "epochs": (1, 1000),
-            "negative": (0, 50),
-            "seed": (0, 2**31 - 1),
-            "workers": (0, 256),
-            "seeds": (1, MAX_SEEDS),
-        }
-        for name, (low, high) in limits.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise EmbedLabError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
-        if self.seed + self.seeds - 1 > 2**31 - 1:
-            raise EmbedLabError(f"seed + seeds - 1 must be at most {2**31 - 1}: lower the seed")
-        if not 0 <= self.sample < 1:
-            raise EmbedLabError(f"sample (subsampling threshold) must be in [0, 1), got {self.sample}")
-        object.__setattr__(self, "init", _normalise_init(self.init))
-        lock = self.lock_pretrained
-        if (
-            isinstance(lock, bool)
-            or not isinstance(lock, (int, float))
-            or not math.isfinite(lock)
-            or not 0 <= lock <= 1
-        ):
+            method = None
+        if method not in STATIC_METHODS:
             raise EmbedLabError(
-                "lock_pretrained must be a number from 0 (pretrained vectors stay as loaded) to 1 "
-                f"(they train freely), got {lock!r}"
+                f"method must be one of {[m.value for m in STATIC_METHODS]}, got '{self.method}'"
+                + (": fine-tuning takes a FinetuneConfig" if method is RunMethod.SENTENCE_TRANSFORMER else "")
             )
-        object.__setattr__(self, "lock_pretrained", float(lock))
+        object.__setattr__(self, "method", method)
+        _check_limits(self)
+        if self.seed + self.seeds - 1 > SEED.high:
+            raise EmbedLabError(f"seed + seeds - 1 must be at most {SEED.high}: lower the seed")
+        object.__setattr__(self, "init", _normalise_init(self.init))
         if not self.init and self.lock_pretrained != 1.0:
             raise EmbedLabError(
                 f"lock_pretrained={self.lock_pretrained:g} applies to pretrained vectors, but init is "
@@ -118,6 +230,16 @@ class TrainConfig:
         """gensim's worker threads: ``workers``, else the cores a Ray job holds (``$EMBEDLAB_JOB_CPUS``), else
         every core of this machine."""
         return self.workers or int(os.environ.get("EMBEDLAB_JOB_CPUS") or 0) or os.cpu_count() or 1
+
+
+def _check_limits(config: TrainConfig | FinetuneConfig) -> None:
+    """Check every setting of ``config`` its ``LIMITS`` bound; a real-valued one given as an int becomes a float.
+
+    Raises:
+        EmbedLabError: the first setting out of its bound, as :meth:`Bound.check` words it.
+    """
+    for name, bound in config.LIMITS.items():
+        object.__setattr__(config, name, bound.check(name, getattr(config, name)))
 
 
 def _normalise_init(init: Any) -> str:
@@ -162,9 +284,6 @@ class Progress:
     replicas: int = 1
 
 
-METHOD = "sentence-transformer"
-
-
 @dataclass(frozen=True)
 class FinetuneConfig:
     """The fine-tuning budget and settings; defaults finish in about two minutes on a 2-core CPU."""
@@ -179,23 +298,30 @@ class FinetuneConfig:
     pairs_file: str = ""  # optional CSV anchor,positive: supervised pairs instead of neighbouring sentences
     use_labels: bool = False  # supervised pairs from the corpus's label column: documents sharing a label
 
+    LIMITS: ClassVar[Mapping[str, Bound]] = MappingProxyType(
+        {
+            "max_pairs": Bound(8, 10_000_000, "Training pairs (budget)", step=100, help="fine-tuning budget in pairs"),
+            "max_minutes": Bound(
+                0.0, 24 * 60.0, "Time limit (minutes, 0 = none)", help="fine-tuning time limit", low_means="no limit"
+            ),
+            "batch_size": Bound(2, 4096, "Batch size", help="pairs per step; the others in a batch are its negatives"),
+            "epochs": Bound(1, 100, "Epochs"),
+            # AdamW's peak rate for fine-tuning a pretrained encoder: BERT and Sentence-BERT fine-tune at 2e-5..5e-5
+            # (Devlin et al. 2019; Reimers & Gurevych 2019); above ~1e-3 the updates wipe out what pretraining learnt,
+            # below 1e-6 a budget of a few thousand pairs moves nothing
+            "learning_rate": Bound(1e-6, 1e-3, "Learning rate", step=1e-5, help="AdamW's peak learning rate"),
+            "held_out_share": Bound(0.01, 0.5, "Held-out share", help="documents whose pairs are never trained on"),
+            "seed": SEED,
+        }
+    )
+
     def __post_init__(self) -> None:
-        limits = {"max_pairs": (8, 10_000_000), "batch_size": (2, 4096), "epochs": (1, 100), "seed": (0, 2**31 - 1)}
-        for name, (low, high) in limits.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise EmbedLabError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
-        if not 0 <= self.max_minutes <= 24 * 60:
-            raise EmbedLabError(f"max_minutes must be from 0 (no limit) to 1440, got {self.max_minutes}")
-        if not 0 < self.learning_rate < 1:
-            raise EmbedLabError(f"learning_rate must be between 0 and 1, got {self.learning_rate}")
+        _check_limits(self)
         if self.pairs_file and self.use_labels:
             raise EmbedLabError("choose one source of supervised pairs: a pairs file or the corpus labels")
-        if not 0.01 <= self.held_out_share <= 0.5:
-            raise EmbedLabError(f"held_out_share must be from 0.01 to 0.5, got {self.held_out_share}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": METHOD, **asdict(self)}
+        return {"method": RunMethod.SENTENCE_TRANSFORMER.value, **asdict(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FinetuneConfig:

@@ -32,11 +32,11 @@ from embedlab import config as settings
 from embedlab import store
 from embedlab.errors import EmbedLabError
 from embedlab.metrics import RETRIEVAL_K, query_scores, rank_metrics
-from embedlab.records import RunRecord
+from embedlab.records import RunMethod, RunRecord
 from embedlab.spaces import baseline
 from embedlab.spaces.load import transformer_vocabulary
 from embedlab.training.commit import staged_run
-from embedlab.training.configs import METHOD, FinetuneConfig, FinetuneProgress
+from embedlab.training.configs import FinetuneConfig, FinetuneProgress
 from embedlab.training.health import finetune_health, mrr_change, save_health
 from embedlab.training.pairs import make_pairs, save_pairs
 
@@ -271,7 +271,7 @@ def finetune_run(
     before = held_out_scores(model, pairs.held_out)
     vocab_size = min(len(corpus.counts), settings.BASELINE_VOCAB_CAP)
     recorded = {**config.to_dict(), "dim": dim, "base_model": baseline.MODEL_NAME}
-    with staged_run(corpus.id, METHOD, recorded, run_id=run_id, may_commit=may_commit) as run:
+    with staged_run(corpus.id, RunMethod.SENTENCE_TRANSFORMER, recorded, run_id=run_id, may_commit=may_commit) as run:
         model, trained_pairs, seconds = _train(model, pairs.train, config, run.folder / "trainer", on_progress)
         shutil.rmtree(run.folder / "trainer", ignore_errors=True)
         phase(f"measuring the fine-tuned model on {len(pairs.held_out):,} held-out pairs", 1.0)

@@ -27,7 +27,7 @@ from embedlab.corpus.stored import load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.records import JOB_ACTIVE, JOB_CANCELLABLE, JobRecord, RunMethod
 from embedlab.training import configs, finetune
-from embedlab.training.configs import Cancelled, Method, Progress, TrainConfig
+from embedlab.training.configs import REPLICAS, Cancelled, Progress, TrainConfig
 from embedlab.training.word2vec import train_run
 
 if TYPE_CHECKING:
@@ -50,9 +50,6 @@ _RAY_QUIET_SECONDS = 5.0
 
 
 _children: list[subprocess.Popen] = []
-
-
-_TRAIN_METHODS = frozenset(method.value for method in Method)
 
 
 LOCAL_NODE = "this machine"
@@ -118,10 +115,9 @@ def _start_on_ray(
     corpus_id: str, config: TrainConfig | FinetuneConfig, params: dict[str, Any], address: str, replicas: int
 ) -> str:
     finetuning = isinstance(config, configs.FinetuneConfig)
-    if replicas < 1 or (replicas > 1 and not finetuning):
-        raise EmbedLabError(
-            f"replicas: a fine-tune takes 1 or more; Word2Vec and FastText train on one node (got {replicas})"
-        )
+    REPLICAS.check("replicas", replicas)
+    if replicas > 1 and not finetuning:
+        raise EmbedLabError(f"replicas: Word2Vec and FastText train on one node (got {replicas})")
     job_id = store.new_id("job")
     store.add_job(job_id, corpus_id, params, getattr(config, "epochs", 0), backend="ray", address=address)
     try:
@@ -296,9 +292,8 @@ def _runner(params: dict[str, Any]) -> tuple[Callable[..., Any], TrainConfig | F
     embedlab.finetune is imported only for fine-tuning jobs: it pulls in pandas and scipy (~130 MB, 0.7 s), which
     made a Word2Vec worker's peak memory 1.5x raw gensim's.
     """
-    if params.get("method") not in _TRAIN_METHODS:
-        if params.get("method") == configs.METHOD:
-            return finetune.finetune_run, configs.FinetuneConfig.from_dict(params)
+    if params.get("method") == RunMethod.SENTENCE_TRANSFORMER:
+        return finetune.finetune_run, configs.FinetuneConfig.from_dict(params)
     return train_run, TrainConfig.from_dict(params)
 
 

@@ -14,14 +14,14 @@ import numpy as np
 from embedlab import store
 from embedlab.errors import EmbedLabError
 from embedlab.metrics import nearest_rows
-from embedlab.records import RunRecord
+from embedlab.records import RunMethod, RunRecord
 from embedlab.spaces.formats import VectorFormat, read_vectors
 from embedlab.spaces.replicas import REPLICA_DEPTH, REPLICAS_FILE, save_replicas
 from embedlab.spaces.space import normalise_rows
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
 from embedlab.spaces.subwords import SUBWORDS_FILE, save_subwords
 from embedlab.training.commit import staged_run
-from embedlab.training.configs import Method, Progress, TrainConfig
+from embedlab.training.configs import Progress, TrainConfig
 from embedlab.training.health import SAMPLE_ROWS, RunHealth, read_contexts, save_health, static_health
 
 if TYPE_CHECKING:
@@ -134,12 +134,12 @@ def _apply_fasttext(wv, rows: np.ndarray, source: np.ndarray, lock: float) -> No
             wv.vectors_ngrams_lockf = ngrams_lockf
 
 
-def _reporting_model_class(method: Method):
+def _reporting_model_class(method: RunMethod):
     """The gensim model class, extended to pass gensim's periodic progress figures to a hook."""
     # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only training needs it
     from gensim.models import FastText, Word2Vec
 
-    base = FastText if method is Method.FASTTEXT else Word2Vec
+    base = FastText if method is RunMethod.FASTTEXT else Word2Vec
 
     class Reporting(base):  # type: ignore[misc, valid-type]  # the gensim class is chosen at run time
         progress_hook: Callable[[int, float, float], None] | None = None
@@ -406,7 +406,7 @@ def train_run(
     with staged_run(corpus.id, config.method.value, config.to_dict(), run_id=run_id, may_commit=may_commit) as run:
         vectors.save_word2vec_format(str(run.folder / "vectors.bin"), binary=True)
         extras: dict[str, Any] = {}
-        if config.method is Method.FASTTEXT:
+        if config.method is RunMethod.FASTTEXT:
             extras["subwords"] = save_subwords(vectors, run.folder / SUBWORDS_FILE)
         if replicas is not None:
             extras["replicas"] = {

@@ -1,5 +1,5 @@
-"""Widgets and messages several pages share: the corpus picker, error messages, the maps status, and encoding
-progress bars.
+"""Widgets and messages several pages share: the corpus picker, error messages, the maps status, encoding
+progress bars, and the inputs of training settings (their bounds and defaults read from the configs).
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from typing import Any
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
@@ -15,6 +16,7 @@ from embedlab import cluster, config, corpus, spaces
 from embedlab.analysis import maps
 from embedlab.errors import EmbedLabError
 from embedlab.present.text import plain_markdown
+from embedlab.training.configs import Bound, FinetuneConfig, TrainConfig, field_default
 from embedlab.ui.cache import load_corpus, load_space
 
 ACTIVE_CORPUS = "active_corpus"  # session key (not a widget key, so it survives page switches)
@@ -192,3 +194,41 @@ def where_jobs_run() -> str | None:
             key="train_cluster_nodes",
         )
         return address
+
+
+def input_arguments(bound: Bound, value: int | float) -> dict[str, Any]:
+    """The keyword arguments of ``st.number_input`` or ``st.slider`` that ``bound`` declares: label, min_value,
+    max_value, step and help, with ``value`` as the starting value."""
+    return {
+        "label": bound.label,
+        "min_value": bound.low,
+        "max_value": bound.high,
+        "value": value,
+        "step": bound.step,
+        "help": bound.help,
+    }
+
+
+def config_input_arguments(config: type[TrainConfig | FinetuneConfig], name: str) -> dict[str, Any]:
+    """:func:`input_arguments` for the setting ``name`` of ``config``: its ``LIMITS`` bound, and its field's default
+    as the starting value (``config_input_arguments(TrainConfig, "dim")["max_value"]`` is 2000).
+
+    Raises:
+        KeyError: ``config`` declares no bound for ``name``.
+    """
+    return input_arguments(config.LIMITS[name], field_default(config, name))
+
+
+def config_number_input(
+    container: Any, config: type[TrainConfig | FinetuneConfig], name: str, *, key: str, **options: Any
+) -> Any:
+    """``container.number_input`` for the setting ``name`` of ``config``, bounded and started as the config declares;
+    ``options`` (format, disabled, a help of the page's own...) go to Streamlit as they are."""
+    return container.number_input(**{**config_input_arguments(config, name), **options}, key=key)
+
+
+def config_slider(
+    container: Any, config: type[TrainConfig | FinetuneConfig], name: str, *, key: str, **options: Any
+) -> Any:
+    """``container.slider`` for the setting ``name`` of ``config``, as :func:`config_number_input` draws a number."""
+    return container.slider(**{**config_input_arguments(config, name), **options}, key=key)
