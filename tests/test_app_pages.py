@@ -527,8 +527,8 @@ def test_evaluate_page_opens_a_shared_link(tiny_text_corpus):
     assert not at.exception
     assert at.multiselect(key="eval_spaces").value == ["baseline"]
     assert at.selectbox(key="eval_weat_set").value == sets
-    assert any("run-20200101-000000-abcdef are not on this server" in w.value for w in at.warning)
-    assert at.query_params["spaces"] == "baseline" and at.query_params["weat"] == sets
+    assert any("run-20200101-000000-abcdef is not on this server" in w.value for w in at.warning)
+    assert at.query_params["space"] == "baseline" and at.query_params["weat"] == sets
 
 
 def test_evaluate_page_retrieves_held_out_pairs_keeps_results_with_the_run_and_adds_debiased_copies(fresh_home):
