@@ -477,18 +477,16 @@ def map_tab() -> None:
         sample,
         counts,
         (f"A · {space_labels[a]}", f"B · {space_labels[b]}"),
-        word,
-        highlighted,
-        values,
-        title,
-        moves,
-        highlighted_b=highlighted_b,
-        highlight_name="selected" if selected else "neighbours",
-        details=details,
-        change_label=f"Jaccard@{k}",
-        duplicates_a=duplicates_a,
-        duplicates_b=duplicates_b,
-        found=search.found,
+        marks=figures.MapMarks(
+            query=word,
+            highlighted=highlighted,
+            highlighted_b=highlighted_b,
+            name="selected" if selected else "neighbours",
+            found=search.found,
+            moves=moves,
+        ),
+        colouring=figures.MapColouring(values, title),
+        hover=figures.MapHover(details, f"Jaccard@{k}", duplicates_a, duplicates_b),
     )
     st.session_state[ui.MAP_TRACE_WORDS] = drawn.trace_words
     st.plotly_chart(drawn.figure, key="cmp_map", on_select=ui.select_on_map, selection_mode=("points", "box", "lasso"))

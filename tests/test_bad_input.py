@@ -530,6 +530,7 @@ def _cli_args(case: Case, path: Path, saved: Saved) -> list[str]:
     return ["neighbors", "--space", f"vectors:{path}", "--word", case.word, "--k", str(case.k)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_cli(case, saved, cli, tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDLAB_HOME", str(saved.home))
@@ -561,6 +562,7 @@ def test_cli(case, saved, cli, tmp_path, monkeypatch):
     _check_nothing_lost(case, before, saved, tmp_path)
 
 
+@pytest.mark.slow
 def test_cli_runner_is_the_real_command(cli, saved):
     """The forked runner behaves as `python -m embedlab` does: same output, same exit status."""
     argv = ["neighbors", "--space", saved.vectors_spec, "--word", "alpha", "--k", "2", "--json"]
@@ -691,6 +693,7 @@ def _ui_train(case: Case, data: bytes, saved: Saved, app) -> dict[str, list[str]
 _UI = {"corpus": _ui_corpus, "vectors": _ui_vectors, "neighbours": _ui_neighbours, "train": _ui_train}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_ui(case, saved, tmp_path, monkeypatch, app):
     monkeypatch.setenv("EMBEDLAB_HOME", str(saved.home))
@@ -736,6 +739,7 @@ def test_the_catalogue_covers_the_issue():
     } <= ids
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "page, key, name, allowed",
     [
@@ -874,6 +878,7 @@ def secret(tmp_path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("link", LINKS, ids=[link.id for link in LINKS])
 def test_hostile_link(link, saved, secret, opened, monkeypatch):
     monkeypatch.setenv("EMBEDLAB_HOME", str(saved.home))
@@ -899,6 +904,7 @@ def test_hostile_link(link, saved, secret, opened, monkeypatch):
             assert at.slider(key="cmp_k").value == 10  # the default stands in for the link's unusable k
 
 
+@pytest.mark.slow
 def test_a_link_to_a_listed_vectors_file_opens_it(saved, opened, monkeypatch):
     """The guard is not a blanket refusal: the same kind of link to a file this server holds works."""
     monkeypatch.setenv("EMBEDLAB_HOME", str(saved.home))
@@ -954,6 +960,7 @@ def test_corpus_text_never_keeps_markup(saved, monkeypatch):
         assert built.labels == ("<script>alert(3)</script>", "ok")  # labels are data, kept as they were
 
 
+@pytest.mark.slow
 def test_hostile_words_are_text_in_tables_maps_and_the_report(saved, monkeypatch):
     from embedlab import spaces
     from embedlab.corpus import load_corpus
@@ -973,7 +980,12 @@ def test_hostile_words_are_text_in_tables_maps_and_the_report(saved, monkeypatch
     first, second = spaces.load_space(a), spaces.load_space(b)
     layout = first.vectors[:, :2]
     figure = figures.map_pair(
-        layout, layout, first.words, first.counts, (f"A · {HOSTILE[1]}", "B"), HOSTILE[0], HOSTILE[1:]
+        layout,
+        layout,
+        first.words,
+        first.counts,
+        (f"A · {HOSTILE[1]}", "B"),
+        marks=figures.MapMarks(HOSTILE[0], HOSTILE[1:]),
     )
     texts = [t for trace in figure.to_dict()["data"] for t in trace.get("text", [])]
     assert len(texts) == 2 * len(first.words) and not [t for t in texts if "<" in t or ">" in t]

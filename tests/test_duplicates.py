@@ -84,8 +84,9 @@ def test_map_hover_says_how_many_words_share_the_point():
         WORDS,
         np.ones(len(WORDS)),
         ("A", "B"),
-        duplicates_a=maps.duplicate_counts(a),
-        duplicates_b=np.zeros(len(WORDS), dtype=np.int64),
+        hover=figures.MapHover(
+            duplicates_a=maps.duplicate_counts(a), duplicates_b=np.zeros(len(WORDS), dtype=np.int64)
+        ),
     ).to_dict()
     first, second = (next(t for t in fig["data"] if t.get("xaxis", "x") == axis) for axis in ("x", "x2"))
     rows_a = {row[0]: row for row in first["customdata"]}

@@ -169,14 +169,9 @@ def _map_page(path: Path) -> tuple[str, tuple[float, float], tuple[float, float]
         words,
         counts,
         ("A", "B"),
-        "w0",
-        words[1:21],
-        np.log10(counts),
-        "log10 count",
-        moves=True,
-        details=details,
-        change_label="Jaccard@10",
-        found=MAP_FOUND,
+        marks=figures.MapMarks("w0", words[1:21], found=MAP_FOUND, moves=True),
+        colouring=figures.MapColouring(np.log10(counts), "log10 count"),
+        hover=figures.MapHover(details, "Jaccard@10"),
     )
     # post_script runs once Plotly.newPlot has drawn: the time to first paint, in the page's own clock.
     path.write_text(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,7 +23,12 @@ def _traces(fig, name):
 
 def test_map_pair_draws_both_maps_with_query_and_neighbours_in_each():
     fig = figures.map_pair(
-        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A · run", "B · baseline"), "matrix", ["sparse", "solver", "matrix"]
+        LAYOUT_A,
+        LAYOUT_B,
+        WORDS,
+        COUNTS,
+        ("A · run", "B · baseline"),
+        marks=figures.MapMarks("matrix", ["sparse", "solver", "matrix"]),
     )
     data = fig.data
     assert len(data) == 6 and all(t.type == "scattergl" for t in data)  # WebGL for large maps
@@ -36,7 +43,9 @@ def test_map_pair_draws_both_maps_with_query_and_neighbours_in_each():
 
 
 def test_a_selection_on_the_maps_gives_back_the_words_whatever_their_markup():
-    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"], moves=True)
+    fig = figures.map_pair(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=figures.MapMarks("matrix", ["sparse"], moves=True)
+    )
     by_trace = [list(trace.customdata) if trace.customdata is not None else None for trace in fig.data]
     plain = [row[0] for row in by_trace[0]]
     bold = plain.index("<b>bold</b>")
@@ -47,7 +56,9 @@ def test_a_selection_on_the_maps_gives_back_the_words_whatever_their_markup():
     assert figures.selected_words(lasso) == [*plain, "sparse", "matrix"] and len(plain) == len(WORDS) - 2
     assert figures.selected_words([]) == []
     # an event without customdata: its curve and point index are looked up in the drawn map's words
-    trace_words = figures.map_figure(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"]).trace_words
+    trace_words = figures.map_figure(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=figures.MapMarks("matrix", ["sparse"])
+    ).trace_words
     assert [len(words) for words in trace_words] == [len(t.x) for t in fig.data[:6]]
     assert figures.selected_words([{"curve_number": 4, "point_index": 0}], trace_words) == ["sparse"]  # map B
     assert figures.selected_words([{"curve_number": 6, "point_index": 0}], trace_words) == []  # the move lines
@@ -56,7 +67,13 @@ def test_a_selection_on_the_maps_gives_back_the_words_whatever_their_markup():
 def test_map_pair_colours_by_values_and_draws_moves():
     values = np.linspace(0, 1, 6)
     fig = figures.map_pair(
-        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"], values, "Jaccard@10", moves=True
+        LAYOUT_A,
+        LAYOUT_B,
+        WORDS,
+        COUNTS,
+        ("A", "B"),
+        marks=figures.MapMarks("matrix", ["sparse"], moves=True),
+        colouring=figures.MapColouring(values, "Jaccard@10"),
     )
     words = _traces(fig, "words")
     assert list(words[0].marker.color) == pytest.approx([0.4, 0.6, 0.8, 1.0])  # dense, solver, vector, bold
@@ -67,19 +84,18 @@ def test_map_pair_colours_by_values_and_draws_moves():
 
 
 def test_each_map_marks_its_own_spaces_neighbours_under_its_own_legend_entry():
-    fig = figures.map_pair(
-        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse", "dense"], highlighted_b=["solver"]
-    )
+    marks = figures.MapMarks("matrix", ["sparse", "dense"], highlighted_b=["solver"])
+    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=marks)
     in_a, in_b = _traces(fig, "neighbours in A"), _traces(fig, "neighbours in B")
     assert [list(t.text) for t in in_a + in_b] == [["sparse", "dense"], ["solver"]]
     assert (in_a[0].xaxis, in_b[0].xaxis) == ("x", "x2") and in_a[0].showlegend and in_b[0].showlegend
     assert in_a[0].marker.color != in_b[0].marker.color
-    trace_words = figures.map_figure(
-        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse", "dense"], highlighted_b=["solver"]
-    ).trace_words
+    trace_words = figures.map_figure(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=marks).trace_words
     assert trace_words[1] == ["sparse", "dense"] and trace_words[4] == ["solver"]  # as drawn, for selections
     assert [len(words) for words in trace_words] == [len(t.x) for t in fig.data]
-    shared = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "", ["sparse"], highlight_name="selected")
+    shared = figures.map_pair(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=figures.MapMarks("", ["sparse"], name="selected")
+    )
     assert [t.showlegend for t in _traces(shared, "selected")] == [True, False]  # one entry for both maps
 
 
@@ -92,12 +108,18 @@ def test_map_hover_gives_change_score_and_nearest_words_in_a_and_b():
         }
     )
     fig = figures.map_pair(
-        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", [], details=details, change_label="Jaccard@5"
+        LAYOUT_A,
+        LAYOUT_B,
+        WORDS,
+        COUNTS,
+        ("A", "B"),
+        marks=figures.MapMarks("matrix", []),
+        hover=figures.MapHover(details, "Jaccard@5"),
     )
     (query, _) = _traces(fig, "query")
     assert list(query.customdata[0]) == ["matrix", 50, "matrix", "0.00", "a0, &lt;i&gt;x&lt;/i&gt;", "b0", ""]
     assert "Jaccard@5 %{customdata[3]}" in query.hovertemplate and "B: %{customdata[5]}" in query.hovertemplate
-    plain = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix")
+    plain = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=figures.MapMarks("matrix"))
     assert "customdata[3]" not in plain.data[0].hovertemplate  # nothing to say without details
 
 
@@ -124,13 +146,15 @@ def test_labels_are_placed_apart_and_the_rest_left_to_the_hover():
     for i, first in enumerate(boxes):
         for second in boxes[i + 1 :]:
             assert not (first[0] < second[2] and second[0] < first[2] and first[1] < second[3] and second[1] < first[3])
-    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", WORDS[1:])
+    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=figures.MapMarks("matrix", WORDS[1:]))
     neighbours = _traces(fig, "neighbours")[0]
     assert len(neighbours.textposition) == len(neighbours.x) == 5
 
 
 def test_both_maps_share_one_range_that_holds_every_point_and_move():
-    fig = figures.map_pair(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse"], moves=True)
+    fig = figures.map_pair(
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=figures.MapMarks("matrix", ["sparse"], moves=True)
+    )
     layout = fig.to_dict()["layout"]
     for axis, column in (("xaxis", 0), ("yaxis", 1)):
         low, high = layout[axis]["range"]
@@ -194,13 +218,20 @@ def _decoded(array) -> np.ndarray:
     return np.asarray(array)
 
 
+@pytest.mark.slow
 def test_a_big_map_sends_only_what_its_hover_needs_as_binary_and_shades_where_points_crowd():
     import json
 
     layout_a, layout_b, words, counts, details = _big_map()
     n = len(words)
     drawn = figures.map_figure(
-        layout_a, layout_b, words, counts, ("A", "B"), "w0", ["w1", "w2"], details=details, change_label="Jaccard@5"
+        layout_a,
+        layout_b,
+        words,
+        counts,
+        ("A", "B"),
+        marks=figures.MapMarks("w0", ["w1", "w2"]),
+        hover=figures.MapHover(details, "Jaccard@5"),
     )
     fig, trace_words = drawn.figure, drawn.trace_words
     per_map = ["density", *["words"] * figures.SHADES, "neighbours", "query"]
@@ -249,7 +280,9 @@ def test_a_big_map_sends_only_what_its_hover_needs_as_binary_and_shades_where_po
 def test_a_big_map_coloured_by_values_draws_a_trace_per_shade_and_one_colour_bar():
     layout_a, layout_b, words, counts, details = _big_map()
     values = details["jaccard"].to_numpy()
-    drawn = figures.map_figure(layout_a, layout_b, words, counts, ("A", "B"), colour=values, colour_title="Jaccard@5")
+    drawn = figures.map_figure(
+        layout_a, layout_b, words, counts, ("A", "B"), colouring=figures.MapColouring(values, "Jaccard@5")
+    )
     fig = drawn.figure
     per_map = ["density", *["words"] * figures.SHADES, "colour scale", "neighbours", "query"]
     assert [t.name for t in fig.data] == per_map * 2
@@ -275,9 +308,10 @@ def test_a_big_map_keeps_counts_past_float32_exact():
 
 
 def test_the_found_word_is_ringed_and_labelled_in_both_maps_which_zoom_around_it():
-    plain = figures.map_figure(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse", "vector"])
+    marks = figures.MapMarks("matrix", ["sparse", "vector"])
+    plain = figures.map_figure(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=marks)
     drawn = figures.map_figure(
-        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), "matrix", ["sparse", "vector"], found="vector"
+        LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=dataclasses.replace(marks, found="vector")
     )
     fig = drawn.figure
     rings = _traces(fig, "found")
@@ -295,7 +329,7 @@ def test_the_found_word_is_ringed_and_labelled_in_both_maps_which_zoom_around_it
         assert low < min(found_at) and max(found_at) < high  # both maps' ring in view...
         assert high - low < full[axis].range[1] - full[axis].range[0]  # ...closer than the whole map
         assert zoomed[axis + "2"].range == zoomed[axis].range
-    missing = figures.map_figure(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), found="absent")
+    missing = figures.map_figure(LAYOUT_A, LAYOUT_B, WORDS, COUNTS, ("A", "B"), marks=figures.MapMarks(found="absent"))
     assert not _traces(missing.figure, "found") and missing.figure.layout.xaxis.range == plain.figure.layout.xaxis.range
 
 
@@ -312,3 +346,14 @@ def test_find_on_map_says_where_the_word_is_or_why_it_is_not_on_the_map():
     assert absent == figures.MapSearch(
         "banana", "", "'banana' is not on the map: it is not a word both spaces hold, and the maps draw only those."
     )
+
+
+def test_map_marks_take_lists_of_words_never_one_string():
+    """One word given where a list is meant would mark each of its letters: said, with the fix."""
+    with pytest.raises(
+        TypeError, match=r"MapMarks.highlighted takes a list of words, not one word: write highlighted=\['sparse'\]"
+    ):
+        figures.MapMarks("matrix", "sparse")
+    with pytest.raises(TypeError, match="MapMarks.highlighted_b takes a list of words"):
+        figures.MapMarks(highlighted_b="solver")
+    assert figures.MapMarks("matrix", ["sparse"]).highlighted == ("sparse",)  # held as a tuple: frozen throughout

@@ -742,50 +742,103 @@ class MapFigure:
     trace_words: list[list[str]]
 
 
+@dataclass(frozen=True)
+class MapMarks:
+    """The words :func:`map_figure` marks and labels (apart) on the maps.
+
+    Attributes:
+        query: the query word, drawn large and labelled in both maps; "" for none.
+        highlighted: words highlighted in map A, most important first (labels are placed in this order); also in
+            map B unless ``highlighted_b`` is given.
+        highlighted_b: map B's own highlighted words (each space's own neighbours: legend "<name> in A" / "in B").
+        name: the highlighted words' name in the legend ("neighbours", "selected").
+        found: a word to ring and label in both maps (trace "found"), both zoomed around it; ignored when it is
+            not among the map's words (see :func:`find_on_map`).
+        moves: draw, in map B, a segment from each marked word's place in map A.
+
+    Raises:
+        TypeError: ``highlighted`` or ``highlighted_b`` given as one string (it would mark each of its letters).
+    """
+
+    query: str = ""
+    highlighted: Sequence[str] = ()
+    highlighted_b: Sequence[str] | None = None
+    name: str = "neighbours"
+    found: str = ""
+    moves: bool = False
+
+    def __post_init__(self) -> None:
+        for field in ("highlighted", "highlighted_b"):
+            words = getattr(self, field)
+            if isinstance(words, str):
+                raise TypeError(f"MapMarks.{field} takes a list of words, not one word: write {field}=[{words!r}]")
+            if words is not None:
+                object.__setattr__(self, field, tuple(words))
+
+
+@dataclass(frozen=True, eq=False)
+class MapColouring:
+    """What colours :func:`map_figure`'s plain points: values on a Viridis scale with a colour bar, or, without
+    values, one colour (on a big map, darker where points crowd).
+
+    Attributes:
+        values: float array of shape (n,), row i for ``words[i]`` (a change score, a log frequency); NaN is drawn
+            as the lowest value.
+        title: the colour bar's title (e.g. "Jaccard@10", "log10 count").
+    """
+
+    values: np.ndarray | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class MapHover:
+    """What a point's hover on :func:`map_figure` says beyond its word and corpus count.
+
+    Attributes:
+        changes: optional frame aligned with ``words`` (``analysis.word_changes``: jaccard, neighbours_a,
+            neighbours_b), shown under ``change_label`` (a big map's plain points show the score only).
+        change_label: the change score's name on hover (e.g. "Jaccard@10").
+        duplicates_a, duplicates_b: optional int arrays of shape (n,): how many other words hold exactly the same
+            vector in that space (``maps.duplicate_counts``), said on hover ("same vector as N other words").
+    """
+
+    changes: pd.DataFrame | None = None
+    change_label: str = "Jaccard@k"
+    duplicates_a: np.ndarray | None = None
+    duplicates_b: np.ndarray | None = None
+
+
 def map_figure(
     layout_a: np.ndarray,
     layout_b: np.ndarray,
     words: Sequence[str],
     counts: np.ndarray,
     titles: tuple[str, str],
-    query: str = "",
-    highlighted: Sequence[str] = (),
-    colour: np.ndarray | None = None,
-    colour_title: str = "",
-    moves: bool = False,
     *,
-    highlighted_b: Sequence[str] | None = None,
-    highlight_name: str = "neighbours",
-    details: pd.DataFrame | None = None,
-    change_label: str = "Jaccard@k",
-    duplicates_a: np.ndarray | None = None,
-    duplicates_b: np.ndarray | None = None,
-    found: str = "",
+    marks: MapMarks = MapMarks(),
+    colouring: MapColouring = MapColouring(),
+    hover: MapHover = MapHover(),
 ) -> MapFigure:
     """Two aligned maps side by side, the query word and the highlighted words labelled (apart) in each.
 
     Past :data:`BIG_MAP_POINTS` words the maps are drawn big: the plain points carry only word, count and change
-    score for their hover, in :data:`SHADES` single-colour traces (darker where points crowd, or by ``colour``), over
-    a density layer (a heatmap without hover).
+    score for their hover, in :data:`SHADES` single-colour traces (darker where points crowd, or by
+    ``colouring``), over a density layer (a heatmap without hover).
 
     Args:
         layout_a, layout_b: float arrays of shape (n, 2), row i for ``words[i]`` in each space.
         counts: corpus counts of shape (n,), shown on hover.
-        highlighted: words highlighted in map A, most important first (labels are placed in this order); also in
-            map B unless ``highlighted_b`` is given (each space's own neighbours: legend "<name> in A" / "in B").
-        colour: optional values of shape (n,) colouring the points (change score, log frequency).
-        moves: draw, in map B, a segment from each highlighted word's place in map A.
-        details: optional frame aligned with ``words`` (``analysis.word_changes``: jaccard, neighbours_a,
-            neighbours_b), shown on hover under ``change_label`` (a big map's plain points show the score only).
-        duplicates_a, duplicates_b: optional int arrays of shape (n,): how many other words hold exactly the same
-            vector in that space (``maps.duplicate_counts``), said on hover ("same vector as N other words").
-        found: a word to ring and label in both maps (trace "found"), both zoomed around it; ignored when it is
-            not among ``words`` (see :func:`find_on_map`).
+        titles: the two maps' titles.
+        marks: the query, highlighted and found words, and whether to draw their moves (:class:`MapMarks`).
+        colouring: what colours the plain points (:class:`MapColouring`); default one colour.
+        hover: the change scores, neighbours and duplicate counts on hover (:class:`MapHover`).
 
     Returns:
         The figure (per map: the plain words' traces, the highlighted words, the query, the found word when on the
         map; map A's, then map B's, then the movement lines) and the words of each trace.
     """
+    query, highlighted, found, details = marks.query, marks.highlighted, marks.found, hover.changes
     fig = make_subplots(
         rows=1,
         cols=2,
@@ -797,8 +850,8 @@ def map_figure(
     layouts = (np.asarray(layout_a), np.asarray(layout_b))
     counts = np.asarray(counts)
     big = len(words) > BIG_MAP_POINTS
-    change = _text(change_label)
-    hover = _HOVER + (_HOVER_DETAILS.format(change=change) if details is not None else "") + "<extra></extra>"
+    change = _text(hover.change_label)
+    template = _HOVER + (_HOVER_DETAILS.format(change=change) if details is not None else "") + "<extra></extra>"
     compact = _COMPACT_HOVER + (_COMPACT_DETAILS.format(change=change) if details is not None else "")
     full_ranges = _axis_ranges(*layouts)
     found_rows = np.flatnonzero([w == found for w in words]) if found else np.zeros(0, dtype=np.int64)
@@ -808,9 +861,9 @@ def map_figure(
     common = dict(
         ranges=view,
         full_ranges=full_ranges,
-        colour=None if colour is None else np.asarray(colour),
-        colour_title=colour_title,
-        hover=hover,
+        colour=None if colouring.values is None else np.asarray(colouring.values),
+        colour_title=colouring.title,
+        hover=template,
         compact_hover=compact + "<extra></extra>",
         big=big,
         shown=np.asarray([_text(w) for w in words], dtype=object),
@@ -819,11 +872,11 @@ def map_figure(
         compact=_compact_data(counts, details) if big else None,
     )
     densities: list[np.ndarray | None] = list(_densities(layouts, full_ranges)) if big else [None, None]
-    own = highlighted_b is not None
-    marked_b = highlighted if highlighted_b is None else highlighted_b
+    own = marks.highlighted_b is not None
+    marked_b = highlighted if marks.highlighted_b is None else marks.highlighted_b
     array = np.asarray(words, dtype=object)
     trace_words: list[list[str]] = []
-    sides = ((1, highlighted, duplicates_a), (2, marked_b, duplicates_b))
+    sides = ((1, highlighted, hover.duplicates_a), (2, marked_b, hover.duplicates_b))
     for (col, marked, duplicates), layout, density in zip(sides, layouts, densities):
 
         def hover_rows(rows: np.ndarray, duplicates: np.ndarray | None = duplicates) -> np.ndarray:
@@ -832,7 +885,7 @@ def map_figure(
         style = dict(
             common,
             legend=col == 1,
-            highlight_name=f"{highlight_name} in {'AB'[col - 1]}" if own else highlight_name,
+            highlight_name=f"{marks.name} in {'AB'[col - 1]}" if own else marks.name,
             highlight_colour=_HIGHLIGHT_B if own and col == 2 else _HIGHLIGHT,
             highlight_legend=own or col == 1,
             density=density,
@@ -842,7 +895,7 @@ def map_figure(
         for trace, rows in _map_traces(layout, words, query, marked, style):
             fig.add_trace(trace, row=1, col=col)
             trace_words.append(array[rows].tolist())
-    if moves:
+    if marks.moves:
         fig.add_trace(_move_trace(*layouts, words, set(highlighted) | set(marked_b) | {query}), row=1, col=2)
         trace_words.append([])
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=view[0])

@@ -54,11 +54,8 @@ def maps_section(inputs: SectionInputs, steps: BuildSteps) -> str:
         sample,
         shared_a.counts[rows],
         (f"A · {a.title}", f"B · {b.title}"),
-        chosen[0] if chosen else "",
-        marked_a,
-        highlighted_b=marked_b,
-        details=analysis.word_changes(shared_a, shared_b, sample, settings.k),
-        change_label=f"Jaccard@{settings.k}",
+        marks=figures.MapMarks(chosen[0] if chosen else "", marked_a, marked_b),
+        hover=figures.MapHover(analysis.word_changes(shared_a, shared_b, sample, settings.k), f"Jaccard@{settings.k}"),
     )
     return (
         heading(Section.MAPS)
