@@ -1,4 +1,5 @@
-"""The Compare view's state <-> URL query parameters (embedlab.share)."""
+"""The Compare view <-> URL query parameters, through the names embedlab.present.share kept (ViewState, from_query,
+check_references); the other pages' views and the codec itself: tests/test_views.py."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ FIELDS = {
 }
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(view_states)
 def test_query_round_trip(state):
@@ -253,6 +255,7 @@ def test_check_references_keeps_listed_vectors_path():
     assert check_references(state, ["baseline", "vectors:/data/glove.txt"], []) == (state, [])
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(view_states, st.lists(specs, max_size=4), st.lists(corpus_ids, max_size=3))
 def test_check_references_only_keeps_listed_references(state, spaces, corpora):

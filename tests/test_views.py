@@ -119,6 +119,13 @@ def test_a_link_keeps_only_what_the_server_has_and_names_the_rest(view, spaces, 
     assert check_references(view, known) == (kept, problems)  # after reading, the same rule
 
 
+@settings(max_examples=80, deadline=None)
+@given(evaluate_views.filter(lambda view: not any("," in spec for spec in view.spaces)))
+def test_every_evaluate_view_written_the_old_way_reads_back_the_same(view):
+    old = urlencode({"corpus": view.corpus, "spaces": ",".join(view.spaces), "weat": view.weat})  # before the record
+    assert from_query(EvaluateView, parse_qs(old, keep_blank_values=True)) == (view, [])
+
+
 # --- bad links: a message and the default, never an error -----------------------------------------------------
 
 
