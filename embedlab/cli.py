@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embedlab import analysis, cluster, corpus, evaluation, spaces, store, training, verdict
+from embedlab import analysis, cluster, corpus, evaluation, formatting, spaces, store, training, verdict
 from embedlab.analysis import maps
+from embedlab.analysis.views import CompareView
 from embedlab.corpus.parallel import store_upload
 from embedlab.errors import EmbedLabError
 from embedlab.evaluation.bias import WEAT_SETS
-from embedlab.present import report, share
+from embedlab.present import report
 from embedlab.records import JobRecord, RunMethod, RunRecord
 from embedlab.training import jobs
 from embedlab.training.configs import (
@@ -664,7 +665,7 @@ def _verdict_text(found: verdict.Verdict) -> str:
         lines += [f"Health warning, {found.labels[name]}: {warning}" for warning in found.health[name].warnings]
     if found.unhealthy:
         lines.append("")
-    lines += [f"{line.use.capitalize()}: {line.sentence}" for line in found.headlines]
+    lines += [f"{line.use.heading}: {line.sentence}" for line in found.headlines]
     if found.claims_note:
         lines.append(found.claims_note)
     for reason in found.reasons.values():
@@ -737,11 +738,9 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
             f"{result.reference}, on the items both score: paired bootstrap / McNemar, 95%; * marks the better):"
         )
         print(evaluation.comparison_text(result.comparison()))
-        for row in result.differences[result.differences["benchmark"] == evaluation.TASK].itertuples():
-            print(
-                f"label task accuracy, {row.a} − {row.b}: {row.difference:+.3f} "
-                f"[{row.ci_low:+.3f}, {row.ci_high:+.3f}], p = {row.p_value:.3g} ({row.test}): {row.verdict}"
-            )
+        for row in evaluation.TASK_ACCURACY.rows(result.differences).itertuples():
+            shown = formatting.estimate(row.difference, row.ci_low, row.ci_high)
+            print(f"label task accuracy, {row.a} − {row.b}: {shown}, p = {row.p_value:.3g} ({row.test}): {row.verdict}")
         print(result.vocabularies().to_string(index=False))
         del out["benchmarks"]
     return out
@@ -975,7 +974,7 @@ def _add_report(commands: argparse._SubParsersAction) -> None:
 
 
 def _add_map(commands: argparse._SubParsersAction) -> None:
-    defaults = share.ViewState()  # the Compare page's map opens with these
+    defaults = CompareView()  # the Compare page's map opens with these
     mapping = commands.add_parser(
         "map",
         help="write the Compare page's aligned 2-D map of A and B (the words both hold) as CSV: "

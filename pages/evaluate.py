@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from embedlab import evaluation, spaces, ui
+from embedlab import evaluation, formatting, spaces, ui
 from embedlab.analysis.views import EvaluateView
 from embedlab.errors import EmbedLabError
 from embedlab.metrics import TIE_RULE
@@ -182,13 +182,6 @@ def _words(text: str) -> list[str]:
     return list(dict.fromkeys(text.lower().split()))
 
 
-def _interval(low: float | None, high: float | None) -> str:
-    """``[+0.412, +1.390]``; a dash without one (too few words, or kept before intervals were)."""
-    if low is None or high is None or math.isnan(low) or math.isnan(high):
-        return "—"
-    return f"[{low:+.3f}, {high:+.3f}]"
-
-
 chosen_set = st.selectbox(
     "Word sets (edit any list to write your own)",
     weat_choices,
@@ -232,7 +225,7 @@ for spec in chosen:
         {
             "space": labels[spec],
             "effect size d": tested.effect_size,
-            "95% interval": _interval(tested.ci_low, tested.ci_high),
+            "95% interval": formatting.interval(tested.ci_low, tested.ci_high),
             "p (X more with A, one-sided)": tested.p_value,
             "p (the other way)": tested.p_value_other_way,
             **{f"{key} used": count for key, count in tested.used.items()},
@@ -263,7 +256,7 @@ kept_rows = [
         "space": labels[spec],
         "test": name,
         "effect size d": found.get("effect_size"),
-        "95% interval": _interval(found.get("ci_low"), found.get("ci_high")),
+        "95% interval": formatting.interval(found.get("ci_low"), found.get("ci_high")),
         "p-value (one-sided)": found.get("p_value"),
         "words used X/Y/A/B": "/".join(str(found.get("used", {}).get(key, "?")) for key in evaluation.WEAT_LISTS),
     }

@@ -154,3 +154,33 @@ def labelled_csv(documents: int = 60) -> bytes:
             ]
         )
     return out.getvalue().encode()
+
+
+# --- the fast loop's budget ---------------------------------------------------------------------------------------
+FAST_LOOP = "not slow and not browser"  # the README's fast subset (`make fast`)
+FAST_LOOP_CPU_SECONDS = 60.0  # its budget: user + system CPU of the test process and everything it started
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its waited-for children (servers, CLI runs) so far."""
+    import resource  # POSIX only; the suite runs on Linux
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+_SESSION_CPU = cpu_seconds()
+FAST_LOOP_MEASURED: list[float] = []  # what tests/test_fast_loop.py measured, printed at the end of the run
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Every run says what it cost in CPU; the fast loop against its budget (tests/test_fast_loop.py enforces it)."""
+    spent = cpu_seconds() - _SESSION_CPU
+    if config.getoption("markexpr") == FAST_LOOP:
+        terminalreporter.write_line(f"fast loop: {spent:.1f} CPU-seconds (budget {FAST_LOOP_CPU_SECONDS:.0f})")
+    else:
+        terminalreporter.write_line(f"tests: {spent:.1f} CPU-seconds")
+    for measured in FAST_LOOP_MEASURED:
+        terminalreporter.write_line(
+            f"fast loop (run by test_fast_loop): {measured:.1f} CPU-seconds (budget {FAST_LOOP_CPU_SECONDS:.0f})"
+        )

@@ -46,6 +46,7 @@ def test_the_threshold_is_the_maps_own():
     assert comparison.EXACT_NEIGHBOURS_UP_TO == maps.EXACT_NEIGHBOURS_UP_TO == 50_000
 
 
+@pytest.mark.slow
 def test_at_or_below_the_threshold_scores_are_exact_and_equal_the_tables(pair, low_threshold):
     a, b = pair
     words = [a.words[i] for i in np.random.default_rng(3).choice(N_WORDS, size=LOW, replace=False)]

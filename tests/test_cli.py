@@ -26,6 +26,7 @@ def _run_json(capsys, *argv: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.slow
 def test_train_then_neighbors_compare_coverage_export(corpus_file, tmp_path, capsys, fresh_home):
     trained = _run_json(
         capsys,
@@ -100,6 +101,7 @@ def test_compare_against_baseline_uses_the_runs_corpus(corpus_file, capsys, fres
     assert 0 <= result["mean_jaccard"] < 1
 
 
+@pytest.mark.slow
 def test_baseline_coverage_reports_word_pieces(corpus_file, capsys):
     result = _run_json(capsys, "coverage", "--space", "baseline", "--corpus", str(corpus_file))
     assert result["encodes_every_word"] and result["token_coverage"] == 1.0 and result["top_missing"] == []
@@ -115,6 +117,7 @@ def test_export_baseline_needs_a_corpus(capsys):
     assert "needs --corpus" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv, message",
     [

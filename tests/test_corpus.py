@@ -400,6 +400,7 @@ def test_phrases_never_glue_two_function_words(fresh_home):
 # --- property: any bytes either read or fail with a ValueError -----------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.one_of(

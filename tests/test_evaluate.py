@@ -86,6 +86,7 @@ def test_word_similarity_restrict_vocab_equals_gensim(bench_space):
     assert result.name == "wordsim353.tsv"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("restrict_vocab", [300000, 700])
 def test_analogies_equal_gensim(bench_space, restrict_vocab):
     space, kv = bench_space
@@ -106,6 +107,7 @@ def test_analogies_equal_gensim(bench_space, restrict_vocab):
     assert result.oov_share == pytest.approx((result.questions - result.total) / result.questions)
 
 
+@pytest.mark.slow
 def test_analogies_batch_size_does_not_change_answers(bench_space):
     space, _ = bench_space
     small = analogies(space, batch_size=7)

@@ -88,6 +88,7 @@ def planted():
     return evaluation.Evaluation((run, base), evaluation.HeldOut((), "test"))
 
 
+@pytest.mark.slow
 def test_differences_are_computed_on_the_shared_items_against_the_baseline(planted):
     assert planted.reference == "baseline"
     rows = planted.differences.set_index(["benchmark", "metric"])
@@ -161,6 +162,7 @@ def test_the_comparison_table_says_which_space_is_better_and_bolds_only_a_signif
     assert "Word2Vec run better" in text
 
 
+@pytest.mark.slow
 def test_identical_spaces_show_no_significant_difference_with_p_1():
     same = evaluation.SpaceEvaluation(
         "run-y", None, (_similarity(np.arange(300), GOOD),), _analogy(np.arange(10), np.ones(10, bool))
@@ -175,6 +177,7 @@ def test_identical_spaces_show_no_significant_difference_with_p_1():
     assert not evaluation.better_mask(table.reset_index()).iloc[0].any()
 
 
+@pytest.mark.slow
 def test_with_three_spaces_each_is_compared_with_the_reference(planted):
     third = evaluation.SpaceEvaluation("run-z", None, planted["baseline"].similarities, planted["baseline"].analogy)
     result = evaluation.Evaluation((planted["run-x"], third, planted["baseline"]), evaluation.HeldOut((), "none"))
@@ -188,6 +191,7 @@ def test_with_three_spaces_each_is_compared_with_the_reference(planted):
     assert row[evaluation.DIFFERENCE].startswith("X − B: +")
 
 
+@pytest.mark.slow
 def test_the_cli_json_carries_intervals_and_differences(capsys, tmp_path):
     from gensim.test.utils import datapath
 
@@ -222,7 +226,9 @@ def test_the_task_page_sentence_compares_each_space_with_the_baseline_per_docume
     assert (row["a"], row["b"], row["items"]) == ("run-x", "baseline", 200)
     assert row["p_value"] == pytest.approx(p) and row["difference"] == pytest.approx(first.mean() - second.mean())
     sentence = evaluation.difference_sentence(row, {"run-x": "X", "baseline": "B"}, "Accuracy")
-    assert sentence.startswith(f"Accuracy, X − B: {row['difference']:+.3f} (95% CI ")
+    assert sentence.startswith(
+        f"Accuracy, X − B: {row['difference']:+.3f}, 95% CI [{row['ci_low']:+.3f}, {row['ci_high']:+.3f}], p = "
+    )
     assert f"p = {row['p_value']:.3g}, Holm-adjusted {row['p_adjusted']:.3g} (McNemar exact; test items (fixed" in (
         sentence
     )

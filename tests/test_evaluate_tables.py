@@ -137,6 +137,7 @@ def test_the_vocabulary_table_says_per_benchmark_which_words_each_space_was_scor
     assert table.iloc[3, 2] == ""  # the baseline has no row for it
 
 
+@pytest.mark.slow
 def test_the_cli_prints_the_table_people_read(capsys, tmp_path):
     from gensim.test.utils import datapath
 

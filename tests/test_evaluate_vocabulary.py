@@ -55,6 +55,7 @@ def test_a_space_with_a_model_encodes_the_words_it_lacks_and_keeps_its_own():
     assert evaluation.with_encoded_words(static, ["zebra"]) == (static, 0)  # a Word2Vec run cannot encode
 
 
+@pytest.mark.slow
 def test_the_baseline_is_scored_on_every_benchmark_word_and_a_run_on_its_own_vocabulary():
     baseline = _model_space(CORPUS_WORDS)
     run = make_space(CORPUS_WORDS, _stub_encoder()(CORPUS_WORDS), name="run")
@@ -79,6 +80,7 @@ def test_the_baseline_is_scored_on_every_benchmark_word_and_a_run_on_its_own_voc
     )
 
 
+@pytest.mark.slow
 def test_a_pair_known_to_the_corpus_scores_the_same_encoded_or_held():
     """The cosine of a pair the corpus holds is unchanged by adding the benchmark's words."""
     baseline = _model_space(CORPUS_WORDS)
@@ -88,6 +90,7 @@ def test_a_pair_known_to_the_corpus_scores_the_same_encoded_or_held():
     assert pairs[("tiger", "cat")] == pytest.approx(float(tiger @ cat), abs=1e-6)
 
 
+@pytest.mark.slow
 def test_user_pairs_and_weat_lists_are_encoded_too():
     baseline = _model_space(CORPUS_WORDS)
     rows = [("matrix", "tensor", 8.0), ("solver", "algorithm", 6.0), ("sparse", "dense", 2.0), ("cat", "dog", 7.0)]
@@ -104,6 +107,7 @@ def test_user_pairs_and_weat_lists_are_encoded_too():
     assert static.used == {"X": 0, "Y": 0, "A": 1, "B": 1} and static.vocabulary == "the space's own 9 words"
 
 
+@pytest.mark.slow
 def test_a_debiased_copy_encodes_the_benchmark_words_through_the_same_projection():
     words = [w for pair in spaces.GENDER_PAIRS for w in pair] + CORPUS_WORDS[:6]
     debiased = spaces.debias(_model_space(words), name="baseline@debiased")
@@ -114,6 +118,7 @@ def test_a_debiased_copy_encodes_the_benchmark_words_through_the_same_projection
     assert wordsim.pairs_used == 353
 
 
+@pytest.mark.slow
 def test_the_sweep_scores_the_benchmark_words_of_a_space_with_a_model_like_the_table():
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(40)]

@@ -105,6 +105,7 @@ def test_own_lists_have_their_own_stable_name():
 OWN = {"X": "matrix matrices vector", "Y": "signal spectrum frequency", "A": "array arrays", "B": "function functions"}
 
 
+@pytest.mark.slow
 def test_the_page_opens_with_the_best_covered_set_keeps_own_lists_with_the_run_and_shows_them_again(fresh_home):
     from embedlab.training import TrainConfig, train_run
 

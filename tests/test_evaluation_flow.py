@@ -63,6 +63,7 @@ def _plain(value):
     return json.loads(json.dumps(value).replace("NaN", "null"))
 
 
+@pytest.mark.slow
 def test_the_cli_the_report_and_the_flow_give_the_same_numbers(labelled, capsys, tmp_path):
     from embedlab.cli import main
 
@@ -279,6 +280,7 @@ def test_weat_sets_are_chosen_by_the_start_of_their_names():
         evaluation.choose_weat_sets([""])
 
 
+@pytest.mark.slow
 def test_importing_the_evaluation_package_loads_no_ui_or_model_library():
     import subprocess
     import sys
@@ -291,6 +293,7 @@ def test_importing_the_evaluation_package_loads_no_ui_or_model_library():
     assert out.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_the_evaluate_page_keeps_results_once_and_reruns_write_nothing(labelled):
     from streamlit.testing.v1 import AppTest
 

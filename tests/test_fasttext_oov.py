@@ -62,12 +62,14 @@ def _cosine(u: np.ndarray, v: np.ndarray) -> float:
     return float(u @ v / np.linalg.norm(u) / np.linalg.norm(v))
 
 
+@pytest.mark.slow
 def test_the_run_is_the_model_gensim_trains(ft, space):
     """The reference below is the same training: every whole-word vector the run saved is gensim's."""
     assert space.words == tuple(ft.wv.index_to_key)
     np.testing.assert_allclose(space.vectors, spaces.normalise_rows(ft.wv.vectors), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_an_unseen_word_gets_gensims_own_vector(ft, space):
     subwords = load_subwords(store.runs_dir() / ft.run.id / SUBWORDS_FILE)
     for word in UNSEEN:
@@ -193,6 +195,7 @@ def old_run(ft):
     return run
 
 
+@pytest.mark.slow
 def test_a_run_saved_without_its_subword_model_keeps_its_whole_words(ft, space, old_run):
     old = spaces.load_space(old_run.id)
     np.testing.assert_array_equal(old.vectors, space.vectors)  # the same training, its words as before

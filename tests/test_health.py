@@ -157,6 +157,7 @@ def test_space_without_a_record_marks_training_checks_unknown():
     assert health.checks["vocabulary"]["value"] == 150
 
 
+@pytest.mark.slow
 def test_runs_page_shows_the_word_list_run_s_warning(word_list_run):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.switch_page("pages/runs.py")
@@ -218,6 +219,7 @@ def test_sample_corpus_with_defaults_is_healthy(sample_csv_path, method):
     assert health.checks["vocabulary"]["value"] > 3000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", list(STATIC_METHODS))
 def test_real_training_on_random_text_is_at_chance_and_says_the_text_is_why(tmp_path, capsys, method):
     """Like a corpus of unrelated quotations: 20,000 short lines of Zipf-distributed words that co-occur at random.
@@ -286,6 +288,7 @@ def _topic_vectors(words: list[str], signal: float, seed: int = 0) -> np.ndarray
     return signal * directions[topic] + rng.normal(size=(len(words), 32))
 
 
+@pytest.mark.slow
 def test_neighbour_structure_separates_planted_neighbours_from_random_ones():
     lines = _topic_lines(3_000)
     words = sorted({token for line in lines for token in line.split()})
@@ -299,6 +302,7 @@ def test_neighbour_structure_separates_planted_neighbours_from_random_ones():
     assert neighbour_structure(["a", "b"], np.eye(2), ["a", "b"], window=5) is None  # no line holds two words
 
 
+@pytest.mark.slow
 def test_an_undertrained_run_is_at_chance_because_of_too_few_epochs(tmp_path):
     """Vectors that barely left their random start on a corpus with structure: the cause is the epochs."""
     lines = _topic_lines(3_000)
@@ -326,6 +330,7 @@ def _random_lines(documents: int = 3_000, seed: int = 0) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_corpus_structure_is_at_chance_for_random_text_and_above_it_for_topics():
     topics, noise = _topic_lines(3_000), _random_lines()
     found = corpus_structure(sorted({t for line in topics for t in line.split()}), topics, window=5)
@@ -468,7 +473,7 @@ def test_a_fine_tune_whose_interval_includes_zero_made_no_measurable_change():
     health = finetune_health(retrieval, pairs_trained=2_000)
     assert not health.ok and health.checks["retrieval"]["value"] == round(change["value"], 6)
     (warning,) = health.warnings
-    interval = f"95% interval {change['ci_low']:+.4f} to {change['ci_high']:+.4f}"
+    interval = f"95% CI [{change['ci_low']:+.4f}, {change['ci_high']:+.4f}]"
     assert warning.startswith(f"No measurable change: held-out MRR@10 {before.mean():.3f} → {after.mean():.3f}")
     assert (
         f"{change['value']:+.4f} ({interval}, paired bootstrap over 500 held-out queries), which includes 0" in warning
@@ -488,7 +493,7 @@ def test_a_fine_tune_with_a_clear_gain_improved_and_a_clear_loss_is_worse():
     worse = finetune_health(_retrieval(before, _moved(ranks, 20, 200, 7)), pairs_trained=2_000)
     (warning,) = worse.warnings
     assert not worse.ok and warning.startswith("Worse after fine-tuning: held-out MRR@10")
-    assert "interval -0." in warning
+    assert "95% CI [-0." in warning
 
 
 class _FakeModel:
@@ -536,7 +541,7 @@ def test_retrieval_summary_shows_the_interval_and_reads_runs_saved_without_one()
     change = record["mrr_change"]
     check = retrieval_check("run-interval")
     assert check.to_dict() == record
-    assert check.interval == f"{change['value']:+.4f}, 95% interval {change['ci_low']:+.4f} to {change['ci_high']:+.4f}"
+    assert check.interval == f"{change['value']:+.4f}, 95% CI [{change['ci_low']:+.4f}, {change['ci_high']:+.4f}]"
     assert f"MRR@10 {check.mrr_change} ({check.interval}), recall@10" in retrieval_summary("run-interval")
     old = retrieval_check("run-before-intervals")
     assert old.interval == "" and "mrr_change" not in old.to_dict()

@@ -130,6 +130,7 @@ def test_the_languages_are_stored_with_the_corpus_and_read_lazily_for_older_corp
     assert corpus.corpus_languages(older) == stored.stats.languages  # the same answer, from the sentence file
 
 
+@pytest.mark.slow
 def test_a_german_corpus_s_typical_words_come_from_german_frequencies_without_its_function_words(fresh_home):
     stored = corpus.build_corpus("handbuch.txt", "\n\n".join(german(seed=i) for i in range(60)).encode())
     found = corpus.typical_words(stored, n=12)

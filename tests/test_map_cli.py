@@ -256,6 +256,7 @@ def test_a_failed_write_leaves_an_earlier_file_whole_and_no_temporary_file(
     assert not [path.name for path in tmp_path.iterdir() if path.name.startswith(".")]
 
 
+@pytest.mark.slow
 def test_argument_errors_exit_2_and_an_unknown_space_is_one_line(files, tmp_path, capsys, fresh_home):
     with pytest.raises(SystemExit) as raised:
         main(_argv(files, tmp_path / "x.csv", "--words", "many"))

@@ -81,6 +81,7 @@ def test_the_column_that_looks_like_a_label_is_guessed_and_kept_with_a_corpus_re
     assert corpus.no_labels_reason(plain) == "notes.txt has no label column: choose one when adding the corpus"
 
 
+@pytest.mark.slow
 def test_the_corpus_page_pre_selects_the_label_column_from_the_first_draw(fresh_home):
     at = _app("pages/corpus.py")
     at.radio(key="corpus_source").set_value("Sample corpus").run()
@@ -153,6 +154,7 @@ def test_one_line_documents_refuse_a_fine_tune_naming_the_label_option_and_rank_
         training.make_pairs(guessed, FinetuneConfig())
 
 
+@pytest.mark.slow
 def test_the_train_page_shows_the_label_option_whole_on_its_own_row(fresh_home):
     build_corpus("tickets.csv", _tickets(), ReadOptions("text", "team"))
     at = _app("pages/train.py")
@@ -203,6 +205,7 @@ def test_runs_made_the_same_way_are_labelled_by_what_differs(fresh_home):
     assert spaces.space_label("run-20260101-000001-bbbbbb") == labels["run-20260101-000001-bbbbbb"]  # alone too
 
 
+@pytest.mark.slow
 def test_job_lines_and_the_runs_table_name_the_corpus_by_its_file_name(fresh_home):
     notes = build_corpus("notes.txt", TINY_TEXT.encode())
     store.add_job("job-1", notes.id, training.TrainConfig(dim=8).to_dict(), 5)

@@ -61,6 +61,7 @@ def topic_runs():
     return {"same": same, "shifted": shifted, "three": three, "other_seed": other_seed, "planted": planted}
 
 
+@pytest.mark.slow
 def test_a_multi_seed_run_keeps_its_replicas(topic_runs):
     run = topic_runs["three"]
     params = json.loads((store.runs_dir() / run.id / "params.json").read_text())
@@ -78,6 +79,7 @@ def test_a_multi_seed_run_keeps_its_replicas(topic_runs):
     assert spaces.load_space(topic_runs["other_seed"].id, topic_runs["same"]).seed_replicas is None
 
 
+@pytest.mark.slow
 def test_retraining_with_another_seed_marks_at_most_5_percent_beyond_noise(topic_runs):
     a = spaces.load_space(topic_runs["three"].id, topic_runs["same"])
     b = spaces.load_space(topic_runs["other_seed"].id, topic_runs["same"])
@@ -243,6 +245,7 @@ def test_a_multi_seed_job_says_which_seed_it_trains(tiny_text_corpus):
     assert max(r.fraction for r in reports if r.replica == 1) <= 1 / 3 + 1e-9  # the share counts every seed
 
 
+@pytest.mark.slow
 def test_the_cli_trains_seeds_and_compare_json_gives_each_words_floor(tmp_path, capsys, fresh_home):
     text = tmp_path / "topics.txt"
     text.write_bytes(topic_corpus(sentences=3000))

@@ -78,6 +78,7 @@ def _full_table(at: AppTest):
     return table
 
 
+@pytest.mark.slow
 def test_what_changed_shows_the_floor_of_a_multi_seed_run(floor_runs):
     summary, frame = _comparison(floor_runs, floor_runs.three.id, floor_runs.shifted.id)
     noise = summary.noise
@@ -103,6 +104,7 @@ def test_what_changed_shows_the_floor_of_a_multi_seed_run(floor_runs):
     assert set(table.loc[table["beyond noise"] == "✓", "word"]) == set(PLANTED) | set(PLANTED.values())
 
 
+@pytest.mark.slow
 def test_only_changes_beyond_seed_noise_lists_those_words_and_goes_in_the_link(floor_runs):
     _, frame = _comparison(floor_runs, floor_runs.three.id, floor_runs.shifted.id)
     content = frame[frame["kind"] == "content"]
@@ -121,6 +123,7 @@ def test_only_changes_beyond_seed_noise_lists_those_words_and_goes_in_the_link(f
     assert sorted(_full_table(linked)["word"]) == sorted(beyond)
 
 
+@pytest.mark.slow
 def test_without_seed_replicas_the_floor_is_unknown_and_not_shown(floor_runs):
     summary, _ = _comparison(floor_runs, floor_runs.one.id, floor_runs.shifted.id)
     assert not summary.noise.known
@@ -136,6 +139,7 @@ def test_without_seed_replicas_the_floor_is_unknown_and_not_shown(floor_runs):
     assert len(table) == 49 and not {"floor", "beyond noise", "noise_p"} & set(table.columns)  # every content word
 
 
+@pytest.mark.slow
 def test_the_runs_page_shows_the_seeds_of_a_multi_seed_run(floor_runs):
     assert store.get_run(floor_runs.three.id).seeds == (7, 8, 9) and store.get_run(floor_runs.one.id).seeds == ()
     at = _page("pages/runs.py")
@@ -149,6 +153,7 @@ def test_the_runs_page_shows_the_seeds_of_a_multi_seed_run(floor_runs):
     assert not any("seed-noise floor" in caption for caption in _captions(at))
 
 
+@pytest.mark.slow
 def test_the_train_page_offers_seeds_for_word2vec_and_fasttext_only(fresh_home):
     build_corpus("tiny.txt", (TINY_TEXT * 20).encode("utf-8"))
     at = _page("pages/train.py")

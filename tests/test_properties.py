@@ -120,6 +120,7 @@ def test_tokens_are_words_never_markup_or_whitespace(text, lowercase):
 # --- loaders of user bytes ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @QUICK
 @given(uploads)
 def test_a_corpus_upload_is_stored_or_refused_with_a_message(fresh_home, upload):
@@ -149,6 +150,7 @@ def test_decoding_gives_text_or_says_it_is_not_text(data):
     assert isinstance(text, str) and (notice is None or "x.txt" in notice)
 
 
+@pytest.mark.slow
 @QUICK
 @given(
     st.one_of(
@@ -241,6 +243,7 @@ queries = st.dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(queries)
 def test_any_link_parses_to_a_valid_view_naming_each_parameter_it_dropped(params):

@@ -45,6 +45,7 @@ def test_report_builds_the_chosen_sections_and_prints_its_steps(files, tmp_path,
     assert "sections: ['summary', 'neighbours', 'weat']" in captured.out
 
 
+@pytest.mark.slow
 def test_report_adds_the_evaluation_sections_on_request(files, tmp_path, capsys):
     assert main(_report(files, tmp_path, "--sections", "summary", "--with-evaluation", "--json")) == 0
     captured = capsys.readouterr()

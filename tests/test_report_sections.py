@@ -74,6 +74,7 @@ def test_report_settings_default_to_the_comparison_sections_and_validate_them():
     ]
 
 
+@pytest.mark.slow
 def test_only_the_chosen_sections_are_in_the_report(labelled):
     corpus, a, b = labelled
     chosen = ("spaces", "summary", "neighbours", "changed", "coverage")
@@ -90,6 +91,7 @@ def test_only_the_chosen_sections_are_in_the_report(labelled):
     assert "Sections: Summary." in only
 
 
+@pytest.mark.slow
 def test_evaluation_sections_run_the_evaluation_flow_only_when_chosen(labelled):
     corpus, a, b = labelled
     settings = report.ReportSettings(sections=("benchmarks", "task", "retrieval", "weat"))
@@ -108,6 +110,7 @@ def test_evaluation_sections_run_the_evaluation_flow_only_when_chosen(labelled):
     assert weat.count("<tr><td>vectors:b.txt</td>") == len(WEAT_SETS)  # every shipped test, for each space
 
 
+@pytest.mark.slow
 def test_progress_reports_each_section_in_order_and_ends_at_one(labelled):
     corpus, a, b = labelled
     steps: list[report.ReportStep] = []
@@ -197,6 +200,7 @@ def test_the_maps_sample_is_the_compare_pages_for_one_word_so_its_layouts_are_re
     assert two[0] == "sparse" and "spectra" in two and len(two) == 40
 
 
+@pytest.mark.slow
 def test_evaluation_sections_set_a_against_b_with_the_evaluate_flows_intervals_and_verdicts(labelled):
     """Each evaluation section ends with A − B per measure: the same differences, intervals, p-values and verdicts
     the Evaluate page and the CLI compute (``Evaluation.differences``, B as the reference)."""

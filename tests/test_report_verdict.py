@@ -50,6 +50,7 @@ def run_vs_baseline(tiny_text_corpus, tiny_run):
     return text, steps, verdict.build_verdict(tiny_text_corpus, [tiny_run.id])
 
 
+@pytest.mark.slow
 def test_the_verdict_comes_first_and_says_what_build_verdict_says(run_vs_baseline, tiny_run):
     text, steps, found = run_vs_baseline
     assert _headings(text) == ["Verdict", "Summary", "What changed", "Held-out retrieval"]
@@ -70,6 +71,7 @@ def test_the_verdict_comes_first_and_says_what_build_verdict_says(run_vs_baselin
     assert f"Recommended space: <b>{html.escape(found.labels[found.recommended])}</b>" in section
 
 
+@pytest.mark.slow
 def test_its_progress_steps_come_first_and_end_at_one(run_vs_baseline):
     _, steps, _ = run_vs_baseline
     order = list(dict.fromkeys(step.section for step in steps))
@@ -109,6 +111,7 @@ def _hand_built_verdict(corpus, a, b) -> verdict.Verdict:
     return verdict.build_verdict(corpus, [a.name], b.name, load={a.name: a, b.name: b}.__getitem__)
 
 
+@pytest.mark.slow
 def test_with_the_evaluation_sections_nothing_is_scored_twice(labelled, monkeypatch):
     corpus, a, b = labelled
     chosen = ("benchmarks", "task", "retrieval")
@@ -132,6 +135,7 @@ def test_with_the_evaluation_sections_nothing_is_scored_twice(labelled, monkeypa
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
 
+@pytest.mark.slow
 def test_another_seed_scores_the_task_with_its_own_folds(labelled, monkeypatch):
     corpus, a, b = labelled
     calls = []
@@ -144,6 +148,7 @@ def test_another_seed_scores_the_task_with_its_own_folds(labelled, monkeypatch):
     _says_the_verdict(_section(text, "Verdict"), _hand_built_verdict(corpus, a, b))  # the verdict is everyone's
 
 
+@pytest.mark.slow
 def test_the_baseline_is_b_unless_a_is_the_pretrained_one(labelled):
     corpus, a, b = labelled
     pretrained = make_space(list(b.words), b.vectors, "baseline", b.counts)

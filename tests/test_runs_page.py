@@ -68,6 +68,7 @@ def deferred_downloads(monkeypatch) -> dict:
     return recorded
 
 
+@pytest.mark.slow
 def test_runs_page_without_runs_or_vectors(fresh_home):
     at = _runs_page()
     assert not at.exception
@@ -76,6 +77,7 @@ def test_runs_page_without_runs_or_vectors(fresh_home):
     assert "up to 200 MB" in at.file_uploader(key="vectors_upload").label
 
 
+@pytest.mark.slow
 def test_runs_table_lists_every_run_with_its_parameters(two_runs):
     older, newer = two_runs
     at = _runs_page()
@@ -113,6 +115,7 @@ def test_runs_table_lists_every_run_with_its_parameters(two_runs):
     assert table.set_index("run").loc[older, "architecture"] == "CBOW"
 
 
+@pytest.mark.slow
 def test_download_buttons_give_the_selected_runs_vectors_in_three_formats(two_runs, deferred_downloads):
     older, newer = two_runs
     at = _runs_page()
@@ -135,6 +138,7 @@ def test_download_buttons_give_the_selected_runs_vectors_in_three_formats(two_ru
     assert np.loadtxt(archive.open("vectors.tsv"), delimiter="\t").shape == (len(trained), 8)
 
 
+@pytest.mark.slow
 def test_delete_asks_for_confirmation_and_removes_only_that_run(two_runs):
     older, newer = two_runs
     at = _runs_page()
@@ -156,6 +160,7 @@ def test_delete_asks_for_confirmation_and_removes_only_that_run(two_runs):
     assert at.selectbox(key="runs_selected").value == newer
 
 
+@pytest.mark.slow
 def test_a_pending_delete_is_dropped_when_another_run_is_selected(two_runs):
     older, newer = two_runs
     at = _runs_page()
@@ -172,6 +177,7 @@ def _glove(rows: int = 5, dim: int = 4) -> bytes:
     return "".join(f"w{i} " + " ".join(f"{x:.5f}" for x in row) + "\n" for i, row in enumerate(vectors)).encode()
 
 
+@pytest.mark.slow
 def test_uploading_vectors_adds_a_space_and_lists_it(fresh_home):
     at = _runs_page()
     at.file_uploader(key="vectors_upload").set_value(("glove.small.txt", _glove(), "text/plain")).run()
@@ -184,6 +190,7 @@ def test_uploading_vectors_adds_a_space_and_lists_it(fresh_home):
     assert table["space"].tolist() == [item.spec] and item.spec in spaces.space_choices()
 
 
+@pytest.mark.slow
 def test_malformed_upload_shows_the_line_and_stores_nothing(fresh_home):
     at = _runs_page()
     bad = b"3 4\nw0 1 2 3 4\nw1 1 2 3\nw2 1 2 3 4\n"
@@ -198,6 +205,7 @@ def test_malformed_upload_shows_the_line_and_stores_nothing(fresh_home):
     assert "No vectors files added yet" in at.caption[-1].value
 
 
+@pytest.mark.slow
 def test_deleting_an_uploaded_vectors_file_needs_confirmation(fresh_home):
     kept = spaces.save_uploaded_vectors("kept.txt", _glove(3))
     gone = spaces.save_uploaded_vectors("gone.txt", _glove(4))

@@ -128,6 +128,7 @@ def _as_stored(word: str, lowercase: bool) -> str:
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.lists(spaced_word(), min_size=1, max_size=8), st.booleans(), st.sampled_from([" ", ", ", "\t", " - "]))
 def test_words_from_letters_and_marks_of_many_scripts_come_out_whole_and_nfc(words, lowercase, separator):
@@ -136,6 +137,7 @@ def test_words_from_letters_and_marks_of_many_scripts_come_out_whole_and_nfc(wor
     assert all(unicodedata.is_normalized("NFC", token) for token in tokens[0])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(st.lists(spaced_word(), min_size=1, max_size=8))
 def test_words_in_nfd_and_nfc_give_the_same_tokens(words):
@@ -146,6 +148,7 @@ def test_words_in_nfd_and_nfc_give_the_same_tokens(words):
 THAI = (_chars((0xE01, 0xE2E)), _chars((0xE31, 0xE31), (0xE34, 0xE3A), (0xE47, 0xE4E)))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     st.lists(
@@ -343,6 +346,7 @@ def test_cli_word_is_normalised_like_the_corpus(tmp_path, capsys, fresh_home):
     assert "did you mean numpy?" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_block_prefilter_holds_every_letter_of_the_unspaced_scripts():
     exact = segmenting._NO_SPACE
     missed = [hex(c) for c in range(0x110000) if exact.match(chr(c)) and not segmenting._BLOCKS.match(chr(c))]

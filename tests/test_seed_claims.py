@@ -47,6 +47,7 @@ def _task_row(found: evaluation.Evaluation) -> pd.Series:
     return differences[differences["benchmark"] == evaluation.TASK].iloc[0]
 
 
+@pytest.mark.slow
 def test_a_gap_between_two_seeds_that_mcnemar_calls_significant_is_no_claim_over_the_seeds():
     rng = np.random.default_rng(1)
     baseline = _space("baseline", [_correct(rng, 0.0)], evaluation.Training.FIXED)
@@ -68,6 +69,7 @@ def test_a_gap_between_two_seeds_that_mcnemar_calls_significant_is_no_claim_over
     assert row["ci_low"] < 0 < row["ci_high"]
 
 
+@pytest.mark.slow
 def test_a_gap_every_seed_shows_is_a_claim_about_the_configuration():
     rng = np.random.default_rng(2)
     baseline = _space("baseline", [_correct(rng, 0.0)], evaluation.Training.FIXED)
@@ -93,6 +95,7 @@ def _seed_pair_rate(shift_b: float, trials: int, seed: int, seeds: int = 3) -> f
     return declared / trials
 
 
+@pytest.mark.slow
 def test_a_generated_null_of_seed_pairs_is_declared_different_at_most_5_percent_of_the_time():
     rate = _seed_pair_rate(0.0, 300, seed=3)
     assert rate <= 0.05
@@ -109,6 +112,7 @@ def test_a_planted_gap_between_configurations_is_found_with_power_above_80_perce
     assert _seed_pair_rate(0.6, 100, seed=4) >= 0.8
 
 
+@pytest.mark.slow
 def test_holm_keeps_many_same_configuration_candidates_from_a_use_headline():
     """Five candidates of one configuration against a fixed space: each raw p may dip under 0.05 by chance, the
     family's adjusted p does not, and the verdict names none."""
@@ -172,7 +176,7 @@ def test_a_lead_between_single_seed_files_is_said_but_never_recommended(fresh_ho
     assert found.winner is None and not found.significant
     assert found.sentence.startswith(
         "Not a claim yet: on these files Word2Vec A scores 0.670 against 0.620 for MiniLM on label task accuracy, on "
-        "the 2,000 items both score (+0.050, 95% interval +0.020 to +0.080; Holm-adjusted p = 0.003 over 3 "
+        "the 2,000 items both score (+0.050, 95% CI [+0.020, +0.080]; Holm-adjusted p = 0.003 over 3 "
         "comparisons; test items only (this space was trained with one seed: seed noise not measured)): Word2Vec A is "
         "ahead, but Word2Vec A was trained with one seed, so this cannot tell its settings from seed noise"
     )

@@ -46,6 +46,7 @@ def test_the_mean_interval_is_scipys_percentile_bootstrap_with_the_same_seed():
     assert found.ci_low < found.value < found.ci_high and found.items == 500
 
 
+@pytest.mark.slow
 def test_the_spearman_interval_resamples_pairs_and_equals_scipys(pairs):
     gold, good, _ = pairs
 
@@ -123,6 +124,7 @@ def test_too_few_items_give_no_interval_and_no_verdict():
     assert math.isnan(stats.bootstrap_p_value(np.array([np.nan])))
 
 
+@pytest.mark.slow
 def test_thousands_of_items_stay_fast():
     """The sizes the app meets: SimLex-999's 999 pairs, all 19,544 Google analogy questions (2,000 resamples)."""
     import time

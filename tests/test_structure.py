@@ -19,7 +19,7 @@ PACKAGE = ROOT / "embedlab"
 
 # Pipeline stages from the bottom up: a module may import its own stage and the ones below, never one above.
 LAYERS = [
-    ("embedlab", "embedlab.config", "embedlab.errors", "embedlab.records"),
+    ("embedlab", "embedlab.config", "embedlab.errors", "embedlab.formatting", "embedlab.records"),
     ("embedlab.store", "embedlab.cluster"),
     ("embedlab.metrics",),
     ("embedlab.corpus",),
@@ -148,6 +148,7 @@ def test_imports_inside_functions_say_why():
     assert own == [] and silent == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "statement",
     ["import embedlab", "import embedlab.cli", "from embedlab import analysis, corpus, evaluation, spaces, training"],

@@ -299,6 +299,7 @@ def test_job_with_impossible_min_count_fails_with_our_message(fresh_home):
     assert job.run_id is None and store.list_runs() == [] and _run_folders(fresh_home) == []
 
 
+@pytest.mark.slow
 def test_job_for_a_missing_corpus_fails_with_a_message(fresh_home):
     job_id = jobs.start_job("c000000000000", TrainConfig(dim=8, min_count=1, epochs=1, workers=1))
     job = _wait_for(lambda: (j := _job(job_id)).status not in jobs.ACTIVE and j, "the job to end")
@@ -338,6 +339,7 @@ def test_job_is_not_done_when_its_run_could_not_be_registered(fresh_home, monkey
 # --- what a training worker loads ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_training_jobs_run_without_importing_fine_tuning_libraries():
     """pandas, scipy.stats, torch and sentence-transformers cost a Word2Vec worker ~130 MB and seconds before training
     starts: a worker imports them only for the jobs that need them."""

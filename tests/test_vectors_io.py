@@ -82,6 +82,7 @@ def test_binary_as_gensim_writes_it_without_newlines_is_read(tmp_path, vectors):
     np.testing.assert_array_equal(found.vectors, vectors[:2])
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     words=hst.lists(
@@ -263,6 +264,7 @@ def test_empty_upload_is_refused(fresh_home, data):
     assert list((fresh_home / "vectors").iterdir()) == []
 
 
+@pytest.mark.slow
 def test_upload_over_the_size_limit_is_refused_with_the_limit(fresh_home, monkeypatch):
     monkeypatch.setattr(config, "MAX_VECTORS_MB", 1)
     big = b"w 1 2\n" * (1024 * 1024 // 6 + 1)

@@ -149,6 +149,7 @@ ALPHABET = hst.characters(blacklist_categories=("Cs",), blacklist_characters=" \
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(words=hst.lists(hst.text(ALPHABET, min_size=1, max_size=8), min_size=1, max_size=12, unique=True))
 def test_any_word_we_hold_round_trips_through_gensim_and_us(tmp_path, words):
@@ -211,6 +212,7 @@ def test_limit_keeps_the_first_n_words_as_gensim_does(tmp_path, fmt):
     assert whole.complete and len(whole) == 50
 
 
+@pytest.mark.slow
 def test_reading_with_a_limit_uses_memory_for_what_is_kept_not_the_file(tmp_path):
     dim, total, kept = 50, 40_000, 1_000
     rng = np.random.default_rng(0)
@@ -349,6 +351,7 @@ def _runs_page():
     return at.run()
 
 
+@pytest.mark.slow
 def test_runs_page_adds_a_file_by_path_keeping_n_words_and_names_what_it_left_out(fresh_home, tmp_path):
     lines = [b"padding", b"king", b"caf\xe9", b"queen", b"crown", b"throne"]
     vectors = _rows(len(lines), 4)
@@ -370,6 +373,7 @@ def test_runs_page_adds_a_file_by_path_keeping_n_words_and_names_what_it_left_ou
     assert item.spec in spaces.space_choices()
 
 
+@pytest.mark.slow
 def test_runs_page_says_why_a_path_is_refused(fresh_home, tmp_path):
     at = _runs_page()
     at.text_input(key="vectors_path").set_value(str(tmp_path / "nope.txt")).run()

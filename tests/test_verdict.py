@@ -115,6 +115,7 @@ def test_every_number_is_the_evaluate_flows_and_what_changeds(planted):
     assert set(found.reasons["domain_language"].numbers["spaces"][run.id]["words"]) <= beyond
 
 
+@pytest.mark.slow
 def test_a_tiny_corpus_is_told_first_and_the_json_has_every_part(tiny_text_corpus, tiny_run):
     found = verdict.build_verdict(tiny_text_corpus, [tiny_run.id])
     assert found.too_small.startswith(
@@ -203,6 +204,7 @@ def _differences(*rows: tuple[str, float, float, float, float], scope: str = eva
 LABELS = {"run-a": "Run A", "run-b": "Run B", "baseline": "MiniLM baseline"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "rows, winner, significant, start",
     [
@@ -218,8 +220,8 @@ def test_a_headline_names_the_significant_winner_or_says_there_is_none(rows, win
     if winner == "baseline":  # the baseline's lead over the closest candidate, interval flipped with it
         assert (found.difference, found.ci_low, found.ci_high) == (0.02, 0.01, 0.03)
         assert (
-            "the closest, Run A, scores 0.480 against 0.500 on the 50 items both score (-0.020, 95% interval -0.030 to "
-            "-0.010; Holm-adjusted p = 0.002 over 2 comparisons; seeds and test items (3 seeds against a fixed "
+            "the closest, Run A, scores 0.480 against 0.500 on the 50 items both score (-0.020, 95% CI [-0.030, "
+            "-0.010]; Holm-adjusted p = 0.002 over 2 comparisons; seeds and test items (3 seeds against a fixed "
             "space))" in found.sentence
         )
     if winner is None:
@@ -227,6 +229,7 @@ def test_a_headline_names_the_significant_winner_or_says_there_is_none(rows, win
     assert found.comparisons == 2 and found.variance == "seeds and test items (3 seeds against a fixed space)"
 
 
+@pytest.mark.slow
 def test_a_lead_that_holds_before_holm_but_not_after_names_no_space():
     rows = [("run-a", 0.02, 0.001, 0.04, 0.03), ("run-b", 0.01, -0.01, 0.03, 0.04)]  # raw p < 0.05, Holm 0.06
     found = verdict_build._headline("retrieval", _differences(*rows), "MRR@10", "baseline", LABELS, "", 2)
@@ -298,6 +301,7 @@ def test_a_labelled_corpus_gets_a_label_task_headline_with_the_evaluate_flows_nu
     assert math.isclose(abs(label_task.difference), abs(difference["difference"]))
 
 
+@pytest.mark.slow
 def test_differences_are_taken_from_the_chosen_baseline_even_when_minilm_is_a_candidate():
     from conftest import make_space
 

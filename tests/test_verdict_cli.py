@@ -26,6 +26,7 @@ def tiny_file(tmp_path_factory, tiny_text_corpus):
 USES = ("Word similarity", "Retrieval", "Label task", "Small memory")
 
 
+@pytest.mark.slow
 def test_the_json_is_build_verdicts_on_the_same_inputs(tiny_file, tiny_text_corpus, tiny_run, capsys):
     assert main(["verdict", "--corpus", str(tiny_file), "--space", tiny_run.id, "--json"]) == 0
     captured = capsys.readouterr()
@@ -61,6 +62,7 @@ def test_the_json_is_build_verdicts_on_the_same_inputs(tiny_file, tiny_text_corp
     assert warnings and f"embedlab verdict: health: {tiny_run.id}: {warnings[0]}" in captured.err
 
 
+@pytest.mark.slow
 def test_the_text_says_the_corpus_is_too_small_first_then_each_use_and_reason(tiny_file, tiny_run, capsys):
     assert main(["verdict", "--corpus", str(tiny_file), "--space", tiny_run.id]) == 0
     captured = capsys.readouterr()

@@ -150,7 +150,7 @@ def test_reason_tables_format_numbers_as_the_evaluate_and_compare_pages_do():
         {
             "space": "Run A",
             "MRR@10": "0.123",
-            "MRR@10 95% interval": "[0.100, 0.150]",
+            "MRR@10 95% interval": "[+0.100, +0.150]",
             "recall@10": "0.300",
             "recall@10 95% interval": "—",
             "against the baseline": "MiniLM baseline better",
@@ -158,7 +158,7 @@ def test_reason_tables_format_numbers_as_the_evaluate_and_compare_pages_do():
         {
             "space": "MiniLM baseline",
             "MRR@10": "0.200",
-            "MRR@10 95% interval": "[0.180, 0.220]",
+            "MRR@10 95% interval": "[+0.180, +0.220]",
             "recall@10": "—",
             "recall@10 95% interval": "—",
             "against the baseline": "—",
@@ -172,6 +172,7 @@ def test_reason_tables_format_numbers_as_the_evaluate_and_compare_pages_do():
     assert "derives it from MiniLM baseline" in verdict_view.no_download_reason("baseline@debiased", "x")
 
 
+@pytest.mark.slow
 def test_a_link_to_a_deleted_run_says_so_and_the_page_stays_usable(fresh_home):
     corpus = build_corpus("tiny.txt", (TINY_TEXT * 5).encode())
     doomed = train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=1, workers=1, seed=1)).id
@@ -186,6 +187,7 @@ def test_a_link_to_a_deleted_run_says_so_and_the_page_stays_usable(fresh_home):
     assert at.query_params["corpus"] == corpus.id and "space" not in at.query_params
 
 
+@pytest.mark.slow
 def test_the_page_without_a_corpus_points_to_the_corpus_page(fresh_home):
     at = _page()
     assert not at.exception and "No corpus yet" in at.info[0].value
@@ -254,7 +256,7 @@ def sample_run():
 
 
 _SCORES = re.compile(
-    r"scores (-?\d\.\d{3}) against (-?\d\.\d{3}).*?\(([+-]\d\.\d{3}), 95% interval ([+-]\d\.\d{3}) to ([+-]\d\.\d{3})[;)]"
+    r"scores (-?\d\.\d{3}) against (-?\d\.\d{3}).*?\(([+-]\d\.\d{3}), 95% CI \[([+-]\d\.\d{3}), ([+-]\d\.\d{3})\][;)]"
 )
 
 
@@ -314,7 +316,7 @@ def test_every_number_shown_is_the_one_the_evaluate_and_compare_pages_show(sampl
     )
 
     (task,) = [c.value for c in evaluate.caption if c.value.startswith("Accuracy, ")]
-    shown = re.search(r": ([+-]\d\.\d{3}) \(95% CI ([+-]\d\.\d{3}) to ([+-]\d\.\d{3})\)", task)
+    shown = re.search(r": ([+-]\d\.\d{3}), 95% CI \[([+-]\d\.\d{3}), ([+-]\d\.\d{3})\]", task)
     assert _sentence_numbers(headlines["Label task"])[2:] == shown.groups()
 
     weat = next(

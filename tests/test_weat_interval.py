@@ -173,6 +173,7 @@ def _math_run():
     return corpus, train_run(corpus, TrainConfig(dim=8, min_count=1, epochs=1, workers=1, seed=7))
 
 
+@pytest.mark.slow
 def test_the_evaluate_page_shows_the_interval_next_to_d_and_keeps_it_with_the_run(fresh_home, tmp_path):
     corpus, run = _math_run()
     vectors = _vectors_file(tmp_path, evaluation.WEAT_SETS[MATH])

@@ -39,6 +39,7 @@ def test_word_pieces_equal_transformers_tokenizer():
     assert baseline.word_pieces("eigendecomposition")[0] == "e" and baseline.piece_counts([]).shape == (0,)
 
 
+@pytest.mark.slow
 def test_counting_word_pieces_imports_neither_transformers_nor_torch():
     code = (
         "import sys; from embedlab.spaces import baseline; "

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from embedlab import formatting
+from embedlab.evaluation.stats import CONFIDENCE
 from embedlab.evaluation.uncertainty import row_verdict
 
 if TYPE_CHECKING:
@@ -118,10 +120,6 @@ def comparison_table(
     return frame
 
 
-def _signed(value: float) -> str:
-    return "—" if _missing(value) else f"{value:+.{DECIMALS}f}"
-
-
 def _tested(found: pd.DataFrame, columns: Mapping[str, str], fallback: str) -> dict[str, str]:
     """The difference text and the verdict of one score row from its differences (one per space against the
     reference); the rule's ``fallback`` verdict when none has a p-value (e.g. only one space scored)."""
@@ -133,7 +131,7 @@ def _tested(found: pd.DataFrame, columns: Mapping[str, str], fallback: str) -> d
     for _, item in found.iterrows():
         a, b = columns[item["a"]], columns[item["b"]]
         text = (
-            f"{_signed(item['difference'])} [{_signed(item['ci_low'])}, {_signed(item['ci_high'])}], "
+            f"{formatting.estimate(item['difference'], item['ci_low'], item['ci_high'], digits=DECIMALS)}, "
             f"p = {_p(item['p_value'])}, Holm {_p(item['p_adjusted'])}"
         )
         verdict = row_verdict(item["difference"], item["p_adjusted"], a, b, item["scope"])
@@ -154,8 +152,9 @@ def difference_sentence(row: Mapping[str, Any], labels: Mapping[str, str], measu
     """
     a, b = labels.get(row["a"], row["a"]), labels.get(row["b"], row["b"])
     return (
-        f"{measure}, {a} − {b}: {_signed(row['difference'])} (95% CI {_signed(row['ci_low'])} to "
-        f"{_signed(row['ci_high'])}), p = {_p(row['p_value'])}, Holm-adjusted {_p(row['p_adjusted'])} "
+        f"{measure}, {a} − {b}: "
+        f"{formatting.estimate(row['difference'], row['ci_low'], row['ci_high'], confidence=CONFIDENCE)}, "
+        f"p = {_p(row['p_value'])}, Holm-adjusted {_p(row['p_adjusted'])} "
         f"({row['test']}; {row['variance']}): "
         f"{row_verdict(row['difference'], row['p_adjusted'], a, b, row['scope'])}"
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from embedlab import formatting
 from embedlab.evaluation.measures import RETRIEVAL_MRR, RETRIEVAL_RECALL, TASK_ACCURACY
 from embedlab.spaces.labels import BASELINE_LABEL, space_label
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
@@ -20,7 +21,7 @@ __all__ = ["USE_TITLES", "examples_table", "headline_kind", "no_download_reason"
 
 USE_TITLES = {use: use.heading for use in Use}
 
-DASH = "—"
+DASH = formatting.DASH
 
 
 def _missing(value: Any) -> bool:
@@ -33,16 +34,6 @@ def _score(value: Any) -> str:
 
 def _share(value: Any) -> str:
     return DASH if _missing(value) else f"{value:.1%}"
-
-
-def _interval(found: Mapping[str, Any]) -> str:
-    low, high = found.get("ci_low"), found.get("ci_high")
-    return DASH if _missing(low) or _missing(high) else f"[{low:.3f}, {high:.3f}]"
-
-
-def _signed_interval(low: Any, high: Any) -> str:
-    """As the Evaluate page's WEAT table writes an interval: ``[+0.412, +1.390]``."""
-    return DASH if _missing(low) or _missing(high) else f"[{low:+.3f}, {high:+.3f}]"
 
 
 def headline_kind(headline: Headline, baseline: str) -> str:
@@ -99,7 +90,7 @@ def _scores(
         for measure in measures:
             found = reason.numbers.get(measure, {}).get(name, {})
             row[measure] = _score(found.get("score"))
-            row[f"{measure} 95% interval"] = _interval(found)
+            row[f"{measure} 95% interval"] = formatting.interval(found.get("ci_low"), found.get("ci_high"))
         for column, values in extra.items():
             row[column] = values.get(name, DASH)
         rows.append(row)
@@ -157,7 +148,7 @@ def _bias(reason: Reason, labels: Mapping[str, str]) -> pd.DataFrame | None:
             "test": test,
             "space": label(name),
             "effect size d": _score(entry["effect_size"]),
-            "95% interval": _signed_interval(entry["ci_low"], entry["ci_high"]),
+            "95% interval": formatting.interval(entry["ci_low"], entry["ci_high"]),
             "p (one-sided)": DASH if _missing(entry["p_value"]) else f"{entry['p_value']:.4f}",
             "words used X/Y/A/B": "/".join(str(entry["used"].get(key, "?")) for key in ("X", "Y", "A", "B")),
         }

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab import config as settings
-from embedlab import store
+from embedlab import formatting, store
 from embedlab.errors import EmbedLabError
 from embedlab.metrics import RETRIEVAL_K, query_scores, rank_metrics
 from embedlab.records import RunMethod, RunRecord
@@ -359,12 +359,14 @@ class RetrievalCheck:
 
     @property
     def interval(self) -> str:
-        """``+0.0019, 95% interval −0.0030 to +0.0070``; '' when no interval was kept."""
+        """``+0.0019, 95% CI [-0.0030, +0.0070]``; '' when no interval was kept."""
         if self.change is None or self.change.get("ci_low") is None or self.change.get("ci_high") is None:
             return ""
-        low, high = float(self.change["ci_low"]), float(self.change["ci_high"])
         confidence = float(self.change.get("confidence", 0.95))
-        return f"{self.finetuned_mrr - self.baseline_mrr:+.4f}, {confidence:.0%} interval {low:+.4f} to {high:+.4f}"
+        change = self.finetuned_mrr - self.baseline_mrr
+        return formatting.estimate(
+            change, self.change["ci_low"], self.change["ci_high"], digits=4, confidence=confidence
+        )
 
 
 def retrieval_check(run_id: str) -> RetrievalCheck:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from embedlab import store
+from embedlab import formatting, store
 from embedlab.metrics import mean_pair_cosine, nearest_rows
 from embedlab.spaces.load import load_space
 from embedlab.spaces.space import normalise_rows
@@ -691,7 +691,7 @@ def retrieval_change_check(
     queries = int(change.get("queries", 0)) if change else 0
     confidence = float(change.get("confidence", CONFIDENCE)) if change else CONFIDENCE
     measured = (
-        f"{delta:+.4f} ({confidence:.0%} interval {low:+.4f} to {high:+.4f}, paired bootstrap over "
+        f"{delta:+.4f} ({formatting.interval(low, high, digits=4, confidence=confidence)}, paired bootstrap over "
         f"{queries:,} held-out queries)"
     )
     if low > 0:

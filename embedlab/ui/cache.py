@@ -22,8 +22,9 @@ from embedlab import analysis, corpus, evaluation, spaces, store, verdict
 from embedlab.analysis import maps
 from embedlab.analysis.comparison import ComparisonSummary
 from embedlab.analysis.coverage import Coverage, SubwordCoverage
+from embedlab.analysis.views import CompareView
 from embedlab.corpus.stored import Corpus
-from embedlab.present import report, share
+from embedlab.present import report
 from embedlab.records import RunMethod
 from embedlab.spaces import baseline
 from embedlab.spaces.space import EmbeddingSpace
@@ -416,9 +417,9 @@ def _verdict(corpus_id: str, candidates: tuple[str, ...], baseline: str) -> Verd
     report = _verdict_progress.get((corpus_id, candidates, baseline), _quiet)
     names = [baseline, *(name for name in dict.fromkeys(candidates) if name != baseline)]
     loaded = {name: load_space(name, corpus_id) for name in names}
-    defaults = share.ViewState()  # What changed as the Compare page opens on it: its cache is this one's
+    defaults = CompareView()  # What changed as the Compare page opens on it: its cache is this one's
     comparisons = {
-        name: compare_spaces(name, baseline, corpus_id, verdict.build.K, defaults.m, defaults.seed)
+        name: compare_spaces(name, baseline, corpus_id, defaults.k, defaults.m, defaults.seed)
         for name in names[1:]
         if loaded[name].encoder is None and verdict.build.needs_comparison(loaded[name], loaded[baseline])
     }

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from embedlab import analysis, config, evaluation, store
+from embedlab import analysis, config, evaluation, formatting, store
+from embedlab.analysis.views import CompareView
 from embedlab.corpus.keywords import function_words
 from embedlab.corpus.language import corpus_languages, language_name
 from embedlab.corpus.stored import no_labels_reason
@@ -40,8 +41,8 @@ if TYPE_CHECKING:
 MIN_TOKENS = 20_000  # below this a trained space's neighbours say little, whatever the numbers
 WITHIN = 0.01  # "within 1% of full quality" for the smallest dimension
 MEANINGFUL = 0.2  # a Spearman or accuracy below this at full size is not a quality worth keeping
-K = 10
-COMPARE_SEED = 42  # What changed's sample seed on the Compare page, so both name the same words past 20,000
+COMPARE = CompareView()  # the Compare page's view as it opens: the verdict names the words its What changed names
+K = COMPARE.k
 EXAMPLES = 8
 
 Progress = Callable[[float, str], None]
@@ -94,7 +95,8 @@ def needs_comparison(candidate: EmbeddingSpace, baseline: EmbeddingSpace) -> boo
 
 
 def _interval(low: float, high: float) -> str:
-    return "no interval" if math.isnan(low) else f"95% interval {low:+.3f} to {high:+.3f}"
+    shown = formatting.interval(low, high, confidence=CONFIDENCE)
+    return "no interval" if shown == formatting.DASH else shown
 
 
 SEEDS_ADVISED = 3  # seeds a single-seed run is advised to train again with, to make its comparison a claim
@@ -536,7 +538,7 @@ def _bias_reason(found: evaluation.Evaluation, labels: Mapping[str, str]) -> Rea
                 "used": dict(result.used),
             }
             if not math.isnan(result.effect_size):
-                interval = "" if math.isnan(low) else f" ({low:+.2f} to {high:+.2f})"
+                interval = "" if math.isnan(low) else f" ({formatting.interval(low, high, digits=2)})"
                 parts.append(f"{labels[space.space]} d = {result.effect_size:+.2f}{interval}")
     if not parts:
         return Reason(
@@ -724,7 +726,7 @@ def _domain_languages(
             continue
         frame = (comparisons or {}).get(name, (None, None))[1]
         if frame is None and needs_comparison(space, loaded[baseline]):
-            frame = analysis.compare_spaces(space, loaded[baseline], K, seed=COMPARE_SEED)[1]
+            frame = analysis.compare_spaces(space, loaded[baseline], K, COMPARE.m, seed=COMPARE.seed)[1]
         domains[name] = domain_language(space, loaded[baseline], K, frame, exclude=own_words)
         report(_EVALUATED + 0.05 * number / len(names), f"domain language of {labels[name]}")
     return domains
