@@ -10,6 +10,7 @@ import pytest
 
 from embedlab.analysis import Coverage
 from embedlab.present import figures
+from embedlab.present.text import plotly_text
 
 WORDS = ["matrix", "sparse", "dense", "solver", "vector", "<b>bold</b>"]
 LAYOUT_A = np.arange(12, dtype=np.float32).reshape(6, 2)
@@ -138,7 +139,7 @@ def test_labels_are_placed_apart_and_the_rest_left_to_the_hover():
     assert 3 <= len(drawn) < 30
     scale = 40.0  # px per data unit
     boxes = [
-        figures._label_box(
+        figures.maps._label_box(
             points[i, 0] * scale, points[i, 1] * scale, 0.6 * 12 * len(labels[i]) + 2, 14.4, 6, positions[i]
         )
         for i in drawn
@@ -249,7 +250,7 @@ def test_a_big_map_sends_only_what_its_hover_needs_as_binary_and_shades_where_po
         assert numbers.shape == (len(words_), 2)
         assert numbers[:50, 0].tolist() == counts[rows].tolist()
         assert numbers[:50, 1] == pytest.approx(details["jaccard"].to_numpy()[rows], abs=1e-6)
-        assert trace["text"][:50] == [figures._text(w) for w in words_[:50]]
+        assert trace["text"][:50] == [plotly_text(w) for w in words_[:50]]
         assert (
             trace["hovertemplate"]
             == "%{text}<br>count %{customdata[0]:d}<br>Jaccard@5 %{customdata[1]:.2f}<extra></extra>"

@@ -1,7 +1,8 @@
-"""Text from users made safe to show: Streamlit markdown that reads back exactly as typed."""
+"""Text from users made safe to show: Streamlit markdown and plotly text that read back exactly as typed."""
 
 from __future__ import annotations
 
+import html
 import re
 
 # Characters that make Streamlit's markdown active: links and colour/icon directives ([ ]), HTML (< >), emphasis,
@@ -13,3 +14,9 @@ def plain_markdown(text: str) -> str:
     """``text`` (a link's value, a word, a file name) escaped for a Streamlit markdown element: shown as typed,
     never as a link, HTML or formatting."""
     return _MARKDOWN_ACTIVE.sub(lambda match: "\\" + match.group(1), text)
+
+
+def plotly_text(value: object) -> str:
+    """User text (a word, a space name) for plotly, which reads <b>, <a href> and the like in text as markup:
+    escaped, so it is shown exactly as written (plotly turns &lt; back into <)."""
+    return html.escape(str(value), quote=False)
