@@ -69,9 +69,9 @@ def _two_runs(tokens: int):
 
 
 def _link(server, **view) -> str:
-    from embedlab.present import share
+    from embedlab.analysis import views
 
-    return f"{server.url}/compare?{urlencode(share.to_query(share.ViewState(**view)))}"
+    return f"{server.url}/compare?{urlencode(views.to_query(views.CompareView(**view)))}"
 
 
 def _wait_until_page_says_ready(page, link: str, timeout: float = 600) -> float:

@@ -13,7 +13,7 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from embedlab import spaces, store
-from embedlab.present import share
+from embedlab.analysis import views
 
 pytestmark = pytest.mark.slow
 
@@ -103,8 +103,8 @@ def test_train_page_shows_a_failed_job_message(fresh_home):
 
 @pytest.fixture
 def compare_query(tiny_text_corpus, tiny_run) -> dict[str, str]:
-    state = share.ViewState(corpus=tiny_text_corpus.id, a=tiny_run.id, b="baseline", word="matrix", k=5)
-    return share.to_query(state)
+    state = views.CompareView(corpus=tiny_text_corpus.id, a=tiny_run.id, b="baseline", word="matrix", k=5)
+    return views.to_query(state)
 
 
 def test_compare_page_opens_a_shared_link(compare_query, tiny_run):
@@ -588,8 +588,8 @@ def _bucket_space(tmp_path, corpus_) -> tuple[str, list[str]]:
 
 def test_what_changed_names_a_bucket_of_identical_vectors(tmp_path, tiny_text_corpus):
     spec, bucket = _bucket_space(tmp_path, tiny_text_corpus)
-    state = share.ViewState(corpus=tiny_text_corpus.id, a=spec, b="baseline", k=5, tab="changed")
-    at = _app("pages/compare.py", **share.to_query(state))
+    state = views.CompareView(corpus=tiny_text_corpus.id, a=spec, b="baseline", k=5, tab="changed")
+    at = _app("pages/compare.py", **views.to_query(state))
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "has 30 words whose vector is an exact copy of another word's, in 1 group" in captions
@@ -608,8 +608,8 @@ def _values(array) -> list[float]:
 @pytest.mark.slow
 def test_map_draws_a_bucket_of_identical_vectors_at_one_point_and_says_so(tmp_path, tiny_text_corpus):
     spec, bucket = _bucket_space(tmp_path, tiny_text_corpus)
-    state = share.ViewState(corpus=tiny_text_corpus.id, a=spec, b="baseline", k=5, tab="map", n=100)
-    at = _app("pages/compare.py", **share.to_query(state))
+    state = views.CompareView(corpus=tiny_text_corpus.id, a=spec, b="baseline", k=5, tab="map", n=100)
+    at = _app("pages/compare.py", **views.to_query(state))
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "has 30 words whose vector is an exact copy" in captions and "drawn at one point on the map" in captions

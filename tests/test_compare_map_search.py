@@ -9,7 +9,7 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from embedlab import ui
-from embedlab.present import share
+from embedlab.analysis import views
 
 pytestmark = pytest.mark.slow
 
@@ -21,9 +21,9 @@ def _rings(at: AppTest) -> list[tuple[str, list[str]]]:
 
 
 def test_the_map_search_rings_the_word_in_both_maps_and_says_when_a_word_is_not_on_the_map(tiny_text_corpus, tiny_run):
-    state = share.ViewState(corpus=tiny_text_corpus.id, a=tiny_run.id, word="matrix", k=5, tab="map", n=100)
+    state = views.CompareView(corpus=tiny_text_corpus.id, a=tiny_run.id, word="matrix", k=5, tab="map", n=100)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for key, value in {**share.to_query(state), "find": "Sparse"}.items():  # typed as the Word box takes it
+    for key, value in {**views.to_query(state), "find": "Sparse"}.items():  # typed as the Word box takes it
         at.query_params[key] = value
     at.switch_page("pages/compare.py").run()
     assert not at.exception and not at.error
@@ -51,9 +51,9 @@ def test_a_click_on_the_map_puts_the_new_word_in_the_address_bar(tiny_text_corpu
     st.query_params: the address bar and "Copy link" hold the same, new word."""
     from streamlit.proto.WidgetStates_pb2 import WidgetStates
 
-    state = share.ViewState(corpus=tiny_text_corpus.id, a=tiny_run.id, word="matrix", k=5, tab="map", n=100)
+    state = views.CompareView(corpus=tiny_text_corpus.id, a=tiny_run.id, word="matrix", k=5, tab="map", n=100)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for key, value in share.to_query(state).items():
+    for key, value in views.to_query(state).items():
         at.query_params[key] = value
     at.switch_page("pages/compare.py").run()
     assert not at.exception and at.query_params["word"] == "matrix"

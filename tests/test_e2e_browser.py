@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, StreamlitServer
 
+from embedlab.analysis.maps import MAX_MAP_WORDS
+
 if not Path(CHROMIUM).exists() and os.environ.get("CI") != "true":
     pytest.skip("Debian's chromium is not installed (CI installs it)", allow_module_level=True)
 playwright_api = pytest.importorskip("playwright.sync_api") if os.environ.get("CI") != "true" else None
@@ -137,7 +139,7 @@ def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
         shutil.copy(tmp_path / "compare.png", os.environ["EMBEDLAB_SCREENSHOT"])
 
 
-MAP_POINTS = 200_000  # the Compare page's largest map (share.MAX_MAP_WORDS)
+MAP_POINTS = MAX_MAP_WORDS  # the Compare page's largest map
 MAP_FOUND = "w123"  # the word searched for: ringed in both maps, both zoomed around it
 
 

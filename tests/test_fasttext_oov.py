@@ -212,10 +212,10 @@ def test_a_run_saved_without_its_subword_model_keeps_its_whole_words(ft, space, 
 def _compare_page(**view):
     from streamlit.testing.v1 import AppTest
 
-    from embedlab.present import share
+    from embedlab.analysis import views
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-    for key, value in share.to_query(share.ViewState(**view)).items():
+    for key, value in views.to_query(views.CompareView(**view)).items():
         at.query_params[key] = value
     at.switch_page("pages/compare.py")
     return at.run()

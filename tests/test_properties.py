@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from test_corpus import _zip
 
 from embedlab import config, store
+from embedlab.analysis import views
 from embedlab.corpus import ReadOptions, build_corpus, decode, read_documents, readers, table_columns, tokenize
-from embedlab.present import share
 from embedlab.present.text import plain_markdown
 from embedlab.spaces import read_vectors, save_uploaded_vectors
 
@@ -204,7 +204,7 @@ def test_upload_limits_are_the_stated_ones():
 
 # --- the link parser ------------------------------------------------------------------------------------------
 
-NAMES = [f.name for f in fields(share.ViewState)]
+NAMES = [f.name for f in fields(views.CompareView)]
 values = st.one_of(
     st.text(max_size=30),
     st.sampled_from(
@@ -247,22 +247,22 @@ queries = st.dictionaries(
 @settings(max_examples=400, deadline=None)
 @given(queries)
 def test_any_link_parses_to_a_valid_view_naming_each_parameter_it_dropped(params):
-    state, problems = share.from_query(params)
-    assert share.from_query(share.to_query(state)) == (state, [])  # what it accepted round-trips
+    state, problems = views.from_query(views.CompareView, params)
+    assert views.from_query(views.CompareView, views.to_query(state)) == (state, [])  # what it accepted round-trips
     unknown = sorted(set(params) - set(NAMES))
     named = {m.group(1) for p in problems for m in [re.match(r"Link parameter (\w+)=", p)] if m}
     assert (f"Ignored unknown link parameters: {', '.join(unknown)}." in problems) == bool(unknown)
     assert len(problems) == len(named) + bool(unknown)  # one message per dropped parameter, nothing else
-    default = share.ViewState()
+    default = views.CompareView()
     for name in set(params) & set(NAMES):
         if name in named:  # dropped: the default stands
             assert getattr(state, name) == getattr(default, name)
         else:  # taken: its text is what the view holds
             raw = params[name][-1] if isinstance(params[name], list) and params[name] else params[name]
             raw = "" if raw == [] else str(raw).strip()
-            assert share.from_query({name: share.to_query(state)[name]})[0] == share.from_query({name: raw})[
-                0
-            ] or name in ("lo", "hi")  # lo and hi are checked against each other, not alone
+            written = views.from_query(views.CompareView, {name: views.to_query(state)[name]})[0]
+            typed = views.from_query(views.CompareView, {name: raw})[0]
+            assert written == typed or name in ("lo", "hi")  # lo and hi are checked against each other, not alone
 
 
 @settings(max_examples=300, deadline=None)
@@ -277,8 +277,8 @@ def test_markdown_escaping_shows_the_text_as_typed_and_nothing_else(text):
     "params", [{"k": "5"}, {"word": "matrix", "tab": "map", "n": "300"}, {"lo": "0.2", "hi": "0.8", "band": "10–19"}]
 )
 def test_known_good_links_round_trip_exactly(params):
-    state, problems = share.from_query(params)
-    assert problems == [] and {name: share.to_query(state)[name] for name in params} == params
+    state, problems = views.from_query(views.CompareView, params)
+    assert problems == [] and {name: views.to_query(state)[name] for name in params} == params
 
 
 def _paragraphs_as_a_list(text: str) -> list[str]:

@@ -10,7 +10,8 @@ from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 from embedlab import ui
-from embedlab.present import report, share
+from embedlab.analysis import views
+from embedlab.present import report
 
 pytestmark = pytest.mark.slow  # the baseline encodes the corpus with MiniLM
 
@@ -19,9 +20,9 @@ APP = str(ROOT / "app.py")
 
 @pytest.fixture
 def compare_page(tiny_text_corpus, tiny_run) -> AppTest:
-    state = share.ViewState(corpus=tiny_text_corpus.id, a=tiny_run.id, b="baseline", word="matrix", k=5)
+    state = views.CompareView(corpus=tiny_text_corpus.id, a=tiny_run.id, b="baseline", word="matrix", k=5)
     at = AppTest.from_file(APP, default_timeout=180)
-    for key, value in share.to_query(state).items():
+    for key, value in views.to_query(state).items():
         at.query_params[key] = value
     at.switch_page("pages/compare.py")
     return at.run()

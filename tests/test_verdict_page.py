@@ -14,8 +14,9 @@ from domain_corpus import CATEGORIES, PLANTED, domain_corpus
 from streamlit.testing.v1 import AppTest
 
 from embedlab import spaces, store, verdict
+from embedlab.analysis import views
 from embedlab.corpus import ReadOptions, build_corpus, corpus_from_file
-from embedlab.present import share, verdict_view
+from embedlab.present import verdict_view
 from embedlab.training import TrainConfig, train_run
 from embedlab.verdict import Reason
 
@@ -97,32 +98,34 @@ def _order(at: AppTest) -> list:
 
 def test_a_verdict_link_keeps_what_the_server_has_and_says_what_it_dropped():
     run = "run-20260101-120000-abc123"
-    view, problems = share.verdict_from_query(
+    view, problems = views.from_query(
+        views.VerdictView,
         {
             "corpus": ["c0123456789ab"],
             "space": [run, "run-20200101-000000-deadbe", "baseline", "../../etc/passwd"],
             "baseline": ["baseline"],
             "tab": ["x"],
         },
-        ["baseline", run],
-        ["c0123456789ab"],
+        {"space": ["baseline", run], "corpus": ["c0123456789ab"]},
     )
-    assert view == share.VerdictView("c0123456789ab", (run,), "baseline")
+    assert view == views.VerdictView("c0123456789ab", (run,), "baseline")
     assert problems[0] == "Ignored unknown link parameters: tab."
     assert "run-20200101-000000-deadbe is not on this server (deleted, or another server's)" in problems[1]
     assert problems[2].startswith("Link parameter space='../../etc/passwd' was ignored: unknown space")
-    query = share.verdict_query(view)
+    query = views.to_query(view)
     assert query == {"corpus": "c0123456789ab", "space": [run], "baseline": "baseline"}
-    again, none = share.verdict_from_query(
-        query | {"corpus": ["c0123456789ab"], "baseline": ["baseline"]}, ["baseline", run], []
+    again, none = views.from_query(
+        views.VerdictView,
+        query | {"corpus": ["c0123456789ab"], "baseline": ["baseline"]},
+        {"space": ["baseline", run], "corpus": []},
     )
     assert none == ["The link's corpus c0123456789ab is not on this server (deleted, or another server's)."]
     assert again.spaces == (run,) and again.corpus == ""
 
 
 def test_an_example_word_links_to_compares_neighbours_view_of_that_run_and_the_baseline():
-    query = share.compare_word_query("c0123456789ab", "run-20260101-120000-abc123", "baseline", "banana")
-    state, problems = share.from_query(query)
+    query = views.compare_word_query("c0123456789ab", "run-20260101-120000-abc123", "baseline", "banana")
+    state, problems = views.from_query(views.CompareView, query)
     assert not problems and (state.a, state.b, state.word, state.tab) == (
         "run-20260101-120000-abc123",
         "baseline",
@@ -239,7 +242,7 @@ def test_the_planted_words_are_named_and_each_opens_compare_on_that_word(planted
     assert PLANTED_WORDS <= set(examples["word"])
     links = _compare_links(at)
     assert PLANTED_WORDS <= set(links)
-    assert links["banana"] == share.compare_word_query(corpus.id, run.id, "baseline", "banana")
+    assert links["banana"] == views.compare_word_query(corpus.id, run.id, "baseline", "banana")
 
     compare = _page("pages/compare.py", **links["banana"])
     assert not compare.exception and compare.text_input(key="cmp_word").value == "banana"

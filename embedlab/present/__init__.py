@@ -4,7 +4,7 @@
   ``fig.to_dict()``);
 - :mod:`embedlab.present.report`: the self-contained HTML report, a module per section;
 - :mod:`~embedlab.present.verdict_view`: the verdict as the page reads it;
-- :mod:`~embedlab.present.share`: view state in share links; :mod:`~embedlab.present.text`: escaping.
+- :mod:`~embedlab.present.text`: escaping (view records in links: :mod:`embedlab.analysis.views`).
 
 Import the modules themselves: plotly is not loaded until needed.
 

@@ -1,5 +1,5 @@
-"""The Compare view <-> URL query parameters, through the names embedlab.present.share kept (ViewState, from_query,
-check_references); the other pages' views and the codec itself: tests/test_views.py."""
+"""The Compare page's link: its view record (embedlab.analysis.views.CompareView) <-> URL query parameters, and what
+a link keeps of the spaces and corpora it names; the other pages' views and the codec itself: tests/test_views.py."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from embedlab.present.share import (
+from embedlab.analysis import maps
+from embedlab.analysis.views import (
     COLOURS,
     METRICS,
     TABS,
     WORD_FILTERS,
-    ViewState,
+    CompareView,
     check_references,
     from_query,
     to_query,
 )
 
-DEFAULT = ViewState()
+DEFAULT = CompareView()
 
 corpus_ids = st.one_of(st.just(""), st.text(alphabet="0123456789abcdef", min_size=12, max_size=12).map("c".__add__))
 run_ids = st.builds(
@@ -35,7 +36,7 @@ words = st.text(max_size=100).filter(lambda w: w == w.strip() and not any(c in w
 bands = st.one_of(st.just(""), st.sampled_from(["1", "2–4", "10–19", "1,000–1,999", "20,000+"]))
 scores = st.floats(0, 1, allow_nan=False)
 view_states = st.builds(
-    lambda lo_hi, **fields: ViewState(lo=min(lo_hi), hi=max(lo_hi), **fields),
+    lambda lo_hi, **fields: CompareView(lo=min(lo_hi), hi=max(lo_hi), **fields),
     st.tuples(scores, scores),
     corpus=corpus_ids,
     a=specs,
@@ -83,20 +84,20 @@ def test_query_round_trip(state):
     query = to_query(state)
     assert set(query) == FIELDS
     assert all(isinstance(value, str) for value in query.values())
-    back, problems = from_query(query)
+    back, problems = from_query(CompareView, query)
     assert problems == []
     assert back == state
 
 
 def test_round_trip_keeps_surrounding_whitespace_or_state_rejects_it():
-    """ViewState accepts a word or spec with surrounding spaces, but from_query strips them: the link changes it."""
-    for state in (ViewState(word=" matrix "), ViewState(a=" baseline")):
-        back, problems = from_query(to_query(state))
+    """CompareView accepts a word or spec with surrounding spaces, but from_query strips them: the link changes it."""
+    for state in (CompareView(word=" matrix "), CompareView(a=" baseline")):
+        back, problems = from_query(CompareView, to_query(state))
         assert (back, problems) == (state, [])
 
 
 def test_to_query_writes_every_field_as_text():
-    state = ViewState(
+    state = CompareView(
         corpus="c0123456789ab", a="run-20260101-120000-abc123", word="über", k=7, tab="map", n=500, seed=3
     )
     assert to_query(state) == {
@@ -122,12 +123,12 @@ def test_to_query_writes_every_field_as_text():
 
 
 def test_empty_query_gives_defaults_without_messages():
-    assert from_query({}) == (DEFAULT, [])
+    assert from_query(CompareView, {}) == (DEFAULT, [])
 
 
 def test_unknown_params_are_named_and_ignored():
-    state, problems = from_query({"k": "5", "utm_source": "mail", "debug": "1"})
-    assert state == ViewState(k=5)
+    state, problems = from_query(CompareView, {"k": "5", "utm_source": "mail", "debug": "1"})
+    assert state == CompareView(k=5)
     assert problems == ["Ignored unknown link parameters: debug, utm_source."]
 
 
@@ -168,7 +169,7 @@ def test_unknown_params_are_named_and_ignored():
 )
 def test_malformed_param_is_named_and_falls_back_to_default(name, raw, reason):
     params = {"k": "7", "tab": "coverage", "word": "matrix", name: raw}
-    state, problems = from_query(params)
+    state, problems = from_query(CompareView, params)
     assert getattr(state, name) == getattr(DEFAULT, name)
     # the other parameters are still applied
     for other, value in (("k", 7), ("tab", "coverage"), ("word", "matrix")):
@@ -181,7 +182,9 @@ def test_malformed_param_is_named_and_falls_back_to_default(name, raw, reason):
 
 
 def test_several_bad_params_each_get_a_message():
-    state, problems = from_query({"k": "x", "n": "3", "seed": "s", "tab": "t", "corpus": "c", "a": "?", "b": "!"})
+    state, problems = from_query(
+        CompareView, {"k": "x", "n": "3", "seed": "s", "tab": "t", "corpus": "c", "a": "?", "b": "!"}
+    )
     assert state == DEFAULT
     assert [p.split("=")[0] for p in problems] == [
         "Link parameter corpus",
@@ -195,19 +198,21 @@ def test_several_bad_params_each_get_a_message():
 
 
 def test_list_values_take_the_last():
-    state, problems = from_query({"k": ["3", "12"], "word": ["first", "second"], "tab": ("map", "coverage")})
+    state, problems = from_query(
+        CompareView, {"k": ["3", "12"], "word": ["first", "second"], "tab": ("map", "coverage")}
+    )
     assert problems == []
     assert (state.k, state.word, state.tab) == (12, "second", "coverage")
 
 
 def test_empty_list_value_is_reported_not_crashing():
-    state, problems = from_query({"k": []})
+    state, problems = from_query(CompareView, {"k": []})
     assert state.k == 10
     assert problems == ["Link parameter k='' was ignored: not a whole number."]
 
 
 def test_values_are_stripped_and_ints_accepted():
-    state, problems = from_query({"k": " 15 ", "n": 300, "word": "  eigen  "})
+    state, problems = from_query(CompareView, {"k": " 15 ", "n": 300, "word": "  eigen  "})
     assert problems == []
     assert (state.k, state.n, state.word) == (15, 300, "eigen")
 
@@ -219,14 +224,14 @@ OTHER_RUN = "run-20260202-120000-def456"
 
 
 def test_check_references_keeps_known_spaces_and_corpora():
-    state = ViewState(corpus="c0123456789ab", a=RUN, b="baseline")
-    assert check_references(state, ["baseline", RUN], ["c0123456789ab"]) == (state, [])
+    state = CompareView(corpus="c0123456789ab", a=RUN, b="baseline")
+    assert check_references(state, {"space": ["baseline", RUN], "corpus": ["c0123456789ab"]}) == (state, [])
 
 
 def test_check_references_drops_missing_corpus_and_spaces_with_messages():
-    state = ViewState(corpus="c0123456789ab", a=OTHER_RUN, b="baseline", word="matrix", k=5)
-    checked, problems = check_references(state, ["baseline", RUN], ["cffffffffffff"])
-    assert checked == ViewState(corpus="", a="", b="baseline", word="matrix", k=5)
+    state = CompareView(corpus="c0123456789ab", a=OTHER_RUN, b="baseline", word="matrix", k=5)
+    checked, problems = check_references(state, {"space": ["baseline", RUN], "corpus": ["cffffffffffff"]})
+    assert checked == CompareView(corpus="", a="", b="baseline", word="matrix", k=5)
     assert problems == [
         "The link's corpus c0123456789ab is not on this server (deleted, or another server's).",
         f"The link's space a={OTHER_RUN} is not on this server (deleted, or another server's).",
@@ -234,16 +239,16 @@ def test_check_references_drops_missing_corpus_and_spaces_with_messages():
 
 
 def test_check_references_drops_baseline_when_not_offered():
-    checked, problems = check_references(ViewState(b="baseline"), [RUN], [])
+    checked, problems = check_references(CompareView(b="baseline"), {"space": [RUN], "corpus": []})
     assert checked.b == "" and len(problems) == 1 and "b=baseline" in problems[0]
 
 
 def test_check_references_never_accepts_unlisted_vectors_paths(tmp_path):
     existing = tmp_path / "real.txt"
     existing.write_text("2 2\na 1 0\nb 0 1\n")
-    state, problems = from_query({"a": f"vectors:{existing}", "b": "vectors:/etc/passwd"})
+    state, problems = from_query(CompareView, {"a": f"vectors:{existing}", "b": "vectors:/etc/passwd"})
     assert problems == []  # the shape is valid...
-    checked, problems = check_references(state, ["baseline", RUN], [])
+    checked, problems = check_references(state, {"space": ["baseline", RUN], "corpus": []})
     assert (checked.a, checked.b) == ("", "baseline")  # ...but a link may not open a file the server did not list:
     # a dropped space takes the default where the server has it
     assert len(problems) == 2
@@ -251,15 +256,15 @@ def test_check_references_never_accepts_unlisted_vectors_paths(tmp_path):
 
 
 def test_check_references_keeps_listed_vectors_path():
-    state = ViewState(a="vectors:/data/glove.txt")
-    assert check_references(state, ["baseline", "vectors:/data/glove.txt"], []) == (state, [])
+    state = CompareView(a="vectors:/data/glove.txt")
+    assert check_references(state, {"space": ["baseline", "vectors:/data/glove.txt"], "corpus": []}) == (state, [])
 
 
 @pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(view_states, st.lists(specs, max_size=4), st.lists(corpus_ids, max_size=3))
 def test_check_references_only_keeps_listed_references(state, spaces, corpora):
-    checked, problems = check_references(state, spaces, corpora)
+    checked, problems = check_references(state, {"space": spaces, "corpus": corpora})
     for name in ("a", "b"):
         value = getattr(checked, name)
         assert value == "" or value in spaces
@@ -276,19 +281,19 @@ def test_check_references_only_keeps_listed_references(state, spaces, corpora):
 
 
 def test_score_range_must_be_ordered():
-    state, problems = from_query({"lo": "0.7", "hi": "0.2"})
+    state, problems = from_query(CompareView, {"lo": "0.7", "hi": "0.2"})
     assert (state.lo, state.hi) == (0.7, 1.0)
     assert problems == ["Link parameter hi='0.2' was ignored: lo must not exceed hi, got lo=0.7 and hi=0.2."]
 
 
 def test_word_filter_round_trips_and_defaults_to_content_words():
     assert DEFAULT.words == "content"
-    everything = ViewState(tab="changed", words="all")
+    everything = CompareView(tab="changed", words="all")
     query = to_query(everything)
     assert query["words"] == "all"
-    assert from_query(query) == (everything, [])
-    assert from_query({"words": "all"})[0].words == "all"
-    back, problems = from_query({"words": "stopwords"})
+    assert from_query(CompareView, query) == (everything, [])
+    assert from_query(CompareView, {"words": "all"})[0].words == "all"
+    back, problems = from_query(CompareView, {"words": "stopwords"})
     assert back.words == "content"
     assert problems == [
         "Link parameter words='stopwords' was ignored: words must be one of content, all, got 'stopwords'."
@@ -297,17 +302,17 @@ def test_word_filter_round_trips_and_defaults_to_content_words():
 
 def test_beyond_noise_filter_round_trips_and_defaults_to_every_change():
     assert DEFAULT.beyond == 0
-    beyond = ViewState(tab="changed", beyond=1)
+    beyond = CompareView(tab="changed", beyond=1)
     query = to_query(beyond)
     assert query["beyond"] == "1"
-    assert from_query(query) == (beyond, [])
-    assert from_query({"tab": "changed"})[0].beyond == 0  # a link from before the filter lists every change
+    assert from_query(CompareView, query) == (beyond, [])
+    assert (
+        from_query(CompareView, {"tab": "changed"})[0].beyond == 0
+    )  # a link from before the filter lists every change
 
 
 def test_the_largest_map_a_link_asks_for_is_the_largest_the_maps_fit():
-    from embedlab.analysis import maps
-    from embedlab.present import share
-
-    assert share.MAX_MAP_WORDS == maps.MAX_MAP_WORDS == 200_000
-    assert from_query({"n": "200000"}) == (ViewState(n=200_000), [])
-    maps.MapSettings(sample_size=share.MAX_MAP_WORDS)  # a link's largest map is one the maps accept
+    assert maps.MAX_MAP_WORDS == 200_000
+    assert from_query(CompareView, {"n": str(maps.MAX_MAP_WORDS)}) == (CompareView(n=maps.MAX_MAP_WORDS), [])
+    assert from_query(CompareView, {"n": str(maps.MAX_MAP_WORDS + 1)})[0].n == CompareView().n  # one more is refused
+    maps.MapSettings(sample_size=maps.MAX_MAP_WORDS)  # a link's largest map is one the maps accept
