@@ -9,6 +9,13 @@ import numpy as np
 
 RETRIEVAL_K = 10
 
+# The percentile bootstrap every interval of EmbedLab uses (scipy.stats.bootstrap): evaluation.stats for the Evaluate
+# page and the verdict, training.health for a fine-tune's check. Declared here, the stage both stand on.
+CONFIDENCE = 0.95  # of every two-sided interval
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 42  # of the resamples only: not a training seed, not a sample seed
+BOOTSTRAP_BATCH = 250  # resamples per vectorised call: 250 x 20,000 items of int64 indices is 40 MB
+
 
 # Scores this close count as one score: float32 cosines carry about 7 significant digits, and a text encoded twice
 # (in batches padded to other lengths) can differ in the last of them. Far below any difference a ranking can mean.

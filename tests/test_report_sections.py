@@ -217,7 +217,7 @@ def test_evaluation_sections_set_a_against_b_with_the_evaluate_flows_intervals_a
     for row in expected.itertuples(index=False):
         cells = shown[f"{row.benchmark} {row.metric}"]
         assert cells[:3] == [_cell(row.a_score), _cell(row.b_score), _cell(row.difference)]
-        interval = "—" if np.isnan(row.ci_low) else f"{row.ci_low:+.3f} to {row.ci_high:+.3f}"
+        interval = "—" if np.isnan(row.ci_low) else f"[{row.ci_low:+.3f}, {row.ci_high:+.3f}]"
         assert cells[3] == interval and cells[4] == _cell(row.p_value)
         assert cells[-1] == row.verdict.replace(a.name, "A").replace(b.name, "B")
     measured = expected.dropna(subset=["p_value"])

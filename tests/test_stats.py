@@ -14,7 +14,7 @@ from embedlab.evaluation import stats
 N = 1000  # resamples in these tests
 
 
-def _scipy_ci(data, statistic, seed=stats.SEED, paired=True):
+def _scipy_ci(data, statistic, seed=stats.BOOTSTRAP_SEED, paired=True):
     found = scipy_stats.bootstrap(
         data,
         statistic,
@@ -39,7 +39,7 @@ def pairs():
 
 def test_the_mean_interval_is_scipys_percentile_bootstrap_with_the_same_seed():
     values = np.random.default_rng(1).exponential(0.3, 500)
-    found = stats.mean_interval(values, n_resamples=N, seed=7)
+    found = stats.mean_interval(values, n_resamples=N, bootstrap_seed=7)
     expected = _scipy_ci((values,), np.mean, seed=7).confidence_interval
     assert found.value == pytest.approx(values.mean())
     assert (found.ci_low, found.ci_high) == (pytest.approx(expected.low), pytest.approx(expected.high))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from embedlab.errors import EmbedLabError
-from embedlab.evaluation.stats import CONFIDENCE, METHOD, N_RESAMPLES, SEED
+from embedlab.evaluation.stats import BOOTSTRAP_SEED, CONFIDENCE, METHOD, N_RESAMPLES
 
 if TYPE_CHECKING:
     from embedlab.spaces.space import EmbeddingSpace
@@ -139,7 +139,7 @@ def weat_interval(
     x_scores: np.ndarray,
     y_scores: np.ndarray,
     n_resamples: int = N_RESAMPLES,
-    seed: int = SEED,
+    bootstrap_seed: int = BOOTSTRAP_SEED,
     confidence: float = CONFIDENCE,
 ) -> tuple[float, float]:
     """The percentile bootstrap interval of WEAT's effect size, resampling the target words.
@@ -162,7 +162,7 @@ def weat_interval(
     Args:
         x_scores, y_scores: s(w) of the target words of X and of Y, shape (n_x,) and (n_y,), each at least 2.
         n_resamples: bootstrap resamples (2,000 take a few milliseconds with 25 words a list).
-        seed: of the resamples (its own generator, so the permutation test's draws do not move the interval).
+        bootstrap_seed: of the resamples (its own generator, so the permutation test's draws do not move the interval).
         confidence: of the two-sided interval.
 
     Returns:
@@ -183,7 +183,7 @@ def weat_interval(
             paired=False,
             confidence_level=confidence,
             method=METHOD,
-            rng=np.random.default_rng(seed),
+            rng=np.random.default_rng(bootstrap_seed),
         )
     return float(found.confidence_interval.low), float(found.confidence_interval.high)
 
@@ -225,7 +225,7 @@ def weat(
     effect = float(_cohens_d(association[:size_x], association[size_x:]))
     low, high = math.nan, math.nan
     if not math.isnan(effect) and min(used["X"], used["Y"]) >= WEAT_INTERVAL_MIN_WORDS:
-        low, high = weat_interval(association[:size_x], association[size_x:], seed=seed)
+        low, high = weat_interval(association[:size_x], association[size_x:], bootstrap_seed=seed)
     rng = np.random.default_rng(seed)
     total = association.sum()
     samples = np.array([association[rng.permutation(len(association))[:size_x]].sum() for _ in range(permutations)])

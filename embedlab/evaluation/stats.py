@@ -42,11 +42,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CONFIDENCE = 0.95
-N_RESAMPLES = 2000
-SEED = 42
+from embedlab.metrics import BOOTSTRAP_BATCH, BOOTSTRAP_SEED, CONFIDENCE
+from embedlab.metrics import BOOTSTRAP_RESAMPLES as N_RESAMPLES
+
 METHOD = "percentile"
-_BATCH = 250  # resamples per vectorised call: 250 x 20,000 items of int64 indices is 40 MB
 
 NO_DIFFERENCE = "no significant difference at 95%"
 
@@ -96,7 +95,7 @@ def _bootstrap(
     data: tuple[np.ndarray, ...],
     statistic: Callable[..., np.ndarray],
     n_resamples: int,
-    seed: int,
+    bootstrap_seed: int,
     confidence: float,
 ):
     # lazy: scipy.stats adds ~0.3 s to start-up; only comparisons need it
@@ -106,12 +105,12 @@ def _bootstrap(
         data,
         statistic,
         n_resamples=n_resamples,
-        batch=_BATCH,
+        batch=BOOTSTRAP_BATCH,
         vectorized=True,
         paired=True,
         confidence_level=confidence,
         method=METHOD,
-        rng=np.random.default_rng(seed),
+        rng=np.random.default_rng(bootstrap_seed),
     )
 
 
@@ -193,7 +192,10 @@ def bootstrap_p_value(distribution: np.ndarray, null: float = 0.0) -> float:
 
 
 def mean_interval(
-    values: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int = SEED, confidence: float = CONFIDENCE
+    values: np.ndarray,
+    n_resamples: int = N_RESAMPLES,
+    bootstrap_seed: int = BOOTSTRAP_SEED,
+    confidence: float = CONFIDENCE,
 ) -> Interval:
     """The mean of per-item values (reciprocal ranks, 0/1 correctness) and its percentile bootstrap interval.
 
@@ -204,7 +206,7 @@ def mean_interval(
     if len(values) < 2:
         value = float(values.mean()) if len(values) else math.nan
         return Interval(value, math.nan, math.nan, len(values))
-    found = _bootstrap((values,), _mean, n_resamples, seed, confidence)
+    found = _bootstrap((values,), _mean, n_resamples, bootstrap_seed, confidence)
     ci = found.confidence_interval
     return Interval(float(values.mean()), float(ci.low), float(ci.high), len(values))
 
@@ -213,7 +215,7 @@ def spearman_interval(
     gold: np.ndarray,
     model: np.ndarray,
     n_resamples: int = N_RESAMPLES,
-    seed: int = SEED,
+    bootstrap_seed: int = BOOTSTRAP_SEED,
     confidence: float = CONFIDENCE,
 ) -> Interval:
     """Spearman ρ of gold scores and a space's similarities, with a percentile bootstrap interval resampling pairs.
@@ -225,7 +227,7 @@ def spearman_interval(
     value = spearman(gold, model)
     if len(gold) < 3:
         return Interval(value, math.nan, math.nan, len(gold))
-    found = _bootstrap((_codes(gold), _codes(model)), _code_correlation, n_resamples, seed, confidence)
+    found = _bootstrap((_codes(gold), _codes(model)), _code_correlation, n_resamples, bootstrap_seed, confidence)
     ci = found.confidence_interval
     return Interval(value, float(ci.low), float(ci.high), len(gold))
 
@@ -235,7 +237,7 @@ def spearman_difference(
     model_a: np.ndarray,
     model_b: np.ndarray,
     n_resamples: int = N_RESAMPLES,
-    seed: int = SEED,
+    bootstrap_seed: int = BOOTSTRAP_SEED,
     confidence: float = CONFIDENCE,
 ) -> Difference:
     """ρ(gold, A) − ρ(gold, B) on the pairs both spaces score: resampling pairs, each resample scoring both spaces
@@ -254,7 +256,7 @@ def spearman_difference(
         return _code_correlation(gold, a, axis) - _code_correlation(gold, b, axis)
 
     codes = (_codes(gold), _codes(model_a), _codes(model_b))
-    found = _bootstrap(codes, statistic, n_resamples, seed, confidence)
+    found = _bootstrap(codes, statistic, n_resamples, bootstrap_seed, confidence)
     ci = found.confidence_interval
     p = bootstrap_p_value(found.bootstrap_distribution)
     return Difference(
@@ -266,7 +268,7 @@ def mean_difference(
     a: np.ndarray,
     b: np.ndarray,
     n_resamples: int = N_RESAMPLES,
-    seed: int = SEED,
+    bootstrap_seed: int = BOOTSTRAP_SEED,
     confidence: float = CONFIDENCE,
 ) -> Difference:
     """mean(A) − mean(B) of per-item values (e.g. reciprocal ranks of the same queries): paired bootstrap interval
@@ -282,7 +284,7 @@ def mean_difference(
     b_value = float(b.mean()) if len(b) else math.nan
     if len(a) < 2:
         return Difference(a_value - b_value, math.nan, math.nan, math.nan, len(a), "paired bootstrap", a_value, b_value)
-    found = _bootstrap((a - b,), _mean, n_resamples, seed, confidence)
+    found = _bootstrap((a - b,), _mean, n_resamples, bootstrap_seed, confidence)
     ci = found.confidence_interval
     p = bootstrap_p_value(found.bootstrap_distribution)
     return Difference(a_value - b_value, float(ci.low), float(ci.high), p, len(a), "paired bootstrap", a_value, b_value)
@@ -311,7 +313,7 @@ def accuracy_difference(
     correct_a: np.ndarray,
     correct_b: np.ndarray,
     n_resamples: int = N_RESAMPLES,
-    seed: int = SEED,
+    bootstrap_seed: int = BOOTSTRAP_SEED,
     confidence: float = CONFIDENCE,
 ) -> Difference:
     """accuracy(A) − accuracy(B) on the same items: paired percentile bootstrap interval, McNemar's exact p.
@@ -320,7 +322,7 @@ def accuracy_difference(
         correct_a, correct_b: bool arrays of shape (n,), aligned by item.
     """
     a, b = np.asarray(correct_a, dtype=bool), np.asarray(correct_b, dtype=bool)
-    found = mean_difference(a.astype(np.float64), b.astype(np.float64), n_resamples, seed, confidence)
+    found = mean_difference(a.astype(np.float64), b.astype(np.float64), n_resamples, bootstrap_seed, confidence)
     if not len(a):
         return found
     p, only_a, only_b = mcnemar_exact(a, b)
@@ -404,7 +406,7 @@ def seeded_spearman_difference(
     a: np.ndarray,
     b: np.ndarray,
     n_resamples: int = N_RESAMPLES,
-    seed: int = SEED,
+    bootstrap_seed: int = BOOTSTRAP_SEED,
     confidence: float = CONFIDENCE,
 ) -> Difference:
     """Mean over seeds of ρ(gold, A) − mean over seeds of ρ(gold, B) on the same word pairs: t over seeds and pairs
@@ -433,7 +435,7 @@ def seeded_spearman_difference(
         return np.mean(scores[:m], axis=0) - np.mean(scores[m:], axis=0)
 
     codes = (_codes(gold), *(_codes(row) for row in a), *(_codes(row) for row in b))
-    found = _bootstrap(codes, statistic, n_resamples, seed, confidence)
+    found = _bootstrap(codes, statistic, n_resamples, bootstrap_seed, confidence)
     item_variance = float(np.nanvar(found.bootstrap_distribution, ddof=1))
     return _seeded(per_a, per_b, item_variance, len(gold), confidence)
 

@@ -90,7 +90,7 @@ def measure_intervals(
     retrieval: RetrievalResult | None = None,
     task: TaskResult | None = None,
     n_resamples: int = stats.N_RESAMPLES,
-    seed: int = stats.SEED,
+    bootstrap_seed: int = stats.BOOTSTRAP_SEED,
 ) -> list[dict[str, Any]]:
     """Each measure of one space with its 95% bootstrap interval, on the items the space scores.
 
@@ -102,17 +102,19 @@ def measure_intervals(
     rows = []
     for result in similarities:
         gold, model = result.pairs["gold"].to_numpy(), result.pairs["model"].to_numpy()
-        found = stats.spearman_interval(gold, model, n_resamples, seed)
+        found = stats.spearman_interval(gold, model, n_resamples, bootstrap_seed)
         rows.append(_row(Measure(result.name, Metric.SPEARMAN), space, found, result.spearman_p))
     if len(analogy.question_correct) or not analogy.total:
-        found = stats.mean_interval(analogy.question_correct, n_resamples, seed)
+        found = stats.mean_interval(analogy.question_correct, n_resamples, bootstrap_seed)
         rows.append(_row(Measure(analogy.name, Metric.ACCURACY), space, found))
     if retrieval is not None and len(retrieval.reciprocal_ranks):
         _check_k(retrieval.k)
-        rows.append(_row(RETRIEVAL_MRR, space, stats.mean_interval(retrieval.reciprocal_ranks, n_resamples, seed)))
-        rows.append(_row(RETRIEVAL_RECALL, space, stats.mean_interval(retrieval.hits, n_resamples, seed)))
+        rows.append(
+            _row(RETRIEVAL_MRR, space, stats.mean_interval(retrieval.reciprocal_ranks, n_resamples, bootstrap_seed))
+        )
+        rows.append(_row(RETRIEVAL_RECALL, space, stats.mean_interval(retrieval.hits, n_resamples, bootstrap_seed)))
     if task is not None and len(task.document_correct):
-        rows.append(_row(TASK_ACCURACY, space, stats.mean_interval(task.document_correct, n_resamples, seed)))
+        rows.append(_row(TASK_ACCURACY, space, stats.mean_interval(task.document_correct, n_resamples, bootstrap_seed)))
     return rows
 
 
@@ -189,7 +191,7 @@ def _each(sides: list[list[dict[str, Any]]], key: str) -> list[list[Any]] | None
     return None if any(item is None for side in found for item in side) else found
 
 
-def _similarity_rows(a: str, b: str, scope: _Scope, n_resamples: int, seed: int) -> list[dict[str, Any]]:
+def _similarity_rows(a: str, b: str, scope: _Scope, n_resamples: int, bootstrap_seed: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     lists = _each(scope.sides, "similarities")
     if lists is None:
@@ -210,14 +212,14 @@ def _similarity_rows(a: str, b: str, scope: _Scope, n_resamples: int, seed: int)
         ]
         gold = first.pairs["gold"].to_numpy()[_positions(first.pair_ids, shared)]
         if scope.scope == CONFIGURATION:
-            difference = stats.seeded_spearman_difference(gold, models[0], models[1], n_resamples, seed)
+            difference = stats.seeded_spearman_difference(gold, models[0], models[1], n_resamples, bootstrap_seed)
         else:
-            difference = stats.spearman_difference(gold, models[0][0], models[1][0], n_resamples, seed)
+            difference = stats.spearman_difference(gold, models[0][0], models[1][0], n_resamples, bootstrap_seed)
         rows.append(_difference_row(Measure(first.name, Metric.SPEARMAN), a, b, difference, scope))
     return rows
 
 
-def _analogy_row(a: str, b: str, scope: _Scope, n_resamples: int, seed: int) -> list[dict[str, Any]]:
+def _analogy_row(a: str, b: str, scope: _Scope, n_resamples: int, bootstrap_seed: int) -> list[dict[str, Any]]:
     found = _each(scope.sides, "analogy")
     if found is None or len({result.name for side in found for result in side}) != 1:
         return []
@@ -232,12 +234,18 @@ def _analogy_row(a: str, b: str, scope: _Scope, n_resamples: int, seed: int) -> 
     if scope.scope == CONFIGURATION:
         difference = stats.seeded_mean_difference(correct[0], correct[1])
     else:
-        difference = stats.accuracy_difference(correct[0][0], correct[1][0], n_resamples, seed)
+        difference = stats.accuracy_difference(correct[0][0], correct[1][0], n_resamples, bootstrap_seed)
     return [_difference_row(Measure(found[0][0].name, Metric.ACCURACY), a, b, difference, scope)]
 
 
 def _per_item(
-    a: str, b: str, scope: _Scope, key: str, measures: Sequence[tuple[Measure, str, bool]], n_resamples: int, seed: int
+    a: str,
+    b: str,
+    scope: _Scope,
+    key: str,
+    measures: Sequence[tuple[Measure, str, bool]],
+    n_resamples: int,
+    bootstrap_seed: int,
 ) -> list[dict[str, Any]]:
     """Rows for a part scored per item on the same items by every seed (held-out queries, classified documents).
 
@@ -255,9 +263,9 @@ def _per_item(
         if scope.scope == CONFIGURATION:
             difference = stats.seeded_mean_difference(values[0], values[1])
         elif binary:
-            difference = stats.accuracy_difference(values[0][0] > 0, values[1][0] > 0, n_resamples, seed)
+            difference = stats.accuracy_difference(values[0][0] > 0, values[1][0] > 0, n_resamples, bootstrap_seed)
         else:
-            difference = stats.mean_difference(values[0][0], values[1][0], n_resamples, seed)
+            difference = stats.mean_difference(values[0][0], values[1][0], n_resamples, bootstrap_seed)
         rows.append(_difference_row(measure, a, b, difference, scope))
     return rows
 
@@ -268,7 +276,7 @@ def space_differences(
     parts_a: dict[str, Any],
     parts_b: dict[str, Any],
     n_resamples: int = stats.N_RESAMPLES,
-    seed: int = stats.SEED,
+    bootstrap_seed: int = stats.BOOTSTRAP_SEED,
 ) -> list[dict[str, Any]]:
     """Every paired difference A − B the two spaces' results allow, on the items both score, tested over the variance
     their training carries (module docstring), Holm-adjusted over these rows (:func:`adjust`; a table of several
@@ -288,13 +296,13 @@ def space_differences(
         significant difference at 95%", from the adjusted p).
     """
     scope = _Scope(parts_a, parts_b)
-    rows = _similarity_rows(a, b, scope, n_resamples, seed)
-    rows += _analogy_row(a, b, scope, n_resamples, seed)
+    rows = _similarity_rows(a, b, scope, n_resamples, bootstrap_seed)
+    rows += _analogy_row(a, b, scope, n_resamples, bootstrap_seed)
     if parts_a.get("retrieval") is not None and parts_b.get("retrieval") is not None:
         _check_k(parts_a["retrieval"].k)
         measures = [(RETRIEVAL_MRR, "reciprocal_ranks", False), (RETRIEVAL_RECALL, "hits", True)]
-        rows += _per_item(a, b, scope, "retrieval", measures, n_resamples, seed)
-    rows += _per_item(a, b, scope, "task", [(TASK_ACCURACY, "document_correct", True)], n_resamples, seed)
+        rows += _per_item(a, b, scope, "retrieval", measures, n_resamples, bootstrap_seed)
+    rows += _per_item(a, b, scope, "task", [(TASK_ACCURACY, "document_correct", True)], n_resamples, bootstrap_seed)
     return adjust(rows)
 
 

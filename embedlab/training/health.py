@@ -43,7 +43,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from embedlab import formatting, store
-from embedlab.metrics import mean_pair_cosine, nearest_rows
+from embedlab.metrics import (
+    BOOTSTRAP_BATCH,
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    CONFIDENCE,
+    mean_pair_cosine,
+    nearest_rows,
+)
 from embedlab.spaces.load import load_space
 from embedlab.spaces.space import normalise_rows
 from embedlab.spaces.spec import SpaceKind, SpaceSpec
@@ -594,14 +601,6 @@ def vocabulary_check(size: int, min_count: int | None = None) -> Check:
         f"Tiny vocabulary: {size:,} words, too few for neighbour lists to mean much. Fix: a lower "
         f"min_count{lower}, or a bigger corpus.",
     )
-
-
-# The paired bootstrap of evaluation.stats.mean_difference, whose settings these are (a test checks the interval is
-# the same): the training stage sits below evaluation and may not import it.
-BOOTSTRAP_RESAMPLES = 2000
-BOOTSTRAP_SEED = 42
-BOOTSTRAP_BATCH = 250
-CONFIDENCE = 0.95
 
 
 def mrr_change(before: np.ndarray, after: np.ndarray) -> dict[str, Any]:

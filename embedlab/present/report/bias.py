@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from embedlab import evaluation
+from embedlab import evaluation, formatting
 from embedlab.present.report.inputs import SectionInputs
-from embedlab.present.report.markup import heading, html_table, interval_text
+from embedlab.present.report.markup import heading, html_table
 from embedlab.present.report.progress import BuildSteps
 from embedlab.present.report.settings import Section
 
@@ -23,7 +23,7 @@ def weat_section(inputs: SectionInputs, steps: BuildSteps) -> str:
                     "space": space.title,
                     "test": name,
                     "effect size d": found.effect_size,
-                    "95% interval": interval_text(found.ci_low, found.ci_high),
+                    "95% interval": formatting.interval(found.ci_low, found.ci_high),
                     "p-value": found.p_value,
                     "words used (X/Y/A/B)": "/".join(str(found.used[key]) for key in evaluation.WEAT_LISTS),
                     "reading": found.note or evaluation.weat_reading(found),

@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from embedlab import evaluation
+from embedlab import evaluation, formatting
 from embedlab.corpus.stored import no_labels_reason
 from embedlab.errors import EmbedLabError
 from embedlab.present.report.inputs import SectionInputs
-from embedlab.present.report.markup import escape, heading, html_table, interval_text
+from embedlab.present.report.markup import escape, heading, html_table
 from embedlab.present.report.progress import BuildSteps
 from embedlab.present.report.settings import Section
 from embedlab.spaces.space import EmbeddingSpace
@@ -167,7 +167,7 @@ def _differences(inputs: SectionInputs, parts: Mapping[str, Mapping[str, Any]]) 
             "A": [row["a_score"] for row in rows],
             "B": [row["b_score"] for row in rows],
             "A − B": [row["difference"] for row in rows],
-            "95% interval": [interval_text(row["ci_low"], row["ci_high"]) for row in rows],
+            "95% interval": [formatting.interval(row["ci_low"], row["ci_high"]) for row in rows],
             "p": [row["p_value"] for row in rows],
             "p (Holm)": [row["p_adjusted"] for row in rows],
             "items": [row["items"] for row in rows],

@@ -7,7 +7,6 @@ with :func:`report_template` whatever plotly's default template is in this proce
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -101,8 +100,3 @@ def figure_html(fig: go.Figure) -> str:
 def heading(section: Section) -> str:
     """The section's ``<h2>``: :attr:`Section.heading`."""
     return f"<h2>{escape(section.heading)}</h2>"
-
-
-def interval_text(low: float, high: float) -> str:
-    """A 95% interval as "+0.012 to +0.034"; a dash when either end is NaN (no interval)."""
-    return "—" if math.isnan(low) or math.isnan(high) else f"{low:+.3f} to {high:+.3f}"
