@@ -37,14 +37,14 @@ def _raw_side(args: list[str]) -> dict:
     import re
     from collections import Counter
 
-    from embedlab.corpus.tokens import _WORD
+    from embedlab.corpus.tokens import WORD
 
     path, out = Path(args[0]), Path(args[1])
     counts: Counter = Counter()
     text = path.read_bytes().decode("utf-8")
     with out.open("w", encoding="utf-8") as handle:
         for paragraph in re.finditer(r"(?:[^\n]|\n(?!\n))+", text):
-            tokens = _WORD.findall(paragraph.group().lower())
+            tokens = WORD.findall(paragraph.group().lower())
             counts.update(tokens)
             handle.write(" ".join(tokens) + "\n")
     return {"tokens": sum(counts.values()), "types": len(counts)}

@@ -297,7 +297,7 @@ def _neighbors(args: argparse.Namespace) -> dict[str, Any]:
 def _coverage(args: argparse.Namespace) -> dict[str, Any]:
     corpus_ = _read_corpus(args.corpus, args)
     space = spaces.load_space(args.space, corpus_)
-    result = analysis.coverage(space, corpus_, top=args.top)
+    result = analysis.vocabulary_coverage(space, corpus_, top=args.top)
     out = asdict(result)
     out["top_missing"] = [{"word": word, "count": count} for word, count in result.top_missing]
     # a WordPiece model (the baseline) misses no word: it encodes them all, and these are the ones it splits

@@ -102,7 +102,16 @@ def jaccard(first: list[str] | set[str], second: list[str] | set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
-def _row_jaccard(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+def row_jaccard(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Jaccard@k of each row pair: |A ∩ B| / |A ∪ B| of row i of ``first`` and row i of ``second``.
+
+    Args:
+        first, second: integer arrays of shape (n, k1) and (n, k2), each row a neighbour list without repeats
+            (word indices in one shared vocabulary).
+
+    Returns:
+        float64 array of shape (n,), each in [0, 1].
+    """
     merged = np.sort(np.concatenate([first, second], axis=1), axis=1)
     common = (np.diff(merged, axis=1) == 0).sum(axis=1)
     return common / (first.shape[1] + second.shape[1] - common)

@@ -57,7 +57,7 @@ word = corpus.normalise_query(
     left.text_input("Word", key="cmp_word", placeholder=f"a word from the corpus{example}"),
     ui.load_corpus(corpus_id).options["tokenize"],
 )
-k = right.slider("Neighbours (k)", 1, 100, key="cmp_k")
+k = right.slider("Neighbours (k)", *views.RANGES["k"], key="cmp_k")
 tab = st.radio("View", views.TABS, key="cmp_tab", horizontal=True, format_func=TAB_LABELS.get)
 link_box = st.container()  # filled last, once every widget of the view has its value
 
@@ -244,7 +244,9 @@ def changed_tab() -> None:
     band = controls[1].selectbox(
         "Frequency band", [""] + bands, key="cmp_band", persist_state="page", format_func=lambda v: v or "all bands"
     )
-    low, high = controls[2].slider("Score range", 0.0, 1.0, step=0.05, key=ui.SCORE_RANGE_KEY, persist_state="page")
+    low, high = controls[2].slider(
+        "Score range", *views.RANGES["lo"], step=0.05, key=ui.SCORE_RANGE_KEY, persist_state="page"
+    )
     label = METRIC_LABELS[metric]
     cells = st.columns(6 if noise.known else 5)
     cells[0].metric("Shared words", f"{summary.shared_words:,}")
@@ -412,7 +414,7 @@ def map_tab() -> None:
     n = controls[0].slider(
         "Words on the map", views.MIN_MAP_WORDS, maps.MAX_MAP_WORDS, step=100, key="cmp_n", persist_state="page"
     )
-    seed = controls[1].number_input("Sample seed", 0, 2**31 - 1, key="cmp_seed", persist_state="page")
+    seed = controls[1].number_input("Sample seed", *views.RANGES["seed"], key="cmp_seed", persist_state="page")
     colour = controls[2].radio(
         "Colour", views.COLOURS, key="cmp_colour", format_func=COLOUR_LABELS.get, persist_state="page"
     )

@@ -224,8 +224,8 @@ with st.expander("A file on this machine, too big to upload (GloVe 840B, fastTex
     ).strip()
     keep = st.number_input(
         "Keep the N most frequent words (0 keeps every word)",
-        min_value=0,
-        value=200_000,
+        min_value=spaces.uploads.KEEP_EVERY_WORD,
+        value=spaces.uploads.PATH_KEEP_WORDS,
         step=50_000,
         key="vectors_path_limit",
     )

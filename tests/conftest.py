@@ -156,6 +156,45 @@ def labelled_csv(documents: int = 60) -> bytes:
     return out.getvalue().encode()
 
 
+# --- what is slow ---------------------------------------------------------------------------------------------------
+# Fixtures that train runs, fine-tune, encode with MiniLM or fit UMAP: every test using one (directly or through
+# another fixture) is marked slow here, so a cheap test does not pay a heavy fixture's set-up inside the fast loop.
+# A name alone counts in every module; (module, name) where the name is also a cheap fixture elsewhere.
+SLOW_FIXTURES = {
+    "tiny_run",
+    "baseline_space",
+    "topic_runs",
+    "floor_runs",
+    "run_vs_baseline",
+    "seeded_runs",
+    "every_space",
+    "planted_run",
+    "sample_run",
+    "word_list_run",
+    "tuned_run",
+    "tuned",
+    "german_verdict",
+    "lee_with_a_run",
+    "two_runs",
+    "layout",
+    "ft",
+    "old_run",
+    ("test_verdict", "planted"),
+    ("test_verdict", "control"),
+    ("test_report_noise", "runs"),
+    ("test_evaluation_flow", "labelled"),
+    ("test_domain_shift", "trained"),
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__ if item.module is not None else ""
+        if any(name in SLOW_FIXTURES or (module, name) in SLOW_FIXTURES for name in item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
 # --- the fast loop's budget ---------------------------------------------------------------------------------------
 FAST_LOOP = "not slow and not browser"  # the README's fast subset (`make fast`)
 FAST_LOOP_CPU_SECONDS = 60.0  # its budget: user + system CPU of the test process and everything it started

@@ -13,11 +13,11 @@ from embedlab.analysis import (
     Neighbor,
     compare_neighbors,
     compare_spaces,
-    coverage,
     nearest,
     neighbor_indices,
     shared_spaces,
     shared_vocabulary,
+    vocabulary_coverage,
 )
 from embedlab.corpus import build_corpus
 from embedlab.metrics import jaccard
@@ -320,13 +320,13 @@ def small_corpus(fresh_home):
 
 def test_coverage_of_a_word_space(small_corpus):
     space = make_space(["gamma", "alpha", "unused"], np.eye(3), name="S")
-    result = coverage(space, small_corpus)
+    result = vocabulary_coverage(space, small_corpus)
     assert (result.space, result.tokens, result.types) == ("S", 7, 4)
     assert result.token_coverage == pytest.approx(4 / 7)
     assert result.type_coverage == pytest.approx(2 / 4)
     assert result.top_missing == [("beta", 2), ("delta", 1)]  # most frequent first
     assert result.split_token_share is None and result.mean_pieces_per_token is None
-    assert coverage(space, small_corpus, top=1).top_missing == [("beta", 2)]
+    assert vocabulary_coverage(space, small_corpus, top=1).top_missing == [("beta", 2)]
 
 
 def test_coverage_with_a_piece_counter_uses_pieces(small_corpus):
@@ -339,7 +339,7 @@ def test_coverage_with_a_piece_counter_uses_pieces(small_corpus):
 
     # the space's own words do not matter for a WordPiece model: the tokenizer decides
     space = dataclasses.replace(make_space(["zzz", "yyy"], np.eye(2), name="wp"), piece_counter=fake_counter)
-    result = coverage(space, small_corpus)
+    result = vocabulary_coverage(space, small_corpus)
     assert calls == [["alpha", "beta", "delta", "gamma"]]
     # it encodes every word (as the Neighbours view does): nothing is missing; what it counts is what it splits
     assert result.encodes_every_word and result.token_coverage == result.type_coverage == 1.0
@@ -355,7 +355,7 @@ def test_coverage_of_the_tiny_corpus_by_a_run_like_space(tiny_text_corpus):
     words = list(counts)
     kept = words[::2]  # every other word, most frequent first
     space = make_space(kept, np.random.default_rng(0).normal(size=(len(kept), 4)), name="half")
-    result = coverage(space, tiny_text_corpus, top=5)
+    result = vocabulary_coverage(space, tiny_text_corpus, top=5)
     total = sum(counts.values())
     assert result.tokens == total == tiny_text_corpus.stats.tokens
     assert result.types == len(words)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_views import corpus_ids, run_ids  # one home for the ids a link may hold
 
 from embedlab.analysis import maps
 from embedlab.analysis.views import (
@@ -21,13 +22,6 @@ from embedlab.analysis.views import (
 
 DEFAULT = CompareView()
 
-corpus_ids = st.one_of(st.just(""), st.text(alphabet="0123456789abcdef", min_size=12, max_size=12).map("c".__add__))
-run_ids = st.builds(
-    lambda d, t, h: f"run-{d}-{t}-{h}",
-    st.text(alphabet="0123456789", min_size=8, max_size=8),
-    st.text(alphabet="0123456789", min_size=6, max_size=6),
-    st.text(alphabet="0123456789abcdef", min_size=6, max_size=6),
-)
 # A link carries values without surrounding whitespace (from_query strips them; see the test further down).
 paths = st.text(min_size=1, max_size=60).filter(lambda p: p == p.strip())
 specs = st.one_of(st.just(""), st.just("baseline"), run_ids, paths.map("vectors:".__add__))

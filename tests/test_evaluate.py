@@ -10,14 +10,8 @@ from conftest import make_space
 from gensim.test.utils import datapath
 
 from embedlab import evaluation, metrics, spaces
-from embedlab.evaluation import (
-    analogies,
-    builtin_pairs_path,
-    questions_words_path,
-    to_keyed_vectors,
-    user_word_pairs,
-    word_similarity,
-)
+from embedlab.evaluation import builtin_pairs_path, user_word_pairs, word_similarity
+from embedlab.evaluation.benchmarks import analogies, questions_words_path, to_keyed_vectors
 
 MISSING = {"tiger", "cat", "athens", "baghdad", "boy"}
 
@@ -325,7 +319,7 @@ def test_rank_metrics_and_retrieval_put_static_and_transformer_spaces_in_one_tab
         np.array([[1, 0], [1, 0.1], [1, 0.2], [0, 1], [0.1, 1], [0.2, 1]]),
         name="w2v",
     )
-    found = evaluation.retrieval(static, pairs, "hand-made")
+    found = evaluation.held_out_retrieval(static, pairs, "hand-made")
     assert (found.pairs, found.unanswerable, found.features) == (3, 1, "mean word vectors")
     assert found.recall == pytest.approx(2 / 3, abs=1e-6)  # the unanswerable pair never ranks first
     import dataclasses
@@ -336,7 +330,7 @@ def test_rank_metrics_and_retrieval_put_static_and_transformer_spaces_in_one_tab
             name: ([], evaluation.AnalogyResult("analogies", math.nan, 0, 0, 0, math.nan, None, 0))
             for name in ("w2v", "st")
         },
-        {"w2v": found, "st": evaluation.retrieval(transformer, pairs, "hand-made")},
+        {"w2v": found, "st": evaluation.held_out_retrieval(transformer, pairs, "hand-made")},
     )
     rows = table[table["metric"] == "MRR@10"].set_index("space")
     assert rows.loc["w2v", "benchmark"] == "held-out retrieval (mean word vectors)"

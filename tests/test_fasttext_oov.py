@@ -85,6 +85,7 @@ def test_an_unseen_word_gets_gensims_own_vector(ft, space):
     assert subwords.trained_share("matrx") == pytest.approx(6 / 14)
 
 
+@pytest.mark.slow
 def test_an_unseen_words_neighbours_are_gensims_most_similar(ft, space):
     for word in UNSEEN:
         found = analysis.nearest(space, word, k=5)

@@ -15,7 +15,7 @@ from embedlab.analysis import noise
 from embedlab.cli import main
 from embedlab.corpus import build_corpus
 from embedlab.errors import EmbedLabError
-from embedlab.metrics import _row_jaccard, nearest_rows
+from embedlab.metrics import nearest_rows, row_jaccard
 from embedlab.spaces.replicas import REPLICAS_FILE, SeedReplicas, load_replicas, save_replicas
 from embedlab.spaces.space import normalise_rows
 from embedlab.training import TrainConfig, jobs, train_run
@@ -93,6 +93,7 @@ def test_retraining_with_another_seed_marks_at_most_5_percent_beyond_noise(topic
     assert abs(frame["floor"].mean() - frame["jaccard"].mean()) < 0.05  # another seed changes as much as the floor
 
 
+@pytest.mark.slow
 def test_planted_meaning_shifts_are_marked_beyond_noise(topic_runs):
     a = spaces.load_space(topic_runs["three"].id, topic_runs["same"])
     b = spaces.load_space(topic_runs["planted"].id, topic_runs["shifted"])
@@ -139,7 +140,7 @@ def _fresh_floor(seeds_vectors, words, shared, rows, k):
     """The floor computed from scratch: each seed restricted to the shared words, searched, Jaccard@k per pair."""
     keep = [words.index(w) for w in shared]
     lists = [nearest_rows(normalise_rows(v[keep]), k, rows) for v in seeds_vectors]
-    pairs = [_row_jaccard(lists[i], lists[j]) for i in range(len(lists)) for j in range(i + 1, len(lists))]
+    pairs = [row_jaccard(lists[i], lists[j]) for i in range(len(lists)) for j in range(i + 1, len(lists))]
     return np.mean(pairs, axis=0), np.min(pairs, axis=0)
 
 
@@ -172,7 +173,7 @@ def test_the_p_value_is_the_empirical_share_of_the_strata_seed_pairs_at_or_below
     frame = analysis.compare_spaces(*_pair_with_floor())[1]
     # one stratum here (all counts 0); p = (1 + #{seed-pair values <= the A-vs-B value}) / (1 + #values)
     pairs = np.stack(
-        [_row_jaccard(lists[i], lists[j]) for lists in [_lists_of(frame)] for i in range(3) for j in range(i + 1, 3)]
+        [row_jaccard(lists[i], lists[j]) for lists in [_lists_of(frame)] for i in range(3) for j in range(i + 1, 3)]
     )
     pool = np.sort(pairs.ravel())
     expected = (1 + np.searchsorted(pool, frame["jaccard"].to_numpy(), side="right")) / (1 + pool.size)

@@ -52,7 +52,7 @@ def test_report_shows_the_same_neighbours_and_numbers_as_the_app(built, tiny_tex
     assert f"<b>{summary.shared_words:,}</b>shared words" in text
     assert tiny_text_corpus.id in text and tiny_run.id in text
     assert '<td>min count</td><td class="num">1</td>' in text and "<td>architecture</td><td>CBOW</td>" in text
-    coverage = analysis.coverage(b, tiny_text_corpus)  # the baseline encodes every word: kept whole or split
+    coverage = analysis.vocabulary_coverage(b, tiny_text_corpus)  # the baseline encodes every word: kept whole or split
     assert f"<b>{1 - coverage.split_token_share:.1%}</b>tokens kept whole" in text
     assert "<b>100%</b>words encoded" in text and "missing word" in text  # the run's column still lists its missing
 
@@ -92,7 +92,7 @@ def test_report_has_held_out_retrieval_rows_when_the_corpus_has_sentence_pairs(f
     text = report.build_report(a, b, corpus, report.ReportSettings(k=5, seed=1, sections=("retrieval",)))
     section = text[text.index("<h2>Held-out retrieval</h2>") :]
     pairs, _ = evaluation.held_out_pairs(corpus)
-    expected = evaluation.retrieval(b, pairs, "").mrr
+    expected = evaluation.held_out_retrieval(b, pairs, "").mrr
     assert "<td>held-out retrieval (mean word vectors)</td>" in section
     assert "<td>held-out retrieval (sentence embeddings)</td>" in section
     assert f"{expected:.3f}" in section and "neighbouring sentences" in section

@@ -84,6 +84,7 @@ def test_its_progress_steps_come_first_and_end_at_one(run_vs_baseline):
     assert "Verdict: comparing neighbourhoods with the baseline" in messages
 
 
+@pytest.mark.slow
 def test_the_report_with_the_verdict_stays_self_contained(run_vs_baseline):
     text, _, _ = run_vs_baseline
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")

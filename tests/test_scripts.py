@@ -17,7 +17,7 @@ from embedlab import analysis
 from embedlab.cli import main
 from embedlab.corpus import TokenizeOptions, build_corpus, normalise_query, tokenize
 from embedlab.corpus import segment as segmenting
-from embedlab.corpus.tokens import _FAST_WORD, _WORD
+from embedlab.corpus.tokens import _FAST_WORD, WORD
 from embedlab.errors import EmbedLabError
 from embedlab.training import TrainConfig
 from embedlab.training.word2vec import _check_vocabulary
@@ -169,7 +169,7 @@ def test_the_fast_pattern_finds_what_the_full_one_finds_in_text_without_marks(te
     # letters newer than Python's Unicode database (re's) but known to regex's: only CJK has them in use, and
     # text in CJK always takes the full pattern
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cn")
-    assert _FAST_WORD.findall(text) == _WORD.findall(text)
+    assert _FAST_WORD.findall(text) == WORD.findall(text)
 
 
 # --- kind 2: scripts written without spaces -------------------------------------------------------------------

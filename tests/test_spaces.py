@@ -313,6 +313,7 @@ def test_baseline_keeps_only_the_most_frequent_words_up_to_the_cap(tiny_text_cor
     np.testing.assert_allclose(capped.vectors, baseline_space.vectors[:7], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_baseline_progress_reports_reach_one(tiny_text_corpus, fresh_home):
     seen = []
     words = list(tiny_text_corpus.counts)

@@ -37,7 +37,7 @@ def test_a_constant_space_ranks_every_own_positive_at_the_mid_rank_not_first(pai
     texts = [(f"anchor{i}", f"positive{i}") for i in range(pairs)]
     words = [word for pair in texts for word in pair]
     constant = make_space(words, np.tile([0.6, 0.8], (len(words), 1)), name="constant")
-    found = evaluation.retrieval(constant, texts, "hand-made")
+    found = evaluation.held_out_retrieval(constant, texts, "hand-made")
     assert (found.mrr, found.recall, found.tied) == (pytest.approx(mrr), recall, pairs)
     assert found.tie_rule == metrics.TIE_RULE and "mid-rank" in found.tie_rule
     assert found.reciprocal_ranks.tolist() == pytest.approx([mrr] * pairs)

@@ -219,6 +219,6 @@ def test_the_reports_weat_section_has_the_interval_column(fresh_home, tmp_path):
     options = evaluation.EvaluationOptions(weat_sets=evaluation.WEAT_SETS)
     for space in (a, b):
         found = evaluation.weat_section(space, options)
-        assert f"<td>{found[MATH].ci_low:+.3f} to {found[MATH].ci_high:+.3f}</td>" in weat
+        assert f"<td>[{found[MATH].ci_low:+.3f}, {found[MATH].ci_high:+.3f}]</td>" in weat
         assert math.isnan(found[FLOWERS].ci_low)
     assert "<td>—</td>" in weat  # the flowers test, which neither space has the words for

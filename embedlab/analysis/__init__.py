@@ -37,13 +37,13 @@ from embedlab.analysis.coverage import (
     Coverage,
     SubwordCoverage,
     character_ngrams,
-    coverage,
     coverage_by_band,
     fragmentation,
     missing_words,
     split_words,
     subword_coverage,
     subword_vector_coverage,
+    vocabulary_coverage,
 )
 from embedlab.analysis.neighbours import (
     BLOCK_ROWS,
@@ -80,7 +80,7 @@ __all__ = [
     "character_ngrams",
     "compare_neighbors",
     "compare_spaces",
-    "coverage",
+    "vocabulary_coverage",
     "coverage_by_band",
     "fragmentation",
     "frequency_bands",

@@ -18,7 +18,7 @@ from embedlab.analysis.bands import frequency_bands
 from embedlab.analysis.maps import EXACT_NEIGHBOURS_UP_TO, sample_words
 from embedlab.analysis.neighbours import BLOCK_ROWS, approximate_neighbor_indices, neighbor_indices, shared_spaces
 from embedlab.analysis.noise import NoiseFloor, seed_floor
-from embedlab.metrics import _row_jaccard, rank_biased_overlap
+from embedlab.metrics import rank_biased_overlap, row_jaccard
 from embedlab.spaces.space import EmbeddingSpace
 
 DEFAULT_MAX_WORDS = 20_000
@@ -53,7 +53,7 @@ def _block_scores(first: np.ndarray, second: np.ndarray, block_rows: int) -> tup
     jaccards, overlaps = [], []
     for start in range(0, len(first), block_rows):
         stop = start + block_rows
-        jaccards.append(_row_jaccard(first[start:stop], second[start:stop]))
+        jaccards.append(row_jaccard(first[start:stop], second[start:stop]))
         overlaps.append(rank_biased_overlap(first[start:stop], second[start:stop]))
     return np.concatenate(jaccards), np.concatenate(overlaps)
 

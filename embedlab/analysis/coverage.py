@@ -45,7 +45,7 @@ class Coverage:
         return self.split_token_share is not None
 
 
-def coverage(space: EmbeddingSpace, corpus: Corpus, top: int = 50) -> Coverage:
+def vocabulary_coverage(space: EmbeddingSpace, corpus: Corpus, top: int = 50) -> Coverage:
     """Token and type coverage of ``corpus`` by ``space``, with the most frequent missing words.
 
     A WordPiece model encodes every word (coverage 1.0, nothing missing); its figures are the words its tokenizer

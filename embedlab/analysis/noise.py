@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from embedlab.analysis.bands import band_order
-from embedlab.metrics import _row_jaccard, nearest_rows
+from embedlab.metrics import nearest_rows, row_jaccard
 from embedlab.spaces.replicas import SeedReplicas
 from embedlab.spaces.space import EmbeddingSpace, normalise_rows
 
@@ -152,7 +152,7 @@ def _search_again(
 
 def _seed_pairs(lists: np.ndarray) -> np.ndarray:
     """Jaccard@k of every pair of seeds per word: float array of shape (pairs, words)."""
-    return np.stack([_row_jaccard(lists[i], lists[j]) for i, j in combinations(range(len(lists)), 2)])
+    return np.stack([row_jaccard(lists[i], lists[j]) for i, j in combinations(range(len(lists)), 2)])
 
 
 def _strata(bands: np.ndarray, counts: np.ndarray) -> np.ndarray:

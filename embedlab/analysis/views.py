@@ -36,6 +36,7 @@ from embedlab.spaces.spec import BASELINE, validate_spec
 __all__ = [
     "COLOURS",
     "METRICS",
+    "RANGES",
     "TABS",
     "WORD_FILTERS",
     "CompareView",
@@ -63,7 +64,7 @@ _MAX_LINE = 100  # characters of a word or a word-set name a link may carry
 _SHOWN = 120  # characters of a link's value quoted back in a message
 
 _CHOICES = {"tab": TABS, "metric": METRICS, "colour": COLOURS, "words": WORD_FILTERS}
-_RANGES = {
+RANGES = {  # each number a Compare link holds, (low, high): the page's widgets take their bounds here
     "k": (1, 100),
     "n": (MIN_MAP_WORDS, MAX_MAP_WORDS),
     "m": (MIN_SCORED_WORDS, MAX_SCORED_WORDS),
@@ -133,7 +134,7 @@ class CompareView:
         for name, allowed in _CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise EmbedLabError(f"{name} must be one of {', '.join(allowed)}, got '{getattr(self, name)}'")
-        for name, (low, high) in _RANGES.items():
+        for name, (low, high) in RANGES.items():
             value = getattr(self, name)
             if not low <= value <= high:
                 raise EmbedLabError(f"{name} must be from {low} to {high}, got {value}")

@@ -31,14 +31,14 @@ import numpy as np
 from embedlab import cluster, store
 from embedlab.corpus.readers import (
     ReadOptions,
-    _suffix,
     check_size,
+    file_suffix,
     nested_archives_notices,
     read_zip_member,
     zip_member_names,
 )
-from embedlab.corpus.stored import Corpus, _content_id, build_corpus, load_corpus, no_words_error, save_corpus
-from embedlab.corpus.tokens import _WORD, TokenizeOptions, TokenizeReport, _write_sentences
+from embedlab.corpus.stored import Corpus, build_corpus, content_id, load_corpus, no_words_error, save_corpus
+from embedlab.corpus.tokens import WORD, TokenizeOptions, TokenizeReport, write_sentences
 from embedlab.errors import EmbedLabError
 
 __all__ = ["build_corpus_in_parallel", "ingest_on_cluster", "store_upload"]
@@ -59,7 +59,7 @@ def _tokenise_members(
         for index, member in zip(batch["index"], batch["member"]):
             raw = read_zip_member(name, opened, str(member), options)
             report = TokenizeReport()
-            counts, per_document = _write_sentences(raw.texts, lowercase, Path(parts) / f"{int(index):08d}.txt", report)
+            counts, per_document = write_sentences(raw.texts, lowercase, Path(parts) / f"{int(index):08d}.txt", report)
             labels = raw.labels if raw.labels is not None else [""] * len(per_document)
             result: dict[str, Any] = {
                 "counts": counts,
@@ -73,7 +73,7 @@ def _tokenise_members(
                     "scripts": dict(report.scripts),
                     "split_sentences": report.split_sentences,
                 },
-                "words": any(_WORD.search(text) for text in raw.texts),
+                "words": any(WORD.search(text) for text in raw.texts),
             }
             result["node"] = node
             out["index"].append(int(index))
@@ -109,9 +109,9 @@ def build_corpus_in_parallel(
     name = name or path.name
     check_size(name, path.stat().st_size)
     data = path.read_bytes()
-    if _suffix(name) != ".zip":
+    if file_suffix(name) != ".zip":
         return build_corpus(name, data, read, tokenize_options)
-    corpus_id = _content_id(name, data, read, tokenize_options)
+    corpus_id = content_id(name, data, read, tokenize_options)
     if (store.corpora_dir() / corpus_id / "meta.json").exists():
         return load_corpus(corpus_id)
     members = zip_member_names(name, data)
@@ -193,7 +193,7 @@ def ingest_on_cluster(
             same as :func:`build_corpus` would give for the file).
     """
     check_size(name, len(data))
-    shared = store.uploads_dir() / f"{hashlib.sha256(data).hexdigest()[:16]}{_suffix(name)}"
+    shared = store.uploads_dir() / f"{hashlib.sha256(data).hexdigest()[:16]}{file_suffix(name)}"
     if not shared.exists():
         store.write_bytes(shared, data)
     options = json.dumps({"read": asdict(read), "tokenize": asdict(tokenize_options)})
@@ -215,7 +215,7 @@ def store_upload(
     Raises:
         EmbedLabError: as :func:`build_corpus` and :func:`ingest_on_cluster`.
     """
-    if ray_address and _suffix(name) == ".zip":
+    if ray_address and file_suffix(name) == ".zip":
         return ingest_on_cluster(ray_address, name, data, read, tokenize_options)
     return build_corpus(name, data, read, tokenize_options)
 

@@ -96,7 +96,7 @@ def delimiter_name(delimiter: str | None) -> str:
 def delimiter_choices(name: str) -> dict[str, str]:
     """The delimiters a user may choose for an upload, by name: empty for files that have none (.md, .jsonl, .zip,
     whose members are detected one by one); a .txt file may also be read as plain text (``PLAIN_TEXT``)."""
-    suffix = _suffix(name)
+    suffix = file_suffix(name)
     if suffix in TABLE_SUFFIXES:
         return dict(DELIMITERS)
     if suffix == ".txt":
@@ -252,12 +252,13 @@ def _listed(items: list[str], limit: int = 20) -> str:
     return ", ".join(_shown(item) for item in items[:limit]) + (", …" if len(items) > limit else "")
 
 
-def _suffix(name: str) -> str:
+def file_suffix(name: str) -> str:
+    """The file name's extension, lower-cased (``notes.CSV`` -> ``.csv``): what decides how it is read."""
     return PurePosixPath(name.lower()).suffix
 
 
 def _check_suffix(name: str) -> str:
-    suffix = _suffix(name)
+    suffix = file_suffix(name)
     if suffix not in ACCEPTED_SUFFIXES:
         accepted = ", ".join(ACCEPTED_SUFFIXES)
         raise EmbedLabError(f"{name}: unsupported file type '{suffix or 'none'}'; accepted: {accepted}")
@@ -310,7 +311,7 @@ def _check_jsonl(name: str, text: str) -> None:
 
 def _table_rows(name: str, text: str, delimiter: str) -> Iterator[dict[str, str]]:
     """The rows of a table, parsed as they are read (JSONL is checked by :func:`_table_head` first)."""
-    if _suffix(name) in JSONL_SUFFIXES:
+    if file_suffix(name) in JSONL_SUFFIXES:
         return (_json_object(line) for line in _lines(text) if line.strip())
     return _csv_rows(name, text, delimiter)
 
@@ -325,7 +326,7 @@ def _csv_rows(name: str, text: str, delimiter: str) -> Iterator[dict[str, str]]:
 
 def _table_head(name: str, text: str, delimiter: str) -> list[dict[str, str]]:
     """The first rows of a table, after checking a JSONL file whole."""
-    if _suffix(name) in JSONL_SUFFIXES:
+    if file_suffix(name) in JSONL_SUFFIXES:
         _check_jsonl(name, text)
     return list(itertools.islice(_table_rows(name, text, delimiter), _HEAD_ROWS))
 
@@ -404,7 +405,7 @@ def _detect(name: str, data: bytes) -> str | None:
     suffix's own. A .txt file is a table only on firm evidence (tab, semicolon or pipe, never comma, which prose
     is full of; a header of names; at least two rows; 90% of rows as wide as the header).
     """
-    suffix = _suffix(name)
+    suffix = file_suffix(name)
     is_text = suffix == ".txt"
     default = "\t" if suffix == ".tsv" else ","
     candidates = ";\t|" if is_text else ",;\t|"
@@ -427,7 +428,7 @@ def _delimiter(name: str, data: bytes, requested: str | None, in_archive: bool =
     Raises:
         ValueError: plain text asked for a .csv/.tsv file.
     """
-    suffix = _suffix(name)
+    suffix = file_suffix(name)
     if suffix in JSONL_SUFFIXES or suffix == ".md" or (suffix == ".txt" and in_archive):
         return None
     if requested == PLAIN_TEXT:
@@ -511,16 +512,16 @@ def _first_table(
 ) -> tuple[str, list[dict[str, str]]] | None:
     """The first rows of the upload's table, or of the first table in a zip; None for plain text."""
     if _check_suffix(name) == ".zip":
-        tables = [(n, read) for n, read in _zip_members(name, data) if _suffix(n) not in TEXT_SUFFIXES]
+        tables = [(n, read) for n, read in _zip_members(name, data) if file_suffix(n) not in TEXT_SUFFIXES]
         if not tables:
             return None
         member_name, read = tables[0]
         return _first_table(member_name, read(), delimiter, in_archive=True)
-    if _suffix(name) in TEXT_SUFFIXES and (_suffix(name) == ".md" or in_archive):
+    if file_suffix(name) in TEXT_SUFFIXES and (file_suffix(name) == ".md" or in_archive):
         return None
     _check_line_lengths(name, data)
     used = _delimiter(name, data, delimiter, in_archive)
-    if used is None and _suffix(name) not in JSONL_SUFFIXES:
+    if used is None and file_suffix(name) not in JSONL_SUFFIXES:
         return None
     return name, _table_head(name, decode(data, name)[0], used or ",")
 
@@ -582,8 +583,8 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, Callable[[], bytes]]
         if not info.is_dir()
         and not PurePosixPath(info.filename).name.startswith(".")
         and "__MACOSX" not in info.filename
-        and _suffix(info.filename) in ACCEPTED_SUFFIXES
-        and _suffix(info.filename) != ".zip"
+        and file_suffix(info.filename) in ACCEPTED_SUFFIXES
+        and file_suffix(info.filename) != ".zip"
     ]
     if len(infos) > config.MAX_ZIP_MEMBERS:
         raise EmbedLabError(f"{name}: {len(infos)} files is more than the limit of {config.MAX_ZIP_MEMBERS}")
@@ -594,7 +595,7 @@ def _zip_members(name: str, data: bytes) -> list[tuple[str, Callable[[], bytes]]
             f"{config.MAX_ZIP_EXPANDED_BYTES / 1024 / 1024:,.0f} MB: split it into smaller archives"
         )
     if not infos:
-        nested = [info.filename for info in archive.infolist() if _suffix(info.filename) == ".zip"]
+        nested = [info.filename for info in archive.infolist() if file_suffix(info.filename) == ".zip"]
         if nested:
             raise EmbedLabError(
                 f"{name}: the archive holds only other archives ({_listed(nested[:3])}); archives "
@@ -716,7 +717,7 @@ def read_zip_member(name: str, archive: zipfile.ZipFile, member: str, options: R
 
 def nested_archives_notices(name: str, data: bytes) -> list[str]:
     """The notice for archives inside a zip upload, which are not opened (none: an empty list)."""
-    nested = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if _suffix(n) == ".zip"]
+    nested = [n for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if file_suffix(n) == ".zip"]
     if not nested:
         return []
     return [
@@ -760,7 +761,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 def _no_rows_message(name: str, text: str, delimiter: str) -> str:
     """Why a table gave no rows: empty, or a header with nothing below it."""
-    if _suffix(name) not in JSONL_SUFFIXES and text.strip():
+    if file_suffix(name) not in JSONL_SUFFIXES and text.strip():
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         return (
             f"{name}: only a header row ({_listed(header)}) and no rows below it: add one row per "

@@ -16,18 +16,18 @@ from embedlab import store
 from embedlab.corpus.language import CorpusLanguages, identify_sentences
 from embedlab.corpus.readers import (
     ReadOptions,
-    _suffix,
     applied_read_options,
     check_size,
+    file_suffix,
     read_documents,
 )
 from embedlab.corpus.tokens import (
-    _WORD,
     TOKENIZER_VERSION,
+    WORD,
     TokenizeOptions,
     TokenizeReport,
-    _apply_phrases,
-    _write_sentences,
+    apply_phrases,
+    write_sentences,
 )
 from embedlab.errors import EmbedLabError
 from embedlab.records import CorpusRecord, RunRecord
@@ -88,11 +88,13 @@ class Corpus:
         return documents
 
 
-def _content_id(name: str, data: bytes, read: ReadOptions, tokenize_options: TokenizeOptions) -> str:
+def content_id(name: str, data: bytes, read: ReadOptions, tokenize_options: TokenizeOptions) -> str:
+    """The corpus id of an upload: ``c`` + 12 hex digits of the SHA-256 of its bytes and the options applied (the
+    same file read the same way is the same corpus, here or on a Ray cluster)."""
     digest = hashlib.sha256(data)
     applied = applied_read_options(name, data, read)  # the delimiter used, detected or chosen; None: plain text
     options = {
-        "format": _suffix(name),
+        "format": file_suffix(name),
         "read": asdict(applied) if applied is not None else {},
         "tokenize": asdict(tokenize_options),
         "version": TOKENIZER_VERSION,
@@ -110,17 +112,17 @@ def build_corpus(
         ValueError: the file cannot be read or holds no words; the message says which and why.
     """
     check_size(name, len(data))
-    corpus_id = _content_id(name, data, read, tokenize_options)
+    corpus_id = content_id(name, data, read, tokenize_options)
     if (store.corpora_dir() / corpus_id / "meta.json").exists():
         return load_corpus(corpus_id)
     raw = read_documents(name, data, read)
-    if not any(_WORD.search(text) for text in raw.texts):  # what tokenize finds, without tokenising it all
+    if not any(WORD.search(text) for text in raw.texts):  # what tokenize finds, without tokenising it all
         raise no_words_error(name, len(data), sum(1 for _ in raw.texts))
 
     def write(path: Path) -> tuple[Counter, list[int], TokenizeReport]:
         # Streamed to disk: the corpus's tokens are never one list in memory (a 100 MB upload stays < 1 GB).
         report = TokenizeReport()  # NFC and segmentation, for the stats and notices
-        counts, per_document = _write_sentences(raw.texts, tokenize_options.lowercase, path, report)
+        counts, per_document = write_sentences(raw.texts, tokenize_options.lowercase, path, report)
         return counts, per_document, report
 
     return save_corpus(corpus_id, name, read, tokenize_options, raw.notices, raw.labels, write, raw.label_guess)
@@ -159,7 +161,7 @@ def save_corpus(
         with store.staged_dir(folder) as staging:
             counts, per_document, report = write_sentences(staging / "sentences.txt")
             if tokenize_options.phrases:
-                counts = _apply_phrases(staging / "sentences.txt", tokenize_options)
+                counts = apply_phrases(staging / "sentences.txt", tokenize_options)
             ordered = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
             stats = CorpusStats(
                 documents=len(per_document),

@@ -65,7 +65,9 @@ _WORD_TEMPLATE = r"""
         {word}+ )*
     (?: \+\+ | \#{not_word_or_hash} )?             # C++, C#
 """
-_WORD = regex.compile(_WORD_TEMPLATE.format(**_FULL_CLASSES), regex.VERBOSE)
+# What a word is, for every script (tokenize uses it, or the faster ASCII-class pattern when the text allows); the
+# corpus store and the cluster ingest test a document for words with it too.
+WORD = regex.compile(_WORD_TEMPLATE.format(**_FULL_CLASSES), regex.VERBOSE)
 _FAST_WORD = re.compile(_WORD_TEMPLATE.format(**_FAST_CLASSES), re.VERBOSE)
 _NEEDS_FULL = regex.compile(r"[\p{M}\u200c\u200d]")
 
@@ -206,7 +208,7 @@ def _tokenize(text: str, lowercase: bool, report: TokenizeReport | None) -> list
         text = _normalise(text, lowercase, report)
         scripts = _segment.scripts_in(text)
         # the full pattern for marks and joiners, and for CJK (whose newest ideographs re's older Unicode lacks)
-        pattern = _WORD if scripts or _NEEDS_FULL.search(text) else _FAST_WORD
+        pattern = WORD if scripts or _NEEDS_FULL.search(text) else _FAST_WORD
         if report is not None:
             report.scripts.update(scripts)
     sentences = (pattern.findall(sentence) for sentence in _split_sentences(text))
@@ -259,7 +261,7 @@ def normalise_query(text: str, options: TokenizeOptions | Mapping[str, Any] | No
     return typed  # not one word of the corpus: the "not found" message quotes it as typed
 
 
-def _write_sentences(
+def write_sentences(
     texts: Iterable[str], lowercase: bool, path: Path, report: TokenizeReport | None = None
 ) -> tuple[Counter, list[int]]:
     """Tokenise document by document straight into ``path``, one sentence a line, counting tokens on the way.
@@ -311,7 +313,7 @@ class _SentenceFile:
         return _read_sentences(self.path)
 
 
-def _apply_phrases(path: Path, options: TokenizeOptions) -> Counter:
+def apply_phrases(path: Path, options: TokenizeOptions) -> Counter:
     """Join detected phrases (``heart_failure``) in the sentences file, in place; returns the new token counts."""
     # lazy: gensim (and the scipy it loads) adds ~1 s to start-up; only this path needs it
     from gensim.models.phrases import ENGLISH_CONNECTOR_WORDS, Phrases

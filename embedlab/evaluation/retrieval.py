@@ -38,7 +38,7 @@ class RetrievalResult:
     tie_rule: str = TIE_RULE
 
 
-def retrieval(
+def held_out_retrieval(
     space: EmbeddingSpace,
     pairs: Sequence[tuple[str, str]],
     pairs_source: str,

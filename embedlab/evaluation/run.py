@@ -50,7 +50,7 @@ from embedlab.evaluation.benchmarks import (
 )
 from embedlab.evaluation.bias import WEAT_LISTS, WeatResult, weat
 from embedlab.evaluation.results import write_run_results
-from embedlab.evaluation.retrieval import RetrievalResult, fine_tuned_runs, held_out_pairs, retrieval
+from embedlab.evaluation.retrieval import RetrievalResult, fine_tuned_runs, held_out_pairs, held_out_retrieval
 from embedlab.evaluation.seeds import Training, seed_specs, training_of
 from embedlab.evaluation.sweep import (
     SWEEP_DIMS,
@@ -587,7 +587,7 @@ def retrieval_section(
     space: EmbeddingSpace, held_out: HeldOut, progress: Callable[[float], None] | None = None
 ) -> RetrievalResult | None:
     """The ``retrieval`` section: each held-out anchor ranks every held-out positive by cosine; MRR@10 and
-    recall@10 of its own (:func:`retrieval`).
+    recall@10 of its own (:func:`held_out_retrieval`).
 
     Args:
         progress: called with the fraction of texts encoded (sentence-transformer spaces only).
@@ -597,7 +597,7 @@ def retrieval_section(
     """
     if not held_out.pairs:
         return None
-    return retrieval(space, held_out.pairs, held_out.note, progress=progress)
+    return held_out_retrieval(space, held_out.pairs, held_out.note, progress=progress)
 
 
 def weat_section(space: EmbeddingSpace, options: EvaluationOptions) -> dict[str, WeatResult]:

@@ -12,7 +12,7 @@ from embedlab import store
 from embedlab.corpus.stored import load_corpus
 from embedlab.errors import EmbedLabError
 from embedlab.spaces.formats import (
-    _EXPORT_SUFFIX,
+    EXPORT_SUFFIX,
     ExportFormat,
     VectorFormat,
     projector_zip,
@@ -37,7 +37,7 @@ def export_space(
 
 def export_file_name(stem: str, fmt: ExportFormat | str) -> str:
     """The download name of ``stem`` in a format: ``.txt``, ``.bin`` or ``-projector.zip``."""
-    return stem + _EXPORT_SUFFIX[ExportFormat(fmt)]
+    return stem + EXPORT_SUFFIX[ExportFormat(fmt)]
 
 
 def run_export_bytes(run_id: str, fmt: ExportFormat | str) -> bytes:

@@ -76,7 +76,7 @@ EXPORT_MIME = {
 }
 
 
-_EXPORT_SUFFIX = {
+EXPORT_SUFFIX = {
     ExportFormat.WORD2VEC: ".txt",
     ExportFormat.WORD2VEC_BINARY: ".bin",
     ExportFormat.PROJECTOR: "-projector.zip",
@@ -689,7 +689,10 @@ def _number_lines(vectors: np.ndarray, separator: str) -> list[str]:
     return [template % tuple(row) for row in vectors.tolist()]
 
 
-def _write_word2vec(handle: BinaryIO, words: Sequence[str], vectors: np.ndarray, binary: bool) -> None:
+def write_word2vec(handle: BinaryIO, words: Sequence[str], vectors: np.ndarray, binary: bool) -> None:
+    """Write ``words`` and their ``vectors`` (shape (len(words), dim)) in word2vec's format (Mikolov's C tool, as
+    gensim's ``KeyedVectors.save_word2vec_format`` writes it): a header line ``count dim``, then one word a line
+    with its values as text, or as little-endian float32 bytes when ``binary``."""
     handle.write(f"{len(words)} {vectors.shape[1]}\n".encode())
     if binary:
         little = vectors.astype("<f4", copy=False)
@@ -734,7 +737,7 @@ def projector_zip(words: Sequence[str], vectors: np.ndarray, counts: Sequence[in
 def word2vec_bytes(words: Sequence[str], vectors: np.ndarray, binary: bool = False) -> bytes:
     """A word2vec file (text or binary) as bytes."""
     out = io.BytesIO()
-    _write_word2vec(out, words, _check_words(words, vectors), binary)
+    write_word2vec(out, words, _check_words(words, vectors), binary)
     return out.getvalue()
 
 
@@ -783,5 +786,5 @@ def write_vectors(
         if out.is_dir():
             raise EmbedLabError(f"{out} is a folder; give a file name such as {out / 'vectors.txt'}")
         with store.atomic_file(out) as handle:
-            _write_word2vec(handle, words, vectors, binary=fmt is ExportFormat.WORD2VEC_BINARY)
+            write_word2vec(handle, words, vectors, binary=fmt is ExportFormat.WORD2VEC_BINARY)
     return out

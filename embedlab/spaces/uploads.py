@@ -20,7 +20,7 @@ from pathlib import Path
 from embedlab import config, store
 from embedlab.errors import EmbedLabError
 from embedlab.records import VectorsRecord
-from embedlab.spaces.formats import VectorFormat, VectorsFile, _write_word2vec, read_vectors
+from embedlab.spaces.formats import VectorFormat, VectorsFile, read_vectors, write_word2vec
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,10 @@ def delete_uploaded_vectors(vectors_id: str) -> None:
     _notes_path(Path(vectors_id).name).unlink(missing_ok=True)
 
 
+PATH_KEEP_WORDS = 200_000  # the Runs page's "keep the N most frequent words": a big file's useful part, in seconds
+KEEP_EVERY_WORD = 0  # that field's value for no limit (``limit=None``)
+
+
 def register_vectors_path(path: str | Path, limit: int | None = None, name: str | None = None) -> UploadedVectors:
     """Add a vectors file on this machine by its path, keeping its first ``limit`` words (the most frequent: files
     list them first), for files too big to upload.
@@ -215,7 +219,7 @@ def register_vectors_path(path: str | Path, limit: int | None = None, name: str 
         name = _display_name(source.name) + (f" (first {len(found):,} words)" if not found.complete else "")
     file = digest + ".bin"
     with store.atomic_file(store.vectors_dir() / file) as handle:
-        _write_word2vec(handle, found.words, found.vectors, binary=True)
+        write_word2vec(handle, found.words, found.vectors, binary=True)
     size = (store.vectors_dir() / file).stat().st_size
     _write_notes(digest, found, str(source))
     store.add_vectors(

@@ -37,11 +37,11 @@ if TYPE_CHECKING:
     from embedlab.evaluation import (
         AnalogyResult,
         HeldOut,
-        RetrievalResult,
         SimilarityResult,
         TaskResult,
         WeatResult,
     )
+    from embedlab.evaluation.retrieval import RetrievalResult
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -140,7 +140,7 @@ def compare_spaces(
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def coverage(spec: str, corpus_id: str) -> Coverage:
-    return analysis.coverage(load_space(spec, corpus_id), load_corpus(corpus_id))
+    return analysis.vocabulary_coverage(load_space(spec, corpus_id), load_corpus(corpus_id))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -378,7 +378,7 @@ def _coverage_reason(spaces: Sequence[EmbeddingSpace], corpus: Corpus, labels: M
     numbers: dict[str, Any] = {}
     parts = []
     for space in spaces:
-        found = analysis.coverage(space, corpus, top=10)
+        found = analysis.vocabulary_coverage(space, corpus, top=10)
         entry: dict[str, Any] = {
             "token_coverage": found.token_coverage,
             "type_coverage": found.type_coverage,

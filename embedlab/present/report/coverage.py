@@ -20,7 +20,8 @@ def coverage_section(inputs: SectionInputs, steps: BuildSteps) -> str:
     charts name the spaces by their titles, as the tables do."""
     specs, corpus = inputs.specs, inputs.corpus
     coverages = [
-        dataclasses.replace(analysis.coverage(space, corpus, top=TABLE_ROWS), space=space.title) for space in specs
+        dataclasses.replace(analysis.vocabulary_coverage(space, corpus, top=TABLE_ROWS), space=space.title)
+        for space in specs
     ]
     blocks = []
     for result in coverages:
