@@ -932,8 +932,8 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     export.add_argument("space")
     export.add_argument(
         "--format",
-        choices=["word2vec", "word2vec-binary", "projector"],
-        default="word2vec",
+        choices=[found.value for found in spaces.ExportFormat],
+        default=spaces.ExportFormat.WORD2VEC.value,
         help="word2vec: text; word2vec-binary; projector: TensorFlow Embedding Projector files "
         "vectors.tsv + metadata.tsv (word, count): --out is a folder to write them into, or "
         "a .zip file holding both",
