@@ -84,7 +84,7 @@ def test_upload_train_compare_share(server, browser, sample_csv_path, tmp_path):
     expect(documents).to_contain_text(f"{rows:,}")
 
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
-    epochs = page.get_by_label("Epochs")
+    epochs = page.get_by_role("spinbutton", name="Epochs", exact=True)
     epochs.fill("3")
     page.get_by_role("button", name="Start training").click()
     done = page.get_by_test_id("stAlertContentSuccess").filter(has_text="done: run")

@@ -46,7 +46,7 @@ def _upload_and_train(page, url: str, path: Path) -> str:
     expect(page.get_by_text(f"{path.name} is ready")).to_be_visible()  # the next step is pointed to
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
     expect(_picked(page, "Corpus")).to_have_value(_holding(path.name))
-    page.get_by_label("Epochs").fill("2")
+    page.get_by_role("spinbutton", name="Epochs", exact=True).fill("2")
     done = page.get_by_test_id("stAlertContentSuccess").filter(has_text="done: run")
     _settled(page)
     before = {text.split("run ")[-1].strip().strip("`") for text in done.all_inner_texts()}  # earlier jobs' runs

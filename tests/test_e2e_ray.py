@@ -44,7 +44,7 @@ def test_the_train_page_runs_a_job_on_the_cluster_in_a_browser(ray_cluster, tmp_
             page.goto(server.url + "/train")
             expect(page.get_by_text(f"Jobs run on the Ray cluster at {ray_cluster.address}: 2 nodes")).to_be_visible()
             expect(page.get_by_role("textbox", name="Ray cluster address")).to_have_value(ray_cluster.address)
-            page.get_by_label("Epochs").fill("2")
+            page.get_by_role("spinbutton", name="Epochs", exact=True).fill("2")
             page.get_by_role("button", name="Start training").click()
             done = page.get_by_test_id("stAlertContentSuccess").filter(has_text="done: run")
             expect(done).to_have_count(1)

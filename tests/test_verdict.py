@@ -109,7 +109,7 @@ def test_every_number_is_the_evaluate_flows_and_what_changeds(planted):
         assert shown[interval.space]["score"] == interval.score and shown[interval.space]["ci_low"] == interval.ci_low
     coverage = found.reasons["oov"].numbers
     for space in loaded:
-        assert coverage[space.name]["token_coverage"] == analysis.coverage(space, corpus).token_coverage
+        assert coverage[space.name]["token_coverage"] == analysis.vocabulary_coverage(space, corpus).token_coverage
     summary, frame = analysis.compare_spaces(loaded[1], loaded[0], 10)
     beyond = set(frame.loc[frame["beyond_noise"], "word"])
     assert set(found.reasons["domain_language"].numbers["spaces"][run.id]["words"]) <= beyond
