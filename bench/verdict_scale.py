@@ -295,7 +295,7 @@ def instrument(documents: list[str]) -> Stages:
     stages.wrap("embedlab.evaluation.benchmarks", "intrinsic", lambda a, k, r: "benchmarks (intrinsic)")
     stages.wrap("embedlab.evaluation.benchmarks", "analogies", lambda a, k, r: f"analogies ({len(a[0]):,} words)")
     stages.wrap("embedlab.training.health", "space_health", lambda a, k, r: "health check")
-    stages.wrap("embedlab.evaluation.retrieval", "retrieval", lambda a, k, r: f"retrieval ({len(a[1])} pairs)")
+    stages.wrap("embedlab.evaluation.retrieval", "held_out_retrieval", lambda a, k, r: f"retrieval ({len(a[1])} pairs)")
     stages.wrap("embedlab.evaluation.bias", "weat", lambda a, k, r: "WEAT")
     stages.wrap("embedlab.evaluation.run", "held_out_section", lambda a, k, r: "held-out pairs")
     stages.wrap("embedlab.evaluation.uncertainty", "measure_intervals", lambda a, k, r: "intervals (bootstrap)")

@@ -53,7 +53,7 @@ def coverage_bars(coverages: Sequence[Coverage], labels: Mapping[str, str] | Non
     says how many words it keeps whole (not split into pieces).
 
     Args:
-        coverages: one :func:`embedlab.analysis.coverage` result per space.
+        coverages: one :func:`embedlab.analysis.vocabulary_coverage` result per space.
         labels: space name -> readable label (``spaces.space_labels``) for the legend; a name without one is shown
             as it is.
 
